@@ -1,0 +1,3 @@
+"""Scoring and calibration toolkit for Stockholms stads Kvalitetsutmärkelsen."""
+
+__version__ = "0.1.0"

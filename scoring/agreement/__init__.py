@@ -1,0 +1,1 @@
+"""Agreement between examiners (filled in as the coefficient modules land)."""

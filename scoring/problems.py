@@ -1,0 +1,42 @@
+"""Input problems: one located, human-readable message per thing wrong with a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file, printed as ``file:row: column: message``.
+
+    ``row`` is the 1-based line number in the file (the header is line 1), or
+    None when the problem concerns the whole file.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" if self.row is not None else str(self.file)
+        column = self.column if self.column else "-"
+        return f"{where}: {column}: {self.message}"
+
+
+class InputError(Exception):
+    """Raised when input files have problems; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def display_path(path: str | Path) -> str:
+    """A path as the user would recognise it: relative to the cwd when possible."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,247 @@
+"""The rubric: criteria, weights, questions, the score scale and the competition classes.
+
+Read from ``data/rubric.toml``; a year may override top-level tables in
+``data/<year>/rubric.toml``. A broken rubric is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .paths import DATA_DIR, RUBRIC_PATH
+from .problems import InputError, Problem, display_path
+
+STAGES = ("individual", "consensus", "site_visit", "reference")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    label_sv: str
+    label_en: str
+    weight: float
+    questions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    low: float
+    high: float
+    label_sv: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Scale:
+    min: float
+    max: float
+    step: float
+    bands: tuple[Band, ...] = ()
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every score the scale allows, ascending (the declared categories)."""
+        n = int(round((self.max - self.min) / self.step))
+        return self.min + self.step * np.arange(n + 1)
+
+    def on_scale(self, x: float) -> bool:
+        """True when ``x`` lies within the scale and on one of its steps."""
+        if not (self.min - 1e-9 <= x <= self.max + 1e-9):
+            return False
+        k = (x - self.min) / self.step
+        return abs(k - round(k)) < 1e-6
+
+    def band(self, x: float) -> Band | None:
+        """The named band holding ``x`` (None when there are no bands or none holds it)."""
+        for b in self.bands:
+            if b.low - 1e-9 <= x <= b.high + 1e-9:
+                return b
+        return None
+
+
+@dataclass(frozen=True)
+class CompetitionClass:
+    id: str
+    label_sv: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    criteria: tuple[Criterion, ...]
+    scale: Scale
+    classes: tuple[CompetitionClass, ...]
+    spread_threshold: float
+    source: str = ""
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return [c.id for c in self.criteria]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {c.id: c.weight for c in self.criteria}
+
+    @property
+    def class_ids(self) -> list[str]:
+        return [c.id for c in self.classes]
+
+    @property
+    def question_criterion(self) -> dict[int, str]:
+        """Question number -> the criterion it rolls up to."""
+        return {q: c.id for c in self.criteria for q in c.questions}
+
+    def criterion(self, key: str) -> Criterion | None:
+        """The criterion named by its id or Swedish label (case and spacing ignored)."""
+        k = " ".join(str(key).split()).casefold()
+        for c in self.criteria:
+            if k in (c.id.casefold(), " ".join(c.label_sv.split()).casefold()):
+                return c
+        return None
+
+    def criterion_label(self, criterion_id: str, lang: str = "sv") -> str:
+        c = self.criterion(criterion_id)
+        if c is None:
+            return criterion_id
+        return c.label_sv if lang == "sv" else c.label_en
+
+    def class_label(self, class_id: str) -> str:
+        for c in self.classes:
+            if c.id == class_id:
+                return c.label_sv
+        return class_id
+
+
+def load_rubric(
+    path: str | Path | None = None,
+    year: int | str | None = None,
+    data_dir: str | Path | None = None,
+) -> Rubric:
+    """Load and check the rubric.
+
+    Parameters
+    ----------
+    path : the rubric file; default ``<data_dir>/rubric.toml`` (falling back to the
+        project's ``data/rubric.toml``).
+    year, data_dir : when given, top-level tables in ``<data_dir>/<year>/rubric.toml``
+        replace those of the base rubric.
+
+    Raises
+    ------
+    InputError
+        naming the file and what is wrong (weights not summing to 1, a question in two
+        criteria, a step that does not divide the scale, ...).
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    if path is None:
+        path = data_dir / "rubric.toml"
+        if not path.exists():
+            path = RUBRIC_PATH
+    path = Path(path)
+    raw = _read_toml(path)
+    sources = [display_path(path)]
+    if year is not None:
+        override = data_dir / str(year) / "rubric.toml"
+        if override.exists():
+            raw = {**raw, **_read_toml(override)}
+            sources.append(display_path(override))
+    return _build(raw, " + ".join(sources))
+
+
+def _read_toml(path: Path) -> dict:
+    where = display_path(path)
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise InputError([Problem(where, None, None, "rubric file not found")]) from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError([Problem(where, None, None, f"not valid TOML: {e}")]) from None
+
+
+def _build(raw: dict, source: str) -> Rubric:
+    problems: list[str] = []
+
+    def need(table: dict, key: str, what: str):
+        if key not in table:
+            problems.append(f"{what}: missing '{key}'")
+            return None
+        return table[key]
+
+    # scale
+    s = raw.get("scale")
+    scale = None
+    if not isinstance(s, dict):
+        problems.append("missing [scale] table")
+    else:
+        lo, hi, step = (need(s, k, "[scale]") for k in ("min", "max", "step"))
+        if None not in (lo, hi, step):
+            lo, hi, step = float(lo), float(hi), float(step)
+            if step <= 0:
+                problems.append(f"[scale]: step must be positive, got {step:g}")
+            elif hi <= lo:
+                problems.append(f"[scale]: max ({hi:g}) must be above min ({lo:g})")
+            else:
+                k = (hi - lo) / step
+                if abs(k - round(k)) > 1e-9:
+                    problems.append(
+                        f"[scale]: step {step:g} does not divide the range {lo:g}-{hi:g}"
+                    )
+            bands = []
+            for i, b in enumerate(s.get("bands", []), 1):
+                bl, bh = need(b, "min", f"band {i}"), need(b, "max", f"band {i}")
+                if bl is None or bh is None:
+                    continue
+                if not (lo <= float(bl) <= float(bh) <= hi):
+                    problems.append(f"band {i}: {bl}-{bh} lies outside the scale {lo:g}-{hi:g}")
+                bands.append(Band(float(bl), float(bh), str(b.get("sv", "")), str(b.get("en", b.get("sv", "")))))
+            scale = Scale(lo, hi, step, tuple(bands))
+
+    # criteria
+    criteria = []
+    seen_q: dict[int, str] = {}
+    for i, c in enumerate(raw.get("criteria", []), 1):
+        cid = need(c, "id", f"criterion {i}")
+        weight = need(c, "weight", f"criterion {cid or i}")
+        if cid is None or weight is None:
+            continue
+        if any(x.id == cid for x in criteria):
+            problems.append(f"criterion '{cid}' is defined twice")
+        if float(weight) < 0:
+            problems.append(f"criterion '{cid}': weight must not be negative")
+        questions = tuple(int(q) for q in c.get("questions", []))
+        for q in questions:
+            if q in seen_q:
+                problems.append(f"question {q} is in two criteria: '{seen_q[q]}' and '{cid}'")
+            seen_q[q] = cid
+        criteria.append(
+            Criterion(str(cid), str(c.get("sv", cid)), str(c.get("en", cid)), float(weight), questions)
+        )
+    if not criteria:
+        problems.append("no [[criteria]] defined")
+    else:
+        total = math.fsum(c.weight for c in criteria)
+        if abs(total - 1) > 1e-6:
+            problems.append(f"criterion weights sum to {total:.6g}, not 1")
+
+    classes = tuple(
+        CompetitionClass(str(c["id"]), str(c.get("sv", c["id"])))
+        for c in raw.get("classes", [])
+        if "id" in c
+    )
+    if not classes:
+        problems.append("no [[classes]] defined")
+
+    threshold = raw.get("spread_threshold")
+    if threshold is None:
+        problems.append("missing 'spread_threshold'")
+    elif float(threshold) < 0:
+        problems.append("'spread_threshold' must not be negative")
+
+    if problems:
+        raise InputError([Problem(source, None, None, p) for p in problems])
+    return Rubric(tuple(criteria), scale, classes, float(threshold), source)
