@@ -11,25 +11,33 @@ class Problem:
     """One problem in an input file, printed as ``file:row: column: message``.
 
     ``row`` is the 1-based line number in the file (the header is line 1), or
-    None when the problem concerns the whole file.
+    None when the problem concerns the whole file. ``severity`` is "error" (the
+    input is refused) or "note" (accepted, but the user should know, e.g. an exact
+    duplicate row that was counted once).
     """
 
     file: str
     row: int | None
     column: str | None
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.row}" if self.row is not None else str(self.file)
         column = self.column if self.column else "-"
-        return f"{where}: {column}: {self.message}"
+        prefix = "note: " if self.severity == "note" else ""
+        return f"{where}: {column}: {prefix}{self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
 
 class InputError(Exception):
     """Raised when input files have problems; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        self.problems = [p for p in problems if p.is_error] or list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
