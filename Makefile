@@ -1,0 +1,26 @@
+# Two commands on a fresh machine with Python 3.11 and pip:
+#   make report   set up .venv and produce the reports from the demo data
+#   make test     set up .venv and run the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: report test install clean-reports
+
+report: $(STAMP)
+	$(BIN)/scoring report --all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+install: $(STAMP)
+
+# (Re)install when the dependency list changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean-reports:
+	find reports -mindepth 1 ! -name README.md -exec rm -rf {} +

@@ -1,0 +1,191 @@
+"""Command line: ``scoring <command> ...`` (also ``python -m scoring``).
+
+Exit codes: 0 success, 1 bad input or a failed report, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import InputError, Problem, display_path
+
+log = logging.getLogger("scoring")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    log.debug("command %s with %s", args.command, vars(args))
+    try:
+        return args.run(args)
+    except InputError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, FileNotFoundError) as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="scoring", description="Scoring and calibration for Kvalitetsutmärkelsen.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("validate", help="check score and entry files; one line per problem")
+    s.add_argument("paths", nargs="+", metavar="PATH", help="files, year folders or the data folder")
+    s.set_defaults(run=_validate)
+
+    s = sub.add_parser("agreement", help="agreement between examiners per group")
+    s.add_argument("scores", metavar="SCORES.csv")
+    s.add_argument("--by", default="criterion", help="comma-separated grouping columns (default: criterion)")
+    s.add_argument("--stage", default="individual", help="stage to analyse (default: individual)")
+    _format_option(s)
+    s.set_defaults(run=_agreement)
+
+    s = sub.add_parser("examiners", help="each examiner's leniency against co-examiners")
+    s.add_argument("scores", metavar="SCORES.csv")
+    _format_option(s)
+    s.set_defaults(run=_examiners)
+
+    s = sub.add_parser("report", help="produce HTML reports with Papermill")
+    when = s.add_mutually_exclusive_group()
+    when.add_argument("--year", help="one year, e.g. 2024")
+    when.add_argument("--years", help="a range or list, e.g. 2019-2024 or 2019,2021")
+    when.add_argument("--all", action="store_true", help="every year in the data folder (default)")
+    s.add_argument("--kind", default="calibration", choices=["calibration", "jury", "examiner", "all"])
+    s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    s.add_argument("--out", type=Path, help="output folder (default: the project's reports/)")
+    s.add_argument("--workers", type=int, default=2, help="notebooks run at once (default: 2)")
+    s.set_defaults(run=_report)
+
+    s = sub.add_parser("demo", help="regenerate the synthetic demo data")
+    s.add_argument("--out", type=Path, help="output folder (default: the project's data/)")
+    s.add_argument("--seed", type=int, help="random seed (default: the committed data's seed)")
+    s.set_defaults(run=_demo)
+    return p
+
+
+def _format_option(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--format", default="table", choices=["table", "csv", "json"], help="output format")
+
+
+def _print_table(df: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        df.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+
+
+def _validate(args) -> int:
+    from .data import validate_paths
+
+    problems = validate_paths(args.paths)
+    for p in problems:
+        print(p)
+    errors = sum(p.is_error for p in problems)
+    if errors:
+        print(f"{errors} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"ok: {', '.join(args.paths)}", file=sys.stderr)
+    return 0
+
+
+def _read_scores_for_cli(path: str) -> tuple[pd.DataFrame, object]:
+    """Criterion-level scores of one file, with the class of each entry when entries.csv is beside it."""
+    from .data import criterion_scores, validate_paths, read_scores, read_entries, rubric_for
+
+    errors = [p for p in validate_paths([path]) if p.is_error]
+    if errors:
+        raise InputError(errors)
+    rubric, year = rubric_for(Path(path))
+    scores, _ = read_scores(path, rubric, year=year)
+    scores = criterion_scores(scores, rubric)
+    entries_path = Path(path).with_name("entries.csv")
+    if entries_path.exists():
+        entries, _ = read_entries(entries_path, rubric)
+        scores = scores.merge(entries[["entry_id", "class"]], on="entry_id", how="left")
+    return scores, rubric
+
+
+def _agreement(args) -> int:
+    from .agreement import agreement_table
+
+    scores, rubric = _read_scores_for_cli(args.scores)
+    by = tuple(b.strip() for b in args.by.split(",") if b.strip())
+    for b in by:
+        if b not in scores.columns:
+            raise ValueError(
+                f"--by {b}: no such column in {display_path(args.scores)} "
+                f"(available: {', '.join(c for c in scores.columns if c not in ('score', 'line'))})"
+            )
+    stage = scores[scores["stage"] == args.stage]
+    if stage.empty:
+        raise InputError([Problem(display_path(args.scores), None, "stage", f"no rows with stage '{args.stage}'")])
+    _print_table(agreement_table(stage, by=by, rubric=rubric), args.format)
+    return 0
+
+
+def _examiners(args) -> int:
+    from .calibration import examiner_effects
+
+    scores, _ = _read_scores_for_cli(args.scores)
+    _print_table(examiner_effects(scores), args.format)
+    return 0
+
+
+def _report(args) -> int:
+    from .data import available_years
+    from .paths import DATA_DIR, REPORTS_DIR
+    from .report import parse_years, run_reports
+
+    data_dir = (args.data or DATA_DIR).resolve()
+    out_dir = (args.out or REPORTS_DIR).resolve()
+    if args.year:
+        years = parse_years(args.year)
+    elif args.years:
+        years = parse_years(args.years)
+    else:
+        years = available_years(data_dir)
+        if not years:
+            raise ValueError(f"no year folders with scores.csv in {display_path(data_dir)}")
+    kinds = ("calibration", "jury", "examiner") if args.kind == "all" else (args.kind,)
+    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s",
+             years, kinds, args.examiner, data_dir, out_dir, args.workers)
+    result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,
+                         workers=args.workers)
+    for f in result.failures:
+        print(f"failed: {f}", file=sys.stderr)
+    print(f"{len(result.produced)} report(s) written; index: {display_path(out_dir / 'index.html')}",
+          file=sys.stderr)
+    return 1 if result.failures else 0
+
+
+def _demo(args) -> int:
+    from .demo import DEFAULT_SEED, generate
+
+    files = generate(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed)
+    for f in files:
+        print(display_path(f))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

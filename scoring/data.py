@@ -1,0 +1,944 @@
+"""Reading and validating the input files of a year: scores, entries and the training case.
+
+A year's files live in ``<data_dir>/<year>/``: ``scores.csv`` and ``entries.csv`` (both
+required), ``training.csv`` (optional, same columns as ``scores.csv``) and an optional
+``rubric.toml`` override. Only folders with a 4-digit name are years.
+
+Every input row is either used or reported: each reader returns the rows it could use
+and a list of :class:`~scoring.problems.Problem`, one per thing wrong, located by file,
+line (the header is line 1) and column. Nothing here raises on bad input except
+:func:`load_year`, which raises :class:`~scoring.problems.InputError` carrying every
+error it found.
+
+Accepted input: UTF-8 with or without BOM (a Windows-1252 file is read with a note);
+comma-, semicolon- (Swedish Excel) or tab-separated, the delimiter sniffed from the
+header line; a decimal comma in numbers ("4,5"); whitespace around values; blank lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .paths import DATA_DIR
+from .problems import InputError, Problem, display_path
+from .rubric import STAGES, Rubric, load_rubric
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "ENTRY_COLUMNS",
+    "YearData",
+    "available_years",
+    "criterion_scores",
+    "load_year",
+    "read_entries",
+    "read_scores",
+    "validate_paths",
+]
+
+#: Columns of the DataFrame returned by :func:`read_scores`, in order.
+SCORE_COLUMNS = (
+    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "line",
+)
+_SCORE_INPUT = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
+_SCORE_REQUIRED = ("year", "entry_id", "examiner_id", "criterion", "score")
+
+#: Columns of the DataFrame returned by :func:`read_entries`, in order.
+ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "line")
+_ENTRY_INPUT = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance")
+_ENTRY_REQUIRED = ("entry_id", "name", "class")
+
+#: One criterion-level score is unique on these columns.
+KEY = ("year", "entry_id", "examiner_id", "criterion", "stage")
+
+_STAGE_ALIASES = {
+    "individuell": "individual",
+    "konsensus": "consensus",
+    "sitevisit": "site_visit",
+    "platsbesök": "site_visit",
+    "platsbesok": "site_visit",
+    "referens": "reference",
+    "referensbedömning": "reference",
+    "facit": "reference",
+}
+_BOOLEANS = {
+    "ja": True, "yes": True, "true": True, "1": True, "sant": True,
+    "nej": False, "no": False, "false": False, "0": False, "falskt": False,
+}
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_WHOLE = re.compile(r"\d+([.,]0*)?")
+_YEAR = re.compile(r"\d{4}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _lines(lines: list[int], limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in lines[:limit])
+    return shown + (", …" if len(lines) > limit else "")
+
+
+# --------------------------------------------------------------------------- reading CSV text
+
+
+@dataclass
+class _Table:
+    """A CSV file split into cells.
+
+    ``header``: normalised column names ('' for an unnamed column); ``columns``: name ->
+    index of its first occurrence; ``rows``: (line, stripped cells padded to the header
+    width) for every non-blank row that could be split; ``n_rows``: every non-blank data row,
+    including those already reported by the reader.
+    """
+
+    header: list[str]
+    columns: dict[str, int]
+    rows: list[tuple[int, list[str]]]
+    n_rows: int
+    delimiter: str
+
+
+def _decode(data: bytes, path: Path) -> tuple[str | None, str | None]:
+    """``(text, note)`` for text, ``(None, message)`` when the bytes are not CSV text."""
+    not_csv = "not a CSV text file"
+    if data.startswith(b"PK\x03\x04"):
+        if b"xl/" in data or path.suffix.lower() in (".xlsx", ".xlsm"):
+            return None, (
+                f"{not_csv}: it is an Excel workbook; read a scorebook in with "
+                "`scoring import FILE.xlsx --year YEAR`, or save the sheet as 'CSV UTF-8'"
+            )
+        return None, f"{not_csv}: it is a zip archive"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return None, f"{not_csv}: it is an old Excel workbook (.xls); save the sheet as 'CSV UTF-8'"
+    note = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+            note = "read as UTF-16 text; save as 'CSV UTF-8' instead"
+        except UnicodeDecodeError:
+            return None, f"{not_csv} (binary data)"
+    elif b"\x00" in data:
+        return None, f"{not_csv} (binary data)"
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                return None, f"{not_csv} (binary data, or an unknown text encoding)"
+            note = (
+                "not UTF-8: read as Windows-1252 (Excel's 'CSV' on Swedish Windows); "
+                "check å, ä, ö and save as 'CSV UTF-8' next time"
+            )
+    if len(_CONTROL.findall(text)) > max(1, len(text) // 1000):
+        return None, f"{not_csv} (binary data)"
+    return text, note
+
+
+def _sniff(line: str) -> str:
+    """The delimiter of a header line: the most frequent of , ; and tab outside quotes."""
+    counts = dict.fromkeys(",;\t", 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ","
+
+
+def _norm_column(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().casefold())
+
+
+def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
+    """Read a CSV file into cells; ``(None, problems)`` when it cannot be read at all."""
+
+    def fail(message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(where, None, None, message)]
+
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return fail("file not found")
+    except IsADirectoryError:
+        return fail("is a folder, not a file")
+    except PermissionError:
+        return fail("cannot read the file: permission denied")
+    except OSError as e:
+        return fail(f"cannot read the file: {e.strerror or e}")
+    if not data:
+        return fail("the file is empty (0 bytes)")
+    text, note = _decode(data, Path(path))
+    if text is None:
+        return fail(note)
+    problems = [Problem(where, None, None, note, "note")] if note else []
+
+    lines = text.splitlines()
+    first = next((i for i, s in enumerate(lines) if s.strip()), None)
+    if first is None:
+        return None, problems + [Problem(where, None, None, "the file is empty")]
+    skip = 0
+    m = re.fullmatch(r"\s*sep=(.)\s*", lines[first])  # Excel's delimiter hint line
+    if m:
+        delimiter, skip = m.group(1), first + 1
+    else:
+        delimiter = _sniff(lines[first])
+
+    stream = io.StringIO(text, newline="")
+    for _ in range(skip):
+        stream.readline()
+    reader = csv.reader(stream, delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    n_rows = 0
+    line_before = skip
+    try:
+        for cells in reader:
+            line = line_before + 1
+            line_before = skip + reader.line_num
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue  # blank line
+            if header is None:
+                header = [_norm_column(c) for c in cells]
+                header_line = line
+                continue
+            n_rows += 1
+            n = len(header)
+            if len(cells) > n and any(cells[n:]):
+                message = f"row has {len(cells)} values but the header has {n} columns"
+                if delimiter == "," and len(cells) == n + 1 and "score" in header:
+                    i = header.index("score")
+                    if cells[i].isdigit() and cells[i + 1].isdigit():
+                        message += f"; a decimal comma must be quoted: \"{cells[i]},{cells[i + 1]}\""
+                problems.append(Problem(where, line, None, message))
+                continue
+            cells = (cells + [""] * n)[:n]
+            rows.append((line, cells))
+    except csv.Error as e:
+        problems.append(Problem(where, line_before + 1, None, f"cannot split the line into values: {e}"))
+    if header is None:
+        return None, problems + [Problem(where, None, None, "the file is empty")]
+
+    columns: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        if name in columns:
+            problems.append(Problem(where, header_line, name, f"column '{name}' appears twice in the header"))
+        else:
+            columns[name] = i
+    unnamed = [i for i, name in enumerate(header) if not name]
+    if unnamed:
+        kept = []
+        for line, cells in rows:
+            stray = next((cells[i] for i in unnamed if cells[i]), None)
+            if stray is not None:
+                problems.append(
+                    Problem(where, line, None, f"value '{stray}' is in a column with no name in the header")
+                )
+            else:
+                kept.append((line, cells))
+        rows = kept
+    if n_rows == 0:
+        problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
+    return _Table(header, columns, rows, n_rows, delimiter), problems
+
+
+def _header_problems(table: _Table, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    present = list(table.columns)
+    for col in required:
+        if col not in table.columns:
+            problems.append(
+                Problem(where, 1, col, f"missing required column '{col}' (the header has: {', '.join(present) or 'nothing'})")
+            )
+    for col in present:
+        if col not in known:
+            close = difflib.get_close_matches(col, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(Problem(where, 1, col, f"unknown column '{col}' is ignored{hint}", "note"))
+    return problems
+
+
+def _parse_number(text: str) -> float | None:
+    if not _NUMBER.fullmatch(text):
+        return None
+    return float(text.replace(",", "."))
+
+
+# --------------------------------------------------------------------------- scores
+
+
+def _empty_scores() -> pd.DataFrame:
+    return _scores_frame([])
+
+
+def _scores_frame(records: list[dict]) -> pd.DataFrame:
+    col = {c: [r[c] for r in records] for c in SCORE_COLUMNS}
+    return pd.DataFrame(
+        {
+            "year": pd.Series(col["year"], dtype="int64"),
+            "entry_id": pd.Series(col["entry_id"], dtype="str"),
+            "examiner_id": pd.Series(col["examiner_id"], dtype="str"),
+            "criterion": pd.Series(col["criterion"], dtype="str"),
+            "score": pd.Series(col["score"], dtype="float64"),
+            "stage": pd.Series(col["stage"], dtype="str"),
+            "question": pd.array(col["question"], dtype="Int64"),
+            "comment": pd.Series(col["comment"], dtype="str"),
+            "line": pd.Series(col["line"], dtype="int64"),
+        }
+    )
+
+
+def _score_row(
+    get, line: int, where: str, rubric: Rubric, year: int | None
+) -> tuple[dict, list[Problem]]:
+    """Parse one scores row; the record is complete only when no error was found."""
+    problems: list[Problem] = []
+
+    def bad(column: str, message: str) -> None:
+        problems.append(Problem(where, line, column, message))
+
+    rec: dict = {"line": line}
+    for c in _SCORE_REQUIRED:
+        if get(c) == "":
+            bad(c, f"{c} is blank; every row needs one")
+
+    y = get("year")
+    if y:
+        if not _YEAR.fullmatch(y):
+            bad("year", f"year '{y}' is not a 4-digit year")
+        else:
+            rec["year"] = int(y)
+            if year is not None and int(y) != year:
+                bad("year", f"year {y} disagrees with the folder {year}; fix the year or move the row")
+
+    if get("entry_id"):
+        rec["entry_id"] = get("entry_id")
+
+    ex = get("examiner_id")
+    if ex:
+        if any(ch.isspace() for ch in ex):
+            bad("examiner_id", f"examiner_id '{ex}' looks like a person's name; use the examiner's pseudonymous code (e.g. E07)")
+        elif "@" in ex:
+            bad("examiner_id", f"examiner_id '{ex}' looks like an e-mail address; use the examiner's pseudonymous code (e.g. E07)")
+        else:
+            rec["examiner_id"] = ex
+
+    crit = None
+    cr = get("criterion")
+    if cr:
+        crit = rubric.criterion(cr)
+        if crit is None:
+            bad("criterion", f"'{cr}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} or their Swedish labels")
+        else:
+            rec["criterion"] = crit.id
+
+    sc = get("score")
+    if sc:
+        x = _parse_number(sc)
+        scale = rubric.scale
+        if x is None:
+            bad("score", f"score '{sc}' is not a number")
+        elif not (scale.min - 1e-9 <= x <= scale.max + 1e-9):
+            bad("score", f"score {_num(x)} is outside the scale {_num(scale.min)}–{_num(scale.max)}")
+        elif not scale.on_scale(x):
+            bad("score", f"score {_num(x)} is not on the scale's step of {_num(scale.step)}")
+        else:
+            rec["score"] = x
+
+    st = get("stage")
+    if st == "":
+        rec["stage"] = "individual"
+    else:
+        key = _norm_column(st)
+        key = _STAGE_ALIASES.get(key, _STAGE_ALIASES.get(key.replace("_", ""), key))
+        if key in STAGES:
+            rec["stage"] = key
+        else:
+            bad("stage", f"stage '{st}' is not a stage; use one of: {', '.join(STAGES)}")
+
+    q = get("question")
+    rec["question"] = None
+    if q:
+        owner = rubric.question_criterion
+        if not _WHOLE.fullmatch(q):
+            bad("question", f"question '{q}' is not a question number")
+        elif int(float(q.replace(",", "."))) not in owner:
+            n = int(float(q.replace(",", ".")))
+            have = f"questions {min(owner)}–{max(owner)}" if owner else "no questions; leave it blank"
+            bad("question", f"question {n} is not in the rubric ({have})")
+        else:
+            n = int(float(q.replace(",", ".")))
+            if crit is not None and owner[n] != crit.id:
+                bad("question", f"question {n} belongs to {owner[n]}, not {crit.id}")
+            else:
+                rec["question"] = n
+
+    rec["comment"] = get("comment")
+    return rec, problems
+
+
+def read_scores(
+    path: str | Path, rubric: Rubric, *, year: int | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and check a scores file (or a training file: same columns).
+
+    Parameters
+    ----------
+    path : the CSV file.
+    rubric : the year's rubric; scores are checked against its criteria, questions and scale.
+    year : the year of the folder the file is in; rows with another ``year`` are problems.
+
+    Returns
+    -------
+    scores : DataFrame
+        One row per usable input row, columns :data:`SCORE_COLUMNS`: ``year`` (int),
+        ``entry_id``, ``examiner_id``, ``criterion`` (the criterion id), ``score`` (float),
+        ``stage`` (default "individual"), ``question`` (Int64, NA for a criterion-level
+        score), ``comment`` ("" when blank), ``line`` (1-based line in the file).
+    problems : list of Problem
+        One per thing wrong. Every data row is either in ``scores`` or named by at least one
+        problem; an exact duplicate row is kept once and reported as a note. Never raises.
+    """
+    where = display_path(path)
+    year = int(year) if year is not None else None
+    table, problems = _read_table(Path(path), where)
+    if table is None:
+        return _empty_scores(), problems
+    problems += _header_problems(table, where, _SCORE_INPUT, _SCORE_REQUIRED)
+    complete = all(c in table.columns for c in _SCORE_REQUIRED)
+
+    records: list[dict] = []
+    for line, cells in table.rows:
+        def get(c, cells=cells):
+            i = table.columns.get(c)
+            return cells[i] if i is not None else ""
+
+        rec, row_problems = _score_row(get, line, where, rubric, year)
+        problems += row_problems
+        if complete and not row_problems:
+            records.append(rec)
+
+    records, dup_problems = _duplicates(records, where)
+    problems += dup_problems
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return _scores_frame(records), problems
+
+
+def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Problem]]:
+    """Drop exact duplicates (note), conflicting rows (error) and criterion-level rows that
+    clash with question rows of the same examiner and stage (error)."""
+    problems: list[Problem] = []
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[k] for k in KEY) + (r["question"],), []).append(r)
+    drop: set[int] = set()
+    for key, rows in groups.items():
+        if len(rows) < 2:
+            continue
+        what = "entry, examiner, criterion, stage and question" if key[-1] is not None else "entry, examiner, criterion and stage"
+        if len({r["score"] for r in rows}) == 1:
+            for r in rows[1:]:
+                problems.append(
+                    Problem(where, r["line"], None, f"exact duplicate of line {rows[0]['line']}; counted once", "note")
+                )
+                drop.add(r["line"])
+            continue
+        for r in rows:
+            others = [o for o in rows if o["score"] != r["score"]]
+            named = ", ".join(f"{o['line']} (score {_num(o['score'])})" for o in others[:5])
+            s = "s" if len(others) > 1 else ""
+            problems.append(
+                Problem(
+                    where, r["line"], "score",
+                    f"score {_num(r['score'])} conflicts with line{s} {named} for the same {what}; keep one",
+                )
+            )
+            drop.add(r["line"])
+    kept = [r for r in records if r["line"] not in drop]
+
+    by_key: dict[tuple, list[dict]] = {}
+    for r in kept:
+        by_key.setdefault(tuple(r[k] for k in KEY), []).append(r)
+    for rows in by_key.values():
+        whole = [r for r in rows if r["question"] is None]
+        parts = [r["line"] for r in rows if r["question"] is not None]
+        if whole and parts:
+            for r in whole:
+                problems.append(
+                    Problem(
+                        where, r["line"], "question",
+                        f"{r['criterion']} has both this criterion score and question scores "
+                        f"(lines {_lines(parts)}) from {r['examiner_id']} at stage {r['stage']}; keep one or the other",
+                    )
+                )
+                drop.add(r["line"])
+    return [r for r in kept if r["line"] not in drop], problems
+
+
+def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Roll question-level scores up to their criterion.
+
+    Parameters
+    ----------
+    scores : long scores as returned by :func:`read_scores`. ``question``, ``stage``,
+        ``comment`` and ``line`` are optional; criteria may be ids or Swedish labels.
+    rubric : maps criterion labels to ids and gives the criterion order.
+
+    Returns
+    -------
+    DataFrame
+        One row per (year, entry_id, examiner_id, criterion, stage): ``score`` is the
+        criterion-level score as given, or the mean of that examiner's question scores for
+        the criterion and stage (so it may fall between the scale's steps);
+        ``n_questions`` is the number of question scores behind it (0 for a score given at
+        the criterion level); ``comment`` joins the question comments; ``line`` is the
+        first line the score came from. Rows keep their input order.
+
+    Raises
+    ------
+    ValueError
+        When a key has both a criterion-level score and question scores, or two
+        criterion-level scores (:func:`read_scores` reports and removes such rows).
+    """
+    df = scores.copy()
+    keys = [k for k in KEY if k in df.columns or k == "stage"]
+    if "stage" not in df.columns:
+        df["stage"] = "individual"
+    if "question" not in df.columns:
+        df["question"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    if "comment" not in df.columns:
+        df["comment"] = ""
+    df["criterion"] = [(c.id if (c := rubric.criterion(x)) is not None else x) for x in df["criterion"]]
+    df["comment"] = df["comment"].fillna("").astype("str")
+    df["_order"] = range(len(df))
+    has_line = "line" in df.columns
+    if not has_line:
+        df["line"] = pd.NA
+
+    is_q = df["question"].notna().to_numpy()
+    whole = df.loc[~is_q]
+    if whole.duplicated(keys).any():
+        k = whole.loc[whole.duplicated(keys), keys].iloc[0].to_dict()
+        raise ValueError(f"more than one criterion-level score for {k}")
+    parts = df.loc[is_q]
+    if len(parts):
+        rolled = (
+            parts.groupby(keys, sort=False, dropna=False)
+            .agg(
+                score=("score", "mean"),
+                n_questions=("score", "size"),
+                comment=("comment", lambda s: " / ".join(c for c in s if c)),
+                line=("line", "min"),
+                _order=("_order", "min"),
+            )
+            .reset_index()
+        )
+        clash = rolled.merge(whole[keys], on=keys, how="inner")
+        if len(clash):
+            k = clash[keys].iloc[0].to_dict()
+            raise ValueError(f"both a criterion-level score and question scores for {k}")
+    else:
+        rolled = None
+    whole = whole.assign(n_questions=0)
+    cols = keys + ["score", "n_questions", "comment", "line", "_order"]
+    out = pd.concat([whole[cols]] + ([rolled[cols]] if rolled is not None else []), ignore_index=True)
+    out = out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    out["score"] = out["score"].astype("float64")
+    out["n_questions"] = out["n_questions"].astype("int64")
+    out["comment"] = out["comment"].astype("str")
+    if has_line:
+        out["line"] = out["line"].astype(scores["line"].dtype)
+    else:
+        out = out.drop(columns="line")
+    return out
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _entries_frame(records: list[dict]) -> pd.DataFrame:
+    col = {c: [r[c] for r in records] for c in ENTRY_COLUMNS}
+    return pd.DataFrame(
+        {
+            "entry_id": pd.Series(col["entry_id"], dtype="str"),
+            "name": pd.Series(col["name"], dtype="str"),
+            "class": pd.Series(col["class"], dtype="str"),
+            "district": pd.Series(col["district"], dtype="str"),
+            "staff_count": pd.array(col["staff_count"], dtype="Int64"),
+            "budget_in_balance": pd.array(col["budget_in_balance"], dtype="boolean"),
+            "line": pd.Series(col["line"], dtype="int64"),
+        }
+    )
+
+
+def _class_id(rubric: Rubric, text: str) -> str | None:
+    k = " ".join(text.split()).casefold()
+    for c in rubric.classes:
+        label = " ".join(c.label_sv.split()).casefold()
+        if k in (c.id.casefold(), label, label.split(" (")[0]):
+            return c.id
+    return None
+
+
+def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and check an entries file.
+
+    Parameters
+    ----------
+    path : the CSV file.
+    rubric : the year's rubric; ``class`` must be one of its class ids or Swedish labels.
+
+    Returns
+    -------
+    entries : DataFrame
+        One row per usable entry, columns :data:`ENTRY_COLUMNS`: ``entry_id``, ``name``,
+        ``class`` (the class id), ``district`` (NA when blank), ``staff_count`` (Int64),
+        ``budget_in_balance`` (boolean, NA when unknown; ja/nej, yes/no, true/false, 1/0,
+        sant/falskt), ``line``.
+    problems : list of Problem
+        One per thing wrong; a repeated entry_id is reported and only its first row kept.
+        Never raises.
+    """
+    where = display_path(path)
+    table, problems = _read_table(Path(path), where)
+    if table is None:
+        return _entries_frame([]), problems
+    problems += _header_problems(table, where, _ENTRY_INPUT, _ENTRY_REQUIRED)
+    complete = all(c in table.columns for c in _ENTRY_REQUIRED)
+
+    records: list[dict] = []
+    first_line: dict[str, int] = {}
+    for line, cells in table.rows:
+        def get(c, cells=cells):
+            i = table.columns.get(c)
+            return cells[i] if i is not None else ""
+
+        row: list[Problem] = []
+
+        def bad(column: str, message: str) -> None:
+            row.append(Problem(where, line, column, message))
+
+        rec = {"line": line, "entry_id": get("entry_id"), "name": get("name"), "district": get("district") or None}
+        for c in _ENTRY_REQUIRED:
+            if get(c) == "":
+                bad(c, f"{c} is blank; every row needs one")
+        cl = get("class")
+        if cl:
+            rec["class"] = _class_id(rubric, cl)
+            if rec["class"] is None:
+                bad("class", f"'{cl}' is not a class; use one of: {', '.join(rubric.class_ids)} or their Swedish labels")
+        sc = re.sub(r"\s", "", get("staff_count"))
+        rec["staff_count"] = None
+        if sc:
+            if _WHOLE.fullmatch(sc):
+                rec["staff_count"] = int(float(sc.replace(",", ".")))
+            else:
+                bad("staff_count", f"staff_count '{get('staff_count')}' is not a whole number")
+        b = get("budget_in_balance")
+        rec["budget_in_balance"] = _BOOLEANS.get(b.casefold()) if b else None
+        if b and rec["budget_in_balance"] is None:
+            bad("budget_in_balance", f"budget_in_balance '{b}' is not ja/nej (or yes/no, true/false, 1/0); leave it blank when unknown")
+        eid = rec["entry_id"]
+        if eid and eid in first_line:
+            bad("entry_id", f"entry_id '{eid}' is already on line {first_line[eid]}")
+        elif eid and not row:
+            first_line[eid] = line
+        problems += row
+        if complete and not row:
+            records.append(rec)
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return _entries_frame(records), problems
+
+
+# --------------------------------------------------------------------------- years
+
+
+@dataclass
+class YearData:
+    """Everything read for one year.
+
+    Attributes
+    ----------
+    year : the award year.
+    rubric : the year's rubric (base plus the year's override).
+    scores : criterion-level scores (:func:`criterion_scores` of ``raw_scores``).
+    raw_scores : the rows of scores.csv as read (question-level rows kept).
+    entries : the entries (:func:`read_entries`).
+    training : criterion-level scores of the training case, or None without training.csv.
+    problems : notes about the input (errors are raised by :func:`load_year` instead).
+    raw_training : the rows of training.csv as read, or None.
+    """
+
+    year: int
+    rubric: Rubric
+    scores: pd.DataFrame
+    raw_scores: pd.DataFrame
+    entries: pd.DataFrame
+    training: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    raw_training: pd.DataFrame | None = None
+
+
+def _is_year_name(name: str) -> bool:
+    return bool(_YEAR.fullmatch(name))
+
+
+def available_years(data_dir: str | Path | None = None) -> list[int]:
+    """The years in ``data_dir`` (default ``scoring.paths.DATA_DIR``): 4-digit folders holding
+    a scores.csv, sorted."""
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    if not data_dir.is_dir():
+        return []
+    return sorted(
+        int(p.name) for p in data_dir.iterdir() if p.is_dir() and _is_year_name(p.name) and (p / "scores.csv").is_file()
+    )
+
+
+def _missing_entries(scores: pd.DataFrame, entries: pd.DataFrame, scores_where: str, entries_where: str) -> list[Problem]:
+    known = set(entries["entry_id"])
+    problems = []
+    missing = scores.loc[~scores["entry_id"].isin(known)]
+    for eid, lines in missing.groupby("entry_id", sort=False)["line"]:
+        lines = sorted(lines)
+        n = len(lines)
+        problems.append(
+            Problem(
+                scores_where, lines[0], "entry_id",
+                f"entry_id '{eid}' is not in {entries_where} ({n} row{'s' if n > 1 else ''}: line{'s' if n > 1 else ''} {_lines(lines)})",
+            )
+        )
+    return problems
+
+
+def _check_year(
+    year_dir: Path, rubric: Rubric, year: int | None
+) -> tuple[dict[str, pd.DataFrame | None], list[Problem]]:
+    """Read a year folder's files with cross-file checks; the frames are None when absent."""
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame | None] = {"scores": None, "entries": None, "training": None}
+    paths = {k: year_dir / f"{k}.csv" for k in frames}
+    entries_ok = False
+    for kind, required in (("scores", True), ("entries", True), ("training", False)):
+        path = paths[kind]
+        if not path.exists():
+            if required:
+                problems.append(Problem(display_path(path), None, None, f"file not found: a year folder needs {kind}.csv"))
+            continue
+        if kind == "entries":
+            df, probs = read_entries(path, rubric)
+            entries_ok = not any(p.is_error and p.row in (None, 1) for p in probs)
+        else:
+            df, probs = read_scores(path, rubric, year=year)
+        frames[kind] = df
+        problems += probs
+
+    scores, entries, training = frames["scores"], frames["entries"], frames["training"]
+    if scores is not None and entries is not None:
+        swhere, ewhere = display_path(paths["scores"]), display_path(paths["entries"])
+        if entries_ok:
+            problems += _missing_entries(scores, entries, swhere, ewhere)
+            scored = set(scores["entry_id"])
+            for _, e in entries.loc[~entries["entry_id"].isin(scored)].iterrows():
+                problems.append(Problem(ewhere, int(e["line"]), "entry_id", f"entry '{e['entry_id']}' has no scores in {swhere}", "note"))
+        if len(scores) and (scores["stage"] == "reference").any():
+            first = int(scores.loc[scores["stage"] == "reference", "line"].min())
+            problems.append(
+                Problem(swhere, first, "stage", "reference rows are the training case's agreed scores; they belong in training.csv", "note")
+            )
+    if training is not None and len(training) and not (training["stage"] == "reference").any():
+        problems.append(
+            Problem(display_path(paths["training"]), None, "stage", "no reference rows: trainees cannot be compared with agreed scores", "note")
+        )
+    return frames, problems
+
+
+def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
+    """Read and check one year's files.
+
+    Parameters
+    ----------
+    year : the award year (the folder ``<data_dir>/<year>/``).
+    data_dir : default ``scoring.paths.DATA_DIR``.
+
+    Returns
+    -------
+    YearData
+        With notes (e.g. exact duplicates counted once) in ``problems``.
+
+    Raises
+    ------
+    InputError
+        Carrying every error found in the year's files (and the rubric's).
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    year = int(year)
+    year_dir = data_dir / str(year)
+    if not year_dir.is_dir():
+        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    rubric = load_rubric(year=year, data_dir=data_dir)
+    frames, problems = _check_year(year_dir, rubric, year)
+    if any(p.is_error for p in problems):
+        raise InputError(problems)
+    training = frames["training"]
+    return YearData(
+        year=year,
+        rubric=rubric,
+        scores=criterion_scores(frames["scores"], rubric),
+        raw_scores=frames["scores"],
+        entries=frames["entries"],
+        training=criterion_scores(training, rubric) if training is not None else None,
+        problems=problems,
+        raw_training=training,
+    )
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _rubric_for(year: int | None, data_dir: Path | None) -> tuple[Rubric | None, list[Problem]]:
+    try:
+        return load_rubric(year=year, data_dir=data_dir), []
+    except InputError as e:
+        return None, list(e.problems)
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.casefold()
+    for kind in ("scores", "entries", "training"):
+        if name.startswith(kind) and name.endswith(".csv"):
+            return kind
+    return None
+
+
+def _validate_file(path: Path) -> list[Problem]:
+    where = display_path(path)
+    in_year = _is_year_name(path.parent.name)
+    year = int(path.parent.name) if in_year else None
+    data_dir = path.parent.parent if in_year else None
+    if path.suffix.casefold() == ".toml":
+        if in_year and path.name == "rubric.toml":
+            return _rubric_for(year, data_dir)[1]
+        try:
+            load_rubric(path)
+            return []
+        except InputError as e:
+            return list(e.problems)
+    kind = _kind(path)
+    if kind is None:
+        table, problems = _read_table(path, where)
+        if table is None:
+            return problems
+        if "score" in table.columns:
+            kind = "scores"
+        elif "class" in table.columns or "name" in table.columns:
+            kind = "entries"
+        else:
+            return [
+                Problem(where, None, None, "cannot tell what this file holds: name it scores*.csv, entries*.csv or training*.csv")
+            ]
+    rubric, problems = _rubric_for(year, data_dir)
+    if rubric is None:
+        return problems
+    if kind == "entries":
+        return problems + read_entries(path, rubric)[1]
+    scores, probs = read_scores(path, rubric, year=year)
+    problems += probs
+    if kind == "scores":
+        sibling = path.parent / "entries.csv"
+        if sibling.is_file():
+            entries, eprobs = read_entries(sibling, rubric)
+            if any(p.is_error and p.row in (None, 1) for p in eprobs):
+                problems.append(
+                    Problem(where, None, "entry_id", f"entry ids not checked: {display_path(sibling)} cannot be read (validate it)", "note")
+                )
+            else:
+                problems += _missing_entries(scores, entries, where, display_path(sibling))
+        elif in_year:
+            problems.append(Problem(display_path(sibling), None, None, "file not found: a year folder needs entries.csv next to scores.csv"))
+    return problems
+
+
+def _validate_dir(path: Path) -> list[Problem]:
+    where = display_path(path)
+    names = {"scores.csv", "entries.csv", "training.csv"}
+    has_files = any(_kind(f) for f in path.glob("*.csv"))
+    if _is_year_name(path.name):
+        year = int(path.name)
+        rubric, problems = _rubric_for(year, path.parent)
+        if rubric is None:
+            return problems
+        problems += _check_year(path, rubric, year)[1]
+        for extra in sorted(path.glob("*.csv")):
+            if extra.name not in names and _kind(extra):
+                problems += _validate_file(extra)
+        return problems
+    if has_files:  # a folder of files that is not a year folder: check each file
+        problems = []
+        for f in sorted(path.glob("*.csv")):
+            if _kind(f):
+                problems += _validate_file(f)
+        return problems
+    years = sorted(p for p in path.iterdir() if p.is_dir() and _is_year_name(p.name))
+    if not years:
+        return [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or scores.csv and entries.csv")]
+    problems = []
+    if (path / "rubric.toml").exists():
+        problems += _rubric_for(None, path)[1]
+    for y in years:
+        problems += _validate_dir(y)
+    return problems
+
+
+def validate_paths(paths) -> list[Problem]:
+    """Check input files and folders, as ``scoring validate PATH...`` does.
+
+    Parameters
+    ----------
+    paths : files or folders. A folder is a data dir (holding year folders) or one year
+        folder; every scores, entries and training file in it is checked, with cross-file
+        checks. A file's kind comes from its name (``scores*.csv``, ``entries*.csv``,
+        ``training*.csv``) or else its header; its year from a 4-digit folder name, and then
+        the rubric from that folder's data dir (else the default rubric). A scores file's
+        entry ids are checked against the ``entries.csv`` beside it.
+
+    Returns
+    -------
+    list of Problem
+        Errors and notes, without repeats; empty when everything is clean. Never raises on
+        bad input (missing paths, unreadable files and empty folders are problems).
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    problems: list[Problem] = []
+    for p in paths:
+        p = Path(p)
+        try:
+            if not p.exists():
+                problems.append(Problem(display_path(p), None, None, "no such file or folder"))
+            elif p.is_dir():
+                problems += _validate_dir(p)
+            else:
+                problems += _validate_file(p)
+        except OSError as e:
+            problems.append(Problem(display_path(p), None, None, f"cannot read: {e.strerror or e}"))
+    seen: set[Problem] = set()
+    unique = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            unique.append(p)
+    return unique

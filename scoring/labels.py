@@ -1,0 +1,89 @@
+"""Swedish presentation of result tables: column headers and rubric labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from IPython.display import Markdown
+
+from .rubric import Rubric
+
+COLUMNS_SV = {
+    "year": "År",
+    "entry_id": "Bidrag",
+    "name": "Verksamhet",
+    "class": "Klass",
+    "label": "Klass",
+    "examiner_id": "Examinator",
+    "criterion": "Kriterium",
+    "coefficient": "Mått",
+    "stage": "Steg",
+    "score": "Poäng",
+    "entries": "Bidrag",
+    "examiners": "Examinatorer",
+    "team_min": "Lag min",
+    "team_median": "Lag median",
+    "team_max": "Lag max",
+    "site_visits": "Platsbesök",
+    "expected": "Förväntade poäng",
+    "scored": "Givna poäng",
+    "complete_share": "Andel ifyllt",
+    "missing": "Saknas",
+    "n_examiners": "Antal examinatorer",
+    "low": "Lägst",
+    "high": "Högst",
+    "spread": "Spridning",
+    "mean": "Medel",
+    "scores": "Individuella poäng",
+    "individual_mean": "Medel individuellt",
+    "consensus": "Konsensus",
+    "shift": "Förflyttning",
+    "mean_shift": "Medelförflyttning",
+    "mean_abs_shift": "Medel av absolut förflyttning",
+    "closest_examiner": "Närmast konsensus",
+    "n": "Antal",
+    "pairs": "Bedömda bidrag × kriterier",
+    "nearest": "Närmast konsensus, antal",
+    "share": "Närmast konsensus, andel",
+    "bias": "Avvikelse mot medbedömare",
+    "ci_low": "95 % KI, nedre",
+    "ci_high": "95 % KI, övre",
+    "estimate": "Skattning",
+    "n_entries": "Antal bidrag",
+    "n_units": "Antal bidrag",
+    "n_raters": "Antal examinatorer",
+    "n_ratings": "Antal poäng",
+    "n_scores": "Antal poäng",
+    "spread_ratio": "Spridningskvot",
+}
+
+
+def swedish(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """A copy with Swedish headers and criterion/class ids replaced by their Swedish labels."""
+    out = df.copy()
+    if "criterion" in out.columns:
+        out["criterion"] = out["criterion"].map(rubric.criterion_label)
+    if "class" in out.columns:
+        out["class"] = out["class"].map(rubric.class_label)
+    return out.rename(columns=COLUMNS_SV)
+
+
+def show(df: pd.DataFrame, rubric: Rubric, precision: int = 2):
+    """A table for a report: Swedish headers and labels, no index, rounded numbers."""
+    return swedish(df, rubric).style.hide(axis="index").format(precision=precision, na_rep="–")
+
+
+def heading(year_data) -> Markdown:
+    """The report's opening line: year, data folder and what the year holds."""
+    s = year_data.scores
+    ind = s[s["stage"] == "individual"]
+    text = (
+        f"## År {year_data.year}\n\n"
+        f"{len(year_data.entries)} bidrag i {year_data.entries['class'].nunique()} tävlingsklasser, "
+        f"{ind['examiner_id'].nunique()} examinatorer, {len(ind)} individuella poäng. "
+        f"Bedömningsmall: `{year_data.rubric.source}`, skala {year_data.rubric.scale.min:g}–"
+        f"{year_data.rubric.scale.max:g} i steg om {year_data.rubric.scale.step:g}."
+    )
+    if year_data.entries["name"].str.contains("fiktiv", case=False).any():
+        text += "\n\n*Demodata: syntetiska, fiktiva bidrag och examinatorer.*"
+    return Markdown(text)
