@@ -261,8 +261,9 @@ def _examiner_pool(rng: np.random.Generator, years: list[int]) -> list[_Examiner
             target = int(rng.integers(_ACTIVE_MIN, _ACTIVE_MAX + 1))
             served = [e for e in active if year - e.first_year >= _MIN_TENURE]
             n_leave = min(max(len(active) + n_new - target, 0), len(served))
-            leaving = {id(served[i]) for i in rng.choice(len(served), size=n_leave, replace=False)}
-            active = [e for e in active if id(e) not in leaving] + [join(year) for _ in range(n_new)]
+            leaving = [served[i] for i in rng.choice(len(served), size=n_leave, replace=False)]
+            active = [e for e in active if not any(e is x for x in leaving)]
+            active += [join(year) for _ in range(n_new)]
         for e in active:
             e.years.append(year)
 

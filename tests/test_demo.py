@@ -1,0 +1,302 @@
+"""The synthetic demo data set: deterministic, committed up to date, realistic, valid."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring.demo import DEFAULT_SEED, DEFAULT_YEARS, MESSY_INPUTS, generate
+from scoring.paths import DATA_DIR
+from scoring.rubric import load_rubric
+
+YEARS = list(DEFAULT_YEARS)
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+def read_table(path) -> pd.DataFrame:
+    """A demo CSV as strings: comma- or (Swedish Excel) semicolon-separated, BOM or not."""
+    with open(path, encoding="utf-8-sig") as f:
+        header = f.readline()
+    sep = ";" if header.count(";") > header.count(",") else ","
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def tidy_scores(path, rubric) -> pd.DataFrame:
+    """Scores with numeric scores, criterion ids, blank stage = individual, and question
+    scores rolled up (mean) to their criterion."""
+    s = read_table(path)
+    s["score"] = s["score"].str.replace(",", ".", regex=False).astype(float)
+    s["criterion"] = [rubric.criterion(c).id for c in s["criterion"]]
+    s["stage"] = s["stage"].replace("", "individual")
+    keys = ["year", "entry_id", "examiner_id", "criterion", "stage"]
+    return s.groupby(keys, as_index=False, sort=True).agg(score=("score", "mean"))
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    return out, generate(out)
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+@pytest.fixture(scope="module")
+def data(generated, rubric):
+    """Per year: entries, tidy scores, tidy training scores; plus the truth tables."""
+    out, _ = generated
+    years = {
+        y: {
+            "entries": read_table(out / str(y) / "entries.csv"),
+            "scores": tidy_scores(out / str(y) / "scores.csv", rubric),
+            "training": tidy_scores(out / str(y) / "training.csv", rubric),
+        }
+        for y in YEARS
+    }
+    truth_entries = pd.read_csv(out / "demo_truth" / "entries.csv", dtype={"year": str})
+    truth_examiners = pd.read_csv(out / "demo_truth" / "examiners.csv", dtype={"year": str})
+    return years, truth_entries, truth_examiners
+
+
+def individual(scores: pd.DataFrame) -> pd.DataFrame:
+    return scores[scores["stage"] == "individual"]
+
+
+# ---------------------------------------------------------------------------------------
+# determinism and freshness
+def test_same_seed_gives_identical_bytes(generated, tmp_path):
+    out, paths = generated
+    again = generate(tmp_path)
+    assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
+    for a, b in zip(paths, again):
+        assert a.read_bytes() == b.read_bytes(), a.relative_to(out)
+
+
+def test_other_seed_gives_other_data(generated, tmp_path):
+    out, _ = generated
+    generate(tmp_path, seed=DEFAULT_SEED + 1, years=[2024])
+    assert (tmp_path / "2024" / "scores.csv").read_bytes() != (out / "2024" / "scores.csv").read_bytes()
+
+
+def test_committed_data_equal_a_fresh_run(generated):
+    out, paths = generated
+    stale = [
+        str(p.relative_to(out))
+        for p in paths
+        if not (DATA_DIR / p.relative_to(out)).is_file()
+        or (DATA_DIR / p.relative_to(out)).read_bytes() != p.read_bytes()
+    ]
+    assert not stale, f"committed demo data are stale, rerun `scoring demo`: {stale}"
+
+
+def test_files_written(generated):
+    out, paths = generated
+    names = {str(p.relative_to(out)) for p in paths}
+    for y in YEARS:
+        assert {f"{y}/entries.csv", f"{y}/scores.csv", f"{y}/training.csv"} <= names
+    assert {"demo_truth/entries.csv", "demo_truth/examiners.csv", "README.md"} <= names
+    for p in paths:
+        raw = p.read_bytes()
+        assert b"\r" not in raw, p
+        assert raw.endswith(b"\n"), p
+        raw.decode("utf-8")
+        is_excel = p.name == "scores.csv" and MESSY_INPUTS.get(int(p.parent.name)) == "swedish_excel"
+        assert raw.startswith(b"\xef\xbb\xbf") == is_excel, p
+
+
+# ---------------------------------------------------------------------------------------
+# realism
+def test_entries(data, rubric):
+    years, _, _ = data
+    for y, d in years.items():
+        e = d["entries"]
+        assert list(e.columns) == ["entry_id", "name", "class", "district", "staff_count", "budget_in_balance"]
+        assert 25 <= len(e) <= 35
+        assert e["entry_id"].is_unique and e["name"].is_unique
+        assert all(re.fullmatch(rf"{y}-\d\d", i) for i in e["entry_id"])
+        assert e["name"].str.endswith("(fiktiv)").all()
+        counts = e["class"].value_counts()
+        assert set(counts.index) == set(rubric.class_ids) and counts.min() >= 3, y
+        assert set(e["budget_in_balance"]) == {"ja", "nej"}
+        assert (e["budget_in_balance"] == "nej").sum() <= len(e) // 4
+        assert (e["staff_count"].astype(int) >= 5).all()
+
+
+def test_pool_and_teams(data):
+    years, _, truth = data
+    for y, d in years.items():
+        ind = individual(d["scores"])
+        assert set(ind["entry_id"]) == set(d["entries"]["entry_id"])
+        team = ind.groupby("entry_id")["examiner_id"].nunique()
+        assert team.between(4, 6).all(), y
+        load = ind.groupby("examiner_id")["entry_id"].nunique()
+        assert load.between(3, 5).all(), y
+        assert 32 <= load.size <= 45, y
+        active = truth.loc[truth["year"] == str(y), "examiner_id"]
+        assert set(active) == set(load.index)
+        assert all(re.fullmatch(r"E\d\d+", x) for x in load.index)
+    tenure = truth.groupby("examiner_id")["year"].nunique()
+    assert tenure.median() >= 3
+    assert truth.groupby("year")["first_year"].apply(lambda s: (s == int(s.name)).sum()).between(6, 12).all()
+    assert truth.loc[truth["drifting"] == "ja", "examiner_id"].nunique() >= 3
+
+
+def test_consensus_and_site_visit(data, rubric):
+    years, _, _ = data
+    step = rubric.scale.step
+    for y, d in years.items():
+        s, e = d["scores"], d["entries"]
+        cons = s[s["stage"] == "consensus"]
+        assert len(cons) == len(e) * len(rubric.criteria)
+        assert not cons.duplicated(["entry_id", "criterion"]).any()
+        teams = individual(s).groupby("entry_id")["examiner_id"].agg(set)
+        for eid, who in cons.groupby("entry_id")["examiner_id"].agg(set).items():
+            assert len(who) == 1
+            (who,) = who
+            assert who == "TEAM" if y % 2 else who in teams[eid]
+        site = s[s["stage"] == "site_visit"]
+        visited = set(site["entry_id"])
+        per_class = e[e["entry_id"].isin(visited)]["class"].value_counts()
+        for cls, n in e["class"].value_counts().items():
+            assert per_class.get(cls, 0) == math.ceil(n / 3)
+        both = site.merge(cons, on=["entry_id", "criterion"], suffixes=("_sv", "_c"))
+        assert len(both) == len(site)
+        assert ((both["score_sv"] - both["score_c"]).abs() <= step).all()
+
+
+def test_training_case(data, rubric):
+    years, truth_entries, truth = data
+    for y, d in years.items():
+        t = d["training"]
+        assert set(t["entry_id"]) == {f"TRAIN-{y}"}
+        assert f"TRAIN-{y}" not in set(d["entries"]["entry_id"])
+        ref = t[t["stage"] == "reference"]
+        assert set(ref["examiner_id"]) == {"REF"} and len(ref) == len(rubric.criteria)
+        trainees = set(individual(t)["examiner_id"])
+        ty = truth[truth["year"] == str(y)]
+        new = set(ty.loc[ty["first_year"] == y, "examiner_id"])
+        assert new <= trainees and 6 <= len(new) <= 12
+        assert len(trainees - new) == 2
+        assert f"TRAIN-{y}" in set(truth_entries["entry_id"])
+
+
+def test_scores_are_valid(generated, rubric):
+    out, _ = generated
+    scale = rubric.scale
+    q_crit = rubric.question_criterion
+    for y in YEARS:
+        for name in ("scores.csv", "training.csv"):
+            raw = read_table(out / str(y) / name)
+            assert list(raw.columns) == ["year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"]
+            assert (raw["year"] == str(y)).all()
+            scores = raw["score"].str.replace(",", ".", regex=False).astype(float)
+            assert all(scale.on_scale(x) for x in scores), (y, name)
+            crit = [rubric.criterion(c) for c in raw["criterion"]]
+            assert all(c is not None for c in crit)
+            assert set(raw["stage"]) <= {"", "individual", "consensus", "site_visit", "reference"}
+            has_q = raw["question"] != ""
+            assert all(q_crit[int(q)] == c.id for q, c, h in zip(raw["question"], crit, has_q) if h)
+            key = raw.assign(criterion=[c.id for c in crit], stage=raw["stage"].replace("", "individual"))
+            assert not key.duplicated(["entry_id", "examiner_id", "criterion", "stage", "question"]).any()
+            # question scores roll up (mean) to an on-scale criterion score
+            rolled = tidy_scores(out / str(y) / name, rubric)["score"]
+            assert all(scale.on_scale(x) for x in rolled)
+
+
+def test_messy_inputs(generated, data, rubric):
+    out, _ = generated
+    years, _, _ = data
+    where = {kind: year for year, kind in MESSY_INPUTS.items()}
+
+    raw = read_table(out / str(where["swedish_labels"]) / "scores.csv")
+    labels_sv = {c.label_sv for c in rubric.criteria}
+    assert raw["criterion"].isin(labels_sv).any() and raw["criterion"].isin(rubric.criterion_ids).any()
+    assert "Chef- och ledarskap" in set(raw["criterion"])
+
+    path = out / str(where["swedish_excel"]) / "scores.csv"
+    text = path.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffyear;entry_id;examiner_id;criterion;score;stage;question;comment\n")
+    assert re.search(r";\d+,0;", text)
+
+    raw = read_table(out / str(where["question_level"]) / "scores.csv")
+    q = raw[raw["question"] != ""]
+    assert q["examiner_id"].nunique() == 2
+    assert set(q["question"].astype(int)) == set(rubric.question_criterion)
+    assert not (raw["question"] == "").all()
+
+    raw = read_table(out / str(where["blank_stage"]) / "scores.csv")
+    assert (raw["stage"] == "").any() and (raw["stage"] == "individual").any()
+
+    ind = individual(years[where["incomplete_scorebook"]]["scores"])
+    n_crit = ind.groupby(["entry_id", "examiner_id"]).size()
+    assert (n_crit == len(rubric.criteria) - 1).sum() == 1
+    assert (n_crit == len(rubric.criteria)).sum() == len(n_crit) - 1
+    for y in YEARS:
+        if y != where["incomplete_scorebook"]:
+            assert (individual(years[y]["scores"]).groupby(["entry_id", "examiner_id"]).size() == len(rubric.criteria)).all()
+
+
+def test_comments_need_quoting(generated):
+    out, _ = generated
+    all_comments = pd.concat([read_table(out / str(y) / "scores.csv")["comment"] for y in YEARS])
+    comments = all_comments[all_comments != ""]
+    assert 0.05 < len(comments) / len(all_comments) < 0.5
+    assert comments.str.contains(",").any()
+    assert comments.str.contains('"').any()
+    assert comments.str.contains("\n").any()
+
+
+# ---------------------------------------------------------------------------------------
+# the truth is recoverable
+def test_truth_covers_entries(data, rubric):
+    years, truth_entries, _ = data
+    for y, d in years.items():
+        t = truth_entries[truth_entries["year"] == str(y)]
+        expected = {(e, c) for e in d["entries"]["entry_id"] for c in rubric.criterion_ids}
+        assert expected <= set(zip(t["entry_id"], t["criterion"]))
+    assert truth_entries["true_score"].between(rubric.scale.min, rubric.scale.max).all()
+
+
+def test_leniency_is_recoverable(data):
+    years, _, truth = data
+    ind = pd.concat([individual(d["scores"]) for d in years.values()])
+    g = ind.groupby(["year", "entry_id", "criterion"])["score"]
+    n, total = g.transform("count"), g.transform("sum")
+    ind = ind.assign(dev=ind["score"] - (total - ind["score"]) / (n - 1))
+    est = ind.groupby("examiner_id")["dev"].mean()
+    true = truth.groupby("examiner_id")["leniency"].mean()
+    r = np.corrcoef(est, true.loc[est.index])[0, 1]
+    assert r > 0.8, r
+
+
+def test_agreement_is_low_to_moderate(data):
+    """Examiners agree as in Baldrige-type awards: the correlation of two examiners'
+    scores of the same entry and criterion (an ICC-like figure) is about 0.3-0.6."""
+    years, _, _ = data
+    a, b = [], []
+    for d in years.values():
+        for _, x in individual(d["scores"]).groupby(["entry_id", "criterion"])["score"]:
+            v = x.to_numpy()
+            i, j = np.triu_indices(len(v), 1)
+            a.append(v[i])
+            b.append(v[j])
+    a, b = np.concatenate(a), np.concatenate(b)
+    r = np.corrcoef(np.r_[a, b], np.r_[b, a])[0, 1]
+    assert 0.25 < r < 0.65, r
+
+
+# ---------------------------------------------------------------------------------------
+def test_generated_data_pass_validation(generated):
+    from scoring.data import validate_paths
+
+    out, _ = generated
+    problems = validate_paths([out])
+    errors = [str(p) for p in problems if p.severity == "error"]
+    assert not errors, "\n".join(errors)
