@@ -39,6 +39,7 @@ __all__ = [
     "load_year",
     "read_entries",
     "read_scores",
+    "rubric_for",
     "validate_paths",
 ]
 
@@ -77,6 +78,12 @@ _YEAR = re.compile(r"\d{4}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def _show(text: str, limit: int = 40) -> str:
+    """A value as quoted in a message: on one line, shortened when long."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _num(x: float) -> str:
     return f"{x:g}"
 
@@ -93,13 +100,15 @@ def _lines(lines: list[int], limit: int = 5) -> str:
 class _Table:
     """A CSV file split into cells.
 
-    ``header``: normalised column names ('' for an unnamed column); ``columns``: name ->
+    ``header``: normalised column names ('' for an unnamed column) on line ``header_line``;
+    ``columns``: name ->
     index of its first occurrence; ``rows``: (line, stripped cells padded to the header
     width) for every non-blank row that could be split; ``n_rows``: every non-blank data row,
     including those already reported by the reader.
     """
 
     header: list[str]
+    header_line: int
     columns: dict[str, int]
     rows: list[tuple[int, list[str]]]
     n_rows: int
@@ -216,15 +225,28 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
                 continue
             n_rows += 1
             n = len(header)
-            if len(cells) > n and any(cells[n:]):
+            if len(cells) > n:
                 message = f"row has {len(cells)} values but the header has {n} columns"
+                split = False
                 if delimiter == "," and len(cells) == n + 1 and "score" in header:
                     i = header.index("score")
-                    if cells[i].isdigit() and cells[i + 1].isdigit():
+                    split = cells[i].isdigit() and cells[i + 1].isdigit()
+                    if split:
                         message += f"; a decimal comma must be quoted: \"{cells[i]},{cells[i + 1]}\""
-                problems.append(Problem(where, line, None, message))
-                continue
+                if split or any(cells[n:]):  # extra blank cells at the end are harmless
+                    problems.append(Problem(where, line, None, message))
+                    continue
             cells = (cells + [""] * n)[:n]
+            spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
+            swallowed = any(
+                s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
+            )  # a multi-line comment holding what look like rows
+            if swallowed or any(header[i] != "comment" for i in spread):
+                last = line_before
+                problems.append(
+                    Problem(where, line, None, f"a value runs over lines {line}–{last}: is a quote (\") left open?")
+                )
+                continue
             rows.append((line, cells))
     except csv.Error as e:
         problems.append(Problem(where, line_before + 1, None, f"cannot split the line into values: {e}"))
@@ -246,14 +268,14 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
             stray = next((cells[i] for i in unnamed if cells[i]), None)
             if stray is not None:
                 problems.append(
-                    Problem(where, line, None, f"value '{stray}' is in a column with no name in the header")
+                    Problem(where, line, None, f"value '{_show(stray)}' is in a column with no name in the header")
                 )
             else:
                 kept.append((line, cells))
         rows = kept
     if n_rows == 0:
         problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
-    return _Table(header, columns, rows, n_rows, delimiter), problems
+    return _Table(header, header_line, columns, rows, n_rows, delimiter), problems
 
 
 def _header_problems(table: _Table, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
@@ -262,13 +284,13 @@ def _header_problems(table: _Table, where: str, known: tuple[str, ...], required
     for col in required:
         if col not in table.columns:
             problems.append(
-                Problem(where, 1, col, f"missing required column '{col}' (the header has: {', '.join(present) or 'nothing'})")
+                Problem(where, table.header_line, col, f"missing required column '{col}' (the header has: {', '.join(present) or 'nothing'})")
             )
     for col in present:
         if col not in known:
             close = difflib.get_close_matches(col, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(Problem(where, 1, col, f"unknown column '{col}' is ignored{hint}", "note"))
+            problems.append(Problem(where, table.header_line, col, f"unknown column '{col}' is ignored{hint}", "note"))
     return problems
 
 
@@ -303,7 +325,7 @@ def _scores_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def _score_row(
-    get, line: int, where: str, rubric: Rubric, year: int | None
+    get, present, line: int, where: str, rubric: Rubric, year: int | None
 ) -> tuple[dict, list[Problem]]:
     """Parse one scores row; the record is complete only when no error was found."""
     problems: list[Problem] = []
@@ -313,13 +335,13 @@ def _score_row(
 
     rec: dict = {"line": line}
     for c in _SCORE_REQUIRED:
-        if get(c) == "":
+        if c in present and get(c) == "":
             bad(c, f"{c} is blank; every row needs one")
 
     y = get("year")
     if y:
         if not _YEAR.fullmatch(y):
-            bad("year", f"year '{y}' is not a 4-digit year")
+            bad("year", f"year '{_show(y)}' is not a 4-digit year")
         else:
             rec["year"] = int(y)
             if year is not None and int(y) != year:
@@ -331,9 +353,9 @@ def _score_row(
     ex = get("examiner_id")
     if ex:
         if any(ch.isspace() for ch in ex):
-            bad("examiner_id", f"examiner_id '{ex}' looks like a person's name; use the examiner's pseudonymous code (e.g. E07)")
+            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like a person's name; use the examiner's pseudonymous code (e.g. E07)")
         elif "@" in ex:
-            bad("examiner_id", f"examiner_id '{ex}' looks like an e-mail address; use the examiner's pseudonymous code (e.g. E07)")
+            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like an e-mail address; use the examiner's pseudonymous code (e.g. E07)")
         else:
             rec["examiner_id"] = ex
 
@@ -342,7 +364,7 @@ def _score_row(
     if cr:
         crit = rubric.criterion(cr)
         if crit is None:
-            bad("criterion", f"'{cr}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} or their Swedish labels")
+            bad("criterion", f"'{_show(cr)}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} or their Swedish labels")
         else:
             rec["criterion"] = crit.id
 
@@ -351,7 +373,7 @@ def _score_row(
         x = _parse_number(sc)
         scale = rubric.scale
         if x is None:
-            bad("score", f"score '{sc}' is not a number")
+            bad("score", f"score '{_show(sc)}' is not a number")
         elif not (scale.min - 1e-9 <= x <= scale.max + 1e-9):
             bad("score", f"score {_num(x)} is outside the scale {_num(scale.min)}–{_num(scale.max)}")
         elif not scale.on_scale(x):
@@ -368,14 +390,14 @@ def _score_row(
         if key in STAGES:
             rec["stage"] = key
         else:
-            bad("stage", f"stage '{st}' is not a stage; use one of: {', '.join(STAGES)}")
+            bad("stage", f"stage '{_show(st)}' is not a stage; use one of: {', '.join(STAGES)}")
 
     q = get("question")
     rec["question"] = None
     if q:
         owner = rubric.question_criterion
         if not _WHOLE.fullmatch(q):
-            bad("question", f"question '{q}' is not a question number")
+            bad("question", f"question '{_show(q)}' is not a question number")
         elif int(float(q.replace(",", "."))) not in owner:
             n = int(float(q.replace(",", ".")))
             have = f"questions {min(owner)}–{max(owner)}" if owner else "no questions; leave it blank"
@@ -427,7 +449,7 @@ def read_scores(
             i = table.columns.get(c)
             return cells[i] if i is not None else ""
 
-        rec, row_problems = _score_row(get, line, where, rubric, year)
+        rec, row_problems = _score_row(get, table.columns, line, where, rubric, year)
         problems += row_problems
         if complete and not row_problems:
             records.append(rec)
@@ -634,24 +656,24 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
 
         rec = {"line": line, "entry_id": get("entry_id"), "name": get("name"), "district": get("district") or None}
         for c in _ENTRY_REQUIRED:
-            if get(c) == "":
+            if c in table.columns and get(c) == "":
                 bad(c, f"{c} is blank; every row needs one")
         cl = get("class")
         if cl:
             rec["class"] = _class_id(rubric, cl)
             if rec["class"] is None:
-                bad("class", f"'{cl}' is not a class; use one of: {', '.join(rubric.class_ids)} or their Swedish labels")
+                bad("class", f"'{_show(cl)}' is not a class; use one of: {', '.join(rubric.class_ids)} or their Swedish labels")
         sc = re.sub(r"\s", "", get("staff_count"))
         rec["staff_count"] = None
         if sc:
             if _WHOLE.fullmatch(sc):
                 rec["staff_count"] = int(float(sc.replace(",", ".")))
             else:
-                bad("staff_count", f"staff_count '{get('staff_count')}' is not a whole number")
+                bad("staff_count", f"staff_count '{_show(get('staff_count'))}' is not a whole number")
         b = get("budget_in_balance")
         rec["budget_in_balance"] = _BOOLEANS.get(b.casefold()) if b else None
         if b and rec["budget_in_balance"] is None:
-            bad("budget_in_balance", f"budget_in_balance '{b}' is not ja/nej (or yes/no, true/false, 1/0); leave it blank when unknown")
+            bad("budget_in_balance", f"budget_in_balance '{_show(b)}' is not ja/nej (or yes/no, true/false, 1/0); leave it blank when unknown")
         eid = rec["entry_id"]
         if eid and eid in first_line:
             bad("entry_id", f"entry_id '{eid}' is already on line {first_line[eid]}")
@@ -740,7 +762,7 @@ def _check_year(
             continue
         if kind == "entries":
             df, probs = read_entries(path, rubric)
-            entries_ok = not any(p.is_error and p.row in (None, 1) for p in probs)
+            entries_ok = len(df) > 0  # else its own problems say why; a cross-check would only echo them
         else:
             df, probs = read_scores(path, rubric, year=year)
         frames[kind] = df
@@ -751,6 +773,7 @@ def _check_year(
         swhere, ewhere = display_path(paths["scores"]), display_path(paths["entries"])
         if entries_ok:
             problems += _missing_entries(scores, entries, swhere, ewhere)
+        if entries_ok and len(scores):
             scored = set(scores["entry_id"])
             for _, e in entries.loc[~entries["entry_id"].isin(scored)].iterrows():
                 problems.append(Problem(ewhere, int(e["line"]), "entry_id", f"entry '{e['entry_id']}' has no scores in {swhere}", "note"))
@@ -789,7 +812,9 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     year_dir = data_dir / str(year)
     if not year_dir.is_dir():
         raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
-    rubric = load_rubric(year=year, data_dir=data_dir)
+    rubric, problems = _rubric_for(year, data_dir)
+    if rubric is None:
+        raise InputError(problems)
     frames, problems = _check_year(year_dir, rubric, year)
     if any(p.is_error for p in problems):
         raise InputError(problems)
@@ -809,11 +834,51 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
 # --------------------------------------------------------------------------- validate
 
 
+def load_history(until: int | str, data_dir: str | Path | None = None) -> pd.DataFrame:
+    """Criterion-level scores of every year up to and including ``until``, with each entry's class.
+
+    Reads every available year folder (``available_years``) up to ``until``; each must be
+    valid (``InputError`` otherwise). Columns as ``YearData.scores`` plus ``class``.
+    """
+    frames = []
+    for y in available_years(data_dir):
+        if y <= int(until):
+            yd = load_year(y, data_dir)
+            frames.append(yd.scores.merge(yd.entries[["entry_id", "class"]], on="entry_id", how="left"))
+    if not frames:
+        raise InputError([Problem(display_path(data_dir or DATA_DIR), None, None, f"no year folders up to {until}")])
+    return pd.concat(frames, ignore_index=True)
+
+
+def rubric_for(path: str | Path) -> tuple[Rubric, int | None]:
+    """The rubric and year that apply to a file (or a year folder).
+
+    A file in a 4-digit folder belongs to that year, and the data dir is the folder
+    above it: the rubric is ``load_rubric(year=year, data_dir=data_dir)``. Anywhere else the
+    year is None and the rubric is the default one.
+
+    Raises
+    ------
+    InputError
+        When the rubric cannot be loaded.
+    """
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    year = int(folder.name) if _is_year_name(folder.name) else None
+    rubric, problems = _rubric_for(year, folder.parent if year is not None else None)
+    if rubric is None:
+        raise InputError(problems)
+    return rubric, year
+
+
 def _rubric_for(year: int | None, data_dir: Path | None) -> tuple[Rubric | None, list[Problem]]:
     try:
         return load_rubric(year=year, data_dir=data_dir), []
     except InputError as e:
         return None, list(e.problems)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:  # a malformed value in the TOML
+        where = display_path(Path(data_dir or DATA_DIR) / "rubric.toml")
+        return None, [Problem(where, None, None, f"cannot use the rubric: {e}")]
 
 
 def _kind(path: Path) -> str | None:
@@ -837,6 +902,8 @@ def _validate_file(path: Path) -> list[Problem]:
             return []
         except InputError as e:
             return list(e.problems)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return [Problem(where, None, None, f"cannot use the rubric: {e}")]
     kind = _kind(path)
     if kind is None:
         table, problems = _read_table(path, where)
@@ -860,10 +927,10 @@ def _validate_file(path: Path) -> list[Problem]:
     if kind == "scores":
         sibling = path.parent / "entries.csv"
         if sibling.is_file():
-            entries, eprobs = read_entries(sibling, rubric)
-            if any(p.is_error and p.row in (None, 1) for p in eprobs):
+            entries, _ = read_entries(sibling, rubric)
+            if entries.empty:
                 problems.append(
-                    Problem(where, None, "entry_id", f"entry ids not checked: {display_path(sibling)} cannot be read (validate it)", "note")
+                    Problem(where, None, "entry_id", f"entry ids not checked: {display_path(sibling)} has no usable rows (validate it)", "note")
                 )
             else:
                 problems += _missing_entries(scores, entries, where, display_path(sibling))

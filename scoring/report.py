@@ -356,7 +356,7 @@ def run_reports(
         total=len(jobs), desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not jobs, dynamic_ncols=True,
     )
-    with bar, _redirect_logging(progress):
+    with bar, _redirect_logging(progress), _inline_figures():
         for job, outcome in _execute_all(jobs, workers, bar):
             what = " ".join(str(x) for x in (job.year, job.kind, job.name) if x is not None)
             if outcome.error is None:
@@ -436,7 +436,14 @@ def _names(source: Names, per: str, year: int, data_dir: Path) -> list[str]:
 
 
 def _execute_all(jobs: list[_Job], workers: int, bar):
-    """Yield (job, outcome) as runs finish, updating the progress bar."""
+    """Yield (job, outcome) as runs finish, updating the progress bar.
+
+    With ``workers > 1`` the runs share a thread pool. The work happens in the kernels,
+    which are separate processes anyway; the threads only drive them, so there is no
+    second interpreter to start and nothing to pickle. Papermill's ``cwd`` changes the
+    working directory of the whole process and would race between threads, so threaded
+    runs give the kernel its folder through nbclient's ``resources`` instead.
+    """
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             bar.set_postfix_str(_short(job), refresh=True)
@@ -446,27 +453,28 @@ def _execute_all(jobs: list[_Job], workers: int, bar):
             yield job, outcome
         return
 
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    # spawn, not fork: the parent may hold threads (tqdm, zmq) and papermill changes the
-    # working directory while it runs, so each worker is a fresh interpreter.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+    import nbconvert  # noqa: F401  import once here rather than racing in the threads
+    import papermill  # noqa: F401
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)),
+                            thread_name_prefix="report") as pool:
         futures = {}
         for job in jobs:
             _log_start(job)
-            futures[pool.submit(_run_job, job)] = job
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker process itself died
-                ipynb = job.html.with_suffix(".ipynb")
-                outcome = _Outcome(job.html, ipynb, 0.0, f"worker failed: {_message(exc)}")
-            bar.set_postfix_str(_short(job), refresh=False)
-            bar.update()
-            yield job, outcome
+            futures[pool.submit(_run_job, job, threaded=True)] = job
+        try:
+            for future in as_completed(futures):
+                job = futures[future]
+                outcome = future.result()  # _run_job does not raise for a failed run
+                bar.set_postfix_str(_short(job), refresh=False)
+                bar.update()
+                yield job, outcome
+        except BaseException:  # Ctrl-C: do not start the runs still waiting
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _log_start(job: _Job) -> None:
@@ -477,7 +485,7 @@ def _log_start(job: _Job) -> None:
     )
 
 
-def _run_job(job: _Job) -> _Outcome:
+def _run_job(job: _Job, threaded: bool = False) -> _Outcome:
     """Execute one notebook and publish it atomically; never raises for a failed run."""
     start = time.perf_counter()
     html_path = job.html
@@ -491,18 +499,20 @@ def _run_job(job: _Job) -> _Outcome:
 
         import papermill
 
-        with _inline_figures():
-            nb = papermill.execute_notebook(
-                str(job.notebook),
-                str(tmp_ipynb),
-                parameters=job.parameters,
-                kernel_name=KERNEL_NAME,
-                cwd=str(job.notebook.parent),
-                execution_timeout=job.timeout,
-                request_save_on_cell_execute=False,
-                progress_bar=False,
-                log_output=False,
-            )
+        folder = str(job.notebook.parent)
+        nb = papermill.execute_notebook(
+            str(job.notebook),
+            str(tmp_ipynb),
+            parameters=job.parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=None if threaded else folder,
+            execution_timeout=job.timeout,
+            request_save_on_cell_execute=False,
+            progress_bar=False,
+            log_output=False,
+            # the kernel's working directory without a process-wide chdir (see _execute_all)
+            resources={"metadata": {"path": folder}},
+        )
         tmp_html.write_text(_to_html(nb, job.title), encoding="utf-8")
         os.replace(tmp_ipynb, ipynb_path)
         os.replace(tmp_html, html_path)
@@ -523,7 +533,7 @@ class _inline_figures:
 
     ipykernel picks the inline backend only when ``MPLBACKEND`` is unset; a CI job or
     shell that exports ``MPLBACKEND=Agg`` would silently give reports without figures.
-    The kernel inherits this process's environment at start, so set it meanwhile.
+    The kernels inherit this process's environment at start, so set it for the batch.
     """
 
     _INLINE = "module://matplotlib_inline.backend_inline"

@@ -149,7 +149,11 @@ def load_rubric(
         if override.exists():
             raw = {**raw, **_read_toml(override)}
             sources.append(display_path(override))
-    return _build(raw, " + ".join(sources))
+    source = " + ".join(sources)
+    try:
+        return _build(raw, source)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:  # e.g. step = "ten"
+        raise InputError([Problem(source, None, None, f"malformed value: {e}")]) from None
 
 
 def _read_toml(path: Path) -> dict:

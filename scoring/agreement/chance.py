@@ -1,0 +1,1311 @@
+"""Chance-corrected agreement coefficients on a declared category scale.
+
+Long-format ratings in (one row per rating: unit, rater, rating), floats or an
+:class:`~scoring.agreement._common.Estimate` out. The coefficients share one frame
+(Gwet 2014, ch. 2-5): a percent agreement ``p_a`` over the rater pairs within a unit and
+a chance agreement ``p_e``; the coefficient is ``(p_a - p_e) / (1 - p_e)``. They differ
+in ``p_e`` only:
+
+===========================  ===============================================
+coefficient                  chance agreement ``p_e``
+===========================  ===============================================
+Fleiss' kappa (Scott's pi)   ``sum_kl w_kl pi_k pi_l``
+Conger's kappa               ``sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``
+Cohen's kappa                ``sum_kl w_kl p_k. p_.l`` (two raters)
+Gwet's AC1 / AC2             ``T_w / (q (q-1)) * sum_k pi_k (1 - pi_k)``
+Brennan-Prediger             ``T_w / q**2``
+percent agreement            ``0``
+===========================  ===============================================
+
+``w`` is the agreement-weight matrix over the ``q`` DECLARED categories (identity for
+the unweighted coefficients) and ``T_w`` its sum. The categories are always the
+declared scale: the ``categories`` argument or, when it is None, the rubric's scale
+(``load_rubric().scale.values``), never the values that happen to occur. A category
+nobody used still counts (it changes AC1's ``q`` and the spacing of weighted kappas),
+and a rating outside the declared categories is a ``ValueError`` naming it.
+
+Every statistic has a point function (float) and an ``*_estimate`` function returning
+an :class:`Estimate` with a standard error and a 95 % interval ``estimate +/- t(n-1) SE``
+(upper limit capped at 1, as irrCAC does), from Gwet's linearised variance (irrCAC
+formulas) or, on request, a seeded bootstrap over units (:func:`bootstrap_units`).
+
+Krippendorff's alpha lives in :mod:`scoring.agreement.krippendorff` and reuses the
+private helpers here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+
+from ._common import Estimate, long_arrays
+
+__all__ = [
+    "agreement_weights",
+    "percent_agreement",
+    "percent_agreement_estimate",
+    "fleiss_kappa",
+    "fleiss_kappa_estimate",
+    "fleiss_kappa_by_category",
+    "cohen_kappa",
+    "cohen_kappa_estimate",
+    "gwet_ac",
+    "gwet_ac_estimate",
+    "brennan_prediger",
+    "brennan_prediger_estimate",
+    "conger_kappa",
+    "conger_kappa_estimate",
+    "light_kappa",
+    "light_kappa_estimate",
+    "bootstrap_units",
+]
+
+_NAMED_WEIGHTS = ("identity", "linear", "quadratic", "ordinal")
+
+
+# --------------------------------------------------------------------------------------
+# declared scale, weights, coding
+# --------------------------------------------------------------------------------------
+def _declared_categories(categories) -> np.ndarray:
+    """The declared categories as a sorted float array, shape (V,).
+
+    ``None`` means the rubric's scale. Raises ``ValueError`` for an empty list,
+    non-numeric or repeated categories.
+    """
+    if categories is None:
+        from ..rubric import load_rubric
+
+        return np.asarray(load_rubric().scale.values, dtype=float)
+    try:
+        cats = np.asarray(list(categories), dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"categories must be numbers, got {categories!r}") from None
+    if cats.ndim != 1 or cats.size == 0:
+        raise ValueError("categories must be a non-empty list of numbers")
+    if np.isnan(cats).any():
+        raise ValueError("categories must not contain NaN")
+    cats = np.sort(cats)
+    if cats.size > 1 and np.any(np.diff(cats) <= 1e-9 * max(1.0, np.abs(cats).max())):
+        raise ValueError("categories are repeated")
+    return cats
+
+
+def _describe_scale(cats: np.ndarray) -> str:
+    """Short text for a scale, e.g. '0, 10, ..., 100' (shape (V,) in)."""
+    show = [f"{c:g}" for c in cats]
+    return ", ".join(show) if len(show) <= 6 else f"{show[0]}, {show[1]}, ..., {show[-1]}"
+
+
+def _category_codes(y: np.ndarray, cats: np.ndarray) -> np.ndarray:
+    """Index into ``cats`` (V,) of every rating ``y`` (N,) -> int64 (N,).
+
+    Raises ``ValueError`` naming the ratings that are not declared categories.
+    """
+    v = cats.size
+    tol = 1e-9 * max(1.0, float(np.abs(cats).max()))
+    if v == 1:
+        k = np.zeros(y.size, dtype=np.int64)
+    else:
+        step = np.diff(cats)
+        if np.all(np.abs(step - step[0]) <= tol):  # evenly spaced: arithmetic, O(N)
+            k = np.rint((y - cats[0]) / step[0])
+            k = np.clip(k, 0, v - 1).astype(np.int64)
+        else:
+            k = np.clip(np.searchsorted(cats, y), 1, v - 1)
+            k = np.where(np.abs(cats[k - 1] - y) <= np.abs(cats[k] - y), k - 1, k).astype(np.int64)
+    bad = np.abs(cats[k] - y) > tol
+    if bad.any():
+        wrong = np.unique(y[bad])
+        listed = ", ".join(f"{x:g}" for x in wrong[:5]) + (", ..." if wrong.size > 5 else "")
+        raise ValueError(
+            f"rating{'s' if wrong.size > 1 else ''} {listed} not on the declared scale "
+            f"({_describe_scale(cats)}); pass categories=[...] to declare another scale"
+        )
+    return k
+
+
+def agreement_weights(weights, categories=None) -> np.ndarray:
+    """Agreement-weight matrix over the declared categories (Gwet 2014; irrCAC).
+
+    Parameters
+    ----------
+    weights : None, str or array_like
+        None, ``"identity"`` or ``"unweighted"``: identity (unweighted coefficients).
+        ``"linear"``: ``1 - |x_k - x_l| / (x_max - x_min)``.
+        ``"quadratic"``: ``1 - (x_k - x_l)**2 / (x_max - x_min)**2``.
+        ``"ordinal"``: Gwet's ordinal weights on the category RANKS,
+        ``1 - M_kl / max(M)`` with ``M_kl = n_kl (n_kl - 1) / 2`` and
+        ``n_kl = |k - l| + 1`` (this is not Krippendorff's ordinal metric, which uses
+        the observed marginal frequencies).
+        A (V, V) array: custom weights; the diagonal must be 1 and every weight in [0, 1].
+    categories : sequence of numbers, optional
+        The declared categories; default the rubric's scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        (V, V) weights, rows and columns in ascending category order.
+
+    Notes
+    -----
+    Linear and quadratic weights use the category VALUES (irrCAC does the same for
+    numeric categories), so unequal spacing and unused categories count.
+
+    References
+    ----------
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 3.
+    Advanced Analytics. R package irrCAC, ``weights.gen.r``.
+    """
+    return _weights(weights, _declared_categories(categories))
+
+
+def _weights(weights, cats: np.ndarray) -> np.ndarray:
+    """Weight matrix (V, V) for ``weights`` over sorted categories ``cats`` (V,)."""
+    v = cats.size
+    if weights is None or (isinstance(weights, str) and weights in ("identity", "unweighted")):
+        return np.eye(v)
+    if isinstance(weights, str):
+        if weights not in _NAMED_WEIGHTS:
+            raise ValueError(
+                f"weights must be None, one of {', '.join(_NAMED_WEIGHTS)} or a square matrix, got {weights!r}"
+            )
+        if v == 1:
+            return np.ones((1, 1))
+        span = cats[-1] - cats[0]
+        d = np.abs(np.subtract.outer(cats, cats))
+        if weights == "linear":
+            return 1.0 - d / span
+        if weights == "quadratic":
+            return 1.0 - (d / span) ** 2
+        idx = np.arange(v)
+        nkl = np.abs(np.subtract.outer(idx, idx)) + 1.0
+        m = nkl * (nkl - 1.0) / 2.0
+        return 1.0 - m / m.max()
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (v, v):
+        raise ValueError(f"weights matrix must be {v} x {v} (one row per declared category), got {w.shape}")
+    if not np.allclose(np.diag(w), 1.0) or w.min() < -1e-12 or w.max() > 1 + 1e-12:
+        raise ValueError("weights matrix must have ones on the diagonal and values in [0, 1]")
+    return w
+
+
+def _tolerance_weights(tolerance: float, cats: np.ndarray) -> np.ndarray:
+    """(V, V) 0/1 weights: 1 where two categories lie within ``tolerance`` scale points."""
+    if tolerance < 0:
+        raise ValueError(f"tolerance must not be negative, got {tolerance}")
+    tol = 1e-9 * max(1.0, float(np.abs(cats).max()))
+    return (np.abs(np.subtract.outer(cats, cats)) <= tolerance + tol).astype(float)
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """Long ratings coded against the declared scale.
+
+    ``cats`` (V,) declared categories ascending; ``unit``, ``rater``, ``cat`` (N,) int
+    codes of every non-missing rating (units and raters 0-based, first-seen order);
+    ``counts`` CSR (U, V): how many ratings unit u got in category c (canonical format:
+    column indices sorted within a row); ``m`` (U,) ratings per unit.
+    """
+
+    cats: np.ndarray
+    unit: np.ndarray
+    rater: np.ndarray
+    cat: np.ndarray
+    counts: sp.csr_matrix
+    m: np.ndarray
+    n_raters: int
+
+    @property
+    def n_units(self) -> int:
+        return int(self.m.size)
+
+    @property
+    def n_ratings(self) -> int:
+        return int(self.cat.size)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Unit index of every stored count of ``counts``, shape (nnz,)."""
+        return np.repeat(np.arange(self.n_units), np.diff(self.counts.indptr))
+
+
+def _code(data: pd.DataFrame, units: str, raters: str, ratings: str, categories) -> _Coded:
+    """Code long ratings (NaN ratings dropped) against the declared categories."""
+    cats = _declared_categories(categories)
+    u, r, y, ul, rl = long_arrays(data, units, raters, ratings)
+    if y.size == 0:
+        raise ValueError("no ratings (every rating is missing or the data are empty)")
+    k = _category_codes(y, cats)
+    n_units = len(ul)
+    counts = sp.csr_matrix(
+        (np.ones(y.size), (u.astype(np.int64), k)), shape=(n_units, cats.size)
+    )
+    counts.sum_duplicates()
+    m = np.bincount(u, minlength=n_units).astype(float)
+    return _Coded(cats, u.astype(np.int64), r.astype(np.int64), k, counts, m, len(rl))
+
+
+def _quad_forms(counts: sp.csr_matrix, w: np.ndarray) -> np.ndarray:
+    """Per-unit ``a_u' W a_u`` for count rows ``a_u`` of ``counts`` (U, V); W (V, V) -> (U,).
+
+    Works in row blocks so no (U, V) dense array is held at once (memory O(block x V)).
+    """
+    n_u, v = counts.shape
+    out = np.empty(n_u)
+    if np.array_equal(w, np.eye(v)):
+        rows = np.repeat(np.arange(n_u), np.diff(counts.indptr))
+        return np.bincount(rows, weights=counts.data**2, minlength=n_u)
+    block = max(1, 2_000_000 // max(v, 1))
+    for start in range(0, n_u, block):
+        a = counts[start : start + block]
+        aw = np.asarray(a @ w)  # (block, V) dense
+        out[start : start + a.shape[0]] = np.asarray(a.multiply(aw).sum(axis=1)).ravel()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# shared Gwet machinery
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Parts:
+    """Percent-agreement pieces (irrCAC notation).
+
+    ``n`` units with >= 1 rating, ``n2`` units with >= 2; ``r`` (n,) ratings per unit;
+    ``two`` (n,) bool r >= 2; ``pa_i`` (n,) weighted agreement of unit i over its rater
+    pairs (0 where r < 2); ``pa`` mean of ``pa_i`` over units with r >= 2; ``pi`` (V,)
+    category shares, mean over units of ``a_ik / r_i``.
+    """
+
+    n: int
+    n2: int
+    r: np.ndarray
+    two: np.ndarray
+    pa_i: np.ndarray
+    pa: float
+    pi: np.ndarray
+
+
+def _parts(c: _Coded, w: np.ndarray) -> _Parts:
+    """Agreement pieces of coded ratings ``c`` under weights ``w`` (V, V)."""
+    r = c.m
+    two = r >= 2
+    n2 = int(two.sum())
+    if n2 == 0:
+        raise ValueError(
+            "no unit has two or more ratings: agreement needs at least two raters on a unit"
+        )
+    sumq = _quad_forms(c.counts, w) - r
+    den = np.where(two, r * (r - 1.0), 1.0)
+    pa_i = np.where(two, sumq / den, 0.0)
+    pa = float(pa_i.sum() / n2)
+    pi = np.bincount(c.counts.indices, weights=c.counts.data / r[c.rows], minlength=c.cats.size) / c.n_units
+    return _Parts(c.n_units, n2, r, two, pa_i, pa, pi)
+
+
+def _ratio(num: float, den: float) -> float:
+    """num / den, NaN when den is 0 (undefined coefficient) without a warning."""
+    return float(num / den) if den != 0 else float("nan")
+
+
+def _kappa_like(p: _Parts, pe: float) -> float:
+    return _ratio(p.pa - pe, 1.0 - pe)
+
+
+def _linearised(p: _Parts, pe: float, coeff: float, pe_i: np.ndarray | None) -> np.ndarray:
+    """Gwet's per-unit linearised values ``kappa_i*`` (n,) whose spread gives the variance.
+
+    ``kappa_i = (n / n2) (pa_i - pe 1[r_i >= 2]) / (1 - pe)`` and, when the chance
+    agreement depends on the data, ``kappa_i* = kappa_i - 2 (1 - kappa) (pe_i - pe) / (1 - pe)``.
+    """
+    k_i = (p.n / p.n2) * (p.pa_i - pe * p.two) / (1.0 - pe)
+    if pe_i is not None:
+        k_i = k_i - 2.0 * (1.0 - coeff) * (pe_i - pe) / (1.0 - pe)
+    return k_i
+
+
+_SE_METHODS = ("gwet", "gwet_table", "bootstrap")
+
+
+def _check_se_method(se_method: str, allowed=_SE_METHODS) -> None:
+    if se_method not in allowed:
+        raise ValueError(f"se_method must be one of {', '.join(allowed)}, got {se_method!r}")
+
+
+def _variance(x: np.ndarray, centre: float, se_method: str) -> float:
+    """Gwet's variance from linearised values ``x`` (n,): divisor n(n-1) or n**2 (table)."""
+    n = x.size
+    if n < 2 or not np.isfinite(centre):
+        return float("nan")
+    ss = float(np.sum((x - centre) ** 2))
+    return ss / (n * n) if se_method == "gwet_table" else ss / (n * (n - 1.0))
+
+
+def _t_interval(est: float, se: float, n_units: int, confidence: float, upper=1.0, lower=None):
+    """est +/- t(n_units - 1) se, capped at ``upper`` (and ``lower``)."""
+    if not (np.isfinite(est) and np.isfinite(se)) or n_units < 2:
+        return float("nan"), float("nan")
+    t = stats.t.ppf(0.5 + confidence / 2.0, n_units - 1)
+    lo, hi = est - t * se, est + t * se
+    if upper is not None:
+        hi = min(upper, hi)
+    if lower is not None:
+        lo = max(lower, lo)
+    return float(lo), float(hi)
+
+
+def _analytic(est, var, c: _Coded, n_units: int, confidence: float, method: str, lower=None) -> Estimate:
+    se = float(np.sqrt(var)) if np.isfinite(var) and var >= 0 else float("nan")
+    lo, hi = _t_interval(est, se, n_units, confidence, lower=lower)
+    return Estimate(float(est), se, lo, hi, int(n_units), c.n_raters, c.n_ratings, method)
+
+
+def _boot(stat: Callable[[pd.DataFrame], float], data, units, raters, ratings, c: _Coded,
+          n_boot: int, seed: int, confidence: float) -> Estimate:
+    b = bootstrap_units(stat, data, units, n_boot=n_boot, seed=seed, confidence=confidence, ratings=ratings)
+    return replace(b, n_units=c.n_units, n_raters=c.n_raters, n_ratings=c.n_ratings)
+
+
+_METHOD_GWET = "Gwet (2014) linearised variance, irrCAC raw-data formula; CI est +/- t(n-1) SE"
+_METHOD_TABLE = "Gwet (2014) two-rater table variance (divisor n^2), irrCAC *2.table; CI est +/- t(n-1) SE"
+
+
+def _method_text(se_method: str) -> str:
+    return _METHOD_TABLE if se_method == "gwet_table" else _METHOD_GWET
+
+
+# --------------------------------------------------------------------------------------
+# bootstrap
+# --------------------------------------------------------------------------------------
+def bootstrap_units(
+    statistic: Callable[[pd.DataFrame], float],
+    data: pd.DataFrame,
+    units: str,
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    confidence: float = 0.95,
+    ratings: str | None = None,
+) -> Estimate:
+    """Seeded nonparametric bootstrap over units for any statistic of long data.
+
+    Parameters
+    ----------
+    statistic : callable
+        ``statistic(frame) -> float`` on a long DataFrame shaped like ``data``.
+    data : pandas.DataFrame
+        Long ratings, one row per rating.
+    units : str
+        Column naming the unit (the resampling unit).
+    n_boot : int, default 2000
+        Number of resamples.
+    seed : int, default 0
+        Seed of ``numpy.random.default_rng``; the same seed gives the same answer.
+    confidence : float, default 0.95
+        Level of the percentile interval.
+    ratings : str, optional
+        Rating column; when given, rows with a missing rating are dropped first and
+        ``n_ratings`` is filled in.
+
+    Returns
+    -------
+    Estimate
+        ``estimate`` = ``statistic(data)``; ``se`` = standard deviation of the
+        replicates (ddof 1); ``ci_low``, ``ci_high`` = percentile interval;
+        ``n_units`` = number of units. ``n_raters`` is left 0 (the statistic knows its
+        columns; the ``*_estimate`` functions fill it in).
+
+    Notes
+    -----
+    Each replicate draws ``n_units`` units with replacement and keeps all their rows; a
+    unit drawn twice enters as two distinct units (its ``units`` value is replaced by
+    the draw number). Replicates on which the statistic is undefined (NaN, or it raises
+    ``ValueError``, e.g. no unit with two ratings) are left out; the method text says
+    how many were used.
+
+    References
+    ----------
+    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 6, 13.
+    """
+    if units not in data.columns:
+        raise KeyError(f"column '{units}' not in data")
+    frame = data
+    if ratings is not None:
+        frame = data[pd.to_numeric(data[ratings], errors="coerce").notna()]
+    estimate = float(statistic(frame))
+    codes, labels = pd.factorize(frame[units].to_numpy())
+    n_units = len(labels)
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes, minlength=n_units)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    rng = np.random.default_rng(seed)
+    reps = np.full(n_boot, np.nan)
+    unit_pos = frame.columns.get_loc(units)
+    for b in range(n_boot):
+        draw = rng.integers(0, n_units, n_units)
+        lens = sizes[draw]
+        total = int(lens.sum())
+        # positions of the drawn units' rows: start of each draw plus 0..len-1
+        offs = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+        rows = order[np.repeat(starts[draw], lens) + offs]
+        sample = frame.iloc[rows].copy()
+        sample.iloc[:, unit_pos] = np.repeat(np.arange(n_units), lens)
+        try:
+            reps[b] = float(statistic(sample))
+        except ValueError:
+            pass
+    ok = reps[np.isfinite(reps)]
+    if ok.size >= 2:
+        se = float(np.std(ok, ddof=1))
+        lo, hi = np.quantile(ok, [0.5 - confidence / 2.0, 0.5 + confidence / 2.0])
+    else:
+        se, lo, hi = float("nan"), float("nan"), float("nan")
+    return Estimate(
+        estimate, se, float(lo), float(hi), n_units, 0, int(len(frame)) if ratings else 0,
+        f"bootstrap over units ({ok.size} of {n_boot} resamples, seed {seed}, percentile CI)",
+    )
+
+
+# --------------------------------------------------------------------------------------
+# percent agreement
+# --------------------------------------------------------------------------------------
+def _pa_weights(c: _Coded, tolerance: float, weights) -> np.ndarray:
+    if weights is not None and tolerance:
+        raise ValueError("give either tolerance or weights, not both")
+    if weights is not None:
+        return _weights(weights, c.cats)
+    if tolerance:
+        return _tolerance_weights(float(tolerance), c.cats)
+    return np.eye(c.cats.size)
+
+
+def _unit_rule(c: _Coded, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit with >= 2 ratings: 1.0 when max - min <= tolerance, else 0.0 -> (n2,), mask (U,)."""
+    if tolerance < 0:
+        raise ValueError(f"tolerance must not be negative, got {tolerance}")
+    ip = c.counts.indptr
+    two = c.m >= 2
+    if not two.any():
+        raise ValueError("no unit has two or more ratings: agreement needs at least two raters on a unit")
+    lo = c.cats[c.counts.indices[ip[:-1][two]]]
+    hi = c.cats[c.counts.indices[ip[1:][two] - 1]]
+    tol = 1e-9 * max(1.0, float(np.abs(c.cats).max()))
+    return ((hi - lo) <= tolerance + tol).astype(float), two
+
+
+def percent_agreement(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    tolerance: float = 0,
+    *,
+    weights=None,
+    categories=None,
+    method: str = "pairs",
+) -> float:
+    """Percent agreement: share of agreeing rater pairs within a unit.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long ratings, one row per rating; missing (NaN) ratings are ignored.
+    units, raters, ratings : str
+        Column names.
+    tolerance : float, default 0
+        Two ratings agree when they differ by at most this many scale points
+        (0 = exact agreement).
+    weights : None, str or array_like, optional
+        Weighted percent agreement (Gwet's ``p_a``) with these agreement weights (see
+        :func:`agreement_weights`); not together with ``tolerance``.
+    categories : sequence of numbers, optional
+        Declared categories; default the rubric's scale.
+    method : {"pairs", "units"}, default "pairs"
+        ``"pairs"``: Gwet's ``p_a``, per unit the share of agreeing ordered rater pairs,
+        averaged over units with two or more ratings. ``"units"``: the share of units
+        (with two or more ratings) on which ALL ratings lie within ``tolerance``
+        (R ``irr::agree``, which reports it as a percentage: multiply by 100).
+
+    Returns
+    -------
+    float
+        A proportion in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        A rating outside the declared categories; no unit with two or more ratings.
+
+    Notes
+    -----
+    ``p_a = (1/n2) sum_{i: r_i >= 2} sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1))`` with
+    ``r*_ik = sum_l w_kl r_il`` (Gwet 2014, eq. 2.8), where ``r_ik`` counts the raters
+    who put unit i in category k. A unit with a single rating has no pair and is left
+    out. ``irr::agree`` drops every unit with a missing rating; ``method="units"``
+    instead uses every unit with two or more ratings (the same on complete data).
+
+    References
+    ----------
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.). Advanced
+    Analytics. Gamer, M. et al. R package irr, ``agree``.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    if method == "units":
+        if weights is not None:
+            raise ValueError("weights apply to method='pairs' only")
+        x, _ = _unit_rule(c, float(tolerance))
+        return float(x.mean())
+    if method != "pairs":
+        raise ValueError(f"method must be 'pairs' or 'units', got {method!r}")
+    return _parts(c, _pa_weights(c, tolerance, weights)).pa
+
+
+def percent_agreement_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    tolerance: float = 0,
+    *,
+    weights=None,
+    categories=None,
+    method: str = "pairs",
+    se_method: str = "gwet",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Percent agreement with its standard error and confidence interval.
+
+    Parameters are those of :func:`percent_agreement`, plus
+    ``se_method`` ("gwet" | "gwet_table" | "bootstrap"), ``confidence``, and ``n_boot``
+    and ``seed`` for the bootstrap.
+
+    Returns
+    -------
+    Estimate
+        ``n_units`` counts every unit with a rating.
+
+    Notes
+    -----
+    ``"gwet"``: ``v = 1/(n(n-1)) sum_i (p_a,i* - p_a)^2`` with
+    ``p_a,i* = (n/n2) p_a,i`` (irrCAC ``pa.coeff.raw``); for ``method="units"`` the
+    same with ``p_a,i`` the 0/1 unit indicator (the binomial variance). ``"gwet_table"``:
+    divisor ``n^2`` (irrCAC ``pa2.table``, two raters). Interval
+    ``p_a +/- t(n-1) sqrt(v)`` clipped to [0, 1].
+
+    References
+    ----------
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories)
+    if se_method == "bootstrap":
+        return _boot(
+            lambda d: percent_agreement(d, units, raters, ratings, tolerance, weights=weights,
+                                        categories=c.cats, method=method),
+            data, units, raters, ratings, c, n_boot, seed, confidence)
+    if method == "units":
+        if weights is not None:
+            raise ValueError("weights apply to method='pairs' only")
+        x, two = _unit_rule(c, float(tolerance))
+        est = float(x.mean())
+        return _analytic(est, _variance(x, est, se_method), c, x.size, confidence,
+                         _method_text(se_method), lower=0.0)
+    if method != "pairs":
+        raise ValueError(f"method must be 'pairs' or 'units', got {method!r}")
+    p = _parts(c, _pa_weights(c, tolerance, weights))
+    x = (p.n / p.n2) * p.pa_i
+    return _analytic(p.pa, _variance(x, p.pa, se_method), c, p.n, confidence,
+                     _method_text(se_method), lower=0.0)
+
+
+# --------------------------------------------------------------------------------------
+# Fleiss
+# --------------------------------------------------------------------------------------
+def _fleiss_fit(c: _Coded, w: np.ndarray):
+    p = _parts(c, w)
+    pe = float(p.pi @ w @ p.pi)
+    kappa = _kappa_like(p, pe)
+    return p, pe, kappa
+
+
+def fleiss_kappa(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    categories=None,
+    *,
+    weights=None,
+) -> float:
+    """Fleiss' kappa for several raters, generalised to missing ratings (Gwet 2014).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long ratings, one row per rating; missing (NaN) ratings are ignored. Raters
+        need not be the same people across units (Fleiss' design).
+    units, raters, ratings : str
+        Column names.
+    categories : sequence of numbers, optional
+        Declared categories; default the rubric's scale.
+    weights : None, str or array_like, optional
+        Agreement weights (see :func:`agreement_weights`); None = unweighted.
+
+    Returns
+    -------
+    float
+        Kappa; NaN when chance agreement is 1 (every rating in one category).
+
+    Raises
+    ------
+    ValueError
+        A rating outside the declared categories; no unit with two or more ratings
+        (e.g. a single rater).
+
+    Notes
+    -----
+    ``kappa = (p_a - p_e) / (1 - p_e)`` with ``p_a`` as in :func:`percent_agreement`
+    and ``p_e = sum_kl w_kl pi_k pi_l``, ``pi_k = (1/n) sum_i r_ik / r_i`` averaged over
+    all n units with a rating (a unit rated once adds to ``pi`` but not to ``p_a``).
+    With the same number of ratings on every unit this is Fleiss (1971); with two
+    raters rating every unit it is Scott's (1955) pi. The irrCAC
+    ``fleiss.kappa.raw`` definitions.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+    *Psychological Bulletin*, 76, 378-382.
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2, 5.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    return _fleiss_fit(c, _weights(weights, c.cats))[2]
+
+
+def fleiss_kappa_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    categories=None,
+    *,
+    weights=None,
+    se_method: str = "gwet",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Fleiss' kappa with its standard error and confidence interval.
+
+    Parameters are those of :func:`fleiss_kappa`, plus ``se_method``:
+
+    - ``"gwet"`` (default): Gwet's linearised variance (irrCAC ``fleiss.kappa.raw``),
+      ``v = 1/(n(n-1)) sum_i (kappa_i* - kappa)^2`` with
+      ``kappa_i* = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e) - 2(1-kappa)(p_e,i - p_e)/(1-p_e)``,
+      ``p_e,i = sum_k r_ik pibar_k / r_i``, ``pibar = (W + W') pi / 2``.
+    - ``"gwet_table"``: the same with divisor ``n^2`` (irrCAC ``scott2.table``; two raters).
+    - ``"fleiss_null"``: the standard error under H0 kappa = 0 (Fleiss, Nee & Landis
+      1979; R ``irr::kappam.fleiss``), unweighted and the same number of ratings on
+      every unit only. It is for the z test ``estimate / se``, not for intervals.
+    - ``"bootstrap"``: :func:`bootstrap_units`.
+
+    Returns
+    -------
+    Estimate
+        Interval ``kappa +/- t(n-1) se``, upper limit capped at 1.
+
+    References
+    ----------
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
+    Fleiss, J. L., Nee, J. C. M., & Landis, J. R. (1979). Large sample variance of
+    kappa in the case of different sets of raters. *Psychological Bulletin*, 86, 974-977.
+    """
+    _check_se_method(se_method, _SE_METHODS + ("fleiss_null",))
+    c = _code(data, units, raters, ratings, categories)
+    w = _weights(weights, c.cats)
+    if se_method == "bootstrap":
+        return _boot(lambda d: fleiss_kappa(d, units, raters, ratings, c.cats, weights=weights),
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
+    p, pe, kappa = _fleiss_fit(c, w)
+    if se_method == "fleiss_null":
+        if not np.array_equal(w, np.eye(c.cats.size)):
+            raise ValueError("se_method='fleiss_null' is for unweighted kappa only")
+        if np.unique(c.m).size != 1:
+            raise ValueError("se_method='fleiss_null' needs the same number of ratings on every unit")
+        m = float(c.m[0])
+        pj = p.pi
+        pq = pj * (1 - pj)
+        s = pq.sum()
+        var = 2.0 / (s**2 * p.n * m * (m - 1)) * (s**2 - np.sum(pq * ((1 - pj) - pj))) if s > 0 else np.nan
+        return _analytic(kappa, var, c, p.n, confidence,
+                         "SE under H0 kappa = 0 (Fleiss, Nee & Landis 1979); for z tests")
+    pibar = ((w + w.T) / 2.0) @ p.pi
+    pe_i = np.asarray(c.counts @ pibar).ravel() / p.r
+    if not np.isfinite(kappa):
+        return _analytic(kappa, np.nan, c, p.n, confidence, _method_text(se_method))
+    x = _linearised(p, pe, kappa, pe_i)
+    return _analytic(kappa, _variance(x, kappa, se_method), c, p.n, confidence, _method_text(se_method))
+
+
+def fleiss_kappa_by_category(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    categories=None,
+) -> pd.Series:
+    """Fleiss' kappa of each category against all others (Fleiss 1971, eq. 17).
+
+    Parameters
+    ----------
+    data, units, raters, ratings, categories
+        As in :func:`fleiss_kappa`.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by declared category; NaN for a category nobody (or everybody) used.
+
+    Notes
+    -----
+    The unweighted Fleiss kappa of the ratings dichotomised into "category j" versus
+    "any other": with complete data ``kappa_j = 1 - sum_i x_ij (m - x_ij) /
+    (n m (m - 1) p_j q_j)`` (R ``irr::kappam.fleiss(detail = TRUE)``); with unequal
+    numbers of ratings the generalised form of :func:`fleiss_kappa`.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). *Psychological Bulletin*, 76, 378-382.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    r = c.m
+    two = r >= 2
+    n2 = int(two.sum())
+    if n2 == 0:
+        raise ValueError("no unit has two or more ratings: agreement needs at least two raters on a unit")
+    rows = c.rows
+    x = c.counts.data
+    rr = r[rows]
+    # disagreement share per (unit, category) cell: 2 x (r - x) / (r (r - 1)), only nonzero cells
+    dis = np.where(rr >= 2, 2.0 * x * (rr - x) / np.where(rr >= 2, rr * (rr - 1.0), 1.0), 0.0)
+    v = c.cats.size
+    pa = 1.0 - np.bincount(c.counts.indices, weights=dis, minlength=v) / n2
+    pi = np.bincount(c.counts.indices, weights=x / rr, minlength=v) / c.n_units
+    pe = pi**2 + (1 - pi) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kj = np.where(pe < 1, (pa - pe) / np.where(pe < 1, 1 - pe, 1.0), np.nan)
+    return pd.Series(kj, index=pd.Index(c.cats, name="category"), name="kappa")
+
+
+# --------------------------------------------------------------------------------------
+# Gwet AC1/AC2 and Brennan-Prediger
+# --------------------------------------------------------------------------------------
+def _gwet_fit(c: _Coded, w: np.ndarray):
+    p = _parts(c, w)
+    q = c.cats.size
+    tw = float(w.sum())
+    scale = tw / (q * (q - 1.0)) if q > 1 else 0.0
+    pe = scale * float(np.sum(p.pi * (1 - p.pi)))
+    return p, pe, _kappa_like(p, pe), scale
+
+
+def gwet_ac(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+) -> float:
+    """Gwet's AC1 (unweighted) or AC2 (weighted) for any number of raters.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long ratings; missing (NaN) ratings allowed.
+    units, raters, ratings : str
+        Column names.
+    weights : None, str or array_like, optional
+        None: AC1. ``"linear"``, ``"quadratic"``, ``"ordinal"`` (Gwet's ordinal
+        weights) or a matrix: AC2 (see :func:`agreement_weights`).
+    categories : sequence of numbers, optional
+        Declared categories; default the rubric's scale. Their number ``q`` enters the
+        chance agreement, so an unused category matters.
+
+    Returns
+    -------
+    float
+        AC1/AC2. Defined even when every rating is the same (then 1).
+
+    Raises
+    ------
+    ValueError
+        A rating outside the declared categories; no unit with two or more ratings.
+
+    Notes
+    -----
+    ``AC = (p_a - p_e) / (1 - p_e)``, ``p_e = T_w / (q (q - 1)) sum_k pi_k (1 - pi_k)``,
+    ``T_w = sum_kl w_kl``; ``p_a``, ``pi_k`` as in :func:`fleiss_kappa` (irrCAC
+    ``gwet.ac1.raw``).
+
+    References
+    ----------
+    Gwet, K. L. (2008). Computing inter-rater reliability and its variance in the
+    presence of high agreement. *British Journal of Mathematical and Statistical
+    Psychology*, 61, 29-48.
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 4-5.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    return _gwet_fit(c, _weights(weights, c.cats))[2]
+
+
+def gwet_ac_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+    *,
+    se_method: str = "gwet",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Gwet's AC1/AC2 with its standard error and confidence interval.
+
+    Parameters are those of :func:`gwet_ac`, plus ``se_method`` ("gwet" | "gwet_table"
+    | "bootstrap"), ``confidence``, ``n_boot``, ``seed``.
+
+    Notes
+    -----
+    ``"gwet"`` (irrCAC ``gwet.ac1.raw``): ``v = 1/(n(n-1)) sum_i (AC_i* - AC)^2`` with
+    ``AC_i* = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e) - 2(1-AC)(p_e,i - p_e)/(1-p_e)`` and
+    ``p_e,i = T_w/(q(q-1)) sum_k r_ik (1 - pi_k) / r_i``. ``"gwet_table"``: divisor
+    ``n^2`` (irrCAC ``gwet.ac1.table``, two raters).
+
+    References
+    ----------
+    Gwet, K. L. (2008). *Br. J. Math. Stat. Psychol.*, 61, 29-48.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories)
+    if se_method == "bootstrap":
+        return _boot(lambda d: gwet_ac(d, units, raters, ratings, weights, c.cats),
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
+    w = _weights(weights, c.cats)
+    p, pe, ac, scale = _gwet_fit(c, w)
+    pe_i = scale * np.asarray(c.counts @ (1.0 - p.pi)).ravel() / p.r
+    x = _linearised(p, pe, ac, pe_i)
+    return _analytic(ac, _variance(x, ac, se_method), c, p.n, confidence, _method_text(se_method))
+
+
+def brennan_prediger(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+) -> float:
+    """Brennan-Prediger coefficient (Randolph's free-marginal kappa), several raters.
+
+    Parameters
+    ----------
+    data, units, raters, ratings, weights, categories
+        As in :func:`gwet_ac`.
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    ``BP = (p_a - p_e) / (1 - p_e)`` with ``p_e = T_w / q^2`` over the ``q`` declared
+    categories (irrCAC ``bp.coeff.raw``).
+
+    References
+    ----------
+    Brennan, R. L., & Prediger, D. J. (1981). Coefficient kappa: some uses, misuses,
+    and alternatives. *Educational and Psychological Measurement*, 41, 687-699.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    w = _weights(weights, c.cats)
+    p = _parts(c, w)
+    return _kappa_like(p, float(w.sum()) / c.cats.size**2)
+
+
+def brennan_prediger_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+    *,
+    se_method: str = "gwet",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Brennan-Prediger coefficient with its standard error and confidence interval.
+
+    Notes
+    -----
+    ``"gwet"`` (irrCAC ``bp.coeff.raw``): ``v = 1/(n(n-1)) sum_i (BP_i - BP)^2``,
+    ``BP_i = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e)`` (``p_e`` is fixed, so no
+    correction term). ``"gwet_table"``: divisor ``n^2`` (irrCAC ``bp2.table``).
+
+    References
+    ----------
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories)
+    if se_method == "bootstrap":
+        return _boot(lambda d: brennan_prediger(d, units, raters, ratings, weights, c.cats),
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
+    w = _weights(weights, c.cats)
+    p = _parts(c, w)
+    pe = float(w.sum()) / c.cats.size**2
+    bp = _kappa_like(p, pe)
+    x = _linearised(p, pe, bp, None)
+    return _analytic(bp, _variance(x, bp, se_method), c, p.n, confidence, _method_text(se_method))
+
+
+# --------------------------------------------------------------------------------------
+# Conger
+# --------------------------------------------------------------------------------------
+def _check_no_replicates(c: _Coded, units: str, raters: str) -> None:
+    cell = c.unit * c.n_raters + c.rater
+    if np.unique(cell).size != cell.size:
+        raise ValueError(f"a rater ('{raters}') rated the same unit ('{units}') more than once")
+
+
+def _conger_fit(c: _Coded, w: np.ndarray):
+    """Conger's kappa pieces: parts, p_e, kappa, per-rater shares p_gk (R, V), n_g (R,)."""
+    p = _parts(c, w)
+    nr, v = c.n_raters, c.cats.size
+    classif = np.bincount(c.rater * v + c.cat, minlength=nr * v).reshape(nr, v)
+    n_g = classif.sum(axis=1).astype(float)
+    p_gk = classif / n_g[:, None]
+    pbar = p_gk.mean(axis=0)
+    s2 = (p_gk.T @ p_gk - nr * np.outer(pbar, pbar)) / (nr - 1.0)
+    pe = float(np.sum(w * (np.outer(pbar, pbar) - s2 / nr)))
+    return p, pe, _kappa_like(p, pe), p_gk, n_g, pbar
+
+
+def conger_kappa(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+) -> float:
+    """Conger's (1980) generalised kappa for several raters (Cohen's kappa for two).
+
+    Parameters
+    ----------
+    data, units, raters, ratings, weights, categories
+        As in :func:`gwet_ac`. Each rater rates a unit at most once.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        Fewer than two raters; a rater rating a unit twice; a rating outside the
+        declared categories.
+
+    Notes
+    -----
+    ``p_e = sum_kl w_kl (pbar_k pbar_l - s2_kl / r)``, where ``p_gk`` is the share of
+    rater g's ratings in category k, ``pbar_k`` its mean over the r raters and
+    ``s2_kl`` the covariance of ``p_gk`` and ``p_gl`` over raters (irrCAC
+    ``conger.kappa.raw``; R ``irr::kappam.fleiss(exact = TRUE)``).
+
+    References
+    ----------
+    Conger, A. J. (1980). Integration and generalization of kappas for multiple
+    raters. *Psychological Bulletin*, 88, 322-328.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    if c.n_raters < 2:
+        raise ValueError("Conger's kappa needs at least two raters")
+    _check_no_replicates(c, units, raters)
+    return _conger_fit(c, _weights(weights, c.cats))[2]
+
+
+def conger_kappa_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+    *,
+    se_method: str = "gwet",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Conger's kappa with its standard error and confidence interval.
+
+    Notes
+    -----
+    ``"gwet"``: irrCAC ``conger.kappa.raw``: ``kappa_i*`` as for Fleiss but with
+    ``p_e,i = (1/(r(r-1))) sum_g lambda_ig``,
+    ``lambda_ig = (n/n_g) sum_k (r pbar_k - p_gk) sum_l w_kl (delta_igl - (eps_ig - n_g/n) p_gl)``
+    (``eps_ig`` = 1 when rater g rated unit i, ``delta_igl`` = 1 when in category l).
+    Computed in O(ratings): the missing cells contribute ``sum_k (r pbar_k - p_gk)(W p_g)_k``.
+    ``"gwet_table"``: divisor ``n^2``.
+
+    References
+    ----------
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories)
+    if c.n_raters < 2:
+        raise ValueError("Conger's kappa needs at least two raters")
+    _check_no_replicates(c, units, raters)
+    if se_method == "bootstrap":
+        return _boot(lambda d: conger_kappa(d, units, raters, ratings, weights, c.cats),
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
+    w = _weights(weights, c.cats)
+    p, pe, kappa, p_gk, n_g, pbar = _conger_fit(c, w)
+    nr, n = c.n_raters, p.n
+    cg = nr * pbar[None, :] - p_gk  # (R, V)
+    cw = cg @ w  # (R, V): sum_k c_gk w_kl
+    cwp = np.sum(cw * p_gk, axis=1)  # (R,): c_g' W p_g
+    obs = (n / n_g[c.rater]) * (cw[c.rater, c.cat] - cwp[c.rater])
+    lam = cwp.sum() + np.bincount(c.unit, weights=obs, minlength=n)
+    pe_i = lam / (nr * (nr - 1.0))
+    x = _linearised(p, pe, kappa, pe_i)
+    return _analytic(kappa, _variance(x, kappa, se_method), c, n, confidence, _method_text(se_method))
+
+
+# --------------------------------------------------------------------------------------
+# Cohen (two raters) and Light (mean pairwise Cohen)
+# --------------------------------------------------------------------------------------
+def _pair_codes(c: _Coded, units: str, raters: str) -> np.ndarray:
+    """Category code per unit and rater, (U, R) int, -1 where missing."""
+    _check_no_replicates(c, units, raters)
+    codes = np.full((c.n_units, c.n_raters), -1, dtype=np.int64)
+    codes[c.unit, c.rater] = c.cat
+    return codes
+
+
+def _cohen_table(k1: np.ndarray, k2: np.ndarray, v: int) -> np.ndarray:
+    """V x V table of proportions from paired codes k1, k2 (n,)."""
+    t = np.bincount(k1 * v + k2, minlength=v * v).reshape(v, v).astype(float)
+    return t / t.sum()
+
+
+def _cohen_from_table(p: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """(kappa, pa, pe) of a V x V proportion table ``p`` under weights ``w``."""
+    pa = float(np.sum(w * p))
+    pe = float(p.sum(axis=1) @ w @ p.sum(axis=0))
+    return _ratio(pa - pe, 1.0 - pe), pa, pe
+
+
+def _cohen_pairs(c: _Coded, units, raters):
+    if c.n_raters != 2:
+        raise ValueError(f"Cohen's kappa needs exactly two raters, got {c.n_raters}")
+    codes = _pair_codes(c, units, raters)
+    both = (codes >= 0).all(axis=1)
+    if not both.any():
+        raise ValueError("the two raters have no unit in common")
+    return codes[both, 0], codes[both, 1]
+
+
+def cohen_kappa(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+) -> float:
+    """Cohen's kappa for exactly two raters, unweighted or weighted.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long ratings of exactly two raters. Units rated by only one of them are left out.
+    units, raters, ratings : str
+        Column names.
+    weights : None, "linear", "quadratic", "ordinal" or array_like, optional
+        None: Cohen (1960). ``"linear"`` (vcd's "Equal-Spacing") and ``"quadratic"``
+        (Fleiss-Cohen) weights on the declared category values (Cohen 1968).
+    categories : sequence of numbers, optional
+        Declared categories; default the rubric's scale. A category that neither rater
+        used still counts in weighted kappa (R ``irr::kappa2`` and sklearn drop it and
+        space the remaining ones equally).
+
+    Returns
+    -------
+    float
+        Kappa; NaN when chance agreement is 1.
+
+    Raises
+    ------
+    ValueError
+        Not exactly two raters; a rater rating a unit twice; no unit rated by both;
+        a rating outside the declared categories.
+
+    Notes
+    -----
+    ``kappa = (p_a - p_e) / (1 - p_e)``, ``p_a = sum_kl w_kl p_kl``,
+    ``p_e = sum_kl w_kl p_k. p_.l`` over the V x V table of the declared categories.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
+    Psychological Measurement*, 20, 37-46.
+    Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70, 213-220.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    k1, k2 = _cohen_pairs(c, units, raters)
+    return _cohen_from_table(_cohen_table(k1, k2, c.cats.size), _weights(weights, c.cats))[0]
+
+
+def cohen_kappa_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+    *,
+    se_method: str = "gwet_table",
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Cohen's kappa with its standard error and confidence interval.
+
+    Parameters are those of :func:`cohen_kappa`, plus ``se_method``:
+
+    - ``"gwet_table"`` (default): the large-sample variance of Fleiss, Cohen & Everitt
+      (1969), ``v = [sum_kl p_kl (w_kl - (1-kappa)(wbar_k. + wbar_.l))^2
+      - (kappa - p_e(1-kappa))^2] / (n (1-p_e)^2)`` with ``wbar_k. = sum_l w_kl p_.l``
+      and ``wbar_.l = sum_k w_kl p_k.``. This is the ASE of R ``vcd::Kappa`` and
+      statsmodels and, written differently, Gwet's two-rater formula (irrCAC
+      ``kappa2.table``): the same number.
+    - ``"gwet"``: the same linearisation with the raw-data divisor ``n(n-1)`` instead
+      of ``n^2`` (as the multi-rater ``*_estimate`` functions use); larger by
+      ``sqrt(n/(n-1))``.
+    - ``"bootstrap"``: :func:`bootstrap_units`.
+
+    Returns
+    -------
+    Estimate
+        ``n_units`` = units rated by both raters.
+
+    References
+    ----------
+    Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of
+    kappa and weighted kappa. *Psychological Bulletin*, 72, 323-327.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories)
+    k1, k2 = _cohen_pairs(c, units, raters)
+    if se_method == "bootstrap":
+        return _boot(lambda d: cohen_kappa(d, units, raters, ratings, weights, c.cats),
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
+    w = _weights(weights, c.cats)
+    v = c.cats.size
+    p = _cohen_table(k1, k2, v)
+    kappa, pa, pe = _cohen_from_table(p, w)
+    n = k1.size
+    if not np.isfinite(kappa):
+        return _analytic(kappa, np.nan, c, n, confidence, "")
+    wk = w @ p.sum(axis=0)  # (V,) row category k against rater 2's margin
+    wl = w.T @ p.sum(axis=1)  # (V,) column category l against rater 1's margin
+    z = w[k1, k2] - (1.0 - kappa) * (wk[k1] + wl[k2])  # (n,)
+    x = kappa + (z - (pa - 2.0 * (1.0 - kappa) * pe)) / (1.0 - pe)
+    method = (
+        "Fleiss-Cohen-Everitt (1969) ASE = Gwet two-rater formula (divisor n^2); CI est +/- t(n-1) SE"
+        if se_method == "gwet_table" else _METHOD_GWET
+    )
+    return _analytic(kappa, _variance(x, kappa, se_method), c, n, confidence, method)
+
+
+def light_kappa(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+) -> float:
+    """Light's kappa: the mean of Cohen's kappa over all pairs of raters.
+
+    Parameters
+    ----------
+    data, units, raters, ratings, weights, categories
+        As in :func:`cohen_kappa`, with two or more raters.
+
+    Returns
+    -------
+    float
+        Mean over the rater pairs that share at least one unit and whose kappa is
+        defined; NaN when there is none.
+
+    Notes
+    -----
+    Each pair's kappa uses the units both raters rated and the declared categories
+    (R ``irr::kappam.light`` uses complete units and the observed categories; the same
+    for unweighted kappa on complete data).
+
+    References
+    ----------
+    Light, R. J. (1971). Measures of response agreement for qualitative data: some
+    generalizations and alternatives. *Psychological Bulletin*, 76, 365-377.
+    """
+    c = _code(data, units, raters, ratings, categories)
+    if c.n_raters < 2:
+        raise ValueError("Light's kappa needs at least two raters")
+    codes = _pair_codes(c, units, raters)
+    w = _weights(weights, c.cats)
+    v = c.cats.size
+    kappas = []
+    for g in range(c.n_raters - 1):
+        for h in range(g + 1, c.n_raters):
+            both = (codes[:, g] >= 0) & (codes[:, h] >= 0)
+            if both.any():
+                kappas.append(_cohen_from_table(_cohen_table(codes[both, g], codes[both, h], v), w)[0])
+    kappas = np.asarray(kappas)
+    kappas = kappas[np.isfinite(kappas)]
+    return float(kappas.mean()) if kappas.size else float("nan")
+
+
+def light_kappa_estimate(
+    data: pd.DataFrame,
+    units: str,
+    raters: str,
+    ratings: str,
+    weights=None,
+    categories=None,
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Estimate:
+    """Light's kappa with a bootstrap standard error and percentile interval.
+
+    No closed-form variance is in common use, so this always bootstraps over units
+    (:func:`bootstrap_units`).
+    """
+    c = _code(data, units, raters, ratings, categories)
+    return _boot(lambda d: light_kappa(d, units, raters, ratings, weights, c.cats),
+                 data, units, raters, ratings, c, n_boot, seed, confidence)

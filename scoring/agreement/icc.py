@@ -1,0 +1,861 @@
+"""Intraclass correlation (ICC) for complete and incomplete target x rater designs.
+
+``icc`` gives the six Shrout & Fleiss (1979) forms. On a complete design (every target
+rated once by every rater) it is the classical two-way ANOVA (McGraw & Wong 1996, as in
+R ``irr::icc``). On an incomplete design (each entry scored by 4-6 of ~40 examiners),
+or with replicate ratings, it uses Gwet's (2014) method-of-moments variance components,
+which use every rating instead of dropping every target with a missing cell.
+
+The model-level estimators (Gwet's Models 1A, 1B, 2 and 3) are public too:
+``icc_oneway``, ``icc_oneway_intrarater``, ``icc_twoway_random``, ``icc_twoway_mixed``.
+``g_study_p_x_r_in_t`` gives the G-study of a persons x (raters:tasks) design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+
+from scoring.agreement._common import long_arrays
+
+__all__ = [
+    "icc",
+    "icc_oneway",
+    "icc_oneway_intrarater",
+    "icc_twoway_random",
+    "icc_twoway_mixed",
+    "g_study_p_x_r_in_t",
+]
+
+FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+COLUMNS = ("icc", "ci_low", "ci_high", "F", "df1", "df2", "pval")
+
+
+# --------------------------------------------------------------------------- design
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Sufficient statistics of a crossed target x rater design.
+
+    Ratings are centred on their mean (every estimator here is location invariant; this
+    only avoids cancellation in the uncorrected sums). Shapes: per rating ``(M,)``:
+    ``u`` target code, ``v`` rater code, ``y``; per target ``(n,)``: ``m_i`` count,
+    ``y_i`` sum; per rater ``(r,)``: ``m_j``, ``y_j``; per non-empty cell ``(L,)``:
+    ``ci``, ``cj`` target and rater code, ``m_ij`` count, ``y_ij`` sum. ``constant``:
+    all ratings are equal.
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    y: np.ndarray
+    m_i: np.ndarray
+    y_i: np.ndarray
+    m_j: np.ndarray
+    y_j: np.ndarray
+    ci: np.ndarray
+    cj: np.ndarray
+    m_ij: np.ndarray
+    y_ij: np.ndarray
+    constant: bool
+
+    n = property(lambda self: len(self.m_i))
+    r = property(lambda self: len(self.m_j))
+    M = property(lambda self: len(self.y))
+    n_cells = property(lambda self: len(self.m_ij), doc="lambda_0: non-empty target x rater cells")
+
+    @property
+    def complete(self) -> bool:
+        """Every target rated exactly once by every rater."""
+        return self.n_cells == self.n * self.r == self.M
+
+    @property
+    def replicates(self) -> bool:
+        """Some rater rated some target more than once."""
+        return self.M > self.n_cells
+
+    @cached_property
+    def Ty(self) -> float:
+        return float(self.y.sum())
+
+    @cached_property
+    def T2y(self) -> float:
+        return float(self.y @ self.y)
+
+    @cached_property
+    def T2s(self) -> float:
+        return float(self.y_i @ (self.y_i / self.m_i))
+
+    @cached_property
+    def T2r(self) -> float:
+        return float(self.y_j @ (self.y_j / self.m_j))
+
+    @cached_property
+    def T2sr(self) -> float:
+        return float(self.y_ij @ (self.y_ij / self.m_ij))
+
+    @cached_property
+    def k3(self) -> float:
+        """sum_ij m_ij^2 / m_i. (= n without replicates)."""
+        return float(self.m_ij @ (self.m_ij / self.m_i[self.ci])) if self.replicates else float(self.n)
+
+    @cached_property
+    def k4(self) -> float:
+        """sum_ij m_ij^2 / m_.j (= r without replicates)."""
+        return float(self.m_ij @ (self.m_ij / self.m_j[self.cj])) if self.replicates else float(self.r)
+
+    @cached_property
+    def k5(self) -> float:
+        """sum_ij m_ij^2 (= M without replicates)."""
+        return float(self.m_ij @ self.m_ij)
+
+
+def _design(u: np.ndarray, v: np.ndarray, y: np.ndarray) -> _Design:
+    """Build :class:`_Design` from 0-based codes ``u``, ``v`` and ratings ``y``, all (M,)."""
+    n, r, M = int(u.max()) + 1, int(v.max()) + 1, len(y)
+    constant = bool(y.min() == y.max())
+    y = y - y.mean()
+    key = u.astype(np.int64, copy=False) * r + v
+    if n * r <= max(4 * M, 1 << 20):  # dense cell index: bincount, no sort
+        counts = np.bincount(key, minlength=n * r)
+        if M == n * r and counts.max() == 1:  # complete: cell = key
+            cells, m_ij, y_ij = np.arange(M), np.ones(M), np.bincount(key, y, minlength=M)
+        else:
+            cells = np.flatnonzero(counts)
+            m_ij = counts[cells].astype(float)
+            y_ij = np.bincount(key, y, minlength=n * r)[cells]
+    else:
+        cells, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        m_ij, y_ij = cnt.astype(float), np.bincount(inv, y, minlength=len(cells))
+    ci, cj = np.divmod(cells, r)
+    return _Design(
+        u=u, v=v, y=y,
+        m_i=np.bincount(u, minlength=n).astype(float), y_i=np.bincount(u, y, minlength=n),
+        m_j=np.bincount(v, minlength=r).astype(float), y_j=np.bincount(v, y, minlength=r),
+        ci=ci, cj=cj, m_ij=m_ij, y_ij=y_ij, constant=constant,
+    )
+
+
+def _check(d: _Design) -> None:
+    """Raise ``ValueError`` for designs on which no ICC is defined."""
+    if d.n < 2:
+        raise ValueError(f"ICC needs at least 2 targets; got {d.n}")
+    if d.r < 2:
+        raise ValueError(f"ICC needs at least 2 raters; got {d.r}")
+    if d.M == d.n:
+        raise ValueError("every target has a single rating: within-target variance cannot be estimated")
+
+
+def _from_frame(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> _Design:
+    u, v, y, _, _ = long_arrays(data, targets, raters, ratings)
+    if len(y) == 0:
+        raise ValueError(f"no ratings in column '{ratings}'")
+    if not np.isfinite(y).all():
+        raise ValueError(f"column '{ratings}' holds infinite ratings")
+    d = _design(u, v, y)
+    _check(d)
+    return d
+
+
+# --------------------------------------------------------------------------- mean squares
+
+
+def _ms_targets(d: _Design) -> float:
+    """MSS = sum_i m_i (ybar_i - ybar)^2 / (n - 1)."""
+    return (d.T2s - d.Ty**2 / d.M) / (d.n - 1)
+
+
+def _ms_raters(d: _Design) -> float:
+    """MSR = sum_j m_j (ybar_j - ybar)^2 / (r - 1)."""
+    return (d.T2r - d.Ty**2 / d.M) / (d.r - 1)
+
+
+def _ss_additive_residual(d: _Design) -> float:
+    """sum over ratings of (y - ybar_i - ybar_j + ybar)^2 (Gwet's Model 2/3 MSE numerator)."""
+    if d.complete:
+        return d.T2y - d.T2s - d.T2r + d.Ty**2 / d.M
+    e = d.y - (d.y_i / d.m_i)[d.u] - (d.y_j / d.m_j)[d.v] + d.Ty / d.M
+    return float(e @ e)
+
+
+def _ms_interaction(d: _Design) -> float:
+    """MSI = sum_cells m_ij (ybar_ij - ybar_i - ybar_j + ybar)^2 / ((r - 1)(n - 1))."""
+    e = d.y_ij / d.m_ij - (d.y_i / d.m_i)[d.ci] - (d.y_j / d.m_j)[d.cj] + d.Ty / d.M
+    return float(d.m_ij @ e**2) / ((d.r - 1) * (d.n - 1))
+
+
+def _fq(p: float, df1: float, df2: float) -> float:
+    """Quantile of F(df1, df2); NaN for non-positive df."""
+    return float(stats.f.ppf(p, df1, df2)) if df1 > 0 and df2 > 0 else np.nan
+
+
+def _satterthwaite(terms: list[tuple[float, float]], floor: bool) -> float:
+    """(sum c MS)^2 / sum (c MS)^2 / df for ``terms`` = [(c * MS, df), ...]; irrICC floors it."""
+    num = sum(t for t, _ in terms) ** 2
+    den = sum(t**2 / df for t, df in terms if t != 0)
+    v = num / den if den > 0 else np.nan
+    return max(1.0, np.floor(v)) if floor and np.isfinite(v) else v
+
+
+def _clip_ci(lo: float, hi: float, est: float) -> tuple[float, float]:
+    """irrICC's convention: bounds clipped to [0, 1], and to 0/1 when they miss the estimate."""
+    lo, hi = max(0.0, lo), min(1.0, hi)
+    if not (np.isnan(lo) or np.isnan(hi)):
+        lo = 0.0 if est <= lo else lo
+        hi = 1.0 if est >= hi else hi
+    return lo, hi
+
+
+# --------------------------------------------------------------------------- Model 1A / 1B
+
+
+def _model1a(d: _Design, confidence: float, irricc: bool) -> dict:
+    """Gwet (2014) Model 1A: y = mu + s_i + e, each target rated by its own raters."""
+    n, M = d.n, d.M
+    k0 = d.k4 if irricc else float(d.m_i @ d.m_i) / M  # irrICC: sum m_ij^2 / m_.j
+    mse = (d.T2y - d.T2s) / (M - n)
+    mss = _ms_targets(d)
+    s2s = (d.T2s - d.Ty**2 / M - (n - 1) * mse) / (M - k0)
+    if irricc:
+        s2s = max(0.0, s2s)
+    est = s2s / (s2s + mse)
+    f = mss / mse
+    fl = f / _fq(1 - (1 - confidence) / 2, n - 1, M - n)
+    fu = f * _fq(1 - (1 - confidence) / 2, M - n, n - 1)
+    lo, hi = (fl - 1) / (fl + M / n - 1), (fu - 1) / (fu + M / n - 1)
+    if irricc:
+        lo, hi = max(0.0, lo), min(1.0, hi)
+    return dict(var_target=s2s, var_error=mse, icc=est, ci_low=lo, ci_high=hi,
+                F=f, df1=n - 1, df2=M - n, ms_target=mss, ms_error=mse)
+
+
+def _model1b(d: _Design, irricc: bool) -> dict:
+    """Gwet (2014) Model 1B: y = mu + r_j + e, each rater rates its own targets."""
+    r, M = d.r, d.M
+    k1 = d.k3 if irricc else float(d.m_j @ d.m_j) / M  # irrICC: sum m_ij^2 / m_i.
+    mse = (d.T2y - d.T2r) / (M - r)
+    s2r = (d.T2r - d.Ty**2 / M - (r - 1) * mse) / (M - k1)
+    if irricc:
+        s2r = max(0.0, s2r)
+    return dict(var_rater=s2r, var_error=mse, icc=s2r / (s2r + mse))
+
+
+# --------------------------------------------------------------------------- Model 2
+
+
+def _model2(d: _Design, interaction: bool, confidence: float, irricc: bool) -> dict:
+    """Gwet (2014) Model 2: y = mu + s_i + r_j (+ sr_ij) + e, all effects random."""
+    n, r = d.n, d.r
+    cells = n * r if irricc else d.n_cells  # irrICC assumes every cell is filled
+    M = max(d.M, n * r) if irricc else d.M
+    k1p, k2p = float(d.m_i @ d.m_i) / M, float(d.m_j @ d.m_j) / M
+    k3, k4, k5p = d.k3, d.k4, d.k5 / M
+    T2y, T2s, T2r, T2mu = d.T2y, d.T2s, d.T2r, d.Ty**2 / M
+    if interaction:
+        T2sr, lam0 = d.T2sr, d.n_cells
+        s2e = (T2y - T2sr) / (M - lam0)
+        delta_s = (T2sr - T2s - (lam0 - n) * s2e) / (M - k3)
+        delta_r = (T2sr - T2r - (lam0 - r) * s2e) / (M - k4)
+        s2sr = ((M - k1p) * delta_r + (k3 - k2p) * delta_s - (T2s - T2mu - (n - 1) * s2e)) / (
+            M - k1p - k2p + k5p)
+        s2r, s2s = delta_s - s2sr, delta_r - s2sr
+    else:
+        l1, l2 = (M - k1p) / (M - k4), (M - k2p) / (M - k3)
+        s2e = (l2 * (T2y - T2s) + l1 * (T2y - T2r) - (T2y - T2mu)) / (
+            l2 * (M - n) + l1 * (M - r) - (M - 1))
+        s2s = (T2y - T2r - (M - r) * s2e) / (M - k4)
+        s2r = (T2y - T2s - (M - n) * s2e) / (M - k3)
+        s2sr = 0.0
+    if irricc:
+        s2s, s2r, s2sr, s2e = (max(0.0, x) for x in (s2s, s2r, s2sr, s2e))
+    total = s2s + s2r + s2sr + s2e
+    out = dict(var_target=s2s, var_rater=s2r, var_interaction=s2sr, var_error=s2e,
+               icc=s2s / total, icc_intra=(s2s + s2r + s2sr) / total)
+    ms = _model2_ms(d, interaction, M, cells)
+    out.update(ms)
+    lo, hi, v = _model2_ci(out["icc"], ms, n, r, M, cells, interaction, confidence, irricc)
+    # test of ICC = 0: F at rho0 = 0, df2 = Satterthwaite df at the estimate (as R irr::icc)
+    f = ms["ms_target"] / (ms["ms_interaction"] if interaction else ms["ms_error"])
+    out.update(ci_low=lo, ci_high=hi, F=f, df1=n - 1, df2=v)
+    return out
+
+
+def _model2_ms(d: _Design, interaction: bool, M: float, cells: float) -> dict:
+    """Mean squares behind Gwet's Model 2/3 intervals (targets, raters, error, interaction)."""
+    ms = dict(ms_target=_ms_targets(d), ms_rater=_ms_raters(d))
+    if interaction:
+        ms.update(ms_error=(d.T2y - d.T2sr) / (M - cells), ms_interaction=_ms_interaction(d))
+    else:
+        ms.update(ms_error=_ss_additive_residual(d) / (M - d.r - d.n + 1))
+    return ms
+
+
+def _model2_ci(rho, ms, n, r, M, cells, interaction, confidence, irricc):
+    """Gwet (2014) eqs 9.3.1-2 (interaction) and 9.5.7-8 (none); df at ICC = ``rho``.
+
+    Returns ``(ci_low, ci_high, v)``; without flooring and clipping (``irricc=False``)
+    on complete data these are McGraw & Wong's (1996) ICC(A,1) bounds.
+    """
+    mss, msr, mse = ms["ms_target"], ms["ms_rater"], ms["ms_error"]
+    q = 1 - (1 - confidence) / 2
+    w = rho / (1 - rho) if abs(1 - rho) > 1e-15 else None
+    if interaction:
+        msi = ms["ms_interaction"]
+        if w is None:
+            a, b, c = r / n, r * (n - 1) / n, (M - cells) / n
+        else:
+            a, b, c = r * w / n, 1 + r * (n - 1) * w / n, (M - cells) / n * w
+        v = _satterthwaite([(a * msr, r - 1), (b * msi, (r - 1) * (n - 1)), (c * mse, M - cells)], irricc)
+        f1, f2 = _fq(q, n - 1, v), _fq(q, v, n - 1)
+        rest = r * msr + (r * n - r - n) * msi + (M - cells) * mse
+        lo = n * (mss - f1 * msi) / (n * mss + f1 * rest)
+        hi = n * (f2 * mss - msi) / (n * f2 * mss + rest)
+    else:
+        if w is None:
+            a, b = r / n, (M - r) / n
+        else:
+            a, b = r * w / n, 1 + (M - r) * w / n
+        v = _satterthwaite([(a * msr, r - 1), (b * mse, M - r - n + 1)], irricc)
+        f1, f2 = _fq(1 - q, n - 1, v), _fq(q, n - 1, v)
+        rest = r * msr + (M - n - r) * mse
+        lo = n * (mss - f2 * mse) / (n * mss + f2 * rest)
+        hi = n * (mss - f1 * mse) / (n * mss + f1 * rest)
+    if irricc:
+        lo, hi = _clip_ci(lo, hi, 0.0 if np.isnan(rho) else rho)
+    return lo, hi, v
+
+
+# --------------------------------------------------------------------------- Model 3
+
+
+def _rater_adjusted(d: _Design, with_f: bool, shortcut: bool = True):
+    """Normal equations of the raters after absorbing the target effects.
+
+    Returns ``(RSS, rank, k_star)``: RSS = T2s + b' C^+ b is the fitted sum of squares of
+    the additive model, with C (r, r) = diag(m_j) - N' diag(1/m_i) N, b (r,) =
+    y_.j - N' ybar_i and N (n, r) the cell counts; ``rank`` = rank(C) (r - 1 when the
+    design is connected); ``k_star`` = sum_i lambda_i + tr(C^+ F) (Gwet 2014, eq. 10.2.7;
+    NaN unless ``with_f``) with lambda_i = sum_j m_ij^2 / m_i.
+    """
+    n, r = d.n, d.r
+    if shortcut and d.complete:  # balanced: b' C^+ b = T2r - Ty^2/M
+        return d.T2s + d.T2r - d.Ty**2 / d.M, r - 1, np.nan
+    N = sparse.csr_matrix((d.m_ij, (d.ci, d.cj)), shape=(n, r))
+    Winv = sparse.diags(1.0 / d.m_i)
+    C = np.diag(d.m_j) - (N.T @ Winv @ N).toarray()
+    b = d.y_j - np.bincount(d.cj, d.m_ij * (d.y_i / d.m_i)[d.ci], minlength=r)
+    Cp = np.linalg.pinv(C, hermitian=True)
+    rank = int(np.linalg.matrix_rank(C, hermitian=True))
+    rss = d.T2s + float(b @ Cp @ b)
+    k_star = np.nan
+    if with_f:
+        lam = np.bincount(d.ci, d.m_ij**2, minlength=n) / d.m_i
+        N2 = sparse.csr_matrix((d.m_ij**2, (d.ci, d.cj)), shape=(n, r))
+        G = (N.T @ Winv @ N2).toarray()
+        F = (N.T @ sparse.diags(lam / d.m_i) @ N).toarray() - G - G.T + np.diag(np.asarray(N2.sum(0)).ravel())
+        k_star = float(lam.sum() + np.trace(Cp @ F))
+    return rss, rank, k_star
+
+
+def _model3(d: _Design, interaction: bool, confidence: float, irricc: bool) -> dict:
+    """Gwet (2014) Model 3: y = mu + s_i + r_j (+ sr_ij) + e, raters fixed."""
+    n, r = d.n, d.r
+    cells = n * r if irricc else d.n_cells
+    M_ci = max(d.M, n * r) if irricc else d.M
+    # irrICC's icc3.inter.fn uses the actual count, icc3.nointer.fn max(M, r n)
+    M = d.M if (interaction or not irricc) else M_ci
+    rss, rank, k_star = _rater_adjusted(d, with_f=interaction)
+    if irricc:
+        rank = r - 1
+    k4 = d.k4
+    if interaction:
+        lam0 = d.n_cells
+        s2e = (d.T2y - d.T2sr) / (M - lam0)
+        s2sr = (d.T2sr - rss - (lam0 - n - rank) * s2e) / (M - k_star)
+        s2s = (d.T2sr - d.T2r - (lam0 - r) * s2e) / (M - k4) - (r - 1) * s2sr / r
+    else:
+        s2e = (d.T2y - rss) / (M - n - rank)
+        s2s = (rss - d.T2r - (n - 1) * s2e) / (M - k4)
+        s2sr = 0.0
+    if irricc:
+        s2s, s2sr, s2e = (max(0.0, x) for x in (s2s, s2sr, s2e))
+    total = s2s + s2sr + s2e
+    est = (s2s - s2sr / (r - 1)) / total
+    intra = (s2s + s2sr) / total if d.replicates else np.nan
+    out = dict(var_target=s2s, var_interaction=s2sr, var_error=s2e, icc=est, icc_intra=intra)
+    q = 1 - (1 - confidence) / 2
+    if interaction or irricc:
+        ms = _model2_ms(d, interaction, M_ci, cells)
+        ms.pop("ms_rater")
+        lo, hi, _ = _model3_ci(est, ms, n, r, M_ci, cells, interaction, confidence, irricc)
+        if interaction:
+            f, df2 = ms["ms_target"] / ms["ms_interaction"], (r - 1) * (n - 1)
+        else:
+            f, df2 = ms["ms_target"] / ms["ms_error"], M_ci - r - n + 1
+    else:
+        # exact F of the targets adjusted for the raters; ICC = (F - 1)/(F + n0 - 1)
+        df2, n0 = M - n - rank, (M - k4) / (n - 1)
+        ms = dict(ms_target=(rss - d.T2r) / (n - 1), ms_error=s2e)
+        f = ms["ms_target"] / s2e
+        fl, fu = f / _fq(q, n - 1, df2), f * _fq(q, df2, n - 1)
+        lo, hi = (fl - 1) / (fl + n0 - 1), (fu - 1) / (fu + n0 - 1)
+    out.update(ms)
+    out.update(ci_low=lo, ci_high=hi, F=f, df1=n - 1, df2=df2)
+    return out
+
+
+def _model3_ci(rho, ms, n, r, M, cells, interaction, confidence, irricc):
+    """Gwet (2014) eqs 10.3.1-2 (interaction) and 10.3.6-7 (none).
+
+    Without interaction and on complete data these are McGraw & Wong's ICC(C,1) bounds.
+    Returns ``(ci_low, ci_high, v)`` (v = NaN without interaction: exact F df).
+    """
+    mss, mse = ms["ms_target"], ms["ms_error"]
+    q = 1 - (1 - confidence) / 2
+    if interaction:
+        msi = ms["ms_interaction"]
+        if abs(1 - rho) > 1e-15:
+            a, b = (1 + (r - 1) * rho) / (1 - rho), (M - cells) / n * rho / (1 - rho)
+        else:
+            a, b = r, max(0.0, (M - cells) / n)
+        v = _satterthwaite([(a * msi, (r - 1) * (n - 1)), (b * mse, max(1, M - cells))], irricc)
+        f1, f2 = _fq(q, n - 1, v), _fq(1 - q, n - 1, v)
+        rest = (r - 1) * msi + (M - cells) / n * mse
+        lo = (mss - f1 * msi) / (mss + f1 * rest)
+        hi = (mss - f2 * msi) / (mss + f2 * rest)
+    else:
+        v = np.nan
+        f1, f2 = _fq(q, n - 1, M - r - n + 1), _fq(1 - q, n - 1, M - r - n + 1)
+        lo = (mss - f1 * mse) / (mss + (M / n - 1) * f1 * mse)
+        hi = (mss - f2 * mse) / (mss + (M / n - 1) * f2 * mse)
+    if irricc:
+        lo, hi = _clip_ci(lo, hi, 0.0 if np.isnan(rho) else rho)
+    return lo, hi, v
+
+
+# --------------------------------------------------------------------------- public models
+
+
+def _series(d: _Design, out: dict, name: str) -> pd.Series:
+    s = pd.Series(out, name=name, dtype=float)
+    s.attrs.update(n_targets=d.n, n_raters=d.r, n_ratings=d.M, n_cells=d.n_cells)
+    return s
+
+
+def _interaction(d: _Design, interaction: bool | None) -> bool:
+    if interaction is None:
+        return d.replicates
+    if interaction and not d.replicates:
+        raise ValueError("the target x rater interaction is not identifiable without replicate ratings "
+                         "(a rater scoring a target more than once); use interaction=False")
+    return interaction
+
+
+def icc_oneway(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
+               confidence: float = 0.95, irricc: bool = False) -> pd.Series:
+    """Inter-rater ICC under the one-way random model (Gwet's Model 1A).
+
+    Each target may be rated by a different set of raters, any number of times.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format, one row per rating; NaN ratings are dropped.
+    targets, raters, ratings : str
+        Column names.
+    confidence : float
+        Confidence level of the interval.
+    irricc : bool
+        Reproduce R irrICC 1.0 ``icc1a.fn`` / ``ci.ICC1a`` exactly: its constant
+        ``k0 = sum_ij m_ij^2 / m_.j``, a negative target variance set to zero and the bounds
+        clipped to [0, 1]. Default: the unbiased ANOVA constant ``k0 = sum_i m_i^2 / M``
+        and no truncation; both agree on balanced data.
+
+    Returns
+    -------
+    Series
+        ``var_target, var_error, icc, ci_low, ci_high, F, df1, df2, ms_target,
+        ms_error``; counts in ``.attrs``.
+
+    Notes
+    -----
+    With m_i ratings of target i, M = sum m_i, T_y = sum y, T2y = sum y^2 and
+    T2s = sum_i y_i.^2 / m_i:
+
+    .. math:: \\hat\\sigma^2_e = (T_{2y} - T_{2s}) / (M - n), \\quad
+              \\hat\\sigma^2_s = (T_{2s} - T_y^2/M - (n-1)\\hat\\sigma^2_e) / (M - k_0)
+
+    ICC = sigma2_s / (sigma2_s + sigma2_e). F = MSS / MSE on (n - 1, M - n) df and the
+    interval is ((F_L - 1) / (F_L + M/n - 1), (F_U - 1) / (F_U + M/n - 1)) with
+    F_L = F / F_{1-a/2}(n-1, M-n), F_U = F F_{1-a/2}(M-n, n-1) (Gwet 2014, eqs 8.3.1-2).
+
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 8.
+    Searle, S. R. (1971). Linear Models, sec. 10.6 (unbalanced one-way ANOVA estimator).
+    """
+    d = _from_frame(data, targets, raters, ratings)
+    return _series(d, _model1a(d, confidence, irricc), "model 1A")
+
+
+def icc_oneway_intrarater(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
+                          irricc: bool = False) -> pd.Series:
+    """Intra-rater ICC under the one-way rater model (Gwet's Model 1B).
+
+    Each rater may rate a different set of targets; needs replicate ratings to mean much.
+
+    Parameters
+    ----------
+    data, targets, raters, ratings
+        As :func:`icc_oneway`.
+    irricc : bool
+        Reproduce R irrICC 1.0 ``icc1b.fn``: ``k1 = sum_ij m_ij^2 / m_i.`` and a negative
+        rater variance set to zero. Default: ``k1 = sum_j m_.j^2 / M``, no truncation.
+
+    Returns
+    -------
+    Series
+        ``var_rater, var_error, icc``; counts in ``.attrs``.
+
+    Notes
+    -----
+    sigma2_e = (T2y - T2r) / (M - r), sigma2_r = (T2r - T_y^2/M - (r-1) sigma2_e) / (M - k1),
+    ICC = sigma2_r / (sigma2_r + sigma2_e), with T2r = sum_j y_.j^2 / m_.j.
+
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), eq. 8.2.4.
+    """
+    d = _from_frame(data, targets, raters, ratings)
+    return _series(d, _model1b(d, irricc), "model 1B")
+
+
+def icc_twoway_random(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
+                      interaction: bool | None = None, confidence: float = 0.95,
+                      irricc: bool = False) -> pd.Series:
+    """Absolute-agreement ICC(2,1) under the two-way random model (Gwet's Model 2).
+
+    Targets and raters are crossed and random; cells may be empty or hold replicates.
+
+    Parameters
+    ----------
+    data, targets, raters, ratings
+        As :func:`icc_oneway`.
+    interaction : bool or None
+        Fit the target x rater interaction (needs replicate ratings). None: fit it when
+        the data hold replicates.
+    confidence : float
+        Confidence level of the interval.
+    irricc : bool
+        Reproduce R irrICC 1.0 (``icc2.inter.fn``, ``icc2.nointer.fn``,
+        ``ci.ICC2r.inter``, ``ci.ICC2r.nointer``) exactly: negative components set to
+        zero, total count max(M, r n), error df M - r n (irrICC assumes every cell is
+        filled), Satterthwaite df floored, bounds clipped to [0, 1]. Default: the actual
+        count M, error df M - lambda_0 (lambda_0 non-empty cells), no truncation,
+        flooring or clipping, so that on complete data the estimate and interval are
+        McGraw & Wong's ICC(A,1).
+
+    Returns
+    -------
+    Series
+        ``var_target, var_rater, var_interaction, var_error, icc`` (inter-rater,
+        sigma2_s / total), ``icc_intra`` (intra-rater, (sigma2_s + sigma2_r +
+        sigma2_sr) / total), ``ms_target, ms_rater, ms_error`` (and ``ms_interaction``),
+        ``ci_low, ci_high`` (of ``icc``) and ``df_satterthwaite``; counts in ``.attrs``.
+
+    Notes
+    -----
+    Henderson's method I: the uncorrected sums T2y, T2s = sum_i y_i.^2/m_i.,
+    T2r = sum_j y_.j^2/m_.j, T2sr = sum_ij y_ij.^2/m_ij and T_y^2/M are equated to their
+    expectations, with k1 = sum m_i.^2, k2 = sum m_.j^2, k3 = sum m_ij^2/m_i.,
+    k4 = sum m_ij^2/m_.j, k5 = sum m_ij^2 (Gwet 2014, eqs 9.2.3 and 9.5.2). Without
+    interaction:
+
+    .. math:: \\hat\\sigma^2_e = \\frac{\\lambda_2(T_{2y}-T_{2s}) + \\lambda_1(T_{2y}-T_{2r})
+              - (T_{2y}-T_y^2/M)}{\\lambda_2(M-n) + \\lambda_1(M-r) - (M-1)}
+
+    with lambda_1 = (M - k1/M)/(M - k4), lambda_2 = (M - k2/M)/(M - k3), then
+    sigma2_s = (T2y - T2r - (M-r) sigma2_e)/(M - k4) and
+    sigma2_r = (T2y - T2s - (M-n) sigma2_e)/(M - k3). On balanced data these are the
+    ANOVA estimators. The interval is Gwet's eqs 9.3.1-2 / 9.5.7-8 (Satterthwaite df).
+
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 9.
+    Henderson, C. R. (1953). Estimation of variance and covariance components.
+    Biometrics 9, 226-252.
+    """
+    d = _from_frame(data, targets, raters, ratings)
+    return _series(d, _model2(d, _interaction(d, interaction), confidence, irricc), "model 2")
+
+
+def icc_twoway_mixed(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
+                     interaction: bool | None = None, confidence: float = 0.95,
+                     irricc: bool = False) -> pd.Series:
+    """Consistency ICC(3,1) under the two-way mixed model (Gwet's Model 3).
+
+    Targets random, raters fixed; cells may be empty or hold replicates.
+
+    Parameters
+    ----------
+    data, targets, raters, ratings, interaction, confidence
+        As :func:`icc_twoway_random`.
+    irricc : bool
+        Reproduce R irrICC 1.0 (``icc3.inter.fn``, ``icc3.nointer.fn``,
+        ``ci.ICC3r.inter``, ``ci.ICC3r.nointer``) exactly (see
+        :func:`icc_twoway_random`). Default: actual counts, rank(C) for r - 1 (so a
+        disconnected design is handled), no truncation, flooring or clipping.
+
+    Returns
+    -------
+    Series
+        ``var_target, var_interaction, var_error, icc, icc_intra`` (NaN without
+        replicates), ``ms_target, ms_error`` (and ``ms_interaction``), ``ci_low, ci_high``,
+        ``df_satterthwaite``; counts in ``.attrs``.
+
+    Notes
+    -----
+    With the rater effects fitted as fixed, RSS = T2s + b' C^- b is the fitted sum of
+    squares of the additive model (C = diag(m_.j) - N' diag(1/m_i.) N, b = y_.j - N' ybar_i.,
+    N the n x r cell counts). Without interaction (Gwet 2014, eq. 10.2.16):
+
+    .. math:: \\hat\\sigma^2_e = (T_{2y} - RSS)/(M - n - r + 1), \\quad
+              \\hat\\sigma^2_s = (RSS - T_{2r} - (n-1)\\hat\\sigma^2_e)/(M - k_4)
+
+    and ICC = sigma2_s / (sigma2_s + sigma2_e); with interaction (eq. 10.2.9)
+    ICC = (sigma2_s - sigma2_sr/(r-1)) / (sigma2_s + sigma2_sr + sigma2_e). On complete
+    data without replicates this is Shrout & Fleiss's ICC(3,1).
+
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 10.
+    """
+    d = _from_frame(data, targets, raters, ratings)
+    return _series(d, _model3(d, _interaction(d, interaction), confidence, irricc), "model 3")
+
+
+# --------------------------------------------------------------------------- icc()
+
+
+def _spearman_brown(rho, k):
+    return k * rho / (1 + (k - 1) * rho)
+
+
+def _icc_table(d: _Design, confidence: float) -> pd.DataFrame:
+    """The six forms from Gwet's estimators without irrICC's truncations (see ``icc``)."""
+    inter = d.replicates
+    k = d.n / float(np.sum(1.0 / d.m_i))  # harmonic mean number of ratings per target
+    cols = ["icc", "ci_low", "ci_high", "F", "df1", "df2"]
+    m1 = _model1a(d, confidence, irricc=False)
+    m2 = _model2(d, inter, confidence, irricc=False)
+    m3 = _model3(d, inter, confidence, irricc=False)
+    rows = {name: [m[c] for c in cols] for name, m in (("ICC1", m1), ("ICC2", m2), ("ICC3", m3))}
+    for name in ("ICC1", "ICC3"):
+        rows[name + "k"] = [_spearman_brown(x, k) for x in rows[name][:3]] + rows[name][3:]
+    # ICC2k: ICC(A,1) bounds with the df evaluated at ICC(A,k), stepped up (as R irr::icc)
+    icc2k = _spearman_brown(m2["icc"], k)
+    ms = {key: val for key, val in m2.items() if key.startswith("ms_")}
+    lo, hi, v = _model2_ci(icc2k, ms, d.n, d.r, d.M, d.n_cells, inter, confidence, irricc=False)
+    rows["ICC2k"] = [icc2k, _spearman_brown(lo, k), _spearman_brown(hi, k), m2["F"], d.n - 1, v]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=cols).loc[list(FORMS)]
+    out["pval"] = stats.f.sf(out["F"], out["df1"], out["df2"])
+    out.attrs["k"] = k
+    return out
+
+
+def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
+        confidence: float = 0.95) -> pd.DataFrame:
+    """Intraclass correlations ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k, using every rating.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format, one row per rating. NaN ratings are missing and dropped.
+    targets : str
+        Column of the rated targets (entries).
+    raters : str
+        Column of the raters (examiners).
+    ratings : str
+        Column of the numeric ratings.
+    confidence : float
+        Confidence level of the intervals (default 0.95).
+
+    Returns
+    -------
+    DataFrame
+        Index ``form`` = ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k (Shrout & Fleiss 1979; =
+        McGraw & Wong's ICC(1), ICC(A,1), ICC(C,1), ICC(k), ICC(A,k), ICC(C,k)); columns
+        ``icc, ci_low, ci_high, F, df1, df2, pval`` (test of ICC = 0). ``.attrs``:
+        ``n_targets, n_raters, n_ratings, k`` (raters per target behind the k-forms),
+        ``estimator`` and ``note`` (why values are NaN, else "").
+
+    Raises
+    ------
+    KeyError
+        A column is missing.
+    ValueError
+        Non-numeric or infinite ratings; no ratings; fewer than 2 targets or 2 raters;
+        every target rated only once.
+
+    Notes
+    -----
+    **Complete data** (every target rated once by every rater): the two-way ANOVA
+    mean squares MSS (targets), MSR (raters), MSE (residual), MSW (within targets) with
+
+    .. math:: ICC1 = \\frac{MSS - MSW}{MSS + (k-1)MSW}, \\quad
+              ICC2 = \\frac{MSS - MSE}{MSS + (k-1)MSE + k(MSR - MSE)/n}, \\quad
+              ICC3 = \\frac{MSS - MSE}{MSS + (k-1)MSE}
+
+    and the k-forms their Spearman-Brown step-ups, with McGraw & Wong's (1996) F tests
+    and intervals. The p-value of ICC2 and ICC2k uses the Satterthwaite df evaluated at
+    the estimate, as R ``irr::icc`` prints it (pingouin and psych use (n-1)(k-1)).
+
+    **Incomplete data** (empty cells, or replicate ratings of a target by a rater):
+    Gwet's (2014) method-of-moments (Henderson method I) variance components of the
+    crossed target x rater design, which use every rating: ICC1 from Model 1A
+    (:func:`icc_oneway`), ICC2 from Model 2 (:func:`icc_twoway_random`), ICC3 from
+    Model 3 (:func:`icc_twoway_mixed`); with interaction when there are replicates. They
+    are unbiased quadratic estimators that need no iteration, so they scale to 10^5
+    targets, and on complete data they reduce exactly to the ANOVA formulas above.
+    Unlike irrICC, negative components are not set to zero (so an ICC may be negative,
+    as in the ANOVA case), the Satterthwaite df are not floored and the bounds are not
+    clipped; ICC1 uses the unbiased k0 = sum m_i^2 / M. Intervals and tests are Gwet's
+    (eqs 8.3.1-2, 9.5.7-8, 10.3.6-7, or 9.3.1-2 and 10.3.1-2 with interaction).
+
+    **k-forms when raters per target vary**: ICCk = k ICC / (1 + (k-1) ICC) with k the
+    *harmonic* mean of the number of ratings per target: the mean error variance of the
+    targets' mean ratings is sigma2_e / k exactly for that k. Their bounds are the
+    stepped-up bounds of the single-rating form (for ICC2k with the df evaluated at ICC2k,
+    as irr does); F, df and p are those of the single-rating form (ICC2k: its df).
+
+    **Degenerate input**: a target with a single rating is kept (it informs the target
+    and rater means, not the within-target variance). All ratings identical: every
+    value is NaN (ICC = 0/0) and ``attrs["note"]`` says so. Too few df for a test or an
+    interval: that value is NaN.
+
+    References
+    ----------
+    Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater
+    reliability. Psychological Bulletin, 86, 420-428.
+    McGraw, K. O., & Wong, S. P. (1996). Forming inferences about some intraclass
+    correlation coefficients. Psychological Methods, 1, 30-46.
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 8-10.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.agreement.icc import icc
+    >>> df = pd.DataFrame({"entry": list("aabbcc"), "examiner": ["E1", "E2"] * 3,
+    ...                    "score": [60, 70, 40, 40, 80, 90]})
+    >>> round(icc(df, "entry", "examiner", "score").loc["ICC2", "icc"], 3)
+    0.889
+    """
+    d = _from_frame(data, targets, raters, ratings)
+    note = ""
+    if d.constant:
+        out = pd.DataFrame(np.nan, index=list(FORMS), columns=list(COLUMNS))
+        out.attrs["k"] = d.n / float(np.sum(1.0 / d.m_i))
+        note = "all ratings are identical (zero variance): every ICC is 0/0"
+    else:
+        with np.errstate(all="ignore"):
+            out = _icc_table(d, confidence)
+        bad = ~np.isfinite(out.to_numpy(dtype=float))
+        if bad.any():
+            out = out.mask(pd.DataFrame(bad, index=out.index, columns=out.columns))
+            note = "too few degrees of freedom for some tests or intervals (NaN)"
+    out.index.name = "form"
+    out.attrs.update(n_targets=d.n, n_raters=d.r, n_ratings=d.M,
+                     estimator="two-way ANOVA" if d.complete else
+                     f"Gwet method of moments ({'with' if d.replicates else 'no'} interaction)",
+                     note=note)
+    return out
+
+
+# --------------------------------------------------------------------------- G study
+
+
+def g_study_p_x_r_in_t(data: pd.DataFrame, person: str, task: str, rater: str, score: str,
+                       n_tasks: int | None = None, n_raters: int | None = None) -> pd.Series:
+    """G study and D study of the balanced persons x (raters : tasks) design.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format, one score per person, task and rater; every person scored by every
+        rater of every task, the same number of raters per task.
+    person, task, rater, score : str
+        Column names. Raters are nested in tasks: a rater id is read within its task.
+    n_tasks, n_raters : int, optional
+        D-study sizes n'_t and n'_r (raters per task); default the G-study sizes.
+
+    Returns
+    -------
+    Series
+        Variance components ``p, t, r:t, pt, pr:t`` (EMS / ANOVA estimates, negative values
+        kept) and ``Erho2`` (generalizability coefficient) and ``Phi`` (dependability).
+
+    Notes
+    -----
+    With n_p persons, n_t tasks, n_r raters per task (Brennan 2001, sec. 3.2)::
+
+        EMS(pr:t) = s2(pr:t)
+        EMS(pt)   = s2(pr:t) + n_r s2(pt)
+        EMS(r:t)  = s2(pr:t) + n_p s2(r:t)
+        EMS(t)    = s2(pr:t) + n_r s2(pt) + n_p s2(r:t) + n_p n_r s2(t)
+        EMS(p)    = s2(pr:t) + n_r s2(pt) + n_t n_r s2(p)
+
+    delta = s2(pt)/n'_t + s2(pr:t)/(n'_t n'_r), Delta = delta + s2(t)/n'_t +
+    s2(r:t)/(n'_t n'_r), E rho^2 = s2(p)/(s2(p) + delta), Phi = s2(p)/(s2(p) + Delta).
+
+    References
+    ----------
+    Brennan, R. L. (2001). Generalizability Theory. Springer, ch. 3-4 (synthetic data set
+    No. 4).
+    """
+    for col in (person, task, rater, score):
+        if col not in data.columns:
+            raise KeyError(f"column '{col}' not in data")
+    y = pd.to_numeric(data[score], errors="raise").to_numpy(dtype=float)
+    if np.isnan(y).any():
+        raise ValueError("the p x (r:t) G study needs a balanced design: missing scores")
+    p, _ = pd.factorize(data[person])
+    t, _ = pd.factorize(data[task])
+    rt, rt_labels = pd.factorize(pd.MultiIndex.from_arrays([data[task], data[rater]]))
+    n_p, n_t, n_rt = p.max() + 1, t.max() + 1, len(rt_labels)
+    n_r = n_rt // n_t
+    task_of_rt = np.zeros(n_rt, dtype=int)
+    task_of_rt[rt] = t
+    if (n_rt % n_t or np.any(np.bincount(task_of_rt, minlength=n_t) != n_r)
+            or len(y) != n_p * n_rt
+            or np.any(np.bincount(p * n_rt + rt, minlength=n_p * n_rt) != 1)):
+        raise ValueError("the p x (r:t) G study needs a balanced design: every person scored "
+                         "once by every rater, the same number of raters in every task")
+    y = y - y.mean()
+    mean = lambda idx, size: np.bincount(idx, y, size) / np.bincount(idx, minlength=size)  # noqa: E731
+    yp, yt, yrt = mean(p, n_p), mean(t, n_t), mean(rt, n_rt)
+    ypt = mean(p * n_t + t, n_p * n_t)
+    ss_p = n_t * n_r * np.sum(yp**2)
+    ss_t = n_p * n_r * np.sum(yt**2)
+    ss_rt = n_p * np.sum((yrt - yt[task_of_rt]) ** 2)
+    ss_pt = n_r * np.sum((ypt.reshape(n_p, n_t) - yp[:, None] - yt[None, :]) ** 2)
+    e = y - ypt[p * n_t + t] - yrt[rt] + yt[t]
+    ss_prt = float(e @ e)
+    ms_p, ms_t = ss_p / (n_p - 1), ss_t / (n_t - 1)
+    ms_rt, ms_pt = ss_rt / (n_t * (n_r - 1)), ss_pt / ((n_p - 1) * (n_t - 1))
+    ms_prt = ss_prt / ((n_p - 1) * n_t * (n_r - 1))
+    v_prt = ms_prt
+    v_pt = (ms_pt - ms_prt) / n_r
+    v_rt = (ms_rt - ms_prt) / n_p
+    v_t = (ms_t - ms_rt - ms_pt + ms_prt) / (n_p * n_r)
+    v_p = (ms_p - ms_pt) / (n_t * n_r)
+    nt, nr = n_tasks or n_t, n_raters or n_r
+    delta = v_pt / nt + v_prt / (nt * nr)
+    Delta = delta + v_t / nt + v_rt / (nt * nr)
+    out = pd.Series({"p": v_p, "t": v_t, "r:t": v_rt, "pt": v_pt, "pr:t": v_prt,
+                     "Erho2": v_p / (v_p + delta), "Phi": v_p / (v_p + Delta)}, name="p x (r:t)")
+    out.attrs.update(n_persons=n_p, n_tasks=n_t, n_raters=n_r, d_study=(nt, nr))
+    return out

@@ -1,0 +1,350 @@
+"""Report runner: Papermill runs, HTML publishing, atomic replacement, the index.
+
+The unit tests execute a tiny stand-in notebook (written into a temporary folder)
+so they do not depend on the real report notebooks; one module-scoped run is
+shared by most tests to keep the kernel starts few. The real calibration notebook
+is run once in the ``slow`` test at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from scoring import report
+from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
+from scoring.report import Failure, parse_years, run_reports, write_index
+
+FAIL_YEAR = 1999  # the stand-in notebook raises for this year
+CODE_MARKER = "hidden_code_marker_7f3a"  # appears only in code cell sources
+
+
+def _standin_notebook(path: Path) -> Path:
+    """A thin report notebook: parameters cell, a print, a figure, a failure for FAIL_YEAR."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    params = nbformat.v4.new_code_cell('year = 2024\ndata_dir = ""\nclass_id = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Testrapport"),
+        params,
+        nbformat.v4.new_code_cell(
+            f"{CODE_MARKER} = year\n"
+            f"if year == {FAIL_YEAR}:\n"
+            "    raise ValueError(f'inga poäng för {year}')"
+        ),
+        nbformat.v4.new_code_cell(
+            f"print(f'Rapport för år {{{CODE_MARKER}}}', class_id)\n"
+            "import os, sys\n"
+            "print('data_dir absolute:', os.path.isabs(data_dir))\n"
+            "print('cwd:', os.getcwd())\n"
+            "print('a warning nobody should read', file=sys.stderr)"
+        ),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\n"
+            "fig, ax = plt.subplots(figsize=(2, 1.5))\n"
+            "ax.plot([1, 2, 3], [3, 1, 2])\n"
+            "ax.set_title(str(year))\n"
+            "plt.show()"
+        ),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []  # (href, text)
+        self.assets: list[str] = []
+        self._href = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a":
+            self._href = attrs.get("href")
+        if tag in ("link", "script", "img", "iframe") or "src" in attrs:
+            self.assets.append(tag)
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self.links.append((self._href, data))
+            self._href = None
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reports")
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    _standin_notebook(notebooks / "calibration_report.ipynb")
+    data = root / "data"
+    for year in (FAIL_YEAR, 2020, 2021):
+        (data / str(year)).mkdir(parents=True)
+    out = root / "out"
+    return {"root": root, "notebooks": notebooks, "data": data, "out": out}
+
+
+@pytest.fixture(scope="module")
+def run(workspace):
+    """One shared run over three years, one of which fails; a good old report for it."""
+    out = workspace["out"]
+    good = out / str(FAIL_YEAR)
+    good.mkdir(parents=True)
+    (good / "calibration.html").write_text("<html>previous good report</html>", encoding="utf-8")
+    (good / "calibration.ipynb").write_text("{}", encoding="utf-8")
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in good.iterdir()}
+
+    handler = _ListHandler()
+    log = logging.getLogger("scoring.report")
+    old_level = log.level
+    log.setLevel(logging.INFO)
+    log.addHandler(handler)
+    try:
+        result = run_reports(
+            [FAIL_YEAR, 2020, 2021],
+            data_dir=workspace["data"],
+            out_dir=out,
+            notebooks_dir=workspace["notebooks"],
+            progress=False,
+            timeout=120,
+            workers=2,  # exercises the process pool; the jury test below runs in-process
+        )
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)
+    return {"result": result, "before": before, "log": handler.messages, **workspace}
+
+
+def test_html_and_ipynb_produced(run):
+    out = run["out"]
+    for year in (2020, 2021):
+        html, ipynb = out / str(year) / "calibration.html", out / str(year) / "calibration.ipynb"
+        assert html.is_file() and ipynb.is_file()
+        assert html in run["result"].produced and ipynb in run["result"].produced
+        assert html in run["result"].reports
+    assert sorted(run["result"].durations) == sorted(run["result"].reports)
+
+
+def test_html_shows_year_hides_code_embeds_figure(run):
+    page = (run["out"] / "2021" / "calibration.html").read_text(encoding="utf-8")
+    assert "Rapport för år 2021" in page
+    assert "data:image/png;base64" in page
+    assert CODE_MARKER not in page  # no code cell source, only outputs
+    assert "plt.subplots" not in page
+    assert "a warning nobody should read" not in page  # stderr kept out of the HTML
+    assert "data_dir absolute: True" in page
+    assert "<title>Kalibreringsrapport 2021</title>" in page
+
+
+def test_executed_notebook_carries_parameters(run):
+    nb = nbformat.read(run["out"] / "2021" / "calibration.ipynb", as_version=4)
+    params = nb.metadata["papermill"]["parameters"]
+    assert params == {"year": 2021, "data_dir": str(run["data"].resolve())}
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert f"cwd: {run['notebooks'].resolve()}" in text  # notebooks run in their own folder
+    assert "a warning nobody should read" in text  # the .ipynb keeps everything
+
+
+def test_failing_year_reported_without_traceback(run):
+    failures = run["result"].failures
+    assert failures == [
+        Failure(FAIL_YEAR, "calibration", None, failures[0].message)
+    ]
+    message = failures[0].message
+    assert message.startswith(f"ValueError: inga poäng för {FAIL_YEAR}")
+    assert "Traceback" not in message and "\n" not in message
+    assert str(failures[0]).startswith(f"{FAIL_YEAR} calibration: ValueError")
+    assert not run["result"].ok
+
+
+def test_failed_run_keeps_good_report_and_leaves_no_temp_files(run):
+    good = run["out"] / str(FAIL_YEAR)
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in good.iterdir()}
+    assert after == run["before"]
+    leftovers = [p for p in run["out"].rglob("*") if p.name.startswith(".") or ".tmp" in p.name]
+    assert leftovers == []
+
+
+def test_other_years_still_run(run):
+    years = {p.parent.name for p in run["result"].reports}
+    assert years == {"2020", "2021"}
+
+
+def test_run_parameters_logged(run):
+    log = "\n".join(run["log"])
+    assert "years=[1999, 2020, 2021]" in log
+    assert "kinds=['calibration']" in log
+    assert f"data_dir={run['data'].resolve()}" in log
+    assert f"out_dir={run['out'].resolve()}" in log
+    assert "'year': 2021" in log and "calibration_report.ipynb" in log
+    assert re.search(r"2021 calibration: wrote .*calibration\.html in \d+\.\d s", log)
+    assert re.search(rf"{FAIL_YEAR} calibration failed after \d+\.\d s: ValueError", log)
+
+
+def test_index_links_every_report_relatively(run):
+    index = run["result"].index
+    assert index == run["out"].resolve() / "index.html"
+    page = index.read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(page)
+    reports = [(href, text) for href, text in parser.links if href.endswith(".html")]
+    assert reports == [
+        ("2021/calibration.html", "Kalibreringsrapport"),
+        ("2020/calibration.html", "Kalibreringsrapport"),
+        (f"{FAIL_YEAR}/calibration.html", "Kalibreringsrapport"),  # the good old report stays
+    ]
+    for href, _ in parser.links:
+        assert not re.match(r"^([a-z]+:|/)", href)  # relative: the folder can be zipped
+        assert (index.parent / href).is_file()
+    assert parser.assets == []  # self-contained: inline CSS, nothing to fetch
+    assert "<style>" in page and "skapad" in page
+    assert page.index("<h2>2021</h2>") < page.index("<h2>2020</h2>") < page.index(
+        f"<h2>{FAIL_YEAR}</h2>"
+    )
+
+
+def test_index_groups_kinds_with_swedish_labels(tmp_path):
+    for rel in ("2023/examiners/E07.html", "2024/examiners/E02.html", "2024/jury-skola.html",
+                "2024/jury-forskola.html", "2024/calibration.html", "2024/.calibration.x.tmp.html",
+                "2024/notes.html", "misc/calibration.html"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("<html></html>", encoding="utf-8")
+    parser = _Links()
+    parser.feed(write_index(tmp_path).read_text(encoding="utf-8"))
+    assert [(h, t) for h, t in parser.links] == [
+        ("2024/calibration.html", "Kalibreringsrapport"),
+        ("2024/jury-forskola.html", "Jurypaket – Förskola"),  # label from the rubric
+        ("2024/jury-skola.html", "Jurypaket – Skola"),
+        ("2024/examiners/E02.html", "Återkoppling – E02"),
+        ("2023/examiners/E07.html", "Återkoppling – E07"),
+    ]
+
+
+def test_empty_index(tmp_path):
+    page = write_index(tmp_path / "new").read_text(encoding="utf-8")
+    assert "Inga rapporter ännu" in page
+
+
+def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsys):
+    jury = _standin_notebook(tmp_path / "jury_pack.ipynb")
+    result = run_reports(
+        [2021], kinds="jury", data_dir=workspace["data"], out_dir=tmp_path / "out",
+        notebooks_dir=jury.parent, classes=lambda year: ["forskola"], timeout=120,
+    )
+    assert result.ok, result.failures
+    html = tmp_path / "out" / "2021" / "jury-forskola.html"
+    assert result.reports == [html]
+    assert "Rapport för år 2021 forskola" in html.read_text(encoding="utf-8")
+    assert "reports" in capsys.readouterr().err  # the overall progress bar
+    parser = _Links()
+    parser.feed(result.index.read_text(encoding="utf-8"))
+    assert ("2021/jury-forskola.html", "Jurypaket – Förskola") in parser.links
+
+
+def test_missing_notebook_is_a_clear_failure(tmp_path):
+    if (NOTEBOOKS_DIR / "jury_pack.ipynb").exists():
+        pytest.skip("the jury pack notebook exists now")
+    result = run_reports([2024], kinds="jury", out_dir=tmp_path, progress=False)
+    assert result.failures == [
+        Failure(None, "jury", None,
+                "jury packs are not available yet: notebooks/jury_pack.ipynb is missing")
+    ]
+    assert str(result.failures[0]) == result.failures[0].message
+    assert result.index == tmp_path / "index.html" and result.index.is_file()
+
+
+def test_all_kinds_means_those_with_a_notebook(workspace):
+    assert report.expand_kinds("all", workspace["notebooks"]) == ["calibration"]
+    assert report.expand_kinds(["examiner", "calibration"]) == ["calibration", "examiner"]
+    with pytest.raises(ValueError, match="unknown report kind 'juri'"):
+        report.expand_kinds("juri")
+
+
+def test_year_without_data_fails_before_starting_a_kernel(workspace, tmp_path):
+    result = run_reports([2017], data_dir=workspace["data"], out_dir=tmp_path,
+                         notebooks_dir=workspace["notebooks"], progress=False)
+    assert [(f.year, f.kind) for f in result.failures] == [(2017, "calibration")]
+    assert result.failures[0].message.startswith("no data for 2017:")
+    assert not (tmp_path / "2017").exists()
+
+
+def test_output_paths_per_kind(tmp_path):
+    kinds = report.REPORT_KINDS
+    assert kinds["calibration"].output_html(tmp_path, 2024) == tmp_path / "2024/calibration.html"
+    assert kinds["jury"].output_html(tmp_path, 2024, "skola") == tmp_path / "2024/jury-skola.html"
+    assert (kinds["examiner"].output_html(tmp_path, 2024, "E07")
+            == tmp_path / "2024/examiners/E07.html")
+    assert kinds["jury"].output_html(tmp_path, 2024, "a/b c").name == "jury-a-b-c.html"
+
+
+@pytest.mark.parametrize(
+    "text, years",
+    [
+        ("2024", [2024]),
+        ("2019-2024", [2019, 2020, 2021, 2022, 2023, 2024]),
+        ("2019,2021", [2019, 2021]),
+        (" 2021 , 2019 ", [2019, 2021]),
+        ("2019–2020", [2019, 2020]),
+        ("2019 - 2020,2024,2020", [2019, 2020, 2024]),
+        ("2020-2020", [2020]),
+        (2023, [2023]),
+    ],
+)
+def test_parse_years(text, years):
+    assert parse_years(text) == years
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no year given"),
+        ("   ", "no year given"),
+        ("24", "bad year '24'"),
+        ("2024-2019", "2024 comes after 2019"),
+        ("2019,,2021", "empty item"),
+        ("all", "bad year 'all'"),
+        ("2019-", "bad year '2019-'"),
+        ("20x4", "bad year '20x4'"),
+    ],
+)
+def test_parse_years_rejects(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_years(text)
+
+
+@pytest.mark.slow
+def test_real_calibration_notebook_for_2021(tmp_path):
+    """The real notebook for a non-default year, into a temporary folder."""
+    notebook = NOTEBOOKS_DIR / "calibration_report.ipynb"
+    assert notebook.is_file(), f"{notebook} is missing"
+    result = run_reports([2021], data_dir=DATA_DIR, out_dir=tmp_path, progress=False)
+    assert result.ok, [str(f) for f in result.failures]
+    html = tmp_path / "2021" / "calibration.html"
+    assert html.is_file() and (tmp_path / "2021" / "calibration.ipynb").is_file()
+    page = html.read_text(encoding="utf-8")
+    assert "2021" in page
+    assert "data:image/png" in page
+    assert "import scoring" not in page  # the code is hidden
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for line in cell.source.splitlines():
+                line = line.strip()
+                if len(line) > 12 and not line.startswith("#"):
+                    assert line not in page, f"code shown in the report: {line}"
