@@ -73,6 +73,29 @@ def show(df: pd.DataFrame, rubric: Rubric, precision: int = 2):
     return swedish(df, rubric).style.hide(axis="index").format(precision=precision, na_rep="–")
 
 
+def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row: str = "criterion"):
+    """Agreement table as criteria x coefficients, each cell "0,45 (0,29–0,64)", with counts.
+
+    ``table`` is an ``agreement_table`` grouped by ``row`` alone.
+    """
+    t = table[table["coefficient"].isin(coefficients)]
+
+    def cell(r) -> str:
+        if pd.isna(r["estimate"]):
+            return "–"
+        text = f"{r['estimate']:.2f} ({r['ci_low']:.2f}–{r['ci_high']:.2f})"
+        return text.replace(".", ",")
+
+    wide = t.assign(cell=t.apply(cell, axis=1)).pivot(index=row, columns="coefficient", values="cell")
+    wide = wide[[c for c in coefficients if c in wide.columns]]
+    counts = t.groupby(row)[["n_units", "n_raters", "n_ratings"]].max()
+    out = wide.join(counts).reset_index()
+    if row == "criterion":
+        order = {c: i for i, c in enumerate(rubric.criterion_ids)}
+        out = out.sort_values("criterion", key=lambda s: s.map(order))
+    return show(out, rubric)
+
+
 def heading(year_data) -> Markdown:
     """The report's opening line: year, data folder and what the year holds."""
     s = year_data.scores

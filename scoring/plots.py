@@ -6,14 +6,34 @@ notebook cell that ends with the call shows the figure exactly once.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt  # noqa: F401  (sets up inline display of figures in notebooks)
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from .rubric import Rubric
 
-COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+COLORS = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def _enable_notebook_display() -> None:
+    """Inside IPython/Jupyter, show a returned Figure as a PNG image."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is not None:
+        select_figure_formats(shell, {"png"}, dpi=100, bbox_inches="tight")
+
+
+_enable_notebook_display()
+
+
+def _errors(est: pd.Series, low: pd.Series, high: pd.Series) -> list:
+    """Error-bar lengths below and above each estimate (never negative)."""
+    return [np.maximum(est - low, 0), np.maximum(high - est, 0)]
 
 
 def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
@@ -47,7 +67,7 @@ def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: li
         y = np.arange(len(crit))[::-1] + off
         ax.errorbar(
             t["estimate"], y,
-            xerr=[t["estimate"] - t["ci_low"], t["ci_high"] - t["estimate"]],
+            xerr=_errors(t["estimate"], t["ci_low"], t["ci_high"]),
             fmt="o", color=COLORS[k % len(COLORS)], capsize=3, label=coef,
         )
     ax.set_yticks(np.arange(len(crit))[::-1], [rubric.criterion_label(c) for c in crit])
@@ -115,7 +135,7 @@ def examiner_bias(effects: pd.DataFrame) -> Figure:
     e = effects.sort_values("bias")
     fig, ax = _figure(8, 0.22 * len(e) + 1.5)
     y = np.arange(len(e))
-    ax.errorbar(e["bias"], y, xerr=[e["bias"] - e["ci_low"], e["ci_high"] - e["bias"]],
+    ax.errorbar(e["bias"], y, xerr=_errors(e["bias"], e["ci_low"], e["ci_high"]),
                 fmt="o", color=COLORS[0], ecolor="lightgrey", capsize=2, ms=4)
     ax.set_yticks(y, e["examiner_id"], fontsize="small")
     ax.axvline(0, color="grey", lw=0.8)

@@ -512,6 +512,10 @@ def _run_job(job: _Job, threaded: bool = False) -> _Outcome:
             log_output=False,
             # the kernel's working directory without a process-wide chdir (see _execute_all)
             resources={"metadata": {"path": folder}},
+            # ipykernel logs harmless start/stop notices to the terminal ("running over TCP
+            # without encryption", "KeyboardInterrupt caught" at shutdown), two lines per
+            # run; errors in cells are captured in the notebook, not in this log
+            extra_arguments=["--log-level=CRITICAL"],
         )
         tmp_html.write_text(_to_html(nb, job.title), encoding="utf-8")
         os.replace(tmp_ipynb, ipynb_path)

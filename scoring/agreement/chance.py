@@ -234,10 +234,36 @@ class _Coded:
         return np.repeat(np.arange(self.n_units), np.diff(self.counts.indptr))
 
 
-def _code(data: pd.DataFrame, units: str, raters: str, ratings: str, categories) -> _Coded:
-    """Code long ratings (NaN ratings dropped) against the declared categories."""
+def _long_without_raters(data: pd.DataFrame, units: str, raters: str, ratings: str):
+    """As :func:`long_arrays` but without coding the raters (alpha does not need them).
+
+    Returns ``(unit_codes, rater_codes (all 0), y, unit_labels, [])``; same errors.
+    """
+    for col in (units, raters, ratings):
+        if col not in data.columns:
+            raise KeyError(f"column '{col}' not in data (columns: {', '.join(map(str, data.columns))})")
+    y = pd.to_numeric(data[ratings], errors="coerce").to_numpy(dtype=float)
+    missing = np.isnan(y)
+    if missing.any():
+        bad = missing & data[ratings].notna().to_numpy()
+        if bad.any():
+            raise ValueError(f"column '{ratings}' holds non-numeric ratings, e.g. {data[ratings][bad].iloc[0]!r}")
+        u_codes, u_labels = pd.factorize(data[units].to_numpy()[~missing])
+        y = y[~missing]
+    else:
+        u_codes, u_labels = pd.factorize(data[units].to_numpy())
+    return u_codes, np.zeros(y.size, dtype=np.int64), y, np.asarray(u_labels), []
+
+
+def _code(data: pd.DataFrame, units: str, raters: str, ratings: str, categories,
+          with_raters: bool = True) -> _Coded:
+    """Code long ratings (NaN ratings dropped) against the declared categories.
+
+    ``with_raters=False`` skips coding the raters (``rater`` all 0, ``n_raters`` 0).
+    """
     cats = _declared_categories(categories)
-    u, r, y, ul, rl = long_arrays(data, units, raters, ratings)
+    extract = long_arrays if with_raters else _long_without_raters
+    u, r, y, ul, rl = extract(data, units, raters, ratings)
     if y.size == 0:
         raise ValueError("no ratings (every rating is missing or the data are empty)")
     k = _category_codes(y, cats)
@@ -444,7 +470,6 @@ def bootstrap_units(
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     rng = np.random.default_rng(seed)
     reps = np.full(n_boot, np.nan)
-    unit_pos = frame.columns.get_loc(units)
     for b in range(n_boot):
         draw = rng.integers(0, n_units, n_units)
         lens = sizes[draw]
@@ -452,8 +477,8 @@ def bootstrap_units(
         # positions of the drawn units' rows: start of each draw plus 0..len-1
         offs = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
         rows = order[np.repeat(starts[draw], lens) + offs]
-        sample = frame.iloc[rows].copy()
-        sample.iloc[:, unit_pos] = np.repeat(np.arange(n_units), lens)
+        sample = frame.iloc[rows].reset_index(drop=True)
+        sample[units] = np.repeat(np.arange(n_units), lens)
         try:
             reps[b] = float(statistic(sample))
         except ValueError:
@@ -1228,7 +1253,7 @@ def cohen_kappa_estimate(
     kappa, pa, pe = _cohen_from_table(p, w)
     n = k1.size
     if not np.isfinite(kappa):
-        return _analytic(kappa, np.nan, c, n, confidence, "")
+        return _analytic(kappa, np.nan, c, n, confidence, "undefined (chance agreement is 1)")
     wk = w @ p.sum(axis=0)  # (V,) row category k against rater 2's margin
     wl = w.T @ p.sum(axis=1)  # (V,) column category l against rater 1's margin
     z = w[k1, k2] - (1.0 - kappa) * (wk[k1] + wl[k2])  # (n,)

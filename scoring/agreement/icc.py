@@ -751,8 +751,8 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
     >>> from scoring.agreement.icc import icc
     >>> df = pd.DataFrame({"entry": list("aabbcc"), "examiner": ["E1", "E2"] * 3,
     ...                    "score": [60, 70, 40, 40, 80, 90]})
-    >>> round(icc(df, "entry", "examiner", "score").loc["ICC2", "icc"], 3)
-    0.889
+    >>> round(float(icc(df, "entry", "examiner", "score").loc["ICC3", "icc"]), 3)
+    0.968
     """
     d = _from_frame(data, targets, raters, ratings)
     note = ""

@@ -31,7 +31,6 @@ from .chance import (
     _Coded,
     _quad_forms,
     _weights,
-    bootstrap_units,  # noqa: F401  (re-exported for convenience)
 )
 
 __all__ = ["krippendorff_alpha", "krippendorff_alpha_estimate"]
@@ -117,8 +116,9 @@ def _coincidence(p: _Pairable) -> np.ndarray:
     ``sum_u n_uc n_uk / (m_u - 1)``; off the diagonal this is Krippendorff's ``o_ck``
     (the diagonal differs, which no metric with ``d_cc = 0`` sees).
     """
-    d = sp.diags(1.0 / (p.m - 1.0))
-    return np.asarray((p.counts.T @ (d @ p.counts)).toarray())
+    scaled = p.counts.copy()
+    scaled.data = scaled.data / (p.m[p.rows] - 1.0)
+    return np.asarray((p.counts.T.tocsr() @ scaled).toarray())
 
 
 def _ratio_delta(cats: np.ndarray) -> np.ndarray:
@@ -235,9 +235,9 @@ def krippendorff_alpha(
     >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3], "rater": ["A", "B"] * 3,
     ...                   "score": [10, 10, 20, 30, 40, 40]})
     >>> round(krippendorff_alpha(d, "unit", "rater", "score"), 3)
-    0.939
+    0.912
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, with_raters=False)
     p = _pairable(c)
     if isinstance(level, str):
         if weights is None:
@@ -325,7 +325,7 @@ def krippendorff_alpha_estimate(
     delta = _delta(level, c.cats, p, weights)
     dmax = float(delta.max())
     if not (np.isfinite(alpha) and dmax > 0):
-        return _analytic(alpha, np.nan, c, p.n_units, 0.95, "undefined")
+        return _analytic(alpha, np.nan, c, p.n_units, confidence, "undefined (alpha is NaN or D_e = 0)")
     w = 1.0 - delta / dmax
     a = p.counts
     ri = p.m

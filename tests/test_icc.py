@@ -1,0 +1,356 @@
+"""ICC on complete and incomplete designs, and the p x (r:t) G study.
+
+Every reference number comes from ../shared/reference-data/cases.json (the `cases`
+fixture: expected value, tolerance and source); the source is named beside each case id
+below and repeated in the assertion message.
+"""
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring.agreement import icc as icc_module
+from scoring.agreement.icc import (
+    g_study_p_x_r_in_t,
+    icc,
+    icc_oneway,
+    icc_oneway_intrarater,
+    icc_twoway_mixed,
+    icc_twoway_random,
+)
+
+FORM = {"ICC(1,1)": "ICC1", "ICC(A,1)": "ICC2", "ICC(C,1)": "ICC3",
+        "ICC(1,k)": "ICC1k", "ICC(A,k)": "ICC2k", "ICC(C,k)": "ICC3k"}
+
+
+@pytest.fixture(scope="module")
+def cases(reference_dir) -> dict:
+    # Stand-in for conftest's `cases`, which iterates the top level of cases.json; the file
+    # is {"generated_by", ..., "cases": [...]}. Drop this once conftest reads ["cases"].
+    with open(reference_dir / "cases.json", encoding="utf-8") as f:
+        raw = json.load(f)
+    return {c["id"]: c for c in (raw["cases"] if isinstance(raw, dict) else raw)}
+
+
+def wide_to_long(path) -> pd.DataFrame:
+    """First column = target id (repeats = replicate ratings), other columns = raters."""
+    w = pd.read_csv(path)
+    return w.melt(id_vars=w.columns[0], var_name="rater", value_name="y").rename(
+        columns={w.columns[0]: "target"})
+
+
+def check(case: dict, got: float, upper: float | None = None) -> None:
+    """Assert ``got`` (and the upper bound, for CI cases) within the case's tolerance."""
+    tol, where = case["tol"], f"{case['id']} ({case['source']})"
+    assert abs(got - case["expected"]) <= tol, f"{where}: got {got}, expected {case['expected']}"
+    if upper is not None:
+        exp_hi = case["params"]["upper"]
+        assert abs(upper - exp_hi) <= tol, f"{where} upper: got {upper}, expected {exp_hi}"
+
+
+# --------------------------------------------------------------------------- complete data
+
+
+def test_shrout_fleiss_1979_table4():
+    # Shrout, P. E. & Fleiss, J. L. (1979). Psychological Bulletin 86, 420-428: Table 2
+    # (6 targets x 4 judges) and the ICCs of Table 4, printed to two decimals.
+    ratings = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8],
+                        [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    df = pd.DataFrame([(t, j, ratings[t, j]) for t in range(6) for j in range(4)],
+                      columns=["target", "judge", "rating"])
+    got = icc(df, "target", "judge", "rating")["icc"]
+    published = {"ICC1": .17, "ICC2": .29, "ICC3": .71, "ICC1k": .44, "ICC2k": .62, "ICC3k": .91}
+    for form, value in published.items():
+        assert abs(got[form] - value) <= 0.005, form
+
+
+ANXIETY = [  # R irr::icc(anxiety, ...) (irr 0.84.1; == pingouin for the estimates)
+    "anx.ICC(1,1)", "anx.ICC(C,1)", "anx.ICC(1,k)", "anx.ICC(A,k)", "anx.ICC(C,k)",
+    "anx.ICC(1,1).ci", "anx.ICC(C,1).ci", "anx.ICC(1,k).ci", "anx.ICC(A,k).ci", "anx.ICC(C,k).ci",
+]
+WINE = [  # pingouin read_dataset('icc') == R irr::icc; CIs from irr (McGraw & Wong)
+    f"wine.{f}{s}" for f in FORM for s in ("", ".ci_low")
+]
+
+
+@pytest.mark.parametrize("case_id", ANXIETY + WINE)
+def test_complete_data_matches_irr(case_id, cases, reference_dir):
+    case = cases[case_id]
+    res = icc(wide_to_long(reference_dir / case["dataset"]), "target", "rater", "y")
+    name, _, part = case_id.partition(".")[2].partition(")")
+    row = res.loc[FORM[name + ")"]]
+    if part:  # ".ci" / ".ci_low": expected = lower bound, params["upper"] = upper bound
+        check(case, row["ci_low"], upper=row["ci_high"])
+    else:
+        check(case, row["icc"])
+
+
+A1_CASES = [
+    # R irr::icc(anxiety, "twoway", "agreement") help example: ICC(A,1) = 0.198,
+    # F(19, 39.7) = 1.83, p = 0.0543, 95% CI -0.039 .. 0.494
+    ("anx.icc_A1.published", "icc"), ("anx.icc_A1.F", "F"), ("anx.icc_A1.df2", "df2"),
+    ("anx.icc_A1.p", "pval"), ("anx.icc_A1.ci_low", "ci_low"), ("anx.icc_A1.ci_high", "ci_high"),
+]
+
+
+@pytest.mark.parametrize("case_id, column", A1_CASES)
+def test_anxiety_icc_a1_as_printed_by_irr(case_id, column, cases, reference_dir):
+    case = cases[case_id]
+    res = icc(wide_to_long(reference_dir / case["dataset"]), "target", "rater", "y")
+    check(case, res.loc["ICC2", column])
+
+
+def test_output_shape_and_attrs(reference_dir):
+    res = icc(wide_to_long(reference_dir / "irr_anxiety.csv"), "target", "rater", "y")
+    assert list(res.index) == ["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"]
+    assert res.index.name == "form"
+    assert list(res.columns) == ["icc", "ci_low", "ci_high", "F", "df1", "df2", "pval"]
+    assert res.attrs["n_targets"] == 20 and res.attrs["n_raters"] == 3 and res.attrs["n_ratings"] == 60
+    assert res.attrs["estimator"] == "two-way ANOVA" and res.attrs["note"] == ""
+
+
+def random_complete(seed, n=30, k=5):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=(n, 1)) + rng.normal(0, 0.5, size=(1, k)) + rng.normal(size=(n, k))
+    return pd.DataFrame({"target": np.repeat(np.arange(n), k), "rater": np.tile(np.arange(k), n),
+                         "y": y.ravel()})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matches_pingouin_on_complete_random_data(seed):
+    pg = pytest.importorskip("pingouin")
+    df = random_complete(seed)
+    ours = icc(df, "target", "rater", "y")
+    ref = pg.intraclass_corr(df, "target", "rater", "y").set_index("Type")
+    ref.index = [FORM[t] for t in ref.index]
+    np.testing.assert_allclose(ours["icc"], ref.loc[ours.index, "ICC"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours["F"], ref.loc[ours.index, "F"], rtol=1e-12)
+    ci = np.vstack(ref.loc[ours.index, "CI95"].to_numpy())  # pingouin rounds to 2 decimals
+    np.testing.assert_allclose(ours[["ci_low", "ci_high"]], ci, rtol=0, atol=0.005 + 1e-12)
+    exact = ["ICC1", "ICC3", "ICC1k", "ICC3k"]  # ICC2's df2: irr's Satterthwaite df, not (n-1)(k-1)
+    np.testing.assert_allclose(ours.loc[exact, "pval"], ref.loc[exact, "pval"], rtol=1e-9)
+
+
+def test_general_estimator_reduces_to_anova_on_complete_data():
+    df = random_complete(3)
+    d = icc_module._design(df["target"].to_numpy(), df["rater"].to_numpy(), df["y"].to_numpy())
+    assert d.complete
+    short = icc_module._rater_adjusted(d, with_f=False, shortcut=True)
+    general = icc_module._rater_adjusted(d, with_f=False, shortcut=False)
+    assert general[0] == pytest.approx(short[0], rel=1e-12) and general[1] == short[1]
+    # the same complete data, shuffled and labelled with strings, give the same table
+    shuffled = df.sample(frac=1, random_state=0).astype({"target": str, "rater": str})
+    pd.testing.assert_frame_equal(icc(shuffled, "target", "rater", "y"),
+                                  icc(df, "target", "rater", "y"), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------- incomplete data
+
+IRRICC = {  # irrICC 1.0 vignette "PrecisionMeasures" (iccdata1), Gwet (2014) ch. 8-10
+    "m1a": (icc_oneway, {}),
+    "m1b": (icc_oneway_intrarater, {}),
+    "m2i": (icc_twoway_random, {"interaction": True}),
+    "m2n": (icc_twoway_random, {"interaction": False}),
+    "m3i": (icc_twoway_mixed, {"interaction": True}),
+    "m3n": (icc_twoway_mixed, {"interaction": False}),
+}
+IRRICC_KEY = {"icc1a": "icc", "icc1b": "icc", "icc2r": "icc", "icc2a": "icc_intra",
+              "sig2s": "var_target", "sig2r": "var_rater", "sig2e": "var_error",
+              "sig2sr": "var_interaction", "ci.lcb": "ci_low", "ci.ucb": "ci_high",
+              "cir.lcb": "ci_low", "cir.ucb": "ci_high"}
+
+
+@pytest.fixture(scope="module")
+def iccdata1(reference_dir):
+    return wide_to_long(reference_dir / "gwet_irrICC_iccdata1.csv")
+
+
+IRRICC_CASES = [  # irrICC 1.0 vignette "PrecisionMeasures" printed output on iccdata1
+    "irricc.m1a.icc1a", "irricc.m1a.sig2s", "irricc.m1a.sig2e",  # icc1a.fn
+    "irricc.m1a.ci.lcb", "irricc.m1a.ci.ucb",  # ci.ICC1a
+    "irricc.m1b.icc1b",  # icc1b.fn
+    "irricc.m2i.icc2r", "irricc.m2i.icc2a", "irricc.m2i.sig2s", "irricc.m2i.sig2r",
+    "irricc.m2i.sig2e", "irricc.m2i.sig2sr",  # icc2.inter.fn
+    "irricc.m2i.cir.lcb", "irricc.m2i.cir.ucb",  # ci.ICC2r.inter
+    "irricc.m2n.icc2r", "irricc.m2n.icc2a", "irricc.m2n.sig2r",  # icc2.nointer.fn
+    "irricc.m2n.cir.lcb", "irricc.m2n.cir.ucb",  # ci.ICC2r.nointer
+    "irricc.m3i.icc2r", "irricc.m3i.cir.lcb", "irricc.m3i.cir.ucb",  # icc3.inter.fn, ci.ICC3r.inter
+    "irricc.m3n.icc2r", "irricc.m3n.cir.lcb", "irricc.m3n.cir.ucb",  # icc3.nointer.fn, ci.ICC3r.nointer
+]
+
+
+def test_every_reference_case_is_covered(cases):
+    prefixes = ("anx.ICC", "anx.icc_A1", "wine.", "irricc.", "brennan.")
+    ours = set(ANXIETY + WINE + IRRICC_CASES + [c for c, _ in A1_CASES] + [c for c, _ in BRENNAN])
+    assert {c for c in cases if c.startswith(prefixes)} == ours
+
+
+@pytest.mark.parametrize("case_id", IRRICC_CASES)
+def test_gwet_models_reproduce_irricc(case_id, cases, iccdata1):
+    _, model, stat = case_id.split(".", 2)
+    fn, kwargs = IRRICC[model]
+    res = fn(iccdata1, "target", "rater", "y", irricc=True, **kwargs)
+    check(cases[case_id], res[IRRICC_KEY[stat]])
+
+
+def test_icc_with_replicates_uses_the_interaction_models(cases, iccdata1):
+    res = icc(iccdata1, "target", "rater", "y")
+    assert res.attrs["estimator"] == "Gwet method of moments (with interaction)"
+    assert res.attrs["n_ratings"] == 40 and res.attrs["n_targets"] == 5
+    # no component is negative here, so irrICC's truncation does not bite
+    check(cases["irricc.m2i.icc2r"], res.loc["ICC2", "icc"])
+    check(cases["irricc.m3i.icc2r"], res.loc["ICC3", "icc"])
+    assert ((res["ci_low"] <= res["icc"]) & (res["icc"] <= res["ci_high"])).all()
+
+
+def test_interaction_needs_replicates():
+    with pytest.raises(ValueError, match="replicate"):
+        icc_twoway_random(random_complete(0), "target", "rater", "y", interaction=True)
+
+
+def simulate_sparse(seed, n=2000, pool=40, per=5, var=(1.0, 0.2, 0.8)):
+    """Complete n x pool design from y = s_i + r_j + e, then all but `per` cells per target deleted."""
+    rng = np.random.default_rng(seed)
+    s2t, s2r, s2e = var
+    full = (50 + rng.normal(0, np.sqrt(s2t), (n, 1)) + rng.normal(0, np.sqrt(s2r), (1, pool))
+            + rng.normal(0, np.sqrt(s2e), (n, pool)))
+    keep = np.argsort(rng.random((n, pool)), axis=1)[:, :per]
+    rows = np.repeat(np.arange(n), per)
+    return pd.DataFrame({"target": rows, "rater": keep.ravel(), "y": full[rows, keep.ravel()]})
+
+
+def test_sparse_design_recovers_simulated_truth():
+    s2t, s2r, s2e = 1.0, 0.2, 0.8
+    res = icc(simulate_sparse(7, var=(s2t, s2r, s2e)), "target", "rater", "y")
+    assert res.attrs["estimator"] == "Gwet method of moments (no interaction)"
+    assert res.attrs["n_ratings"] == 10_000 and res.attrs["k"] == 5
+    truth = {"ICC1": s2t / (s2t + s2r + s2e), "ICC2": s2t / (s2t + s2r + s2e), "ICC3": s2t / (s2t + s2e)}
+    for form, value in truth.items():
+        assert abs(res.loc[form, "icc"] - value) < 0.03, form
+    assert ((res["ci_low"] <= res["icc"]) & (res["icc"] <= res["ci_high"])).all()
+
+
+def test_k_forms_use_harmonic_mean_raters_per_target():
+    df = simulate_sparse(1, n=300)
+    df = df[~((df["target"] % 2 == 0) & (df.groupby("target").cumcount() >= 3))]  # 3 or 5 per target
+    res = icc(df, "target", "rater", "y")
+    k = 2 / (1 / 3 + 1 / 5)
+    assert res.attrs["k"] == pytest.approx(k)
+    for form in ("ICC1", "ICC2", "ICC3"):
+        single = res.loc[form, "icc"]
+        assert res.loc[form + "k", "icc"] == pytest.approx(k * single / (1 + (k - 1) * single))
+
+
+def test_disconnected_design_is_handled():
+    # two groups of raters that never rate the same target: rater effects are estimable
+    # only within a group, so rank(C) = r - 2
+    a, b = simulate_sparse(2, n=200, pool=6, per=3), simulate_sparse(3, n=200, pool=6, per=3)
+    b = b.assign(target=b["target"] + 1000, rater=b["rater"] + 100)
+    res = icc(pd.concat([a, b]), "target", "rater", "y")
+    assert res.loc["ICC3", "df2"] == 1200 - 400 - 10
+    assert np.isfinite(res.to_numpy()).all()
+
+
+def test_speed_100k_targets():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    df = pd.DataFrame({"target": np.repeat(np.arange(n), 6), "rater": np.tile(np.arange(6), n),
+                       "y": rng.normal(size=6 * n)})
+    icc(df, "target", "rater", "y")
+    t0 = time.perf_counter()
+    icc(df, "target", "rater", "y")
+    assert time.perf_counter() - t0 < 1.0  # ~0.05 s unloaded; guards against per-target loops
+
+
+# --------------------------------------------------------------------------- degenerate input
+
+
+def test_one_rater_raises():
+    df = pd.DataFrame({"target": [1, 2, 3], "rater": "E1", "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="at least 2 raters"):
+        icc(df, "target", "rater", "y")
+
+
+def test_one_target_raises():
+    df = pd.DataFrame({"target": "T1", "rater": ["E1", "E2", "E3"], "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="at least 2 targets"):
+        icc(df, "target", "rater", "y")
+
+
+def test_every_target_rated_once_raises():
+    df = pd.DataFrame({"target": [1, 2, 3, 4], "rater": ["E1", "E2", "E1", "E2"], "y": [1.0, 2, 3, 4]})
+    with pytest.raises(ValueError, match="single rating"):
+        icc(df, "target", "rater", "y")
+
+
+def test_no_ratings_and_bad_ratings_raise():
+    df = pd.DataFrame({"target": [1, 1], "rater": ["E1", "E2"], "y": [np.nan, np.nan]})
+    with pytest.raises(ValueError, match="no ratings"):
+        icc(df, "target", "rater", "y")
+    with pytest.raises(ValueError, match="infinite"):
+        icc(df.assign(y=[1.0, np.inf]), "target", "rater", "y")
+    with pytest.raises(KeyError, match="score"):
+        icc(df, "target", "rater", "score")
+
+
+def test_zero_variance_gives_nan_with_reason():
+    df = random_complete(0, n=4, k=3).assign(y=0.1)
+    res = icc(df, "target", "rater", "y")
+    assert res.isna().all().all()
+    assert "identical" in res.attrs["note"]
+
+
+def test_target_with_single_rating_is_kept():
+    df = random_complete(4, n=10, k=3)
+    res = icc(pd.concat([df, pd.DataFrame({"target": [99], "rater": [0], "y": [0.3]})]),
+              "target", "rater", "y")
+    assert res.attrs["n_targets"] == 11 and res.attrs["n_ratings"] == 31
+    assert res.attrs["estimator"].startswith("Gwet")
+    assert np.isfinite(res.to_numpy()).all()
+
+
+def test_nan_scores_are_missing_ratings():
+    df = random_complete(5, n=12, k=4)
+    holes = df.copy()
+    holes.loc[[3, 10, 17], "y"] = np.nan
+    pd.testing.assert_frame_equal(icc(holes, "target", "rater", "y"),
+                                  icc(holes.dropna(), "target", "rater", "y"))
+    assert icc(holes, "target", "rater", "y").attrs["n_ratings"] == 45
+
+
+def test_too_few_df_gives_nan_with_reason():
+    # 2 targets x 2 raters with one cell empty: no df left for the two-way error
+    df = pd.DataFrame({"target": [1, 1, 2], "rater": ["A", "B", "A"], "y": [1.0, 2.0, 4.0]})
+    res = icc(df, "target", "rater", "y")
+    assert res.loc["ICC3"].isna().any() and "degrees of freedom" in res.attrs["note"]
+
+
+# --------------------------------------------------------------------------- G study
+
+
+BRENNAN = [
+    # exact EMS on Brennan (2001) synthetic data set No. 4 (gtheory::Brennan.3.2); rounds to
+    # Brennan's .4731 .3252 .6475 .5596 2.3802; E rho^2 and Phi for n't = 3, n'r = 4
+    ("brennan.vc.p", "p"), ("brennan.vc.t", "t"), ("brennan.vc.r:t", "r:t"),
+    ("brennan.vc.pt", "pt"), ("brennan.vc.pr:t", "pr:t"),
+    ("brennan.Erho2", "Erho2"), ("brennan.Phi", "Phi"),
+]
+
+
+@pytest.mark.parametrize("case_id, key", BRENNAN)
+def test_brennan_synthetic_4(case_id, key, cases, reference_dir):
+    df = pd.read_csv(reference_dir / cases[case_id]["dataset"])
+    res = g_study_p_x_r_in_t(df, "Person", "Task", "Rater", "Score", n_tasks=3, n_raters=4)
+    check(cases[case_id], res[key])
+
+
+def test_g_study_rater_ids_within_task_and_balance(reference_dir):
+    df = pd.read_csv(reference_dir / "brennan_2001_synthetic4_p_x_r_in_t.csv")
+    a = g_study_p_x_r_in_t(df, "Person", "Task", "Rater", "Score")
+    b = g_study_p_x_r_in_t(df.assign(Rater=(df["Rater"] - 1) % 4), "Person", "Task", "Rater", "Score")
+    pd.testing.assert_series_equal(a, b)
+    with pytest.raises(ValueError, match="balanced"):
+        g_study_p_x_r_in_t(df.iloc[1:], "Person", "Task", "Rater", "Score")
