@@ -20,4 +20,4 @@ def reference_dir() -> Path:
 def cases(reference_dir) -> dict:
     """Reference cases by id: expected value, tolerance and source (cases.json)."""
     with open(reference_dir / "cases.json", encoding="utf-8") as f:
-        return {c["id"]: c for c in json.load(f)}
+        return {c["id"]: c for c in json.load(f)["cases"]}

@@ -117,3 +117,20 @@ def test_examiner_effects_do_not_punish_strong_entries():
     e = calibration.examiner_effects(d).set_index("examiner_id")
     assert abs(e.loc["LUCKY", "bias"]) < 5
     assert e.loc["LUCKY", "ci_low"] < 0 < e.loc["LUCKY", "ci_high"]
+
+
+@pytest.mark.parametrize("year", range(2019, 2025))
+def test_examiner_effects_recover_the_demo_generators_true_leniency(year):
+    """The demo data's true leniency (data/demo_truth) is recovered: r > 0.6 in every year."""
+    from scoring.data import load_year
+    from scoring.paths import DATA_DIR
+
+    truth = pd.read_csv(DATA_DIR / "demo_truth" / "examiners.csv", dtype={"examiner_id": str})
+    truth = truth[truth["year"] == year].set_index("examiner_id")["leniency"]
+    e = calibration.examiner_effects(load_year(year).scores).set_index("examiner_id")
+    both = e.join(truth, how="inner")
+    assert len(both) >= 30
+    assert np.corrcoef(both["bias"], both["leniency"])[0, 1] > 0.6
+    # most true values lie inside the 95 % intervals
+    inside = (both["ci_low"] <= both["leniency"]) & (both["leniency"] <= both["ci_high"])
+    assert inside.mean() > 0.75

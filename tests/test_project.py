@@ -37,7 +37,7 @@ def test_gpl_packages_are_never_imported_by_the_package():
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 mods = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:  # absolute imports only
                 mods = [node.module or ""]
             else:
                 continue

@@ -25,7 +25,14 @@ from .chance import (
     percent_agreement,
     percent_agreement_estimate,
 )
-from .icc import g_study_p_x_r_in_t, icc, icc_oneway, icc_twoway_mixed, icc_twoway_random
+from .icc import (
+    g_study_p_x_r_in_t,
+    icc,
+    icc_oneway,
+    icc_oneway_intrarater,
+    icc_twoway_mixed,
+    icc_twoway_random,
+)
 from .krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
 from .table import COEFFICIENTS, agreement_table
 

@@ -348,6 +348,8 @@ def _linearised(p: _Parts, pe: float, coeff: float, pe_i: np.ndarray | None) -> 
     ``kappa_i = (n / n2) (pa_i - pe 1[r_i >= 2]) / (1 - pe)`` and, when the chance
     agreement depends on the data, ``kappa_i* = kappa_i - 2 (1 - kappa) (pe_i - pe) / (1 - pe)``.
     """
+    if not pe < 1.0:  # chance agreement 1: the coefficient is 0/0
+        return np.full(p.n, np.nan)
     k_i = (p.n / p.n2) * (p.pa_i - pe * p.two) / (1.0 - pe)
     if pe_i is not None:
         k_i = k_i - 2.0 * (1.0 - coeff) * (pe_i - pe) / (1.0 - pe)
@@ -577,6 +579,17 @@ def percent_agreement(
     ----------
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.). Advanced
     Analytics. Gamer, M. et al. R package irr, ``agree``.
+    
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
+    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
+    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
+    >>> round(percent_agreement(d, "entry_id", "examiner_id", "score"), 3)
+    0.417
+    >>> round(percent_agreement(d, "entry_id", "examiner_id", "score", tolerance=10), 3)
+    0.75
     """
     c = _code(data, units, raters, ratings, categories)
     if method == "units":
@@ -707,6 +720,15 @@ def fleiss_kappa(
     Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
     *Psychological Bulletin*, 76, 378-382.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2, 5.
+    
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
+    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
+    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
+    >>> round(fleiss_kappa(d, "entry_id", "examiner_id", "score"), 3)  # rubric scale 0..100
+    0.285
     """
     c = _code(data, units, raters, ratings, categories)
     return _fleiss_fit(c, _weights(weights, c.cats))[2]
@@ -884,6 +906,17 @@ def gwet_ac(
     presence of high agreement. *British Journal of Mathematical and Statistical
     Psychology*, 61, 29-48.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 4-5.
+    
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
+    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
+    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
+    >>> round(gwet_ac(d, "entry_id", "examiner_id", "score"), 3)  # AC1
+    0.365
+    >>> round(gwet_ac(d, "entry_id", "examiner_id", "score", "quadratic"), 3)  # AC2
+    0.953
     """
     c = _code(data, units, raters, ratings, categories)
     return _gwet_fit(c, _weights(weights, c.cats))[2]
@@ -1197,6 +1230,16 @@ def cohen_kappa(
     Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
     Psychological Measurement*, 20, 37-46.
     Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70, 213-220.
+    
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
+    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
+    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
+    >>> two = d[d["examiner_id"].isin(["E01", "E03"])]
+    >>> round(cohen_kappa(two, "entry_id", "examiner_id", "score", "linear"), 3)
+    0.529
     """
     c = _code(data, units, raters, ratings, categories)
     k1, k2 = _cohen_pairs(c, units, raters)

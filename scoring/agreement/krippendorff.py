@@ -243,6 +243,8 @@ def krippendorff_alpha(
         if weights is None:
             _check_level(level)
         return _alpha_level(level, c.cats, p, weights)
+    if weights is not None:
+        raise ValueError("weights define one metric: give a single level (it is ignored) or no weights")
     levels = list(level)
     for lv in levels:
         _check_level(lv)
