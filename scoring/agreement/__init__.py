@@ -8,6 +8,7 @@ and counts.
 
 from ._common import Estimate
 from .chance import (
+    agreement_weights,
     bootstrap_units,
     brennan_prediger,
     brennan_prediger_estimate,
