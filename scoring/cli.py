@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:  # keep the progress bar readable; our own logger still reports each run
+        for noisy in ("papermill", "traitlets", "nbconvert"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -166,7 +169,7 @@ def _report(args) -> int:
         years = available_years(data_dir)
         if not years:
             raise ValueError(f"no year folders with scores.csv in {display_path(data_dir)}")
-    kinds = ("calibration", "jury", "examiner") if args.kind == "all" else (args.kind,)
+    kinds = (args.kind,)  # "all": every kind whose notebook exists
     log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s",
              years, kinds, args.examiner, data_dir, out_dir, args.workers)
     result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,

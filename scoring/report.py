@@ -141,11 +141,13 @@ def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = 
     for k in kinds:
         k = str(k).strip().lower()
         if k == "all":
-            wanted.extend(
-                name
-                for name, kind in REPORT_KINDS.items()
-                if kind.notebook_path(notebooks_dir).is_file()
-            )
+            for name, kind in REPORT_KINDS.items():
+                notebook = kind.notebook_path(notebooks_dir)
+                if notebook.is_file():
+                    wanted.append(name)
+                else:
+                    logger.info("--kind all: skipping %s, %s is missing", kind.noun,
+                                _shown(notebook))
         elif k in REPORT_KINDS:
             wanted.append(k)
         else:
@@ -182,13 +184,15 @@ class RunResult:
 
     Attributes
     ----------
-    produced : every file written, the HTML report followed by its executed notebook.
+    produced : the HTML reports written, one per successful run.
+    notebooks : the executed notebooks written beside them (same order).
     failures : the runs that failed, in order.
     index : the rebuilt ``index.html`` (None if it could not be written).
     durations : seconds per HTML report produced (kernel start included).
     """
 
     produced: list[Path] = field(default_factory=list)
+    notebooks: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     index: Path | None = None
     durations: dict[Path, float] = field(default_factory=dict)
@@ -199,8 +203,13 @@ class RunResult:
 
     @property
     def reports(self) -> list[Path]:
-        """The HTML reports produced."""
-        return [p for p in self.produced if p.suffix == ".html"]
+        """The HTML reports produced (the same as ``produced``)."""
+        return list(self.produced)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file written: each HTML report followed by its executed notebook."""
+        return [f for pair in zip(self.produced, self.notebooks) for f in pair]
 
 
 # --------------------------------------------------------------------------------------
@@ -298,7 +307,8 @@ def run_reports(
         notebooks get ``data_dir`` as an absolute path string.
     progress : one overall progress bar on stderr.
     timeout : seconds any single cell may run (Papermill's ``execution_timeout``).
-    workers : notebooks run at the same time, in worker processes when > 1.
+    workers : notebooks run at the same time (each in its own kernel process, driven
+        from a thread pool when > 1). 2 suits a two-core machine; 1 by default.
     classes, examiners : the classes (for jury packs) and examiners (for examiner
         feedback) of a year, as a list or as a callable ``f(year) -> names``;
         default read from the year's data with ``scoring.data.load_year``.
@@ -361,7 +371,8 @@ def run_reports(
             what = " ".join(str(x) for x in (job.year, job.kind, job.name) if x is not None)
             if outcome.error is None:
                 logger.info("%s: wrote %s in %.1f s", what, outcome.html, outcome.seconds)
-                result.produced += [outcome.html, outcome.ipynb]
+                result.produced.append(outcome.html)
+                result.notebooks.append(outcome.ipynb)
                 result.durations[outcome.html] = outcome.seconds
             else:
                 logger.warning("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
@@ -573,7 +584,8 @@ def _to_html(nb, title: str) -> str:
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        log=_nbconvert_log,
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(
@@ -584,7 +596,17 @@ def _to_html(nb, title: str) -> str:
         enabled=True,
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    # nbconvert gives every figure this English alt text (and warns about it each run)
+    return body.replace('alt="No description has been provided for this image"', 'alt="Figur"')
+
+
+class _DropAltTextWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Alternative text is missing")
+
+
+_nbconvert_log = logging.getLogger("scoring.report.nbconvert")
+_nbconvert_log.addFilter(_DropAltTextWarning())
 
 
 def _message(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ is run once in the ``slow`` test at the end.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,6 +23,8 @@ from scoring.report import Failure, parse_years, run_reports, write_index
 
 FAIL_YEAR = 1999  # the stand-in notebook raises for this year
 CODE_MARKER = "hidden_code_marker_7f3a"  # appears only in code cell sources
+# an embedded figure; nbconvert's own CSS holds a data:image/png too, so look for <img>
+FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,')
 
 
 def _standin_notebook(path: Path) -> Path:
@@ -115,6 +118,7 @@ def run(workspace):
     old_level = log.level
     log.setLevel(logging.INFO)
     log.addHandler(handler)
+    cwd = os.getcwd()
     try:
         result = run_reports(
             [FAIL_YEAR, 2020, 2021],
@@ -128,7 +132,8 @@ def run(workspace):
     finally:
         log.removeHandler(handler)
         log.setLevel(old_level)
-    return {"result": result, "before": before, "log": handler.messages, **workspace}
+    return {"result": result, "before": before, "log": handler.messages,
+            "cwd": (cwd, os.getcwd()), **workspace}
 
 
 def test_html_and_ipynb_produced(run):
@@ -136,15 +141,16 @@ def test_html_and_ipynb_produced(run):
     for year in (2020, 2021):
         html, ipynb = out / str(year) / "calibration.html", out / str(year) / "calibration.ipynb"
         assert html.is_file() and ipynb.is_file()
-        assert html in run["result"].produced and ipynb in run["result"].produced
-        assert html in run["result"].reports
+        assert html in run["result"].produced and ipynb in run["result"].notebooks
+        assert run["result"].files.index(ipynb) == run["result"].files.index(html) + 1
     assert sorted(run["result"].durations) == sorted(run["result"].reports)
 
 
 def test_html_shows_year_hides_code_embeds_figure(run):
     page = (run["out"] / "2021" / "calibration.html").read_text(encoding="utf-8")
     assert "Rapport för år 2021" in page
-    assert "data:image/png;base64" in page
+    assert len(FIGURE.findall(page)) == 1
+    assert 'alt="Figur"' in page
     assert CODE_MARKER not in page  # no code cell source, only outputs
     assert "plt.subplots" not in page
     assert "a warning nobody should read" not in page  # stderr kept out of the HTML
@@ -159,6 +165,11 @@ def test_executed_notebook_carries_parameters(run):
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert f"cwd: {run['notebooks'].resolve()}" in text  # notebooks run in their own folder
     assert "a warning nobody should read" in text  # the .ipynb keeps everything
+
+
+def test_parallel_run_leaves_the_working_directory_alone(run):
+    before, after = run["cwd"]
+    assert before == after
 
 
 def test_failing_year_reported_without_traceback(run):
@@ -182,6 +193,7 @@ def test_failed_run_keeps_good_report_and_leaves_no_temp_files(run):
 
 
 def test_other_years_still_run(run):
+    assert len(run["result"].produced) == 2 == len(run["result"].notebooks)
     years = {p.parent.name for p in run["result"].reports}
     assert years == {"2020", "2021"}
 
@@ -241,7 +253,8 @@ def test_empty_index(tmp_path):
     assert "Inga rapporter ännu" in page
 
 
-def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsys):
+def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as CI often sets it: figures must still show
     jury = _standin_notebook(tmp_path / "jury_pack.ipynb")
     result = run_reports(
         [2021], kinds="jury", data_dir=workspace["data"], out_dir=tmp_path / "out",
@@ -250,7 +263,10 @@ def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsy
     assert result.ok, result.failures
     html = tmp_path / "out" / "2021" / "jury-forskola.html"
     assert result.reports == [html]
-    assert "Rapport för år 2021 forskola" in html.read_text(encoding="utf-8")
+    page = html.read_text(encoding="utf-8")
+    assert "Rapport för år 2021 forskola" in page
+    assert FIGURE.search(page)
+    assert os.environ["MPLBACKEND"] == "Agg"  # restored after the run
     assert "reports" in capsys.readouterr().err  # the overall progress bar
     parser = _Links()
     parser.feed(result.index.read_text(encoding="utf-8"))
@@ -339,7 +355,7 @@ def test_real_calibration_notebook_for_2021(tmp_path):
     assert html.is_file() and (tmp_path / "2021" / "calibration.ipynb").is_file()
     page = html.read_text(encoding="utf-8")
     assert "2021" in page
-    assert "data:image/png" in page
+    assert FIGURE.search(page), "no figure in the report"
     assert "import scoring" not in page  # the code is hidden
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
