@@ -13,7 +13,6 @@ COLUMNS_SV = {
     "entry_id": "Bidrag",
     "name": "Verksamhet",
     "class": "Klass",
-    "label": "Klass",
     "examiner_id": "Examinator",
     "criterion": "Kriterium",
     "coefficient": "Mått",
@@ -57,6 +56,18 @@ COLUMNS_SV = {
     "spread_ratio": "Spridningskvot",
 }
 
+COEFFICIENTS_SV = {
+    "alpha_nominal": "Krippendorffs alfa (nominal)",
+    "alpha_ordinal": "Krippendorffs alfa (ordinal)",
+    "alpha_interval": "Krippendorffs alfa (intervall)",
+    "alpha_ratio": "Krippendorffs alfa (kvot)",
+    "fleiss_kappa": "Fleiss kappa",
+    "gwet_ac1": "Gwets AC1",
+    "gwet_ac2": "Gwets AC2 (kvadratiska vikter)",
+    "percent_agreement": "Andel par med samma poäng",
+    "percent_within_step": "Andel par inom ett skalsteg",
+}
+
 
 def swedish(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """A copy with Swedish headers and criterion/class ids replaced by their Swedish labels."""
@@ -64,13 +75,30 @@ def swedish(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     if "criterion" in out.columns:
         out["criterion"] = out["criterion"].map(rubric.criterion_label)
     if "class" in out.columns:
-        out["class"] = out["class"].map(rubric.class_label)
-    return out.rename(columns=COLUMNS_SV)
+        out["class"] = out["class"].map(lambda c: "Totalt" if c == "total" else rubric.class_label(c))
+    if "coefficient" in out.columns:
+        out["coefficient"] = out["coefficient"].map(lambda c: COEFFICIENTS_SV.get(c, c))
+    return out.rename(columns=COLUMNS_SV | COEFFICIENTS_SV)
 
 
 def show(df: pd.DataFrame, rubric: Rubric, precision: int = 2):
     """A table for a report: Swedish headers and labels, no index, rounded numbers."""
-    return swedish(df, rubric).style.hide(axis="index").format(precision=precision, na_rep="–")
+    return (
+        swedish(df, rubric)
+        .style.hide(axis="index")
+        .format(precision=precision, na_rep="–", decimal=",", thousands="\u00a0")
+    )
+
+
+def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric):
+    """The examiners whose scorebooks miss scores, or one sentence when none do.
+
+    ``completeness`` is ``overview.scorebook_completeness``.
+    """
+    missing = completeness[completeness["scored"] < completeness["expected"]]
+    if missing.empty:
+        return Markdown(f"Alla {len(completeness)} examinatorers protokoll är fullständiga.")
+    return show(missing, rubric)
 
 
 def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row: str = "criterion"):

@@ -24,22 +24,22 @@ def team_sizes(scores: pd.DataFrame) -> pd.Series:
 def classes_overview(scores: pd.DataFrame, entries: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """One row per competition class (and a total): entries, examiners, team sizes, site visits.
 
-    Columns: class, label, entries, examiners, team_min, team_median, team_max,
-    site_visits. Classes of the rubric with no entries are listed with 0 entries.
+    Columns: class (the class id, "total" for the total row), entries, examiners,
+    team_min, team_median, team_max, site_visits. Classes of the rubric with no entries
+    are listed with 0 entries.
     """
     ind = individual(scores).merge(entries[["entry_id", "class"]], on="entry_id", how="left")
     sizes = team_sizes(scores)
     visited = set(scores.loc[scores["stage"] == "site_visit", "entry_id"])
     rows = []
-    groups = [(c.id, c.label_sv, entries["class"] == c.id) for c in rubric.classes]
-    groups.append(("total", "Totalt", pd.Series(True, index=entries.index)))
-    for cid, label, mask in groups:
+    groups = [(c.id, entries["class"] == c.id) for c in rubric.classes]
+    groups.append(("total", pd.Series(True, index=entries.index)))
+    for cid, mask in groups:
         ids = entries.loc[mask, "entry_id"]
         s = sizes.reindex(ids).dropna()
         rows.append(
             {
                 "class": cid,
-                "label": label,
                 "entries": len(ids),
                 "examiners": ind.loc[ind["entry_id"].isin(ids), "examiner_id"].nunique(),
                 "team_min": int(s.min()) if len(s) else 0,

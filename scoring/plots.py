@@ -41,11 +41,12 @@ def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
     return fig, fig.add_subplot()
 
 
-def entries_per_class(classes: pd.DataFrame) -> Figure:
+def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> Figure:
     """Horizontal bars: entries per class (from ``overview.classes_overview``)."""
     c = classes[classes["class"] != "total"].iloc[::-1]
     fig, ax = _figure(8, 0.5 * len(c) + 1.2)
-    ax.barh(c["label"].str.slice(0, 45), c["entries"], color=COLORS[0])
+    labels = [rubric.class_label(k)[:45] for k in c["class"]]
+    ax.barh(labels, c["entries"], color=COLORS[0])
     for y, n in enumerate(c["entries"]):
         ax.text(n, y, f" {n}", va="center")
     ax.set_xlabel("Antal bidrag")

@@ -42,9 +42,14 @@ class InputError(Exception):
 
 
 def display_path(path: str | Path) -> str:
-    """A path as the user would recognise it: relative to the cwd when possible."""
+    """A path as the user would recognise it: relative to the working directory, else to
+    the project folder, else as given."""
+    from .paths import PROJECT_ROOT
+
     p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
+    for base in (Path.cwd(), PROJECT_ROOT):
+        try:
+            return str(p.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(p)
