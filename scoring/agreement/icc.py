@@ -383,15 +383,13 @@ def _fitting_constants(d: _Design, interaction: bool) -> dict:
 
     Quadratic forms of the least-squares fits (RSS = T2s + b' C^+ b of the additive model,
     :func:`_rater_adjusted`; r_C = rank(C), r - 1 when the design is connected), with
-    their df and expected mean squares:
+    their df and expected mean squares::
 
-    ====================  =====================  ==============  ============================
-    targets | raters      RSS - T2r              n - r + r_C     s2e + c_s s2sr + n0 s2s
-    raters | targets      RSS - T2s              r_C             s2e + c_r s2sr + r0 s2r
-    interaction | both    T2sr - RSS             lambda_0-n-r_C  s2e + c_sr s2sr
-    error                 T2y - RSS (T2y - T2sr) M - n - r_C     s2e
-                                                 (M - lambda_0)
-    ====================  =====================  ==============  ============================
+        targets | raters     RSS - T2r    n - r + r_C       s2e + c_s s2sr + n0 s2s
+        raters | targets     RSS - T2s    r_C               s2e + c_r s2sr + r0 s2r
+        interaction | both   T2sr - RSS   lambda_0 - n - r_C  s2e + c_sr s2sr
+        error                T2y - T2sr   M - lambda_0      s2e
+          (no interaction)   T2y - RSS    M - n - r_C       s2e
 
     n0 = (M - k4)/df_target, r0 = (M - k3)/df_rater, c_s = (k* - k4)/df_target,
     c_r = (k* - k3)/df_rater, c_sr = (M - k*)/df_interaction with k* = tr(Z_sr' P Z_sr)
@@ -411,10 +409,12 @@ def _fitting_constants(d: _Design, interaction: bool) -> dict:
         c_s, c_r, c_sr = (k_star - d.k4) / df_s, (k_star - d.k3) / rank, (M - k_star) / df_sr
         out.update(ms_interaction=(d.T2sr - rss) / df_sr, df_interaction=df_sr,
                    ms_error=(d.T2y - d.T2sr) / (M - d.n_cells), df_error=M - d.n_cells,
-                   c_s=c_s, c_r=c_r, c_sr=c_sr, h=c_s / c_sr, g=out["n0"] * (1 - c_r / out["r0"]) / c_sr)
+                   c_s=c_s, c_r=c_r, c_sr=c_sr, h=c_s / c_sr,
+                   g=out["n0"] * (1 - c_r / out["r0"]) / c_sr)
     else:
-        out.update(ms_interaction=0.0, df_interaction=np.nan, ms_error=(d.T2y - rss) / (M - n - rank),
-                   df_error=M - n - rank, c_s=0.0, c_r=0.0, c_sr=np.nan, h=0.0, g=0.0)
+        out.update(ms_interaction=0.0, df_interaction=np.nan, df_error=M - n - rank,
+                   ms_error=(d.T2y - rss) / (M - n - rank),
+                   c_s=0.0, c_r=0.0, c_sr=np.nan, h=0.0, g=0.0)
     return out
 
 
@@ -1003,7 +1003,8 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
     out.index.name = "form"
     out.attrs.update(n_targets=d.n, n_raters=d.r, n_ratings=d.M,
                      estimator="two-way ANOVA" if d.complete else
-                     f"Gwet method of moments ({'with' if d.replicates else 'no'} interaction)",
+                     "method of moments: Gwet (ICC1, ICC3), Henderson fitting constants (ICC2)"
+                     + (", with interaction (replicates)" if d.replicates else ""),
                      note=note)
     return out
 
