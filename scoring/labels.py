@@ -6,6 +6,8 @@ import pandas as pd
 
 from IPython.display import Markdown
 
+from .paths import PROJECT_ROOT
+from .problems import display_path
 from .rubric import Rubric
 
 COLUMNS_SV = {
@@ -124,6 +126,11 @@ def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row:
     return show(out, rubric)
 
 
+def _project_path(source: str) -> str:
+    """Rubric source(s) shown relative to the project folder when inside it."""
+    return " + ".join(display_path(part, PROJECT_ROOT) for part in source.split(" + "))
+
+
 def heading(year_data) -> Markdown:
     """The report's opening line: year, data folder and what the year holds."""
     s = year_data.scores
@@ -132,7 +139,7 @@ def heading(year_data) -> Markdown:
         f"## År {year_data.year}\n\n"
         f"{len(year_data.entries)} bidrag i {year_data.entries['class'].nunique()} tävlingsklasser, "
         f"{ind['examiner_id'].nunique()} examinatorer, {len(ind)} individuella poäng. "
-        f"Bedömningsmall: `{year_data.rubric.source}`, skala {year_data.rubric.scale.min:g}–"
+        f"Bedömningsmall: `{_project_path(year_data.rubric.source)}`, skala {year_data.rubric.scale.min:g}–"
         f"{year_data.rubric.scale.max:g} i steg om {year_data.rubric.scale.step:g}."
     )
     if year_data.entries["name"].str.contains("fiktiv", case=False).any():

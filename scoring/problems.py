@@ -41,15 +41,11 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def display_path(path: str | Path) -> str:
-    """A path as the user would recognise it: relative to the working directory, else to
-    the project folder, else as given."""
-    from .paths import PROJECT_ROOT
-
-    p = Path(path)
-    for base in (Path.cwd(), PROJECT_ROOT):
-        try:
-            return str(p.resolve().relative_to(base.resolve()))
-        except ValueError:
-            continue
-    return str(p)
+def display_path(path: str | Path, base: str | Path | None = None) -> str:
+    """A path as the user would recognise it: relative to ``base`` (default: the working
+    directory) when it lies inside it, else absolute."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path(base or Path.cwd()).resolve()))
+    except ValueError:
+        return str(p)

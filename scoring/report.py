@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
-from .paths import DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, REPORTS_DIR
+from .paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
+from .problems import display_path
 
 __all__ = [
     "REPORT_KINDS",
@@ -147,7 +148,7 @@ def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = 
                     wanted.append(name)
                 else:
                     logger.info("--kind all: skipping %s, %s is missing", kind.noun,
-                                _shown(notebook))
+                                display_path(notebook))
         elif k in REPORT_KINDS:
             wanted.append(k)
         else:
@@ -347,7 +348,7 @@ def run_reports(
         kind = REPORT_KINDS[kind_name]
         notebook = kind.notebook_path(nb_dir)
         if not notebook.is_file():
-            msg = f"{kind.noun} are not available yet: {_shown(notebook)} is missing"
+            msg = f"{kind.noun} are not available yet: {display_path(notebook)} is missing"
             logger.warning(msg)
             result.failures.append(Failure(None, kind.name, None, msg))
             continue
@@ -396,7 +397,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
     base = {"year": year, "data_dir": str(data_dir)}
     year_dir = data_dir / str(year)
     if not year_dir.is_dir():  # say so at once instead of starting a kernel to find out
-        raise FileNotFoundError(f"no data for {year}: {_shown(year_dir)} does not exist")
+        raise FileNotFoundError(f"no data for {year}: {display_path(year_dir)} does not exist")
     if kind.per is None:
         names: list[str | None] = [None]
     else:
@@ -803,11 +804,3 @@ def _class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
         return load_rubric(year=year, data_dir=data_dir).class_label(class_id)
     except Exception:
         return class_id
-
-
-def _shown(path: Path) -> str:
-    """A path relative to the project root when inside it ("notebooks/jury_pack.ipynb")."""
-    try:
-        return Path(path).resolve().relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return str(path)
