@@ -8,23 +8,6 @@ import numpy as np
 import pandas as pd
 
 
-@dataclass(frozen=True)
-class RatingMatrix:
-    """Ratings as a units x raters array.
-
-    ``values``: float array (n_units, n_raters), NaN where a rater did not rate a unit.
-    ``units``, ``raters``: the labels of the rows and columns, in first-seen order.
-    """
-
-    values: np.ndarray
-    units: np.ndarray
-    raters: np.ndarray
-
-    @property
-    def n_ratings(self) -> int:
-        return int(np.count_nonzero(~np.isnan(self.values)))
-
-
 def long_arrays(data: pd.DataFrame, units: str, raters: str, ratings: str):
     """Integer codes for units and raters and the float ratings, NaN ratings removed.
 
@@ -43,21 +26,6 @@ def long_arrays(data: pd.DataFrame, units: str, raters: str, ratings: str):
     u_codes, u_labels = pd.factorize(data[units].to_numpy()[keep])
     r_codes, r_labels = pd.factorize(data[raters].to_numpy()[keep])
     return u_codes, r_codes, y[keep], np.asarray(u_labels), np.asarray(r_labels)
-
-
-def rating_matrix(data: pd.DataFrame, units: str, raters: str, ratings: str) -> RatingMatrix:
-    """Pivot long ratings to a units x raters matrix (NaN = missing).
-
-    Raises ``ValueError`` when a rater rated the same unit twice (replicates are not a
-    units x raters design; use ``icc`` which accepts them).
-    """
-    u, r, y, ul, rl = long_arrays(data, units, raters, ratings)
-    cell = u.astype(np.int64) * len(rl) + r
-    if len(np.unique(cell)) != len(cell):
-        raise ValueError(f"a rater ('{raters}') rated the same unit ('{units}') more than once")
-    m = np.full((len(ul), len(rl)), np.nan)
-    m[u, r] = y
-    return RatingMatrix(m, ul, rl)
 
 
 @dataclass(frozen=True)
