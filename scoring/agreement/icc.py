@@ -52,6 +52,15 @@ FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
 COLUMNS = ("icc", "ci_low", "ci_high", "F", "df1", "df2", "pval")
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> np.float64:
+    """Single-threaded dot product of two 1-D arrays (BLAS threads stall on a busy machine).
+
+    ``a @ b`` on long vectors goes through multithreaded OpenBLAS, which waits several ms
+    for a second thread when the cores are busy; ``einsum`` sums in NumPy's own loop.
+    """
+    return np.einsum("i,i->", a, b)
+
+
 # --------------------------------------------------------------------------- design
 
 
@@ -112,38 +121,38 @@ class _Design:
 
     @cached_property
     def T2y(self) -> float:
-        return np.float64(self.y @ self.y)
+        return _dot(self.y, self.y)
 
     @cached_property
     def T2s(self) -> float:
-        return np.float64(self.y_i @ (self.y_i / self.m_i))
+        return _dot(self.y_i, self.y_i / self.m_i)
 
     @cached_property
     def T2r(self) -> float:
-        return np.float64(self.y_j @ (self.y_j / self.m_j))
+        return _dot(self.y_j, self.y_j / self.m_j)
 
     @cached_property
     def T2sr(self) -> float:
-        return np.float64(self.y_ij @ (self.y_ij / self.m_ij))
+        return _dot(self.y_ij, self.y_ij / self.m_ij)
 
     @cached_property
     def k3(self) -> float:
         """sum_ij m_ij^2 / m_i. (= n without replicates)."""
         if not self.replicates:
             return np.float64(self.n)
-        return np.float64(self.m_ij @ (self.m_ij / self.m_i[self.ci]))
+        return _dot(self.m_ij, self.m_ij / self.m_i[self.ci])
 
     @cached_property
     def k4(self) -> float:
         """sum_ij m_ij^2 / m_.j (= r without replicates)."""
         if not self.replicates:
             return np.float64(self.r)
-        return np.float64(self.m_ij @ (self.m_ij / self.m_j[self.cj]))
+        return _dot(self.m_ij, self.m_ij / self.m_j[self.cj])
 
     @cached_property
     def k5(self) -> float:
         """sum_ij m_ij^2 (= M without replicates)."""
-        return np.float64(self.m_ij @ self.m_ij)
+        return _dot(self.m_ij, self.m_ij)
 
     @cached_property
     def adjusted(self) -> tuple:
@@ -222,13 +231,13 @@ def _ss_additive_residual(d: _Design) -> float:
     if d.complete:
         return d.T2y - d.T2s - d.T2r + d.Ty**2 / d.M
     e = d.y - (d.y_i / d.m_i)[d.u] - (d.y_j / d.m_j)[d.v] + d.Ty / d.M
-    return np.float64(e @ e)
+    return _dot(e, e)
 
 
 def _ms_interaction(d: _Design) -> float:
     """MSI = sum_cells m_ij (ybar_ij - ybar_i - ybar_j + ybar)^2 / ((r - 1)(n - 1))."""
     e = d.y_ij / d.m_ij - (d.y_i / d.m_i)[d.ci] - (d.y_j / d.m_j)[d.cj] + d.Ty / d.M
-    return np.float64(d.m_ij @ e**2) / ((d.r - 1) * (d.n - 1))
+    return _dot(d.m_ij, e**2) / ((d.r - 1) * (d.n - 1))
 
 
 def _fq(p: float, df1: float, df2: float) -> float:
@@ -259,7 +268,7 @@ def _clip_ci(lo: float, hi: float, est: float) -> tuple[float, float]:
 def _model1a(d: _Design, confidence: float, irricc: bool) -> dict:
     """Gwet (2014) Model 1A: y = mu + s_i + e, each target rated by its own raters."""
     n, M = d.n, d.M
-    k0 = d.k4 if irricc else np.float64(d.m_i @ d.m_i) / M  # irrICC: sum m_ij^2 / m_.j
+    k0 = d.k4 if irricc else _dot(d.m_i, d.m_i) / M  # irrICC: sum m_ij^2 / m_.j
     mse = (d.T2y - d.T2s) / (M - n)
     mss = _ms_targets(d)
     s2s = (d.T2s - d.Ty**2 / M - (n - 1) * mse) / (M - k0)
@@ -279,7 +288,7 @@ def _model1a(d: _Design, confidence: float, irricc: bool) -> dict:
 def _model1b(d: _Design, irricc: bool) -> dict:
     """Gwet (2014) Model 1B: y = mu + r_j + e, each rater rates its own targets."""
     r, M = d.r, d.M
-    k1 = d.k3 if irricc else np.float64(d.m_j @ d.m_j) / M  # irrICC: sum m_ij^2 / m_i.
+    k1 = d.k3 if irricc else _dot(d.m_j, d.m_j) / M  # irrICC: sum m_ij^2 / m_i.
     mse = (d.T2y - d.T2r) / (M - r)
     s2r = (d.T2r - d.Ty**2 / M - (r - 1) * mse) / (M - k1)
     if irricc:
@@ -301,7 +310,7 @@ def _model2(d: _Design, interaction: bool, confidence: float, irricc: bool) -> d
     n, r = d.n, d.r
     cells = n * r if irricc else d.n_cells  # irrICC assumes every cell is filled
     M = max(d.M, n * r) if irricc else d.M
-    k1p, k2p = np.float64(d.m_i @ d.m_i) / M, np.float64(d.m_j @ d.m_j) / M
+    k1p, k2p = _dot(d.m_i, d.m_i) / M, _dot(d.m_j, d.m_j) / M
     k3, k4, k5p = d.k3, d.k4, d.k5 / M
     T2y, T2s, T2r, T2mu = d.T2y, d.T2s, d.T2r, d.Ty**2 / M
     if interaction:
@@ -1084,7 +1093,7 @@ def g_study_p_x_r_in_t(data: pd.DataFrame, person: str, task: str, rater: str, s
     ss_rt = n_p * np.sum((yrt - yt[task_of_rt]) ** 2)
     ss_pt = n_r * np.sum((ypt.reshape(n_p, n_t) - yp[:, None] - yt[None, :]) ** 2)
     e = y - ypt[p * n_t + t] - yrt[rt] + yt[t]
-    ss_prt = float(e @ e)
+    ss_prt = float(_dot(e, e))
     ms_p, ms_t = ss_p / (n_p - 1), ss_t / (n_t - 1)
     ms_rt, ms_pt = ss_rt / (n_t * (n_r - 1)), ss_pt / ((n_p - 1) * (n_t - 1))
     ms_prt = ss_prt / ((n_p - 1) * n_t * (n_r - 1))
