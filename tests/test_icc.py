@@ -257,6 +257,76 @@ def test_disconnected_design_is_handled():
     assert res.loc["ICC2", "icc"] == pytest.approx(ref["icc"], rel=1e-9)
 
 
+def blocks(*parts: pd.DataFrame) -> pd.DataFrame:
+    """Concatenate designs with disjoint target and rater ids: one connected group each."""
+    return pd.concat([p.assign(target=p["target"] + 10_000 * g, rater=p["rater"] + 1_000 * g)
+                      for g, p in enumerate(parts)], ignore_index=True)
+
+
+def with_replicates(df: pd.DataFrame, seed: int, frac: float = 0.4) -> pd.DataFrame:
+    """``df`` plus a second, noisy rating of a random ``frac`` of its cells."""
+    rng = np.random.default_rng(seed)
+    extra = df.sample(frac=frac, random_state=seed)
+    return pd.concat([df, extra.assign(y=extra["y"] + rng.normal(0, 0.5, len(extra)))],
+                     ignore_index=True)
+
+
+@pytest.mark.parametrize("design", ["sparse", "replicated", "disconnected"])
+def test_row_order_does_not_change_the_estimates(design):
+    # rank(C) and C^+ come from the target-rater graph, not from a numerical cutoff: with
+    # pinv / matrix_rank the ~1e-15 null eigenvalues of C were sometimes inverted or
+    # counted, so ICC2/ICC3 moved in the 4th-5th decimal and df1 by one (500 instead of
+    # 499) when only the order of the rows changed
+    # (500 x 40 designs with 5 ratings per target happened not to trigger it; these did)
+    df = {"sparse": lambda: simulate_sparse(0, n=5000, pool=50, per=10),
+          "replicated": lambda: with_replicates(simulate_sparse(0, n=500, pool=8, per=8), 0, 0.5),
+          "disconnected": lambda: blocks(simulate_sparse(2, n=300, pool=20, per=4),
+                                         with_replicates(simulate_sparse(3, n=200, pool=20, per=4), 3)),
+          }[design]()
+    args = ("target", "rater", "y")
+    fns = (icc, icc_twoway_random, icc_twoway_mixed)
+    base = [fn(df, *args) for fn in fns]
+    rng = np.random.default_rng(42)
+    for _ in range(5):
+        shuffled = df.iloc[rng.permutation(len(df))]
+        for fn, ref in zip(fns, base):
+            got = fn(shuffled, *args)
+            np.testing.assert_allclose(got.to_numpy(dtype=float), ref.to_numpy(dtype=float),
+                                       rtol=1e-10, atol=1e-12, err_msg=fn.__name__)
+            if fn is icc:
+                assert (got["df1"] == ref["df1"]).all()
+                assert got.loc["ICC3", "df2"] == ref.loc["ICC3", "df2"]
+            else:
+                assert got["df1"] == ref["df1"]
+
+
+@pytest.mark.parametrize("design, groups", [("bridged", 1), ("complete", 1), ("blocks", 2),
+                                            ("blocks", 3)])
+def test_adjusted_df1_is_targets_minus_connected_groups(design, groups):
+    # the targets adjusted for raters have n - c df, c the groups of targets and raters
+    # linked by ratings; before, the complete 500 x 8 design with replicates got 500
+    if design == "bridged":  # two blocks joined by a single rating: connected
+        df = blocks(simulate_sparse(10, n=150, pool=10, per=3), simulate_sparse(11, n=100, pool=10, per=3))
+        df = pd.concat([df, df.iloc[[0]].assign(rater=df["rater"].max())], ignore_index=True)
+    elif design == "complete":
+        df = simulate_sparse(0, n=500, pool=8, per=8)
+    else:
+        df = blocks(*(simulate_sparse(10 + g, n=150 + 50 * g, pool=10, per=3) for g in range(groups)))
+    n = df["target"].nunique()
+    for x in (df, with_replicates(df, groups, 0.5)):
+        d = icc_module._design(pd.factorize(x["target"])[0], pd.factorize(x["rater"])[0],
+                               x["y"].to_numpy())
+        assert icc_module._rater_adjusted(d, with_f=False)[1] == d.r - groups  # rank(C)
+        res = icc(x, "target", "rater", "y")
+        # ICC3 with interaction (replicates) is Gwet's eqs 10.3.1-2 on n - 1 df
+        adjusted = ["ICC2", "ICC2k"] + ([] if d.replicates else ["ICC3", "ICC3k"])
+        assert (res.loc[adjusted, "df1"] == n - groups).all(), res
+        assert (res.loc[["ICC1", "ICC1k"], "df1"] == n - 1).all()  # one-way: no rater effects
+        assert icc_twoway_random(x, "target", "rater", "y")["df1"] == n - groups
+        for fn in (icc_twoway_random, icc_twoway_mixed):
+            assert fn(x, "target", "rater", "y", interaction=False)["df1"] == n - groups
+
+
 def henderson3_dense(df: pd.DataFrame, interaction: bool) -> dict:
     """Henderson's method III from explicit projections (independent of the module).
 

@@ -36,6 +36,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
+from scipy.sparse.csgraph import connected_components
 
 from scoring.agreement._common import long_arrays
 
@@ -511,19 +512,30 @@ def _rater_adjusted(d: _Design, with_f: bool, shortcut: bool = True):
 
     Returns ``(RSS, rank, k_star)``: RSS = T2s + b' C^+ b is the fitted sum of squares of
     the additive model, with C (r, r) = diag(m_j) - N' diag(1/m_i) N, b (r,) =
-    y_.j - N' ybar_i and N (n, r) the cell counts; ``rank`` = rank(C) (r - 1 when the
-    design is connected); ``k_star`` = sum_i lambda_i + tr(C^+ F) (Gwet 2014, eq. 10.2.7;
-    NaN unless ``with_f``) with lambda_i = sum_j m_ij^2 / m_i.
+    y_.j - N' ybar_i and N (n, r) the cell counts; ``rank`` = rank(C) = r - c (r - 1 when
+    the design is connected); ``k_star`` = sum_i lambda_i + tr(C^+ F) (Gwet 2014, eq.
+    10.2.7; NaN unless ``with_f``) with lambda_i = sum_j m_ij^2 / m_i.
+
+    c = connected groups of the target-rater graph (raters in different groups share no
+    target). C 1_g = 0 for each group's indicator 1_g, so C has exactly c zero eigenvalues
+    and C^+ is built from the eigenpairs without the c smallest. Numerically those zeros
+    are ~1e-15 of the largest eigenvalue, above the cutoffs of ``pinv`` and
+    ``matrix_rank``, which then sometimes inverted or counted rounding noise (ICC2/ICC3
+    moved in the 4th decimal and df1 by one with the order of the rows). Every target
+    joins the group of its raters, so c is counted on the r x r rater graph
+    N' diag(1/m_i) N (> 0 exactly where two raters share a target: a sum of positive terms).
     """
     n, r = d.n, d.r
-    if shortcut and d.complete:  # balanced: b' C^+ b = T2r - Ty^2/M
+    if shortcut and d.complete:  # balanced and connected: b' C^+ b = T2r - Ty^2/M
         return d.T2s + d.T2r - d.Ty**2 / d.M, r - 1, np.nan
     N = sparse.csr_matrix((d.m_ij, (d.ci, d.cj)), shape=(n, r))
     Winv = sparse.diags(1.0 / d.m_i)
-    C = np.diag(d.m_j) - (N.T @ Winv @ N).toarray()
+    shared = (N.T @ Winv @ N).toarray()  # > 0 exactly where two raters share a target
+    C = np.diag(d.m_j) - shared
     b = d.y_j - np.bincount(d.cj, d.m_ij * (d.y_i / d.m_i)[d.ci], minlength=r)
-    Cp = np.linalg.pinv(C, hermitian=True)
-    rank = int(np.linalg.matrix_rank(C, hermitian=True))
+    c = connected_components(shared, directed=False)[0]
+    w, V = np.linalg.eigh(C)  # ascending: the first c span the null space
+    Cp = (V[:, c:] / w[c:]) @ V[:, c:].T
     rss = d.T2s + np.float64(b @ Cp @ b)
     k_star = np.nan
     if with_f:
@@ -532,7 +544,7 @@ def _rater_adjusted(d: _Design, with_f: bool, shortcut: bool = True):
         G = (N.T @ Winv @ N2).toarray()
         F = (N.T @ sparse.diags(lam / d.m_i) @ N).toarray() - G - G.T + np.diag(np.asarray(N2.sum(0)).ravel())
         k_star = np.float64(lam.sum() + np.trace(Cp @ F))
-    return rss, rank, k_star
+    return rss, r - c, k_star
 
 
 def _model3(d: _Design, interaction: bool, confidence: float, irricc: bool) -> dict:
