@@ -12,6 +12,7 @@ report: $(STAMP)
 	$(BIN)/scoring report --all
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
 
 install: $(STAMP)

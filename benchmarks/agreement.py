@@ -165,7 +165,7 @@ def _make_call(job: Job):
 
         def call():
             out = pingouin.intraclass_corr(df, "unit", "rater", "score", nan_policy="omit")
-            return {PINGOUIN_FORMS[t]: float(v) for t, v in zip(out["Type"], out["ICC"])}
+            return {PINGOUIN_FORMS[t]: float(v) for t, v in zip(out["Type"], out["ICC"], strict=True)}
         return call
 
     from scoring.agreement import fleiss_kappa, gwet_ac, icc, krippendorff_alpha, percent_agreement

@@ -113,7 +113,7 @@ def _validate(args) -> int:
 
 def _read_scores_for_cli(path: str) -> tuple[pd.DataFrame, object]:
     """Criterion-level scores of one file, with the class of each entry when entries.csv is beside it."""
-    from .data import criterion_scores, validate_paths, read_scores, read_entries, rubric_for
+    from .data import criterion_scores, read_entries, read_scores, rubric_for, validate_paths
 
     errors = [p for p in validate_paths([path]) if p.is_error]
     if errors:

@@ -22,7 +22,7 @@ def individual_spread(scores: pd.DataFrame) -> pd.DataFrame:
     out = g["score"].agg(n_examiners="count", low="min", high="max", mean="mean").reset_index()
     out["spread"] = out["high"] - out["low"]
     listing = g.apply(
-        lambda d: ", ".join(f"{e} {s:g}" for e, s in zip(d["examiner_id"], d["score"])),
+        lambda d: ", ".join(f"{e} {s:g}" for e, s in zip(d["examiner_id"], d["score"], strict=True)),
         include_groups=False,
     )
     out["scores"] = listing.to_numpy()

@@ -284,7 +284,8 @@ def _header_problems(table: _Table, where: str, known: tuple[str, ...], required
     for col in required:
         if col not in table.columns:
             problems.append(
-                Problem(where, table.header_line, col, f"missing required column '{col}' (the header has: {', '.join(present) or 'nothing'})")
+                Problem(where, table.header_line, col, f"missing required column '{col}' (the header has: "
+                                                       f"{', '.join(present) or 'nothing'})")
             )
     for col in present:
         if col not in known:
@@ -353,9 +354,11 @@ def _score_row(
     ex = get("examiner_id")
     if ex:
         if any(ch.isspace() for ch in ex):
-            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like a person's name; use the examiner's pseudonymous code (e.g. E07)")
+            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like a person's name; use the examiner's "
+                               "pseudonymous code (e.g. E07)")
         elif "@" in ex:
-            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like an e-mail address; use the examiner's pseudonymous code (e.g. E07)")
+            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like an e-mail address; use the examiner's "
+                               "pseudonymous code (e.g. E07)")
         else:
             rec["examiner_id"] = ex
 
@@ -364,7 +367,8 @@ def _score_row(
     if cr:
         crit = rubric.criterion(cr)
         if crit is None:
-            bad("criterion", f"'{_show(cr)}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} or their Swedish labels")
+            bad("criterion", f"'{_show(cr)}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} "
+                             "or their Swedish labels")
         else:
             rec["criterion"] = crit.id
 
@@ -471,7 +475,8 @@ def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Probl
     for key, rows in groups.items():
         if len(rows) < 2:
             continue
-        what = "entry, examiner, criterion, stage and question" if key[-1] is not None else "entry, examiner, criterion and stage"
+        what = ("entry, examiner, criterion, stage and question" if key[-1] is not None
+                else "entry, examiner, criterion and stage")
         if len({r["score"] for r in rows}) == 1:
             for r in rows[1:]:
                 problems.append(
@@ -651,7 +656,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
 
         row: list[Problem] = []
 
-        def bad(column: str, message: str) -> None:
+        def bad(column: str, message: str, row=row, line=line) -> None:
             row.append(Problem(where, line, column, message))
 
         rec = {"line": line, "entry_id": get("entry_id"), "name": get("name"), "district": get("district") or None}
@@ -662,7 +667,8 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
         if cl:
             rec["class"] = _class_id(rubric, cl)
             if rec["class"] is None:
-                bad("class", f"'{_show(cl)}' is not a class; use one of: {', '.join(rubric.class_ids)} or their Swedish labels")
+                bad("class", f"'{_show(cl)}' is not a class; use one of: {', '.join(rubric.class_ids)} or their "
+                             "Swedish labels")
         sc = re.sub(r"\s", "", get("staff_count"))
         rec["staff_count"] = None
         if sc:
@@ -673,7 +679,8 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
         b = get("budget_in_balance")
         rec["budget_in_balance"] = _BOOLEANS.get(b.casefold()) if b else None
         if b and rec["budget_in_balance"] is None:
-            bad("budget_in_balance", f"budget_in_balance '{_show(b)}' is not ja/nej (or yes/no, true/false, 1/0); leave it blank when unknown")
+            bad("budget_in_balance", f"budget_in_balance '{_show(b)}' is not ja/nej (or yes/no, true/false, "
+                                     "1/0); leave it blank when unknown")
         eid = rec["entry_id"]
         if eid and eid in first_line:
             bad("entry_id", f"entry_id '{eid}' is already on line {first_line[eid]}")
@@ -730,7 +737,9 @@ def available_years(data_dir: str | Path | None = None) -> list[int]:
     )
 
 
-def _missing_entries(scores: pd.DataFrame, entries: pd.DataFrame, scores_where: str, entries_where: str) -> list[Problem]:
+def _missing_entries(
+    scores: pd.DataFrame, entries: pd.DataFrame, scores_where: str, entries_where: str
+) -> list[Problem]:
     known = set(entries["entry_id"])
     problems = []
     missing = scores.loc[~scores["entry_id"].isin(known)]
@@ -740,7 +749,8 @@ def _missing_entries(scores: pd.DataFrame, entries: pd.DataFrame, scores_where: 
         problems.append(
             Problem(
                 scores_where, lines[0], "entry_id",
-                f"entry_id '{eid}' is not in {entries_where} ({n} row{'s' if n > 1 else ''}: line{'s' if n > 1 else ''} {_lines(lines)})",
+                f"entry_id '{eid}' is not in {entries_where} ({n} row{'s' if n > 1 else ''}: "
+                f"line{'s' if n > 1 else ''} {_lines(lines)})",
             )
         )
     return problems
@@ -758,7 +768,8 @@ def _check_year(
         path = paths[kind]
         if not path.exists():
             if required:
-                problems.append(Problem(display_path(path), None, None, f"file not found: a year folder needs {kind}.csv"))
+                problems.append(Problem(display_path(path), None, None, "file not found: a year folder needs "
+                                                                        f"{kind}.csv"))
             continue
         if kind == "entries":
             df, probs = read_entries(path, rubric)
@@ -776,15 +787,18 @@ def _check_year(
         if entries_ok and len(scores):
             scored = set(scores["entry_id"])
             for _, e in entries.loc[~entries["entry_id"].isin(scored)].iterrows():
-                problems.append(Problem(ewhere, int(e["line"]), "entry_id", f"entry '{e['entry_id']}' has no scores in {swhere}", "note"))
+                problems.append(Problem(ewhere, int(e["line"]), "entry_id", f"entry '{e['entry_id']}' has no "
+                                                                            f"scores in {swhere}", "note"))
         if len(scores) and (scores["stage"] == "reference").any():
             first = int(scores.loc[scores["stage"] == "reference", "line"].min())
             problems.append(
-                Problem(swhere, first, "stage", "reference rows are the training case's agreed scores; they belong in training.csv", "note")
+                Problem(swhere, first, "stage", "reference rows are the training case's agreed scores; they "
+                                                "belong in training.csv", "note")
             )
     if training is not None and len(training) and not (training["stage"] == "reference").any():
         problems.append(
-            Problem(display_path(paths["training"]), None, "stage", "no reference rows: trainees cannot be compared with agreed scores", "note")
+            Problem(display_path(paths["training"]), None, "stage", "no reference rows: trainees cannot be "
+                                                                    "compared with agreed scores", "note")
         )
     return frames, problems
 
@@ -915,7 +929,8 @@ def _validate_file(path: Path) -> list[Problem]:
             kind = "entries"
         else:
             return [
-                Problem(where, None, None, "cannot tell what this file holds: name it scores*.csv, entries*.csv or training*.csv")
+                Problem(where, None, None, "cannot tell what this file holds: name it scores*.csv, entries*.csv "
+                                           "or training*.csv")
             ]
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
@@ -930,12 +945,14 @@ def _validate_file(path: Path) -> list[Problem]:
             entries, _ = read_entries(sibling, rubric)
             if entries.empty:
                 problems.append(
-                    Problem(where, None, "entry_id", f"entry ids not checked: {display_path(sibling)} has no usable rows (validate it)", "note")
+                    Problem(where, None, "entry_id", f"entry ids not checked: {display_path(sibling)} has no "
+                                                     "usable rows (validate it)", "note")
                 )
             else:
                 problems += _missing_entries(scores, entries, where, display_path(sibling))
         elif in_year:
-            problems.append(Problem(display_path(sibling), None, None, "file not found: a year folder needs entries.csv next to scores.csv"))
+            problems.append(Problem(display_path(sibling), None, None, "file not found: a year folder needs "
+                                                                       "entries.csv next to scores.csv"))
     return problems
 
 
@@ -961,7 +978,8 @@ def _validate_dir(path: Path) -> list[Problem]:
         return problems
     years = sorted(p for p in path.iterdir() if p.is_dir() and _is_year_name(p.name))
     if not years:
-        return [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or scores.csv and entries.csv")]
+        return [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or scores.csv and "
+                                           "entries.csv")]
     problems = []
     if (path / "rubric.toml").exists():
         problems += _rubric_for(None, path)[1]

@@ -288,7 +288,7 @@ def _entries(rng: np.random.Generator, year: int, rubric: Rubric) -> list[dict]:
     share = np.array([_CLASS_SHARE.get(c, 0.2) for c in classes])
     n_total = int(rng.integers(28, 33))
     counts = 3 + rng.multinomial(max(n_total - 3 * len(classes), 0), share / share.sum())
-    order = [c for c, n in zip(classes, counts) for _ in range(n)]
+    order = [c for c, n in zip(classes, counts, strict=True) for _ in range(n)]
     order = [order[i] for i in rng.permutation(len(order))]  # registration order
 
     names: set[str] = set()
@@ -519,7 +519,8 @@ def _training(rng: np.random.Generator, g: _Year, active: list[_Examiner]) -> li
     picked = sorted(rng.choice(len(experienced), size=min(2, len(experienced)), replace=False))
     for ex in new + [experienced[i] for i in picked]:
         for c, x in _examiner_scores(rng, ex, g.year, truth, g.rubric).items():
-            rows.append(_row(g.year, case, ex.id, c, x, "individual", comment=_comment(rng, "individual", c, x, g.rubric)))
+            comment = _comment(rng, "individual", c, x, g.rubric)
+            rows.append(_row(g.year, case, ex.id, c, x, "individual", comment=comment))
     return rows
 
 
@@ -575,7 +576,7 @@ def _question_level(rng: np.random.Generator, g: _Year) -> None:
             rows.append(r)
             continue
         qs = questions[r["criterion"]]
-        for q, x in zip(qs, _spread_on_step(rng, r["score"], len(qs), step, g.rubric)):
+        for q, x in zip(qs, _spread_on_step(rng, r["score"], len(qs), step, g.rubric), strict=True):
             rows.append({**r, "score": x, "question": q, "comment": r["comment"] if q == qs[0] else ""})
     g.scores = rows
     g.notes.append(
@@ -686,10 +687,22 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
+_FILES = (
+    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance`"),
+    ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment`: "
+     "individual, consensus and site-visit scores"),
+    ("`<year>/training.csv`", "the year's training case `TRAIN-<year>` (not an entry): `reference` rows "
+     "(examiner `REF`) and the trainees' `individual` rows"),
+    ("`demo_truth/entries.csv`", "`year, entry_id, criterion, true_score`: the generator's true score per entry "
+     "(and training case) and criterion"),
+    ("`demo_truth/examiners.csv`", "`year, examiner_id, leniency, range_factor, halo, noise_sd, drifting, dominance, "
+     "first_year`: each active examiner's true traits that year"),
+)
+_FILES_TABLE = "\n".join(f"| {name} | {what} |" for name, what in _FILES)
+
+
 # ---------------------------------------------------------------------------------------
 def _readme(generated: list[_Year], pool: list[_Examiner], seed: int) -> str:
-    years = [g.year for g in generated]
-    span = f"{years[0]}–{years[-1]}" if years else "-"
     rows = []
     for g in generated:
         n_ind = sum(r["stage"] in ("individual", "") for r in g.scores)
@@ -719,11 +732,7 @@ them by hand: change the generator and rerun it.
 ## Files
 | file | contents |
 |---|---|
-| `<year>/entries.csv` | `entry_id, name, class, district, staff_count, budget_in_balance` |
-| `<year>/scores.csv` | `year, entry_id, examiner_id, criterion, score, stage, question, comment`: individual, consensus and site-visit scores |
-| `<year>/training.csv` | the year's training case `TRAIN-<year>` (not an entry): `reference` rows (examiner `REF`) and the trainees' `individual` rows |
-| `demo_truth/entries.csv` | `year, entry_id, criterion, true_score`: the generator's true score per entry (and training case) and criterion |
-| `demo_truth/examiners.csv` | `year, examiner_id, leniency, range_factor, halo, noise_sd, drifting, dominance, first_year`: each active examiner's true traits that year |
+{_FILES_TABLE}
 
 | year | entries | examiners | individual rows | consensus rows | site-visit rows | training-case examiners |
 |---|---|---|---|---|---|---|

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from IPython.display import Markdown
 
 from .paths import PROJECT_ROOT

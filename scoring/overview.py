@@ -64,7 +64,7 @@ def scorebook_completeness(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame
     rows = []
     for examiner, g in ind.groupby("examiner_id", sort=True):
         entries = sorted(g["entry_id"].unique())
-        have = set(zip(g["entry_id"], g["criterion"]))
+        have = set(zip(g["entry_id"], g["criterion"], strict=True))
         missing = [f"{e}: {rubric.criterion_label(c)}" for e in entries for c in crit if (e, c) not in have]
         expected = len(entries) * len(crit)
         rows.append(

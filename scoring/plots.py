@@ -63,7 +63,7 @@ def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: li
     crit = [c for c in rubric.criterion_ids if c in set(table["criterion"])]
     fig, ax = _figure(8, 0.55 * len(crit) * max(1, len(coefficients)) / 1.5 + 1.5)
     offsets = np.linspace(-0.25, 0.25, len(coefficients)) if len(coefficients) > 1 else [0.0]
-    for k, (coef, off) in enumerate(zip(coefficients, offsets)):
+    for k, (coef, off) in enumerate(zip(coefficients, offsets, strict=True)):
         t = table[table["coefficient"] == coef].set_index("criterion").reindex(crit)
         y = np.arange(len(crit))[::-1] + off
         ax.errorbar(

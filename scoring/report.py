@@ -210,7 +210,7 @@ class RunResult:
     @property
     def files(self) -> list[Path]:
         """Every file written: each HTML report followed by its executed notebook."""
-        return [f for pair in zip(self.produced, self.notebooks) for f in pair]
+        return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair]
 
 
 # --------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from reference_formats import COLS, distribution_to_long, table_to_long, wide_to_long
 from scipy import stats
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa  # test-only
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa  # test-only
@@ -39,7 +40,6 @@ from scoring.agreement.chance import (
     percent_agreement_estimate,
 )
 
-from reference_formats import COLS, distribution_to_long, table_to_long, wide_to_long
 R5, ANX, FL5, C3, VID = [0, 1, 2, 3], list(range(1, 7)), list(range(1, 6)), [1, 2, 3], list(range(1, 6))
 WEIGHT_NAMES = {"unweighted": None, "linear": "linear", "quadratic": "quadratic", "ordinal": "ordinal"}
 

@@ -487,7 +487,9 @@ def test_load_year_raises_with_every_error(tmp_path):
 
 
 def test_load_year_keeps_notes_and_rolls_up(tmp_path):
-    scores = CLEAN_SCORES + "2024,007,E01,leadership,70,,,\n2024,B12,E03,results,50,,14,\n2024,B12,E03,results,60,,15,\n"
+    scores = CLEAN_SCORES + (
+        "2024,007,E01,leadership,70,,,\n2024,B12,E03,results,50,,14,\n2024,B12,E03,results,60,,15,\n"
+    )
     d = year_dir(tmp_path, scores=scores)
     data = load_year("2024", data_dir=d.parent)
     assert [(p.row, p.severity) for p in data.problems] == [(8, "note")]
@@ -599,7 +601,9 @@ def test_rubric_for_a_file(tmp_path):
 
 
 def test_open_quote_in_the_last_column_does_not_swallow_rows(tmp_path, rubric):
-    path = scores_file(tmp_path, '2024,007,E01,staff,60,,,"oops', "2024,007,E02,staff,70,,,", "2024,007,E03,staff,80,,,")
+    path = scores_file(
+        tmp_path, '2024,007,E01,staff,60,,,"oops', "2024,007,E02,staff,70,,,", "2024,007,E03,staff,80,,,"
+    )
     df, p = one_problem(path, rubric)
     assert p.row == 2 and "left open" in p.message
     assert df.empty

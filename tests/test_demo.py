@@ -75,7 +75,7 @@ def test_same_seed_gives_identical_bytes(generated, tmp_path):
     out, paths = generated
     again = generate(tmp_path)
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
-    for a, b in zip(paths, again):
+    for a, b in zip(paths, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.relative_to(out)
 
 
@@ -194,7 +194,9 @@ def test_scores_are_valid(generated, rubric):
     for y in YEARS:
         for name in ("scores.csv", "training.csv"):
             raw = read_table(out / str(y) / name)
-            assert list(raw.columns) == ["year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"]
+            assert list(raw.columns) == [
+                "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"
+            ]
             assert (raw["year"] == str(y)).all()
             scores = raw["score"].str.replace(",", ".", regex=False).astype(float)
             assert all(scale.on_scale(x) for x in scores), (y, name)
@@ -202,7 +204,7 @@ def test_scores_are_valid(generated, rubric):
             assert all(c is not None for c in crit)
             assert set(raw["stage"]) <= {"", "individual", "consensus", "site_visit", "reference"}
             has_q = raw["question"] != ""
-            assert all(q_crit[int(q)] == c.id for q, c, h in zip(raw["question"], crit, has_q) if h)
+            assert all(q_crit[int(q)] == c.id for q, c, h in zip(raw["question"], crit, has_q, strict=True) if h)
             key = raw.assign(criterion=[c.id for c in crit], stage=raw["stage"].replace("", "individual"))
             assert not key.duplicated(["entry_id", "examiner_id", "criterion", "stage", "question"]).any()
             # question scores roll up (mean) to an on-scale criterion score
@@ -240,7 +242,8 @@ def test_messy_inputs(generated, data, rubric):
     assert (n_crit == len(rubric.criteria)).sum() == len(n_crit) - 1
     for y in YEARS:
         if y != where["incomplete_scorebook"]:
-            assert (individual(years[y]["scores"]).groupby(["entry_id", "examiner_id"]).size() == len(rubric.criteria)).all()
+            sizes = individual(years[y]["scores"]).groupby(["entry_id", "examiner_id"]).size()
+            assert (sizes == len(rubric.criteria)).all()
 
 
 def test_comments_need_quoting(generated):
@@ -260,7 +263,7 @@ def test_truth_covers_entries(data, rubric):
     for y, d in years.items():
         t = truth_entries[truth_entries["year"] == str(y)]
         expected = {(e, c) for e in d["entries"]["entry_id"] for c in rubric.criterion_ids}
-        assert expected <= set(zip(t["entry_id"], t["criterion"]))
+        assert expected <= set(zip(t["entry_id"], t["criterion"], strict=True))
     assert truth_entries["true_score"].between(rubric.scale.min, rubric.scale.max).all()
 
 

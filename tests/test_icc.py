@@ -6,7 +6,6 @@ below and repeated in the assertion message.
 """
 
 import importlib
-import json
 import time
 
 import numpy as np
@@ -289,7 +288,7 @@ def test_row_order_does_not_change_the_estimates(design):
     rng = np.random.default_rng(42)
     for _ in range(5):
         shuffled = df.iloc[rng.permutation(len(df))]
-        for fn, ref in zip(fns, base):
+        for fn, ref in zip(fns, base, strict=True):
             got = fn(shuffled, *args)
             np.testing.assert_allclose(got.to_numpy(dtype=float), ref.to_numpy(dtype=float),
                                        rtol=1e-10, atol=1e-12, err_msg=fn.__name__)
@@ -356,7 +355,7 @@ def henderson3_dense(df: pd.DataFrame, interaction: bool) -> dict:
     names = ["var_target", "var_rater", "var_interaction", "var_error"]
     if not interaction:
         names.remove("var_interaction")
-    out = dict(zip(names, comps))
+    out = dict(zip(names, comps, strict=True))
     out["icc"] = comps[0] / comps.sum()
     return out
 

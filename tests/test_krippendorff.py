@@ -15,13 +15,12 @@ import krippendorff as kd  # test-only cross-check (fast-krippendorff)
 import numpy as np
 import pandas as pd
 import pytest
+from reference_formats import COLS, distribution_to_long, table_to_long, wide_to_long
 from scipy import stats
 
 from scoring.agreement import krippendorff as krippendorff_module
 from scoring.agreement.chance import agreement_weights
 from scoring.agreement.krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
-
-from reference_formats import COLS, distribution_to_long, table_to_long, wide_to_long
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 

@@ -38,6 +38,32 @@ from .krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
 from .table import COEFFICIENTS, agreement_table
 
 __all__ = [
-    name for name, obj in list(globals().items())
-    if not name.startswith("_") and getattr(obj, "__module__", "").startswith("scoring.agreement")
+    "agreement_table",
+    "agreement_weights",
+    "bootstrap_units",
+    "brennan_prediger",
+    "brennan_prediger_estimate",
+    "COEFFICIENTS",
+    "cohen_kappa",
+    "cohen_kappa_estimate",
+    "conger_kappa",
+    "conger_kappa_estimate",
+    "Estimate",
+    "fleiss_kappa",
+    "fleiss_kappa_by_category",
+    "fleiss_kappa_estimate",
+    "g_study_p_x_r_in_t",
+    "gwet_ac",
+    "gwet_ac_estimate",
+    "icc",
+    "icc_oneway",
+    "icc_oneway_intrarater",
+    "icc_twoway_mixed",
+    "icc_twoway_random",
+    "krippendorff_alpha",
+    "krippendorff_alpha_estimate",
+    "light_kappa",
+    "light_kappa_estimate",
+    "percent_agreement",
+    "percent_agreement_estimate",
 ]

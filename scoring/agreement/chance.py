@@ -579,7 +579,7 @@ def percent_agreement(
     ----------
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.). Advanced
     Analytics. Gamer, M. et al. R package irr, ``agree``.
-    
+
     Examples
     --------
     >>> import pandas as pd
@@ -720,7 +720,7 @@ def fleiss_kappa(
     Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
     *Psychological Bulletin*, 76, 378-382.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2, 5.
-    
+
     Examples
     --------
     >>> import pandas as pd
@@ -906,7 +906,7 @@ def gwet_ac(
     presence of high agreement. *British Journal of Mathematical and Statistical
     Psychology*, 61, 29-48.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 4-5.
-    
+
     Examples
     --------
     >>> import pandas as pd
@@ -1230,7 +1230,7 @@ def cohen_kappa(
     Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
     Psychological Measurement*, 20, 37-46.
     Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70, 213-220.
-    
+
     Examples
     --------
     >>> import pandas as pd

@@ -85,7 +85,7 @@ def agreement_table(
         key = key if isinstance(key, tuple) else (key,)
         for coef, est, note in _coefficients(g, units, raters, ratings, cats, rubric.scale.step,
                                              coefficients, confidence):
-            rows.append(dict(zip(by, key)) | {"coefficient": coef, **_row(est), "note": note})
+            rows.append(dict(zip(by, key, strict=True)) | {"coefficient": coef, **_row(est), "note": note})
     return pd.DataFrame(rows, columns=by + COLUMNS)
 
 
@@ -114,10 +114,18 @@ def _coefficients(g, units, raters, ratings, cats, step, wanted, confidence):
                 if form in wanted:
                     yield form, Estimate(np.nan), str(err)
     others = {
-        "alpha_nominal": lambda: krippendorff_alpha_estimate(g, units, raters, ratings, "nominal", cats, confidence=confidence),
-        "alpha_ordinal": lambda: krippendorff_alpha_estimate(g, units, raters, ratings, "ordinal", cats, confidence=confidence),
-        "alpha_interval": lambda: krippendorff_alpha_estimate(g, units, raters, ratings, "interval", cats, confidence=confidence),
-        "alpha_ratio": lambda: krippendorff_alpha_estimate(g, units, raters, ratings, "ratio", cats, confidence=confidence),
+        "alpha_nominal": lambda: krippendorff_alpha_estimate(
+            g, units, raters, ratings, "nominal", cats, confidence=confidence
+        ),
+        "alpha_ordinal": lambda: krippendorff_alpha_estimate(
+            g, units, raters, ratings, "ordinal", cats, confidence=confidence
+        ),
+        "alpha_interval": lambda: krippendorff_alpha_estimate(
+            g, units, raters, ratings, "interval", cats, confidence=confidence
+        ),
+        "alpha_ratio": lambda: krippendorff_alpha_estimate(
+            g, units, raters, ratings, "ratio", cats, confidence=confidence
+        ),
         "fleiss_kappa": lambda: fleiss_kappa_estimate(g, units, raters, ratings, cats, confidence=confidence),
         "gwet_ac1": lambda: gwet_ac_estimate(g, units, raters, ratings, None, cats, confidence=confidence),
         "gwet_ac2": lambda: gwet_ac_estimate(g, units, raters, ratings, "quadratic", cats, confidence=confidence),
