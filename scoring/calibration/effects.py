@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .overview import individual
+from ..overview import individual
 
 
 def examiner_effects(scores: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

@@ -1,0 +1,5 @@
+"""Examiner calibration: how each examiner scores compared with the others, and accuracy against a reference."""
+
+from .effects import examiner_effects
+
+__all__ = ["examiner_effects"]
