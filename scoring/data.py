@@ -912,7 +912,7 @@ def load_history(until: int | str, data_dir: str | Path | None = None) -> Histor
         frames.append(yd.scores.merge(yd.entries[["entry_id", "class"]], on="entry_id", how="left"))
     if not frames:
         where = display_path(data_dir or DATA_DIR)
-        broken = f" ({', '.join(str(x.year) for x in left_out)} have errors)" if left_out else ""
+        broken = f" (years with errors: {', '.join(str(x.year) for x in left_out)})" if left_out else ""
         raise InputError([Problem(where, None, None, f"no usable year folders up to {until}{broken}")])
     return History(pd.concat(frames, ignore_index=True), left_out)
 

@@ -208,3 +208,17 @@ def test_left_out_years_are_read_from_output_metadata():
     assert "2022 ingår inte i trenden: årets data har ett fel, data/2022/scores.csv:5, kolumn score: " \
            "score 999 is outside the scale 0–100." in text
     assert re.search(r'<span class="code">data/2022/scores.csv:5</span>', page)
+
+
+def test_stylesheet_is_package_data():
+    """style.css ships in a non-editable install (pyproject's package-data) and is what pages inline."""
+    import tomllib
+
+    from scoring.paths import PROJECT_ROOT
+    from scoring.reports.page import stylesheet
+
+    config = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "style.css" in config["tool"]["setuptools"]["package-data"]["scoring.reports"]
+    css = (PROJECT_ROOT / "scoring" / "reports" / "style.css").read_text(encoding="utf-8")
+    assert stylesheet() == css
+    assert f"<style>\n{css}</style>" in notebook_to_html(notebook("# T"))

@@ -282,6 +282,25 @@ def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsy
     assert ("2021/jury-forskola.html", "Jurypaket – Förskola") in parser.links
 
 
+def test_figure_without_text_alternative_fails_and_publishes_nothing(workspace, tmp_path):
+    """A pyplot figure (no alt text) stops that report; an older good report stays."""
+    (tmp_path / "nb").mkdir()
+    notebook = _standin_notebook(
+        tmp_path / "nb" / "calibration_report.ipynb",
+        figure="import matplotlib.pyplot as plt\nplt.plot([1, 2], [2, 1])\nplt.show()",
+    )
+    good = tmp_path / "out" / "2020" / "calibration.html"
+    good.parent.mkdir(parents=True)
+    good.write_text("good", encoding="utf-8")
+    result = run_reports([2020], data_dir=workspace["data"], out_dir=tmp_path / "out",
+                         notebooks_dir=notebook.parent, progress=False, timeout=120)
+    assert [(f.year, f.kind) for f in result.failures] == [(2020, "calibration")]
+    assert "a figure without a text alternative" in result.failures[0].message
+    assert good.read_text(encoding="utf-8") == "good"
+    assert not (good.parent / "calibration.ipynb").exists()
+    assert sorted(p.name for p in good.parent.iterdir()) == ["calibration.html"]
+
+
 def test_missing_notebook_is_a_clear_failure(tmp_path):
     if (NOTEBOOKS_DIR / "jury_pack.ipynb").exists():
         pytest.skip("the jury pack notebook exists now")
@@ -363,9 +382,16 @@ def test_real_calibration_notebook_for_2021(tmp_path):
     html = tmp_path / "2021" / "calibration.html"
     assert html.is_file() and (tmp_path / "2021" / "calibration.ipynb").is_file()
     page = html.read_text(encoding="utf-8")
-    assert "År 2021" in page  # the report's heading names the year
-    assert len(FIGURE.findall(page)) >= 6, "the calibration report has six figures"
+    assert "<h2>År 2021</h2>" in page  # the report's heading names the year
+    assert "<title>Kalibreringsrapport – Stockholms stads kvalitetsutmärkelse, 2021</title>" in page
+    assert len(FIGURE.findall(page)) == 6, "the calibration report has six figures"
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert len(alts) == 6 and all(len(a) > 40 for a in alts), alts  # each says what it shows
     assert "import scoring" not in page  # the code is hidden
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert f'content="{CSP}"' in page
+    assert "ingår inte i trenden" not in page  # no year left out of the demo's trend
+    assert '<pre class="text">' not in page  # every output came through scoring.render
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
