@@ -34,6 +34,8 @@ from html import escape
 from html.parser import HTMLParser
 from importlib.resources import files
 
+import mistune
+
 from .. import render
 
 __all__ = ["CSP", "PageError", "document", "notebook_to_html", "stylesheet"]
@@ -200,8 +202,6 @@ def _figure(png, alt, size: dict, where: str) -> str:
 
 def markdown(text: str, attachments: dict | None = None) -> str:
     """Authored markdown as HTML: raw HTML escaped, no math, tags from an allow-list only."""
-    import mistune
-
     # attachment: is the cell's own image (made inline below); mistune would blank it as unknown
     renderer = mistune.HTMLRenderer(escape=True, allow_harmful_protocols=("attachment:",))
     md = mistune.create_markdown(renderer=renderer, plugins=["strikethrough", "table"])

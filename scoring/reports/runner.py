@@ -506,8 +506,9 @@ def _execute_all(jobs: list[_Job], workers: int, bar):
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    import mistune  # noqa: F401  import once here rather than racing in the threads
-    import papermill  # noqa: F401
+    import papermill  # noqa: F401  import once here rather than racing in the threads
+
+    from . import page  # noqa: F401
 
     with ThreadPoolExecutor(max_workers=min(workers, len(jobs)),
                             thread_name_prefix="report") as pool:
