@@ -229,7 +229,7 @@ def left_out_years(history, shown: int = 3) -> render.Block:
                                            css="warning", year=left.year, what=problem(first[0])))
             continue
         blocks.append(render.paragraph(
-            "{year:d} ingår inte i trenden: årets data har {n} fel. De första:",
+            "{year:d} ingår inte i trenden: årets data har {n} fel. " + ("De första:" if more else "Felen:"),
             css="warning", year=left.year, n=len(left.problems)))
         items = [problem(p) for p in first]
         if more:
