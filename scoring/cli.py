@@ -157,7 +157,7 @@ def _examiners(args) -> int:
 def _report(args) -> int:
     from .data import available_years
     from .paths import DATA_DIR, REPORTS_DIR
-    from .report import parse_years, run_reports
+    from .reports import parse_years, run_reports
 
     data_dir = (args.data or DATA_DIR).resolve()
     out_dir = (args.out or REPORTS_DIR).resolve()
@@ -176,6 +176,11 @@ def _report(args) -> int:
                          workers=args.workers)
     for f in result.failures:
         print(f"failed: {f}", file=sys.stderr)
+    for year, problems in result.left_out_years.items():
+        reports = ", ".join(" ".join(str(x) for x in (r.year, r.kind, r.name) if x is not None)
+                            for r in result.left_out if r.left_out == year)
+        print(f"left out: {year} is not in the trends of {reports} (its data has errors"
+              f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
     print(f"{len(result.produced)} report(s) written; index: {display_path(out_dir / 'index.html')}",
           file=sys.stderr)
     return 1 if result.failures else 0

@@ -23,6 +23,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -34,8 +35,11 @@ __all__ = [
     "SCORE_COLUMNS",
     "ENTRY_COLUMNS",
     "YearData",
+    "History",
+    "LeftOutYear",
     "available_years",
     "criterion_scores",
+    "load_history",
     "load_year",
     "read_entries",
     "read_scores",
@@ -848,20 +852,69 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
 # --------------------------------------------------------------------------- validate
 
 
-def load_history(until: int | str, data_dir: str | Path | None = None) -> pd.DataFrame:
+class LeftOutYear(NamedTuple):
+    """An earlier year left out of a trend because its data has errors.
+
+    ``problems`` are its errors, first first (``file:row: column: message`` when printed).
+    """
+
+    year: int
+    problems: list[Problem]
+
+
+class History(NamedTuple):
+    """What :func:`load_history` returns: the usable years' scores and the years left out.
+
+    Unpacks as ``scores, left_out = load_history(...)``.
+    """
+
+    scores: pd.DataFrame
+    left_out: list[LeftOutYear]
+
+    @property
+    def years(self) -> list[int]:
+        """The years in ``scores``, sorted."""
+        return sorted(int(y) for y in self.scores["year"].unique())
+
+
+def load_history(until: int | str, data_dir: str | Path | None = None) -> History:
     """Criterion-level scores of every year up to and including ``until``, with each entry's class.
 
-    Reads every available year folder (``available_years``) up to ``until``; each must be
-    valid (``InputError`` otherwise). Columns as ``YearData.scores`` plus ``class``.
+    Reads every available year folder (:func:`available_years`) up to ``until``. An earlier
+    year whose files have errors is left out (the trend goes on without it) and listed in
+    ``left_out`` with its problems, so one broken old year does not stop later reports.
+    ``until`` itself must be valid: its errors raise, as :func:`load_year` does.
+
+    Returns
+    -------
+    History
+        ``scores``: columns as ``YearData.scores`` plus ``class``; ``left_out``: one
+        :class:`LeftOutYear` per earlier year left out, oldest first.
+
+    Raises
+    ------
+    InputError
+        When ``until`` has errors, or no year up to ``until`` could be read.
     """
+    until = int(until)
     frames = []
+    left_out: list[LeftOutYear] = []
     for y in available_years(data_dir):
-        if y <= int(until):
+        if y > until:
+            continue
+        try:
             yd = load_year(y, data_dir)
-            frames.append(yd.scores.merge(yd.entries[["entry_id", "class"]], on="entry_id", how="left"))
+        except InputError as e:
+            if y == until:
+                raise
+            left_out.append(LeftOutYear(y, [p for p in e.problems if p.is_error] or list(e.problems)))
+            continue
+        frames.append(yd.scores.merge(yd.entries[["entry_id", "class"]], on="entry_id", how="left"))
     if not frames:
-        raise InputError([Problem(display_path(data_dir or DATA_DIR), None, None, f"no year folders up to {until}")])
-    return pd.concat(frames, ignore_index=True)
+        where = display_path(data_dir or DATA_DIR)
+        broken = f" (years with errors: {', '.join(str(x.year) for x in left_out)})" if left_out else ""
+        raise InputError([Problem(where, None, None, f"no usable year folders up to {until}{broken}")])
+    return History(pd.concat(frames, ignore_index=True), left_out)
 
 
 def rubric_for(path: str | Path) -> tuple[Rubric, int | None]:

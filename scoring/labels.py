@@ -1,12 +1,17 @@
-"""Swedish presentation of result tables: column headers and rubric labels."""
+"""Swedish presentation of results: column headers, rubric labels, and the report's prose.
+
+Everything here goes through :mod:`scoring.render`, the one rendering path: tables come
+back as :class:`~scoring.render.Table`, prose as :class:`~scoring.render.Block`, so every
+string from the data is escaped and every number written the Swedish way.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import Markdown
 
+from . import render
 from .paths import PROJECT_ROOT
-from .problems import display_path
+from .problems import Problem, display_path
 from .rubric import Rubric
 
 COLUMNS_SV = {
@@ -55,7 +60,17 @@ COLUMNS_SV = {
     "n_ratings": "Antal poäng",
     "n_scores": "Antal poäng",
     "spread_ratio": "Spridningskvot",
+    "comment": "Kommentar",
+    "district": "Stadsdel",
+    "staff_count": "Antal medarbetare",
+    "budget_in_balance": "Budget i balans",
+    "question": "Fråga",
 }
+
+#: Columns holding one code per cell (never wrapped in a table).
+CODE_COLUMNS = ("entry_id", "examiner_id")
+#: Columns holding comma-separated codes ("E01, E07" or "E01 60, E07 80").
+CODE_LIST_COLUMNS = ("closest_examiner", "scores")
 
 COEFFICIENTS_SV = {
     "alpha_nominal": "Krippendorffs alfa (nominal)",
@@ -70,8 +85,8 @@ COEFFICIENTS_SV = {
 }
 
 
-def swedish(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
-    """A copy with Swedish headers and criterion/class ids replaced by their Swedish labels."""
+def _labelled(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """A copy with criterion, class and coefficient ids replaced by their Swedish labels."""
     out = df.copy()
     if "criterion" in out.columns:
         out["criterion"] = out["criterion"].map(rubric.criterion_label)
@@ -79,68 +94,146 @@ def swedish(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         out["class"] = out["class"].map(lambda c: "Totalt" if c == "total" else rubric.class_label(c))
     if "coefficient" in out.columns:
         out["coefficient"] = out["coefficient"].map(lambda c: COEFFICIENTS_SV.get(c, c))
-    return out.rename(columns=COLUMNS_SV | COEFFICIENTS_SV)
+    return out
 
 
-def show(df: pd.DataFrame, rubric: Rubric, precision: int = 2):
-    """A table for a report: Swedish headers and labels, no index, rounded numbers."""
-    return (
-        swedish(df, rubric)
-        .style.hide(axis="index")
-        .format(precision=precision, na_rep="–", decimal=",", thousands="\u00a0")
+def swedish(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """A copy with Swedish headers and criterion/class ids replaced by their Swedish labels."""
+    return _labelled(df, rubric).rename(columns=COLUMNS_SV | COEFFICIENTS_SV)
+
+
+def show(df: pd.DataFrame, rubric: Rubric, precision: int | dict | None = None, *,
+         caption: str | None = None, right=()) -> render.Table:
+    """A table for a report: Swedish headers and labels, no index, Swedish numbers.
+
+    Parameters
+    ----------
+    df : the table (its index is not shown).
+    rubric : for the Swedish criterion and class labels.
+    precision : decimals, for all float columns or per column (see :class:`render.Table`);
+        default 2, and none for columns of whole numbers.
+    caption : a caption above the table.
+    right : extra columns (by their English name) to right-align.
+
+    Returns
+    -------
+    render.Table
+        Every cell escaped; entry ids and examiner codes as codes that never wrap.
+    """
+    return render.Table(
+        _labelled(df, rubric),
+        headers=COLUMNS_SV | COEFFICIENTS_SV,
+        precision=precision,
+        codes=[c for c in CODE_COLUMNS if c in df.columns],
+        code_lists=[c for c in CODE_LIST_COLUMNS if c in df.columns],
+        right=right,
+        caption=caption,
     )
 
 
-def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric):
+def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric) -> render.Block:
     """The examiners whose scorebooks miss scores, or one sentence when none do.
 
     ``completeness`` is ``overview.scorebook_completeness``.
     """
     missing = completeness[completeness["scored"] < completeness["expected"]]
     if missing.empty:
-        return Markdown(f"Alla {len(completeness)} examinatorers protokoll är fullständiga.")
-    return show(missing, rubric)
+        return render.paragraph("Alla {n} examinatorers protokoll är fullständiga.", n=len(completeness))
+    return show(missing, rubric, precision={"complete_share": 2})
 
 
-def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row: str = "criterion"):
+def interval(estimate: float, low: float, high: float, precision: int = 2) -> str:
+    """An estimate with its interval as plain text, e.g. ``"0,45 (0,29–0,64)"``; ``–`` if missing."""
+    if pd.isna(estimate):
+        return render.MISSING
+    n = render.number
+    return f"{n(estimate, precision)} ({n(low, precision)}–{n(high, precision)})"
+
+
+def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row: str = "criterion") -> render.Table:
     """Agreement table as criteria x coefficients, each cell "0,45 (0,29–0,64)", with counts.
 
     ``table`` is an ``agreement_table`` grouped by ``row`` alone.
     """
     t = table[table["coefficient"].isin(coefficients)]
-
-    def cell(r) -> str:
-        if pd.isna(r["estimate"]):
-            return "–"
-        text = f"{r['estimate']:.2f} ({r['ci_low']:.2f}–{r['ci_high']:.2f})"
-        return text.replace(".", ",")
-
-    wide = t.assign(cell=t.apply(cell, axis=1)).pivot(index=row, columns="coefficient", values="cell")
+    cells = [interval(e, lo, hi) for e, lo, hi in zip(t["estimate"], t["ci_low"], t["ci_high"], strict=True)]
+    wide = t.assign(cell=cells).pivot(index=row, columns="coefficient", values="cell")
     wide = wide[[c for c in coefficients if c in wide.columns]]
     counts = t.groupby(row)[["n_units", "n_raters", "n_ratings"]].max()
     out = wide.join(counts).reset_index()
     if row == "criterion":
         order = {c: i for i, c in enumerate(rubric.criterion_ids)}
         out = out.sort_values("criterion", key=lambda s: s.map(order))
-    return show(out, rubric)
+    out.columns.name = None
+    return show(out, rubric, right=[c for c in coefficients if c in out.columns])
 
 
 def _project_path(source: str) -> str:
-    """Rubric source(s) shown relative to the project folder when inside it."""
-    return " + ".join(display_path(part, PROJECT_ROOT) for part in source.split(" + "))
+    """A path shown relative to the project folder when inside it."""
+    return display_path(source, PROJECT_ROOT)
 
 
-def heading(year_data) -> Markdown:
-    """The report's opening line: year, data folder and what the year holds."""
+def _paths(source: str) -> render.Inline:
+    """Rubric source(s) ("a + b") as codes."""
+    return render.join([render.code(_project_path(p)) for p in source.split(" + ")], " + ")
+
+
+def heading(year_data) -> render.Block:
+    """The report's opening: year, what the year holds, the rubric used."""
     s = year_data.scores
     ind = s[s["stage"] == "individual"]
-    text = (
-        f"## År {year_data.year}\n\n"
-        f"{len(year_data.entries)} bidrag i {year_data.entries['class'].nunique()} tävlingsklasser, "
-        f"{ind['examiner_id'].nunique()} examinatorer, {len(ind)} individuella poäng. "
-        f"Bedömningsmall: `{_project_path(year_data.rubric.source)}`, skala {year_data.rubric.scale.min:g}–"
-        f"{year_data.rubric.scale.max:g} i steg om {year_data.rubric.scale.step:g}."
-    )
+    scale = year_data.rubric.scale
+    blocks = [
+        render.heading("År {year}", year=year_data.year),
+        render.paragraph(
+            "{entries} bidrag i {classes} tävlingsklasser, {examiners} examinatorer, {scores} individuella "
+            "poäng. Bedömningsmall: {rubric}, skala {lo}–{hi} i steg om {step}.",
+            entries=len(year_data.entries), classes=year_data.entries["class"].nunique(),
+            examiners=ind["examiner_id"].nunique(), scores=len(ind), rubric=_paths(year_data.rubric.source),
+            lo=scale.min, hi=scale.max, step=scale.step,
+        ),
+    ]
     if year_data.entries["name"].str.contains("fiktiv", case=False).any():
-        text += "\n\n*Demodata: syntetiska, fiktiva bidrag och examinatorer.*"
-    return Markdown(text)
+        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
+                                                                "examinatorer.")))
+    return render.group(*blocks)
+
+
+def problem(p: Problem) -> render.Inline:
+    """One input problem for a report: file and row as a code, the column, the message (escaped)."""
+    where = render.code(_project_path(p.file) + (f":{p.row}" if p.row is not None else ""))
+    if p.column:
+        return render.text("{where}, kolumn {column}: {message}", where=where, column=render.code(p.column),
+                           message=p.message)
+    return render.text("{where}: {message}", where=where, message=p.message)
+
+
+def left_out_years(history, shown: int = 3) -> render.Block:
+    """Which earlier years a trend leaves out because their data has errors, and why.
+
+    ``history`` is ``data.load_history(...)``. One warning per left-out year naming the
+    file, row and column of its first ``shown`` problems; nothing when no year is left out.
+    The output's metadata lists the years (``{"scoring": {"left_out": [...]}}``) so the
+    report run can list them in its summary.
+    """
+    blocks = []
+    listed = []
+    for left in history.left_out:
+        first = left.problems[:shown]
+        more = len(left.problems) - len(first)
+        located = [str(Problem(_project_path(p.file), p.row, p.column, p.message)) for p in first]
+        listed.append({"year": int(left.year), "problems": located,
+                       "n_problems": len(left.problems)})
+        if len(first) == 1 and not more:
+            blocks.append(render.paragraph("{year:d} ingår inte i trenden: årets data har ett fel, {what}.",
+                                           css="warning", year=left.year, what=problem(first[0])))
+            continue
+        blocks.append(render.paragraph(
+            "{year:d} ingår inte i trenden: årets data har {n} fel. " + ("De första:" if more else "Felen:"),
+            css="warning", year=left.year, n=len(left.problems)))
+        items = [problem(p) for p in first]
+        if more:
+            items.append(render.em("… och {more} till (se scoring validate).", more=more))
+        blocks.append(render.bullets(items))
+    out = render.group(*blocks)
+    return render.Block(out.html, out.text, {"left_out": listed})

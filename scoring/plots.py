@@ -1,7 +1,9 @@
 """Figures for the reports, labelled in Swedish.
 
-Each function returns a ``matplotlib.figure.Figure`` that pyplot does not track, so a
-notebook cell that ends with the call shows the figure exactly once.
+Each function returns a :class:`scoring.render.Figure`: the matplotlib figure (pyplot
+does not track it, so a notebook cell ending with the call shows it exactly once, as an
+inline PNG) with a Swedish text alternative saying what the figure shows, numbers
+included. The matplotlib figure itself is ``.figure``.
 """
 
 from __future__ import annotations
@@ -11,24 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from . import render
+from .labels import COEFFICIENTS_SV
 from .rubric import Rubric
 
 COLORS = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
-
-
-def _enable_notebook_display() -> None:
-    """Inside IPython/Jupyter, show a returned Figure as a PNG image."""
-    try:
-        from IPython import get_ipython
-        from IPython.core.pylabtools import select_figure_formats
-    except ImportError:  # pragma: no cover
-        return
-    shell = get_ipython()
-    if shell is not None:
-        select_figure_formats(shell, {"png"}, dpi=100, bbox_inches="tight")
-
-
-_enable_notebook_display()
 
 
 def _errors(est: pd.Series, low: pd.Series, high: pd.Series) -> list:
@@ -41,7 +30,15 @@ def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
     return fig, fig.add_subplot()
 
 
-def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> Figure:
+def _n(x, precision: int | None = 2, sign: bool = False) -> str:
+    return render.number(x, precision, sign=sign)
+
+
+def _coefficient(c: str) -> str:
+    return COEFFICIENTS_SV.get(c, c)
+
+
+def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> render.Figure:
     """Horizontal bars: entries per class (from ``overview.classes_overview``)."""
     c = classes[classes["class"] != "total"].iloc[::-1]
     fig, ax = _figure(8, 0.5 * len(c) + 1.2)
@@ -52,10 +49,12 @@ def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> Figure:
     ax.set_xlabel("Antal bidrag")
     ax.set_title("Bidrag per tävlingsklass")
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    counts = "; ".join(f"{rubric.class_label(k)} {_n(int(n))}" for k, n in zip(c["class"][::-1], c["entries"][::-1],
+                                                                                 strict=True))
+    return render.Figure(fig, f"Stapeldiagram: antal bidrag per tävlingsklass. {counts}.")
 
 
-def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: list[str]) -> Figure:
+def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: list[str]) -> render.Figure:
     """Estimates with 95 % intervals per criterion, one marker colour per coefficient.
 
     ``table`` is ``agreement_table(..., by=("criterion",))``.
@@ -78,10 +77,22 @@ def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: li
     ax.set_title("Samstämmighet mellan examinatorer per kriterium")
     ax.legend(loc="lower right", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    parts = []
+    for c in crit:
+        t = table[table["criterion"] == c].set_index("coefficient")
+        values = [f"{_coefficient(k)} {_interval(t, k)}" for k in coefficients if k in t.index]
+        parts.append(f"{rubric.criterion_label(c)}: {', '.join(values)}")
+    alt = (f"Punktdiagram med 95 % konfidensintervall: samstämmighet mellan examinatorer per kriterium "
+           f"({', '.join(_coefficient(k) for k in coefficients)}). {'; '.join(parts)}.")
+    return render.Figure(fig, alt)
 
 
-def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> Figure:
+def _interval(t: pd.DataFrame, k: str) -> str:
+    est, low, high = t.loc[k, ["estimate", "ci_low", "ci_high"]]
+    return render.MISSING if pd.isna(est) else f"{_n(est)} ({_n(low)}–{_n(high)})"
+
+
+def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> render.Figure:
     """One line per criterion over the years (``agreement_table(..., by=("year", "criterion"))``)."""
     t = table[table["coefficient"] == coefficient]
     fig, ax = _figure(8, 4)
@@ -96,10 +107,18 @@ def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> Fi
     ax.set_title(f"Samstämmighet över åren ({coefficient})")
     ax.legend(fontsize="small", frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    parts = []
+    for c in rubric.criterion_ids:
+        s = t[t["criterion"] == c].sort_values("year")
+        if len(s):
+            values = ", ".join(f"{int(y)} {_n(e)}" for y, e in zip(s["year"], s["estimate"], strict=True))
+            parts.append(f"{rubric.criterion_label(c)}: {values}")
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "inga år")
+    alt = f"Linjediagram: {_coefficient(coefficient)} per kriterium och år, {span}. {'; '.join(parts)}."
+    return render.Figure(fig, alt)
 
 
-def spread_histogram(spread: pd.DataFrame, threshold: float) -> Figure:
+def spread_histogram(spread: pd.DataFrame, threshold: float) -> render.Figure:
     """Distribution of the individual spread per entry x criterion, with the agenda threshold."""
     fig, ax = _figure(8, 3.5)
     s = spread.loc[spread["n_examiners"] >= 2, "spread"]
@@ -111,10 +130,17 @@ def spread_histogram(spread: pd.DataFrame, threshold: float) -> Figure:
     ax.set_ylabel("Antal bidrag × kriterier")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    if len(s):
+        summary = (f"{_n(len(s))} bidrag × kriterier, median {_n(float(s.median()), None)}, största "
+                   f"{_n(float(s.max()), None)}; {_n(int((s > threshold).sum()))} över gränsen "
+                   f"{_n(float(threshold), None)} för konsensusagendan")
+    else:
+        summary = "inga bidrag × kriterier med minst två examinatorer"
+    alt = f"Histogram: spridning mellan examinatorernas individuella poäng (högsta minus lägsta). {summary}."
+    return render.Figure(fig, alt)
 
 
-def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> Figure:
+def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
     """Per criterion, the consensus score minus the mean of the individual scores."""
     crit = [c for c in rubric.criterion_ids if c in set(shift["criterion"])]
     fig, ax = _figure(8, 0.5 * len(crit) + 1.5)
@@ -128,10 +154,14 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> Figure:
     ax.set_xlabel("Konsensus minus medel av individuella poäng (poäng)")
     ax.set_title("Hur långt konsensus flyttade sig från de individuella bedömningarna")
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    parts = [f"{rubric.criterion_label(c)} median {_n(float(np.median(d)), 1, sign=True)} ({_n(len(d))} bidrag)"
+             for c, d in zip(crit[::-1], data, strict=True) if len(d)][::-1]
+    alt = ("Lådagram: konsensuspoäng minus medel av de individuella poängen, per kriterium. "
+           f"{'; '.join(parts) or 'Inga konsensuspoäng'}.")
+    return render.Figure(fig, alt)
 
 
-def examiner_bias(effects: pd.DataFrame) -> Figure:
+def examiner_bias(effects: pd.DataFrame) -> render.Figure:
     """Forest plot: each examiner's mean deviation from co-examiners with its 95 % interval."""
     e = effects.sort_values("bias")
     fig, ax = _figure(8, 0.22 * len(e) + 1.5)
@@ -143,4 +173,16 @@ def examiner_bias(effects: pd.DataFrame) -> Figure:
     ax.set_xlabel("Medelavvikelse mot medbedömare på samma bidrag (poäng; > 0 = generösare)")
     ax.set_title("Examinatorernas generositet och stränghet")
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    known = e.dropna(subset=["bias"])
+    if len(known):
+        low, high = known.iloc[0], known.iloc[-1]
+        above = int((known["ci_low"] > 0).sum())
+        below = int((known["ci_high"] < 0).sum())
+        summary = (f"{_n(len(e))} examinatorer, från {low['examiner_id']} {_n(low['bias'], 1, sign=True)} till "
+                   f"{high['examiner_id']} {_n(high['bias'], 1, sign=True)} poäng; {_n(above)} med intervall helt "
+                   f"över 0 (generösare), {_n(below)} helt under 0 (strängare)")
+    else:
+        summary = "inga examinatorer med medbedömare"
+    alt = ("Punktdiagram med 95 % konfidensintervall: varje examinators medelavvikelse mot medbedömare på "
+           f"samma bidrag. {summary}.")
+    return render.Figure(fig, alt)

@@ -1,4 +1,4 @@
-"""Report runner: Papermill runs, HTML publishing, atomic replacement, the index.
+"""Report runner: Papermill runs, HTML pages, atomic replacement, the index.
 
 The unit tests execute a tiny stand-in notebook (written into a temporary folder)
 so they do not depend on the real report notebooks; one module-scoped run is
@@ -17,18 +17,20 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from scoring import report
+from scoring import reports
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
-from scoring.report import Failure, parse_years, run_reports, write_index
+from scoring.reports import CSP, Failure, parse_years, run_reports, write_index
 
 FAIL_YEAR = 1999  # the stand-in notebook raises for this year
 CODE_MARKER = "hidden_code_marker_7f3a"  # appears only in code cell sources
-# an embedded figure; nbconvert's own CSS holds a data:image/png too, so look for <img>
 FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,')
 
 
-def _standin_notebook(path: Path) -> Path:
-    """A thin report notebook: parameters cell, a print, a figure, a failure for FAIL_YEAR."""
+def _standin_notebook(path: Path, figure: str | None = None) -> Path:
+    """A thin report notebook: parameters cell, a print, a figure, a failure for FAIL_YEAR.
+
+    ``figure`` replaces the cell that shows the figure (through scoring.render by default).
+    """
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
@@ -50,11 +52,14 @@ def _standin_notebook(path: Path) -> Path:
             "print('a warning nobody should read', file=sys.stderr)"
         ),
         nbformat.v4.new_code_cell(
-            "import matplotlib.pyplot as plt\n"
-            "fig, ax = plt.subplots(figsize=(2, 1.5))\n"
+            figure or
+            "from matplotlib.figure import Figure\n"
+            "from scoring import render\n"
+            "fig = Figure(figsize=(2, 1.5))\n"
+            "ax = fig.add_subplot()\n"
             "ax.plot([1, 2, 3], [3, 1, 2])\n"
             "ax.set_title(str(year))\n"
-            "plt.show()"
+            "render.Figure(fig, alt=f'Linjediagram för {year}: 3, 1, 2')"
         ),
     ]
     nbformat.write(nb, path)
@@ -150,12 +155,15 @@ def test_html_shows_year_hides_code_embeds_figure(run):
     page = (run["out"] / "2021" / "calibration.html").read_text(encoding="utf-8")
     assert "Rapport för år 2021" in page
     assert len(FIGURE.findall(page)) == 1
-    assert 'alt="Figur"' in page
+    assert 'alt="Linjediagram för 2021: 3, 1, 2"' in page
     assert CODE_MARKER not in page  # no code cell source, only outputs
-    assert "plt.subplots" not in page
+    assert "add_subplot" not in page
     assert "a warning nobody should read" not in page  # stderr kept out of the HTML
     assert "data_dir absolute: True" in page
-    assert "<title>Kalibreringsrapport 2021</title>" in page
+    assert "<title>Testrapport, 2021</title>" in page  # the notebook's first heading and the year
+    assert page.startswith('<!DOCTYPE html>\n<html lang="sv">')
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
 
 
 def test_executed_notebook_carries_parameters(run):
@@ -265,12 +273,32 @@ def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsy
     assert result.reports == [html]
     page = html.read_text(encoding="utf-8")
     assert "Rapport för år 2021 forskola" in page
+    assert "<title>Testrapport, Förskola 2021</title>" in page  # the class's Swedish label
     assert FIGURE.search(page)
     assert os.environ["MPLBACKEND"] == "Agg"  # restored after the run
     assert "reports" in capsys.readouterr().err  # the overall progress bar
     parser = _Links()
     parser.feed(result.index.read_text(encoding="utf-8"))
     assert ("2021/jury-forskola.html", "Jurypaket – Förskola") in parser.links
+
+
+def test_figure_without_text_alternative_fails_and_publishes_nothing(workspace, tmp_path):
+    """A pyplot figure (no alt text) stops that report; an older good report stays."""
+    (tmp_path / "nb").mkdir()
+    notebook = _standin_notebook(
+        tmp_path / "nb" / "calibration_report.ipynb",
+        figure="import matplotlib.pyplot as plt\nplt.plot([1, 2], [2, 1])\nplt.show()",
+    )
+    good = tmp_path / "out" / "2020" / "calibration.html"
+    good.parent.mkdir(parents=True)
+    good.write_text("good", encoding="utf-8")
+    result = run_reports([2020], data_dir=workspace["data"], out_dir=tmp_path / "out",
+                         notebooks_dir=notebook.parent, progress=False, timeout=120)
+    assert [(f.year, f.kind) for f in result.failures] == [(2020, "calibration")]
+    assert "a figure without a text alternative" in result.failures[0].message
+    assert good.read_text(encoding="utf-8") == "good"
+    assert not (good.parent / "calibration.ipynb").exists()
+    assert sorted(p.name for p in good.parent.iterdir()) == ["calibration.html"]
 
 
 def test_missing_notebook_is_a_clear_failure(tmp_path):
@@ -286,10 +314,10 @@ def test_missing_notebook_is_a_clear_failure(tmp_path):
 
 
 def test_all_kinds_means_those_with_a_notebook(workspace):
-    assert report.expand_kinds("all", workspace["notebooks"]) == ["calibration"]
-    assert report.expand_kinds(["examiner", "calibration"]) == ["calibration", "examiner"]
+    assert reports.expand_kinds("all", workspace["notebooks"]) == ["calibration"]
+    assert reports.expand_kinds(["examiner", "calibration"]) == ["calibration", "examiner"]
     with pytest.raises(ValueError, match="unknown report kind 'juri'"):
-        report.expand_kinds("juri")
+        reports.expand_kinds("juri")
 
 
 def test_year_without_data_fails_before_starting_a_kernel(workspace, tmp_path):
@@ -301,7 +329,7 @@ def test_year_without_data_fails_before_starting_a_kernel(workspace, tmp_path):
 
 
 def test_output_paths_per_kind(tmp_path):
-    kinds = report.REPORT_KINDS
+    kinds = reports.REPORT_KINDS
     assert kinds["calibration"].output_html(tmp_path, 2024) == tmp_path / "2024/calibration.html"
     assert kinds["jury"].output_html(tmp_path, 2024, "skola") == tmp_path / "2024/jury-skola.html"
     assert (kinds["examiner"].output_html(tmp_path, 2024, "E07")
@@ -354,9 +382,16 @@ def test_real_calibration_notebook_for_2021(tmp_path):
     html = tmp_path / "2021" / "calibration.html"
     assert html.is_file() and (tmp_path / "2021" / "calibration.ipynb").is_file()
     page = html.read_text(encoding="utf-8")
-    assert "År 2021" in page  # the report's heading names the year
-    assert len(FIGURE.findall(page)) >= 6, "the calibration report has six figures"
+    assert "<h2>År 2021</h2>" in page  # the report's heading names the year
+    assert "<title>Kalibreringsrapport – Stockholms stads kvalitetsutmärkelse, 2021</title>" in page
+    assert len(FIGURE.findall(page)) == 6, "the calibration report has six figures"
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert len(alts) == 6 and all(len(a) > 40 for a in alts), alts  # each says what it shows
     assert "import scoring" not in page  # the code is hidden
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert f'content="{CSP}"' in page
+    assert "ingår inte i trenden" not in page  # no year left out of the demo's trend
+    assert '<pre class="text">' not in page  # every output came through scoring.render
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":

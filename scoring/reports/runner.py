@@ -2,8 +2,9 @@
 
 One *run* executes one notebook for one year (and, for jury packs and examiner
 feedback, one class or one examiner), writes the executed notebook and an HTML
-version with the code hidden beside each other under ``reports/<year>/``, and
-finally rebuilds ``reports/index.html``.
+page made from it (:mod:`scoring.reports.page`: code hidden, self-contained, no
+script) beside each other under ``reports/<year>/``, and finally rebuilds
+``reports/index.html`` (:mod:`scoring.reports.index`).
 
 Guarantees
 ----------
@@ -15,17 +16,19 @@ Guarantees
 * Paths come from :mod:`scoring.paths`, never from the working directory. The
   notebook runs with its own folder as working directory and receives
   ``data_dir`` as an absolute path.
+* What a report says the run should know (earlier years it left out of a trend
+  because their data has errors) comes back in the executed notebook's output
+  metadata and is listed in :attr:`RunResult.left_out`.
 
 Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook does not
 exist yet fails with a clear message instead of a traceback.
 
-Papermill and nbconvert are imported only when a notebook is run, so importing
-this module (for example by the command line) stays cheap.
+Papermill is imported only when a notebook is run, so importing this module (for
+example by the command line) stays cheap.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 import re
@@ -34,23 +37,23 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import quote
 
-from .paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
-from .problems import display_path
+from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
+from ..problems import display_path
+from ..render import MARK
 
 __all__ = [
     "REPORT_KINDS",
     "ReportKind",
     "Failure",
+    "LeftOut",
     "RunResult",
     "run_reports",
-    "write_index",
     "parse_years",
     "expand_kinds",
+    "class_label",
 ]
 
 logger = logging.getLogger("scoring.report")
@@ -179,6 +182,25 @@ class Failure(NamedTuple):
         return f"{what}: {self.message}" if self.year is not None else self.message
 
 
+class LeftOut(NamedTuple):
+    """An earlier year a written report left out of its trend because that year's data has errors.
+
+    ``year``, ``kind``, ``name``: the report; ``left_out``: the year left out;
+    ``problems``: its first problems as ``file:row: column: message``.
+    """
+
+    year: int
+    kind: str
+    name: str | None
+    left_out: int
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        what = " ".join(str(x) for x in (self.year, self.kind, self.name) if x is not None)
+        first = f": {self.problems[0]}" if self.problems else ""
+        return f"{what}: {self.left_out} left out of the trend{first}"
+
+
 @dataclass
 class RunResult:
     """What :func:`run_reports` did.
@@ -190,6 +212,7 @@ class RunResult:
     failures : the runs that failed, in order.
     index : the rebuilt ``index.html`` (None if it could not be written).
     durations : seconds per HTML report produced (kernel start included).
+    left_out : earlier years the written reports left out of their trends (data errors).
     """
 
     produced: list[Path] = field(default_factory=list)
@@ -197,6 +220,15 @@ class RunResult:
     failures: list[Failure] = field(default_factory=list)
     index: Path | None = None
     durations: dict[Path, float] = field(default_factory=dict)
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    @property
+    def left_out_years(self) -> dict[int, list[str]]:
+        """Each year left out of some trend, with its first problems (oldest year first)."""
+        years: dict[int, list[str]] = {}
+        for x in sorted(self.left_out, key=lambda x: x.left_out):
+            years.setdefault(x.left_out, list(x.problems))
+        return years
 
     @property
     def ok(self) -> bool:
@@ -268,7 +300,7 @@ class _Job:
     notebook: Path
     html: Path
     parameters: dict
-    title: str
+    context: str  # the year and the class or examiner, for the page title
     timeout: int | None
 
 
@@ -278,6 +310,7 @@ class _Outcome:
     ipynb: Path
     seconds: float
     error: str | None = None
+    left_out: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def run_reports(
@@ -375,9 +408,15 @@ def run_reports(
                 result.produced.append(outcome.html)
                 result.notebooks.append(outcome.ipynb)
                 result.durations[outcome.html] = outcome.seconds
+                for year, problems in outcome.left_out:
+                    left = LeftOut(job.year, job.kind, job.name, year, problems)
+                    logger.warning("%s", left)
+                    result.left_out.append(left)
             else:
                 logger.warning("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
                 result.failures.append(Failure(job.year, job.kind, job.name, outcome.error))
+
+    from .index import write_index  # index.py imports this module's registry
 
     try:
         result.index = write_index(out_dir, data_dir=data_dir)
@@ -412,15 +451,15 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
     jobs = []
     for name in names:
         params = dict(base)
-        label = None
+        context = str(year)
         if name is not None:
             params[kind.parameter] = name
-            label = _class_label(name, year, data_dir) if kind.per == "class" else name
-        title = kind.label.format(label=label)
+            label = class_label(name, year, data_dir) if kind.per == "class" else name
+            context = f"{label} {year}"
         jobs.append(_Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,
-            title=f"{title} {year}", timeout=timeout,
+            context=context, timeout=timeout,
         ))
     return jobs
 
@@ -428,7 +467,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
 def _names(source: Names, per: str, year: int, data_dir: Path) -> list[str]:
     """The classes or examiners of a year: from the caller, else from the data."""
     if source is None:
-        from .data import load_year  # lazily: only jury packs and examiner feedback need it
+        from ..data import load_year  # lazily: only jury packs and examiner feedback need it
 
         data = load_year(year, data_dir)
         if per == "class":
@@ -467,8 +506,9 @@ def _execute_all(jobs: list[_Job], workers: int, bar):
 
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    import nbconvert  # noqa: F401  import once here rather than racing in the threads
-    import papermill  # noqa: F401
+    import papermill  # noqa: F401  import once here rather than racing in the threads
+
+    from . import page  # noqa: F401
 
     with ThreadPoolExecutor(max_workers=min(workers, len(jobs)),
                             thread_name_prefix="report") as pool:
@@ -529,10 +569,14 @@ def _run_job(job: _Job, threaded: bool = False) -> _Outcome:
             # run; errors in cells are captured in the notebook, not in this log
             extra_arguments=["--log-level=CRITICAL"],
         )
-        tmp_html.write_text(_to_html(nb, job.title), encoding="utf-8")
+        from .page import notebook_to_html
+
+        converted = time.perf_counter()
+        tmp_html.write_text(notebook_to_html(nb, context=job.context), encoding="utf-8")
+        logger.debug("%s: HTML page made in %.2f s", _short(job), time.perf_counter() - converted)
         os.replace(tmp_ipynb, ipynb_path)
         os.replace(tmp_html, html_path)
-        return _Outcome(html_path, ipynb_path, time.perf_counter() - start)
+        return _Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=_left_out(nb))
     except Exception as exc:
         return _Outcome(html_path, ipynb_path, time.perf_counter() - start, _message(exc))
     finally:
@@ -545,11 +589,13 @@ def _run_job(job: _Job, threaded: bool = False) -> _Outcome:
 
 
 class _inline_figures:
-    """Make sure the kernel draws figures inline even if ``MPLBACKEND`` says otherwise.
+    """Make sure the kernel draws pyplot figures inline even if ``MPLBACKEND`` says otherwise.
 
-    ipykernel picks the inline backend only when ``MPLBACKEND`` is unset; a CI job or
-    shell that exports ``MPLBACKEND=Agg`` would silently give reports without figures.
-    The kernels inherit this process's environment at start, so set it for the batch.
+    The reports' own figures (:class:`scoring.render.Figure`) do not depend on the
+    backend. A stray pyplot figure should still reach the page, where it stops the
+    build for lack of a text alternative, rather than vanish because a CI job or
+    shell exported ``MPLBACKEND=Agg`` (ipykernel picks the inline backend only when
+    ``MPLBACKEND`` is unset). The kernels inherit this process's environment at start.
     """
 
     _INLINE = "module://matplotlib_inline.backend_inline"
@@ -566,48 +612,18 @@ class _inline_figures:
         return False
 
 
-def _to_html(nb, title: str) -> str:
-    """The executed notebook as HTML: code, prompts and stderr output hidden.
-
-    Cells tagged ``remove-cell`` are left out and outputs of cells tagged
-    ``remove-output`` are dropped (the executed ``.ipynb`` keeps everything).
-    """
-    import copy
-
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell.outputs = [
-                o for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-        log=_nbconvert_log,
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(
-            remove_cell_tags=("remove-cell", "remove_cell"),
-            remove_all_outputs_tags=("remove-output", "remove_output"),
-            enabled=True,
-        ),
-        enabled=True,
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    # nbconvert gives every figure this English alt text (and warns about it each run)
-    return body.replace('alt="No description has been provided for this image"', 'alt="Figur"')
-
-
-class _DropAltTextWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Alternative text is missing")
-
-
-_nbconvert_log = logging.getLogger("scoring.report.nbconvert")
-_nbconvert_log.addFilter(_DropAltTextWarning())
+def _left_out(nb) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Years the report says it left out (``{"scoring": {"left_out": [...]}}`` in output metadata)."""
+    found: dict[int, tuple[str, ...]] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else ():
+            mark = (output.get("metadata") or {}).get(MARK) or {}
+            for item in mark.get("left_out", []) if isinstance(mark, dict) else ():
+                try:
+                    found.setdefault(int(item["year"]), tuple(str(p) for p in item.get("problems", [])))
+                except (KeyError, TypeError, ValueError):
+                    logger.warning("unreadable left_out note in a report: %r", item)
+    return tuple(sorted(found.items()))
 
 
 def _message(exc: BaseException) -> str:
@@ -662,126 +678,6 @@ class _redirect_logging:
 
 
 # --------------------------------------------------------------------------------------
-# Index
-# --------------------------------------------------------------------------------------
-
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
-       color: #1d2433; background: #fff; margin: 0; line-height: 1.5; }
-main { max-width: 46rem; margin: 0 auto; padding: 2rem 1.25rem 3rem; }
-h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; padding-bottom: .25rem;
-     border-bottom: 1px solid #d6dbe4; }
-ul { list-style: none; padding: 0; margin: 0; }
-li { padding: .3rem 0; display: flex; justify-content: space-between; gap: 1rem; }
-a { color: #0b5cad; text-decoration: none; }
-a:hover, a:focus { text-decoration: underline; }
-.meta { color: #5b6475; font-size: .875rem; white-space: nowrap; }
-.empty { color: #5b6475; }
-footer { margin-top: 3rem; color: #5b6475; font-size: .8rem; }
-"""
-
-_KIND_ORDER = {name: i for i, name in enumerate(REPORT_KINDS)}
-
-
-def _find_reports(out_dir: Path) -> list[tuple[int, str, str | None, Path]]:
-    """(year, kind, name, html) for every report HTML under ``out_dir``."""
-    found = []
-    for year_dir in out_dir.iterdir() if out_dir.is_dir() else ():
-        if not (year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name)):
-            continue
-        year = int(year_dir.name)
-        for f in year_dir.glob("*.html"):
-            if f.name.startswith("."):
-                continue
-            if f.name == "calibration.html":
-                found.append((year, "calibration", None, f))
-            elif f.name.startswith("jury-") and len(f.stem) > 5:
-                found.append((year, "jury", f.stem[5:], f))
-        for f in (year_dir / "examiners").glob("*.html"):
-            if not f.name.startswith("."):
-                found.append((year, "examiner", f.stem, f))
-    found.sort(key=lambda r: (-r[0], _KIND_ORDER[r[1]], (r[2] or "").casefold()))
-    return found
-
-
-def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | None = None) -> Path:
-    """Write ``<out_dir>/index.html`` linking every report HTML found under ``out_dir``.
-
-    Grouped by year (newest first), then by kind; Swedish link texts (class labels
-    from the year's rubric when it can be read). A plain self-contained page with
-    relative links, so the folder can be zipped and mailed. Written atomically.
-    """
-    out_dir = Path(out_dir if out_dir is not None else REPORTS_DIR).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    now = datetime.now().astimezone()
-    reports = _find_reports(out_dir)
-    labels: dict[tuple[str, int], str] = {}
-
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="sv">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Rapporter – Kvalitetsutmärkelsen</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        "<h1>Rapporter</h1>",
-        '<p class="meta">Stockholms stads kvalitetsutmärkelse · '
-        f'skapad <time datetime="{now.isoformat(timespec="seconds")}">'
-        f"{now:%Y-%m-%d %H:%M}</time></p>",
-    ]
-    if not reports:
-        parts.append('<p class="empty">Inga rapporter ännu. Skapa dem med '
-                     "<code>scoring report --year 2024</code>.</p>")
-    current_year = None
-    for year, kind, name, path in reports:
-        if year != current_year:
-            if current_year is not None:
-                parts.append("</ul></section>")
-            parts.append(f'<section id="ar-{year}"><h2>{year}</h2><ul>')
-            current_year = year
-        label = name
-        if kind == "jury" and name is not None:
-            if (name, year) not in labels:
-                labels[name, year] = _class_label(name, year, data_dir)
-            label = labels[name, year]
-        text = REPORT_KINDS[kind].label.format(label=label)
-        href = quote(path.relative_to(out_dir).as_posix())
-        mtime = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-        extra = f"uppdaterad {mtime:%Y-%m-%d %H:%M}"
-        nb = path.with_suffix(".ipynb")
-        if nb.is_file():
-            nb_href = quote(nb.relative_to(out_dir).as_posix())
-            extra += f' · <a href="{html.escape(nb_href)}">notebook</a>'
-        parts.append(
-            f'<li><a href="{html.escape(href)}">{html.escape(text)}</a>'
-            f'<span class="meta">{extra}</span></li>'
-        )
-    if current_year is not None:
-        parts.append("</ul></section>")
-    parts += [
-        "<footer>Genererad av <code>scoring report</code>. Mappen kan zippas och skickas "
-        "som den är: alla länkar är relativa.</footer>",
-        "</main>",
-        "</body>",
-        "</html>",
-        "",
-    ]
-    index = out_dir / "index.html"
-    tmp = out_dir / f".index.{uuid.uuid4().hex[:8]}.tmp.html"
-    try:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
-        os.replace(tmp, index)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return index
-
-
-# --------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------
 
@@ -796,10 +692,10 @@ def _safe_name(name: str) -> str:
     return safe
 
 
-def _class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
+def class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
     """The Swedish label of a class from the year's rubric; the id if it cannot be read."""
     try:
-        from .rubric import load_rubric
+        from ..rubric import load_rubric
 
         return load_rubric(year=year, data_dir=data_dir).class_label(class_id)
     except Exception:

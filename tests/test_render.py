@@ -1,0 +1,310 @@
+"""The rendering path: Swedish numbers, escaped tables and prose, figures with text alternatives."""
+
+from __future__ import annotations
+
+import base64
+import io
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from scoring import labels, plots, render
+from scoring.reports.page import check_fragment
+from scoring.rubric import load_rubric
+
+RUBRIC = load_rubric()
+NNBSP = "\u202f"  # narrow no-break space between thousands
+MINUS = "\u2212"
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=\"document.title='XSS'\">",
+    "</table>",
+    "**bold** [link](http://example.com)",
+    "$x^2$ \\(a\\)",
+    "Ärligt & öppet 🙂 – “citat” 'enkelt'",
+    "lång " * 400,
+]
+
+
+class Cells(HTMLParser):
+    """Text per <th>/<td>, the tags and attributes seen, and the text outside cells."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self.tags: list[tuple[str, tuple]] = []
+        self._cell: list[str] | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, tuple(sorted(attrs))))
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    "value, precision, expected",
+    [
+        (0.456, 2, "0,46"),
+        (-0.456, 2, f"{MINUS}0,46"),
+        (-0.001, 2, "0,00"),  # no "minus zero"
+        (1234.5, 1, "1234,5"),  # four digits: no separator (Språkrådet), so years stay whole
+        (12345.678, 2, f"12{NNBSP}345,68"),
+        (-1234567, 2, f"{MINUS}1{NNBSP}234{NNBSP}567"),  # integers never get decimals
+        (np.int64(2024), 2, "2024"),
+        (np.float64(40.0), None, "40"),
+        (2.5, None, "2,5"),
+        (float("nan"), 2, "–"),
+        (None, 2, "–"),
+        (pd.NA, 2, "–"),
+        (float("inf"), 2, "∞"),
+        (True, 2, "ja"),
+    ],
+)
+def test_number(value, precision, expected):
+    assert render.number(value, precision) == expected
+
+
+def test_number_sign_and_template_specs():
+    assert render.number(3.25, 1, sign=True) == "+3,2"
+    assert render.number(0.0, 1, sign=True) == "0,0"
+    p = render.paragraph("{a} {b:.1f} {c:+.1f} {d:.0%} {e:d} {f}", a=0.5, b=2, c=-1.25, d=0.456, e=7.0, f=np.nan)
+    assert p.text == f"0,5 2,0 {MINUS}1,2 46\u00a0% 7 –"
+    with pytest.raises(ValueError, match="not supported for numbers"):
+        render.paragraph("{x:e}", x=1.0)
+
+
+# --------------------------------------------------------------------------- prose
+
+
+def test_paragraph_escapes_values_and_template():
+    p = render.paragraph("<{who}> gav {n} poäng & {note}", who="<script>alert(1)</script>", n=1234,
+                         note=render.em("{x}", x="<b>"))
+    assert p.html == ("<p>&lt;&lt;script&gt;alert(1)&lt;/script&gt;&gt; gav 1234 poäng &amp; "
+                      "<em>&lt;b&gt;</em></p>")
+    assert p.text == "<<script>alert(1)</script>> gav 1234 poäng & <b>"
+    check_fragment(p.html)
+
+
+def test_template_fields_must_be_named():
+    with pytest.raises(ValueError, match="name every value"):
+        render.paragraph("{}")
+    with pytest.raises(ValueError, match="name every value"):
+        render.paragraph("{x!r}", x="a")
+    with pytest.raises(KeyError):
+        render.paragraph("{missing}")
+    assert render.paragraph("{{literal}} {x}", x=1).text == "{literal} 1"
+
+
+def test_heading_code_bullets_group_and_metadata():
+    g = render.group(
+        render.heading("År {year}", year=2024),
+        render.paragraph("Fil {f}", f=render.code("data/<x>.csv"), css="warning", meta={"seen": [1]}),
+        None,
+        render.bullets(["<a>", 1.5, render.strong("fet")]),
+    )
+    assert g.html == ('<h2>År 2024</h2>\n<p class="warning">Fil <span class="code">data/&lt;x&gt;.csv</span></p>\n'
+                      "<ul><li>&lt;a&gt;</li><li>1,5</li><li><strong>fet</strong></li></ul>")
+    check_fragment(g.html)
+    data, meta = g._repr_mimebundle_()
+    assert data["text/html"] == g.html and "År 2024" in data["text/plain"]
+    assert meta == {"scoring": {"rendered": True, "kind": "block", "seen": [1]}}
+    assert render.is_rendered(meta) and not render.is_rendered({}) and not render.is_rendered({"scoring": 1})
+    with pytest.raises(ValueError):
+        render.heading("x", level=1)
+    with pytest.raises(ValueError):
+        render.paragraph("x", css='a" onclick="x')
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def test_table_formats_escapes_and_aligns():
+    df = pd.DataFrame({
+        "entry_id": ["2024-01", "<b>"],
+        "name": ["Förskolan Ängen", HOSTILE[1]],
+        "score": [40.0, 50.0],  # whole numbers: no decimals
+        "mean": [56.6667, np.nan],
+        "n": pd.array([12345, None], dtype="Int64"),
+        "bias": [-1.5, 0.25],
+        "ok": pd.array([True, None], dtype="boolean"),
+    }, index=[7, 9])
+    t = render.Table(df, headers={"name": "Verksamhet", "mean": "Medel <x>"}, codes=["entry_id"],
+                     precision={"bias": 1}, caption="Bidrag & poäng")
+    cells = Cells(t.html)
+    assert cells.rows == [
+        ["entry_id", "Verksamhet", "score", "Medel <x>", "n", "bias", "ok"],
+        ["2024-01", "Förskolan Ängen", "40", "56,67", f"12{NNBSP}345", f"{MINUS}1,5", "ja"],
+        ["<b>", HOSTILE[1], "50", "–", "–", "0,2", "–"],
+    ]
+    assert "<caption>Bidrag &amp; poäng</caption>" in t.html
+    assert '<td><span class="code">&lt;b&gt;</span></td>' in t.html
+    assert t.html.count('<th scope="col" class="num">') == 4  # score, mean, n, bias
+    assert "<thead><tr>" in t.html and "7" not in Cells(t.html).rows[1]  # no index
+    check_fragment(t.html)
+    data, meta = t._repr_mimebundle_()
+    assert meta == {"scoring": {"rendered": True, "kind": "table"}}
+    assert data["text/plain"].splitlines()[0] == "Bidrag & poäng"
+
+
+def test_table_precision_for_all_columns_and_code_lists():
+    df = pd.DataFrame({"examiner_id": ["E01"], "x": [2.0], "scores": ["E01 60, <i> 80"]})
+    t = render.Table(df, precision=1, code_lists=["scores"], right=["scores"])
+    assert Cells(t.html).rows[1] == ["E01", "2,0", "E01 60, <i> 80"]
+    assert ('<td class="num"><span class="code">E01 60</span>, <span class="code">&lt;i&gt; 80</span></td>'
+            in t.html)
+    empty = render.Table(df.iloc[:0])
+    assert '<td colspan="3" class="empty">Inga rader.</td>' in empty.html
+    with pytest.raises(TypeError):
+        render.Table([1, 2])
+
+
+def test_every_hostile_string_is_a_cell_text_never_markup():
+    df = pd.DataFrame({"entry_id": HOSTILE, "comment": HOSTILE, "district": HOSTILE[::-1]})
+    t = labels.show(df, RUBRIC, caption=HOSTILE[0])
+    cells = Cells(t.html)
+    assert [r[0] for r in cells.rows[1:]] == HOSTILE
+    assert [r[1] for r in cells.rows[1:]] == HOSTILE
+    assert [r[2] for r in cells.rows[1:]] == HOSTILE[::-1]
+    assert {tag for tag, _ in cells.tags} == {"div", "table", "caption", "thead", "tbody", "tr", "th", "td", "span"}
+    assert not any(name.startswith("on") or name in ("href", "src") for _, attrs in cells.tags for name, _ in attrs)
+    check_fragment(t.html)
+
+
+def test_labels_show_swedish_headers_labels_and_codes():
+    df = pd.DataFrame({"entry_id": ["2024-01"], "criterion": ["leadership"], "class": ["forskola"],
+                       "examiner_id": ["E07"], "closest_examiner": ["E01, E07"], "spread": [40.0]})
+    t = labels.show(df, RUBRIC)
+    assert Cells(t.html).rows == [
+        ["Bidrag", "Kriterium", "Klass", "Examinator", "Närmast konsensus", "Spridning"],
+        ["2024-01", "Chef- och ledarskap", "Förskola", "E07", "E01, E07", "40"],
+    ]
+    assert t.html.count('<span class="code">') == 4
+
+
+def test_intervals_use_swedish_numbers_and_minus():
+    table = pd.DataFrame({
+        "criterion": ["staff", "leadership", "staff"], "coefficient": ["ICC1", "ICC1", "ICC2"],
+        "estimate": [0.45, -0.05, np.nan], "ci_low": [0.29, -0.2, np.nan], "ci_high": [0.64, 0.1, np.nan],
+        "n_units": [30, 30, 30], "n_raters": [38, 38, 38], "n_ratings": [155, 150, 155],
+    })
+    rows = Cells(labels.intervals(table, RUBRIC, ["ICC1", "ICC2"]).html).rows
+    assert rows[1:] == [
+        ["Chef- och ledarskap", f"{MINUS}0,05 ({MINUS}0,20–0,10)", "–", "30", "38", "150"],
+        ["Medarbetare", "0,45 (0,29–0,64)", "–", "30", "38", "155"],
+    ]
+
+
+def test_incomplete_scorebooks_sentence_or_table():
+    complete = pd.DataFrame({"examiner_id": ["E1"], "entries": [1], "expected": [6], "scored": [6],
+                             "complete_share": [1.0], "missing": [""]})
+    assert labels.incomplete_scorebooks(complete, RUBRIC).text == "Alla 1 examinatorers protokoll är fullständiga."
+    missing = complete.assign(scored=[5], complete_share=[5 / 6], missing=["A: Målgrupp"])
+    t = labels.incomplete_scorebooks(missing, RUBRIC)
+    assert isinstance(t, render.Table) and Cells(t.html).rows[1][4] == "0,83"
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _png_pixels(png: bytes) -> tuple[int, int]:
+    from matplotlib.image import imread
+
+    a = imread(io.BytesIO(png))
+    return a.shape[1], a.shape[0]
+
+
+def test_figure_bundle_alt_text_and_size():
+    fig = Figure(figsize=(4, 2))
+    fig.add_subplot().bar(["a", "b"], [1, 2])
+    f = render.Figure(fig, "  Stapeldiagram:\n a 1, b 2  ")
+    data, meta = f._repr_mimebundle_()
+    assert base64.b64decode(data["image/png"]) == f.png
+    assert data["text/plain"] == "[Figur: Stapeldiagram: a 1, b 2]"
+    assert meta["scoring"] == {"rendered": True, "kind": "figure", "alt": "Stapeldiagram: a 1, b 2"}
+    w, h = _png_pixels(f.png)
+    assert meta["image/png"] == {"width": round(w / 1.5), "height": round(h / 1.5)}  # 150 dpi shown at 100
+    for bad in ("", "   ", None):
+        with pytest.raises(ValueError, match="text alternative"):
+            render.Figure(fig, bad)
+
+
+def test_figure_text_from_data_is_never_mathtext():
+    """'$x^{$' would be a malformed formula: matplotlib would raise and stop the report."""
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.barh(["$x^{$", "\\(a\\)", "$x^2$"], [1, 2, 3])
+    ax.set_title("$\\frac{$")
+    assert render.Figure(fig, "Stapeldiagram med text från data").png.startswith(b"\x89PNG")
+
+
+@pytest.fixture(scope="module")
+def year():
+    from scoring.data import load_year
+
+    return load_year(2023)
+
+
+def test_plots_carry_alt_texts_with_the_numbers(year):
+    from scoring import calibration, consensus, overview
+    from scoring.agreement import agreement_table
+
+    rubric = year.rubric
+    classes = overview.classes_overview(year.scores, year.entries, rubric)
+    f = plots.entries_per_class(classes, rubric)
+    assert isinstance(f, render.Figure)
+    counts = year.entries["class"].value_counts()
+    expected = "; ".join(f"{rubric.class_label(c)} {counts.get(c, 0)}" for c in rubric.class_ids)
+    assert f.alt == f"Stapeldiagram: antal bidrag per tävlingsklass. {expected}."
+
+    ind = year.scores[year.scores["stage"] == "individual"]
+    table = agreement_table(ind[ind["criterion"].isin(["staff", "results"])], by=("criterion",), rubric=rubric)
+    f = plots.agreement_by_criterion(table, rubric, ["ICC1"])
+    row = table[(table["criterion"] == "staff") & (table["coefficient"] == "ICC1")].iloc[0]
+    assert (f"Medarbetare: ICC1 {render.number(row['estimate'])} ({render.number(row['ci_low'])}–"
+            f"{render.number(row['ci_high'])})") in f.alt
+
+    spread = consensus.individual_spread(year.scores)
+    f = plots.spread_histogram(spread, rubric.spread_threshold)
+    over = int((spread.loc[spread["n_examiners"] >= 2, "spread"] > rubric.spread_threshold).sum())
+    assert f"; {over} över gränsen 30 för konsensusagendan." in f.alt
+    assert over == len(consensus.consensus_agenda(year.scores, rubric))
+
+    effects = calibration.examiner_effects(year.scores)
+    f = plots.examiner_bias(effects)
+    top = effects.sort_values("bias").iloc[-1]
+    assert f"till {top['examiner_id']} +{render.number(top['bias'], 1)} poäng" in f.alt
+    assert f"{len(effects)} examinatorer" in f.alt
+
+    shift = consensus.consensus_shift(year.scores)
+    f = plots.consensus_shift(shift, rubric)
+    assert f.alt.startswith("Lådagram: konsensuspoäng minus medel")
+    median = shift.loc[shift["criterion"] == "target_group", "shift"].median()
+    assert f"Målgrupp median {render.number(median, 1, sign=True)} (30 bidrag)" in f.alt
+
+
+def test_examiner_codes_with_markup_or_math_in_the_bias_plot():
+    effects = pd.DataFrame({"examiner_id": ["$x^{$", "<script>"], "bias": [-1.0, 2.0], "ci_low": [-3.0, 1.0],
+                            "ci_high": [1.0, 3.0]})
+    f = plots.examiner_bias(effects)
+    assert f.png.startswith(b"\x89PNG")
+    assert "från $x^{$ −1,0 till <script> +2,0 poäng; 1 med intervall helt över 0" in f.alt
