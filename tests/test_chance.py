@@ -1,9 +1,9 @@
 """Chance-corrected coefficients: reference cases, cross-checks, declared scale, edge cases.
 
-Reference numbers come from ../shared/reference-data/cases.json (fixture ``cases``); each
-entry below names the R (or Python) call that produced it. Contingency tables and
-distribution-format counts are expanded to long format here (never copied into the repo)
-and fed to the long-format functions with the categories declared.
+Reference numbers come from tests/reference/cases.json (fixture ``cases``; sources in
+tests/reference/README.md); each entry below names the R (or Python) call that produced it.
+Contingency tables and distribution-format counts are expanded to long format here and fed
+to the long-format functions with the categories declared.
 """
 
 from __future__ import annotations

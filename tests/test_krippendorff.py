@@ -1,8 +1,8 @@
 """Krippendorff's alpha: published values, reference cases, cross-checks, edge cases, scale.
 
-Reference numbers come from ../shared/reference-data/cases.json (fixture ``cases``); each
-entry below names the call that produced it. Data are read from the reference folder and
-reshaped to long format here, never copied into the repository.
+Reference numbers come from tests/reference/cases.json (fixture ``cases``; sources in
+tests/reference/README.md); each entry below names the call that produced it. Data are read
+from tests/reference and reshaped to long format here.
 """
 
 from __future__ import annotations
