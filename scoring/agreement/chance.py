@@ -1061,6 +1061,9 @@ def brennan_prediger_estimate(
 ) -> Estimate:
     """Brennan-Prediger coefficient with its standard error and confidence interval.
 
+    Parameters (and the declared-scale rule) are those of :func:`brennan_prediger`, plus
+    ``se_method`` ("gwet" | "gwet_table" | "bootstrap"), ``confidence``, ``n_boot``, ``seed``.
+
     Notes
     -----
     ``"gwet"`` (irrCAC ``bp.coeff.raw``): ``v = 1/(n(n-1)) sum_i (BP_i - BP)^2``,
@@ -1171,6 +1174,10 @@ def conger_kappa_estimate(
     seed: int = 0,
 ) -> Estimate:
     """Conger's kappa with its standard error and confidence interval.
+
+    Parameters (and the scale rule: none needed unweighted) are those of
+    :func:`conger_kappa`, plus ``se_method`` ("gwet" | "gwet_table" | "bootstrap"),
+    ``confidence``, ``n_boot``, ``seed``.
 
     Notes
     -----
@@ -1432,8 +1439,8 @@ def light_kappa_estimate(
 ) -> Estimate:
     """Light's kappa with a bootstrap standard error and percentile interval.
 
-    No closed-form variance is in common use, so this always bootstraps over units
-    (:func:`bootstrap_units`).
+    Parameters (and the scale rule) are those of :func:`light_kappa`. No closed-form
+    variance is in common use, so this always bootstraps over units (:func:`bootstrap_units`).
     """
     c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     return _boot(lambda d: light_kappa(d, units, raters, ratings, weights, c.cats),
