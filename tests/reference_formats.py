@@ -1,4 +1,4 @@
-"""Reshape the reference data sets (../shared/reference-data) to long format for the tests."""
+"""Reshape the reference data sets (tests/reference) to long format for the tests."""
 
 from __future__ import annotations
 

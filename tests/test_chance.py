@@ -1,9 +1,9 @@
 """Chance-corrected coefficients: reference cases, cross-checks, declared scale, edge cases.
 
-Reference numbers come from ../shared/reference-data/cases.json (fixture ``cases``); each
-entry below names the R (or Python) call that produced it. Contingency tables and
-distribution-format counts are expanded to long format here (never copied into the repo)
-and fed to the long-format functions with the categories declared.
+Reference numbers come from tests/reference/cases.json (fixture ``cases``; sources in
+tests/reference/README.md); each entry below names the R (or Python) call that produced it.
+Contingency tables and distribution-format counts are expanded to long format here and fed
+to the long-format functions with the categories declared.
 """
 
 from __future__ import annotations
@@ -318,6 +318,9 @@ def test_fleiss_matches_statsmodels(seed):
     long = pd.DataFrame(y).reset_index(names="unit").melt("unit", var_name="rater", value_name="score")
     counts = np.stack([(y == k).sum(axis=1) for k in range(q)], axis=1)  # units x categories
     assert fleiss_kappa(long, *COLS, range(q)) == pytest.approx(sm_fleiss_kappa(counts), abs=1e-12)
+    # without categories: ratings 1..5 are off the rubric's 0, 10, ..., 100; unweighted kappa
+    # needs no scale
+    assert fleiss_kappa(long, *COLS) == pytest.approx(sm_fleiss_kappa(counts), abs=1e-12)
     assert brennan_prediger(long, *COLS, None, range(q)) == pytest.approx(
         sm_fleiss_kappa(counts, method="randolph"), abs=1e-12)
 
@@ -337,6 +340,9 @@ def test_cohen_matches_statsmodels(seed, wt):
     e = cohen_kappa_estimate(long, *COLS, wt, range(q))
     assert e.estimate == pytest.approx(sm.kappa, abs=1e-12)
     assert e.se == pytest.approx(sm.std_kappa, abs=1e-12)  # Fleiss-Cohen-Everitt ASE
+    if wt is None:  # unweighted: no scale needed (ratings 1..4 are off the rubric's scale)
+        free = cohen_kappa_estimate(long, *COLS)
+        assert (free.estimate, free.se) == pytest.approx((sm.kappa, sm.std_kappa), abs=1e-12)
 
 
 # --------------------------------------------------------------------------------------
@@ -372,16 +378,76 @@ def test_unused_category_counts_in_ac1_and_bp(ref):
         brennan_prediger(ref.r5, *COLS, None, R5 + [4]), abs=1e-6)
 
 
-def test_default_scale_is_the_rubric():
-    d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "rater": ["A", "B"] * 4,
-                      "score": [10, 10, 20, 30, 40, 40, 70, 60]})
-    rubric = np.arange(0, 101, 10)
-    assert gwet_ac(d, *COLS) == pytest.approx(gwet_ac(d, *COLS, None, rubric))
-    assert cohen_kappa(d, *COLS, "linear") == pytest.approx(cohen_kappa(d, *COLS, "linear", rubric))
-    assert fleiss_kappa(d, *COLS) == pytest.approx(fleiss_kappa(d, *COLS, rubric))
-    for f in (fleiss_kappa, gwet_ac, cohen_kappa, percent_agreement, brennan_prediger, conger_kappa):
-        with pytest.raises(ValueError, match=r"\b55\b.*declared scale"):
-            f(d.assign(score=[10, 10, 20, 55, 40, 40, 70, 60]), *COLS)
+# Which scale a coefficient uses. Ratings 10..70 lie on the rubric's scale 0, 10, ..., 100;
+# OFF has a 55, which does not.
+ON = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5], "rater": ["A", "B"] * 4 + ["A", "B", "C"],
+                   "score": [10, 10, 20, 30, 40, 40, 70, 60, 30, 30, 40]})
+OFF = ON.assign(score=ON["score"].replace({30: 55}))
+RUBRIC_SCALE = np.arange(0, 101, 10)
+
+# depend on the declared scale: categories, else the rubric's scale when every rating is on it
+NEEDS_SCALE = {
+    "gwet_ac1": lambda d, cats=None: gwet_ac(d, *COLS, None, cats),
+    "gwet_ac2": lambda d, cats=None: gwet_ac_estimate(d, *COLS, "quadratic", cats).se,
+    "brennan_prediger": lambda d, cats=None: brennan_prediger(d, *COLS, None, cats),
+    "fleiss_quadratic": lambda d, cats=None: fleiss_kappa(d, *COLS, cats, weights="quadratic"),
+    "conger_linear": lambda d, cats=None: conger_kappa(d, *COLS, "linear", cats),
+    "cohen_ordinal": lambda d, cats=None: cohen_kappa(raters(d, "A", "B"), *COLS, "ordinal", cats),
+    "light_quadratic": lambda d, cats=None: light_kappa(d, *COLS, "quadratic", cats),
+    "percent_weighted": lambda d, cats=None: percent_agreement(d, *COLS, weights="linear", categories=cats),
+}
+# cannot depend on a category nobody used: any numeric ratings, no rubric
+SCALE_FREE = {
+    "fleiss": lambda d, cats=None: fleiss_kappa(d, *COLS, cats),
+    "fleiss_se": lambda d, cats=None: fleiss_kappa_estimate(d, *COLS, cats).se,
+    "fleiss_by_category": lambda d, cats=None: fleiss_kappa_by_category(d, *COLS, cats).dropna().to_numpy(),
+    "conger": lambda d, cats=None: conger_kappa(d, *COLS, None, cats),
+    "conger_se": lambda d, cats=None: conger_kappa_estimate(d, *COLS, None, cats).se,
+    "cohen": lambda d, cats=None: cohen_kappa(raters(d, "A", "B"), *COLS, None, cats),
+    "cohen_se": lambda d, cats=None: cohen_kappa_estimate(raters(d, "A", "B"), *COLS, None, cats).se,
+    "light": lambda d, cats=None: light_kappa(d, *COLS, None, cats),
+    "percent": lambda d, cats=None: percent_agreement(d, *COLS, categories=cats),
+    "percent_se": lambda d, cats=None: percent_agreement_estimate(d, *COLS, categories=cats).se,
+    "percent_within_10": lambda d, cats=None: percent_agreement(d, *COLS, 10, categories=cats),
+    "percent_units": lambda d, cats=None: percent_agreement(d, *COLS, 10, categories=cats, method="units"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_SCALE))
+def test_scale_dependent_coefficients_use_the_rubric_or_refuse(name):
+    f = NEEDS_SCALE[name]
+    assert f(ON) == pytest.approx(f(ON, RUBRIC_SCALE), abs=1e-15)
+    with pytest.raises(ValueError, match=r"^rating 55 not on the declared scale \(0, 10, \.\.\., 100\); "
+                                         r"pass categories=\[\.\.\.\] to declare another scale$"):
+        f(OFF)
+    assert np.isfinite(f(OFF, range(0, 101, 5)))  # declared: fine
+
+
+@pytest.mark.parametrize("name", sorted(SCALE_FREE))
+def test_scale_free_coefficients_take_any_ratings(name, monkeypatch):
+    f = SCALE_FREE[name]
+    monkeypatch.setattr("scoring.rubric.load_rubric", lambda *a, **k: pytest.fail("the rubric was consulted"))
+    for d in (ON, OFF):
+        free = f(d)
+        observed = np.unique(d["score"])
+        assert np.all(np.isfinite(free))
+        # the same value with the used values, the rubric's or any wider scale declared
+        for cats in (observed, np.union1d(observed, RUBRIC_SCALE), np.arange(-50, 151, 5)):
+            assert free == pytest.approx(f(d, cats), abs=1e-14)
+    with pytest.raises(ValueError, match=r"^rating 55 not on the declared scale \(0, 10, \.\.\., 100\)"):
+        f(OFF, RUBRIC_SCALE)  # declared categories are still checked
+
+
+def test_the_rubric_is_consulted_only_for_the_scale_dependent_ones(monkeypatch):
+    consulted = []
+    real = __import__("scoring.rubric", fromlist=["load_rubric"]).load_rubric
+    monkeypatch.setattr("scoring.rubric.load_rubric", lambda *a, **k: consulted.append(1) or real(*a, **k))
+    for f in SCALE_FREE.values():
+        f(ON)
+    assert consulted == []
+    for f in NEEDS_SCALE.values():
+        f(ON)
+    assert len(consulted) >= len(NEEDS_SCALE)
 
 
 def test_agreement_weights():

@@ -1,6 +1,6 @@
 """ICC on complete and incomplete designs, and the p x (r:t) G study.
 
-Every reference number comes from ../shared/reference-data/cases.json (the `cases`
+Every reference number comes from tests/reference/cases.json (the `cases`
 fixture: expected value, tolerance and source); the source is named beside each case id
 below and repeated in the assertion message.
 """

@@ -1,8 +1,8 @@
 """Krippendorff's alpha: published values, reference cases, cross-checks, edge cases, scale.
 
-Reference numbers come from ../shared/reference-data/cases.json (fixture ``cases``); each
-entry below names the call that produced it. Data are read from the reference folder and
-reshaped to long format here, never copied into the repository.
+Reference numbers come from tests/reference/cases.json (fixture ``cases``; sources in
+tests/reference/README.md); each entry below names the call that produced it. Data are read
+from tests/reference and reshaped to long format here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from reference_formats import COLS, distribution_to_long, table_to_long, wide_to
 from scipy import stats
 
 from scoring.agreement import krippendorff as krippendorff_module
-from scoring.agreement.chance import agreement_weights
+from scoring.agreement.chance import agreement_weights, gwet_ac, percent_agreement
 from scoring.agreement.krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -68,13 +68,47 @@ def k2011():
     return d.melt("unit", var_name="rater", value_name="score")
 
 
+@pytest.mark.parametrize("categories", [FL5, None], ids=["declared 1..5", "no categories"])
 @pytest.mark.parametrize(
     "level, published",
     [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)],
 )
-def test_krippendorff_2011_example(k2011, level, published):
-    # published to 3 decimals
-    assert krippendorff_alpha(k2011, *COLS, level, FL5) == pytest.approx(published, abs=5e-4)
+def test_krippendorff_2011_example(k2011, level, published, categories):
+    # published to 3 decimals; without categories the 1..5 ratings (off the rubric's
+    # 0, 10, ..., 100) are taken as they are: alpha's levels need no declared scale
+    assert krippendorff_alpha(k2011, *COLS, level, categories) == pytest.approx(published, abs=5e-4)
+
+
+def test_issue_6_reproduction(k2011):
+    """An analyst's call on Krippendorff's 1..5 data with the award's rubric (0..100) around."""
+    d = k2011.rename(columns={"score": "rating"})
+    assert krippendorff_alpha(d, "unit", "rater", "rating", level="nominal") == pytest.approx(0.743, abs=5e-4)
+    assert percent_agreement(d, "unit", "rater", "rating") == pytest.approx(9 / 11, abs=1e-15)
+
+
+def test_percent_agreement_on_the_2011_example_by_hand(k2011):
+    """Krippendorff (2011) data counted by hand: agreeing ordered pairs / all ordered pairs
+    per unit with two or more ratings (units 1..11; unit 12 has one rating)."""
+    exact = [1, 6 / 12, 1, 1, 1, 0, 1, 6 / 12, 1, 1, 1]  # unit 2: 2,2,3,2; 6: 1,2,3,4; 8: 1,1,2,1
+    within_1 = [1, 1, 1, 1, 1, 6 / 12, 1, 1, 1, 1, 1]  # unit 6: 1-2, 2-3, 3-4 of six pairs
+    all_exact = [1, 0, 1, 1, 1, 0, 1, 0, 1, 1, 1]  # irr::agree's rule: every rating the same
+    assert percent_agreement(k2011, *COLS) == pytest.approx(np.mean(exact), abs=1e-15)
+    assert percent_agreement(k2011, *COLS, 1) == pytest.approx(np.mean(within_1), abs=1e-15)
+    assert percent_agreement(k2011, *COLS, method="units") == pytest.approx(np.mean(all_exact), abs=1e-15)
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: gwet_ac(d, *COLS, weights="quadratic"),
+    lambda d: gwet_ac(d, *COLS),
+    lambda d: krippendorff_alpha(d, *COLS, weights="quadratic"),
+    lambda d: krippendorff_alpha_estimate(d, *COLS, weights="ordinal"),
+], ids=["AC2 quadratic", "AC1", "alpha with weights", "alpha estimate with weights"])
+def test_scale_dependent_coefficients_still_refuse_the_2011_data(k2011, call):
+    """Without categories these use the rubric's scale, and 1..5 is not on it: today's message."""
+    with pytest.raises(ValueError) as err:
+        call(k2011)
+    assert str(err.value) == ("ratings 1, 2, 3, 4, 5 not on the declared scale (0, 10, ..., 100); "
+                              "pass categories=[...] to declare another scale")
 
 
 def test_all_levels_at_once_equal_single_calls(k2011):
@@ -226,24 +260,46 @@ def test_identity_and_quadratic_weights_are_nominal_and_interval(ref):
 
 
 def test_unused_categories_do_not_move_krippendorff_levels(ref):
-    """An unused category has frequency 0: no level changes (Gwet's rank-based
-    'ordinal' weights do change when a category is inserted between used ones)."""
+    """An unused category has frequency 0: no level changes, nor its standard error, and no
+    categories at all gives the same (Gwet's rank-based 'ordinal' weights do change when a
+    category is inserted between used ones)."""
     wider = [0, 1, 2, 3, 4, 5]
     for lv in LEVELS:
-        assert krippendorff_alpha(ref.r5, *COLS, lv, wider) == pytest.approx(
-            krippendorff_alpha(ref.r5, *COLS, lv, R5), abs=1e-12
-        )
+        for cats in (wider, None):
+            assert krippendorff_alpha(ref.r5, *COLS, lv, cats) == pytest.approx(
+                krippendorff_alpha(ref.r5, *COLS, lv, R5), abs=1e-12
+            )
+            for se_method in ("gwet", "gwet_table", "gwet_dist"):
+                assert krippendorff_alpha_estimate(ref.r5, *COLS, lv, cats, se_method=se_method).se == (
+                    pytest.approx(krippendorff_alpha_estimate(ref.r5, *COLS, lv, R5, se_method=se_method).se,
+                                  abs=1e-12))
     gapped = [0, 0.5, 1, 2, 3]
     assert krippendorff_alpha(ref.r5, *COLS, categories=gapped, weights="ordinal") != pytest.approx(
         krippendorff_alpha(ref.r5, *COLS, categories=R5, weights="ordinal"), abs=1e-6
     )
 
 
-def test_default_scale_is_the_rubric():
+@pytest.mark.parametrize("level", LEVELS)
+def test_any_numeric_ratings_without_categories(level):
+    """No categories: the ratings as they are (a 55 off the rubric's steps, a negative, a
+    decimal); the same as the krippendorff package with the observed values as its domain."""
+    d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4, 4], "rater": ["A", "B"] * 3 + ["A", "B", "C"],
+                      "score": [10, 10, 20, 55, 40, 40, 7.5, 10, 20]})
+    if level == "ratio":
+        d = d.assign(score=d["score"] + 100)
+    m = d.pivot(index="rater", columns="unit", values="score").to_numpy()
+    theirs = kd.alpha(reliability_data=m, level_of_measurement=level, value_domain=np.unique(d["score"]))
+    assert krippendorff_alpha(d, *COLS, level) == pytest.approx(theirs, abs=1e-12)
+    assert krippendorff_alpha(d, *COLS, level) == pytest.approx(
+        krippendorff_alpha(d, *COLS, level, np.arange(0, 301, 2.5)), abs=1e-12)
+
+
+def test_weights_default_to_the_rubric_scale():
     d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3], "rater": ["A", "B"] * 3, "score": [10, 10, 20, 30, 40, 40]})
-    assert krippendorff_alpha(d, *COLS) == pytest.approx(krippendorff_alpha(d, *COLS, categories=range(0, 101, 10)))
-    with pytest.raises(ValueError, match=r"\b55\b"):
-        krippendorff_alpha(d.assign(score=[10, 10, 20, 55, 40, 40]), *COLS)
+    assert krippendorff_alpha(d, *COLS, weights="ordinal") == pytest.approx(
+        krippendorff_alpha(d, *COLS, categories=range(0, 101, 10), weights="ordinal"))
+    with pytest.raises(ValueError, match=r"\b55\b.*declared scale"):
+        krippendorff_alpha(d.assign(score=[10, 10, 20, 55, 40, 40]), *COLS, weights="linear")
 
 
 def test_rating_outside_declared_categories_is_named(ref):

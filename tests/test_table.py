@@ -7,10 +7,14 @@ import pytest
 from scoring.agreement import (
     COEFFICIENTS,
     agreement_table,
+    fleiss_kappa_estimate,
     gwet_ac,
+    gwet_ac_estimate,
     icc,
     krippendorff_alpha,
+    krippendorff_alpha_estimate,
     percent_agreement,
+    percent_agreement_estimate,
 )
 from scoring.data import load_year
 from scoring.rubric import load_rubric
@@ -61,14 +65,52 @@ def test_a_group_that_cannot_be_computed_gets_nan_and_a_note():
     assert (t["note"].str.len() > 0).all()
 
 
-def test_off_scale_scores_are_noted_not_fatal():
-    d = pd.DataFrame({"entry_id": list("AABBCC"), "examiner_id": ["E1", "E2"] * 3,
-                      "score": [15.0, 20, 30, 35, 70, 80], "criterion": "staff"})
+def test_off_scale_scores_are_noted_for_ac1_and_ac2_only():
+    d = pd.DataFrame({"entry_id": list("AABBCCDD"), "examiner_id": ["E1", "E2"] * 4,
+                      "score": [15.0, 20, 30, 35, 70, 80, 50, 50], "criterion": "staff"})
     t = agreement_table(d, rubric=RUBRIC).set_index("coefficient")
-    assert np.isfinite(t.loc["ICC1", "estimate"])  # the ICC needs no declared categories
-    for coef in ("alpha_interval", "fleiss_kappa", "gwet_ac2"):
+    for coef in ("gwet_ac1", "gwet_ac2"):  # depend on the declared scale
         assert np.isnan(t.loc[coef, "estimate"])
-        assert "15, 35 not on the declared scale" in t.loc[coef, "note"]
+        assert "15, 35 not on the declared scale (0, 10, ..., 100)" in t.loc[coef, "note"]
+    for coef in COEFFICIENTS:  # the others take the scores as they are
+        if coef not in ("gwet_ac1", "gwet_ac2"):
+            assert np.isfinite(t.loc[coef, "estimate"]) and t.loc[coef, "note"] == "", coef
+    assert t.loc["alpha_interval", "estimate"] == krippendorff_alpha(d, "entry_id", "examiner_id", "score")
+    assert t.loc["percent_agreement", "estimate"] == 1 / 4  # by hand: only D agrees exactly
+    assert t.loc["percent_within_step", "estimate"] == 1.0  # every pair within 10 points
+
+
+ESTIMATES = ["estimate", "ci_low", "ci_high", "se", "n_units", "n_raters", "n_ratings", "method"]
+
+
+def _declared_scale_table(g: pd.DataFrame) -> pd.DataFrame:
+    """The non-ICC rows as the table computed them before the scale-free coefficients stopped
+    needing a scale: every coefficient with the rubric's scale declared."""
+    args = (g, "entry_id", "examiner_id", "score")
+    est = {
+        **{f"alpha_{lv}": krippendorff_alpha_estimate(*args, lv, CATS)
+           for lv in ("nominal", "ordinal", "interval", "ratio")},
+        "fleiss_kappa": fleiss_kappa_estimate(*args, CATS),
+        "gwet_ac1": gwet_ac_estimate(*args, None, CATS),
+        "gwet_ac2": gwet_ac_estimate(*args, "quadratic", CATS),
+        "percent_agreement": percent_agreement_estimate(*args, 0, categories=CATS),
+        "percent_within_step": percent_agreement_estimate(*args, RUBRIC.scale.step, categories=CATS),
+    }
+    return pd.DataFrame([[getattr(e, c) for c in ESTIMATES] for e in est.values()], index=list(est),
+                        columns=ESTIMATES)
+
+
+@pytest.mark.parametrize("year", [2019, 2024])
+def test_award_numbers_unchanged_to_the_last_bit(year):
+    """On the award's data (every score on the rubric's scale) the table gives exactly the
+    numbers of the declared-scale computation it has always used."""
+    yd = load_year(year)
+    scores = yd.scores[yd.scores["stage"] == "individual"]
+    t = agreement_table(scores, by=("criterion",), rubric=RUBRIC)
+    for crit, g in scores.groupby("criterion"):
+        got = t[t["criterion"] == crit].set_index("coefficient").loc[COEFFICIENTS[6:], ESTIMATES]
+        pd.testing.assert_frame_equal(got, _declared_scale_table(g), check_exact=True, check_names=False,
+                                      check_dtype=False)
 
 
 def test_unknown_coefficient_and_column_are_clear_errors(individual):

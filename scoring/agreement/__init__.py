@@ -1,9 +1,20 @@
 """Agreement between examiners: ICC, Krippendorff's alpha, kappas, Gwet's AC1/AC2, percent agreement.
 
-Long-format DataFrames in (one row per rating), floats or tidy DataFrames out. Weights and
-categories always come from the declared scale (``categories`` or the rubric), never from
-the values that happen to occur. ``*_estimate`` functions add standard error, interval
-and counts.
+Long-format DataFrames in (one row per rating), floats or tidy DataFrames out.
+``*_estimate`` functions add standard error, interval and counts.
+
+Which scale a coefficient uses:
+
+- Coefficients whose value cannot depend on a category nobody used take any numeric
+  ratings and never consult the rubric: Krippendorff's alpha at its four levels, percent
+  agreement (exact or within a tolerance), Cohen's, Fleiss', Conger's and Light's
+  unweighted kappa (and Fleiss' per-category kappas), every ICC.
+- Coefficients that depend on the declared scale (Gwet's AC1/AC2, Brennan-Prediger and
+  every weighted form: weighted kappas, alpha with Gwet's ``weights=``, weighted percent
+  agreement) take their categories from ``categories`` or else the rubric's scale, never
+  from the values that happen to occur; a rating off that scale is an error naming it.
+
+Declared ``categories`` are always checked: a rating off them is an error.
 """
 
 from ._common import Estimate

@@ -1,4 +1,4 @@
-"""Chance-corrected agreement coefficients on a declared category scale.
+"""Chance-corrected agreement coefficients and percent agreement.
 
 Long-format ratings in (one row per rating: unit, rater, rating), floats or an
 :class:`~scoring.agreement._common.Estimate` out. The coefficients share one frame
@@ -17,12 +17,23 @@ Brennan-Prediger             ``T_w / q**2``
 percent agreement            ``0``
 ===========================  ===============================================
 
-``w`` is the agreement-weight matrix over the ``q`` DECLARED categories (identity for
-the unweighted coefficients) and ``T_w`` its sum. The categories are always the
-declared scale: the ``categories`` argument or, when it is None, the rubric's scale
-(``load_rubric().scale.values``), never the values that happen to occur. A category
-nobody used still counts (it changes AC1's ``q`` and the spacing of weighted kappas),
-and a rating outside the declared categories is a ``ValueError`` naming it.
+``w`` is the agreement-weight matrix over the ``q`` categories (identity for the
+unweighted coefficients) and ``T_w`` its sum.
+
+**Which scale a coefficient uses.** A category that nobody used adds nothing to ``p_a``,
+to the shares ``pi_k``, ``pbar_k``, ``p_k.`` or to any sum over them, so with identity
+weights Fleiss', Conger's, Cohen's and Light's kappa and percent agreement (exact or
+within a tolerance) cannot change with it. These take any numeric ratings: with
+``categories=None`` the distinct ratings are the categories and the rubric is never
+consulted. Everything else depends on the declared scale: AC1/AC2 and Brennan-Prediger
+through ``q`` and ``T_w``, and every weighted coefficient (``weights`` other than
+identity) because its weights are defined on the declared categories (Gwet's ordinal
+weights count the categories between two ratings, a matrix has one row per category;
+value-based linear and quadratic weights happen to leave the kappas unchanged, but not
+weighted percent agreement). For these the categories are ``categories`` or, when it is
+None, the rubric's scale (``load_rubric().scale.values``) when every rating is on it,
+never the values that happen to occur. Declared ``categories`` are checked in both groups:
+a rating off them is a ``ValueError`` naming it.
 
 Every statistic has a point function (float) and an ``*_estimate`` function returning
 an :class:`Estimate` with a standard error and a 95 % interval ``estimate +/- t(n-1) SE``
@@ -204,9 +215,10 @@ def _tolerance_weights(tolerance: float, cats: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Coded:
-    """Long ratings coded against the declared scale.
+    """Long ratings coded against their categories.
 
-    ``cats`` (V,) declared categories ascending; ``unit``, ``rater``, ``cat`` (N,) int
+    ``cats`` (V,) categories ascending (declared, the rubric's, or the distinct ratings:
+    see :func:`_code`); ``unit``, ``rater``, ``cat`` (N,) int
     codes of every non-missing rating (units and raters 0-based, first-seen order);
     ``counts`` CSR (U, V): how many ratings unit u got in category c (canonical format:
     column indices sorted within a row); ``m`` (U,) ratings per unit.
@@ -255,18 +267,35 @@ def _long_without_raters(data: pd.DataFrame, units: str, raters: str, ratings: s
     return u_codes, np.zeros(y.size, dtype=np.int64), y, np.asarray(u_labels), []
 
 
-def _code(data: pd.DataFrame, units: str, raters: str, ratings: str, categories,
-          with_raters: bool = True) -> _Coded:
-    """Code long ratings (NaN ratings dropped) against the declared categories.
+def _is_unweighted(weights) -> bool:
+    """True for the identity weights (``None``, ``"identity"``, ``"unweighted"``)."""
+    return weights is None or (isinstance(weights, str) and weights in ("identity", "unweighted"))
 
-    ``with_raters=False`` skips coding the raters (``rater`` all 0, ``n_raters`` 0).
+
+def _code(data: pd.DataFrame, units: str, raters: str, ratings: str, categories,
+          with_raters: bool = True, *, scale_free: bool = False) -> _Coded:
+    """Code long ratings (NaN ratings dropped) against the categories.
+
+    Declared ``categories`` are always checked: a rating off them is a ``ValueError``
+    naming it. When ``categories`` is None, ``scale_free`` decides where they come from:
+    False (coefficients that depend on the declared scale) takes the rubric's scale;
+    True (coefficients whose value cannot depend on a category nobody used) takes the
+    distinct ratings and never consults the rubric. ``with_raters=False`` skips coding
+    the raters (``rater`` all 0, ``n_raters`` 0).
     """
-    cats = _declared_categories(categories)
     extract = long_arrays if with_raters else _long_without_raters
     u, r, y, ul, rl = extract(data, units, raters, ratings)
     if y.size == 0:
         raise ValueError("no ratings (every rating is missing or the data are empty)")
-    k = _category_codes(y, cats)
+    if scale_free and categories is None:  # the distinct ratings, ascending; O(N) hashing
+        first_seen, distinct = pd.factorize(y)
+        order = np.argsort(distinct, kind="stable")
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        cats, k = np.asarray(distinct, dtype=float)[order], rank[first_seen]
+    else:
+        cats = _declared_categories(categories)
+        k = _category_codes(y, cats)
     n_units = len(ul)
     counts = sp.csr_matrix(
         (np.ones(y.size), (u.astype(np.int64), k)), shape=(n_units, cats.size)
@@ -550,7 +579,12 @@ def percent_agreement(
         Weighted percent agreement (Gwet's ``p_a``) with these agreement weights (see
         :func:`agreement_weights`); not together with ``tolerance``.
     categories : sequence of numbers, optional
-        Declared categories; default the rubric's scale.
+        Declared categories; every rating must be one of them. Exact agreement and
+        agreement within a tolerance cannot change with a category nobody used, so without
+        ``weights`` None takes any numeric ratings as they are and never consults the
+        rubric. Weights are defined on the declared scale (weighted ``p_a`` changes with
+        its range), so with ``weights`` None means the rubric's scale, and a rating off it
+        is an error.
     method : {"pairs", "units"}, default "pairs"
         ``"pairs"``: Gwet's ``p_a``, per unit the share of agreeing ordered rater pairs,
         averaged over units with two or more ratings. ``"units"``: the share of units
@@ -565,7 +599,8 @@ def percent_agreement(
     Raises
     ------
     ValueError
-        A rating outside the declared categories; no unit with two or more ratings.
+        A rating outside the declared categories (or, with ``weights`` and no
+        ``categories``, off the rubric's scale); no unit with two or more ratings.
 
     Notes
     -----
@@ -591,7 +626,7 @@ def percent_agreement(
     >>> round(percent_agreement(d, "entry_id", "examiner_id", "score", tolerance=10), 3)
     0.75
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     if method == "units":
         if weights is not None:
             raise ValueError("weights apply to method='pairs' only")
@@ -641,7 +676,7 @@ def percent_agreement_estimate(
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
     """
     _check_se_method(se_method)
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     if se_method == "bootstrap":
         return _boot(
             lambda d: percent_agreement(d, units, raters, ratings, tolerance, weights=weights,
@@ -691,7 +726,11 @@ def fleiss_kappa(
     units, raters, ratings : str
         Column names.
     categories : sequence of numbers, optional
-        Declared categories; default the rubric's scale.
+        Declared categories; every rating must be one of them. Unweighted kappa cannot
+        change with a category nobody used (its ``pi_k`` is 0 and adds nothing to
+        ``p_e``), so without ``weights`` None takes any numeric ratings as they are and
+        never consults the rubric. With ``weights`` None means the rubric's scale (the
+        weights are defined on the declared scale), and a rating off it is an error.
     weights : None, str or array_like, optional
         Agreement weights (see :func:`agreement_weights`); None = unweighted.
 
@@ -703,7 +742,8 @@ def fleiss_kappa(
     Raises
     ------
     ValueError
-        A rating outside the declared categories; no unit with two or more ratings
+        A rating outside the declared categories (or, with ``weights`` and no
+        ``categories``, off the rubric's scale); no unit with two or more ratings
         (e.g. a single rater).
 
     Notes
@@ -727,10 +767,10 @@ def fleiss_kappa(
     >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
     ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
     ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
-    >>> round(fleiss_kappa(d, "entry_id", "examiner_id", "score"), 3)  # rubric scale 0..100
+    >>> round(fleiss_kappa(d, "entry_id", "examiner_id", "score"), 3)
     0.285
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     return _fleiss_fit(c, _weights(weights, c.cats))[2]
 
 
@@ -773,7 +813,7 @@ def fleiss_kappa_estimate(
     kappa in the case of different sets of raters. *Psychological Bulletin*, 86, 974-977.
     """
     _check_se_method(se_method, _SE_METHODS + ("fleiss_null",))
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     w = _weights(weights, c.cats)
     if se_method == "bootstrap":
         return _boot(lambda d: fleiss_kappa(d, units, raters, ratings, c.cats, weights=weights),
@@ -811,12 +851,15 @@ def fleiss_kappa_by_category(
     Parameters
     ----------
     data, units, raters, ratings, categories
-        As in :func:`fleiss_kappa`.
+        As in :func:`fleiss_kappa` (unweighted): each category's kappa cannot change with
+        another category that nobody used, so None takes the distinct ratings as the
+        categories and never consults the rubric.
 
     Returns
     -------
     pandas.Series
-        Indexed by declared category; NaN for a category nobody (or everybody) used.
+        Indexed by category (the declared ones, else the distinct ratings); NaN for a
+        declared category nobody (or everybody) used.
 
     Notes
     -----
@@ -829,7 +872,7 @@ def fleiss_kappa_by_category(
     ----------
     Fleiss, J. L. (1971). *Psychological Bulletin*, 76, 378-382.
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=True)
     r = c.m
     two = r >= 2
     n2 = int(two.sum())
@@ -881,8 +924,10 @@ def gwet_ac(
         None: AC1. ``"linear"``, ``"quadratic"``, ``"ordinal"`` (Gwet's ordinal
         weights) or a matrix: AC2 (see :func:`agreement_weights`).
     categories : sequence of numbers, optional
-        Declared categories; default the rubric's scale. Their number ``q`` enters the
-        chance agreement, so an unused category matters.
+        Declared categories; default the rubric's scale, and a rating off it is an error
+        (pass ``categories`` to declare another scale). Their number ``q`` (and, for AC2,
+        the weights) enter the chance agreement, so an unused category matters: AC1/AC2
+        always need the declared scale, never the values that happen to occur.
 
     Returns
     -------
@@ -892,7 +937,8 @@ def gwet_ac(
     Raises
     ------
     ValueError
-        A rating outside the declared categories; no unit with two or more ratings.
+        A rating outside the declared categories (the rubric's scale when
+        ``categories`` is None); no unit with two or more ratings.
 
     Notes
     -----
@@ -976,7 +1022,9 @@ def brennan_prediger(
     Parameters
     ----------
     data, units, raters, ratings, weights, categories
-        As in :func:`gwet_ac`.
+        As in :func:`gwet_ac`: the chance agreement ``T_w / q^2`` depends on the number
+        of declared categories, so ``categories`` defaults to the rubric's scale and a
+        rating off it is an error.
 
     Returns
     -------
@@ -1012,6 +1060,9 @@ def brennan_prediger_estimate(
     seed: int = 0,
 ) -> Estimate:
     """Brennan-Prediger coefficient with its standard error and confidence interval.
+
+    Parameters (and the declared-scale rule) are those of :func:`brennan_prediger`, plus
+    ``se_method`` ("gwet" | "gwet_table" | "bootstrap"), ``confidence``, ``n_boot``, ``seed``.
 
     Notes
     -----
@@ -1070,8 +1121,14 @@ def conger_kappa(
 
     Parameters
     ----------
-    data, units, raters, ratings, weights, categories
+    data, units, raters, ratings, weights
         As in :func:`gwet_ac`. Each rater rates a unit at most once.
+    categories : sequence of numbers, optional
+        Declared categories; every rating must be one of them. Unweighted, a category
+        nobody used has ``p_gk = 0`` for every rater and adds nothing to ``p_e``, so
+        without ``weights`` None takes any numeric ratings as they are and never consults
+        the rubric. With ``weights`` None means the rubric's scale (the weights are
+        defined on the declared scale), and a rating off it is an error.
 
     Returns
     -------
@@ -1081,7 +1138,8 @@ def conger_kappa(
     ------
     ValueError
         Fewer than two raters; a rater rating a unit twice; a rating outside the
-        declared categories.
+        declared categories (or, with ``weights`` and no ``categories``, off the
+        rubric's scale).
 
     Notes
     -----
@@ -1095,7 +1153,7 @@ def conger_kappa(
     Conger, A. J. (1980). Integration and generalization of kappas for multiple
     raters. *Psychological Bulletin*, 88, 322-328.
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     if c.n_raters < 2:
         raise ValueError("Conger's kappa needs at least two raters")
     _check_no_replicates(c, units, raters)
@@ -1117,6 +1175,10 @@ def conger_kappa_estimate(
 ) -> Estimate:
     """Conger's kappa with its standard error and confidence interval.
 
+    Parameters (and the scale rule: none needed unweighted) are those of
+    :func:`conger_kappa`, plus ``se_method`` ("gwet" | "gwet_table" | "bootstrap"),
+    ``confidence``, ``n_boot``, ``seed``.
+
     Notes
     -----
     ``"gwet"``: irrCAC ``conger.kappa.raw``: ``kappa_i*`` as for Fleiss but with
@@ -1131,7 +1193,7 @@ def conger_kappa_estimate(
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
     """
     _check_se_method(se_method)
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     if c.n_raters < 2:
         raise ValueError("Conger's kappa needs at least two raters")
     _check_no_replicates(c, units, raters)
@@ -1205,9 +1267,13 @@ def cohen_kappa(
         None: Cohen (1960). ``"linear"`` (vcd's "Equal-Spacing") and ``"quadratic"``
         (Fleiss-Cohen) weights on the declared category values (Cohen 1968).
     categories : sequence of numbers, optional
-        Declared categories; default the rubric's scale. A category that neither rater
-        used still counts in weighted kappa (R ``irr::kappa2`` and sklearn drop it and
-        space the remaining ones equally).
+        Declared categories; every rating must be one of them. Unweighted kappa cannot
+        change with a category neither rater used (its row and column of the table are 0),
+        so without ``weights`` None takes any numeric ratings as they are and never
+        consults the rubric. Weights are defined on the declared scale, so with
+        ``weights`` None means the rubric's scale and a rating off it is an error; the
+        declared categories are never collapsed to the used ones (R ``irr::kappa2`` and
+        sklearn drop an unused category and space the remaining ones equally).
 
     Returns
     -------
@@ -1218,7 +1284,8 @@ def cohen_kappa(
     ------
     ValueError
         Not exactly two raters; a rater rating a unit twice; no unit rated by both;
-        a rating outside the declared categories.
+        a rating outside the declared categories (or, with ``weights`` and no
+        ``categories``, off the rubric's scale).
 
     Notes
     -----
@@ -1241,7 +1308,7 @@ def cohen_kappa(
     >>> round(cohen_kappa(two, "entry_id", "examiner_id", "score", "linear"), 3)
     0.529
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     k1, k2 = _cohen_pairs(c, units, raters)
     return _cohen_from_table(_cohen_table(k1, k2, c.cats.size), _weights(weights, c.cats))[0]
 
@@ -1285,7 +1352,7 @@ def cohen_kappa_estimate(
     kappa and weighted kappa. *Psychological Bulletin*, 72, 323-327.
     """
     _check_se_method(se_method)
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     k1, k2 = _cohen_pairs(c, units, raters)
     if se_method == "bootstrap":
         return _boot(lambda d: cohen_kappa(d, units, raters, ratings, weights, c.cats),
@@ -1321,7 +1388,8 @@ def light_kappa(
     Parameters
     ----------
     data, units, raters, ratings, weights, categories
-        As in :func:`cohen_kappa`, with two or more raters.
+        As in :func:`cohen_kappa`, with two or more raters: unweighted, any numeric
+        ratings without ``categories`` (no rubric); weighted, the declared scale.
 
     Returns
     -------
@@ -1340,7 +1408,7 @@ def light_kappa(
     Light, R. J. (1971). Measures of response agreement for qualitative data: some
     generalizations and alternatives. *Psychological Bulletin*, 76, 365-377.
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     if c.n_raters < 2:
         raise ValueError("Light's kappa needs at least two raters")
     codes = _pair_codes(c, units, raters)
@@ -1371,9 +1439,9 @@ def light_kappa_estimate(
 ) -> Estimate:
     """Light's kappa with a bootstrap standard error and percentile interval.
 
-    No closed-form variance is in common use, so this always bootstraps over units
-    (:func:`bootstrap_units`).
+    Parameters (and the scale rule) are those of :func:`light_kappa`. No closed-form
+    variance is in common use, so this always bootstraps over units (:func:`bootstrap_units`).
     """
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     return _boot(lambda d: light_kappa(d, units, raters, ratings, weights, c.cats),
                  data, units, raters, ratings, c, n_boot, seed, confidence)

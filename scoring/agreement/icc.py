@@ -920,7 +920,9 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
     raters : str
         Column of the raters (examiners).
     ratings : str
-        Column of the numeric ratings.
+        Column of the numeric ratings: any numbers. No scale is declared or consulted
+        (the ICCs are ratios of variance components of the ratings themselves, so a
+        scale value nobody gave cannot change them).
     confidence : float
         Confidence level of the intervals (default 0.95).
 

@@ -29,6 +29,7 @@ from .chance import (
     _check_se_method,
     _code,
     _Coded,
+    _is_unweighted,
     _quad_forms,
     _weights,
 )
@@ -183,16 +184,22 @@ def krippendorff_alpha(
         difference functions). A sequence, e.g. ``("nominal", "ordinal", "interval",
         "ratio")``, computes them all from one pass over the data and returns a Series.
     categories : sequence of numbers, optional
-        Declared categories; default the rubric's scale. Ratings must be among them.
-        They give the order for the ordinal level (an unused category has frequency 0
-        there) and the scale for ``weights``.
+        Declared categories; every rating must be one of them. At Krippendorff's four
+        levels alpha cannot change with a category nobody used (its frequency ``n_c`` is
+        0: it adds no coincidence, no expected disagreement and no mid-rank), so None
+        takes any numeric ratings as they are and never consults the rubric. With
+        ``weights`` the weights are defined on the declared categories (Gwet's ordinal
+        weights count the categories between two values; a matrix has one row per
+        category), so None then means the rubric's scale, and a rating off it is an
+        error.
     weights : None, str or array_like, optional
         Gwet's weighted alpha (irrCAC ``krippen.alpha.raw(weights=...)``): the metric is
         ``1 - w`` with agreement weights ``w`` from :func:`agreement_weights`
         (``"identity"``, ``"linear"``, ``"quadratic"``, ``"ordinal"`` or a matrix) on
         the declared categories. ``level`` is then ignored. ``"quadratic"`` gives the
-        interval level and ``"identity"`` the nominal one; Gwet's ``"ordinal"`` weights
-        (category ranks) are NOT Krippendorff's ordinal metric (observed frequencies).
+        interval level and ``"identity"`` the nominal one (identity weights, like no
+        weights, need no declared scale); Gwet's ``"ordinal"`` weights (category ranks)
+        are NOT Krippendorff's ordinal metric (observed frequencies).
 
     Returns
     -------
@@ -206,8 +213,8 @@ def krippendorff_alpha(
     ------
     ValueError
         No unit with two or more ratings (one rater, or one rating per unit); a rating
-        outside the declared categories; an unknown level; a negative category at the
-        ratio level.
+        outside the declared categories (or, with ``weights`` and no ``categories``,
+        off the rubric's scale); an unknown level; a negative value at the ratio level.
 
     Notes
     -----
@@ -236,8 +243,10 @@ def krippendorff_alpha(
     ...                   "score": [10, 10, 20, 30, 40, 40]})
     >>> round(krippendorff_alpha(d, "unit", "rater", "score"), 3)
     0.912
+    >>> round(krippendorff_alpha(d.assign(score=[1, 1, 2, 3, 4, 4]), "unit", "rater", "score", "nominal"), 3)
+    0.615
     """
-    c = _code(data, units, raters, ratings, categories, with_raters=False)
+    c = _code(data, units, raters, ratings, categories, with_raters=False, scale_free=_is_unweighted(weights))
     p = _pairable(c)
     if isinstance(level, str):
         if weights is None:
@@ -292,8 +301,9 @@ def krippendorff_alpha_estimate(
     Notes
     -----
     The analytic variances treat the metric as fixed weights ``w = 1 - d / max d`` on
-    the declared categories (alpha is unchanged by rescaling ``d``). Over the n units
-    with ``r_i >= 2`` values, ``rbar`` their mean, ``eps = 1 / sum r_i``,
+    the categories (alpha is unchanged by rescaling ``d``, and so are the three variances,
+    so a declared but unused category, which only changes ``max d``, does not move them).
+    Over the n units with ``r_i >= 2`` values, ``rbar`` their mean, ``eps = 1 / sum r_i``,
     ``p_a,i = sum_k r_ik (r*_ik - 1) / (rbar (r_i - 1))``, ``p_a' = mean p_a,i``,
     ``pi_k = n_k / sum r_i``, ``p_e = pi' W pi``, ``alpha' = (p_a' - p_e)/(1 - p_e)``:
 
@@ -314,7 +324,7 @@ def krippendorff_alpha_estimate(
     _check_se_method(se_method, ("gwet", "gwet_table", "gwet_dist", "bootstrap"))
     if weights is None:
         _check_level(level)
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     p = _pairable(c)
     alpha = _alpha_level(level, c.cats, p, weights)
     if se_method == "bootstrap":

@@ -7,7 +7,13 @@ import pandas as pd
 
 from ..rubric import Rubric, load_rubric
 from ._common import Estimate
-from .chance import fleiss_kappa_estimate, gwet_ac_estimate, percent_agreement_estimate
+from .chance import (
+    _category_codes,
+    _declared_categories,
+    fleiss_kappa_estimate,
+    gwet_ac_estimate,
+    percent_agreement_estimate,
+)
 from .icc import icc
 from .krippendorff import krippendorff_alpha_estimate
 
@@ -45,8 +51,8 @@ def agreement_table(
         is about independent ratings, normally stage ``individual``).
     by : grouping columns, e.g. ``("criterion",)``, ``("year", "criterion")``,
         ``("class",)``; ``()`` for one overall row per coefficient.
-    rubric : gives the declared categories (the scale) for the categorical and
-        weighted coefficients; default the project rubric.
+    rubric : gives the declared categories (the scale) for Gwet's AC1/AC2 and the
+        step of ``percent_within_step``; default the project rubric.
     coefficients : which of ``COEFFICIENTS`` to compute.
 
     Returns
@@ -67,8 +73,10 @@ def agreement_table(
     percent_within_step: pairs within one scale step. Intervals for the non-ICC
     coefficients are Gwet's (2014) analytic ones. Cohen's kappa is not in the table: it
     needs exactly two raters per design.
-    A coefficient that cannot be computed for a group (e.g. one examiner only, or
-    scores off the scale's steps for the categorical coefficients) gets NaN and a note.
+    Only AC1 and AC2 depend on the declared scale: scores off the rubric's steps give
+    them NaN and a note, while the other coefficients, which cannot change with unused
+    categories, are computed on the scores as they are. A coefficient that cannot be
+    computed for a group (e.g. one examiner only) gets NaN and a note.
     """
     rubric = rubric or load_rubric()
     by = [by] if isinstance(by, str) else list(by)
@@ -96,6 +104,16 @@ def _row(e: Estimate) -> dict:
     }
 
 
+def _on_scale(ratings: pd.Series, cats) -> bool:
+    """True when every non-missing rating is one of the categories ``cats``."""
+    y = pd.to_numeric(ratings, errors="coerce").dropna().to_numpy(dtype=float)
+    try:
+        _category_codes(y, _declared_categories(cats))
+    except ValueError:
+        return False
+    return True
+
+
 def _coefficients(g, units, raters, ratings, cats, step, wanted, confidence):
     """Yield (coefficient, Estimate, note) for one group."""
     wanted = set(wanted)
@@ -113,25 +131,30 @@ def _coefficients(g, units, raters, ratings, cats, step, wanted, confidence):
             for form in ICC_FORMS:
                 if form in wanted:
                     yield form, Estimate(np.nan), str(err)
+    # Gwet's AC1/AC2 depend on the declared scale: always the rubric's. The other coefficients
+    # cannot change with unused categories: they get the rubric's scale when every rating is on
+    # it (as the table always has, so the award's numbers stay the same to the last bit) and
+    # otherwise no categories, so off-scale ratings still get a value.
+    free = cats if _on_scale(g[ratings], cats) else None
     others = {
         "alpha_nominal": lambda: krippendorff_alpha_estimate(
-            g, units, raters, ratings, "nominal", cats, confidence=confidence
+            g, units, raters, ratings, "nominal", free, confidence=confidence
         ),
         "alpha_ordinal": lambda: krippendorff_alpha_estimate(
-            g, units, raters, ratings, "ordinal", cats, confidence=confidence
+            g, units, raters, ratings, "ordinal", free, confidence=confidence
         ),
         "alpha_interval": lambda: krippendorff_alpha_estimate(
-            g, units, raters, ratings, "interval", cats, confidence=confidence
+            g, units, raters, ratings, "interval", free, confidence=confidence
         ),
         "alpha_ratio": lambda: krippendorff_alpha_estimate(
-            g, units, raters, ratings, "ratio", cats, confidence=confidence
+            g, units, raters, ratings, "ratio", free, confidence=confidence
         ),
-        "fleiss_kappa": lambda: fleiss_kappa_estimate(g, units, raters, ratings, cats, confidence=confidence),
+        "fleiss_kappa": lambda: fleiss_kappa_estimate(g, units, raters, ratings, free, confidence=confidence),
         "gwet_ac1": lambda: gwet_ac_estimate(g, units, raters, ratings, None, cats, confidence=confidence),
         "gwet_ac2": lambda: gwet_ac_estimate(g, units, raters, ratings, "quadratic", cats, confidence=confidence),
-        "percent_agreement": lambda: percent_agreement_estimate(g, units, raters, ratings, 0, categories=cats,
+        "percent_agreement": lambda: percent_agreement_estimate(g, units, raters, ratings, 0, categories=free,
                                                                 confidence=confidence),
-        "percent_within_step": lambda: percent_agreement_estimate(g, units, raters, ratings, step, categories=cats,
+        "percent_within_step": lambda: percent_agreement_estimate(g, units, raters, ratings, step, categories=free,
                                                                   confidence=confidence),
     }
     for coef in COEFFICIENTS[len(ICC_FORMS):]:
