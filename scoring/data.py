@@ -938,10 +938,12 @@ def _kind(path: Path) -> str | None:
 
 def _validate_file(path: Path) -> list[Problem]:
     where = display_path(path)
-    if path.suffix.casefold() == ".xlsx":  # a scorebook
+    if path.suffix.casefold() == ".xlsx":  # a scorebook; any other workbook gets the CSV reader's advice
         from .scorebook import read_scorebook
 
-        return read_scorebook(path).problems
+        book = read_scorebook(path)
+        if book.kind is not None:
+            return book.problems
     in_year = _is_year_name(path.parent.name)
     year = int(path.parent.name) if in_year else None
     data_dir = path.parent.parent if in_year else None

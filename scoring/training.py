@@ -39,6 +39,7 @@ __all__ = [
     "sessions_dir",
     "summary",
     "trainee_accuracy",
+    "trainee_against_group",
 ]
 
 #: The session's reference scores.
@@ -381,6 +382,31 @@ def trainee_accuracy(scores: pd.DataFrame, reference: pd.DataFrame, rubric: Rubr
     acc = reference_accuracy(scores, reference, rubric=rubric)
     profile = np.sqrt(np.maximum(acc["distance"] ** 2 - acc["elevation"] ** 2, 0))
     return acc.assign(profile_error=profile)
+
+
+def trainee_against_group(scores: pd.DataFrame, reference: pd.DataFrame, code: str, rubric: Rubric) -> pd.DataFrame:
+    """One trainee's scores against the reference and the anonymous group (for their own feedback).
+
+    Returns
+    -------
+    DataFrame
+        One row per case and criterion of the reference: ``entry_id``, ``criterion``,
+        ``score`` (the trainee's; NaN when left blank), ``reference``, ``difference``
+        (score − reference), and the group's ``mean``, ``low``, ``high`` and ``n_trainees``
+        over every trainee (the trainee included). No other trainee's code is in it.
+    """
+    s = scores[scores["entry_id"].isin(set(reference["entry_id"]))]
+    group = s.groupby(["entry_id", "criterion"])["score"].agg(mean="mean", low="min", high="max")
+    group["n_trainees"] = s.groupby(["entry_id", "criterion"])["examiner_id"].nunique()
+    own = s[s["examiner_id"] == code].set_index(["entry_id", "criterion"])["score"]
+    out = reference.rename(columns={"score": "reference"}).set_index(["entry_id", "criterion"])
+    out = out.assign(score=own).join(group)
+    out["difference"] = out["score"] - out["reference"]
+    out["n_trainees"] = out["n_trainees"].fillna(0).astype("int64")
+    out = out.reset_index()
+    out = out.assign(_o=_order(out, rubric)).sort_values(["entry_id", "_o"], kind="stable").drop(columns="_o")
+    return out[["entry_id", "criterion", "score", "reference", "difference", "mean", "low", "high", "n_trainees"]] \
+        .reset_index(drop=True)
 
 
 def hand_in_table(session: TrainingSession) -> pd.DataFrame:

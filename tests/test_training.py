@@ -220,6 +220,31 @@ def test_trainee_accuracy_profile_error_by_hand():
     assert list(training.labelled(a.reset_index()).columns[:2]) == ["Deltagare", "n_scores"]
 
 
+def test_one_trainee_against_the_anonymous_group_by_hand():
+    # T2: target_group 50 (reference 60 -> -10; group 70, 50, 60: mean 60, low 50, high 70, 3 trainees)
+    #     leadership 60 (reference 40 -> +20; group 50, 60: mean 55, 2 trainees)
+    # T3 left leadership blank: score NaN there
+    t = training.trainee_against_group(ONE_CASE, ONE_REF, "T2", RUBRIC)
+    assert t["criterion"].tolist() == ["target_group", "leadership"]
+    assert t[["score", "reference", "difference", "mean", "low", "high", "n_trainees"]].values.tolist() == [
+        [50, 60, -10, 60, 50, 70, 3], [60, 40, 20, 55, 50, 60, 2]]
+    assert "examiner_id" not in t.columns
+    t3 = training.trainee_against_group(ONE_CASE, ONE_REF, "T3", RUBRIC)
+    assert t3["score"].isna().tolist() == [False, True]
+
+
+def test_a_session_before_anyone_hands_in(tmp_path):
+    session_dir(tmp_path)
+    s = training.load_session(2024, "kurs", tmp_path / "data")
+    assert s.hand_ins == [] and s.trainees == [] and s.scores.empty
+    d = training.discussion_list(s.scores, s.reference, RUBRIC)
+    assert d["criterion"].tolist() == RUBRIC.criterion_ids and d["sd"].isna().all() and (d["n_trainees"] == 0).all()
+    assert training.misunderstanding_list(s.scores, s.reference, RUBRIC).empty
+    assert training.trainee_accuracy(s.scores, s.reference, RUBRIC).empty
+    assert training.summary(s).endswith("0 inlämnade filer, 0 deltagare med. Övningsfallet: CASE; 6 kriterier; "
+                                        "skala 0–100 i steg om 10.")
+
+
 # ---------------------------------------------------------------------------------------
 # the notebook, as trainees hand in
 def _outputs(nb) -> str:
