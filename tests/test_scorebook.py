@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from scoring.cli import main
 from scoring.data import read_scores
 from scoring.paths import DATA_DIR, PROJECT_ROOT
-from scoring.problems import display_path
+from scoring.problems import Problem, display_path
 from scoring.rubric import load_rubric
 from scoring.scorebook import import_scorebooks, put, read_scorebook
 from scoring.scorebook import layout as L
@@ -100,6 +100,17 @@ FILLED = {("A1", "target_group"): 70, ("A1", "leadership"): 60, ("A1", "results"
           ("A2", "staff"): 0, ("A2", "development"): 100}
 COMMENTS = {("A1", "target_group"): "=Tydlig analys", ("A1", "results"): "- saknar trender\n+ bra mått",
             ("A2", "staff"): "@team, \"citat\""}
+
+
+def test_problem_names_sheet_and_cell_and_keeps_the_csv_format():
+    csv = Problem("a.csv", 3, "score", "score 137 is outside the scale 0–100")
+    assert str(csv) == "a.csv:3: score: score 137 is outside the scale 0–100" and csv.location == "3: score"
+    assert str(Problem("a.csv", None, None, "empty", "note")) == "a.csv: -: note: empty"
+    xl = Problem("b.xlsx", None, None, "score 137 is outside the scale 0–100", sheet="2023-02", cell="D7")
+    assert str(xl) == "b.xlsx: sheet '2023-02', cell D7: score 137 is outside the scale 0–100"
+    assert xl.location == "sheet '2023-02', cell D7" and xl.is_error
+    note = Problem("b.xlsx", None, None, "extra sheet", "note", sheet="X")
+    assert str(note) == "b.xlsx: sheet 'X': note: extra sheet"
 
 
 # ---------------------------------------------------------------------------------------
