@@ -826,7 +826,7 @@ def _check_year(
             first = int(scores.loc[scores["stage"] == "reference", "line"].min())
             problems.append(
                 Problem(swhere, first, "stage", "reference rows are the training case's agreed scores; they "
-                                                "belong in training.csv", "note")
+                                                "belong in training/<session>/reference.csv", "note")
             )
     if training is not None and len(training) and not (training["stage"] == "reference").any():
         problems.append(
