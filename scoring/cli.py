@@ -76,6 +76,27 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=2, help="notebooks run at once (default: 2)")
     s.set_defaults(run=_report)
 
+    s = sub.add_parser("template", help="write an Excel scorebook for an examiner or a training session")
+    s.add_argument("--year", required=True, type=int, help="the award year")
+    who = s.add_mutually_exclusive_group(required=True)
+    who.add_argument("--examiner", help="the examiner's code, e.g. E07")
+    who.add_argument("--session", help="a training session (folder in data/<year>/training/)")
+    s.add_argument("--entries", help="comma-separated entry ids (default: the examiner's rows in "
+                                     "assignments.csv; for a session, the cases of its reference.csv)")
+    s.add_argument("--per-question", action="store_true", default=None,
+                   help="one row per question (default: as the year's scores are given)")
+    s.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx", help="the workbook to write")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    s.set_defaults(run=_template)
+
+    s = sub.add_parser("import", help="append filled examiner scorebooks to the year's scores.csv")
+    s.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx")
+    s.add_argument("--year", required=True, type=int, help="the award year")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    s.add_argument("--replace", action="store_true",
+                   help="replace the examiner's earlier scores for the workbook's entries")
+    s.set_defaults(run=_import)
+
     s = sub.add_parser("demo", help="regenerate the synthetic demo data")
     s.add_argument("--out", type=Path, help="output folder (default: the project's data/)")
     s.add_argument("--seed", type=int, help="random seed (default: the committed data's seed)")
@@ -184,6 +205,54 @@ def _report(args) -> int:
     print(f"{len(result.produced)} report(s) written; index: {display_path(out_dir / 'index.html')}",
           file=sys.stderr)
     return 1 if result.failures else 0
+
+
+def _template(args) -> int:
+    from .scorebook import UsageError, write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"usage error: --out must name an .xlsx file, not {args.out}", file=sys.stderr)
+        return 2
+    entries = args.entries.split(",") if args.entries else None
+    log.info("template: year=%s examiner=%s session=%s entries=%s per_question=%s out=%s data=%s",
+             args.year, args.examiner, args.session, entries, args.per_question, args.out, args.data)
+    try:
+        path = write_template(args.out, args.year, examiner=args.examiner, session=args.session, entries=entries,
+                              per_question=args.per_question, data_dir=args.data)
+    except UsageError as e:
+        print(f"usage error: {e}", file=sys.stderr)
+        return 2
+    print(display_path(path))
+    return 0
+
+
+def _import(args) -> int:
+    from .scorebook import import_scorebooks
+
+    log.info("import: files=%s year=%s data=%s replace=%s", args.files, args.year, args.data, args.replace)
+    result = import_scorebooks(args.files, args.year, data_dir=args.data, replace=args.replace)
+    for w in result.workbooks:
+        for p in w.problems:
+            print(p, file=sys.stderr)
+        n = w.counts()
+        who = f" ({w.examiner_id})" if w.examiner_id else ""
+        if w.status == "refused":
+            print(f"{w.file}{who}: refused, nothing imported", file=sys.stdout)
+        else:
+            print(f"{w.file}{who}: {w.status}: {n['added']} added, {n['changed']} changed, {n['removed']} removed")
+        for _, c in w.changes.iterrows():
+            q = f" question {c['question']}" if pd.notna(c["question"]) else ""
+            old = "" if pd.isna(c["old"]) else f"{c['old']:g}"
+            new = "" if pd.isna(c["new"]) else f"{c['new']:g}"
+            what = {"added": f"added {new}", "changed": f"changed {old} -> {new}", "removed": f"removed (was {old})"}
+            if w.status != "refused" or c["change"] != "added":
+                print(f"  {c['entry_id']} {c['criterion']}{q}: {what[c['change']]}")
+    if result.written:
+        print(f"written: {display_path(result.scores_file)}", file=sys.stderr)
+    refused = sum(w.status == "refused" for w in result.workbooks)
+    if refused:
+        print(f"{refused} workbook(s) refused", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def _demo(args) -> int:

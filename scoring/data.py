@@ -1,8 +1,10 @@
 """Reading and validating the input files of a year: scores, entries and the training case.
 
 A year's files live in ``<data_dir>/<year>/``: ``scores.csv`` and ``entries.csv`` (both
-required), ``training.csv`` (optional, same columns as ``scores.csv``) and an optional
-``rubric.toml`` override. Only folders with a 4-digit name are years.
+required), an optional ``rubric.toml`` override and the year's training sessions in
+``training/<session>/`` (read by :mod:`scoring.training`; ``scoring validate`` checks them
+too). A ``training.csv`` (same columns as ``scores.csv``), the layout before training
+sessions, is still read. Only folders with a 4-digit name are years.
 
 Every input row is either used or reported: each reader returns the rows it could use
 and a list of :class:`~scoring.problems.Problem`, one per thing wrong, located by file,
@@ -38,6 +40,7 @@ __all__ = [
     "History",
     "LeftOutYear",
     "available_years",
+    "check_score_rows",
     "criterion_scores",
     "load_history",
     "load_year",
@@ -449,23 +452,51 @@ def read_scores(
     if table is None:
         return _empty_scores(), problems
     problems += _header_problems(table, where, _SCORE_INPUT, _SCORE_REQUIRED)
-    complete = all(c in table.columns for c in _SCORE_REQUIRED)
+    records, row_problems = check_score_rows(table.rows, table.columns, where, rubric, year=year)
+    problems += row_problems
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return _scores_frame(records), problems
 
+
+def check_score_rows(
+    rows, columns: dict[str, int], where: str, rubric: Rubric, *, year: int | None = None,
+    duplicates: bool = True,
+) -> tuple[list[dict], list[Problem]]:
+    """Check score rows already split into text cells, exactly as :func:`read_scores` does.
+
+    Parameters
+    ----------
+    rows : iterable of ``(line, cells)``: a number that locates the row (its line in a
+        CSV file) and its cells as stripped strings.
+    columns : column name (``year``, ``entry_id``, ...) -> index into ``cells``.
+    where : the file as named in messages.
+    rubric, year : as for :func:`read_scores`.
+    duplicates : resolve repeated keys (exact duplicates kept once with a note,
+        conflicting rows dropped with an error); False keeps every valid row.
+
+    Returns
+    -------
+    records : list of dict
+        One per row without problems, keys :data:`SCORE_COLUMNS` (``line`` is the row's number).
+    problems : list of Problem
+        Located by ``where``, the row's number and the column name.
+    """
+    complete = all(c in columns for c in _SCORE_REQUIRED)
     records: list[dict] = []
-    for line, cells in table.rows:
+    problems: list[Problem] = []
+    for line, cells in rows:
         def get(c, cells=cells):
-            i = table.columns.get(c)
+            i = columns.get(c)
             return cells[i] if i is not None else ""
 
-        rec, row_problems = _score_row(get, table.columns, line, where, rubric, year)
+        rec, row_problems = _score_row(get, columns, line, where, rubric, year)
         problems += row_problems
         if complete and not row_problems:
             records.append(rec)
-
-    records, dup_problems = _duplicates(records, where)
-    problems += dup_problems
-    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return _scores_frame(records), problems
+    if duplicates:
+        records, dup_problems = _duplicates(records, where)
+        problems += dup_problems
+    return records, problems
 
 
 def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Problem]]:
@@ -711,7 +742,9 @@ class YearData:
     scores : criterion-level scores (:func:`criterion_scores` of ``raw_scores``).
     raw_scores : the rows of scores.csv as read (question-level rows kept).
     entries : the entries (:func:`read_entries`).
-    training : criterion-level scores of the training case, or None without training.csv.
+    training : criterion-level scores of a ``training.csv`` (the layout before training
+        sessions), or None without one; sessions are read with
+        :func:`scoring.training.load_session`.
     problems : notes about the input (errors are raised by :func:`load_year` instead).
     raw_training : the rows of training.csv as read, or None.
     """
@@ -797,7 +830,7 @@ def _check_year(
             first = int(scores.loc[scores["stage"] == "reference", "line"].min())
             problems.append(
                 Problem(swhere, first, "stage", "reference rows are the training case's agreed scores; they "
-                                                "belong in training.csv", "note")
+                                                "belong in training/<session>/reference.csv", "note")
             )
     if training is not None and len(training) and not (training["stage"] == "reference").any():
         problems.append(
@@ -958,6 +991,12 @@ def _kind(path: Path) -> str | None:
 
 def _validate_file(path: Path) -> list[Problem]:
     where = display_path(path)
+    if path.suffix.casefold() == ".xlsx":  # a scorebook; any other workbook gets the CSV reader's advice
+        from .scorebook import read_scorebook
+
+        book = read_scorebook(path)
+        if book.kind is not None:
+            return book.problems
     in_year = _is_year_name(path.parent.name)
     year = int(path.parent.name) if in_year else None
     data_dir = path.parent.parent if in_year else None
@@ -1009,8 +1048,23 @@ def _validate_file(path: Path) -> list[Problem]:
     return problems
 
 
+def _sessions_problems(training_dir: Path) -> list[Problem]:
+    """Problems of every training session in a year's ``training/`` folder."""
+    from .training import check_session
+
+    if not training_dir.is_dir():
+        return []
+    return [p for d in sorted(training_dir.iterdir()) if d.is_dir() for p in check_session(d)]
+
+
 def _validate_dir(path: Path) -> list[Problem]:
     where = display_path(path)
+    if path.name == "training" and _is_year_name(path.parent.name):
+        return _sessions_problems(path)
+    if path.parent.name == "training" and _is_year_name(path.parent.parent.name):
+        from .training import check_session
+
+        return check_session(path)
     names = {"scores.csv", "entries.csv", "training.csv"}
     has_files = any(_kind(f) for f in path.glob("*.csv"))
     if _is_year_name(path.name):
@@ -1022,7 +1076,7 @@ def _validate_dir(path: Path) -> list[Problem]:
         for extra in sorted(path.glob("*.csv")):
             if extra.name not in names and _kind(extra):
                 problems += _validate_file(extra)
-        return problems
+        return problems + _sessions_problems(path / "training")
     if has_files:  # a folder of files that is not a year folder: check each file
         problems = []
         for f in sorted(path.glob("*.csv")):

@@ -1,8 +1,11 @@
 """A seeded, synthetic, multi-year demo data set (fictional entries and examiners).
 
-``generate()`` writes, per award year, ``<out>/<year>/entries.csv``, ``scores.csv`` and
-``training.csv``, the generator's true values in ``<out>/demo_truth/`` and a
-``<out>/README.md`` describing it all. The same seed gives byte-identical files.
+``generate()`` writes, per award year, ``<out>/<year>/entries.csv``, ``scores.csv``,
+``assignments.csv`` and the year's training session ``training/grundutbildning/``
+(``reference.csv`` plus the trainees' scores: a ``trainees.csv``, or in the last year about
+25 filled Excel scorebooks), the generator's true values in ``<out>/demo_truth/`` and a
+``<out>/README.md`` describing it all. The same seed gives byte-identical CSV files and
+workbooks with identical cells (a workbook's zip bytes record when it was written).
 
 The model, in fractions of the rubric scale's span (so any scale works):
 
@@ -19,7 +22,9 @@ The model, in fractions of the rubric scale's span (so any scale works):
 * site visit for the strongest third of each class: consensus, at most one step
   off, usually towards the truth;
 * each year a training case: reference scores plus the new examiners' and a couple
-  of experienced examiners' individual scores.
+  of experienced examiners' individual scores; in the last year instead a training day
+  of about 25 trainees who hand in Excel scorebooks made from the template (most of them
+  too lenient, as new examiners are; some leave a criterion blank).
 
 A few messy but valid inputs are planted in given years (see ``MESSY_INPUTS``).
 """
@@ -39,6 +44,9 @@ from .rubric import Rubric, load_rubric
 
 DEFAULT_SEED = 2024
 DEFAULT_YEARS = range(2019, 2025)
+
+#: The name of every year's demo training session (its folder in ``<year>/training/``).
+TRAINING_SESSION = "grundutbildning"
 
 SCORE_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
 ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance")
@@ -66,6 +74,11 @@ _MIN_TENURE = 3  # years an examiner serves before leaving
 _N_DRIFTING = 5
 _CONSENSUS_W_TRUTH, _CONSENSUS_W_DOMINANT = 0.15, 0.25
 _CLASS_SHARE = {"forskola": 0.3, "skola": 0.2, "aldreomsorg": 0.15, "socialtjanst": 0.2, "andra": 0.15}
+# The last year's training day: trainees who hand in Excel scorebooks
+_N_TRAINEES = 25
+_TRAINEE_LENIENCY_MEAN, _TRAINEE_LENIENCY_SD = 0.07, 0.05  # new examiners start too lenient
+_TRAINEE_BLANKS = (1, 1, 1, 2)  # criteria left blank by a few trainees
+_TRAINEE_COMMENT_P = 0.3
 
 DISTRICTS = (
     "Rinkeby-Kista", "Spånga-Tensta", "Hässelby-Vällingby", "Bromma", "Kungsholmen",
@@ -162,6 +175,9 @@ class _Year:
     scores: list[dict] = field(default_factory=list)
     training: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the messy inputs planted, for the README
+    # the training day handed in as workbooks (last year only): trainee traits and hand-ins
+    trainees: list[_Examiner] = field(default_factory=list)
+    hand_ins: list[dict] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,13 +198,19 @@ def generate(
 
     Returns
     -------
-    The paths written: per year ``entries.csv``, ``scores.csv``, ``training.csv``; then
-    ``demo_truth/entries.csv``, ``demo_truth/examiners.csv`` and ``README.md``.
+    The paths written: per year ``entries.csv``, ``scores.csv``, ``assignments.csv``,
+    ``training/<session>/reference.csv`` and ``trainees.csv`` (or, in the last year, one
+    ``<code>.xlsx`` per trainee); then ``demo_truth/entries.csv``, ``examiners.csv``,
+    ``trainees.csv`` and ``README.md``. A ``<year>/training.csv`` of the old layout is removed.
     """
     out = Path(out_dir) if out_dir is not None else DATA_DIR
     years = sorted(int(y) for y in years)
     pool = _examiner_pool(np.random.default_rng([seed, 0]), years)
-    generated = [_year(np.random.default_rng([seed, y]), y, pool, out) for y in years]
+    generated = [
+        _year(np.random.default_rng([seed, y]), y, pool, out,
+              np.random.default_rng([seed, y, 1]) if y == years[-1] else None)
+        for y in years
+    ]  # fmt: skip
 
     written: list[Path] = []
     for g in generated:
@@ -201,15 +223,33 @@ def generate(
                 sep=";" if excel else ",", bom=excel,
             )
         )  # fmt: skip
-        written.append(_write_csv(folder / "training.csv", SCORE_COLUMNS, _score_records(g.training, g.rubric)))
+        teams = [(eid, x) for eid, team in g.teams.items() for x in team]
+        written.append(_write_csv(folder / "assignments.csv", ("entry_id", "examiner_id"), teams))
+        session = folder / "training" / TRAINING_SESSION
+        reference = [r for r in g.training if r["stage"] == "reference"]
+        written.append(_write_csv(session / "reference.csv", SCORE_COLUMNS, _score_records(reference, g.rubric)))
+        if g.hand_ins:
+            written += _write_scorebooks(g, session, out)
+        else:
+            trainees = [r for r in g.training if r["stage"] != "reference"]
+            written.append(_write_csv(session / "trainees.csv", SCORE_COLUMNS, _score_records(trainees, g.rubric)))
+        (folder / "training.csv").unlink(missing_ok=True)  # the layout before training sessions
     written.append(_write_csv(out / "demo_truth" / "entries.csv", *_truth_entries(generated)))
     written.append(_write_csv(out / "demo_truth" / "examiners.csv", *_truth_examiners(generated, pool)))
+    written.append(_write_csv(out / "demo_truth" / "trainees.csv", *_truth_trainees(generated)))
     written.append(_write_text(out / "README.md", _readme(generated, pool, seed)))
     return written
 
 
-def _year(rng: np.random.Generator, year: int, pool: list[_Examiner], out: Path) -> _Year:
-    """Generate one award year: entries, truth, teams, all score stages, training, mess."""
+def _year(
+    rng: np.random.Generator, year: int, pool: list[_Examiner], out: Path,
+    session_rng: np.random.Generator | None = None,
+) -> _Year:
+    """Generate one award year: entries, truth, teams, all score stages, training, mess.
+
+    With ``session_rng`` the year's training session is a training day handed in as
+    workbooks (drawn from its own stream, so the rest of the year is the same either way).
+    """
     rubric = load_rubric(year=year, data_dir=out)
     active = [e for e in pool if year in e.years]
     entries = _entries(rng, year, rubric)
@@ -222,6 +262,8 @@ def _year(rng: np.random.Generator, year: int, pool: list[_Examiner], out: Path)
     g.scores = individual + consensus + _site_visit(rng, g, consensus)
     g.training = _training(rng, g, active)
     _plant_mess(rng, g)
+    if session_rng is not None:
+        _training_day(session_rng, g)
     return g
 
 
@@ -524,6 +566,40 @@ def _training(rng: np.random.Generator, g: _Year, active: list[_Examiner]) -> li
     return rows
 
 
+def _training_day(rng: np.random.Generator, g: _Year) -> None:
+    """The training case scored by about 25 trainees (codes T01 ...), handed in as
+    workbooks: most too lenient, with varying range, halo and noise; some leave a
+    criterion blank; some comment in bullets starting with + or -."""
+    case = f"TRAIN-{g.year}"
+    criteria = g.rubric.criterion_ids
+    truth = {c: g.truth[case, c] for c in criteria}
+    g.training = [r for r in g.training if r["stage"] == "reference"]
+    blanks = dict(zip(rng.choice(_N_TRAINEES, size=len(_TRAINEE_BLANKS), replace=False) + 1, _TRAINEE_BLANKS,
+                      strict=True))
+    for i in range(1, _N_TRAINEES + 1):
+        t = _Examiner(
+            id=f"T{i:02d}",
+            first_year=g.year,
+            leniency=rng.normal(_TRAINEE_LENIENCY_MEAN, _TRAINEE_LENIENCY_SD),
+            range_factor=rng.uniform(0.45, 1.15),
+            halo=rng.uniform(0.0, 0.7),
+            noise=rng.uniform(0.03, 0.08),
+            dominance=0.0,
+        )
+        scores: dict[str, float | None] = dict(_examiner_scores(rng, t, g.year, truth, g.rubric))
+        for j in rng.choice(len(criteria), size=blanks.get(i, 0), replace=False):
+            scores[criteria[j]] = None
+        comments = {}
+        mid = (g.rubric.scale.min + g.rubric.scale.max) / 2
+        for c, x in scores.items():
+            if x is not None and rng.random() < _TRAINEE_COMMENT_P:
+                strength = x > mid
+                texts, generic = (_STRENGTHS, _GENERIC_STRENGTHS) if strength else (_AREAS, _GENERIC_AREAS)
+                comments[c] = ("+ " if strength else "- ") + texts.get(c, generic[0])
+        g.trainees.append(t)
+        g.hand_ins.append({"code": t.id, "case": case, "scores": scores, "comments": comments})
+
+
 # ---------------------------------------------------------------------------------------
 # Messy but valid inputs
 def _plant_mess(rng: np.random.Generator, g: _Year) -> None:
@@ -652,6 +728,46 @@ def _truth_entries(generated: list[_Year]):
     return ("year", "entry_id", "criterion", "true_score"), records
 
 
+def _truth_trainees(generated: list[_Year]):
+    """The training day's trainees: their true traits (points), and what they left blank."""
+    records = []
+    for g in generated:
+        span = g.rubric.scale.max - g.rubric.scale.min
+        for t, h in zip(g.trainees, g.hand_ins, strict=True):
+            blank = " ".join(c for c, x in h["scores"].items() if x is None)
+            records.append(
+                (g.year, TRAINING_SESSION, t.id, f"{t.leniency * span:.2f}", f"{t.range_factor:.2f}",
+                 f"{t.halo:.2f}", f"{t.noise * span:.2f}", blank)
+            )  # fmt: skip
+    return ("year", "session", "code", "leniency", "range_factor", "halo", "noise_sd", "blank"), records
+
+
+def _write_scorebooks(g: _Year, folder: Path, data_dir: Path) -> list[Path]:
+    """One filled training scorebook per trainee, made from the template as a trainee would fill it."""
+    from .scorebook import build_template, put, save_workbook
+    from .scorebook import layout as L
+    from .scorebook.cells import workbook_cells
+
+    written = []
+    for h in g.hand_ins:
+        wb, rows = build_template(g.year, session=TRAINING_SESSION, data_dir=data_dir)
+        put(wb[L.INSTRUCTIONS_SHEET], L.CODE_ROW, L.CODE_COL, h["code"])
+        for r in rows:
+            x = h["scores"].get(r.criterion)
+            if x is not None:
+                put(wb[r.sheet], r.row, L.COL_SCORE, int(x) if float(x).is_integer() else float(x))
+            if h["comments"].get(r.criterion):
+                put(wb[r.sheet], r.row, L.COL_COMMENT, h["comments"][r.criterion])
+        path = folder / f"{h['code']}.xlsx"
+        buf = io.BytesIO()
+        wb.save(buf)
+        # rewrite only when the content changed: a workbook's zip bytes differ on every save
+        if not (path.is_file() and workbook_cells(path) == workbook_cells(buf)):
+            save_workbook(wb, path)
+        written.append(path)
+    return written
+
+
 def _truth_examiners(generated: list[_Year], pool: list[_Examiner]):
     records = []
     for g in generated:
@@ -691,17 +807,28 @@ _FILES = (
     ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance`"),
     ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment`: "
      "individual, consensus and site-visit scores"),
-    ("`<year>/training.csv`", "the year's training case `TRAIN-<year>` (not an entry): `reference` rows "
-     "(examiner `REF`) and the trainees' `individual` rows"),
+    ("`<year>/assignments.csv`", "`entry_id, examiner_id`: the teams (used by `scoring template`)"),
+    (f"`<year>/training/{TRAINING_SESSION}/reference.csv`", "the year's training case `TRAIN-<year>` (not an entry): "
+     "its `reference` rows (examiner `REF`)"),
+    (f"`<year>/training/{TRAINING_SESSION}/trainees.csv`", "the trainees' `individual` rows (the new examiners and "
+     "two experienced ones); not in the last year, whose trainees handed in workbooks:"),
+    (f"`<year>/training/{TRAINING_SESSION}/T01.xlsx` …", "the last year's training day: each trainee's filled "
+     "training scorebook, made with `scoring template --session`"),
     ("`demo_truth/entries.csv`", "`year, entry_id, criterion, true_score`: the generator's true score per entry "
      "(and training case) and criterion"),
     ("`demo_truth/examiners.csv`", "`year, examiner_id, leniency, range_factor, halo, noise_sd, drifting, dominance, "
      "first_year`: each active examiner's true traits that year"),
+    ("`demo_truth/trainees.csv`", "`year, session, code, leniency, range_factor, halo, noise_sd, blank`: the "
+     "training day's trainees' true traits and the criterion they left blank"),
 )
 _FILES_TABLE = "\n".join(f"| {name} | {what} |" for name, what in _FILES)
 
 
 # ---------------------------------------------------------------------------------------
+def _n_blank(g: _Year) -> int:
+    return sum(any(x is None for x in h["scores"].values()) for h in g.hand_ins)
+
+
 def _readme(generated: list[_Year], pool: list[_Examiner], seed: int) -> str:
     rows = []
     for g in generated:
@@ -709,7 +836,7 @@ def _readme(generated: list[_Year], pool: list[_Examiner], seed: int) -> str:
         n_cons = sum(r["stage"] == "consensus" for r in g.scores)
         n_sv = sum(r["stage"] == "site_visit" for r in g.scores)
         n_ex = len({r["examiner_id"] for r in g.scores if r["stage"] in ("individual", "")})
-        n_tr = len({r["examiner_id"] for r in g.training if r["stage"] == "individual"})
+        n_tr = len(g.hand_ins) or len({r["examiner_id"] for r in g.training if r["stage"] == "individual"})
         rows.append(
             f"| {g.year} | {len(g.entries)} | {n_ex} | {n_ind} | {n_cons} | {n_sv} | {n_tr} |"
         )
@@ -722,7 +849,8 @@ here is the **demo data set: synthetic and fictional**. The entries, their names
 in "(fiktiv)") and the examiner codes are invented; no real unit, person or score is in them.
 District names are Stockholm's, used only as labels.
 
-The files are written by `scoring/demo.py` and are regenerated, byte for byte, by
+The files are written by `scoring/demo.py` and are regenerated, byte for byte (workbooks:
+cell for cell), by
 
     scoring demo --seed {seed}
 
@@ -734,7 +862,7 @@ them by hand: change the generator and rerun it.
 |---|---|
 {_FILES_TABLE}
 
-| year | entries | examiners | individual rows | consensus rows | site-visit rows | training-case examiners |
+| year | entries | examiners | individual rows | consensus rows | site-visit rows | trainees |
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
@@ -763,6 +891,12 @@ in scale points.
 - **Site visit** for the strongest third of each class by consensus total: the consensus
   score or one step off it, usually towards the truth.
 - **Training case**: the reference scores are the case's true scores rounded to the scale.
+  Each year's session `training/{TRAINING_SESSION}/` holds them and the trainees' scores: the
+  year's new examiners and two experienced ones, in one `trainees.csv`. In {generated[-1].year} it is
+  a training day instead: {len(generated[-1].hand_ins)} trainees (codes T01 …) each handed in a filled
+  Excel scorebook; most are too lenient (mean leniency {_TRAINEE_LENIENCY_MEAN * 100:g} % of the
+  scale), with varying range, halo and noise; {_n_blank(generated[-1])} left one or two criteria
+  blank, and some comments start with + or - (stored as text, not formulas).
 - **Comments** (Swedish strengths and areas for development) on some rows; some contain
   commas, quotes or a line break.
 

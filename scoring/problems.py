@@ -14,6 +14,10 @@ class Problem:
     None when the problem concerns the whole file. ``severity`` is "error" (the
     input is refused) or "note" (accepted, but the user should know, e.g. an exact
     duplicate row that was counted once).
+
+    In a workbook the place is a ``sheet`` and, within it, a ``cell`` ("D7");
+    such a problem prints as ``file: sheet 'S', cell D7: message`` (``row`` and
+    ``column`` stay None).
     """
 
     file: str
@@ -21,11 +25,23 @@ class Problem:
     column: str | None
     message: str
     severity: str = "error"
+    sheet: str | None = None
+    cell: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Where in the file, as printed: ``row: column`` (CSV) or ``sheet 'S', cell D7`` (workbook)."""
+        if self.sheet is not None:
+            return f"sheet '{self.sheet}'" + (f", cell {self.cell}" if self.cell else "")
+        column = self.column if self.column else "-"
+        return f"{self.row}: {column}" if self.row is not None else column
 
     def __str__(self) -> str:
+        prefix = "note: " if self.severity == "note" else ""
+        if self.sheet is not None:
+            return f"{self.file}: {self.location}: {prefix}{self.message}"
         where = f"{self.file}:{self.row}" if self.row is not None else str(self.file)
         column = self.column if self.column else "-"
-        prefix = "note: " if self.severity == "note" else ""
         return f"{where}: {column}: {prefix}{self.message}"
 
     @property

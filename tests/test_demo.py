@@ -9,11 +9,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.demo import DEFAULT_SEED, DEFAULT_YEARS, MESSY_INPUTS, generate
+from scoring.demo import DEFAULT_SEED, DEFAULT_YEARS, MESSY_INPUTS, TRAINING_SESSION, generate
 from scoring.paths import DATA_DIR
 from scoring.rubric import load_rubric
+from scoring.scorebook.cells import workbook_cells
 
 YEARS = list(DEFAULT_YEARS)
+WORKBOOK_YEAR = YEARS[-1]  # the year whose training day is handed in as workbooks
+
+
+def session(out, year):
+    return out / str(year) / "training" / TRAINING_SESSION
+
+
+def same_content(a, b) -> bool:
+    """Same bytes, or for workbooks the same cells (a workbook's zip records when it was saved)."""
+    if a.suffix == ".xlsx":
+        return workbook_cells(a) == workbook_cells(b)
+    return a.read_bytes() == b.read_bytes()
 
 
 # ---------------------------------------------------------------------------------------
@@ -50,16 +63,24 @@ def rubric():
 
 @pytest.fixture(scope="module")
 def data(generated, rubric):
-    """Per year: entries, tidy scores, tidy training scores; plus the truth tables."""
+    """Per year: entries, tidy scores, tidy training scores (reference and trainees); plus
+    the truth tables."""
+    from scoring.training import load_session
+
     out, _ = generated
-    years = {
-        y: {
+    years = {}
+    for y in YEARS:
+        ref = tidy_scores(session(out, y) / "reference.csv", rubric)
+        if y == WORKBOOK_YEAR:
+            s = load_session(y, TRAINING_SESSION, out)
+            trainees = s.scores.assign(year=str(y))[["year", "entry_id", "examiner_id", "criterion", "stage", "score"]]
+        else:
+            trainees = tidy_scores(session(out, y) / "trainees.csv", rubric)
+        years[y] = {
             "entries": read_table(out / str(y) / "entries.csv"),
             "scores": tidy_scores(out / str(y) / "scores.csv", rubric),
-            "training": tidy_scores(out / str(y) / "training.csv", rubric),
+            "training": pd.concat([ref, trainees], ignore_index=True),
         }
-        for y in YEARS
-    }
     truth_entries = pd.read_csv(out / "demo_truth" / "entries.csv", dtype={"year": str})
     truth_examiners = pd.read_csv(out / "demo_truth" / "examiners.csv", dtype={"year": str})
     return years, truth_entries, truth_examiners
@@ -76,7 +97,7 @@ def test_same_seed_gives_identical_bytes(generated, tmp_path):
     again = generate(tmp_path)
     assert [p.relative_to(tmp_path) for p in again] == [p.relative_to(out) for p in paths]
     for a, b in zip(paths, again, strict=True):
-        assert a.read_bytes() == b.read_bytes(), a.relative_to(out)
+        assert same_content(a, b), a.relative_to(out)
 
 
 def test_other_seed_gives_other_data(generated, tmp_path):
@@ -90,19 +111,28 @@ def test_committed_data_equal_a_fresh_run(generated):
     stale = [
         str(p.relative_to(out))
         for p in paths
-        if not (DATA_DIR / p.relative_to(out)).is_file()
-        or (DATA_DIR / p.relative_to(out)).read_bytes() != p.read_bytes()
+        if not (DATA_DIR / p.relative_to(out)).is_file() or not same_content(DATA_DIR / p.relative_to(out), p)
     ]
     assert not stale, f"committed demo data are stale, rerun `scoring demo`: {stale}"
+    written = {DATA_DIR / p.relative_to(out) for p in paths}
+    extra = [str(p.relative_to(DATA_DIR)) for y in YEARS for p in (DATA_DIR / str(y)).rglob("*")
+             if p.is_file() and p not in written]
+    assert not extra, f"files in data/ that `scoring demo` does not write: {extra}"
 
 
 def test_files_written(generated):
     out, paths = generated
     names = {str(p.relative_to(out)) for p in paths}
     for y in YEARS:
-        assert {f"{y}/entries.csv", f"{y}/scores.csv", f"{y}/training.csv"} <= names
-    assert {"demo_truth/entries.csv", "demo_truth/examiners.csv", "README.md"} <= names
+        t = f"{y}/training/{TRAINING_SESSION}"
+        assert {f"{y}/entries.csv", f"{y}/scores.csv", f"{y}/assignments.csv", f"{t}/reference.csv"} <= names
+        assert (f"{t}/trainees.csv" in names) == (y != WORKBOOK_YEAR)
+        assert f"{y}/training.csv" not in names
+    assert {f"{WORKBOOK_YEAR}/training/{TRAINING_SESSION}/T{i:02d}.xlsx" for i in range(1, 26)} <= names
+    assert {"demo_truth/entries.csv", "demo_truth/examiners.csv", "demo_truth/trainees.csv", "README.md"} <= names
     for p in paths:
+        if p.suffix == ".xlsx":
+            continue
         raw = p.read_bytes()
         assert b"\r" not in raw, p
         assert raw.endswith(b"\n"), p
@@ -148,6 +178,17 @@ def test_pool_and_teams(data):
     assert truth.loc[truth["drifting"] == "ja", "examiner_id"].nunique() >= 3
 
 
+def test_assignments_are_the_teams(generated, data):
+    out, _ = generated
+    years, _, _ = data
+    for y, d in years.items():
+        a = read_table(out / str(y) / "assignments.csv")
+        assert list(a.columns) == ["entry_id", "examiner_id"]
+        pairs = set(zip(a["entry_id"], a["examiner_id"], strict=True))
+        ind = individual(d["scores"])
+        assert pairs == set(zip(ind["entry_id"], ind["examiner_id"], strict=True)) and len(pairs) == len(a)
+
+
 def test_consensus_and_site_visit(data, rubric):
     years, _, _ = data
     step = rubric.scale.step
@@ -180,11 +221,41 @@ def test_training_case(data, rubric):
         ref = t[t["stage"] == "reference"]
         assert set(ref["examiner_id"]) == {"REF"} and len(ref) == len(rubric.criteria)
         trainees = set(individual(t)["examiner_id"])
+        assert f"TRAIN-{y}" in set(truth_entries["entry_id"])
+        if y == WORKBOOK_YEAR:
+            assert trainees == {f"T{i:02d}" for i in range(1, 26)}
+            continue
         ty = truth[truth["year"] == str(y)]
         new = set(ty.loc[ty["first_year"] == y, "examiner_id"])
         assert new <= trainees and 6 <= len(new) <= 12
         assert len(trainees - new) == 2
-        assert f"TRAIN-{y}" in set(truth_entries["entry_id"])
+
+
+def test_training_day_workbooks(generated, data, rubric):
+    """The last year's trainees handed in filled scorebooks: some blank, comments starting
+    with + or - kept as text, most trainees too lenient, and the estimates recover the truth."""
+    from scoring.calibration import reference_accuracy
+    from scoring.training import load_session
+
+    out, _ = generated
+    s = load_session(WORKBOOK_YEAR, TRAINING_SESSION, out)
+    assert not s.problems and all(h.kind == "workbook" for h in s.hand_ins)
+    truth = pd.read_csv(out / "demo_truth" / "trainees.csv", dtype={"code": str}, keep_default_na=False)
+    assert truth["code"].tolist() == s.trainees
+    n_scored = s.scores.groupby("examiner_id").size().reindex(truth["code"])
+    n_blank = truth["blank"].str.split().str.len().fillna(0).to_numpy()
+    assert (n_scored.to_numpy() == len(rubric.criteria) - n_blank).all()
+    assert 3 <= (n_blank > 0).sum() <= 6
+    comments = s.scores.loc[s.scores["comment"] != "", "comment"]
+    assert comments.str.startswith("+ ").any() and comments.str.startswith("- ").any()
+    cells = [c for p in sorted(session(out, WORKBOOK_YEAR).glob("*.xlsx")) for sheet in workbook_cells(p).values()
+             for c in sheet.values()]
+    assert not [c for c in cells if c[1] == "f"]  # no formula anywhere
+    acc = reference_accuracy(s.scores, s.reference, rubric=rubric).set_index("examiner_id")
+    true = truth.set_index("code")["leniency"].astype(float)
+    # one case: the elevation also holds the trainee's impression of that case (sd 6 % of the scale)
+    assert np.corrcoef(acc.loc[true.index, "elevation"], true)[0, 1] > 0.5
+    assert (acc["elevation"] > 0).mean() > 0.6  # new examiners start too lenient
 
 
 def test_scores_are_valid(generated, rubric):
@@ -192,8 +263,11 @@ def test_scores_are_valid(generated, rubric):
     scale = rubric.scale
     q_crit = rubric.question_criterion
     for y in YEARS:
-        for name in ("scores.csv", "training.csv"):
-            raw = read_table(out / str(y) / name)
+        files = [out / str(y) / "scores.csv", session(out, y) / "reference.csv"]
+        files += [session(out, y) / "trainees.csv"] if y != WORKBOOK_YEAR else []
+        for path in files:
+            name = path.name
+            raw = read_table(path)
             assert list(raw.columns) == [
                 "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"
             ]
@@ -208,7 +282,7 @@ def test_scores_are_valid(generated, rubric):
             key = raw.assign(criterion=[c.id for c in crit], stage=raw["stage"].replace("", "individual"))
             assert not key.duplicated(["entry_id", "examiner_id", "criterion", "stage", "question"]).any()
             # question scores roll up (mean) to an on-scale criterion score
-            rolled = tidy_scores(out / str(y) / name, rubric)["score"]
+            rolled = tidy_scores(path, rubric)["score"]
             assert all(scale.on_scale(x) for x in rolled)
 
 

@@ -1,0 +1,183 @@
+"""``scoring import``: filled examiner scorebooks into the year's ``scores.csv``.
+
+Nothing is lost or duplicated. A workbook with any error imports nothing; the same
+workbook twice changes nothing; scores that differ from the examiner's earlier rows for
+the same entries are only replaced with ``replace=True``, and the import says what
+changed. ``scores.csv`` is written once, atomically, after every workbook was read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import read_entries
+from ..paths import DATA_DIR
+from ..problems import InputError, Problem, display_path
+from ..rubric import load_rubric
+from . import layout as L
+from .reader import read_scorebook
+from .scores_csv import ScoresCsv
+
+__all__ = ["WorkbookImport", "ImportResult", "import_scorebooks", "CHANGE_COLUMNS"]
+
+#: Columns of :attr:`WorkbookImport.changes`.
+CHANGE_COLUMNS = ("entry_id", "criterion", "question", "change", "old", "new")
+
+
+@dataclass
+class WorkbookImport:
+    """What happened to one workbook.
+
+    ``status``: ``"imported"`` (rows added or replaced), ``"unchanged"`` (everything was
+    already there) or ``"refused"`` (nothing imported; see ``problems``). ``changes``: one
+    row per score added, changed or removed (columns :data:`CHANGE_COLUMNS`), also for a
+    refused workbook whose scores differ from earlier ones.
+    """
+
+    file: str
+    status: str
+    examiner_id: str | None = None
+    entries: tuple[str, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLUMNS)))
+
+    def counts(self) -> dict[str, int]:
+        c = self.changes["change"].value_counts()
+        return {k: int(c.get(k, 0)) for k in ("added", "changed", "removed")}
+
+
+@dataclass
+class ImportResult:
+    """Every workbook's outcome and whether ``scores.csv`` was written."""
+
+    scores_file: Path
+    workbooks: list[WorkbookImport]
+    written: bool
+
+    @property
+    def ok(self) -> bool:
+        return all(w.status != "refused" for w in self.workbooks)
+
+
+def _key(r) -> tuple:
+    q = r["question"]
+    return (r["entry_id"], r["criterion"], None if q is None or pd.isna(q) else int(q))
+
+
+def import_scorebooks(
+    paths, year: int | str, *, data_dir: str | Path | None = None, replace: bool = False
+) -> ImportResult:
+    """Append the scores of filled examiner scorebooks to ``<data_dir>/<year>/scores.csv``.
+
+    Parameters
+    ----------
+    paths : the ``.xlsx`` files; each is imported whole or not at all.
+    year : the award year; a scorebook made for another year is refused.
+    data_dir : default the project's ``data/``.
+    replace : replace the examiner's earlier individual rows for the scorebook's entries
+        (only those) when they differ from the workbook. Without it such a workbook is
+        refused, and rows are only ever added.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    InputError
+        When the year's own files cannot be used (no year folder, an entries.csv or a
+        scores.csv with errors), or ``scores.csv`` changed on disk during the import.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    year = int(year)
+    year_dir = data_dir / str(year)
+    if not year_dir.is_dir():
+        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    rubric = load_rubric(year=year, data_dir=data_dir)
+    entries_path = year_dir / "entries.csv"
+    if not entries_path.is_file():
+        raise InputError([Problem(display_path(entries_path), None, None,
+                                  "file not found: a year folder needs entries.csv")])
+    entries, problems = read_entries(entries_path, rubric)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise InputError(errors)
+    known = set(entries["entry_id"])
+    scores = ScoresCsv.read(year_dir / "scores.csv", rubric, year)
+
+    results = []
+    for path in paths:
+        results.append(_one(Path(path), year, data_dir, rubric, known, entries_path, scores, replace))
+    written = scores.changed
+    if written:
+        scores.write()
+    return ImportResult(scores.path, results, written)
+
+
+def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: ScoresCsv, replace: bool):
+    where = display_path(path)
+    book = read_scorebook(path, year=year, data_dir=data_dir, rubric=rubric)
+    result = WorkbookImport(where, "refused", book.examiner_id, book.entries, list(book.problems))
+    if not book.ok:
+        return result
+    if book.kind == L.TRAINING:
+        folder = display_path(Path(data_dir) / str(book.year) / "training" / (book.session or "<session>"))
+        result.problems.append(Problem(where, None, None, f"a training scorebook (session '{book.session}'): training "
+                                                          "scores never enter scores.csv; put the file in "
+                                                          f"{folder}/ instead"))
+        return result
+    unknown = book.scores.loc[~book.scores["entry_id"].isin(known)].drop_duplicates("entry_id")
+    for _, r in unknown.iterrows():
+        result.problems.append(Problem(where, None, None, f"entry '{r['entry_id']}' is not in "
+                                                          f"{display_path(entries_path)}",
+                                       sheet=r["sheet"], cell=f"A{r['cell'][1:]}"))
+    if any(p.is_error for p in result.problems):
+        return result
+
+    new = [
+        {**r, "question": None if pd.isna(r["question"]) else int(r["question"])}
+        for r in book.scores.drop(columns=["sheet", "cell"]).to_dict("records")
+    ]
+    entry_set = set(book.entries)
+    old = [r for r in scores.records if r["examiner_id"] == book.examiner_id and r["stage"] == "individual"
+           and r["entry_id"] in entry_set]
+    old_by_key: dict[tuple, dict] = {}
+    for r in old:
+        old_by_key.setdefault(_key(r), r)
+    new_by_key = {_key(r): r for r in new}
+    changes = []
+    for k, r in new_by_key.items():
+        o = old_by_key.get(k)
+        if o is None:
+            changes.append((*k, "added", None, r["score"]))
+        elif o["score"] != r["score"] or (o["comment"] or "") != (r["comment"] or ""):
+            changes.append((*k, "changed", o["score"], r["score"]))
+    for k, o in old_by_key.items():
+        if k not in new_by_key:
+            changes.append((*k, "removed", o["score"], None))
+    order = {e: i for i, e in enumerate(book.entries)}
+    crit = {c: i for i, c in enumerate(rubric.criterion_ids)}
+    changes.sort(key=lambda c: (order.get(c[0], 0), crit.get(c[1], 0), c[2] or 0))
+    result.changes = pd.DataFrame(changes, columns=list(CHANGE_COLUMNS))
+    result.changes["question"] = result.changes["question"].astype("Int64")
+
+    destructive = any(c[3] in ("changed", "removed") for c in changes)
+    if destructive and not replace:
+        n = result.counts()
+        result.problems.append(Problem(
+            where, None, None,
+            f"{book.examiner_id} already has other scores for these entries in {display_path(scores.path)} "
+            f"({n['changed']} changed, {n['removed']} removed, {n['added']} added by this workbook); nothing imported. "
+            "To replace their earlier scores for these entries, run the import again with --replace",
+        ))
+        return result
+    if destructive:
+        scores.remove(old)
+        scores.append(new)
+    else:
+        scores.append([new_by_key[(c[0], c[1], c[2])] for c in changes])
+    result.status = "imported" if changes else "unchanged"
+    return result

@@ -1,0 +1,424 @@
+"""Reading a filled scorebook back: exactly the cells the template made, checked like
+``scoring validate`` checks a scores file, every problem named by file, sheet and cell.
+
+A formula is never evaluated: the workbook is opened with ``data_only=False`` and a
+formula in a score or comment cell is refused. A blank score cell is no score (not zero).
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.parsers.expat import ExpatError
+
+import numpy as np
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..data import check_score_rows
+from ..paths import DATA_DIR
+from ..problems import InputError, Problem, display_path
+from ..rubric import Rubric, load_rubric
+from . import layout as L
+
+__all__ = ["Scorebook", "read_scorebook", "SCOREBOOK_COLUMNS", "MAX_BYTES"]
+
+#: Columns of :attr:`Scorebook.scores`.
+SCOREBOOK_COLUMNS = (
+    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "sheet", "cell",
+)  # fmt: skip
+
+#: A scorebook is a few tens of kilobytes; anything much larger is not one.
+MAX_BYTES = 20_000_000
+
+_COLUMN_OF = {
+    "entry_id": L.COL_ENTRY, "criterion": L.COL_CRITERION, "question": L.COL_QUESTION,
+    "score": L.COL_SCORE, "comment": L.COL_COMMENT,
+}  # fmt: skip
+
+
+@dataclass
+class Scorebook:
+    """A scorebook as read: what the template says it is, the scores filled in, the problems.
+
+    Attributes
+    ----------
+    path : the file.
+    kind : ``"award"`` or ``"training"`` (None when the file is not a scorebook).
+    year : the award year the template was made for.
+    examiner_id : the examiner's code (award) or the code the trainee typed (training).
+    session : the training session (training scorebooks).
+    entries : the entries (or training cases) of the template, in order.
+    per_question : True when the template has one row per question.
+    scores : one row per score filled in, columns :data:`SCOREBOOK_COLUMNS` (``stage`` is
+        ``individual``; ``sheet`` and ``cell`` locate the score cell). Empty when there
+        are errors: a scorebook with any error gives nothing.
+    problems : errors and notes, each naming the file and, where it applies, sheet and cell.
+    """
+
+    path: Path
+    kind: str | None = None
+    year: int | None = None
+    examiner_id: str | None = None
+    session: str | None = None
+    entries: tuple[str, ...] = ()
+    per_question: bool = False
+    scores: pd.DataFrame = field(default_factory=lambda: _frame([]))
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (notes are allowed)."""
+        return not any(p.is_error for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def _frame(records: list[dict]) -> pd.DataFrame:
+    col = {c: [r[c] for r in records] for c in SCOREBOOK_COLUMNS}
+    return pd.DataFrame(
+        {
+            "year": pd.Series(col["year"], dtype="int64"),
+            "entry_id": pd.Series(col["entry_id"], dtype="str"),
+            "examiner_id": pd.Series(col["examiner_id"], dtype="str"),
+            "criterion": pd.Series(col["criterion"], dtype="str"),
+            "score": pd.Series(col["score"], dtype="float64"),
+            "stage": pd.Series(col["stage"], dtype="str"),
+            "question": pd.array(col["question"], dtype="Int64"),
+            "comment": pd.Series(col["comment"], dtype="str"),
+            "sheet": pd.Series(col["sheet"], dtype="str"),
+            "cell": pd.Series(col["cell"], dtype="str"),
+        }
+    )
+
+
+def read_scorebook(
+    path: str | Path,
+    *,
+    year: int | None = None,
+    data_dir: str | Path | None = None,
+    rubric: Rubric | None = None,
+) -> Scorebook:
+    """Read and check a filled scorebook; never raises on bad input.
+
+    Parameters
+    ----------
+    path : the ``.xlsx`` file.
+    year : the year it must be for (None: any).
+    data_dir : where the year's rubric is read (default the project's ``data/``).
+    rubric : the rubric to check against (default the template year's rubric).
+
+    Returns
+    -------
+    Scorebook
+        With ``scores`` empty and the reasons in ``problems`` when anything is wrong:
+        not a workbook; not made by ``scoring template``; for another year; a sheet of the
+        template renamed or deleted, or a sheet added with content; a scoring row's keys
+        changed or deleted; content where the template has none; a score that is text,
+        a formula, a date or off the scale; a formula in a comment; a training
+        scorebook without the trainee's code.
+    """
+    path = Path(path)
+    book = Scorebook(path)
+    where = display_path(path)
+
+    def fail(message: str) -> Scorebook:
+        book.problems.append(Problem(where, None, None, message))
+        return book
+
+    wb, message = _open(path)
+    if wb is None:
+        return fail(message)
+    try:
+        return _read(wb, book, where, year, data_dir, rubric)
+    finally:
+        wb.close()
+
+
+def _open(path: Path):
+    """``(workbook, None)`` or ``(None, why it cannot be read)``."""
+    not_wb = "not an Excel workbook (.xlsx)"
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        return None, "file not found"
+    except IsADirectoryError:
+        return None, "is a folder, not a file"
+    except OSError as e:
+        return None, f"cannot read the file: {e.strerror or e}"
+    if size == 0:
+        return None, f"{not_wb}: the file is empty (0 bytes)"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return None, (f"{not_wb}: an old-format (.xls) or password-protected workbook; save it as an Excel "
+                      "workbook (.xlsx) without a password")
+    if not head.startswith(b"PK"):
+        return None, f"{not_wb}: the file is not a zip archive (is it a CSV or a PDF?)"
+    if size > MAX_BYTES:
+        return None, f"{not_wb}: {size / 1e6:.0f} MB is far more than a scorebook; is it the right file?"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "Data Validation extension is not supported"
+            wb = load_workbook(path, data_only=False, keep_vba=False, keep_links=False, rich_text=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ExpatError) as e:
+        return None, f"{not_wb} (or a damaged one, or still being copied): {type(e).__name__}"
+    except Exception as e:  # openpyxl raises many kinds on malformed parts; the user needs one message
+        return None, f"{not_wb}, or a damaged one: {type(e).__name__}: {e}"
+    return wb, None
+
+
+def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
+    """The template's properties and key rows from the identity sheet."""
+    if L.IDENTITY_SHEET not in wb.sheetnames or wb[L.IDENTITY_SHEET]["A1"].value != L.MARKER:
+        return None, [], [Problem(where, None, None, "not a scorebook made by `scoring template` (its hidden sheet "
+                                                     f"'{L.IDENTITY_SHEET}' is missing or changed)")]
+    ws = wb[L.IDENTITY_SHEET]
+    bad = [Problem(where, None, None, f"the scorebook's hidden sheet '{L.IDENTITY_SHEET}' was changed; "
+                                      "make a new template with `scoring template`", sheet=L.IDENTITY_SHEET)]
+    props: dict = {}
+    keys: list[dict] = []
+    in_keys = False
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        first = row[0] if row else None
+        if first is None:
+            continue
+        if first == L.KEYS_HEADING:
+            in_keys = True
+            continue
+        if not in_keys:
+            props[str(first)] = row[1] if len(row) > 1 else None
+        elif first == L.KEY_COLUMNS[0]:
+            continue  # the key table's header
+        else:
+            keys.append(dict(zip(L.KEY_COLUMNS, row, strict=False)))
+    try:
+        props["year"] = int(props["year"])
+        props["per_question"] = props.get("per_question") == "yes"
+        for k in keys:
+            k["row"] = int(k["row"])
+            k["question"] = None if k.get("question") in (None, "") else int(k["question"])
+            k["entry_id"], k["sheet"] = str(k["entry_id"]), str(k["sheet"])
+    except (KeyError, TypeError, ValueError):
+        return None, [], bad
+    if props.get("kind") not in (L.AWARD, L.TRAINING) or not keys:
+        return None, [], bad
+    return props, keys, []
+
+
+def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
+    props, keys, problems = _identity(wb, where)
+    if props is None:
+        book.problems += problems
+        return book
+    book.kind = props["kind"]
+    book.year = props["year"]
+    book.session = props.get("session") or None
+    book.per_question = props["per_question"]
+    book.entries = tuple(dict.fromkeys(k["entry_id"] for k in keys))
+    training = book.kind == L.TRAINING
+    if year is not None and int(year) != book.year:
+        book.problems.append(Problem(where, None, None, f"this scorebook is for {book.year}, not {int(year)}; "
+                                                        "import it with its own year"))
+        return book
+    if rubric is None:
+        try:
+            rubric = load_rubric(year=book.year, data_dir=data_dir if data_dir is not None else DATA_DIR)
+        except InputError as e:
+            book.problems += e.problems
+            return book
+
+    # sheets: the template's must all be there; an added sheet may not hold anything
+    scoring_sheets = list(dict.fromkeys(k["sheet"] for k in keys))
+    expected = [L.INSTRUCTIONS_SHEET, *scoring_sheets, L.SCALE_SHEET, L.IDENTITY_SHEET]
+    missing = [s for s in expected if s not in wb.sheetnames]
+    for s in missing:
+        book.problems.append(Problem(where, None, None, f"sheet '{s}' of the template is missing (renamed or "
+                                                        "deleted?); the sheets must keep their names"))
+    for s in wb.sheetnames:
+        if s not in expected:
+            cell = _first_content(wb[s])
+            if cell is not None:
+                book.problems.append(Problem(where, None, None, "this sheet is not part of the template and is not "
+                                                                "read: move its content into the template's sheets",
+                                             sheet=s, cell=cell))
+    if missing:
+        return book
+
+    code_problems: list[Problem] = []
+    if training:
+        book.examiner_id, code_problems = _trainee_code(wb[L.INSTRUCTIONS_SHEET], where)
+    else:
+        book.examiner_id = str(props.get("examiner_id") or "")
+    book.problems += code_problems
+
+    cells, located, problems = _scoring_cells(wb, keys, where, book)
+    book.problems += problems
+    columns = {c: i for i, c in enumerate(("year", "entry_id", "examiner_id", "criterion", "score", "stage",
+                                           "question", "comment"))}
+    records, problems = check_score_rows(cells, columns, where, rubric, year=book.year)
+    for p in problems:
+        sheet, cell = located[p.row] if p.row is not None else (None, None)
+        if p.column == "examiner_id" and training:
+            sheet, cell = L.INSTRUCTIONS_SHEET, _code_cell()
+        elif p.column in ("examiner_id", "year"):
+            sheet, cell = L.IDENTITY_SHEET, None
+        elif p.column in _COLUMN_OF and sheet is not None:
+            cell = f"{get_column_letter(_COLUMN_OF[p.column])}{_row_of(cell)}"
+        book.problems.append(Problem(where, None, None, p.message, p.severity, sheet=sheet, cell=cell))
+    book.problems.sort(key=lambda p: (p.sheet is not None, expected.index(p.sheet) if p.sheet in expected else -1,
+                                      _cell_order(p.cell)))
+    if not book.ok:
+        return book
+    for r in records:
+        r["sheet"], r["cell"] = located[r["line"]]
+    book.scores = _frame(records)
+    if book.scores.empty:
+        book.problems.append(Problem(where, None, None, "no scores filled in", "note"))
+    return book
+
+
+def _cell_order(cell: str | None) -> tuple[int, str]:
+    """Sort key of a cell address: row, then column letters (``AA`` after ``Z``)."""
+    if not cell:
+        return (0, "")
+    letters = "".join(ch for ch in cell if ch.isalpha())
+    return (_row_of(cell), f"{len(letters)}{letters}")
+
+
+def _code_cell() -> str:
+    return f"{get_column_letter(L.CODE_COL)}{L.CODE_ROW}"
+
+
+def _row_of(cell: str) -> int:
+    return int("".join(ch for ch in cell if ch.isdigit()))
+
+
+def _trainee_code(ws, where: str) -> tuple[str | None, list[Problem]]:
+    c = ws.cell(L.CODE_ROW, L.CODE_COL)
+    value = c.value
+    if c.data_type == "f":
+        return None, [Problem(where, None, None, "a formula where your code goes; type the code itself (e.g. T07)",
+                              sheet=ws.title, cell=c.coordinate)]
+    text = "" if value is None else (_number_text(value) if c.data_type == "n" else str(value)).strip()
+    if not text:
+        return None, [Problem(where, None, None, "the trainee's code is blank; type your code (e.g. T07), not "
+                                                 "your name", sheet=ws.title, cell=c.coordinate)]
+    return text, []
+
+
+def _first_content(ws) -> str | None:
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is not None and not (isinstance(c.value, str) and not c.value.strip()):
+                return c.coordinate
+    return None
+
+
+def _number_text(x) -> str:
+    return np.format_float_positional(float(x), trim="-")
+
+
+def _shown(value) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
+    """The text cells of every filled scoring row, ready for ``check_score_rows``.
+
+    Returns ``(rows, located, problems)``: rows as ``(n, cells)``, ``located[n]`` the
+    (sheet, score cell) of row n.
+    """
+    problems: list[Problem] = []
+    rows: list[tuple[int, list[str]]] = []
+    located: dict[int, tuple[str, str]] = {}
+
+    def bad(ws, c, message: str) -> None:
+        problems.append(Problem(where, None, None, message, sheet=ws.title, cell=c.coordinate))
+
+    by_sheet: dict[str, dict[int, dict]] = {}
+    for k in keys:
+        by_sheet.setdefault(k["sheet"], {})[k["row"]] = k
+    for sheet, krows in by_sheet.items():
+        ws = wb[sheet]
+        # content where the template has none: rows below the headings that are not scoring
+        # rows, and anything right of the last column
+        for row in ws.iter_rows(min_row=L.HEADER_ROW + 1):
+            for c in row:
+                if c.value is None or (isinstance(c.value, str) and not c.value.strip()):
+                    continue
+                if c.row not in krows or c.column > L.LAST_COL:
+                    bad(ws, c, f"content '{_shown(c.value)}' where the template has none (a row or column added?); "
+                               "only the score and comment cells of the template's rows are read")
+        for r, k in sorted(krows.items()):
+            expect = {
+                L.COL_ENTRY: k["entry_id"],
+                L.COL_CRITERION: str(k.get("criterion_text") or ""),
+                L.COL_QUESTION: "" if k["question"] is None else str(k["question"]),
+            }
+            keys_ok = True
+            for col, want in expect.items():
+                c = ws.cell(r, col)
+                have = "" if c.value is None else (_number_text(c.value) if c.data_type == "n" else str(c.value))
+                if have.strip() != want:
+                    what = "deleted" if not have.strip() else f"changed to '{_shown(have)}'"
+                    bad(ws, c, f"a key of this scoring row was {what}; it must read '{want}' "
+                               "(do not move, sort, insert or delete rows)")
+                    keys_ok = False
+            score, ok_score = _score_text(ws.cell(r, L.COL_SCORE), lambda c, m, ws=ws: bad(ws, c, m))
+            comment, ok_comment = _comment_text(ws.cell(r, L.COL_COMMENT), lambda c, m, ws=ws: bad(ws, c, m))
+            if not (keys_ok and ok_score and ok_comment):
+                continue
+            if score == "":
+                if comment:
+                    problems.append(Problem(where, None, None, "a comment without a score is not imported", "note",
+                                            sheet=ws.title, cell=ws.cell(r, L.COL_COMMENT).coordinate))
+                continue
+            n = len(rows)
+            located[n] = (ws.title, ws.cell(r, L.COL_SCORE).coordinate)
+            question = "" if k["question"] is None else str(k["question"])
+            rows.append((n, [str(book.year), k["entry_id"], book.examiner_id or "", str(k["criterion"]), score,
+                             "individual", question, comment]))
+    return rows, located, problems
+
+
+def _score_text(c, bad) -> tuple[str, bool]:
+    """A score cell as text for the row checker ("" = blank) and whether it can be used."""
+    v = c.value
+    if c.data_type == "f":
+        bad(c, f"a formula ({_shown(v)}) in a score cell; type the score itself (formulas are never evaluated)")
+        return "", False
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return "", True
+    if c.data_type == "n" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _number_text(v), True
+    if c.data_type == "s":
+        bad(c, f"text '{_shown(v)}' in a score cell; type a number from the scale (leave it blank for no score)")
+    elif c.data_type == "d":
+        bad(c, "a date in a score cell; type a number from the scale")
+    elif c.data_type == "e":
+        bad(c, f"an error value ({_shown(v)}) in a score cell; type a number from the scale")
+    else:
+        bad(c, f"'{_shown(v)}' in a score cell is not a number; type a number from the scale")
+    return "", False
+
+
+def _comment_text(c, bad) -> tuple[str, bool]:
+    v = c.value
+    if c.data_type == "f":
+        bad(c, f"a formula ({_shown(v)}) in a comment cell; type the text itself (formulas are never evaluated)")
+        return "", False
+    if v is None:
+        return "", True
+    if c.data_type == "n" and not isinstance(v, bool):
+        return _number_text(v), True
+    if c.data_type == "d":
+        return v.isoformat(), True
+    return str(v).replace("\r\n", "\n").replace("\r", "\n").strip(), True

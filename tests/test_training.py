@@ -1,0 +1,295 @@
+"""Training sessions (scoring.training): reading a session folder as trainees hand in, the
+trainer's tables (computed by hand here), and the notebook re-run as workbooks arrive."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from scoring import training
+from scoring.data import validate_paths
+from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
+from scoring.problems import InputError, display_path
+from scoring.rubric import load_rubric
+from scoring.scorebook import layout as L
+from scoring.scorebook import write_template
+
+RUBRIC = load_rubric()
+HEADER = "year,entry_id,examiner_id,criterion,score,stage,question,comment\n"
+REFERENCE = {"target_group": 60, "leadership": 40, "staff": 50, "results": 60, "goals_follow_up": 50, "development": 30}
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+def session_dir(tmp_path, name="kurs", reference=None) -> Path:
+    data = tmp_path / "data"
+    folder = data / "2024" / "training" / name
+    folder.mkdir(parents=True)
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    rows = "".join(f"2024,CASE,REF,{c},{x},reference,,\n" for c, x in (reference or REFERENCE).items())
+    (folder / "reference.csv").write_text(HEADER + rows, encoding="utf-8")
+    return folder
+
+
+def hand_in(folder: Path, name: str, code: str | None, scores: dict, session="kurs") -> Path:
+    """A trainee's training scorebook made from the template and filled in with openpyxl."""
+    data_dir = folder.parent.parent.parent
+    path = write_template(folder / name, 2024, session=session, data_dir=data_dir)
+    wb = load_workbook(path)
+    ws = wb.worksheets[1]  # the training case
+    label = {c.id: c.label_sv for c in RUBRIC.criteria}
+    for crit, x in scores.items():
+        row = next(r for r in range(L.FIRST_ROW, ws.max_row + 1) if ws.cell(r, L.COL_CRITERION).value == label[crit])
+        ws.cell(row, L.COL_SCORE).value = x
+    if code is not None:
+        wb[L.INSTRUCTIONS_SHEET].cell(L.CODE_ROW, L.CODE_COL).value = code
+    wb.save(path)
+    return path
+
+
+def long(rows: dict[str, dict[str, dict[str, float | None]]]) -> pd.DataFrame:
+    """{examiner: {case: {criterion: score}}} as long rows (None left out)."""
+    return pd.DataFrame([
+        {"entry_id": case, "examiner_id": ex, "criterion": c, "score": float(x)}
+        for ex, cases in rows.items() for case, crit in cases.items() for c, x in crit.items() if x is not None
+    ])
+
+
+def reference(rows: dict[str, dict[str, float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"entry_id": case, "criterion": c, "score": float(x)}
+                         for case, crit in rows.items() for c, x in crit.items()])
+
+
+# ---------------------------------------------------------------------------------------
+# the demo session
+def test_demo_session_loads_clean():
+    assert training.available_sessions(2024) == ["grundutbildning"]
+    s = training.load_session(2024, "grundutbildning")
+    assert s.trainees == [f"T{i:02d}" for i in range(1, 26)]
+    assert s.cases == ["TRAIN-2024"] and len(s.reference) == len(RUBRIC.criteria)
+    assert all(h.accepted and h.kind == "workbook" for h in s.hand_ins) and not s.problems
+    per_trainee = s.scores.groupby("examiner_id").size()
+    assert (per_trainee < len(RUBRIC.criteria)).sum() == 4  # four left criteria blank (blank = no score)
+    assert training.summary(s).startswith("## Utbildning grundutbildning 2024\n\n25 inlämnade filer, 25 deltagare")
+    older = training.load_session(2021, "grundutbildning")
+    assert [Path(h.file).name for h in older.hand_ins] == ["trainees.csv"] and len(older.trainees) >= 8
+
+
+# ---------------------------------------------------------------------------------------
+# a session as trainees hand in
+def test_hand_ins_with_errors_are_listed_and_left_out(tmp_path):
+    folder = session_dir(tmp_path)
+    hand_in(folder, "T01.xlsx", "T01", {"target_group": 70, "leadership": 50})
+    hand_in(folder, "T02.xlsx", "T02", {"target_group": 137})
+    hand_in(folder, "kopia.xlsx", "T01", {"target_group": 60})  # the same code twice
+    hand_in(folder, "T06.xlsx", "T06", {"staff": 40, "results": 50})
+    hand_in(folder, "utan kod.xlsx", None, {"staff": 40})
+    (folder / "T03.csv").write_text(HEADER + "2024,CASE,T03,staff,50,,,\n2024,CASE,T04,staff,60,individual,,\n")
+    (folder / "T05.csv").write_text(HEADER + "2024,CASE,T05,staff,50,reference,,\n2024,OTHER,T05,staff,50,,,\n")
+    (folder / "~$T01.xlsx").write_bytes(b"\x07owner lock")  # Excel's lock file while T01.xlsx is open
+    (folder / ".~lock.T01.xlsx#").write_text("LibreOffice lock")
+    (folder / "T07.ods").write_bytes(b"PK\x03\x04")
+    (folder / "notes.txt").write_text("agenda")
+    award = write_template(folder / "E99.xlsx", 2024, examiner="E99", entries=["2024-01"], data_dir=DATA_DIR)
+
+    s = training.load_session(2024, "kurs", tmp_path / "data")
+    by_name = {Path(h.file).name: h for h in s.hand_ins}
+    assert sorted(by_name) == sorted(["E99.xlsx", "kopia.xlsx", "T01.xlsx", "T02.xlsx", "T03.csv", "T05.csv",
+                                      "T06.xlsx", "T07.ods", "utan kod.xlsx"])
+    assert s.trainees == ["T03", "T04", "T06"]
+    accepted = {n for n, h in by_name.items() if h.accepted}
+    assert accepted == {"T03.csv", "T06.xlsx"}
+
+    def messages(name):
+        return [str(p) for p in by_name[name].problems]
+
+    t02 = display_path(folder / "T02.xlsx")
+    assert messages("T02.xlsx") == [f"{t02}: sheet 'CASE', cell D5: score 137 is outside the scale 0–100"]
+    assert "code T01 is also in kopia.xlsx" in messages("T01.xlsx")[0]
+    assert "code T01 is also in T01.xlsx" in messages("kopia.xlsx")[0]
+    assert f"sheet '{L.INSTRUCTIONS_SHEET}', cell B5: the trainee's code is blank" in messages("utan kod.xlsx")[0]
+    assert "reference.csv holds" not in " ".join(messages("T05.csv"))
+    assert any("a trainee's file holds individual scores only" in m for m in messages("T05.csv"))
+    assert any("training case 'OTHER' is not in reference.csv" in m for m in messages("T05.csv"))
+    assert "not read: save it as an Excel workbook (.xlsx)" in messages("T07.ods")[0]
+    assert any("an examiner's award scorebook, not a training scorebook" in m for m in messages("E99.xlsx"))
+    assert award.is_file()
+
+    table = training.hand_in_table(s)
+    assert list(table.columns) == ["file", "codes", "n_scores", "status", "problems"]
+    row = table.set_index("file").loc["T02.xlsx"]
+    assert row["status"] == "utelämnad" and row["problems"] == "sheet 'CASE', cell D5: score 137 is outside the " \
+                                                                "scale 0–100"
+    assert table.set_index("file").loc["T06.xlsx", "status"] == "med"
+    # scoring validate reports the same problems, with sheet and cell
+    problems = [str(p) for p in validate_paths([folder])]
+    assert f"{t02}: sheet 'CASE', cell D5: score 137 is outside the scale 0–100" in problems
+    assert set(problems) <= {str(p) for p in validate_paths([tmp_path / "data" / "2024"])}
+
+
+def test_a_session_without_reference_or_folder_is_an_input_error(tmp_path):
+    folder = session_dir(tmp_path)
+    with pytest.raises(InputError, match="no such training session"):
+        training.load_session(2024, "annan", tmp_path / "data")
+    (folder / "reference.csv").write_text(HEADER + "2024,CASE,REF,staff,50,individual,,\n")
+    with pytest.raises(InputError, match="reference.csv holds only the agreed scores"):
+        training.load_session(2024, "kurs", tmp_path / "data")
+    (folder / "reference.csv").unlink()
+    with pytest.raises(InputError, match="a training session needs the reference scores"):
+        training.load_session(2024, "kurs", tmp_path / "data")
+    assert training.available_sessions(2024, tmp_path / "data") == []
+
+
+def test_per_question_hand_ins_roll_up_to_criteria(tmp_path):
+    folder = session_dir(tmp_path)
+    (folder / "T09.csv").write_text(HEADER + "2024,CASE,T09,results,60,,14,\n2024,CASE,T09,results,70,,15,\n")
+    s = training.load_session(2024, "kurs", tmp_path / "data")
+    assert s.scores[["examiner_id", "criterion", "score"]].values.tolist() == [["T09", "results", 65.0]]
+
+
+# ---------------------------------------------------------------------------------------
+# the trainer's tables, by hand
+ONE_CASE = long({
+    "T1": {"C": {"target_group": 70, "leadership": 50}},
+    "T2": {"C": {"target_group": 50, "leadership": 60}},
+    "T3": {"C": {"target_group": 60, "leadership": None}},
+})
+ONE_REF = reference({"C": {"target_group": 60, "leadership": 40}})
+
+
+def test_discussion_list_by_hand():
+    # target_group: 70, 50, 60 -> mean 60, variance (10² + 10² + 0) / 2 = 100, sd 10
+    # leadership: 50, 60 -> mean 55, variance (5² + 5²) / 1 = 50, sd sqrt(50); so target_group first
+    d = training.discussion_list(ONE_CASE, ONE_REF, RUBRIC)
+    assert d["criterion"].tolist() == ["target_group", "leadership"]
+    assert d["sd"].tolist() == pytest.approx([10, math.sqrt(50)])
+    assert d["mean"].tolist() == pytest.approx([60, 55])
+    assert d["n_trainees"].tolist() == [3, 2]
+    assert d[["reference", "low", "high"]].values.tolist() == [[60, 50, 70], [40, 50, 60]]
+
+
+def test_misunderstanding_list_by_hand():
+    # leadership: group mean 55 - reference 40 = 15; within one step: |50-40| = 10 yes, |60-40| = 20 no -> 1/2
+    # target_group: 60 - 60 = 0; within: 10, 10, 0 -> 3/3
+    m = training.misunderstanding_list(ONE_CASE, ONE_REF, RUBRIC)
+    assert m["criterion"].tolist() == ["leadership", "target_group"]
+    assert m["difference"].tolist() == pytest.approx([15, 0])
+    assert m["distance"].tolist() == pytest.approx([15, 0])
+    assert m["within_one_step"].tolist() == pytest.approx([0.5, 1])
+
+
+def test_tables_with_two_cases_by_hand():
+    scores = pd.concat([ONE_CASE, long({
+        "T1": {"D": {"target_group": 60, "leadership": 40}},
+        "T2": {"D": {"target_group": 40, "leadership": 40}},
+        "T3": {"D": {"target_group": 50, "leadership": 60}},
+    })])
+    ref = pd.concat([ONE_REF, reference({"D": {"target_group": 50, "leadership": 50}})])
+    # sd pooled over cases = sqrt(mean of the per-case variances)
+    # target_group: C 70, 50, 60 -> 100; D 60, 40, 50 -> 100; sd = 10
+    # leadership: C 50, 60 -> 50; D 40, 40, 60 -> mean 46.67, ((20/3)² * 2 + (40/3)²) / 2 = 400/3;
+    #   sd = sqrt((50 + 400/3) / 2)
+    d = training.discussion_list(scores, ref, RUBRIC).set_index("criterion")
+    assert d.loc["target_group", "sd"] == pytest.approx(10)
+    assert d.loc["leadership", "sd"] == pytest.approx(math.sqrt((50 + 400 / 3) / 2))
+    assert d.loc["leadership", "reference"] == pytest.approx(45)  # mean over the cases
+    # group mean minus reference: leadership C 55 - 40 = 15, D 140/3 - 50 = -10/3
+    # difference (elevation) = (15 - 10/3) / 2 = 35/6; distance = sqrt((15² + (10/3)²) / 2)
+    m = training.misunderstanding_list(scores, ref, RUBRIC).set_index("criterion")
+    assert m.loc["leadership", "difference"] == pytest.approx(35 / 6)
+    assert m.loc["leadership", "distance"] == pytest.approx(math.sqrt((225 + 100 / 9) / 2))
+    assert m.loc["target_group", "distance"] == pytest.approx(0)
+    assert m.index.tolist() == ["leadership", "target_group"]
+
+
+def test_trainee_accuracy_profile_error_by_hand():
+    # T1: d = (10, 10) -> distance 10, elevation 10, profile 0
+    # T2: d = (-10, 20) -> distance sqrt(250), elevation 5, profile sqrt(250 - 25) = 15
+    #     (= stereotype accuracy: criterion deviations -15 and 15)
+    # T3: d = (0) on the one criterion scored -> 0, incomplete
+    a = training.trainee_accuracy(ONE_CASE, ONE_REF, RUBRIC).set_index("examiner_id")
+    assert a["profile_error"].tolist() == pytest.approx([0, 15, 0])
+    assert a.loc["T2", "stereotype_accuracy"] == pytest.approx(15)
+    assert a.loc["T3", "note"].startswith("ofullständig")
+    assert list(training.labelled(a.reset_index()).columns[:2]) == ["Deltagare", "n_scores"]
+
+
+def test_one_trainee_against_the_anonymous_group_by_hand():
+    # T2: target_group 50 (reference 60 -> -10; group 70, 50, 60: mean 60, low 50, high 70, 3 trainees)
+    #     leadership 60 (reference 40 -> +20; group 50, 60: mean 55, 2 trainees)
+    # T3 left leadership blank: score NaN there
+    t = training.trainee_against_group(ONE_CASE, ONE_REF, "T2", RUBRIC)
+    assert t["criterion"].tolist() == ["target_group", "leadership"]
+    assert t[["score", "reference", "difference", "mean", "low", "high", "n_trainees"]].values.tolist() == [
+        [50, 60, -10, 60, 50, 70, 3], [60, 40, 20, 55, 50, 60, 2]]
+    assert "examiner_id" not in t.columns
+    t3 = training.trainee_against_group(ONE_CASE, ONE_REF, "T3", RUBRIC)
+    assert t3["score"].isna().tolist() == [False, True]
+
+
+def test_a_session_before_anyone_hands_in(tmp_path):
+    session_dir(tmp_path)
+    s = training.load_session(2024, "kurs", tmp_path / "data")
+    assert s.hand_ins == [] and s.trainees == [] and s.scores.empty
+    d = training.discussion_list(s.scores, s.reference, RUBRIC)
+    assert d["criterion"].tolist() == RUBRIC.criterion_ids and d["sd"].isna().all() and (d["n_trainees"] == 0).all()
+    assert training.misunderstanding_list(s.scores, s.reference, RUBRIC).empty
+    assert training.trainee_accuracy(s.scores, s.reference, RUBRIC).empty
+    assert training.summary(s).endswith("0 inlämnade filer, 0 deltagare med. Övningsfallet: CASE; 6 kriterier; "
+                                        "skala 0–100 i steg om 10.")
+
+
+# ---------------------------------------------------------------------------------------
+# the notebook, as trainees hand in
+def _outputs(nb) -> str:
+    text = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                raise AssertionError(f"{o['ename']}: {o['evalue']}")
+            data = o.get("data", {})
+            text.append("".join(data.get("text/html", data.get("text/markdown", data.get("text/plain", "")))))
+            text.append("".join(o.get("text", "")))
+    return "\n".join(text)
+
+
+@pytest.mark.slow
+def test_notebook_runs_and_reruns_after_one_more_hand_in(tmp_path):
+    papermill = pytest.importorskip("papermill")
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    folder = data / "2024" / "training" / "grundutbildning"
+    shutil.copytree(DATA_DIR / "2024" / "training" / "grundutbildning", folder)
+    params = {"year": 2024, "session": "grundutbildning", "data_dir": str(data)}
+
+    def run(name):
+        out = tmp_path / name
+        papermill.execute_notebook(str(NOTEBOOKS_DIR / "examiner_training.ipynb"), str(out), parameters=params,
+                                   kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=False)
+        nb = json.loads(out.read_text(encoding="utf-8"))
+        images = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
+        return _outputs(nb), images
+
+    first, images = run("first.ipynb")
+    assert images == 2
+    assert "25 inlämnade filer, 25 deltagare med" in first and "T25" in first and "T26" not in first
+    hand_in(folder, "T26.xlsx", "T26", {c: 80 for c in REFERENCE}, session="grundutbildning")
+    hand_in(folder, "T27.xlsx", "T27", {"staff": "åtta"}, session="grundutbildning")  # an error: left out
+    second, images = run("second.ipynb")
+    assert images == 2
+    assert "27 inlämnade filer, 26 deltagare med, 1 fil utelämnad" in second
+    assert "T26" in second and "T27.xlsx" in second and "åtta" in second and "in a score cell" in second
+    # T26 scored 80 everywhere: elevation = 80 - the mean of the reference (60, 50, 40, 60, 60, 40 in the
+    # demo: 170 / 6), and the profile error is the reference's own spread around its mean
+    s = training.load_session(2024, "grundutbildning", data)
+    acc = training.trainee_accuracy(s.scores, s.reference, RUBRIC).set_index("examiner_id")
+    ref = s.reference["score"]
+    assert acc.loc["T26", "elevation"] == pytest.approx(80 - ref.mean())
+    assert acc.loc["T26", "profile_error"] == pytest.approx(ref.std(ddof=0))
