@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize, sparse
+from scipy import linalg, optimize, sparse, stats
 from scipy.linalg import lapack
 from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
 from ..overview import individual
+from .measures import rater_measures
 
 VARIANCE_NAMES = ("examiner", "examiner_entry", "residual")
 
@@ -224,51 +225,62 @@ def _deviance(d: _Design, sol: _Solution) -> float:
     return sol.logdet + df * (1.0 + np.log(2.0 * np.pi * sol.r2 / df)) + float(np.sum(np.log(d.cell_n)))
 
 
-def _gradient(d: _Design, sol: _Solution, theta_b: float) -> np.ndarray:
-    """Gradient of the profiled REML deviance in (theta_b, theta_u), exact.
+def _gradient(d: _Design, sol: _Solution, psi_b: float) -> np.ndarray:
+    """Exact gradient of the profiled REML deviance in psi = (theta_b^2, theta_u^2).
 
-    log det: d/d theta_b = 2 theta_b tr(S^-1 M), d/d theta_u = sum 2 theta_u gamma /
-    (1 + theta_u^2 gamma) + theta_b^2 sum_e tr(S^-1[team_e] dH_e); r2 (envelope theorem):
-    d/d theta = -2 v' Z~_theta' (y~ - Z~ Lambda v).
+    The deviance depends on theta only through theta^2, so in theta every boundary point
+    is stationary; in psi the gradient is informative at 0. With M = sum_e P_e' H_e P_e,
+    H_e = G_e (I + psi_u G_e)^-1, S = I + psi_b M and w = sum_e P_e' (I + psi_u G_e)^-1 g_e:
+    d log det / d psi_b = tr(S^-1 M); d log det / d psi_u = sum gamma / (1 + psi_u gamma)
+    - psi_b sum_e tr(S^-1[team_e] Q_e diag(gamma^2 / (1 + psi_u gamma)^2) Q_e');
+    d r2 / d psi_b = -(S^-1 w)' rho_b and d r2 / d psi_u = -sum_e (D_e^-1 (g_e - G_e b_e))'
+    rho_e (envelope theorem), rho = Z~'(y~ - Z~ Lambda v) by entry and examiner.
     """
-    theta_u = sol.theta_u
-    t2 = theta_u * theta_u
+    psi_u = sol.theta_u**2
     df = d.n - d.n_cells
-    Sinv = sol.s_inverse()
-    M = _scatter_matrix(d, _blocks(d, theta_u, 1))
     k = d.n_examiners
+    Sinv = sol.s_inverse()
+    M = _scatter_matrix(d, _blocks(d, sol.theta_u, 1))
     idx = d.team[:, :, None] * (k + 1) + d.team[:, None, :]
     Sinv_pad = np.zeros((k + 1, k + 1))
     Sinv_pad[:k, :k] = Sinv
     Sinv_team = Sinv_pad.ravel()[idx]  # (E, m, m)
-    f = -2.0 * theta_u * d.gamma**2 / (1.0 + t2 * d.gamma) ** 2
+    denom = 1.0 + psi_u * d.gamma
+    f = d.gamma**2 / denom**2
     dH_trace = float(np.einsum("eij,eik,ek,ejk->", Sinv_team, d.Q, f, d.Q, optimize=True))
-    dlog_b = 2.0 * theta_b * float(np.sum(Sinv * M))
-    dlog_u = float(np.sum(2.0 * theta_u * d.gamma / (1.0 + t2 * d.gamma))) + theta_b**2 * dH_trace
+    dlog_b = float(np.sum(Sinv * M))
+    dlog_u = float(np.sum(d.gamma / denom)) - psi_b * dH_trace
     rho = d.g - np.einsum("eij,ej->ei", d.G, _team_values(d, sol.b) + sol.u)
-    dr2_b = -2.0 * float(sol.vb @ _scatter_vector(d, rho))
-    dr2_u = -2.0 * float(np.sum(sol.vu * rho))
+    w = _scatter_vector(d, np.einsum("eij,ej->ei", sol.Dinv, d.g))
+    Sw = linalg.cho_solve((sol.chol, True), w, check_finite=False)
+    dr2_b = -float(Sw @ _scatter_vector(d, rho))
+    wu = np.einsum("eij,ej->ei", sol.Dinv, d.g - np.einsum("eij,ej->ei", d.G, _team_values(d, sol.b)))
+    dr2_u = -float(np.sum(wu * rho))
     scale = df / sol.r2
     return np.array([dlog_b + scale * dr2_b, dlog_u + scale * dr2_u])
 
 
 def _optimise(d: _Design, with_u: bool, start: tuple[float, float]) -> tuple[float, float]:
-    """theta = (theta_b, theta_u) >= 0 minimising the profiled REML deviance (exact gradient)."""
+    """theta = (theta_b, theta_u) >= 0 minimising the profiled REML deviance.
+
+    L-BFGS-B with the exact gradient, over psi = theta^2 >= 0 (see :func:`_gradient`).
+    """
     ones = np.ones(d.n_examiners)
 
-    def f(x):
-        sol = _solve(d, x[0] * ones, x[1] if with_u else 0.0)
-        grad = _gradient(d, sol, x[0])
+    def f(psi):
+        sol = _solve(d, np.sqrt(psi[0]) * ones, np.sqrt(psi[1]) if with_u else 0.0)
+        grad = _gradient(d, sol, psi[0])
         if not with_u:
             grad[1] = 0.0
         return _deviance(d, sol), grad
 
-    x0 = np.array([start[0], start[1] if with_u else 0.0])
+    x0 = np.array([start[0] ** 2, start[1] ** 2 if with_u else 0.0])
     bounds = [(0.0, None), (0.0, None) if with_u else (0.0, 0.0)]
     res = optimize.minimize(
-        f, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 200}
+        f, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 500}
     )
-    return float(max(res.x[0], 0.0)), float(max(res.x[1], 0.0)) if with_u else 0.0
+    psi = np.clip(res.x, 0.0, None)
+    return float(np.sqrt(psi[0])), float(np.sqrt(psi[1])) if with_u else 0.0
 
 
 # --------------------------------------------------------------------------- the model
@@ -437,8 +449,6 @@ def fit_examiner_model(
     the cell means, less the part along the group's mean (not identified by the data:
     the effects are relative to the examiner's connected group, and sum to 0 in it).
     """
-    from scipy import stats
-
     ind = individual(scores) if "stage" in scores.columns else scores
     ind = ind[["entry_id", "examiner_id", "criterion", "score"]].copy()
     if ind.empty:
@@ -455,8 +465,6 @@ def fit_examiner_model(
 
 
 def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerModel:
-    from scipy import stats
-
     d = _design(ind)
     groups, entry_groups = connected_groups(ind.assign(stage="individual"))
     group_of = groups.set_index("examiner_id")["group"].reindex(d.examiners).to_numpy()
@@ -475,7 +483,9 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
                 "examinatorernas stränghet kan inte skattas och poängen justeras inte."
             )
         else:
-            notes.append("Alla examinatorer gav samma poäng inom varje bidrag och kriterium: inga skillnader att skatta.")
+            notes.append(
+                "Alla examinatorer gav samma poäng inom varje bidrag och kriterium: inga skillnader att skatta."
+            )
         theta_b = theta_u = 0.0
         variances = {
             "examiner": 0.0 if d.yty <= 0 and df > 0 else np.nan,
@@ -503,7 +513,9 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
         deviance = _deviance(d, sol)
         identified = True
         if theta_b < 1e-6:
-            notes.append("Modellen finner inga skillnader i stränghet mellan examinatorerna (variansen skattas till 0).")
+            notes.append(
+                "Modellen finner inga skillnader i stränghet mellan examinatorerna (variansen skattas till 0)."
+            )
 
     # examiner effects and intervals (relative to the connected group)
     n_in_group = np.bincount(group_of)[group_of]
@@ -549,6 +561,8 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
 
     fitted = sol.b[d.examiner] + sol.u[d.entry, d.slot] + _cell_effects(d, sol)[d.cell]
     residuals = ind.assign(fitted=fitted, residual=d.y - fitted)
+    measures = rater_measures(residuals, pd.Series(sol.b, index=d.examiners))
+    effects = effects.merge(measures, left_on="examiner_id", right_index=True, how="left")
     return ExaminerModel(
         variances=variances, theta=(theta_b, theta_u), deviance=deviance, effects=effects,
         groups=groups, entry_groups=entry_groups, cells=cells, residuals=residuals,
