@@ -237,3 +237,34 @@ def test_examiner_effects_table_for_the_report():
     assert e["bias"].is_monotonic_decreasing  # one group: most lenient first
     assert (e["ci_low"] < e["bias"]).all() and (e["bias"] < e["ci_high"]).all()
     assert set(e.attrs) >= {"variances", "residual_sd", "notes"}
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_examiners_command_prints_the_model(capsys):
+    import json
+
+    from scoring.cli import main
+    from scoring.paths import DATA_DIR
+
+    assert main(["examiners", str(DATA_DIR / "2023" / "scores.csv"), "--format", "json", "--reading"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == load_year(2023).scores.query("stage == 'individual'")["examiner_id"].nunique()
+    need = {"examiner_id", "bias", "ci_low", "ci_high", "n_scores", "adjusted", "group", "range", "halo",
+            "inconsistency", "reading"}
+    assert need <= set(records[0])
+    assert records[0]["reading"].startswith(("Generösare", "Skiljer"))
+
+
+def test_examiners_command_on_a_year_without_shared_entries(tmp_path, capsys):
+    from scoring.cli import main
+
+    rows = ["year,entry_id,examiner_id,criterion,score,stage"]
+    rows += [f"2030,X{e},E{e},{c},{50 + 10 * (e % 3)},individual" for e in range(6) for c in ("staff", "results")]
+    path = tmp_path / "scores.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["examiners", str(path), "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    assert "en examinator per bidrag" in out.err
+    assert len(out.out.strip().splitlines()) == 7

@@ -350,7 +350,9 @@ class ExaminerModel:
             from their Gaussian (Schur complement), then each entry's examiner x entry
             effects given them, then each cell given both (a flat prior on the cells,
             variance components at their REML estimates). Examiners below ``min_scores``
-            are not adjusted for, as in ``cells``.
+            are not adjusted for, as in ``cells``. When the data hold no information on
+            the variances (no examiner shares an entry with another; see ``notes``), every
+            draw equals ``cells.adjusted`` (the raw means): no uncertainty can be estimated.
         """
         d, sol = self._design, self._cells_solution
         if d is None or sol is None:
