@@ -77,7 +77,7 @@ def scale(lme4_timeout: float, skip_lme4: bool) -> None:
             times.append(time.perf_counter() - t0)
         v = m.variances
         ours = f"{v['examiner']:.3f} {v['examiner_entry']:.3f} {v['residual']:.3f}"
-        lme4 = "-"
+        lme4 = "-" if rscript is None else "not tried"
         theirs = ""
         dense_gb = len(sim.scores) * len(sim.truth) * 8 / 1e9  # lme4 stores X (ratings x cells) densely
         if lme4_ok and dense_gb > LME4_MAX_GB:
