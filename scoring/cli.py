@@ -59,8 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     _format_option(s)
     s.set_defaults(run=_agreement)
 
-    s = sub.add_parser("examiners", help="each examiner's leniency against co-examiners")
+    s = sub.add_parser("examiners", help="the examiner-effect model: each examiner's leniency and rater measures")
     s.add_argument("scores", metavar="SCORES.csv")
+    s.add_argument("--min-scores", type=int, default=12, help="fewer scores: reported, not adjusted (default: 12)")
+    s.add_argument("--reading", action="store_true", help="add a plain-language Swedish reading per examiner")
     _format_option(s)
     s.set_defaults(run=_examiners)
 
@@ -168,10 +170,18 @@ def _agreement(args) -> int:
 
 
 def _examiners(args) -> int:
-    from .calibration import examiner_effects
+    from .calibration import examiner_effects, reading
 
-    scores, _ = _read_scores_for_cli(args.scores)
-    _print_table(examiner_effects(scores), args.format)
+    scores, rubric = _read_scores_for_cli(args.scores)
+    if not (scores["stage"] == "individual").any():
+        raise InputError([Problem(display_path(args.scores), None, "stage", "no individual scores")])
+    effects = examiner_effects(scores, min_scores=args.min_scores, rubric=rubric)
+    log.debug("examiner model: variances %s", effects.attrs["variances"])
+    for note in effects.attrs["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+    if args.reading:
+        effects = effects.assign(reading=[reading(r, effects.attrs["residual_sd"]) for _, r in effects.iterrows()])
+    _print_table(effects, args.format)
     return 0
 
 

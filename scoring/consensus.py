@@ -102,3 +102,118 @@ def closest_to_consensus(scores: pd.DataFrame, stage: str = "consensus") -> pd.D
     out["share"] = out["nearest"] / out["pairs"]
     out.index.name = "examiner_id"
     return out.reset_index().sort_values(["share", "examiner_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def entry_shift(scores: pd.DataFrame, rubric: Rubric | None = None) -> pd.DataFrame:
+    """Per entry: how far consensus and the site visit moved from the individual scores.
+
+    Built on :func:`consensus_shift` (per entry x criterion) for both stages. Columns:
+    entry_id, criteria (with a consensus score), individual_mean (mean over those criteria
+    of the examiners' mean), consensus (mean consensus score), consensus_shift (consensus
+    - individual_mean), consensus_abs_shift (mean over criteria of |shift|), and the same
+    for the site visit (site_visit, site_visit_shift, site_visit_abs_shift: NaN for
+    entries without one; the site visit's shift is measured from the individual scores
+    too). With ``rubric``, the means over criteria use its weights (renormalised over the
+    criteria present) instead of equal weights.
+    """
+    parts = []
+    for stage in ("consensus", "site_visit"):
+        s = consensus_shift(scores, stage)
+        if rubric is not None:
+            s = s.assign(w=s["criterion"].map(rubric.weights).fillna(0.0))
+        else:
+            s = s.assign(w=1.0)
+        s = s.assign(abs_shift=s["shift"].abs())
+        sums = s[["individual_mean", "consensus", "shift", "abs_shift"]].mul(s["w"], axis=0)
+        g = sums.groupby(s["entry_id"]).sum().div(s.groupby("entry_id")["w"].sum(), axis=0)
+        g = g.rename(columns={"consensus": stage, "shift": f"{stage}_shift", "abs_shift": f"{stage}_abs_shift"})
+        g[f"{stage}_criteria"] = s.groupby("entry_id").size()
+        parts.append(g if stage == "consensus" else g.drop(columns="individual_mean"))
+    out = parts[0].join(parts[1], how="outer")
+    out = out.rename(columns={"consensus_criteria": "criteria"}).drop(columns="site_visit_criteria")
+    cols = ["criteria", "individual_mean", "consensus", "consensus_shift", "consensus_abs_shift",
+            "site_visit", "site_visit_shift", "site_visit_abs_shift"]
+    return out[cols].rename_axis("entry_id").reset_index()
+
+
+def dominance(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
+    """Whose individual scores the team's score lands on, and who always moves.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Criterion-level scores with individual and ``stage`` rows.
+    stage : str
+        The team's score to compare with: ``consensus`` (default) or ``site_visit``.
+
+    Returns
+    -------
+    DataFrame
+        One row per examiner with at least one decision, most dominant first:
+
+        decisions
+            Entry x criterion pairs with a ``stage`` score that the examiner scored
+            individually (the number behind every other figure).
+        nearest, nearest_share
+            Decisions where the team's score was nearest to the examiner's own (ties
+            shared: 1/k each of k tied examiners), and their share of ``decisions``.
+        expected_share
+            The share expected if the nearest examiner were a random team member (mean of
+            1/team size over the decisions).
+        movement, abs_movement
+            Mean of (team score - own score) and of its absolute value: how far the
+            examiner had to move to the decision; a large abs_movement = "always moves".
+        dominance
+            How much the team's score is pulled towards the examiner's own score, beyond
+            the average team member: the examiner's weight w_k in the least-squares fit
+            of (team score - team mean) = sum over the team of w_k (own score - team mean)
+            over all decisions, centred to mean 0 (only differences between examiners
+            are identified). 0.2 means the decision moves 20 % of the way from the team
+            mean towards the examiner's score more than it does for a typical member.
+    """
+    shift = consensus_shift(scores, stage)
+    cols = ["examiner_id", "decisions", "nearest", "nearest_share", "expected_share", "movement",
+            "abs_movement", "dominance"]
+    if shift.empty:
+        return pd.DataFrame(columns=cols)
+    ind = individual(scores)[KEY + ["examiner_id", "score"]]
+    m = ind.merge(shift[KEY + ["individual_mean", "consensus"]], on=KEY)
+    m["move"] = m["consensus"] - m["score"]
+    m["distance"] = m["move"].abs()
+    g = m.groupby(KEY)
+    m["team"] = g["score"].transform("size")
+    nearest = m["distance"] == g["distance"].transform("min")
+    m["credit"] = nearest / m.groupby(KEY)["distance"].transform(lambda d: (d == d.min()).sum())
+    by = m.groupby("examiner_id")
+    out = pd.DataFrame(
+        {
+            "decisions": by.size(),
+            "nearest": by["credit"].sum(),
+            "expected_share": by["team"].apply(lambda t: float(np.mean(1.0 / t))),
+            "movement": by["move"].mean(),
+            "abs_movement": by["distance"].mean(),
+        }
+    )
+    out["nearest_share"] = out["nearest"] / out["decisions"]
+    out["dominance"] = _dominance_weights(m).reindex(out.index)
+    out.index.name = "examiner_id"
+    out = out.reset_index()[cols]
+    return out.sort_values(["dominance", "examiner_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _dominance_weights(m: pd.DataFrame) -> pd.Series:
+    """Least-squares weights w (one per examiner, centred) in
+    consensus - mean = sum_k w_k (score_k - mean), over decisions with 2+ team members."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import lsqr
+
+    m = m[m["team"] > 1]
+    if m.empty:
+        return pd.Series(dtype=float)
+    row, _ = pd.factorize(pd.MultiIndex.from_frame(m[KEY]))
+    col, examiners = pd.factorize(m["examiner_id"])
+    x = (m["score"] - m["individual_mean"]).to_numpy(dtype=float)
+    A = csr_matrix((x, (row, col)), shape=(row.max() + 1, len(examiners)))
+    target = m.groupby(row)["consensus"].first().to_numpy() - m.groupby(row)["individual_mean"].first().to_numpy()
+    w = lsqr(A, target, atol=1e-12, btol=1e-12, iter_lim=10_000)[0]  # minimum norm
+    return pd.Series(w - w.mean(), index=examiners)

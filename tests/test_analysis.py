@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from scoring import calibration, consensus, overview
 from scoring.rubric import load_rubric
@@ -89,34 +88,15 @@ def test_consensus_shift_and_closest_examiner(scores):
     assert c.loc["E3", "share"] == 0.5
 
 
-def test_examiner_effects_against_hand_computed_values(scores):
+def test_examiner_effects_on_the_hand_case(scores):
+    """The model on the tiny case: every examiner reported, sums to 0 in the group; E3 (2 scores)
+    is below min_scores and not adjusted. Values are checked against lme4 in test_model.py."""
     e = calibration.examiner_effects(scores).set_index("examiner_id")
-    # E1 deviations: A tg 60-(80+40)/2=0, A ld 0, B tg 70-30=40; B ld has no co-examiner
-    assert e.loc["E1", "bias"] == pytest.approx(40 / 3)
-    assert e.loc["E2", "bias"] == pytest.approx((30 + 0 - 40) / 3)
-    assert e.loc["E3", "bias"] == pytest.approx(-15)
-    assert e.loc["E1", ["n_entries", "n_scores"]].tolist() == [2, 3]
-    # interval over per-entry means (A: 0, B: 40): t(1) * sd / sqrt(2)
-    half = stats.t.ppf(0.975, 1) * np.std([0, 40], ddof=1) / np.sqrt(2)
-    assert e.loc["E1", "ci_high"] == pytest.approx(40 / 3 + half)
-    assert np.isnan(e.loc["E3", "ci_low"])  # one entry: no interval
-    assert list(e.index) == ["E1", "E2", "E3"]  # most lenient first
-
-
-def test_examiner_effects_do_not_punish_strong_entries():
-    """An examiner who only drew strong entries but scores like peers has bias ~ 0 (not so for z-scores)."""
-    rng = np.random.default_rng(1)
-    rows = []
-    for entry in range(60):
-        quality = 80 if entry < 10 else 40
-        team = ["LUCKY"] if entry < 10 else []
-        team += list(rng.choice([f"E{i}" for i in range(20)], 4, replace=False))
-        for ex in team:
-            rows.append((f"X{entry}", ex, "results", quality + rng.normal(0, 5), "individual"))
-    d = pd.DataFrame(rows, columns=["entry_id", "examiner_id", "criterion", "score", "stage"])
-    e = calibration.examiner_effects(d).set_index("examiner_id")
-    assert abs(e.loc["LUCKY", "bias"]) < 5
-    assert e.loc["LUCKY", "ci_low"] < 0 < e.loc["LUCKY", "ci_high"]
+    assert sorted(e.index) == ["E1", "E2", "E3"]
+    assert e.loc["E1", ["n_entries", "n_scores"]].tolist() == [2, 4]
+    assert not e["adjusted"].any()  # fewer than 12 scores each
+    assert e["bias"].sum() == pytest.approx(0.0, abs=1e-9)
+    assert (e["group"] == 1).all()
 
 
 @pytest.mark.parametrize("year", range(2019, 2025))

@@ -1,6 +1,22 @@
-"""Examiner calibration: how each examiner scores compared with the others, and accuracy against a reference."""
+"""Examiner calibration: the examiner-effect model, rater measures, drift and the decision study."""
 
 from .accuracy import reference_accuracy
-from .effects import examiner_effects
+from .decision import decision_study, entry_variance
+from .drift import examiner_drift
+from .effects import effects_table, examiner_effects
+from .measures import rater_measures, reading
+from .model import ExaminerModel, connected_groups, fit_examiner_model
 
-__all__ = ["examiner_effects", "reference_accuracy"]
+__all__ = [
+    "ExaminerModel",
+    "connected_groups",
+    "decision_study",
+    "effects_table",
+    "entry_variance",
+    "examiner_drift",
+    "examiner_effects",
+    "fit_examiner_model",
+    "rater_measures",
+    "reading",
+    "reference_accuracy",
+]
