@@ -7,3 +7,5 @@ DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 RUBRIC_PATH = DATA_DIR / "rubric.toml"
+#: fits shared between reports (e.g. the year's examiner model); never part of a report
+CACHE_DIR = PROJECT_ROOT / ".cache"

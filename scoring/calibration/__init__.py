@@ -1,6 +1,7 @@
 """Examiner calibration: the examiner-effect model, rater measures, drift and the decision study."""
 
 from .accuracy import reference_accuracy
+from .cache import year_model
 from .decision import decision_study, entry_variance
 from .drift import examiner_drift
 from .effects import effects_table, examiner_effects
@@ -19,4 +20,5 @@ __all__ = [
     "rater_measures",
     "reading",
     "reference_accuracy",
+    "year_model",
 ]

@@ -1,0 +1,66 @@
+"""The year's model is fitted once per data and reused; changed data is refitted."""
+
+import shutil
+
+import pytest
+
+from scoring.calibration import cache
+from scoring.paths import DATA_DIR
+
+
+@pytest.fixture
+def data(tmp_path):
+    d = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "2023", d / "2023", ignore=shutil.ignore_patterns("training"))
+    shutil.copy(DATA_DIR / "rubric.toml", d / "rubric.toml")
+    return d
+
+
+@pytest.fixture
+def fits(monkeypatch):
+    calls = []
+    real = cache.fit_examiner_model
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "fit_examiner_model", counting)
+    monkeypatch.setattr(cache, "_MEMORY", {})
+    return calls
+
+
+def test_fitted_once_then_from_memory_and_from_disk(data, tmp_path, fits):
+    store = tmp_path / "cache"
+    first = cache.year_model(2023, data, cache_dir=store)
+    assert cache.year_model(2023, data, cache_dir=store) is first
+    assert len(fits) == 1 and len(list(store.glob("model-2023-*.pickle"))) == 1
+    cache._MEMORY.clear()  # another worker: reads the fit from disk instead of refitting
+    again = cache.year_model(2023, data, cache_dir=store)
+    assert len(fits) == 1
+    assert again.effects.equals(first.effects) and again.variances == first.variances
+    assert not list(store.glob(".*tmp"))
+
+
+def test_changed_data_is_refitted(data, tmp_path, fits):
+    store = tmp_path / "cache"
+    before = cache.year_model(2023, data, cache_dir=store)
+    scores = data / "2023" / "scores.csv"
+    header, first, *rest = scores.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert ",individual," in first
+    cells = first.split(",")
+    cells[4] = "100" if cells[4] != "100" else "0"  # the score column
+    scores.write_text("".join([header, ",".join(cells), *rest]), encoding="utf-8")
+    after = cache.year_model(2023, data, cache_dir=store)
+    assert len(fits) == 2 and after is not before
+    assert after.residuals["score"].sum() != before.residuals["score"].sum()
+
+
+def test_a_broken_cache_file_is_refitted(data, tmp_path, fits):
+    store = tmp_path / "cache"
+    cache.year_model(2023, data, cache_dir=store)
+    for f in store.glob("model-*.pickle"):
+        f.write_bytes(b"not a pickle")
+    cache._MEMORY.clear()
+    cache.year_model(2023, data, cache_dir=store)
+    assert len(fits) == 2
