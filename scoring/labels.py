@@ -50,7 +50,18 @@ COLUMNS_SV = {
     "pairs": "Bedömda bidrag × kriterier",
     "nearest": "Närmast konsensus, antal",
     "share": "Närmast konsensus, andel",
-    "bias": "Avvikelse mot medbedömare",
+    "bias": "Generositet (poäng)",
+    "se": "Medelfel",
+    "adjusted": "Justeras för",
+    "group": "Grupp",
+    "range": "Skalanvändning",
+    "halo": "Halo",
+    "inconsistency": "Inkonsekvens (poäng)",
+    "n_compared": "Poäng med medbedömare",
+    "reading": "Tolkning",
+    "team_size": "Lagstorlek",
+    "reliability": "Reliabilitet",
+    "smallest_team": "Minsta lag för målet",
     "ci_low": "95 % KI, nedre",
     "ci_high": "95 % KI, övre",
     "estimate": "Skattning",
@@ -59,7 +70,6 @@ COLUMNS_SV = {
     "n_raters": "Antal examinatorer",
     "n_ratings": "Antal poäng",
     "n_scores": "Antal poäng",
-    "spread_ratio": "Spridningskvot",
     "comment": "Kommentar",
     "district": "Stadsdel",
     "staff_count": "Antal medarbetare",
@@ -237,3 +247,69 @@ def left_out_years(history, shown: int = 3) -> render.Block:
         blocks.append(render.bullets(items))
     out = render.group(*blocks)
     return render.Block(out.html, out.text, {"left_out": listed})
+
+
+def examiner_model(model) -> render.Block:
+    """What the examiner-effect model found, in plain Swedish: how much examiners differ, the
+    connected groups (who can be compared with whom), who is too thinly observed to be
+    adjusted for, and the model's own notes."""
+    v = model.variances
+    sd = {k: float(v[k]) ** 0.5 if v.get(k) == v.get(k) else float("nan") for k in v}
+    blocks = [render.paragraph(
+        "Modellen skattar att examinatorernas generositet skiljer sig med en standardavvikelse på "
+        "{b:.1f} poäng. En examinators helhetsintryck av ett bidrag, som drar alla kriterier åt samma håll "
+        "(halo), varierar med {u:.1f} poäng, och det som återstår (brus) med {e:.1f} poäng.",
+        b=sd["examiner"], u=sd["examiner_entry"], e=sd["residual"])]
+    groups = model.groups.groupby("group")["examiner_id"].apply(sorted)
+    if len(groups) > 1:
+        blocks.append(render.paragraph(
+            "Examinatorerna bildar {n} grupper som inte delar något bidrag, varken direkt eller via kollegor. "
+            "Generositet jämförs bara inom en grupp; examinatorer i olika grupper kan inte jämföras.",
+            css="warning", n=len(groups)))
+        blocks.append(render.bullets(
+            render.text("Grupp {g}: {codes}", g=g, codes=render.join(render.code(c) for c in codes))
+            for g, codes in groups.items()))
+    else:
+        blocks.append(render.paragraph("Alla examinatorer hänger ihop via gemensamma bidrag och kan jämföras."))
+    thin = model.effects.loc[~model.effects["adjusted"].astype(bool), "examiner_id"]
+    if len(thin):
+        blocks.append(render.paragraph(
+            "Färre än {k} poäng: {codes}. De visas men justeras inte för i rangordningen.",
+            k=model.min_scores, codes=render.join(render.code(c) for c in sorted(thin))))
+    blocks += [render.paragraph("{note}", note=n) for n in model.notes]
+    return render.group(*blocks)
+
+
+def examiner_table(model, rubric: Rubric) -> render.Table:
+    """Every examiner's effect with its interval, the measures and their reading (the administrator's view)."""
+    from .calibration import reading
+
+    e = model.effects.copy()
+    residual_sd = float(model.variances["residual"]) ** 0.5
+    e["reading"] = [reading(r, residual_sd) for _, r in e.iterrows()]
+    e["adjusted"] = e["adjusted"].map({True: "ja", False: "nej"})
+    columns = ["examiner_id", "bias", "ci_low", "ci_high", "n_entries", "n_scores", "adjusted",
+               "range", "halo", "inconsistency", "reading"]
+    if model.groups["group"].nunique() > 1:
+        columns.insert(1, "group")
+    return show(e[columns], rubric, precision={"bias": 1, "ci_low": 1, "ci_high": 1, "range": 2, "halo": 2,
+                                               "inconsistency": 1})
+
+
+def decision_table(study: pd.DataFrame, rubric: Rubric) -> render.Block:
+    """The decision study as criteria x team sizes, with the smallest team reaching the target."""
+    order = {c: i for i, c in enumerate([*rubric.criterion_ids, "total"])}
+    wide = study.pivot_table(index="criterion", columns="team_size", values="reliability")
+    wide = wide.sort_index(key=lambda s: s.map(order))
+    smallest = study.groupby("criterion")["smallest_team"].first().reindex(wide.index)
+    wide.columns = [f"{n} examinatorer" for n in wide.columns]
+    out = wide.reset_index()
+    out["smallest_team"] = smallest.to_numpy()
+    out["criterion"] = [("Viktad totalpoäng" if c == "total" else rubric.criterion_label(c)) for c in out["criterion"]]
+    total = study[study["criterion"] == "total"]
+    n = total["smallest_team"].iloc[0] if len(total) else float("nan")
+    sentence = (render.paragraph("För den viktade totalpoängen behövs minst {n:d} examinatorer per bidrag för en "
+                                 "reliabilitet på 0,8.", n=int(n)) if n == n else
+                render.paragraph("Den viktade totalpoängen når inte reliabiliteten 0,8 med upp till {m:d} "
+                                 "examinatorer.", m=int(study["team_size"].max())))
+    return render.group(sentence, show(out.rename(columns={"criterion": "Kriterium"}), rubric, precision=2))

@@ -162,7 +162,7 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
 
 
 def examiner_bias(effects: pd.DataFrame) -> render.Figure:
-    """Forest plot: each examiner's mean deviation from co-examiners with its 95 % interval."""
+    """Forest plot: each examiner's effect from the examiner-effect model with its 95 % interval."""
     e = effects.sort_values("bias")
     fig, ax = _figure(8, 0.22 * len(e) + 1.5)
     y = np.arange(len(e))
@@ -170,7 +170,7 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
                 fmt="o", color=COLORS[0], ecolor="lightgrey", capsize=2, ms=4)
     ax.set_yticks(y, e["examiner_id"], fontsize="small")
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("Medelavvikelse mot medbedömare på samma bidrag (poäng; > 0 = generösare)")
+    ax.set_xlabel("Generositet i poäng, jämfört med genomsnittet i gruppen (> 0 = generösare)")
     ax.set_title("Examinatorernas generositet och stränghet")
     ax.spines[["top", "right"]].set_visible(False)
     known = e.dropna(subset=["bias"])
@@ -183,6 +183,6 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
                    f"över 0 (generösare), {_n(below)} helt under 0 (strängare)")
     else:
         summary = "inga examinatorer med medbedömare"
-    alt = ("Punktdiagram med 95 % konfidensintervall: varje examinators medelavvikelse mot medbedömare på "
-           f"samma bidrag. {summary}.")
+    alt = ("Punktdiagram med 95 % konfidensintervall: varje examinators generositet enligt modellen, jämfört "
+           f"med genomsnittet i gruppen. {summary}.")
     return render.Figure(fig, alt)
