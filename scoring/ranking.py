@@ -26,12 +26,15 @@ entry's examiners are resampled with replacement (an examiner's scores of the en
 together, which keeps halo honest) and the method is recomputed. With teams of 4 to 6 that
 bootstrap is too narrow: resampling n examiners out of n gives a mean the variance
 (n - 1)/n x s²/n, a quarter too small for n = 4. Each entry's replicate deviations from its
-point estimate are therefore widened by ``sqrt(n / (n - 1))`` (the variance-corrected
-bootstrap). Of the three variants measured in the reference simulation (see
-``benchmarks/README.md``) this one gives the best calibrated P(first): the plain bootstrap
-is overconfident, and widening further to Student t quantiles (which turns a mean's 90 %
-interval into the t interval) makes P(first) underconfident; the rank intervals cover the
-true rank for well over 90 % of the entries under all three. What no resampling within a
+point estimate are therefore widened by ``sqrt(n / (n - 1))`` (``correction="variance"``,
+the variance-corrected bootstrap). Of the three corrections measured in the reference
+simulation (``benchmarks/calibration.py``; figures in ``benchmarks/README.md``) it gives the
+best calibrated P(first): without it (``"none"``) P(first) is overconfident, and widening
+further to Student t quantiles (``"t"``: ``sqrt(n / (n - 1)) * t(n - 1) / z`` at the
+interval's level, which turns a mean's interval into the t interval and gives the score
+intervals their nominal coverage) makes P(first) underconfident. The rank intervals cover the
+true rank for more than 90 % of the entries under all three (ranks are discrete, so a 90 %
+rank interval holds at least 90 % of the replicates). What no resampling within a
 team can see is a severity its members share (teams drawn within a circle of like-minded
 examiners): that is the examiner model's job. ``consensus`` has one agreed score per
 criterion and nothing to resample: it is given the sampling error of its team, i.e. each
@@ -55,14 +58,17 @@ from .data import _BOOLEANS, criterion_scores
 from .overview import individual
 from .rubric import Rubric, load_rubric
 
-__all__ = ["METHODS", "RANK_COLUMNS", "method_sensitivity", "rank_entries"]
+__all__ = ["CORRECTIONS", "METHODS", "RANK_COLUMNS", "method_sensitivity", "rank_entries"]
 
 METHODS = ("consensus", "mean", "median", "trimmed", "zscore", "adjusted")
+#: Small-team corrections of the examiner bootstrap (``rank_entries(correction=...)``).
+CORRECTIONS = ("variance", "t", "none")
 
 #: Columns of the DataFrame returned by :func:`rank_entries`, in order (``name`` only when
 #: ``entries`` has names).
 RANK_COLUMNS = (
-    "entry_id", "name", "class", "method", "score", "rank", "rank_low", "rank_high", "eligible", "p_first",
+    "entry_id", "name", "class", "method", "score", "score_low", "score_high", "rank", "rank_low", "rank_high",
+    "eligible", "p_first",
     "leader", "n_examiners", "n_criteria", "note",
 )
 
@@ -86,6 +92,7 @@ def rank_entries(
     n_draws: int = 2000,
     seed: int = 0,
     level: float = 0.90,
+    correction: str = "variance",
     min_scores: int = 12,
     model=None,
 ) -> pd.DataFrame:
@@ -103,7 +110,10 @@ def rank_entries(
     rubric : gives the criteria, their weights and the scale; default the project's rubric.
     n_draws : number of resampling replicates behind ``rank_low``, ``rank_high``, ``p_first``.
     seed : seed of the resampling; the same inputs and seed give the same table.
-    level : coverage of the rank interval (default 0.90).
+    level : coverage of the score and rank intervals (default 0.90).
+    correction : how the examiner bootstrap of the non-model methods is widened for small
+        teams: ``"variance"`` (default) by sqrt(n/(n-1)), ``"t"`` further to Student t
+        quantiles, ``"none"`` not at all (see the module docstring).
     min_scores : passed to the examiner model (``adjusted`` only): examiners with fewer
         individual scores are reported by the model but not adjusted for.
     model : an already fitted examiner model to use for ``adjusted`` instead of fitting one
@@ -114,7 +124,8 @@ def rank_entries(
     DataFrame
         One row per entry, columns :data:`RANK_COLUMNS`, sorted by class and rank:
         ``score`` is the weighted total on the rubric's scale (NaN when the entry has no
-        score under the method); ``rank`` its rank within its class, 1 = best, ties share
+        score under the method); ``score_low``/``score_high`` the ``level`` interval of the
+        score over the replicates; ``rank`` its rank within its class, 1 = best, ties share
         the best rank of the tie (1, 2, 2, 4); ``rank_low``/``rank_high`` the ``level``
         interval of that rank over the replicates (a tie counts as every rank it spans, and
         the interval always holds ``rank``); ``eligible`` False when the budget is not in
@@ -140,9 +151,12 @@ def rank_entries(
         raise ValueError(f"n_draws must be at least 1, got {n_draws}")
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1, got {level}")
+    if correction not in CORRECTIONS:
+        raise ValueError(f"unknown correction '{correction}'; use one of: {', '.join(CORRECTIONS)}")
     year = _Year.build(scores, entries, rubric or load_rubric())
     rng = np.random.default_rng(seed)
-    cells, point, draws, notes = _method_totals(year, method, n_draws, rng, min_scores, model)
+    widen = _widening(year.n_examiners, correction, level)
+    cells, point, draws, notes = _method_totals(year, method, n_draws, rng, min_scores, model, widen)
     return _rank_table(year, method, cells, point, draws, notes, level)
 
 
@@ -180,7 +194,7 @@ def method_sensitivity(
     year = _Year.build(scores, entries, rubric or load_rubric())
     leaders: dict[str, dict[str, tuple[str, float]]] = {}
     for m in methods:
-        point = _method_totals(year, m, 0, None, min_scores, model)[1]
+        point = _method_totals(year, m, 0, None, min_scores, model, None)[1]
         leaders[m] = _leaders(year, point)
     rows = []
     for cls in year.class_order:
@@ -297,10 +311,11 @@ def _budget(value) -> bool | None:
 
 
 def _method_totals(
-    year: _Year, method: str, n_draws: int, rng: np.random.Generator | None, min_scores: int, model
+    year: _Year, method: str, n_draws: int, rng: np.random.Generator | None, min_scores: int, model,
+    widen: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[list[str]]]:
     """Cell values (E, C), point totals (E,), replicate totals (n_draws, E) (None when n_draws
-    is 0) and notes per entry."""
+    is 0) and notes per entry; ``widen`` (E,) multiplies each entry's bootstrap deviations."""
     notes: list[list[str]] = [[] for _ in year.entry_ids]
     if method == "adjusted":
         cells, cell_draws = _adjusted_cells(year, n_draws, rng, min_scores, model)
@@ -332,7 +347,6 @@ def _method_totals(
     if not n_draws:
         return cells, point, None, notes
 
-    widen = _widening(year.n_examiners)
     boot = _bootstrap_totals(x, year.n_examiners, year.weights, _mean if method == "consensus" else stat,
                              n_draws, rng)
     dev = np.where(np.isfinite(base), boot - base, 0.0) * widen
@@ -486,14 +500,24 @@ def _trim_notes(year: _Year, notes: list[list[str]]) -> None:
 # --------------------------------------------------------------------------- resampling
 
 
-def _widening(n: np.ndarray) -> np.ndarray:
-    """Factor on each entry's bootstrap deviations: sqrt(n / (n - 1)) (1 for n < 2).
+def _widening(n: np.ndarray, correction: str, level: float) -> np.ndarray:
+    """Factor on each entry's bootstrap deviations (1 for teams of fewer than 2).
 
-    Resampling n examiners from n gives a mean the variance (n - 1)/n x s²/n; the factor
-    restores s²/n (Hall's variance-corrected bootstrap).
+    ``"variance"``: sqrt(n / (n - 1)); resampling n examiners out of n gives a mean the
+    variance (n - 1)/n x s²/n, and the factor restores s²/n. ``"t"``: that times
+    t_{n-1}(q) / z(q), q = (1 + level)/2, so that a mean's interval is the t interval.
+    ``"none"``: 1.
     """
     n = np.asarray(n, dtype=float)
-    return np.where(n >= 2, np.sqrt(n / np.maximum(n - 1, 1)), 1.0)
+    df = np.maximum(n - 1, 1)
+    if correction == "none":
+        f = np.ones_like(n)
+    else:
+        f = np.sqrt(n / df)
+        if correction == "t":
+            q = (1 + level) / 2
+            f = f * stats.t.ppf(q, df) / stats.norm.ppf(q)
+    return np.where(n >= 2, f, 1.0)
 
 
 def _bootstrap_totals(
@@ -548,6 +572,7 @@ def _rank_table(
     total = np.round(point, _DECIMALS)
     draws = np.round(draws, _DECIMALS)
     alpha = (1 - level) / 2
+    score_low, score_high = np.full(n_e, np.nan), np.full(n_e, np.nan)
     for cls in year.class_order:
         idx = np.flatnonzero((year.classes == cls) & np.isfinite(total))
         if not len(idx):
@@ -556,6 +581,7 @@ def _rank_table(
         rank[idx] = 1 + (t[None, :] > t[:, None]).sum(axis=1)
         d = draws[:, idx]
         d = np.where(np.isnan(d), t[None, :], d)  # an entry the draws miss keeps its point value
+        score_low[idx], score_high[idx] = np.quantile(d, [alpha, 1 - alpha], axis=0)
         r_min = stats.rankdata(-d, method="min", axis=1)
         r_max = stats.rankdata(-d, method="max", axis=1)
         low[idx] = np.minimum(np.quantile(r_min, alpha, axis=0, method="inverted_cdf"), rank[idx])
@@ -579,6 +605,8 @@ def _rank_table(
             "class": year.classes,
             "method": method,
             "score": point,
+            "score_low": score_low,
+            "score_high": score_high,
             "rank": _int(rank),
             "rank_low": _int(low),
             "rank_high": _int(high),

@@ -146,6 +146,9 @@ def test_consensus_uncertainty_is_the_teams_sampling_error():
     # A is first unless its replicate total is 6.5 - 1.41 < 6 (both resampled examiners E1: 1/4)
     assert r.loc["A", "p_first"] == pytest.approx(0.75, abs=0.03)
     assert (r.loc["A", "rank_low"], r.loc["A", "rank_high"]) == (1, 2)
+    # replicate totals 6.5 - sqrt(2), 6.5, 6.5 + sqrt(2) with probabilities 1/4, 1/2, 1/4
+    assert (r.loc["A", "score_low"], r.loc["A", "score_high"]) == pytest.approx((6.5 - np.sqrt(2), 6.5 + np.sqrt(2)))
+    assert r.loc["B", "score_low"] == r.loc["B", "score_high"] == 6.0
 
 
 def test_missing_criteria_renormalise_the_weights_with_a_note():
@@ -213,20 +216,29 @@ def test_p_first_of_eligible_entries_sums_to_one_per_class_on_a_demo_year(method
     assert r.groupby("class")["rank"].min().eq(1).all()
 
 
-def test_p_first_matches_an_exact_enumeration_of_the_bootstrap():
+@pytest.mark.parametrize(
+    "correction, f",
+    [
+        ("none", 1.0),
+        ("variance", np.sqrt(3 / 2)),
+        # Student t table, 2 degrees of freedom, one-sided 0.05: 2.920; normal 0.95 quantile 1.6449
+        ("t", np.sqrt(3 / 2) * 2.919986 / 1.644854),
+    ],
+)
+def test_p_first_matches_an_exact_enumeration_of_the_bootstrap(correction, f):
     # Two entries of three examiners, one criterion: enumerate all 27 x 27 resamples, widen each
-    # entry's deviation from its mean by sqrt(3/2) and count who is first (a tie shares).
+    # entry's deviation from its mean by the correction's factor and count who is first (a tie shares).
     a, b = [4.0, 6.0, 8.0], [5.0, 6.0, 6.0]
     s = pd.DataFrame(
         [{"entry_id": "A", "examiner_id": f"E{i}", "criterion": "a", "score": v} for i, v in enumerate(a)]
         + [{"entry_id": "B", "examiner_id": f"F{i}", "criterion": "a", "score": v} for i, v in enumerate(b)]
     )
-    f = np.sqrt(3 / 2)
     ta = [np.mean(a) + f * (np.mean(p) - np.mean(a)) for p in itertools.product(a, repeat=3)]
     tb = [np.mean(b) + f * (np.mean(p) - np.mean(b)) for p in itertools.product(b, repeat=3)]
     ta, tb = np.round(ta, 9)[:, None], np.round(tb, 9)[None, :]
     exact = ((ta > tb) + 0.5 * (ta == tb)).mean()
-    r = by_entry(rank_entries(s, "mean", entries_of({"A": "x", "B": "x"}), rubric=ONE, n_draws=20000, seed=3))
+    r = by_entry(rank_entries(s, "mean", entries_of({"A": "x", "B": "x"}), rubric=ONE, n_draws=20000, seed=3,
+                              correction=correction))
     assert r.loc["A", "p_first"] == pytest.approx(exact, abs=0.01)
     assert r.loc["A", "p_first"] + r.loc["B", "p_first"] == pytest.approx(1.0)
 
