@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from scoring.ranking import rank_entries
+from scoring.ranking import CORRECTIONS, rank_entries
 from scoring.simulate import Settings, simulate_year
 
 SCENARIOS = {
@@ -61,6 +61,8 @@ RMSE_BIASED, RMSE_UNBIASED, ORACLE_RMSE = 0.70, 1.02, 0.55
 CORR = {"reference": 0.93, "circles": 0.95}
 COVERAGE = 0.85
 MIN_EFFECT_SCORES = 10
+NOT_AVAILABLE = "NOT AVAILABLE: scoring.calibration.fit_examiner_model is missing (the examiner model)"
+NOT_MEASURED = "not measured (--no-model)"
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Tally:
     classes: int = 0
     sq_error: list[float] = field(default_factory=list)
     covered: list[bool] = field(default_factory=list)
+    score_covered: list[bool] = field(default_factory=list)
     width: list[float] = field(default_factory=list)
     brier: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)  # raw-mean leader with probability 1
@@ -124,6 +127,8 @@ def tally(t: Tally, r: pd.DataFrame, y, baseline_leader: pd.Series) -> None:
     t.sq_error += list(r["error"] ** 2)
     t.covered += list((r["rank_low"] <= r["true_rank"]) & (r["true_rank"] <= r["rank_high"]))
     t.width += list((r["rank_high"] - r["rank_low"]).astype(float))
+    q = r["entry_id"].map(quality)
+    t.score_covered += list((r["score_low"] <= q) & (q <= r["score_high"]))
     for _, c in r.groupby("class"):
         c = c[c["eligible"]]
         t.classes += 1
@@ -146,6 +151,7 @@ def run(args) -> int:
     effects: dict[str, dict[str, list[float]]] = {}
     for name, settings in SCENARIOS.items():
         tallies = {m: Tally() for m in methods}
+        variants = {c: Tally() for c in CORRECTIONS} if name == "reference" else {}
         corr: dict[str, list[float]] = {"model": [], "co-examiner deviation": []}
         for seed in seeds:
             y = simulate_year(settings, seed)
@@ -160,6 +166,10 @@ def run(args) -> int:
             base = tables["mean"].set_index("entry_id")["leader"]
             for m in methods:
                 tally(tallies[m], tables[m], y, base)
+            for c, t in variants.items():
+                r = tables["mean"] if c == "variance" else rank_entries(y.scores, "mean", y.entries, seed=seed,
+                                                                        n_draws=args.draws, correction=c)
+                tally(t, r, y, base)
             if settings.bias_sd > 0:
                 truth = y.examiners.set_index("examiner_id")["bias"]
                 n = y.scores.groupby("examiner_id").size()
@@ -171,7 +181,9 @@ def run(args) -> int:
                     e = e[e["n_scores"] >= MIN_EFFECT_SCORES]
                     corr["model"].append(float(np.corrcoef(e["bias"], truth[e.index])[0, 1]))
         results[name], effects[name] = tallies, corr
-        print_scenario(name, settings, tallies, corr, len(seeds), fit is not None)
+        print_scenario(name, settings, tallies, corr, len(seeds), args.no_model)
+        if variants:
+            print_corrections(variants)
     checks = evaluate(results, effects, fit is not None, args.no_model)
     print_checks(checks, model_missing)
     print(f"\ntotal wall time {time.perf_counter() - start:.0f} s; load average at the end "
@@ -212,15 +224,15 @@ def rmse(t: Tally) -> float:
     return float(np.sqrt(np.mean(t.sq_error)))
 
 
-def print_scenario(name, settings, tallies, corr, n_seeds, with_model) -> None:
+def print_scenario(name, settings, tallies, corr, n_seeds, skipped: bool) -> None:
     raw = rmse(tallies["mean"])
     biased = settings.bias_sd > 0
     print(f"\n== {name}: {n_seeds} seeds, {tallies['mean'].classes} classes, {len(tallies['mean'].covered)} entries ==")
-    print(f"{'method':<10} {'leader first':>18} {'RMSE':>6} {'/raw':>6} {'target':>8}   {'coverage':>8} "
-          f"{'width':>5}   {'Brier':>6} {'baseline':>8}")
+    print(f"{'method':<10} {'leader first':>18} {'RMSE':>6} {'/raw':>6} {'target':>8}   {'score cov':>9}   "
+          f"{'rank cov':>8} {'width':>5}   {'Brier':>6} {'baseline':>8}")
     for m in ORDER:
         if m not in tallies:
-            print(f"{LABEL[m]:<10} NOT AVAILABLE: the examiner model is not merged")
+            print(f"{LABEL[m]:<10} " + (NOT_MEASURED if skipped else NOT_AVAILABLE))
             continue
         t = tallies[m]
         target = ""
@@ -230,30 +242,52 @@ def print_scenario(name, settings, tallies, corr, n_seeds, with_model) -> None:
             target = f"~{ORACLE_RMSE:.2f}"
         first = f"{t.first:.0f}/{t.classes} ({pct(t.first / t.classes)})"
         print(f"{LABEL[m]:<10} {first:>18} {rmse(t):6.2f} {rmse(t) / raw:6.3f} {target:>8}   "
-              f"{pct(np.mean(t.covered)):>8} {np.median(t.width):5.1f}   {np.mean(t.brier):6.3f} "
-              f"{np.mean(t.baseline):8.3f}")
-    print(f"targets: coverage >= {pct(COVERAGE)}; Brier below the baseline; adjusted leader first more often than "
-          "raw mean and zscore")
+              f"{pct(np.mean(t.score_covered)):>9}   {pct(np.mean(t.covered)):>8} {np.median(t.width):5.1f}   "
+              f"{np.mean(t.brier):6.3f} {np.mean(t.baseline):8.3f}")
+    print("score cov: share of entries whose 90 % score interval holds the true quality (for information); "
+          "rank cov: whose 90 % rank interval holds the true within-class rank; width: median rank_high - rank_low")
+    print(f"targets: rank coverage >= {pct(COVERAGE)}; Brier below the baseline; adjusted leader first more often "
+          "than raw mean and zscore")
     if biased:
         print(f"examiner effects vs true bias, examiners with >= {MIN_EFFECT_SCORES} scores (mean [min] over seeds; "
               f"target >= {CORR[name]:.2f} for the model):")
         for who, r in corr.items():
-            if who == "model" and not with_model:
-                print(f"  {who:<24} NOT AVAILABLE")
+            if who == "model" and not r:
+                print(f"  {who:<24} " + (NOT_MEASURED if skipped else NOT_AVAILABLE))
             else:
                 print(f"  {who:<24} {np.mean(r):.3f} [{np.min(r):.3f}]")
-    print("reliability of P(first) (eligible entries): n, mean P(first), share that truly lead")
-    header = f"  {'P(first)':<12}" + "".join(f"{LABEL[m]:>24}" for m in ORDER if m in tallies)
-    print(header)
+    print_reliability({LABEL[m]: tallies[m] for m in ORDER if m in tallies})
+
+
+def print_corrections(variants: dict[str, Tally]) -> None:
+    print("\nsmall-team correction of the examiner bootstrap (reference scenario, raw mean; "
+          "rank_entries(correction=...)):")
+    print(f"{'correction':<10} {'score cov':>9}   {'rank cov':>8} {'width':>5}   {'Brier':>6}   "
+          f"{'calibration error':>17}")
+    for c, t in variants.items():
+        print(f"{c:<10} {pct(np.mean(t.score_covered)):>9}   {pct(np.mean(t.covered)):>8} {np.median(t.width):5.1f}   "
+              f"{np.mean(t.brier):6.3f}   {calibration_error(t):17.4f}")
+    print("calibration error: mean over entries of |P(first) - share that truly lead| in its bin (bins as below)")
+    print_reliability(variants)
+
+
+def reliability(t: Tally) -> pd.DataFrame:
     cuts = pd.IntervalIndex.from_breaks(BINS, closed="left")
-    rows = {}
-    for m in ORDER:
-        if m not in tallies:
-            continue
-        t = tallies[m]
-        d = pd.DataFrame({"p": t.p, "y": t.leads})
-        d["bin"] = pd.cut(d["p"].clip(upper=BINS[-1] - 1e-12), cuts)
-        rows[m] = d.groupby("bin", observed=False).agg(n=("p", "size"), p=("p", "mean"), y=("y", "mean"))
+    d = pd.DataFrame({"p": t.p, "y": t.leads})
+    d["bin"] = pd.cut(d["p"].clip(upper=BINS[-1] - 1e-12), cuts)
+    return d.groupby("bin", observed=False).agg(n=("p", "size"), p=("p", "mean"), y=("y", "mean"))
+
+
+def calibration_error(t: Tally) -> float:
+    g = reliability(t).dropna()
+    return float((g["n"] * (g["p"] - g["y"]).abs()).sum() / g["n"].sum())
+
+
+def print_reliability(tallies: dict[str, Tally]) -> None:
+    print("reliability of P(first) (eligible entries): n, mean P(first), share that truly lead")
+    print(f"  {'P(first)':<12}" + "".join(f"{m:>24}" for m in tallies))
+    rows = {m: reliability(t) for m, t in tallies.items()}
+    cuts = pd.IntervalIndex.from_breaks(BINS, closed="left")
     for b in cuts:
         label = f"[{b.left:.2f}, {b.right:.2f}{']' if b.right == BINS[-1] else ')'}"
         cells = []

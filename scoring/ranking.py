@@ -68,8 +68,7 @@ CORRECTIONS = ("variance", "t", "none")
 #: ``entries`` has names).
 RANK_COLUMNS = (
     "entry_id", "name", "class", "method", "score", "score_low", "score_high", "rank", "rank_low", "rank_high",
-    "eligible", "p_first",
-    "leader", "n_examiners", "n_criteria", "note",
+    "eligible", "p_first", "leader", "n_examiners", "n_criteria", "note",
 )
 
 #: Teams with at least this many examiners have their highest and lowest scores dropped
@@ -186,6 +185,11 @@ def method_sensitivity(
         lists its entries comma-separated; "" when the class has no scored eligible entry),
         ``score`` (the leader's weighted total), ``chosen`` (True on the chosen method's
         row), ``differs`` (True when the leader is not the chosen method's leader).
+
+    Raises
+    ------
+    ValueError, NotImplementedError
+        As :func:`rank_entries` (``adjusted`` needs the examiner model).
     """
     for m in (chosen, *methods):
         if m not in METHODS:
@@ -545,18 +549,25 @@ def _bootstrap_totals(
 # --------------------------------------------------------------------------- ranking
 
 
+def _leader_mask(year: _Year, point: np.ndarray) -> np.ndarray:
+    """True for the best eligible scored entry of each class (every entry of a tie)."""
+    total = np.round(point, _DECIMALS)
+    ok = year.eligible & np.isfinite(total)
+    lead = np.zeros(len(total), dtype=bool)
+    for cls in year.class_order:
+        m = ok & (year.classes == cls)
+        if m.any():
+            lead |= m & (total == total[m].max())
+    return lead
+
+
 def _leaders(year: _Year, point: np.ndarray) -> dict[str, tuple[str, float]]:
     """Per class: the best eligible entry (ties comma-separated) and its total."""
+    lead = _leader_mask(year, point)
     out = {}
-    total = np.round(point, _DECIMALS)
     for cls in year.class_order:
-        m = (year.classes == cls) & year.eligible & np.isfinite(total)
-        if not m.any():
-            out[cls] = ("", np.nan)
-            continue
-        best = total[m].max()
-        who = sorted(year.entry_ids[m & (total == best)])
-        out[cls] = (", ".join(who), float(point[m & (total == best)][0]))
+        m = lead & (year.classes == cls)
+        out[cls] = (", ".join(sorted(year.entry_ids[m])), float(point[m][0])) if m.any() else ("", np.nan)
     return out
 
 
@@ -568,7 +579,7 @@ def _rank_table(
     rank = np.full(n_e, np.nan)
     low, high = np.full(n_e, np.nan), np.full(n_e, np.nan)
     p_first = np.where(year.eligible, np.nan, 0.0)
-    leader = np.zeros(n_e, dtype=bool)
+    leader = _leader_mask(year, point)
     total = np.round(point, _DECIMALS)
     draws = np.round(draws, _DECIMALS)
     alpha = (1 - level) / 2
@@ -592,7 +603,6 @@ def _rank_table(
             best = de == de.max(axis=1, keepdims=True)
             best &= ok[None, :]
             p_first[idx[ok]] = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)[ok]
-            leader[idx[ok]] = t[ok] == t[ok].max()
     for i in range(n_e):
         if not year.eligible[i]:
             notes[i].insert(0, "budget inte i balans: kan inte vinna")
