@@ -167,7 +167,7 @@ def _examiners(args) -> int:
 
 
 def _rank(args) -> int:
-    from .data import _class_id, read_entries
+    from .data import _class_id, _missing_entries, read_entries
     from .ranking import rank_entries
 
     scores, rubric = _read_scores_for_cli(args.scores)
@@ -176,6 +176,8 @@ def _rank(args) -> int:
         how = "" if args.entries else " (no --entries given, so it was looked for beside the scores)"
         raise InputError([Problem(display_path(entries_path), None, None, f"entries file not found{how}")])
     entries, problems = read_entries(entries_path, rubric)
+    if not any(p.is_error for p in problems):
+        problems += _missing_entries(scores, entries, display_path(args.scores), display_path(entries_path))
     if any(p.is_error for p in problems):
         raise InputError(problems)
     cls = None

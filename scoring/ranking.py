@@ -250,7 +250,8 @@ class _Year:
             if "entry_id" not in entries.columns or "class" not in entries.columns:
                 raise ValueError("entries need the columns entry_id and class")
             e = entries.assign(entry_id=entries["entry_id"].astype(str)).drop_duplicates("entry_id")
-            missing = [x for x in scored if x not in set(e["entry_id"])]
+            known = set(e["entry_id"])
+            missing = [x for x in scored if x not in known]
             if missing:
                 shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
                 raise ValueError(f"{len(missing)} entr{'y' if len(missing) == 1 else 'ies'} in the scores "

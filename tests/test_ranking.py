@@ -371,6 +371,11 @@ def test_cli_errors(tmp_path, capsys):
     lone.write_bytes((DATA_DIR / "2023" / "scores.csv").read_bytes())
     assert main(["rank", str(lone), "--method", "mean"]) == 1
     assert "entries file not found (no --entries given" in capsys.readouterr().err
+    few = tmp_path / "entries.csv"
+    few.write_text("entry_id,name,class\n2023-01,Kontaktcenter,andra\n", encoding="utf-8")
+    assert main(["rank", SCORES_2023, "--method", "mean", "--entries", str(few)]) == 1
+    err = capsys.readouterr().err
+    assert "scores.csv:" in err and "entry_id: entry_id '2023-02' is not in" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as e:
         main(["rank", SCORES_2023, "--method", "best"])
     assert e.value.code == 2
