@@ -323,10 +323,11 @@ def _method_totals(
     is 0) and notes per entry; ``widen`` (E,) multiplies each entry's bootstrap deviations."""
     notes: list[list[str]] = [[] for _ in year.entry_ids]
     if method == "adjusted":
-        cells, cell_draws = _adjusted_cells(year, n_draws, rng, min_scores, model)
+        cells, cell_draws, model = _adjusted_cells(year, n_draws, rng, min_scores, model)
         point = _totals(cells, year.weights)
         draws = _totals(cell_draws, year.weights) if n_draws else None
         _missing_notes(year, cells, notes)
+        _model_notes(year, model, notes)
         return cells, point, draws, notes
 
     x = year.x
@@ -358,8 +359,8 @@ def _method_totals(
     return cells, point, point + dev, notes
 
 
-def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> tuple[np.ndarray, np.ndarray]:
-    """The examiner model's cell estimates (E, C) and joint draws (n_draws, E, C).
+def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> tuple[np.ndarray, np.ndarray, object]:
+    """The examiner model's cell estimates (E, C), joint draws (n_draws, E, C) and the model.
 
     UNFINISHED until the examiner model (branch ``model``) is merged: written against its
     interface, ``fit_examiner_model(scores, min_scores=...)`` returning an object with
@@ -383,13 +384,33 @@ def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> t
     point = np.full((len(year.entry_ids), len(year.criteria)), np.nan)
     point[e_pos[keep], c_pos[keep]] = cells["adjusted"].to_numpy(dtype=float)[keep]
     if not n_draws:
-        return point, np.empty((0,) + point.shape)
+        return point, np.empty((0,) + point.shape), model
     d = np.asarray(model.draw_cells(n_draws, rng), dtype=float)
     if d.shape != (n_draws, len(cells)):
         raise ValueError(f"the model's draw_cells gave shape {d.shape}, expected {(n_draws, len(cells))}")
     draws = np.full((n_draws,) + point.shape, np.nan)
     draws[:, e_pos[keep], c_pos[keep]] = d[:, keep]
-    return point, draws
+    return point, draws, model
+
+
+def _model_notes(year: _Year, model, notes: list[list[str]]) -> None:
+    """Notes from the model's ``effects`` (examiner_id, adjusted, group), when it has them: the
+    examiners not adjusted for, and entries whose examiners are not in the largest connected
+    group (group 1), whose adjusted scores cannot be compared with the others'."""
+    effects = getattr(model, "effects", None)
+    if not isinstance(effects, pd.DataFrame) or "examiner_id" not in effects.columns:
+        return
+    ids = effects["examiner_id"].astype(str)
+    adjusted = dict(zip(ids, effects["adjusted"], strict=True)) if "adjusted" in effects.columns else {}
+    group = dict(zip(ids, effects["group"], strict=True)) if "group" in effects.columns else {}
+    for i, team in enumerate(year.examiners):
+        few = sorted(k for k in team if k in adjusted and not bool(adjusted[k]))
+        if few:
+            notes[i].append(f"inte justerat för {', '.join(few)} (för få poäng)")
+        groups = sorted({int(group[k]) for k in team if k in group} - {1})
+        if groups:
+            notes[i].append(f"examinatorerna hör till sammanhängande grupp {', '.join(map(str, groups))}, "
+                            "inte grupp 1: poängen kan inte jämföras med bidrag bedömda i grupp 1")
 
 
 def _mean(x: np.ndarray) -> np.ndarray:

@@ -306,6 +306,16 @@ def test_adjusted_uses_the_models_cells_and_joint_draws():
     assert r.loc["A", "p_first"] == pytest.approx((d[:, 0] > d[:, 1]).mean())
 
 
+def test_adjusted_notes_examiners_not_adjusted_for_and_other_connected_groups():
+    cells = pd.DataFrame({"entry_id": list("AAABBB"), "criterion": list("abcabc"), "adjusted": [6.0] * 6})
+    model = KnownModel(cells, sd=1.0)
+    model.effects = pd.DataFrame({"examiner_id": ["E1", "E2", "E3", "E4", "E5"],
+                                  "adjusted": [True, False, True, True, True], "group": [1, 1, 1, 1, 2]})
+    r = by_entry(rank_entries(SMALL, "adjusted", SMALL_ENTRIES, rubric=RUBRIC, model=model, n_draws=20))
+    assert r.loc["A", "note"] == "inte justerat för E2 (för få poäng)"
+    assert "inte justerat för E2" in r.loc["B", "note"] and "sammanhängande grupp 2" in r.loc["B", "note"]
+
+
 def test_adjusted_fits_the_examiner_model_or_says_it_is_missing():
     y = simulate_year(seed=11)
     try:
