@@ -57,7 +57,9 @@ LABEL = {"mean": "raw mean", "median": "median", "trimmed": "trimmed", "zscore":
          "adjusted": "adjusted", "oracle": "oracle"}
 BINS = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0)
 # targets of issue 7
-RMSE_BIASED, RMSE_UNBIASED, ORACLE_RMSE = 0.70, 1.02, 0.55
+RMSE = {"reference": 0.70, "unbiased": 1.02}  # adjusted RMSE / raw means' (circles: no target)
+ORACLE_RMSE = 0.55
+LEADER = ("reference",)  # scenarios where adjusted must put the true leader first more often
 CORR = {"reference": 0.93, "circles": 0.95}
 COVERAGE = 0.85
 MIN_EFFECT_SCORES = 10
@@ -236,8 +238,8 @@ def print_scenario(name, settings, tallies, corr, n_seeds, skipped: bool) -> Non
             continue
         t = tallies[m]
         target = ""
-        if m == "adjusted":
-            target = f"<= {RMSE_BIASED if biased else RMSE_UNBIASED:.2f}"
+        if m == "adjusted" and name in RMSE:
+            target = f"<= {RMSE[name]:.2f}"
         elif m == "oracle" and name == "reference":
             target = f"~{ORACLE_RMSE:.2f}"
         first = f"{t.first:.0f}/{t.classes} ({pct(t.first / t.classes)})"
@@ -311,22 +313,24 @@ def evaluate(results, effects, with_model: bool, skipped: bool) -> list[Check]:
             checks.append(Check(f"{name}: {m} Brier of P(first)", f"{b:.3f}", f"< baseline {base:.3f}", b < base))
         if skipped:
             continue
-        biased = SCENARIOS[name].bias_sd > 0
-        limit = RMSE_BIASED if biased else RMSE_UNBIASED
         oracle = rmse(tallies["oracle"]) / raw
-        if with_model:
-            a = tallies["adjusted"]
-            ratio = rmse(a) / raw
+        if name in RMSE and with_model:
+            ratio = rmse(tallies["adjusted"]) / raw
             checks.append(Check(f"{name}: adjusted RMSE / raw means' (oracle {oracle:.3f})", f"{ratio:.3f}",
-                                f"<= {limit:.2f}", ratio <= limit))
-            if biased:
+                                f"<= {RMSE[name]:.2f}", ratio <= RMSE[name]))
+        elif name in RMSE:
+            checks.append(Check(f"{name}: adjusted RMSE / raw means' (oracle {oracle:.3f})", "not measured",
+                                f"<= {RMSE[name]:.2f}", None))
+        if name in LEADER:
+            if with_model:
+                a = tallies["adjusted"]
                 beats = a.first > tallies["mean"].first and a.first > tallies["zscore"].first
                 checks.append(Check(f"{name}: adjusted leader first vs raw mean, zscore",
                                     f"{a.first:.0f} vs {tallies['mean'].first:.0f}, {tallies['zscore'].first:.0f}",
                                     "more than both", beats))
-        else:
-            checks.append(Check(f"{name}: adjusted RMSE / raw means' (oracle {oracle:.3f})", "not measured",
-                                f"<= {limit:.2f}", None))
+            else:
+                checks.append(Check(f"{name}: adjusted leader first vs raw mean, zscore", "not measured",
+                                    "more than both", None))
         if name in CORR:
             r = effects[name]["model"]
             checks.append(Check(f"{name}: model effects vs true bias (co-examiner deviation "
