@@ -52,7 +52,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .data import _BOOLEANS, criterion_scores
 from .overview import individual
@@ -534,6 +533,8 @@ def _widening(n: np.ndarray, correction: str, level: float) -> np.ndarray:
     t_{n-1}(q) / z(q), q = (1 + level)/2, so that a mean's interval is the t interval.
     ``"none"``: 1.
     """
+    from scipy import stats  # here, not at the top: the command line imports METHODS from this module
+
     n = np.asarray(n, dtype=float)
     df = np.maximum(n - 1, 1)
     if correction == "none":
@@ -597,6 +598,8 @@ def _rank_table(
     year: _Year, method: str, cells: np.ndarray, point: np.ndarray, draws: np.ndarray, notes: list[list[str]],
     level: float,
 ) -> pd.DataFrame:
+    from scipy import stats
+
     n_e = len(year.entry_ids)
     rank = np.full(n_e, np.nan)
     low, high = np.full(n_e, np.nan), np.full(n_e, np.nan)
