@@ -66,6 +66,18 @@ def _parser() -> argparse.ArgumentParser:
     _format_option(s)
     s.set_defaults(run=_examiners)
 
+    from .ranking import METHODS
+
+    s = sub.add_parser("rank", help="rank the entries of each class, with rank intervals and P(first)")
+    s.add_argument("scores", metavar="SCORES.csv")
+    s.add_argument("--entries", metavar="ENTRIES.csv", help="entries table (default: entries.csv beside SCORES.csv)")
+    s.add_argument("--class", dest="class_", metavar="C", help="only this class (id or Swedish label)")
+    s.add_argument("--method", default="adjusted", choices=METHODS, help="aggregation method (default: adjusted)")
+    s.add_argument("--draws", type=int, default=2000, help="resampling replicates (default: 2000)")
+    s.add_argument("--seed", type=int, default=0, help="resampling seed (default: 0)")
+    _format_option(s)
+    s.set_defaults(run=_rank)
+
     s = sub.add_parser("report", help="produce HTML reports with Papermill")
     when = s.add_mutually_exclusive_group()
     when.add_argument("--year", help="one year, e.g. 2024")
@@ -182,6 +194,41 @@ def _examiners(args) -> int:
     if args.reading:
         effects = effects.assign(reading=[reading(r, effects.attrs["residual_sd"]) for _, r in effects.iterrows()])
     _print_table(effects, args.format)
+    return 0
+
+
+def _rank(args) -> int:
+    from .data import _class_id, _missing_entries, read_entries
+    from .ranking import rank_entries
+
+    scores, rubric = _read_scores_for_cli(args.scores)
+    entries_path = Path(args.entries) if args.entries else Path(args.scores).with_name("entries.csv")
+    if not entries_path.is_file():
+        how = "" if args.entries else " (no --entries given, so it was looked for beside the scores)"
+        raise InputError([Problem(display_path(entries_path), None, None, f"entries file not found{how}")])
+    entries, problems = read_entries(entries_path, rubric)
+    if not any(p.is_error for p in problems):
+        problems += _missing_entries(scores, entries, display_path(args.scores), display_path(entries_path))
+    if any(p.is_error for p in problems):
+        raise InputError(problems)
+    cls = None
+    if args.class_:
+        cls = _class_id(rubric, args.class_)
+        present = list(dict.fromkeys(entries["class"]))
+        if cls not in present:
+            raise ValueError(f"--class {args.class_}: no such class in {display_path(entries_path)} "
+                             f"(classes: {', '.join(present)})")
+    log.info("rank: scores=%s entries=%s method=%s class=%s draws=%s seed=%s", display_path(args.scores),
+             display_path(entries_path), args.method, cls or "all", args.draws, args.seed)
+    try:
+        table = rank_entries(scores.drop(columns="class", errors="ignore"), args.method, entries, rubric=rubric,
+                             n_draws=args.draws, seed=args.seed)
+    except NotImplementedError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if cls is not None:
+        table = table[table["class"] == cls]
+    _print_table(table, args.format)
     return 0
 
 

@@ -1,0 +1,368 @@
+"""Do the rankings find the true leaders, and is their uncertainty honest? Simulated award
+years with known truth (``scoring.simulate``), many fresh seeds.
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/calibration.py            # full run (100 seeds per scenario)
+    .venv/bin/python benchmarks/calibration.py --quick    # 4 seeds, 300 draws, < 1 min
+    .venv/bin/python benchmarks/calibration.py --no-model # only the methods without the examiner model
+
+Scenarios: the reference simulation of issue 7 (35 entries in 5 classes, 45 examiners, teams
+of 4-6 drawn at random, bias sd 8), ``circles`` (teams drawn mostly within circles of about 20
+examiners that share a severity) and ``unbiased`` (every bias 0).
+
+Methods: ``rank_entries`` with ``mean`` (raw means), ``median``, ``trimmed``, ``zscore``,
+``adjusted`` (the examiner model) and an ``oracle``: the mean of the scores minus each
+examiner's true bias (ranked the same way, so it has intervals and P(first) too).
+
+Per scenario and method it prints: how often the method's leader (best entry of the class by
+its score) is the true leader (ties share the credit); the RMSE of entry scores (equal weights)
+against the true quality, and its ratio to raw means'; the coverage of the 90 % rank intervals
+(share of entries whose true within-class rank lies inside) and their median width
+(rank_high - rank_low); the Brier score of P(first) against the true leader (per class, the
+sum over its entries of (p - truth)², averaged over classes) beside the baseline that gives the
+raw-mean leader probability 1; and a reliability table (P(first) in bins against how often
+those entries truly lead). For the model it also prints how well the examiner effects
+correlate with the true biases (examiners with >= 10 scores) beside the old estimate, each
+examiner's mean deviation from co-examiners on the same entry and criterion.
+
+The targets (issue 7, points 6 and 9) are printed beside the figures; the run exits 1 when a
+target is missed or cannot be evaluated (the examiner model not available), else 0. With
+``--no-model`` the model's figures are skipped deliberately and only the other targets count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scoring.ranking import CORRECTIONS, rank_entries
+from scoring.simulate import Settings, simulate_year
+
+SCENARIOS = {
+    "reference": Settings(),
+    "circles": Settings(circle_size=20),
+    "unbiased": Settings().unbiased(),
+}
+PLAIN = ("mean", "median", "trimmed", "zscore")
+ORDER = ("mean", "median", "trimmed", "zscore", "adjusted", "oracle")
+LABEL = {"mean": "raw mean", "median": "median", "trimmed": "trimmed", "zscore": "zscore",
+         "adjusted": "adjusted", "oracle": "oracle"}
+BINS = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0)
+# targets of issue 7
+RMSE = {"reference": 0.70, "unbiased": 1.02}  # adjusted RMSE / raw means' (circles: no target)
+ORACLE_RMSE = 0.55
+LEADER = ("reference",)  # scenarios where adjusted must put the true leader first more often
+CORR = {"reference": 0.93, "circles": 0.95}
+COVERAGE = 0.85
+MIN_EFFECT_SCORES = 10
+NOT_AVAILABLE = "NOT AVAILABLE: scoring.calibration.fit_examiner_model is missing (the examiner model)"
+NOT_MEASURED = "not measured (--no-model)"
+
+
+@dataclass
+class Tally:
+    """What one method gathered over the seeds of one scenario."""
+
+    first: float = 0.0  # classes whose true leader the method puts first (ties share)
+    classes: int = 0
+    sq_error: list[float] = field(default_factory=list)
+    covered: list[bool] = field(default_factory=list)
+    score_covered: list[bool] = field(default_factory=list)
+    width: list[float] = field(default_factory=list)
+    brier: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)  # raw-mean leader with probability 1
+    p: list[float] = field(default_factory=list)
+    leads: list[bool] = field(default_factory=list)
+
+
+@dataclass
+class Check:
+    name: str
+    value: str
+    target: str
+    ok: bool | None  # None: not evaluated
+
+
+def model_fitter():
+    """``fit_examiner_model`` when the examiner model is available, else None."""
+    try:
+        from scoring.calibration import fit_examiner_model
+    except ImportError:
+        return None
+    return fit_examiner_model
+
+
+def oracle_scores(y) -> pd.DataFrame:
+    bias = y.examiners.set_index("examiner_id")["bias"]
+    return y.scores.assign(score=y.scores["score"] - y.scores["examiner_id"].map(bias).to_numpy())
+
+
+def co_examiner_deviation(scores: pd.DataFrame) -> pd.Series:
+    """The old estimate: an examiner's mean deviation from the other examiners' mean on the same
+    entry and criterion (scores without a co-examiner are not used), by examiner_id."""
+    g = scores.groupby(["entry_id", "criterion"])["score"]
+    total, count = g.transform("sum"), g.transform("count")
+    ok = count > 1
+    dev = scores["score"][ok] - (total[ok] - scores["score"][ok]) / (count[ok] - 1)
+    return dev.groupby(scores["examiner_id"][ok]).mean()
+
+
+def tally(t: Tally, r: pd.DataFrame, y, baseline_leader: pd.Series) -> None:
+    """Add one ranked year to ``t``; ``baseline_leader`` is the raw-mean ``leader`` column."""
+    quality = y.quality
+    truth = y.entries.assign(q=y.entries["entry_id"].map(quality))
+    true_rank = dict(zip(truth["entry_id"], truth.groupby("class")["q"].rank(ascending=False, method="min"),
+                         strict=True))
+    eligible = truth[truth["budget_in_balance"] != "nej"]
+    true_leader = set(eligible.loc[eligible.groupby("class")["q"].idxmax(), "entry_id"])
+    r = r.assign(truth=r["entry_id"].isin(true_leader).astype(float), true_rank=r["entry_id"].map(true_rank),
+                 base=baseline_leader.reindex(r["entry_id"]).to_numpy(dtype=float))
+    r["error"] = r["score"] - r["entry_id"].map(quality)
+    t.sq_error += list(r["error"] ** 2)
+    t.covered += list((r["rank_low"] <= r["true_rank"]) & (r["true_rank"] <= r["rank_high"]))
+    t.width += list((r["rank_high"] - r["rank_low"]).astype(float))
+    q = r["entry_id"].map(quality)
+    t.score_covered += list((r["score_low"] <= q) & (q <= r["score_high"]))
+    for _, c in r.groupby("class"):
+        c = c[c["eligible"]]
+        t.classes += 1
+        t.first += float((c["leader"] & (c["truth"] == 1)).sum() / max(int(c["leader"].sum()), 1))
+        t.brier.append(float(((c["p_first"] - c["truth"]) ** 2).sum()))
+        base = c["base"] / max(c["base"].sum(), 1.0)
+        t.baseline.append(float(((base - c["truth"]) ** 2).sum()))
+        t.p += list(c["p_first"])
+        t.leads += list(c["truth"] == 1)
+
+
+def run(args) -> int:
+    fit = None if args.no_model else model_fitter()
+    model_missing = fit is None and not args.no_model
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    methods = [m for m in ORDER if m != "adjusted" or fit is not None]
+    print_parameters(args, seeds, fit)
+    start = time.perf_counter()
+    results: dict[str, dict[str, Tally]] = {}
+    effects: dict[str, dict[str, list[float]]] = {}
+    for name, settings in SCENARIOS.items():
+        tallies = {m: Tally() for m in methods}
+        variants = {c: Tally() for c in CORRECTIONS} if name == "reference" else {}
+        corr: dict[str, list[float]] = {"model": [], "co-examiner deviation": []}
+        for seed in seeds:
+            y = simulate_year(settings, seed)
+            tables = {}
+            for m in PLAIN:
+                tables[m] = rank_entries(y.scores, m, y.entries, n_draws=args.draws, seed=seed)
+            tables["oracle"] = rank_entries(oracle_scores(y), "mean", y.entries, n_draws=args.draws, seed=seed)
+            if fit is not None:
+                model = fit(y.scores, min_scores=args.min_scores)
+                tables["adjusted"] = rank_entries(y.scores, "adjusted", y.entries, n_draws=args.draws, seed=seed,
+                                                  model=model)
+            base = tables["mean"].set_index("entry_id")["leader"]
+            for m in methods:
+                tally(tallies[m], tables[m], y, base)
+            for c, t in variants.items():
+                r = tables["mean"] if c == "variance" else rank_entries(y.scores, "mean", y.entries, seed=seed,
+                                                                        n_draws=args.draws, correction=c)
+                tally(t, r, y, base)
+            if settings.bias_sd > 0:
+                truth = y.examiners.set_index("examiner_id")["bias"]
+                n = y.scores.groupby("examiner_id").size()
+                many = n.index[n >= MIN_EFFECT_SCORES]
+                old = co_examiner_deviation(y.scores).reindex(many)
+                corr["co-examiner deviation"].append(float(np.corrcoef(old, truth[many])[0, 1]))
+                if fit is not None:
+                    e = model.effects.set_index("examiner_id")
+                    e = e[e["n_scores"] >= MIN_EFFECT_SCORES]
+                    corr["model"].append(float(np.corrcoef(e["bias"], truth[e.index])[0, 1]))
+        results[name], effects[name] = tallies, corr
+        print_scenario(name, settings, tallies, corr, len(seeds), args.no_model)
+        if variants:
+            print_corrections(variants)
+    checks = evaluate(results, effects, fit is not None, args.no_model)
+    print_checks(checks, model_missing)
+    print(f"\ntotal wall time {time.perf_counter() - start:.0f} s; load average at the end "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    failed = [c for c in checks if c.ok is False]
+    if model_missing:
+        print("\nFAILED: the examiner model (scoring.calibration.fit_examiner_model) is not available, so the "
+              "adjusted method and the examiner effects were not measured; run with --no-model to measure only "
+              "the other methods.")
+        return 1
+    if failed:
+        print(f"\nFAILED: {len(failed)} target(s) missed: " + "; ".join(c.name for c in failed))
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+def print_parameters(args, seeds, fit) -> None:
+    print("Calibration benchmark: rankings on simulated award years with known truth (scoring.simulate)")
+    print(f"CPython {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}; "
+          f"{os.cpu_count()} CPUs; load average at start {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"run: {'quick' if args.quick else 'full'}; seeds {seeds.start}..{seeds.stop - 1} ({len(seeds)} per "
+          f"scenario); {args.draws} resampling draws per ranking (seed = the year's seed); rank interval 90 %; "
+          f"model min_scores {args.min_scores}; "
+          f"model: {'skipped (--no-model)' if args.no_model else 'available' if fit else 'NOT AVAILABLE'}")
+    base = asdict(Settings())
+    for name, s in SCENARIOS.items():
+        diff = {k: v for k, v in asdict(s).items() if v != base[k]}
+        print(f"  scenario {name}: " + (", ".join(f"{k}={v}" for k, v in diff.items()) or "the reference "
+                                        "simulation: " + ", ".join(f"{k}={v}" for k, v in base.items())))
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def rmse(t: Tally) -> float:
+    return float(np.sqrt(np.mean(t.sq_error)))
+
+
+def print_scenario(name, settings, tallies, corr, n_seeds, skipped: bool) -> None:
+    raw = rmse(tallies["mean"])
+    biased = settings.bias_sd > 0
+    print(f"\n== {name}: {n_seeds} seeds, {tallies['mean'].classes} classes, {len(tallies['mean'].covered)} entries ==")
+    print(f"{'method':<10} {'leader first':>18} {'RMSE':>6} {'/raw':>6} {'target':>8}   {'score cov':>9}   "
+          f"{'rank cov':>8} {'width':>5}   {'Brier':>6} {'baseline':>8}")
+    for m in ORDER:
+        if m not in tallies:
+            print(f"{LABEL[m]:<10} " + (NOT_MEASURED if skipped else NOT_AVAILABLE))
+            continue
+        t = tallies[m]
+        target = ""
+        if m == "adjusted" and name in RMSE:
+            target = f"<= {RMSE[name]:.2f}"
+        elif m == "oracle" and name == "reference":
+            target = f"~{ORACLE_RMSE:.2f}"
+        first = f"{t.first:.0f}/{t.classes} ({pct(t.first / t.classes)})"
+        print(f"{LABEL[m]:<10} {first:>18} {rmse(t):6.2f} {rmse(t) / raw:6.3f} {target:>8}   "
+              f"{pct(np.mean(t.score_covered)):>9}   {pct(np.mean(t.covered)):>8} {np.median(t.width):5.1f}   "
+              f"{np.mean(t.brier):6.3f} {np.mean(t.baseline):8.3f}")
+    print("score cov: share of entries whose 90 % score interval holds the true quality (for information); "
+          "rank cov: whose 90 % rank interval holds the true within-class rank; width: median rank_high - rank_low")
+    print(f"targets: rank coverage >= {pct(COVERAGE)}; Brier below the baseline; adjusted leader first more often "
+          "than raw mean and zscore")
+    if biased:
+        print(f"examiner effects vs true bias, examiners with >= {MIN_EFFECT_SCORES} scores (mean [min] over seeds; "
+              f"target >= {CORR[name]:.2f} for the model):")
+        for who, r in corr.items():
+            if who == "model" and not r:
+                print(f"  {who:<24} " + (NOT_MEASURED if skipped else NOT_AVAILABLE))
+            else:
+                print(f"  {who:<24} {np.mean(r):.3f} [{np.min(r):.3f}]")
+    print_reliability({LABEL[m]: tallies[m] for m in ORDER if m in tallies})
+
+
+def print_corrections(variants: dict[str, Tally]) -> None:
+    print("\nsmall-team correction of the examiner bootstrap (reference scenario, raw mean; "
+          "rank_entries(correction=...)):")
+    print(f"{'correction':<10} {'score cov':>9}   {'rank cov':>8} {'width':>5}   {'Brier':>6}   "
+          f"{'calibration error':>17}")
+    for c, t in variants.items():
+        print(f"{c:<10} {pct(np.mean(t.score_covered)):>9}   {pct(np.mean(t.covered)):>8} {np.median(t.width):5.1f}   "
+              f"{np.mean(t.brier):6.3f}   {calibration_error(t):17.4f}")
+    print("calibration error: mean over entries of |P(first) - share that truly lead| in its bin (bins as below)")
+    print_reliability(variants)
+
+
+def reliability(t: Tally) -> pd.DataFrame:
+    cuts = pd.IntervalIndex.from_breaks(BINS, closed="left")
+    d = pd.DataFrame({"p": t.p, "y": t.leads})
+    d["bin"] = pd.cut(d["p"].clip(upper=BINS[-1] - 1e-12), cuts)
+    return d.groupby("bin", observed=False).agg(n=("p", "size"), p=("p", "mean"), y=("y", "mean"))
+
+
+def calibration_error(t: Tally) -> float:
+    g = reliability(t).dropna()
+    return float((g["n"] * (g["p"] - g["y"]).abs()).sum() / g["n"].sum())
+
+
+def print_reliability(tallies: dict[str, Tally]) -> None:
+    print("reliability of P(first) (eligible entries): n, mean P(first), share that truly lead")
+    print(f"  {'P(first)':<12}" + "".join(f"{m:>24}" for m in tallies))
+    rows = {m: reliability(t) for m, t in tallies.items()}
+    cuts = pd.IntervalIndex.from_breaks(BINS, closed="left")
+    for b in cuts:
+        label = f"[{b.left:.2f}, {b.right:.2f}{']' if b.right == BINS[-1] else ')'}"
+        cells = []
+        for g in rows.values():
+            n, p, y = g.loc[b, "n"], g.loc[b, "p"], g.loc[b, "y"]
+            cells.append(f"{n:>6} {p:5.2f} {y:5.2f}   " if n else f"{'-':>6} {'':5} {'':5}   ")
+        print(f"  {label:<12}" + "".join(f"{c:>24}" for c in cells))
+
+
+def evaluate(results, effects, with_model: bool, skipped: bool) -> list[Check]:
+    checks = []
+    for name, tallies in results.items():
+        raw = rmse(tallies["mean"])
+        for m, t in tallies.items():
+            if m == "oracle":
+                continue
+            cov = float(np.mean(t.covered))
+            checks.append(Check(f"{name}: {m} rank-interval coverage", pct(cov), f">= {pct(COVERAGE)}",
+                                cov >= COVERAGE))
+            b, base = float(np.mean(t.brier)), float(np.mean(t.baseline))
+            checks.append(Check(f"{name}: {m} Brier of P(first)", f"{b:.3f}", f"< baseline {base:.3f}", b < base))
+        if skipped:
+            continue
+        oracle = rmse(tallies["oracle"]) / raw
+        if name in RMSE and with_model:
+            ratio = rmse(tallies["adjusted"]) / raw
+            checks.append(Check(f"{name}: adjusted RMSE / raw means' (oracle {oracle:.3f})", f"{ratio:.3f}",
+                                f"<= {RMSE[name]:.2f}", ratio <= RMSE[name]))
+        elif name in RMSE:
+            checks.append(Check(f"{name}: adjusted RMSE / raw means' (oracle {oracle:.3f})", "not measured",
+                                f"<= {RMSE[name]:.2f}", None))
+        if name in LEADER:
+            if with_model:
+                a = tallies["adjusted"]
+                beats = a.first > tallies["mean"].first and a.first > tallies["zscore"].first
+                checks.append(Check(f"{name}: adjusted leader first vs raw mean, zscore",
+                                    f"{a.first:.0f} vs {tallies['mean'].first:.0f}, {tallies['zscore'].first:.0f}",
+                                    "more than both", beats))
+            else:
+                checks.append(Check(f"{name}: adjusted leader first vs raw mean, zscore", "not measured",
+                                    "more than both", None))
+        if name in CORR:
+            r = effects[name]["model"]
+            checks.append(Check(f"{name}: model effects vs true bias (co-examiner deviation "
+                                f"{np.mean(effects[name]['co-examiner deviation']):.3f})",
+                                f"{np.mean(r):.3f}" if r else "not measured", f">= {CORR[name]:.2f}",
+                                (np.mean(r) >= CORR[name]) if r else None))
+    return checks
+
+
+def print_checks(checks: list[Check], model_missing: bool) -> None:
+    print("\n== targets ==")
+    width = max(len(c.name) for c in checks)
+    for c in checks:
+        verdict = "NOT RUN" if c.ok is None else "ok" if c.ok else "MISSED"
+        print(f"  {c.name:<{width}}  {c.value:>14}  {c.target:<20} {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="4 seeds, 300 draws (< 1 min)")
+    p.add_argument("--seeds", type=int, help="seeds per scenario (default 100; 4 with --quick)")
+    p.add_argument("--first-seed", type=int, default=1000, help="first seed (default 1000)")
+    p.add_argument("--draws", type=int, help="resampling draws per ranking (default 1000; 300 with --quick)")
+    p.add_argument("--min-scores", type=int, default=12, help="the model's min_scores (default 12)")
+    p.add_argument("--no-model", action="store_true", help="skip the examiner model's figures deliberately")
+    args = p.parse_args(argv)
+    if args.seeds is None:
+        args.seeds = 4 if args.quick else 100
+    if args.draws is None:
+        args.draws = 300 if args.quick else 1000
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

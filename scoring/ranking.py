@@ -1,0 +1,664 @@
+"""Aggregation and ranking: each entry's weighted total under a named method, its rank within
+its class, a 90 % interval of that rank and its probability of being the best eligible entry.
+
+Methods (``METHODS``), each giving one value per entry x criterion that the rubric's weights
+turn into a weighted total on the rubric's scale:
+
+* ``consensus``: the team's final agreed score: the site-visit score where there is one,
+  else the consensus score;
+* ``mean``, ``median`` of the examiners' individual scores;
+* ``trimmed``: the mean after dropping the highest and the lowest individual score, where the
+  criterion has 5 or more scores (an entry with 5 or more examiners); else the plain mean,
+  with a note;
+* ``zscore``: each examiner's individual scores standardised over all their scores of the
+  year, averaged per entry x criterion and mapped back to the scale with the mean and
+  standard deviation of all individual scores of the year (the commercial judging
+  platforms' method). Its trap: an examiner who happened to draw strong entries has a high
+  mean, so their scores are pulled down as if they were lenient (and the entries they
+  scored with them), and one who drew weak entries is taken for a severe one;
+* ``adjusted``: the examiner-effect model's entry x criterion estimates
+  (``scoring.calibration.fit_examiner_model``), which compares examiners only on entries
+  they scored together.
+
+Uncertainty comes from a seeded resampling (``n_draws`` replicates). For ``adjusted`` the
+replicates are the model's joint draws of its cell estimates. For the other methods each
+entry's examiners are resampled with replacement (an examiner's scores of the entry stay
+together, which keeps halo honest) and the method is recomputed. With teams of 4 to 6 that
+bootstrap is too narrow: resampling n examiners out of n gives a mean the variance
+(n - 1)/n x s²/n, a quarter too small for n = 4. Each entry's replicate deviations from its
+point estimate are therefore widened by ``sqrt(n / (n - 1))`` (``correction="variance"``,
+the variance-corrected bootstrap). Of the three corrections measured in the reference
+simulation (``benchmarks/calibration.py``; figures in ``benchmarks/README.md``) it gives the
+best calibrated P(first): without it (``"none"``) P(first) is overconfident, and widening
+further to Student t quantiles (``"t"``: ``sqrt(n / (n - 1)) * t(n - 1) / z`` at the
+interval's level, which turns a mean's interval into the t interval and gives the score
+intervals their nominal coverage) makes P(first) underconfident. The rank intervals cover the
+true rank for more than 90 % of the entries under all three (ranks are discrete, so a 90 %
+rank interval holds at least 90 % of the replicates). What no resampling within a
+team can see is a severity its members share (teams drawn within a circle of like-minded
+examiners): that is the examiner model's job. ``consensus`` has one agreed score per
+criterion and nothing to resample: it is given the sampling error of its team, i.e. each
+replicate moves the consensus total by the (widened) bootstrap deviation of the team's
+individual mean.
+
+Entries with criteria missing (under the method) are scored on the criteria present, with
+the weights renormalised over them, and say so in ``note``; entries with no score at all are
+listed with a NaN score and no rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .data import _BOOLEANS, criterion_scores
+from .overview import individual
+from .rubric import Rubric, load_rubric
+
+__all__ = ["CORRECTIONS", "METHODS", "RANK_COLUMNS", "method_sensitivity", "rank_entries"]
+
+METHODS = ("consensus", "mean", "median", "trimmed", "zscore", "adjusted")
+#: Small-team corrections of the examiner bootstrap (``rank_entries(correction=...)``).
+CORRECTIONS = ("variance", "t", "none")
+
+#: Columns of the DataFrame returned by :func:`rank_entries`, in order (``name`` only when
+#: ``entries`` has names).
+RANK_COLUMNS = (
+    "entry_id", "name", "class", "method", "score", "score_low", "score_high", "rank", "rank_low", "rank_high",
+    "eligible", "p_first", "leader", "n_examiners", "n_criteria", "note",
+)
+
+#: Teams with at least this many examiners have their highest and lowest scores dropped
+#: by the ``trimmed`` method.
+TRIM_MIN = 5
+
+_DECIMALS = 9  # totals are compared after rounding, so that equal totals tie exactly
+_CHUNK = 4_000_000  # values per resampling chunk (draws x entries x examiners x criteria)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def rank_entries(
+    scores: pd.DataFrame,
+    method: str = "adjusted",
+    entries: pd.DataFrame | None = None,
+    *,
+    rubric: Rubric | None = None,
+    n_draws: int = 2000,
+    seed: int = 0,
+    level: float = 0.90,
+    correction: str = "variance",
+    min_scores: int = 12,
+    model=None,
+) -> pd.DataFrame:
+    """Rank the entries of each class under a named aggregation method, with uncertainty.
+
+    Parameters
+    ----------
+    scores : long scores (``entry_id, examiner_id, criterion, score`` and optionally
+        ``stage`` (default individual), ``question``, ``class``); question scores are rolled
+        up to their criterion, Swedish criterion labels are accepted.
+    method : one of :data:`METHODS` (see the module docstring).
+    entries : the entries table (``entry_id, class`` and optionally ``name``,
+        ``budget_in_balance``); without it the class comes from a ``class`` column in
+        ``scores`` and every entry counts as eligible.
+    rubric : gives the criteria, their weights and the scale; default the project's rubric.
+    n_draws : number of resampling replicates behind ``rank_low``, ``rank_high``, ``p_first``.
+    seed : seed of the resampling; the same inputs and seed give the same table.
+    level : coverage of the score and rank intervals (default 0.90).
+    correction : how the examiner bootstrap of the non-model methods is widened for small
+        teams: ``"variance"`` (default) by sqrt(n/(n-1)), ``"t"`` further to Student t
+        quantiles, ``"none"`` not at all (see the module docstring).
+    min_scores : passed to the examiner model (``adjusted`` only): examiners with fewer
+        individual scores are reported by the model but not adjusted for.
+    model : an already fitted examiner model to use for ``adjusted`` instead of fitting one
+        (anything with ``cells`` and ``draw_cells`` as ``fit_examiner_model`` returns).
+
+    Returns
+    -------
+    DataFrame
+        One row per entry, columns :data:`RANK_COLUMNS`, sorted by class and rank:
+        ``score`` is the weighted total on the rubric's scale (NaN when the entry has no
+        score under the method); ``score_low``/``score_high`` the ``level`` interval of the
+        score over the replicates; ``rank`` its rank within its class, 1 = best, ties share
+        the best rank of the tie (1, 2, 2, 4); ``rank_low``/``rank_high`` the ``level``
+        interval of that rank over the replicates (a tie counts as every rank it spans, and
+        the interval always holds ``rank``); ``eligible`` False when the budget is not in
+        balance (``budget_in_balance`` = nej); ``p_first`` the share of replicates in which
+        the entry is the best eligible entry of its class (a tie shares the replicate), 0
+        for ineligible entries and NaN for entries without a score, so that the eligible
+        entries' ``p_first`` sum to 1 in every class that has a scored eligible entry;
+        ``leader`` True for the best eligible entry of the class (all of a tie);
+        ``n_examiners`` the examiners with individual scores on the entry; ``n_criteria``
+        the criteria behind the score; ``note`` (Swedish) what the jury should know.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, a criterion not in the rubric, an entry without a class, or
+        an entry in ``scores`` that is not in ``entries``.
+    NotImplementedError
+        For ``adjusted`` while the examiner model is not available.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method '{method}'; use one of: {', '.join(METHODS)}")
+    if n_draws < 1:
+        raise ValueError(f"n_draws must be at least 1, got {n_draws}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1, got {level}")
+    if correction not in CORRECTIONS:
+        raise ValueError(f"unknown correction '{correction}'; use one of: {', '.join(CORRECTIONS)}")
+    year = _Year.build(scores, entries, rubric or load_rubric())
+    rng = np.random.default_rng(seed)
+    widen = _widening(year.n_examiners, correction, level)
+    cells, point, draws, notes = _method_totals(year, method, n_draws, rng, min_scores, model, widen)
+    return _rank_table(year, method, cells, point, draws, notes, level)
+
+
+def method_sensitivity(
+    scores: pd.DataFrame,
+    entries: pd.DataFrame | None = None,
+    *,
+    chosen: str = "adjusted",
+    methods: Sequence[str] = METHODS,
+    rubric: Rubric | None = None,
+    min_scores: int = 12,
+    model=None,
+) -> pd.DataFrame:
+    """Per class, the leader (best eligible entry) under each method, and whether it differs
+    from the leader under the chosen method.
+
+    Parameters
+    ----------
+    scores, entries, rubric, min_scores, model : as for :func:`rank_entries`.
+    chosen : the method the jury's table uses; it is added to ``methods`` when missing.
+    methods : the methods to compare.
+
+    Returns
+    -------
+    DataFrame
+        One row per class and method: ``class``, ``method``, ``leader`` (entry id; a tie
+        lists its entries comma-separated; "" when the class has no scored eligible entry),
+        ``score`` (the leader's weighted total), ``chosen`` (True on the chosen method's
+        row), ``differs`` (True when the leader is not the chosen method's leader).
+
+    Raises
+    ------
+    ValueError, NotImplementedError
+        As :func:`rank_entries` (``adjusted`` needs the examiner model).
+    """
+    for m in (chosen, *methods):
+        if m not in METHODS:
+            raise ValueError(f"unknown method '{m}'; use one of: {', '.join(METHODS)}")
+    methods = list(dict.fromkeys([chosen, *methods]))
+    year = _Year.build(scores, entries, rubric or load_rubric())
+    leaders: dict[str, dict[str, tuple[str, float]]] = {}
+    for m in methods:
+        point = _method_totals(year, m, 0, None, min_scores, model, None)[1]
+        leaders[m] = _leaders(year, point)
+    rows = []
+    for cls in year.class_order:
+        base = leaders[chosen][cls][0]
+        for m in methods:
+            who, score = leaders[m][cls]
+            rows.append({"class": cls, "method": m, "leader": who, "score": score, "chosen": m == chosen,
+                         "differs": who != base})
+    return pd.DataFrame(rows, columns=["class", "method", "leader", "score", "chosen", "differs"])
+
+
+# --------------------------------------------------------------------------- the year's data
+
+
+class _Year:
+    """The inputs in array form.
+
+    ``entry_ids`` (E,), ``classes`` (E,), ``eligible`` (E,) bool, ``budget_known`` (E,) bool,
+    ``names`` (E,) or None; ``criteria`` (C,) ids, ``weights`` (C,); ``scores`` the
+    criterion-level scores; ``x`` (E, K, C) the individual scores of each entry's K examiner
+    slots (NaN where an examiner gave no score or the team is smaller than K), ``n_examiners``
+    (E,); ``examiners`` (E, K) the examiner ids in those slots ("" when empty).
+    """
+
+    @classmethod
+    def build(cls, scores: pd.DataFrame, entries: pd.DataFrame | None, rubric: Rubric) -> _Year:
+        self = cls()
+        self.rubric = rubric
+        for col in ("entry_id", "examiner_id", "criterion", "score"):
+            if col not in scores.columns:
+                raise ValueError(f"scores have no '{col}' column")
+        scores = scores.assign(entry_id=scores["entry_id"].astype(str), examiner_id=scores["examiner_id"].astype(str))
+        classes = scores[["entry_id", "class"]] if "class" in scores.columns else None
+        scores = criterion_scores(scores, rubric)
+        unknown = sorted(set(scores["criterion"]) - set(rubric.criterion_ids))
+        if unknown:
+            raise ValueError(f"criterion {', '.join(map(repr, unknown))} is not in the rubric "
+                             f"({', '.join(rubric.criterion_ids)})")
+        self.scores = scores
+        self.criteria = np.array(rubric.criterion_ids)
+        self.weights = np.array([rubric.weights[c] for c in self.criteria], dtype=float)
+        self._entries(scores, entries, classes)
+        self._individual(scores)
+        return self
+
+    def _entries(self, scores: pd.DataFrame, entries: pd.DataFrame | None, classes: pd.DataFrame | None) -> None:
+        scored = pd.unique(scores["entry_id"])
+        if entries is not None:
+            if "entry_id" not in entries.columns or "class" not in entries.columns:
+                raise ValueError("entries need the columns entry_id and class")
+            e = entries.assign(entry_id=entries["entry_id"].astype(str)).drop_duplicates("entry_id")
+            known = set(e["entry_id"])
+            missing = [x for x in scored if x not in known]
+            if missing:
+                shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
+                raise ValueError(f"{len(missing)} entr{'y' if len(missing) == 1 else 'ies'} in the scores "
+                                 f"not in the entries table: {shown}")
+        else:
+            if classes is None:
+                raise ValueError("no class for the entries: give the entries table or a 'class' column in scores")
+            e = classes.dropna().drop_duplicates()
+            two = e["entry_id"][e["entry_id"].duplicated()]
+            if len(two):
+                raise ValueError(f"entry {two.iloc[0]} has more than one class in the scores")
+            e = pd.DataFrame({"entry_id": scored}).merge(e, on="entry_id", how="left")
+        no_class = e.loc[e["class"].isna() | (e["class"].astype(str).str.strip() == ""), "entry_id"]
+        if len(no_class):
+            raise ValueError(f"entry {no_class.iloc[0]} has no class")
+        self.entry_ids = e["entry_id"].to_numpy(dtype=object)
+        self.classes = e["class"].astype(str).to_numpy(dtype=object)
+        self.names = e["name"].astype(str).to_numpy(dtype=object) if "name" in e.columns else None
+        budget = e["budget_in_balance"] if "budget_in_balance" in e.columns else pd.Series(pd.NA, index=e.index)
+        ok = [_budget(v) for v in budget]
+        # a blank budget_in_balance gets a note; no such column at all does not
+        self.budget_known = np.array([v is not None or "budget_in_balance" not in e.columns for v in ok])
+        self.eligible = np.array([v is not False for v in ok])
+        order = [c.id for c in self.rubric.classes]
+        present = list(dict.fromkeys(self.classes))
+        self.class_order = [c for c in order if c in present] + sorted(c for c in present if c not in order)
+
+    def _individual(self, scores: pd.DataFrame) -> None:
+        ind = individual(scores) if "stage" in scores.columns else scores
+        ind = ind[ind["entry_id"].isin(set(self.entry_ids))]
+        e_pos = pd.Index(self.entry_ids).get_indexer(ind["entry_id"])
+        c_pos = pd.Index(self.criteria).get_indexer(ind["criterion"])
+        team = ind[["entry_id", "examiner_id"]].drop_duplicates()
+        team = team.assign(slot=team.groupby("entry_id", sort=False).cumcount())
+        k_pos = ind[["entry_id", "examiner_id"]].merge(team, on=["entry_id", "examiner_id"], how="left")["slot"]
+        k_pos = k_pos.to_numpy(dtype=int)
+        slot = team["slot"]
+        n = team.groupby("entry_id").size().reindex(self.entry_ids, fill_value=0).to_numpy()
+        n_e, n_k, n_c = len(self.entry_ids), max(int(n.max(initial=0)), 1), len(self.criteria)
+        x = np.full((n_e, n_k, n_c), np.nan)
+        x[e_pos, k_pos, c_pos] = ind["score"].to_numpy(dtype=float)
+        examiners = np.full((n_e, n_k), "", dtype=object)
+        examiners[pd.Index(self.entry_ids).get_indexer(team["entry_id"]), slot.to_numpy()] = team["examiner_id"]
+        self.x, self.n_examiners, self.examiners = x, n, examiners
+
+
+def _budget(value) -> bool | None:
+    """``budget_in_balance`` as True/False, None when unknown (blank or NA)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().casefold()
+    if not text:
+        return None
+    if text not in _BOOLEANS:
+        raise ValueError(f"budget_in_balance '{value}' is not ja/nej")
+    return _BOOLEANS[text]
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def _method_totals(
+    year: _Year, method: str, n_draws: int, rng: np.random.Generator | None, min_scores: int, model,
+    widen: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[list[str]]]:
+    """Cell values (E, C), point totals (E,), replicate totals (n_draws, E) (None when n_draws
+    is 0) and notes per entry; ``widen`` (E,) multiplies each entry's bootstrap deviations."""
+    notes: list[list[str]] = [[] for _ in year.entry_ids]
+    if method == "adjusted":
+        cells, cell_draws, model = _adjusted_cells(year, n_draws, rng, min_scores, model)
+        point = _totals(cells, year.weights)
+        draws = _totals(cell_draws, year.weights) if n_draws else None
+        _missing_notes(year, cells, notes)
+        _model_notes(year, model, notes)
+        return cells, point, draws, notes
+
+    x = year.x
+    if method == "zscore":
+        x = _zscore_scores(year, notes)
+    stat = _median if method == "median" else _trimmed if method == "trimmed" else _mean
+    if method == "trimmed":
+        _trim_notes(year, notes)
+
+    if method == "consensus":
+        cells = _team_cells(year, notes)
+        point = _totals(cells, year.weights)
+        base = _totals(_mean(x), year.weights)  # the team's individual mean, for the deviations
+    else:
+        cells = stat(x)
+        point = base = _totals(cells, year.weights)
+    _missing_notes(year, cells, notes)
+    for i, n in enumerate(year.n_examiners):
+        if n == 1:
+            notes[i].append("en examinator: osäkerheten kan inte skattas")
+        elif n == 0 and np.isfinite(point[i]):
+            notes[i].append("inga individuella poäng: osäkerheten kan inte skattas")
+    if not n_draws:
+        return cells, point, None, notes
+
+    boot = _bootstrap_totals(x, year.n_examiners, year.weights, _mean if method == "consensus" else stat,
+                             n_draws, rng)
+    dev = np.where(np.isfinite(base), boot - base, 0.0) * widen
+    return cells, point, point + dev, notes
+
+
+def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> tuple[np.ndarray, np.ndarray, object]:
+    """The examiner model's cell estimates (E, C), joint draws (n_draws, E, C) and the model.
+
+    UNFINISHED until the examiner model (branch ``model``) is merged: written against its
+    interface, ``fit_examiner_model(scores, min_scores=...)`` returning an object with
+    ``cells`` (entry_id, criterion, raw_mean, adjusted, n_scores) and
+    ``draw_cells(n_draws, rng)`` -> (n_draws, len(cells)); only an injected ``model`` has
+    been exercised so far.
+    """
+    if model is None:
+        try:
+            from .calibration import fit_examiner_model
+        except ImportError as e:
+            raise NotImplementedError(
+                "method 'adjusted' needs the examiner model (scoring.calibration.fit_examiner_model), which is "
+                f"not available yet; use one of: {', '.join(m for m in METHODS if m != 'adjusted')}"
+            ) from e
+        model = fit_examiner_model(individual(year.scores), min_scores=min_scores)
+    cells = model.cells
+    e_pos = pd.Index(year.entry_ids).get_indexer(cells["entry_id"].astype(str))
+    c_pos = pd.Index(year.criteria).get_indexer(cells["criterion"])
+    keep = (e_pos >= 0) & (c_pos >= 0)
+    point = np.full((len(year.entry_ids), len(year.criteria)), np.nan)
+    point[e_pos[keep], c_pos[keep]] = cells["adjusted"].to_numpy(dtype=float)[keep]
+    if not n_draws:
+        return point, np.empty((0,) + point.shape), model
+    d = np.asarray(model.draw_cells(n_draws, rng), dtype=float)
+    if d.shape != (n_draws, len(cells)):
+        raise ValueError(f"the model's draw_cells gave shape {d.shape}, expected {(n_draws, len(cells))}")
+    draws = np.full((n_draws,) + point.shape, np.nan)
+    draws[:, e_pos[keep], c_pos[keep]] = d[:, keep]
+    return point, draws, model
+
+
+def _model_notes(year: _Year, model, notes: list[list[str]]) -> None:
+    """Notes from the model's ``effects`` (examiner_id, adjusted, group), when it has them: the
+    examiners not adjusted for, and entries whose examiners are not in the largest connected
+    group (group 1), whose adjusted scores cannot be compared with the others'."""
+    effects = getattr(model, "effects", None)
+    if not isinstance(effects, pd.DataFrame) or "examiner_id" not in effects.columns:
+        return
+    ids = effects["examiner_id"].astype(str)
+    adjusted = dict(zip(ids, effects["adjusted"], strict=True)) if "adjusted" in effects.columns else {}
+    group = dict(zip(ids, effects["group"], strict=True)) if "group" in effects.columns else {}
+    for i, team in enumerate(year.examiners):
+        few = sorted(k for k in team if k in adjusted and not bool(adjusted[k]))
+        if few:
+            notes[i].append(f"inte justerat för {', '.join(few)} (för få poäng)")
+        groups = sorted({int(group[k]) for k in team if k in group} - {1})
+        if groups:
+            notes[i].append(f"examinatorerna hör till sammanhängande grupp {', '.join(map(str, groups))}, "
+                            "inte grupp 1: poängen kan inte jämföras med bidrag bedömda i grupp 1")
+
+
+def _mean(x: np.ndarray) -> np.ndarray:
+    """Mean over the examiner axis (-2), ignoring NaN; NaN where there is no score."""
+    have = ~np.isnan(x)
+    n = have.sum(axis=-2)
+    total = np.where(have, x, 0.0).sum(axis=-2)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+
+def _sorted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores sorted along the examiner axis (NaN last) and their count per cell."""
+    return np.sort(x, axis=-2), (~np.isnan(x)).sum(axis=-2)
+
+
+def _at(s: np.ndarray, i: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(s, np.expand_dims(np.maximum(i, 0), -2), axis=-2).squeeze(-2)
+
+
+def _median(x: np.ndarray) -> np.ndarray:
+    s, n = _sorted(x)
+    m = (_at(s, (n - 1) // 2) + _at(s, n // 2)) / 2
+    return np.where(n > 0, m, np.nan)
+
+
+def _trimmed(x: np.ndarray) -> np.ndarray:
+    """Mean without the highest and the lowest score where a cell has TRIM_MIN or more scores."""
+    s, n = _sorted(x)
+    total = np.where(np.isnan(s), 0.0, s).sum(axis=-2)
+    trim = n >= TRIM_MIN
+    total = np.where(trim, total - s[..., 0, :] - _at(s, n - 1), total)
+    k = np.where(trim, n - 2, n)
+    return np.where(n > 0, total / np.maximum(k, 1), np.nan)
+
+
+def _zscore_scores(year: _Year, notes: list[list[str]]) -> np.ndarray:
+    """Individual scores as grand mean + grand sd x (the examiner's z-score over the year).
+
+    An examiner with fewer than two scores or with the same score everywhere has no z-score:
+    their scores count as the grand mean (z = 0), with a note on the entries they scored.
+    """
+    ind = individual(year.scores) if "stage" in year.scores.columns else year.scores
+    ind = ind[ind["entry_id"].isin(set(year.entry_ids))]
+    g = ind.groupby("examiner_id")["score"]
+    mu, sd = g.mean(), g.std(ddof=1)
+    grand_mu, grand_sd = ind["score"].mean(), ind["score"].std(ddof=1)
+    flat = set(sd.index[~(sd > 0)])
+    ex = year.examiners.ravel()
+    mu_k = pd.Series(ex).map(mu).to_numpy(dtype=float).reshape(year.examiners.shape)
+    sd_k = pd.Series(ex).map(sd).to_numpy(dtype=float).reshape(year.examiners.shape)
+    usable = sd_k > 0
+    z = np.where(usable[..., None], (year.x - mu_k[..., None]) / np.where(usable, sd_k, 1.0)[..., None], 0.0)
+    z = np.where(np.isnan(year.x), np.nan, z)
+    for i, team in enumerate(year.examiners):
+        who = sorted(k for k in team if k in flat)
+        if who:
+            notes[i].append(f"z-poäng saknas för {', '.join(who)} (för få eller lika poäng): räknas som medel")
+    sd_g = grand_sd if grand_sd > 0 else 0.0
+    return grand_mu + sd_g * z
+
+
+def _team_cells(year: _Year, notes: list[list[str]]) -> np.ndarray:
+    """The team's final score per entry x criterion: site visit where there is one, else consensus."""
+    cells = np.full((len(year.entry_ids), len(year.criteria)), np.nan)
+    s = year.scores
+    if "stage" not in s.columns:
+        return cells
+    e_index, c_index = pd.Index(year.entry_ids), pd.Index(year.criteria)
+    visited = np.zeros(cells.shape, dtype=bool)
+    for stage in ("consensus", "site_visit"):  # site visit last: it overrides consensus
+        t = s[(s["stage"] == stage) & s["entry_id"].isin(set(year.entry_ids))]
+        t = t.groupby(["entry_id", "criterion"], as_index=False)["score"].mean()
+        e, c = e_index.get_indexer(t["entry_id"]), c_index.get_indexer(t["criterion"])
+        cells[e, c] = t["score"].to_numpy(dtype=float)
+        if stage == "site_visit":
+            visited[e, c] = True
+    for i in range(len(cells)):
+        k = int(visited[i].sum())
+        if k:
+            notes[i].append(f"platsbesökspoäng för {k} av {len(year.criteria)} kriterier")
+    return cells
+
+
+def _totals(cells: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted totals over the last axis, the weights renormalised over the criteria present."""
+    have = ~np.isnan(cells)
+    w = np.where(have, weights, 0.0)
+    wsum = w.sum(axis=-1)
+    total = (np.where(have, cells, 0.0) * w).sum(axis=-1)
+    return np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1.0), np.nan)
+
+
+def _missing_notes(year: _Year, cells: np.ndarray, notes: list[list[str]]) -> None:
+    for i, row in enumerate(cells):
+        gone = [c for c, v, w in zip(year.criteria, row, year.weights, strict=True) if np.isnan(v) and w > 0]
+        if len(gone) == len(year.criteria):
+            notes[i].append("inga poäng med denna metod: rangordnas inte")
+        elif gone:
+            labels = ", ".join(year.rubric.criterion_label(c) for c in gone)
+            notes[i].append(f"saknar poäng för {labels}: vikterna omräknade över övriga kriterier")
+
+
+def _trim_notes(year: _Year, notes: list[list[str]]) -> None:
+    n_cell = (~np.isnan(year.x)).sum(axis=1)  # (E, C)
+    for i, n in enumerate(year.n_examiners):
+        if 0 < n < TRIM_MIN:
+            notes[i].append(f"färre än {TRIM_MIN} examinatorer: medelvärde i stället för trimmat medelvärde")
+        elif n >= TRIM_MIN and ((n_cell[i] > 0) & (n_cell[i] < TRIM_MIN)).any():
+            k = int(((n_cell[i] > 0) & (n_cell[i] < TRIM_MIN)).sum())
+            notes[i].append(f"{k} kriterier med färre än {TRIM_MIN} poäng: medelvärde där")
+
+
+# --------------------------------------------------------------------------- resampling
+
+
+def _widening(n: np.ndarray, correction: str, level: float) -> np.ndarray:
+    """Factor on each entry's bootstrap deviations (1 for teams of fewer than 2).
+
+    ``"variance"``: sqrt(n / (n - 1)); resampling n examiners out of n gives a mean the
+    variance (n - 1)/n x s²/n, and the factor restores s²/n. ``"t"``: that times
+    t_{n-1}(q) / z(q), q = (1 + level)/2, so that a mean's interval is the t interval.
+    ``"none"``: 1.
+    """
+    from scipy import stats  # here, not at the top: the command line imports METHODS from this module
+
+    n = np.asarray(n, dtype=float)
+    df = np.maximum(n - 1, 1)
+    if correction == "none":
+        f = np.ones_like(n)
+    else:
+        f = np.sqrt(n / df)
+        if correction == "t":
+            q = (1 + level) / 2
+            f = f * stats.t.ppf(q, df) / stats.norm.ppf(q)
+    return np.where(n >= 2, f, 1.0)
+
+
+def _bootstrap_totals(
+    x: np.ndarray, n: np.ndarray, weights: np.ndarray, stat, n_draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Totals (n_draws, E) of ``stat`` over each entry's examiners resampled with replacement.
+
+    ``x`` (E, K, C): an examiner's scores of an entry (a row of K) are drawn together;
+    replicate b draws n[e] examiner slots of entry e, the remaining K - n[e] slots are empty.
+    """
+    n_e, n_k, n_c = x.shape
+    padded = np.concatenate([x, np.full((n_e, 1, n_c), np.nan)], axis=1)  # slot K is empty
+    rows = np.arange(n_e)[None, :, None]
+    slots = np.arange(n_k)[None, None, :]
+    out = np.empty((n_draws, n_e))
+    chunk = max(1, _CHUNK // max(1, n_e * n_k * n_c))
+    for start in range(0, n_draws, chunk):
+        b = min(chunk, n_draws - start)
+        pick = np.floor(rng.random((b, n_e, n_k)) * n[None, :, None]).astype(int)
+        pick = np.where(slots < n[None, :, None], pick, n_k)
+        out[start:start + b] = _totals(stat(padded[rows, pick]), weights)
+    return out
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def _leader_mask(year: _Year, point: np.ndarray) -> np.ndarray:
+    """True for the best eligible scored entry of each class (every entry of a tie)."""
+    total = np.round(point, _DECIMALS)
+    ok = year.eligible & np.isfinite(total)
+    lead = np.zeros(len(total), dtype=bool)
+    for cls in year.class_order:
+        m = ok & (year.classes == cls)
+        if m.any():
+            lead |= m & (total == total[m].max())
+    return lead
+
+
+def _leaders(year: _Year, point: np.ndarray) -> dict[str, tuple[str, float]]:
+    """Per class: the best eligible entry (ties comma-separated) and its total."""
+    lead = _leader_mask(year, point)
+    out = {}
+    for cls in year.class_order:
+        m = lead & (year.classes == cls)
+        out[cls] = (", ".join(sorted(year.entry_ids[m])), float(point[m][0])) if m.any() else ("", np.nan)
+    return out
+
+
+def _rank_table(
+    year: _Year, method: str, cells: np.ndarray, point: np.ndarray, draws: np.ndarray, notes: list[list[str]],
+    level: float,
+) -> pd.DataFrame:
+    from scipy import stats
+
+    n_e = len(year.entry_ids)
+    rank = np.full(n_e, np.nan)
+    low, high = np.full(n_e, np.nan), np.full(n_e, np.nan)
+    p_first = np.where(year.eligible, np.nan, 0.0)
+    leader = _leader_mask(year, point)
+    total = np.round(point, _DECIMALS)
+    draws = np.round(draws, _DECIMALS)
+    alpha = (1 - level) / 2
+    score_low, score_high = np.full(n_e, np.nan), np.full(n_e, np.nan)
+    for cls in year.class_order:
+        idx = np.flatnonzero((year.classes == cls) & np.isfinite(total))
+        if not len(idx):
+            continue
+        t = total[idx]
+        rank[idx] = 1 + (t[None, :] > t[:, None]).sum(axis=1)
+        d = draws[:, idx]
+        d = np.where(np.isnan(d), t[None, :], d)  # an entry the draws miss keeps its point value
+        score_low[idx], score_high[idx] = np.quantile(d, [alpha, 1 - alpha], axis=0)
+        r_min = stats.rankdata(-d, method="min", axis=1)
+        r_max = stats.rankdata(-d, method="max", axis=1)
+        low[idx] = np.minimum(np.quantile(r_min, alpha, axis=0, method="inverted_cdf"), rank[idx])
+        high[idx] = np.maximum(np.quantile(r_max, 1 - alpha, axis=0, method="inverted_cdf"), rank[idx])
+        ok = year.eligible[idx]
+        if ok.any():
+            de = np.where(ok[None, :], d, -np.inf)
+            best = de == de.max(axis=1, keepdims=True)
+            best &= ok[None, :]
+            p_first[idx[ok]] = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)[ok]
+    for i in range(n_e):
+        if not year.eligible[i]:
+            notes[i].insert(0, "budget inte i balans: kan inte vinna")
+        elif not year.budget_known[i]:
+            notes[i].insert(0, "uppgift om budget i balans saknas: räknas som behörig")
+    out = pd.DataFrame(
+        {
+            "entry_id": year.entry_ids,
+            "name": year.names if year.names is not None else "",
+            "class": year.classes,
+            "method": method,
+            "score": point,
+            "score_low": score_low,
+            "score_high": score_high,
+            "rank": _int(rank),
+            "rank_low": _int(low),
+            "rank_high": _int(high),
+            "eligible": year.eligible,
+            "p_first": p_first,
+            "leader": leader,
+            "n_examiners": year.n_examiners.astype(int),
+            "n_criteria": (~np.isnan(cells)).sum(axis=1),
+            "note": ["; ".join(n) for n in notes],
+        }
+    )
+    if year.names is None:
+        out = out.drop(columns="name")
+    order = {c: i for i, c in enumerate(year.class_order)}
+    out = out.assign(_c=out["class"].map(order), _r=out["rank"].astype("Float64").fillna(np.inf))
+    return out.sort_values(["_c", "_r", "entry_id"], kind="stable").drop(columns=["_c", "_r"]).reset_index(drop=True)
+
+
+def _int(x: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.array([pd.NA if np.isnan(v) else int(v) for v in x], dtype="Int64")

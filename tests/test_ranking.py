@@ -1,0 +1,396 @@
+"""Aggregation and ranking: every method on hand-computed cases, ties, eligibility, the
+resampling against an exact enumeration, the command line, and coverage in simulation."""
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from scoring.cli import main
+from scoring.data import load_year
+from scoring.paths import DATA_DIR
+from scoring.ranking import METHODS, method_sensitivity, rank_entries
+from scoring.rubric import CompetitionClass, Criterion, Rubric, Scale
+from scoring.simulate import simulate_year
+
+# three criteria with unequal weights on a 0-10 scale, two classes
+RUBRIC = Rubric(
+    criteria=(
+        Criterion("a", "Alfa", "Alpha", 0.5, ()),
+        Criterion("b", "Beta", "Beta", 0.3, ()),
+        Criterion("c", "Gamma", "Gamma", 0.2, ()),
+    ),
+    scale=Scale(0.0, 10.0, 1.0),
+    classes=(CompetitionClass("x", "Klass X"), CompetitionClass("y", "Klass Y")),
+    spread_threshold=3.0,
+)
+ONE = Rubric(  # one criterion of weight 1: the total is the cell value
+    criteria=(Criterion("a", "Alfa", "Alpha", 1.0, ()),),
+    scale=Scale(0.0, 10.0, 1.0),
+    classes=(CompetitionClass("x", "Klass X"),),
+    spread_threshold=3.0,
+)
+NON_MODEL = [m for m in METHODS if m != "adjusted"]
+
+
+def long(table: dict, stage: str = "individual") -> pd.DataFrame:
+    """{(entry, examiner): [score per criterion of RUBRIC]} -> long scores."""
+    rows = [
+        {"entry_id": e, "examiner_id": k, "criterion": c, "score": float(s), "stage": stage}
+        for (e, k), values in table.items()
+        for c, s in zip("abc", values, strict=False)
+        if s is not None
+    ]
+    return pd.DataFrame(rows)
+
+
+def entries_of(classes: dict, budget: dict | None = None) -> pd.DataFrame:
+    e = pd.DataFrame({"entry_id": list(classes), "name": [f"Enhet {x}" for x in classes],
+                      "class": list(classes.values())})
+    if budget is not None:
+        e["budget_in_balance"] = [budget.get(x, "ja") for x in classes]
+    return e
+
+
+def by_entry(table: pd.DataFrame) -> pd.DataFrame:
+    return table.set_index("entry_id")
+
+
+# --------------------------------------------------------------------------- methods by hand
+
+SMALL = long({
+    ("A", "E1"): [8, 6, 4], ("A", "E2"): [6, 6, 2], ("A", "E3"): [7, 3, 9], ("A", "E4"): [9, 5, 5],
+    ("B", "E1"): [5, 5, 5], ("B", "E2"): [7, 4, 6], ("B", "E5"): [6, 9, 1],
+})
+SMALL_ENTRIES = entries_of({"A": "x", "B": "x"})
+
+
+def test_mean_is_the_weighted_total_of_cell_means():
+    # by hand: A cells (8+6+7+9)/4 = 7.5, (6+6+3+5)/4 = 5, (4+2+9+5)/4 = 5 -> .5*7.5 + .3*5 + .2*5 = 6.25
+    #          B cells 6, 6, 4 -> .5*6 + .3*6 + .2*4 = 5.6
+    r = by_entry(rank_entries(SMALL, "mean", SMALL_ENTRIES, rubric=RUBRIC, n_draws=50))
+    assert r.loc["A", "score"] == pytest.approx(6.25)
+    assert r.loc["B", "score"] == pytest.approx(5.6)
+    assert list(r["rank"]) == [1, 2]
+    assert list(r["n_examiners"]) == [4, 3]
+    assert r.loc["A", "name"] == "Enhet A" and (r["method"] == "mean").all()
+
+
+def test_median_by_hand():
+    # A: median(6,7,8,9) = 7.5, median(3,5,6,6) = 5.5, median(2,4,5,9) = 4.5 -> 3.75 + 1.65 + 0.9 = 6.3
+    # B: 6, 5, 5 -> 3 + 1.5 + 1 = 5.5
+    r = by_entry(rank_entries(SMALL, "median", SMALL_ENTRIES, rubric=RUBRIC, n_draws=50))
+    assert r.loc["A", "score"] == pytest.approx(6.3)
+    assert r.loc["B", "score"] == pytest.approx(5.5)
+
+
+def test_trimmed_drops_highest_and_lowest_from_five_examiners_only():
+    five = long({("F", f"E{i}"): [v, v, v] for i, v in enumerate([1, 5, 6, 7, 10])})
+    four = long({("G", f"E{i}"): [v, v, v] for i, v in enumerate([1, 5, 6, 10])})
+    r = by_entry(rank_entries(pd.concat([five, four]), "trimmed", entries_of({"F": "x", "G": "x"}),
+                              rubric=RUBRIC, n_draws=50))
+    # independent: scipy's trimmed mean cutting one score at each end of five
+    assert r.loc["F", "score"] == pytest.approx(stats.trim_mean([1, 5, 6, 7, 10], 0.2)) == 6.0
+    assert r.loc["G", "score"] == pytest.approx(np.mean([1, 5, 6, 10]))  # 5.5, not trimmed
+    assert "färre än 5 examinatorer: medelvärde i stället för trimmat medelvärde" in r.loc["G", "note"]
+    assert r.loc["F", "note"] == ""
+
+
+def test_zscore_against_an_independent_computation():
+    s = SMALL
+    z = s.groupby("examiner_id")["score"].transform(lambda v: stats.zscore(v, ddof=1))
+    mapped = s["score"].mean() + s["score"].std(ddof=1) * z
+    cells = s.assign(v=mapped).groupby(["entry_id", "criterion"])["v"].mean().unstack()
+    expected = cells[["a", "b", "c"]] @ np.array([0.5, 0.3, 0.2])
+    r = by_entry(rank_entries(s, "zscore", SMALL_ENTRIES, rubric=RUBRIC, n_draws=50))
+    assert r.loc["A", "score"] == pytest.approx(expected["A"])
+    assert r.loc["B", "score"] == pytest.approx(expected["B"])
+
+
+def test_zscore_trap_an_examiner_who_drew_strong_entries_is_taken_for_a_lenient_one():
+    # No examiner is biased: every score is the entry's true level (S* 8, W* 3, A 7, B 6).
+    # E1 and E2 scored A and the strong S1, S2; E3 and E4 scored B and the weak W1, W2.
+    t = {}
+    for k in ("E1", "E2"):
+        t |= {("A", k): [7, 7, 8], ("S1", k): [8, 9, 8], ("S2", k): [9, 8, 8]}
+    for k in ("E3", "E4"):
+        t |= {("B", k): [6, 6, 5], ("W1", k): [3, 2, 3], ("W2", k): [2, 3, 3]}
+    ent = entries_of({"A": "x", "B": "x", "S1": "y", "S2": "y", "W1": "y", "W2": "y"})
+    mean = by_entry(rank_entries(long(t), "mean", ent, rubric=RUBRIC, n_draws=20))
+    z = by_entry(rank_entries(long(t), "zscore", ent, rubric=RUBRIC, n_draws=20))
+    assert mean.loc["A", "rank"] == 1 and mean.loc["B", "rank"] == 2
+    assert z.loc["B", "rank"] == 1 and z.loc["A", "rank"] == 2  # the better entry loses
+
+
+def test_consensus_takes_the_site_visit_score_over_the_consensus_score():
+    ind = long({("A", "E1"): [5, 5, 5], ("A", "E2"): [7, 7, 7], ("B", "E3"): [6, 6, 6]})
+    cons = long({("A", "TEAM"): [6, 6, 6], ("B", "TEAM"): [6, 6, 6]}, stage="consensus")
+    visit = long({("A", "TEAM"): [9, None, None]}, stage="site_visit")
+    r = by_entry(rank_entries(pd.concat([ind, cons, visit]), "consensus", SMALL_ENTRIES, rubric=RUBRIC,
+                              n_draws=200))
+    assert r.loc["A", "score"] == pytest.approx(0.5 * 9 + 0.3 * 6 + 0.2 * 6)  # 7.5
+    assert r.loc["B", "score"] == pytest.approx(6.0)
+    assert "platsbesökspoäng för 1 av 3 kriterier" in r.loc["A", "note"]
+    assert "en examinator: osäkerheten kan inte skattas" in r.loc["B", "note"]
+
+
+def test_consensus_uncertainty_is_the_teams_sampling_error():
+    # A's team mean is 6 (E1 5, E2 7); its bootstrap totals are 5, 6 or 7, widened by sqrt(2):
+    # consensus 6.5 moves by -1.41, 0 or +1.41; B (one examiner, 6.0) does not move.
+    ind = long({("A", "E1"): [5, 5, 5], ("A", "E2"): [7, 7, 7], ("B", "E3"): [6, 6, 6]})
+    cons = long({("A", "TEAM"): [6.5, 6.5, 6.5], ("B", "TEAM"): [6, 6, 6]}, stage="consensus")
+    r = by_entry(rank_entries(pd.concat([ind, cons]), "consensus", SMALL_ENTRIES, rubric=RUBRIC, n_draws=4000))
+    # A is first unless its replicate total is 6.5 - 1.41 < 6 (both resampled examiners E1: 1/4)
+    assert r.loc["A", "p_first"] == pytest.approx(0.75, abs=0.03)
+    assert (r.loc["A", "rank_low"], r.loc["A", "rank_high"]) == (1, 2)
+    # replicate totals 6.5 - sqrt(2), 6.5, 6.5 + sqrt(2) with probabilities 1/4, 1/2, 1/4
+    assert (r.loc["A", "score_low"], r.loc["A", "score_high"]) == pytest.approx((6.5 - np.sqrt(2), 6.5 + np.sqrt(2)))
+    assert r.loc["B", "score_low"] == r.loc["B", "score_high"] == 6.0
+
+
+def test_missing_criteria_renormalise_the_weights_with_a_note():
+    s = long({("A", "E1"): [8, None, 4], ("A", "E2"): [6, None, 2], ("B", "E3"): [5, 5, 5]})
+    r = by_entry(rank_entries(s, "mean", SMALL_ENTRIES, rubric=RUBRIC, n_draws=50))
+    assert r.loc["A", "score"] == pytest.approx((0.5 * 7 + 0.2 * 3) / 0.7)
+    assert r.loc["A", "n_criteria"] == 2 and r.loc["B", "n_criteria"] == 3
+    assert "saknar poäng för Beta: vikterna omräknade över övriga kriterier" in r.loc["A", "note"]
+
+
+def test_entries_without_scores_are_listed_not_dropped():
+    ent = entries_of({"A": "x", "B": "x", "C": "x"})
+    r = by_entry(rank_entries(SMALL, "mean", ent, rubric=RUBRIC, n_draws=50))
+    assert len(r) == 3 and np.isnan(r.loc["C", "score"]) and pd.isna(r.loc["C", "rank"])
+    assert np.isnan(r.loc["C", "p_first"]) and "rangordnas inte" in r.loc["C", "note"]
+    assert r["p_first"].sum() == pytest.approx(1.0)
+    # the consensus method has nothing for any of them here
+    c = rank_entries(SMALL, "consensus", ent, rubric=RUBRIC, n_draws=50)
+    assert c["score"].isna().all() and c["rank"].isna().all() and not c["leader"].any()
+
+
+def test_question_scores_roll_up_and_swedish_labels_are_accepted():
+    s = SMALL.assign(criterion=SMALL["criterion"].map({"a": "Alfa", "b": "beta", "c": "c"}))
+    r = rank_entries(s, "mean", SMALL_ENTRIES, rubric=RUBRIC, n_draws=50)
+    assert by_entry(r).loc["A", "score"] == pytest.approx(6.25)
+
+
+# --------------------------------------------------------------------------- ties, eligibility, P(first)
+
+
+def test_ties_are_reported_as_ties():
+    s = long({("A", "E1"): [6, 6, 6], ("B", "E2"): [6, 6, 6], ("C", "E3"): [4, 4, 4]})
+    r = by_entry(rank_entries(s, "mean", entries_of({"A": "x", "B": "x", "C": "x"}), rubric=RUBRIC,
+                              n_draws=100))
+    # one examiner each: no spread, so every replicate ties A and B and shares first place
+    assert list(r.loc[["A", "B", "C"], "rank"]) == [1, 1, 3]
+    assert list(r.loc[["A", "B"], "rank_low"]) == [1, 1] and list(r.loc[["A", "B"], "rank_high"]) == [2, 2]
+    assert list(r.loc[["A", "B", "C"], "p_first"]) == [0.5, 0.5, 0.0]
+    assert list(r.loc[["A", "B", "C"], "leader"]) == [True, True, False]
+    lead = method_sensitivity(s, entries_of({"A": "x", "B": "x", "C": "x"}), chosen="mean",
+                              methods=["median"], rubric=RUBRIC)
+    assert list(lead["leader"]) == ["A, B", "A, B"]
+
+
+def test_an_entry_with_budget_not_in_balance_is_ranked_but_cannot_lead():
+    ent = entries_of({"A": "x", "B": "x"}, budget={"A": "nej"})
+    r = by_entry(rank_entries(SMALL, "mean", ent, rubric=RUBRIC, n_draws=200))
+    assert r.loc["A", "rank"] == 1 and not r.loc["A", "eligible"]
+    assert r.loc["A", "p_first"] == 0 and not r.loc["A", "leader"]
+    assert r.loc["B", "p_first"] == 1 and r.loc["B", "leader"]
+    assert r.loc["A", "note"].startswith("budget inte i balans")
+
+
+@pytest.mark.parametrize("method", NON_MODEL)
+def test_p_first_of_eligible_entries_sums_to_one_per_class_on_a_demo_year(method):
+    yd = load_year(2023)
+    r = rank_entries(yd.scores, method, yd.entries, rubric=yd.rubric, n_draws=300)
+    assert len(r) == len(yd.entries)
+    assert (~r["eligible"]).sum() == (yd.entries["budget_in_balance"] == False).sum()  # noqa: E712
+    assert (r.loc[~r["eligible"], "p_first"] == 0).all()
+    sums = r[r["eligible"]].groupby("class")["p_first"].sum()
+    assert np.allclose(sums, 1.0) and len(sums) == r["class"].nunique()
+    assert (r.groupby("class")["leader"].sum() >= 1).all()
+    assert ((r["rank_low"] <= r["rank"]) & (r["rank"] <= r["rank_high"])).all()
+    assert r.groupby("class")["rank"].min().eq(1).all()
+
+
+@pytest.mark.parametrize(
+    "correction, f",
+    [
+        ("none", 1.0),
+        ("variance", np.sqrt(3 / 2)),
+        # Student t table, 2 degrees of freedom, one-sided 0.05: 2.920; normal 0.95 quantile 1.6449
+        ("t", np.sqrt(3 / 2) * 2.919986 / 1.644854),
+    ],
+)
+def test_p_first_matches_an_exact_enumeration_of_the_bootstrap(correction, f):
+    # Two entries of three examiners, one criterion: enumerate all 27 x 27 resamples, widen each
+    # entry's deviation from its mean by the correction's factor and count who is first (a tie shares).
+    a, b = [4.0, 6.0, 8.0], [5.0, 6.0, 6.0]
+    s = pd.DataFrame(
+        [{"entry_id": "A", "examiner_id": f"E{i}", "criterion": "a", "score": v} for i, v in enumerate(a)]
+        + [{"entry_id": "B", "examiner_id": f"F{i}", "criterion": "a", "score": v} for i, v in enumerate(b)]
+    )
+    ta = [np.mean(a) + f * (np.mean(p) - np.mean(a)) for p in itertools.product(a, repeat=3)]
+    tb = [np.mean(b) + f * (np.mean(p) - np.mean(b)) for p in itertools.product(b, repeat=3)]
+    ta, tb = np.round(ta, 9)[:, None], np.round(tb, 9)[None, :]
+    exact = ((ta > tb) + 0.5 * (ta == tb)).mean()
+    r = by_entry(rank_entries(s, "mean", entries_of({"A": "x", "B": "x"}), rubric=ONE, n_draws=20000, seed=3,
+                              correction=correction))
+    assert r.loc["A", "p_first"] == pytest.approx(exact, abs=0.01)
+    assert r.loc["A", "p_first"] + r.loc["B", "p_first"] == pytest.approx(1.0)
+
+
+def test_same_seed_same_table_other_seed_other_draws():
+    yd = load_year(2022)
+    one = rank_entries(yd.scores, "trimmed", yd.entries, rubric=yd.rubric, n_draws=200, seed=5)
+    two = rank_entries(yd.scores, "trimmed", yd.entries, rubric=yd.rubric, n_draws=200, seed=5)
+    other = rank_entries(yd.scores, "trimmed", yd.entries, rubric=yd.rubric, n_draws=200, seed=6)
+    pd.testing.assert_frame_equal(one, two)
+    assert one["score"].equals(other["score"]) and not one["p_first"].equals(other["p_first"])
+
+
+def test_class_from_a_class_column_without_entries():
+    s = SMALL.assign(**{"class": SMALL["entry_id"].map({"A": "x", "B": "y"})})
+    r = by_entry(rank_entries(s, "mean", rubric=RUBRIC, n_draws=50))
+    assert list(r.loc[["A", "B"], "class"]) == ["x", "y"] and list(r.loc[["A", "B"], "rank"]) == [1, 1]
+    assert (r["p_first"] == 1).all() and (r["note"] == "").all()
+
+
+def test_clear_errors():
+    with pytest.raises(ValueError, match="unknown method 'best'"):
+        rank_entries(SMALL, "best", SMALL_ENTRIES, rubric=RUBRIC)
+    with pytest.raises(ValueError, match="not in the entries table: B"):
+        rank_entries(SMALL, "mean", entries_of({"A": "x"}), rubric=RUBRIC)
+    with pytest.raises(ValueError, match="no class"):
+        rank_entries(SMALL, "mean", rubric=RUBRIC)
+    with pytest.raises(ValueError, match="'d' is not in the rubric"):
+        rank_entries(SMALL.replace({"criterion": {"c": "d"}}), "mean", SMALL_ENTRIES, rubric=RUBRIC)
+
+
+def test_sensitivity_names_the_leader_under_each_method():
+    # A leads on the mean (one examiner's 10s), B on the median
+    s = long({("A", "E1"): [10, 10, 10], ("A", "E2"): [4, 4, 4], ("A", "E3"): [4, 4, 4],
+              ("B", "E4"): [5, 5, 5], ("B", "E5"): [5, 5, 5], ("B", "E6"): [5, 5, 5]})
+    t = method_sensitivity(s, SMALL_ENTRIES, chosen="median", methods=["mean", "median", "trimmed"], rubric=RUBRIC)
+    t = t.set_index("method")
+    assert t.loc["median", "leader"] == "B" and t.loc["median", "chosen"] and not t.loc["median", "differs"]
+    assert t.loc["mean", "leader"] == "A" and t.loc["mean", "differs"]
+    assert t.loc["mean", "score"] == pytest.approx(6.0)
+    assert t.loc["trimmed", "leader"] == "A"  # fewer than 5 examiners: the plain mean
+
+
+# --------------------------------------------------------------------------- the adjusted method
+
+
+class KnownModel:
+    """A fitted model with known cells and draws, in the interface of fit_examiner_model's result."""
+
+    def __init__(self, cells: pd.DataFrame, sd: float):
+        self.cells, self.sd = cells, sd
+
+    def draw_cells(self, n_draws, rng):
+        return self.cells["adjusted"].to_numpy() + self.sd * rng.standard_normal((n_draws, len(self.cells)))
+
+
+def test_adjusted_uses_the_models_cells_and_joint_draws():
+    cells = pd.DataFrame({"entry_id": list("AAABBB"), "criterion": list("abcabc"),
+                          "adjusted": [7.0, 5.0, 5.0, 6.0, 6.0, 4.0]})
+    model = KnownModel(cells, sd=1.0)
+    r = by_entry(rank_entries(SMALL, "adjusted", SMALL_ENTRIES, rubric=RUBRIC, model=model, n_draws=500, seed=2))
+    assert r.loc["A", "score"] == pytest.approx(0.5 * 7 + 0.3 * 5 + 0.2 * 5)
+    assert r.loc["B", "score"] == pytest.approx(0.5 * 6 + 0.3 * 6 + 0.2 * 4)
+    d = model.draw_cells(500, np.random.default_rng(2)).reshape(500, 2, 3) @ np.array([0.5, 0.3, 0.2])
+    assert r.loc["A", "p_first"] == pytest.approx((d[:, 0] > d[:, 1]).mean())
+
+
+def test_adjusted_notes_examiners_not_adjusted_for_and_other_connected_groups():
+    cells = pd.DataFrame({"entry_id": list("AAABBB"), "criterion": list("abcabc"), "adjusted": [6.0] * 6})
+    model = KnownModel(cells, sd=1.0)
+    model.effects = pd.DataFrame({"examiner_id": ["E1", "E2", "E3", "E4", "E5"],
+                                  "adjusted": [True, False, True, True, True], "group": [1, 1, 1, 1, 2]})
+    r = by_entry(rank_entries(SMALL, "adjusted", SMALL_ENTRIES, rubric=RUBRIC, model=model, n_draws=20))
+    assert r.loc["A", "note"] == "inte justerat för E2 (för få poäng)"
+    assert "inte justerat för E2" in r.loc["B", "note"] and "sammanhängande grupp 2" in r.loc["B", "note"]
+
+
+def test_adjusted_fits_the_examiner_model_or_says_it_is_missing():
+    y = simulate_year(seed=11)
+    try:
+        from scoring.calibration import fit_examiner_model  # noqa: F401
+    except ImportError:
+        with pytest.raises(NotImplementedError, match="needs the examiner model"):
+            rank_entries(y.scores, "adjusted", y.entries)
+        return
+    r = rank_entries(y.scores, "adjusted", y.entries, n_draws=200)
+    q = y.quality.reindex(r["entry_id"]).to_numpy()
+    assert np.corrcoef(r["score"], q)[0, 1] > 0.9
+    assert np.allclose(r.groupby("class")["p_first"].sum(), 1.0)
+
+
+# --------------------------------------------------------------------------- honest uncertainty
+
+
+def test_rank_intervals_cover_the_true_rank_in_simulation():
+    # Fresh seeds of the reference simulation (scoring.simulate); the benchmark runs many more.
+    hits = []
+    for seed in range(101, 107):
+        y = simulate_year(seed=seed)
+        truth = y.entries.assign(q=y.entries["entry_id"].map(y.quality))
+        true_rank = truth.groupby("class")["q"].rank(ascending=False, method="min")
+        true_rank = dict(zip(truth["entry_id"], true_rank, strict=True))
+        for method in ("mean", "trimmed"):
+            r = rank_entries(y.scores, method, y.entries, n_draws=400, seed=seed)
+            t = r["entry_id"].map(true_rank)
+            hits += list((r["rank_low"] <= t) & (t <= r["rank_high"]))
+    assert np.mean(hits) >= 0.85
+
+
+# --------------------------------------------------------------------------- command line
+
+
+SCORES_2023 = str(DATA_DIR / "2023" / "scores.csv")
+
+
+def test_cli_json_one_record_per_entry(capsys):
+    assert main(["rank", SCORES_2023, "--method", "mean", "--draws", "200", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert len(records) == len(load_year(2023).entries)
+    assert {"entry_id", "class", "score", "rank", "rank_low", "rank_high", "p_first", "eligible"} <= set(records[0])
+
+
+def test_cli_csv_and_table_with_one_class(capsys):
+    args = ["rank", SCORES_2023, "--entries", str(DATA_DIR / "2023" / "entries.csv"), "--method", "median",
+            "--draws", "200", "--class", "Skola"]
+    assert main(args + ["--format", "csv"]) == 0
+    csv = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert set(csv["class"]) == {"skola"} and csv["rank"].min() == 1
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:3] == ["entry_id", "name", "class"] and "skola" in out
+
+
+def test_cli_errors(tmp_path, capsys):
+    assert main(["rank", SCORES_2023, "--method", "mean", "--class", "kommun"]) == 1
+    assert "--class kommun: no such class" in capsys.readouterr().err
+    assert main(["rank", SCORES_2023, "--method", "mean", "--entries", str(tmp_path / "none.csv")]) == 1
+    assert "none.csv: -: entries file not found" in capsys.readouterr().err
+    lone = tmp_path / "scores.csv"
+    lone.write_bytes((DATA_DIR / "2023" / "scores.csv").read_bytes())
+    assert main(["rank", str(lone), "--method", "mean"]) == 1
+    assert "entries file not found (no --entries given" in capsys.readouterr().err
+    few = tmp_path / "entries.csv"
+    few.write_text("entry_id,name,class\n2023-01,Kontaktcenter,andra\n", encoding="utf-8")
+    assert main(["rank", SCORES_2023, "--method", "mean", "--entries", str(few)]) == 1
+    err = capsys.readouterr().err
+    assert "scores.csv:" in err and "entry_id: entry_id '2023-02' is not in" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as e:
+        main(["rank", SCORES_2023, "--method", "best"])
+    assert e.value.code == 2
+    try:
+        from scoring.calibration import fit_examiner_model  # noqa: F401
+    except ImportError:
+        assert main(["rank", SCORES_2023]) == 1
+        assert "needs the examiner model" in capsys.readouterr().err
