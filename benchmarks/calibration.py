@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from scoring.calibration import fit_examiner_model
 from scoring.ranking import CORRECTIONS, rank_entries
 from scoring.simulate import Settings, simulate_year
 
@@ -63,7 +64,6 @@ LEADER = ("reference",)  # scenarios where adjusted must put the true leader fir
 CORR = {"reference": 0.93, "circles": 0.95}
 COVERAGE = 0.85
 MIN_EFFECT_SCORES = 10
-NOT_AVAILABLE = "NOT AVAILABLE: scoring.calibration.fit_examiner_model is missing (the examiner model)"
 NOT_MEASURED = "not measured (--no-model)"
 
 
@@ -89,15 +89,6 @@ class Check:
     value: str
     target: str
     ok: bool | None  # None: not evaluated
-
-
-def model_fitter():
-    """``fit_examiner_model`` when the examiner model is available, else None."""
-    try:
-        from scoring.calibration import fit_examiner_model
-    except ImportError:
-        return None
-    return fit_examiner_model
 
 
 def oracle_scores(y) -> pd.DataFrame:
@@ -143,8 +134,7 @@ def tally(t: Tally, r: pd.DataFrame, y, baseline_leader: pd.Series) -> None:
 
 
 def run(args) -> int:
-    fit = None if args.no_model else model_fitter()
-    model_missing = fit is None and not args.no_model
+    fit = None if args.no_model else fit_examiner_model
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     methods = [m for m in ORDER if m != "adjusted" or fit is not None]
     print_parameters(args, seeds, fit)
@@ -187,15 +177,10 @@ def run(args) -> int:
         if variants:
             print_corrections(variants)
     checks = evaluate(results, effects, fit is not None, args.no_model)
-    print_checks(checks, model_missing)
+    print_checks(checks)
     print(f"\ntotal wall time {time.perf_counter() - start:.0f} s; load average at the end "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     failed = [c for c in checks if c.ok is False]
-    if model_missing:
-        print("\nFAILED: the examiner model (scoring.calibration.fit_examiner_model) is not available, so the "
-              "adjusted method and the examiner effects were not measured; run with --no-model to measure only "
-              "the other methods.")
-        return 1
     if failed:
         print(f"\nFAILED: {len(failed)} target(s) missed: " + "; ".join(c.name for c in failed))
         return 1
@@ -210,7 +195,7 @@ def print_parameters(args, seeds, fit) -> None:
     print(f"run: {'quick' if args.quick else 'full'}; seeds {seeds.start}..{seeds.stop - 1} ({len(seeds)} per "
           f"scenario); {args.draws} resampling draws per ranking (seed = the year's seed); rank interval 90 %; "
           f"model min_scores {args.min_scores}; "
-          f"model: {'skipped (--no-model)' if args.no_model else 'available' if fit else 'NOT AVAILABLE'}")
+          f"model: {'skipped (--no-model)' if args.no_model else 'fitted'}")
     base = asdict(Settings())
     for name, s in SCENARIOS.items():
         diff = {k: v for k, v in asdict(s).items() if v != base[k]}
@@ -234,7 +219,7 @@ def print_scenario(name, settings, tallies, corr, n_seeds, skipped: bool) -> Non
           f"{'rank cov':>8} {'width':>5}   {'Brier':>6} {'baseline':>8}")
     for m in ORDER:
         if m not in tallies:
-            print(f"{LABEL[m]:<10} " + (NOT_MEASURED if skipped else NOT_AVAILABLE))
+            print(f"{LABEL[m]:<10} " + NOT_MEASURED)
             continue
         t = tallies[m]
         target = ""
@@ -255,7 +240,7 @@ def print_scenario(name, settings, tallies, corr, n_seeds, skipped: bool) -> Non
               f"target >= {CORR[name]:.2f} for the model):")
         for who, r in corr.items():
             if who == "model" and not r:
-                print(f"  {who:<24} " + (NOT_MEASURED if skipped else NOT_AVAILABLE))
+                print(f"  {who:<24} " + NOT_MEASURED)
             else:
                 print(f"  {who:<24} {np.mean(r):.3f} [{np.min(r):.3f}]")
     print_reliability({LABEL[m]: tallies[m] for m in ORDER if m in tallies})
@@ -340,7 +325,7 @@ def evaluate(results, effects, with_model: bool, skipped: bool) -> list[Check]:
     return checks
 
 
-def print_checks(checks: list[Check], model_missing: bool) -> None:
+def print_checks(checks: list[Check]) -> None:
     print("\n== targets ==")
     width = max(len(c.name) for c in checks)
     for c in checks:

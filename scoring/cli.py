@@ -220,12 +220,8 @@ def _rank(args) -> int:
                              f"(classes: {', '.join(present)})")
     log.info("rank: scores=%s entries=%s method=%s class=%s draws=%s seed=%s", display_path(args.scores),
              display_path(entries_path), args.method, cls or "all", args.draws, args.seed)
-    try:
-        table = rank_entries(scores.drop(columns="class", errors="ignore"), args.method, entries, rubric=rubric,
-                             n_draws=args.draws, seed=args.seed)
-    except NotImplementedError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    table = rank_entries(scores.drop(columns="class", errors="ignore"), args.method, entries, rubric=rubric,
+                         n_draws=args.draws, seed=args.seed)
     if cls is not None:
         table = table[table["class"] == cls]
     _print_table(table, args.format)

@@ -140,8 +140,6 @@ def rank_entries(
     ValueError
         For an unknown method, a criterion not in the rubric, an entry without a class, or
         an entry in ``scores`` that is not in ``entries``.
-    NotImplementedError
-        For ``adjusted`` while the examiner model is not available.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method '{method}'; use one of: {', '.join(METHODS)}")
@@ -187,8 +185,8 @@ def method_sensitivity(
 
     Raises
     ------
-    ValueError, NotImplementedError
-        As :func:`rank_entries` (``adjusted`` needs the examiner model).
+    ValueError
+        As :func:`rank_entries`.
     """
     for m in (chosen, *methods):
         if m not in METHODS:
@@ -361,21 +359,13 @@ def _method_totals(
 def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> tuple[np.ndarray, np.ndarray, object]:
     """The examiner model's cell estimates (E, C), joint draws (n_draws, E, C) and the model.
 
-    UNFINISHED until the examiner model (branch ``model``) is merged: written against its
-    interface, ``fit_examiner_model(scores, min_scores=...)`` returning an object with
-    ``cells`` (entry_id, criterion, raw_mean, adjusted, n_scores) and
-    ``draw_cells(n_draws, rng)`` -> (n_draws, len(cells)); only an injected ``model`` has
-    been exercised so far.
+    ``model`` is a fitted :class:`~scoring.calibration.ExaminerModel` of these scores (for
+    example the year's cached fit); without it the individual scores are fitted here.
     """
     if model is None:
-        try:
-            from .calibration import fit_examiner_model
-        except ImportError as e:
-            raise NotImplementedError(
-                "method 'adjusted' needs the examiner model (scoring.calibration.fit_examiner_model), which is "
-                f"not available yet; use one of: {', '.join(m for m in METHODS if m != 'adjusted')}"
-            ) from e
-        model = fit_examiner_model(individual(year.scores), min_scores=min_scores)
+        from .calibration import fit_examiner_model
+
+        model = fit_examiner_model(individual(year.scores), min_scores=min_scores, rubric=year.rubric)
     cells = model.cells
     e_pos = pd.Index(year.entry_ids).get_indexer(cells["entry_id"].astype(str))
     c_pos = pd.Index(year.criteria).get_indexer(cells["criterion"])

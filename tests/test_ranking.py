@@ -316,14 +316,8 @@ def test_adjusted_notes_examiners_not_adjusted_for_and_other_connected_groups():
     assert "inte justerat för E2" in r.loc["B", "note"] and "sammanhängande grupp 2" in r.loc["B", "note"]
 
 
-def test_adjusted_fits_the_examiner_model_or_says_it_is_missing():
+def test_adjusted_fits_the_examiner_model():
     y = simulate_year(seed=11)
-    try:
-        from scoring.calibration import fit_examiner_model  # noqa: F401
-    except ImportError:
-        with pytest.raises(NotImplementedError, match="needs the examiner model"):
-            rank_entries(y.scores, "adjusted", y.entries)
-        return
     r = rank_entries(y.scores, "adjusted", y.entries, n_draws=200)
     q = y.quality.reindex(r["entry_id"]).to_numpy()
     assert np.corrcoef(r["score"], q)[0, 1] > 0.9
