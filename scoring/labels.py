@@ -7,6 +7,7 @@ string from the data is escaped and every number written the Swedish way.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import render
@@ -62,6 +63,18 @@ COLUMNS_SV = {
     "team_size": "Lagstorlek",
     "reliability": "Reliabilitet",
     "smallest_team": "Minsta lag för målet",
+    "decisions": "Beslut",
+    "nearest_share": "Andel närmast konsensus",
+    "expected_share": "Förväntad andel",
+    "movement": "Förflyttning till beslutet",
+    "abs_movement": "Absolut förflyttning",
+    "dominance": "Dominans",
+    "earlier_years": "Tidigare år",
+    "earlier_bias": "Generositet tidigare år",
+    "change": "Förändring",
+    "change_low": "Förändring, 95 % KI nedre",
+    "change_high": "Förändring, 95 % KI övre",
+    "flagged": "Säker förändring",
     "ci_low": "95 % KI, nedre",
     "ci_high": "95 % KI, övre",
     "estimate": "Skattning",
@@ -313,3 +326,23 @@ def decision_table(study: pd.DataFrame, rubric: Rubric) -> render.Block:
                 render.paragraph("Den viktade totalpoängen når inte reliabiliteten 0,8 med upp till {m:d} "
                                  "examinatorer.", m=int(study["team_size"].max())))
     return render.group(sentence, show(out.rename(columns={"criterion": "Kriterium"}), rubric, precision=2))
+
+
+def drift_table(drift: pd.DataFrame, year: int, rubric: Rubric) -> render.Block:
+    """This year's examiners whose generosity changed from their earlier years (interval of the
+    change excludes 0), then everyone with earlier years; one sentence when nobody has any."""
+    d = drift[(drift["year"] == year) & (drift["earlier_years"] > 0)].copy()
+    if d.empty:
+        return render.paragraph("Ingen av årets examinatorer har bedömt tidigare år i datamappen.")
+    d = d.iloc[np.lexsort((-d["change"].abs().to_numpy(), ~d["flagged"].to_numpy(dtype=bool)))]
+    flagged = d.loc[d["flagged"], "examiner_id"]
+    sentence = (render.paragraph("{n} av {m} examinatorer med tidigare år har säkert ändrat sin generositet jämfört "
+                                 "med sina tidigare år: {codes}.", n=len(flagged), m=len(d),
+                                 codes=render.join(render.code(c) for c in flagged))
+                if len(flagged) else
+                render.paragraph("Ingen av de {m} examinatorerna med tidigare år har säkert ändrat sin generositet.",
+                                 m=len(d)))
+    d["flagged"] = d["flagged"].map({True: "ja", False: "nej"})
+    columns = ["examiner_id", "earlier_years", "earlier_bias", "bias", "change", "change_low", "change_high",
+               "flagged"]
+    return render.group(sentence, show(d[columns], rubric, precision=1))
