@@ -86,7 +86,7 @@ def _write(df: pd.DataFrame, path) -> None:
 def hostile_copy(data) -> dict:
     """Write the demo year with hostile text where the report shows it into the empty folder
     ``data``; return what was put where (also used by the browser tests, tests/browser)."""
-    data.mkdir(exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
     shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
     shutil.copytree(DATA_DIR / str(YEAR), data / str(YEAR))
     clean = load_year(YEAR, data)

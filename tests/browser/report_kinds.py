@@ -65,6 +65,7 @@ class Kind:
         besides the year (the class label, the examiner code ...).
     shows : ``f(hostile, name) -> [str]``: hostile strings (from ``test_hostile.hostile_copy``)
         the sample must show literally.
+    figures : how many figures the sample shows at least.
     """
 
     id: str
@@ -75,6 +76,7 @@ class Kind:
     options: Callable = field(default=lambda name: {})
     names: Callable = field(default=lambda year, name: [])
     shows: Callable = field(default=lambda hostile, name: [])
+    figures: int = 0
 
     def missing(self) -> str | None:
         """Why the kind cannot be made yet (None when it can)."""
@@ -107,7 +109,7 @@ def _jury_shows(hostile, name) -> list[str]:
 KINDS: tuple[Kind, ...] = (
     Kind(
         id="calibration", runner="calibration", issue=10,
-        shows=_calibration_shows,
+        shows=_calibration_shows, figures=6,
     ),
     Kind(
         id="jury", runner="jury", issue=8,
