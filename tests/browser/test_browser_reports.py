@@ -174,3 +174,10 @@ def test_index_is_accessible(made, open_page):
     violations = Axe().run(o.page).response["violations"]
     assert [v["id"] for v in violations if v["impact"] in ("serious", "critical")] == []
     assert [u for u in o.requests if u != o.url and not u.startswith("data:")] == []
+
+
+def test_calibration_report_is_one_small_file(made):
+    """Figures inline, nothing beside it: a yearly calibration report stays under 2 MB."""
+    page = made.samples[("calibration", "demo")].check()
+    assert page.stat().st_size < 2_000_000
+    assert sorted(p.suffix for p in page.parent.iterdir() if p.stem == page.stem) == [".html", ".ipynb", ".pdf"]
