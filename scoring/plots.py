@@ -4,20 +4,49 @@ Each function returns a :class:`scoring.render.Figure`: the matplotlib figure (p
 does not track it, so a notebook cell ending with the call shows it exactly once, as an
 inline PNG) with a Swedish text alternative saying what the figure shows, numbers
 included. The matplotlib figure itself is ``.figure``.
+
+The look, the same in every figure:
+
+* numbers on the axes the Swedish way (decimal comma, real minus sign), like the tables;
+* long labels (class names, criteria) wrapped onto several lines, never cut off;
+* legends outside the axes (below the plot), so they never cover data
+  (``tests/test_plots.py`` checks this on every figure function here).
 """
 
 from __future__ import annotations
+
+import textwrap
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from . import render
 from .labels import COEFFICIENTS_SV
 from .rubric import Rubric
 
 COLORS = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+#: Width of every figure in inches (shown at 100 dpi: 800 CSS px before bbox trimming).
+WIDTH = 8.0
+#: Characters per line of a wrapped axis label (class names, criteria).
+LABEL_WIDTH = 30
+
+
+class SwedishFormatter(ScalarFormatter):
+    """Tick labels with a decimal comma and a real minus sign (as :func:`scoring.render.number`).
+
+    Matplotlib's own choice of decimals per axis is kept (0,0 0,2 ... 1,0); no offset and
+    no scientific notation, which a reader of a printed report would miss.
+    """
+
+    def __init__(self):
+        super().__init__(useOffset=False, useMathText=False)
+        self.set_scientific(False)
+
+    def __call__(self, x, pos=None) -> str:
+        return super().__call__(x, pos).replace(".", ",").replace("-", render.MINUS)
 
 
 def _errors(est: pd.Series, low: pd.Series, high: pd.Series) -> list:
@@ -25,9 +54,27 @@ def _errors(est: pd.Series, low: pd.Series, high: pd.Series) -> list:
     return [np.maximum(est - low, 0), np.maximum(high - est, 0)]
 
 
-def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
+def _figure(width: float = WIDTH, height: float = 4) -> tuple[Figure, object]:
+    """A figure with one axes, Swedish tick labels, no top and right spines."""
     fig = Figure(figsize=(width, height), layout="constrained")
-    return fig, fig.add_subplot()
+    ax = fig.add_subplot()
+    ax.xaxis.set_major_formatter(SwedishFormatter())
+    ax.yaxis.set_major_formatter(SwedishFormatter())
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig, ax
+
+
+def _legend_below(fig: Figure, ax, ncols: int | None = None) -> None:
+    """The legend under the axes, outside them (constrained layout makes room for it)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", frameon=False,
+                   ncols=ncols or min(len(handles), 3))
+
+
+def _wrap(label: str, width: int = LABEL_WIDTH) -> str:
+    """A label on several lines of at most ``width`` characters (words kept whole)."""
+    return "\n".join(textwrap.wrap(str(label), width, break_long_words=False, break_on_hyphens=False)) or str(label)
 
 
 def _n(x, precision: int | None = 2, sign: bool = False) -> str:
@@ -39,16 +86,22 @@ def _coefficient(c: str) -> str:
 
 
 def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> render.Figure:
-    """Horizontal bars: entries per class (from ``overview.classes_overview``)."""
+    """Horizontal bars: entries per class (from ``overview.classes_overview``).
+
+    Class names are wrapped onto several lines, never cut off.
+    """
     c = classes[classes["class"] != "total"].iloc[::-1]
-    fig, ax = _figure(8, 0.5 * len(c) + 1.2)
-    labels = [rubric.class_label(k)[:45] for k in c["class"]]
-    ax.barh(labels, c["entries"], color=COLORS[0])
-    for y, n in enumerate(c["entries"]):
-        ax.text(n, y, f" {n}", va="center")
+    labels = [_wrap(rubric.class_label(k)) for k in c["class"]]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = _figure(WIDTH, 0.3 * lines + 0.25 * len(labels) + 1.2)
+    y = np.arange(len(c))
+    ax.barh(y, c["entries"], color=COLORS[0])
+    ax.set_yticks(y, labels)
+    for yi, n in zip(y, c["entries"], strict=True):
+        ax.text(n, yi, f" {_n(int(n))}", va="center")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("Antal bidrag")
     ax.set_title("Bidrag per tävlingsklass")
-    ax.spines[["top", "right"]].set_visible(False)
     counts = "; ".join(f"{rubric.class_label(k)} {_n(int(n))}" for k, n in zip(c["class"][::-1], c["entries"][::-1],
                                                                                  strict=True))
     return render.Figure(fig, f"Stapeldiagram: antal bidrag per tävlingsklass. {counts}.")
@@ -57,26 +110,26 @@ def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> render.Figure:
 def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: list[str]) -> render.Figure:
     """Estimates with 95 % intervals per criterion, one marker colour per coefficient.
 
-    ``table`` is ``agreement_table(..., by=("criterion",))``.
+    ``table`` is ``agreement_table(..., by=("criterion",))``. The legend (the coefficients'
+    Swedish names) sits below the axes.
     """
     crit = [c for c in rubric.criterion_ids if c in set(table["criterion"])]
-    fig, ax = _figure(8, 0.55 * len(crit) * max(1, len(coefficients)) / 1.5 + 1.5)
-    offsets = np.linspace(-0.25, 0.25, len(coefficients)) if len(coefficients) > 1 else [0.0]
+    fig, ax = _figure(WIDTH, 0.22 * len(crit) * max(1, len(coefficients)) + 1.6)
+    offsets = np.linspace(0.25, -0.25, len(coefficients)) if len(coefficients) > 1 else [0.0]
     for k, (coef, off) in enumerate(zip(coefficients, offsets, strict=True)):
         t = table[table["coefficient"] == coef].set_index("criterion").reindex(crit)
         y = np.arange(len(crit))[::-1] + off
         ax.errorbar(
             t["estimate"], y,
             xerr=_errors(t["estimate"], t["ci_low"], t["ci_high"]),
-            fmt="o", color=COLORS[k % len(COLORS)], capsize=3, label=coef,
+            fmt="o", color=COLORS[k % len(COLORS)], capsize=3, label=_coefficient(coef),
         )
-    ax.set_yticks(np.arange(len(crit))[::-1], [rubric.criterion_label(c) for c in crit])
+    ax.set_yticks(np.arange(len(crit))[::-1], [_wrap(rubric.criterion_label(c)) for c in crit])
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlim(min(-0.1, np.nanmin(table["ci_low"]) - 0.05) if len(table) else -0.1, 1)
     ax.set_xlabel("Samstämmighet (skattning med 95 % konfidensintervall)")
     ax.set_title("Samstämmighet mellan examinatorer per kriterium")
-    ax.legend(loc="lower right", frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    _legend_below(fig, ax)
     parts = []
     for c in crit:
         t = table[table["criterion"] == c].set_index("coefficient")
@@ -95,7 +148,7 @@ def _interval(t: pd.DataFrame, k: str) -> str:
 def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> render.Figure:
     """One line per criterion over the years (``agreement_table(..., by=("year", "criterion"))``)."""
     t = table[table["coefficient"] == coefficient]
-    fig, ax = _figure(8, 4)
+    fig, ax = _figure(WIDTH, 4.4)
     for k, c in enumerate(rubric.criterion_ids):
         s = t[t["criterion"] == c].sort_values("year")
         if len(s):
@@ -103,10 +156,9 @@ def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> re
                     label=rubric.criterion_label(c))
     years = sorted(t["year"].astype(int).unique())
     ax.set_xticks(years, [str(y) for y in years])
-    ax.set_ylabel(coefficient)
-    ax.set_title(f"Samstämmighet över åren ({coefficient})")
-    ax.legend(fontsize="small", frameon=False, bbox_to_anchor=(1.01, 1), loc="upper left")
-    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_ylabel(_coefficient(coefficient))
+    ax.set_title(f"Samstämmighet över åren ({_coefficient(coefficient)})")
+    _legend_below(fig, ax)
     parts = []
     for c in rubric.criterion_ids:
         s = t[t["criterion"] == c].sort_values("year")
@@ -120,16 +172,17 @@ def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> re
 
 def spread_histogram(spread: pd.DataFrame, threshold: float) -> render.Figure:
     """Distribution of the individual spread per entry x criterion, with the agenda threshold."""
-    fig, ax = _figure(8, 3.5)
+    fig, ax = _figure(WIDTH, 3.8)
     s = spread.loc[spread["n_examiners"] >= 2, "spread"]
     step = np.diff(np.unique(s)).min() if s.nunique() > 1 else 1.0
     bins = np.arange(s.min() - step / 2, s.max() + step, step) if len(s) else 10
     ax.hist(s, bins=bins, color=COLORS[0], edgecolor="white")
-    ax.axvline(threshold, color=COLORS[3], ls="--", label=f"Gräns för konsensusagendan ({threshold:g})")
+    ax.axvline(threshold, color=COLORS[3], ls="--",
+               label=f"Gräns för konsensusagendan ({_n(float(threshold), None)})")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("Spridning mellan examinatorernas individuella poäng (högsta − lägsta)")
     ax.set_ylabel("Antal bidrag × kriterier")
-    ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    _legend_below(fig, ax)
     if len(s):
         summary = (f"{_n(len(s))} bidrag × kriterier, median {_n(float(s.median()), None)}, största "
                    f"{_n(float(s.max()), None)}; {_n(int((s > threshold).sum()))} över gränsen "
@@ -145,15 +198,15 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
     crit = [c for c in rubric.criterion_ids if c in set(shift["criterion"])]
     fig, ax = _figure(8, 0.5 * len(crit) + 1.5)
     data = [shift.loc[shift["criterion"] == c, "shift"].to_numpy() for c in crit[::-1]]
-    ax.boxplot(data, orientation="horizontal", widths=0.6)
+    # every point is drawn on top, so the boxes draw no outliers of their own
+    ax.boxplot(data, orientation="horizontal", widths=0.6, showfliers=False)
     rng = np.random.default_rng(0)
     for y, d in enumerate(data, 1):
         ax.scatter(d, y + rng.uniform(-0.15, 0.15, len(d)), s=10, alpha=0.5, color=COLORS[0])
-    ax.set_yticks(range(1, len(crit) + 1), [rubric.criterion_label(c) for c in crit[::-1]])
+    ax.set_yticks(range(1, len(crit) + 1), [_wrap(rubric.criterion_label(c)) for c in crit[::-1]])
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("Konsensus minus medel av individuella poäng (poäng)")
     ax.set_title("Hur långt konsensus flyttade sig från de individuella bedömningarna")
-    ax.spines[["top", "right"]].set_visible(False)
     parts = [f"{rubric.criterion_label(c)} median {_n(float(np.median(d)), 1, sign=True)} ({_n(len(d))} bidrag)"
              for c, d in zip(crit[::-1], data, strict=True) if len(d)][::-1]
     alt = ("Lådagram: konsensuspoäng minus medel av de individuella poängen, per kriterium. "
@@ -172,7 +225,6 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("Generositet i poäng, jämfört med genomsnittet i gruppen (> 0 = generösare)")
     ax.set_title("Examinatorernas generositet och stränghet")
-    ax.spines[["top", "right"]].set_visible(False)
     known = e.dropna(subset=["bias"])
     if len(known):
         low, high = known.iloc[0], known.iloc[-1]

@@ -83,11 +83,10 @@ def _write(df: pd.DataFrame, path) -> None:
     df.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
-    """The demo year with hostile text where the report shows it, and what was put where."""
-    data = tmp_path_factory.mktemp("hostile") / "data"
-    data.mkdir()
+def hostile_copy(data) -> dict:
+    """Write the demo year with hostile text where the report shows it into the empty folder
+    ``data``; return what was put where (also used by the browser tests, tests/browser)."""
+    data.mkdir(parents=True, exist_ok=True)
     shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
     shutil.copytree(DATA_DIR / str(YEAR), data / str(YEAR))
     clean = load_year(YEAR, data)
@@ -113,6 +112,12 @@ def hostile(tmp_path_factory):
     year = load_year(YEAR, data)  # the validator accepts all of it
     assert set(CODES) <= set(year.scores["examiner_id"])
     return {"data": data, "year": year, "codes": renamed, "names": dict(zip(named, NAMES, strict=True))}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The demo year with hostile text where the report shows it, and what was put where."""
+    return hostile_copy(tmp_path_factory.mktemp("hostile") / "data")
 
 
 @pytest.fixture(scope="module")

@@ -95,8 +95,8 @@ def notebook_to_html(nb, *, context: str | None = None, title: str | None = None
     Parameters
     ----------
     nb : the executed notebook (``nbformat.NotebookNode`` or the same as plain dicts).
-    context : what this run is about, added to the title: the year, and the class or
-        examiner (``"2024"``, ``"Förskola 2024"``).
+    context : what this run is about, added to the title and to the page's ``<h1>``: the
+        year, and the class or examiner (``"2024"``, ``"Förskola 2024"``).
     title : the whole title instead (default: the first heading of the notebook's
         markdown, then ``context``).
 
@@ -117,6 +117,8 @@ def notebook_to_html(nb, *, context: str | None = None, title: str | None = None
             html = markdown(_source(cell.get("source", "")), cell.get("attachments"))
             if first_heading is None:
                 first_heading = _first_heading(html)
+                if first_heading is not None and context:
+                    html = _name_context(html, context)
             parts.append(html)
         elif kind == "code" and not tags & REMOVE_OUTPUT:
             where = _where(cell, i)
@@ -206,6 +208,14 @@ def markdown(text: str, attachments: dict | None = None) -> str:
     renderer = mistune.HTMLRenderer(escape=True, allow_harmful_protocols=("attachment:",))
     md = mistune.create_markdown(renderer=renderer, plugins=["strikethrough", "table"])
     return _Rebuild(_MARKDOWN_TAGS, strict=False, attachments=attachments or {}).run(md(text))
+
+
+def _name_context(html: str, context: str) -> str:
+    """The page's ``<h1>`` names what the run is about, as the title does ("…, 2024")."""
+    first = re.search(r"<h([1-6])>", html)
+    if first is None or first.group(1) != "1":
+        return html
+    return html.replace("</h1>", f", {escape(context)}</h1>", 1)
 
 
 def _first_heading(html: str) -> str | None:

@@ -213,6 +213,7 @@ class RunResult:
     index : the rebuilt ``index.html`` (None if it could not be written).
     durations : seconds per HTML report produced (kernel start included).
     left_out : earlier years the written reports left out of their trends (data errors).
+    pdfs : the PDFs printed beside the HTML reports (with ``pdf=True``).
     """
 
     produced: list[Path] = field(default_factory=list)
@@ -221,6 +222,7 @@ class RunResult:
     index: Path | None = None
     durations: dict[Path, float] = field(default_factory=dict)
     left_out: list[LeftOut] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
 
     @property
     def left_out_years(self) -> dict[int, list[str]]:
@@ -241,8 +243,8 @@ class RunResult:
 
     @property
     def files(self) -> list[Path]:
-        """Every file written: each HTML report followed by its executed notebook."""
-        return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair]
+        """Every file written: each HTML report followed by its executed notebook, then the PDFs."""
+        return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair] + list(self.pdfs)
 
 
 # --------------------------------------------------------------------------------------
@@ -326,6 +328,7 @@ def run_reports(
     classes: Names = None,
     examiners: Names = None,
     notebooks_dir: str | Path | None = None,
+    pdf: bool = False,
 ) -> RunResult:
     """Run the report notebooks for ``years`` × ``kinds`` and publish them as HTML.
 
@@ -347,6 +350,8 @@ def run_reports(
         feedback) of a year, as a list or as a callable ``f(year) -> names``;
         default read from the year's data with ``scoring.data.load_year``.
     notebooks_dir : where the notebooks are (default :data:`scoring.paths.NOTEBOOKS_DIR`).
+    pdf : also print each HTML report written to a PDF beside it (:mod:`scoring.reports.pdf`,
+        headless Chromium); a PDF that cannot be printed is a failure of that report.
 
     Notebook parameters
     -------------------
@@ -408,6 +413,13 @@ def run_reports(
                 result.produced.append(outcome.html)
                 result.notebooks.append(outcome.ipynb)
                 result.durations[outcome.html] = outcome.seconds
+                if pdf:
+                    from .pdf import PdfError, print_pdf
+
+                    try:
+                        result.pdfs.append(print_pdf(outcome.html))
+                    except PdfError as exc:
+                        result.failures.append(Failure(job.year, job.kind, job.name, f"PDF: {exc}"))
                 for year, problems in outcome.left_out:
                     left = LeftOut(job.year, job.kind, job.name, year, problems)
                     logger.warning("%s", left)

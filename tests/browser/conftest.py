@@ -1,0 +1,221 @@
+"""Browser tests: every kind of report opened in headless Chromium, driven by Playwright.
+
+What they need: Debian's ``chromium`` (``apt-get install chromium``; Playwright's own
+browser download is never used: the browser is launched by ``executable_path``) and the
+``dev`` extra's ``playwright`` and ``axe-playwright-python``. Without them the tests are
+skipped with one line saying what to install, except in CI (``CI=true``), where a missing
+piece fails every test instead.
+
+Each report kind (``report_kinds.KINDS``) is produced once per session for two data sets:
+the demo year (``demo``) and a copy of it holding hostile text (``hostile``, built by
+``test_hostile.hostile_copy``). The demo run also prints its reports to PDF. One browser
+serves every test; each test opens its page in a fresh context that records every request,
+console message and dialog.
+
+Screenshots go to ``tests/artifacts/browser/`` (git-ignored; ``SCORING_TEST_ARTIFACTS``
+names another folder); the session's last line says where.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from browser_support import SCREEN, YEAR, artifacts_dir, require_browser, require_kind
+from report_kinds import KINDS, Kind
+
+from scoring.paths import DATA_DIR
+from scoring.reports.pdf import CHROMIUM_FLAGS
+
+# --------------------------------------------------------------------------------------
+# session: the browser and the reports
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    return require_browser()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """One headless Chromium for the session (Playwright gives it a fresh temporary profile)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
+        yield b
+        b.close()
+
+
+@dataclass
+class Sample:
+    """One report page made for the browser tests."""
+
+    kind: Kind
+    variant: str
+    name: str | None = None
+    page: Path | None = None
+    error: str | None = None
+    names: list[str] = field(default_factory=list)  # besides the year, what title and heading name
+    shows: list[str] = field(default_factory=list)  # hostile strings it must show literally
+    title: str | None = None  # the <title> as written
+
+    def check(self) -> Path:
+        """The page, or fail with why it was not made."""
+        if self.error:
+            pytest.fail(f"{self.kind.id} ({self.variant}) was not made: {self.error}", pytrace=False)
+        return self.page
+
+
+@dataclass
+class Made:
+    samples: dict[tuple[str, str], Sample]
+    seconds: dict[str, float]  # per variant, the whole run_reports call
+    hostile: dict  # what test_hostile.hostile_copy put where
+    demo_run: object  # the demo run's RunResult (its PDFs among them), None if no kind is there
+
+
+def _make(variant: str, data_dir: Path, out_dir: Path, hostile: dict | None):
+    """Run every available kind once for ``variant``; the demo run prints PDFs as well."""
+    from scoring.data import load_year
+    from scoring.reports import run_reports
+
+    year = load_year(YEAR, data_dir)
+    ready = [k for k in KINDS if k.missing() is None]
+    samples, options = [], {}
+    for kind in ready:
+        name = kind.pick(year, data_dir)
+        options.update(kind.options(name))
+        samples.append(Sample(kind, variant, name, kind.page(out_dir, YEAR, name),
+                              names=[str(YEAR), *kind.names(year, name)],
+                              shows=list(kind.shows(hostile, name)) if hostile else []))
+    if not ready:
+        return samples, None
+    result = run_reports([YEAR], [k.runner for k in ready], data_dir=data_dir, out_dir=out_dir, progress=False,
+                         timeout=600, workers=2, pdf=variant == "demo", **options)
+    for s in samples:
+        failed = [f.message for f in result.failures if f.kind == s.kind.runner and not f.message.startswith("PDF:")]
+        if failed or not s.page.is_file():
+            s.error = "; ".join(failed) or f"{s.page} was not written"
+        else:
+            s.title = _title(s.page.read_text(encoding="utf-8"))
+    return samples, result
+
+
+def _title(page: str) -> str:
+    from html import unescape
+
+    return unescape(page[page.index("<title>") + len("<title>"): page.index("</title>")])
+
+
+@pytest.fixture(scope="session")
+def made(chromium, tmp_path_factory) -> Made:
+    """Every available kind's sample page, for the demo data and for the hostile copy."""
+    from test_hostile import hostile_copy
+
+    hostile = hostile_copy(tmp_path_factory.mktemp("browser-hostile") / "data")
+    samples, seconds, runs = {}, {}, {}
+    for variant, data_dir, h in (("demo", DATA_DIR, None), ("hostile", hostile["data"], hostile)):
+        start = time.perf_counter()
+        made, runs[variant] = _make(variant, data_dir, tmp_path_factory.mktemp(f"browser-{variant}"), h)
+        seconds[variant] = _TIMES[f"reports made ({variant})"] = time.perf_counter() - start
+        samples.update({(s.kind.id, variant): s for s in made})
+    return Made(samples, seconds, hostile, runs["demo"])
+
+
+def pytest_runtest_setup(item):
+    """Before any fixture: skip (fail in CI) without the tools, skip a kind not there yet.
+
+    Skipping here rather than in a fixture makes pytest fold the skips into one line per
+    reason: one line saying what to install, one per missing kind.
+    """
+    require_browser()
+    params = getattr(item, "callspec", None)
+    if params is not None and "sample" in params.params:
+        require_kind(params.params["sample"][0])
+
+
+@pytest.fixture
+def sample(request, made) -> Sample:
+    """The sample for the test's ``(kind, variant)`` parameter."""
+    kind, variant = request.param
+    s = made.samples[(kind, variant)]
+    s.check()
+    return s
+
+
+# --------------------------------------------------------------------------------------
+# a page opened in a fresh context, recording what it does
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Opened:
+    page: object  # playwright Page
+    url: str
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(path, **context_options) -> Opened``: the page loaded in a new context.
+
+    Every request is routed through a handler: the page's own file goes through, any other
+    URL is recorded and aborted (nothing leaves the machine even when a test fails).
+    Dialogs are recorded and dismissed.
+    """
+    contexts = []
+
+    def _open(path: Path, *, viewport=None, **options) -> Opened:
+        context = browser.new_context(viewport=viewport or SCREEN, **options)
+        contexts.append(context)
+        page = context.new_page()
+        url = Path(path).resolve().as_uri()
+        opened = Opened(page, url)
+
+        def route(r):
+            opened.requests.append(r.request.url)
+            if r.request.url == url or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                opened.blocked.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        page.on("request", lambda req: opened.requests.append(req.url) if req.url not in opened.requests else None)
+        page.on("console", lambda m: opened.console.append((m.type, m.text)))
+        page.on("pageerror", lambda e: opened.errors.append(str(e)))
+
+        def dialog(d):
+            opened.dialogs.append(f"{d.type}: {d.message}")
+            d.dismiss()
+
+        page.on("dialog", dialog)
+        page.goto(url, wait_until="load")
+        return opened
+
+    yield _open
+    for c in contexts:
+        c.close()
+
+
+#: Seconds the session spent making the reports, shown at the end of the run.
+_TIMES: dict[str, float] = {}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say where the screenshots are, once, when a browser test ran, and how long the reports took."""
+    if _TIMES:
+        terminalreporter.write_line("browser tests: " + ", ".join(f"{k} {v:.1f} s" for k, v in _TIMES.items()))
+    folder = artifacts_dir()
+    ran = any(getattr(r, "when", None) == "call" and r.passed and "tests/browser/" in r.nodeid
+              for reports in terminalreporter.stats.values() for r in reports)
+    if ran and folder.is_dir():
+        terminalreporter.write_line(f"browser screenshots: {folder}")

@@ -1,0 +1,143 @@
+"""The report kinds the browser tests open: one entry per kind.
+
+Each entry says which runner kind makes it (``scoring.reports.REPORT_KINDS``), which
+issue brings it, how to pick one sample (a class, an examiner, a session ...) from a
+year's data, where the sample's page lands, what its title and first heading must name
+besides the year, and which hostile strings it must show literally. A kind whose
+notebook does not exist yet is skipped with a reason naming its issue; once the
+notebook lands, its cases run (and fail if the entry here no longer fits).
+
+To turn a kind on or adapt it: edit its entry below; nothing else in the tests names a
+kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scoring.paths import NOTEBOOKS_DIR
+from scoring.reports import REPORT_KINDS
+
+
+def _hostile_first(values) -> str | None:
+    """The sample to make: one whose text holds markup if any (so the hostile run puts it
+    in the title and heading), else the first in sorted order."""
+    values = sorted({str(v) for v in values if str(v).strip() and str(v) != "TEAM"})
+    marked = [v for v in values if "<" in v]
+    return (marked or values or [None])[0]
+
+
+def _examiners(year) -> list[str]:
+    s = year.scores
+    return list(s.loc[s["stage"] == "individual", "examiner_id"].astype(str).unique())
+
+
+def _class_with_hostile_names(year) -> str | None:
+    """The class holding the most entry names with markup (any class on clean data)."""
+    e = year.entries
+    marked = e[e["name"].astype(str).str.contains("<", regex=False)]
+    if len(marked):
+        return str(marked["class"].value_counts().index[0])
+    return _hostile_first(e["class"])
+
+
+def _sessions(year, data_dir: Path) -> list[str]:
+    folder = Path(data_dir) / str(year.year) / "training"
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of report as the browser tests see it.
+
+    Attributes
+    ----------
+    id : the test id.
+    runner : the kind's name in ``scoring.reports.REPORT_KINDS``.
+    issue : the issue that brings the kind (named in the skip reason while it is missing).
+    pick : ``f(year_data, data_dir) -> name`` of the one sample to make (None: one report a year).
+    output : the sample's page: ``f(out_dir, year, name) -> Path`` (default: where the
+        runner's own registry puts it).
+    options : ``f(name) -> dict`` of keyword arguments for ``run_reports`` that make it.
+    names : ``f(year_data, name) -> [str]``: what the title and first heading must name
+        besides the year (the class label, the examiner code ...).
+    shows : ``f(hostile, name) -> [str]``: hostile strings (from ``test_hostile.hostile_copy``)
+        the sample must show literally.
+    figures : how many figures the sample shows at least.
+    """
+
+    id: str
+    runner: str
+    issue: int
+    pick: Callable = field(default=lambda year, data_dir: None)
+    output: Callable | None = None
+    options: Callable = field(default=lambda name: {})
+    names: Callable = field(default=lambda year, name: [])
+    shows: Callable = field(default=lambda hostile, name: [])
+    figures: int = 0
+
+    def missing(self) -> str | None:
+        """Why the kind cannot be made yet (None when it can)."""
+        kind = REPORT_KINDS.get(self.runner)
+        if kind is None:
+            return f"{self.id} reports are not there yet (issue {self.issue}): no '{self.runner}' report kind"
+        notebook = kind.notebook_path(NOTEBOOKS_DIR)
+        if not notebook.is_file():
+            return f"{self.id} reports are not there yet (issue {self.issue}): notebooks/{notebook.name} is missing"
+        return None
+
+    def page(self, out_dir: Path, year: int, name: str | None) -> Path:
+        """Where the sample's page is written."""
+        if self.output is not None:
+            return Path(self.output(out_dir, year, name))
+        return REPORT_KINDS[self.runner].output_html(out_dir, year, name)
+
+
+def _calibration_shows(hostile, name) -> list[str]:
+    # the consensus agenda names the entries and who gave which score
+    return [*hostile["names"].values(), *hostile["codes"].values()]
+
+
+def _jury_shows(hostile, name) -> list[str]:
+    entries = hostile["year"].entries
+    in_class = set(entries.loc[entries["class"] == name, "entry_id"])
+    return [n for eid, n in hostile["names"].items() if eid in in_class]
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        id="calibration", runner="calibration", issue=10,
+        shows=_calibration_shows, figures=6,
+    ),
+    Kind(
+        id="jury", runner="jury", issue=8,
+        pick=lambda year, data_dir: _class_with_hostile_names(year),
+        options=lambda name: {"classes": [name]},
+        names=lambda year, name: [year.rubric.class_label(name)],
+        shows=_jury_shows,
+    ),
+    Kind(
+        id="examiner", runner="examiner", issue=8,
+        pick=lambda year, data_dir: _hostile_first(_examiners(year)),
+        options=lambda name: {"examiner": name},
+        names=lambda year, name: [name],
+        shows=lambda hostile, name: [name],
+    ),
+    # the trainer's page of a training session, training/<session>.html
+    Kind(
+        id="training", runner="training", issue=9,
+        pick=lambda year, data_dir: (_sessions(year, data_dir) or [None])[0],
+        options=lambda name: {"sessions": [name]},
+        names=lambda year, name: [name],
+    ),
+    # one trainee's page, training/<session>/<code>.html (the runner's kind name is a guess
+    # until issue 9 lands: adjust runner, pick, options and output to what it brings)
+    Kind(
+        id="trainee", runner="trainee", issue=9,
+        pick=lambda year, data_dir: (_sessions(year, data_dir) or [None])[0],
+        options=lambda name: {"sessions": [name]},
+        names=lambda year, name: [name],
+    ),
+)
