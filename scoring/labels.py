@@ -53,6 +53,7 @@ COLUMNS_SV = {
     "share": "Närmast konsensus, andel",
     "bias": "Generositet (poäng)",
     "se": "Medelfel",
+    "bias_ci": "Generositet, poäng (95 % KI)",
     "adjusted": "Justeras för",
     "group": "Grupp",
     "range": "Skalanvändning",
@@ -301,31 +302,31 @@ def examiner_table(model, rubric: Rubric) -> render.Table:
     residual_sd = float(model.variances["residual"]) ** 0.5
     e["reading"] = [reading(r, residual_sd) for _, r in e.iterrows()]
     e["adjusted"] = e["adjusted"].map({True: "ja", False: "nej"})
-    columns = ["examiner_id", "bias", "ci_low", "ci_high", "n_entries", "n_scores", "adjusted",
-               "range", "halo", "inconsistency", "reading"]
+    n = render.number
+    e["bias_ci"] = [render.MISSING if pd.isna(b) else f"{n(b, 1, sign=True)} ({n(lo, 1)} till {n(hi, 1)})"
+                    for b, lo, hi in zip(e["bias"], e["ci_low"], e["ci_high"], strict=True)]
+    columns = ["examiner_id", "bias_ci", "n_scores", "adjusted", "range", "halo", "inconsistency", "reading"]
     if model.groups["group"].nunique() > 1:
         columns.insert(1, "group")
-    return show(e[columns], rubric, precision={"bias": 1, "ci_low": 1, "ci_high": 1, "range": 2, "halo": 2,
-                                               "inconsistency": 1})
+    return show(e[columns], rubric, precision={"range": 2, "halo": 2, "inconsistency": 1}, right=["bias_ci"])
 
 
 def decision_table(study: pd.DataFrame, rubric: Rubric) -> render.Block:
-    """The decision study as criteria x team sizes, with the smallest team reaching the target."""
-    order = {c: i for i, c in enumerate([*rubric.criterion_ids, "total"])}
-    wide = study.pivot_table(index="criterion", columns="team_size", values="reliability")
-    wide = wide.sort_index(key=lambda s: s.map(order))
-    smallest = study.groupby("criterion")["smallest_team"].first().reindex(wide.index)
-    wide.columns = [f"{n} examinatorer" for n in wide.columns]
-    out = wide.reset_index()
-    out["smallest_team"] = smallest.to_numpy()
-    out["criterion"] = [("Viktad totalpoäng" if c == "total" else rubric.criterion_label(c)) for c in out["criterion"]]
-    total = study[study["criterion"] == "total"]
-    n = total["smallest_team"].iloc[0] if len(total) else float("nan")
+    """The decision study: team sizes as rows, the criteria and the weighted total as columns,
+    and a last row with the smallest team reaching the target."""
+    criteria = [c for c in [*rubric.criterion_ids, "total"] if c in set(study["criterion"])]
+    names = {c: "Viktad totalpoäng" if c == "total" else rubric.criterion_label(c) for c in criteria}
+    wide = study.pivot_table(index="team_size", columns="criterion", values="reliability")[criteria]
+    smallest = study.groupby("criterion")["smallest_team"].first()[criteria]
+    out = wide.reset_index().rename(columns={"team_size": "Examinatorer per bidrag"} | names)
+    out = out.astype({"Examinatorer per bidrag": object})
+    out.loc[len(out)] = ["Minsta lag för 0,8", *[("–" if pd.isna(n) else int(n)) for n in smallest]]
+    total = smallest.get("total", float("nan"))
     sentence = (render.paragraph("För den viktade totalpoängen behövs minst {n:d} examinatorer per bidrag för en "
-                                 "reliabilitet på 0,8.", n=int(n)) if n == n else
+                                 "reliabilitet på 0,8.", n=int(total)) if total == total else
                 render.paragraph("Den viktade totalpoängen når inte reliabiliteten 0,8 med upp till {m:d} "
                                  "examinatorer.", m=int(study["team_size"].max())))
-    return render.group(sentence, show(out.rename(columns={"criterion": "Kriterium"}), rubric, precision=2))
+    return render.group(sentence, show(out, rubric, precision=2, right=list(names.values())))
 
 
 def drift_table(drift: pd.DataFrame, year: int, rubric: Rubric) -> render.Block:
