@@ -917,7 +917,7 @@ def _message(exc: BaseException) -> str:
         return f"the notebook's kernel died: {_first_line(exc)}"
     if isinstance(exc, (FileNotFoundError, ValueError)) and exc.__class__.__module__ == "builtins":
         return _first_line(exc)
-    if name == "InputError":
+    if name in ("InputError", "PrivacyError"):
         return str(exc)
     return f"{name}: {_first_line(exc)}"
 
