@@ -73,7 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.add_argument("--out", type=Path, help="output folder (default: the project's reports/)")
-    s.add_argument("--workers", type=int, default=2, help="notebooks run at once (default: 2)")
+    s.add_argument("--workers", type=int, default=2,
+                   help="notebooks run at once, each in its own warm kernel (default: 2)")
+    s.add_argument("--bundle", action="store_true",
+                   help="also write <out>/<year>/send/: one zip per examiner and trainee with only "
+                        "their own reports, one for the jury")
     s.set_defaults(run=_report)
 
     s = sub.add_parser("demo", help="regenerate the synthetic demo data")
@@ -170,10 +174,13 @@ def _report(args) -> int:
         if not years:
             raise ValueError(f"no year folders with scores.csv in {display_path(data_dir)}")
     kinds = (args.kind,)  # "all": every kind whose notebook exists
-    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s",
-             years, kinds, args.examiner, data_dir, out_dir, args.workers)
+    if args.workers < 1:
+        print(f"usage error: --workers must be at least 1, not {args.workers}", file=sys.stderr)
+        return 2
+    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s bundle=%s",
+             years, kinds, args.examiner, data_dir, out_dir, args.workers, args.bundle)
     result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,
-                         workers=args.workers)
+                         workers=args.workers, bundle=args.bundle)
     for f in result.failures:
         print(f"failed: {f}", file=sys.stderr)
     for year, problems in result.left_out_years.items():
@@ -181,6 +188,9 @@ def _report(args) -> int:
                             for r in result.left_out if r.left_out == year)
         print(f"left out: {year} is not in the trends of {reports} (its data has errors"
               f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
+    if args.bundle:
+        print(f"{len(result.bundles)} zip(s) to send written to {display_path(out_dir)}/<year>/send/",
+              file=sys.stderr)
     print(f"{len(result.produced)} report(s) written; index: {display_path(out_dir / 'index.html')}",
           file=sys.stderr)
     return 1 if result.failures else 0

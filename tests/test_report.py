@@ -372,6 +372,15 @@ def test_parse_years_rejects(text, message):
         parse_years(text)
 
 
+def test_cli_report_options():
+    from scoring.cli import _parser, main
+
+    args = _parser().parse_args(["report", "--year", "2024", "--bundle", "--workers", "3"])
+    assert args.bundle is True and args.workers == 3
+    assert _parser().parse_args(["report"]).bundle is False
+    assert main(["report", "--year", "2024", "--workers", "0"]) == 2
+
+
 @pytest.mark.slow
 def test_real_calibration_notebook_for_2021(tmp_path):
     """The real notebook for a non-default year, into a temporary folder."""
@@ -390,6 +399,8 @@ def test_real_calibration_notebook_for_2021(tmp_path):
     assert "import scoring" not in page  # the code is hidden
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert f'content="{CSP}"' in page
+    assert html.stat().st_size < 2 * 1024 * 1024, "a yearly calibration report stays under 2 MB"
+    assert re.findall(r'<(?:img|link|script|iframe)\b[^>]*\b(?:src|href)="(?!data:)', page) == []  # self-contained
     assert "ingår inte i trenden" not in page  # no year left out of the demo's trend
     assert '<pre class="text">' not in page  # every output came through scoring.render
     nb = nbformat.read(notebook, as_version=4)

@@ -28,7 +28,6 @@ from .runner import REPORT_KINDS, ReportKind, class_label
 
 __all__ = ["write_index", "find_reports"]
 
-_KIND_ORDER = {name: i for i, name in enumerate(REPORT_KINDS)}
 #: Characters of a SHA-256 shown in the index (the manifest keeps all of it).
 SHORT_SHA = 12
 
@@ -49,7 +48,8 @@ def find_reports(out_dir: str | Path) -> list[tuple[int, str, str | None, Path]]
                 name = _name_of(kind, rel)
                 if name is not False:
                     found[f] = (year, kind.name, name, f)
-    return sorted(found.values(), key=lambda r: (-r[0], _KIND_ORDER[r[1]], (r[2] or "").casefold()))
+    order = {name: i for i, name in enumerate(REPORT_KINDS)}  # read now: kinds may be added later
+    return sorted(found.values(), key=lambda r: (-r[0], order[r[1]], (r[2] or "").casefold()))
 
 
 def _name_of(kind: ReportKind, rel: Path) -> str | None | bool:
