@@ -281,6 +281,8 @@ class RunResult:
         (with warm kernels the kernel's start is not included: see ``warmup``).
     left_out : earlier years the written reports left out of their trends (data errors).
     warmup : seconds each warm kernel took to start and import (one per kernel started).
+    phases : per HTML report produced, seconds per phase: ``prepare`` (resetting the warm
+        kernel), ``execute`` (Papermill), ``page`` (the HTML page), ``privacy`` (the guard).
     manifest : the updated ``manifest.json`` (None if it could not be written).
     bundles : the zips written to ``<year>/send/`` (with ``bundle=True``).
     """
@@ -292,6 +294,7 @@ class RunResult:
     durations: dict[Path, float] = field(default_factory=dict)
     left_out: list[LeftOut] = field(default_factory=list)
     warmup: list[float] = field(default_factory=list)
+    phases: dict[Path, dict[str, float]] = field(default_factory=dict)
     manifest: Path | None = None
     bundles: list[Path] = field(default_factory=list)
 
@@ -389,6 +392,7 @@ class _Outcome:
     left_out: tuple[tuple[int, tuple[str, ...]], ...] = ()
     inputs: tuple[str, ...] = ()  # files the report opened for reading (warm kernels)
     finished: float = 0.0  # time.time() when published
+    phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, privacy
 
 
 def run_reports(
@@ -497,6 +501,7 @@ def run_reports(
                 result.produced.append(outcome.html)
                 result.notebooks.append(outcome.ipynb)
                 result.durations[outcome.html] = outcome.seconds
+                result.phases[outcome.html] = dict(outcome.phases)
                 made.append((job, outcome))
                 for year, problems in outcome.left_out:
                     left = LeftOut(job.year, job.kind, job.name, year, problems)
@@ -698,10 +703,6 @@ def _execute_all(jobs: list[_Job], workers: int, bar, warm: bool, result: RunRes
     """
     if not jobs:
         return
-    import papermill  # noqa: F401  import once here rather than racing in the threads
-
-    from . import page  # noqa: F401
-
     todo: queue.Queue[_Job] = queue.Queue()
     for job in jobs:
         todo.put(job)
@@ -715,6 +716,12 @@ def _execute_all(jobs: list[_Job], workers: int, bar, warm: bool, result: RunRes
     ]
     for t in threads:
         t.start()
+    # while the kernels start: Papermill's import alone takes seconds (nbformat's schema
+    # validation pulls in a grammar compiled at import time)
+    import papermill  # noqa: F401
+
+    from . import page  # noqa: F401
+
     try:
         for _ in range(len(jobs)):
             job, outcome = done.get()
@@ -743,19 +750,21 @@ def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: b
         kernels.append(kernel)
     try:
         while not stop.is_set():
+            problem = None
+            if kernel is not None and kernel.km is None:  # before taking a job: start at once
+                try:
+                    kernel.start()
+                    result.warmup.append(kernel.warmup_seconds)
+                except Exception as exc:
+                    problem = f"could not start a kernel: {_message(exc)}"
             try:
                 job = todo.get_nowait()
             except queue.Empty:
                 break
             _log_start(job)
-            if kernel is not None and kernel.km is None:
-                try:
-                    kernel.start()
-                    result.warmup.append(kernel.warmup_seconds)
-                except Exception as exc:
-                    done.put((job, _Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0,
-                                            f"could not start a kernel: {_message(exc)}")))
-                    continue
+            if problem is not None:
+                done.put((job, _Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, problem)))
+                continue
             done.put((job, _run_job(job, kernel)))
     finally:
         if kernel is not None:
@@ -782,6 +791,13 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
     ipynb_path = html_path.with_suffix(".ipynb")
     tmp_ipynb = tmp_html = None
     inputs: tuple[str, ...] = ()
+    phases: list[tuple[str, float]] = []
+
+    def lap(phase: str, since: list[float] = [start]) -> None:  # noqa: B006  (one list per call)
+        now = time.perf_counter()
+        phases.append((phase, now - since[0]))
+        since[0] = now
+
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex[:8]
@@ -797,6 +813,7 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
         )
         if kernel is not None:
             kernel.prepare(folder)
+            lap("prepare")
             try:
                 nb = kernel.run(str(job.notebook), str(tmp_ipynb), timeout=job.timeout, **common)
                 inputs = _under(kernel.opened(), job.data_dir)
@@ -819,18 +836,20 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
                 extra_arguments=["--log-level=CRITICAL"],
                 **common,
             )
+        lap("execute")
         from .page import notebook_to_html
 
-        converted = time.perf_counter()
         tmp_html.write_text(notebook_to_html(nb, context=job.context), encoding="utf-8")
-        logger.debug("%s: HTML page made in %.2f s", _short(job), time.perf_counter() - converted)
+        lap("page")
         if job.forbidden is not None:
             privacy.check([(_rel(html_path, job.out_dir), tmp_html),
                            (_rel(ipynb_path, job.out_dir), tmp_ipynb)], job.forbidden)
+            lap("privacy")
         os.replace(tmp_ipynb, ipynb_path)
         os.replace(tmp_html, html_path)
+        logger.debug("%s: %s", _short(job), ", ".join(f"{k} {v:.2f} s" for k, v in phases))
         return _Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=_left_out(nb),
-                        inputs=inputs, finished=time.time())
+                        inputs=inputs, finished=time.time(), phases=tuple(phases))
     except Exception as exc:
         return _Outcome(html_path, ipynb_path, time.perf_counter() - start, _message(exc))
     finally:

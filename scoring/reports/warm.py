@@ -338,7 +338,6 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        _register_engine()
         begin = time.perf_counter()
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         # ipykernel's start/stop notices ("running over TCP without encryption") are noise
@@ -419,6 +418,7 @@ class WarmKernel:
         """Execute one notebook with Papermill in this kernel; returns the executed notebook."""
         import papermill
 
+        _register_engine()
         self.reports += 1
         return papermill.execute_notebook(
             notebook, output, parameters=parameters, engine_name=ENGINE,
