@@ -132,7 +132,7 @@ def run(workspace):
             notebooks_dir=workspace["notebooks"],
             progress=False,
             timeout=120,
-            workers=2,  # exercises the process pool; the jury test below runs in-process
+            workers=2,  # two worker threads, each with its own warm kernel
         )
     finally:
         log.removeHandler(handler)
