@@ -240,3 +240,35 @@ def test_manifest_is_for_the_administrator_only(run):
     for z in (run["out"] / "2021/send").glob("*.zip"):
         with zipfile.ZipFile(z) as f:
             assert all(n.endswith(".html") for n in f.namelist())  # no manifest, no notebook
+
+
+def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatch):
+    """With ``pdf=True`` the PDF is printed in the worker and guarded with the HTML and notebook.
+
+    The printer here is a stand-in for ``scoring.reports.pdf.print_pdf`` (headless Chromium,
+    tested with the browser tests) that writes a PDF naming E03 into E01's report.
+    """
+    import sys
+    import types
+
+    printed = []
+
+    def print_pdf(html, pdf):
+        code = re.search(r"Rapport för (\w+)", Path(html).read_text(encoding="utf-8"))[1]
+        Path(pdf).write_bytes(_pdf_naming("E03" if code == "E01" else code))
+        printed.append(code)
+        return Path(pdf)
+
+    monkeypatch.setitem(sys.modules, "scoring.reports.pdf", types.SimpleNamespace(print_pdf=print_pdf))
+    out = tmp_path / "out"
+    result = run_reports([2021], kinds="examiner", examiners=list(EXAMINERS), data_dir=run["data"],
+                         out_dir=out, notebooks_dir=run["root"] / "notebooks", progress=False,
+                         timeout=120, pdf=True, bundle=True)
+    assert sorted(printed) == list(EXAMINERS)
+    assert [(f.name, f.message.split(":")[0]) for f in result.failures] == [("E01", "privacy")]
+    assert "2021/examiners/E01.pdf: PDF page 1: names E03" in result.failures[0].message
+    assert sorted(p.name for p in (out / "2021/examiners").iterdir()) == [
+        "E02.html", "E02.ipynb", "E02.pdf", "E03.html", "E03.ipynb", "E03.pdf"]
+    assert sorted(result.pdfs) == [out / "2021/examiners/E02.pdf", out / "2021/examiners/E03.pdf"]
+    with zipfile.ZipFile(out / "2021/send/E02.zip") as z:
+        assert z.namelist() == ["2021-examiners-E02.html", "2021-examiners-E02.pdf"]

@@ -283,6 +283,7 @@ class RunResult:
     warmup : seconds each warm kernel took to start and import (one per kernel started).
     phases : per HTML report produced, seconds per phase: ``prepare`` (resetting the warm
         kernel), ``execute`` (Papermill), ``page`` (the HTML page), ``privacy`` (the guard).
+    pdfs : the PDFs printed beside the HTML reports (with ``pdf=True``).
     manifest : the updated ``manifest.json`` (None if it could not be written).
     bundles : the zips written to ``<year>/send/`` (with ``bundle=True``).
     """
@@ -295,6 +296,7 @@ class RunResult:
     left_out: list[LeftOut] = field(default_factory=list)
     warmup: list[float] = field(default_factory=list)
     phases: dict[Path, dict[str, float]] = field(default_factory=dict)
+    pdfs: list[Path] = field(default_factory=list)
     manifest: Path | None = None
     bundles: list[Path] = field(default_factory=list)
 
@@ -317,8 +319,8 @@ class RunResult:
 
     @property
     def files(self) -> list[Path]:
-        """Every file written: each HTML report followed by its executed notebook."""
-        return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair]
+        """Every file written: each HTML report followed by its executed notebook, then the PDFs."""
+        return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair] + list(self.pdfs)
 
 
 # --------------------------------------------------------------------------------------
@@ -381,6 +383,7 @@ class _Job:
     out_dir: Path
     data_dir: Path
     forbidden: privacy.Forbidden | None = None  # set for private kinds
+    pdf: bool = False
 
 
 @dataclass(frozen=True)
@@ -392,7 +395,8 @@ class _Outcome:
     left_out: tuple[tuple[int, tuple[str, ...]], ...] = ()
     inputs: tuple[str, ...] = ()  # files the report opened for reading (warm kernels)
     finished: float = 0.0  # time.time() when published
-    phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, privacy
+    phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, pdf, privacy
+    pdf: Path | None = None
 
 
 def run_reports(
@@ -411,6 +415,7 @@ def run_reports(
     notebooks_dir: str | Path | None = None,
     warm: bool = True,
     bundle: bool = False,
+    pdf: bool = False,
 ) -> RunResult:
     """Run the report notebooks for ``years`` × ``kinds`` and publish them as HTML.
 
@@ -438,6 +443,9 @@ def run_reports(
     bundle : also write ``<out>/<year>/send/`` for every year of the run: one zip per
         person with only their own reports, and one for the jury
         (:func:`scoring.reports.bundle.write_bundles`).
+    pdf : also print each report to a PDF beside it (``scoring.reports.pdf.print_pdf``),
+        in the worker, before anything is published: the privacy guard scans the PDF with
+        the HTML and the notebook, and a report is published whole or not at all.
 
     Notebook parameters
     -------------------
@@ -461,8 +469,8 @@ def run_reports(
     sources: dict[str, Names] = {"jury": classes, "examiner": examiners, **dict(names or {})}
     logger.info(
         "report run: years=%s kinds=%s examiner=%s data_dir=%s out_dir=%s notebooks_dir=%s "
-        "timeout=%s workers=%d warm=%s bundle=%s",
-        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, warm, bundle,
+        "timeout=%s workers=%d warm=%s bundle=%s pdf=%s",
+        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, warm, bundle, pdf,
     )
     if not years:
         logger.warning("no years to report on")
@@ -481,7 +489,7 @@ def run_reports(
             try:
                 jobs.extend(
                     _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout,
-                              sources.get(kind.name))
+                              sources.get(kind.name), pdf)
                 )
             except Exception as exc:  # no data for the year, unreadable data ...
                 msg = _message(exc)
@@ -502,6 +510,8 @@ def run_reports(
                 result.notebooks.append(outcome.ipynb)
                 result.durations[outcome.html] = outcome.seconds
                 result.phases[outcome.html] = dict(outcome.phases)
+                if outcome.pdf is not None:
+                    result.pdfs.append(outcome.pdf)
                 made.append((job, outcome))
                 for year, problems in outcome.left_out:
                     left = LeftOut(job.year, job.kind, job.name, year, problems)
@@ -554,7 +564,7 @@ def run_reports(
     return result
 
 
-def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source):
+def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source, pdf=False):
     base = {"year": year, "data_dir": str(data_dir)}
     year_dir = data_dir / str(year)
     if not year_dir.is_dir():  # say so at once instead of starting a kernel to find out
@@ -584,7 +594,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,
             context=context, timeout=timeout, out_dir=out_dir, data_dir=data_dir,
-            forbidden=forbidden,
+            forbidden=forbidden, pdf=pdf,
         ))
     return jobs
 
@@ -789,7 +799,8 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
     start = time.perf_counter()
     html_path = job.html
     ipynb_path = html_path.with_suffix(".ipynb")
-    tmp_ipynb = tmp_html = None
+    pdf_path = html_path.with_suffix(".pdf")
+    tmp_ipynb = tmp_html = tmp_pdf = None
     inputs: tuple[str, ...] = ()
     phases: list[tuple[str, float]] = []
 
@@ -803,6 +814,7 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
         tag = uuid.uuid4().hex[:8]
         tmp_ipynb = html_path.parent / f".{html_path.stem}.{tag}.tmp.ipynb"
         tmp_html = html_path.parent / f".{html_path.stem}.{tag}.tmp.html"
+        tmp_pdf = html_path.parent / f".{html_path.stem}.{tag}.tmp.pdf"
 
         folder = str(job.notebook.parent)
         common = dict(
@@ -841,19 +853,26 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
 
         tmp_html.write_text(notebook_to_html(nb, context=job.context), encoding="utf-8")
         lap("page")
+        files = [(html_path, tmp_html), (ipynb_path, tmp_ipynb)]
+        if job.pdf:
+            from .pdf import print_pdf  # headless Chromium (issue 10, point 5)
+
+            print_pdf(tmp_html, tmp_pdf)
+            files.append((pdf_path, tmp_pdf))
+            lap("pdf")
         if job.forbidden is not None:
-            privacy.check([(_rel(html_path, job.out_dir), tmp_html),
-                           (_rel(ipynb_path, job.out_dir), tmp_ipynb)], job.forbidden)
+            privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
             lap("privacy")
-        os.replace(tmp_ipynb, ipynb_path)
-        os.replace(tmp_html, html_path)
+        for final, tmp in [files[1], *files[2:], files[0]]:  # the HTML last: it is what links find
+            os.replace(tmp, final)
         logger.debug("%s: %s", _short(job), ", ".join(f"{k} {v:.2f} s" for k, v in phases))
         return _Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=_left_out(nb),
-                        inputs=inputs, finished=time.time(), phases=tuple(phases))
+                        inputs=inputs, finished=time.time(), phases=tuple(phases),
+                        pdf=pdf_path if job.pdf else None)
     except Exception as exc:
         return _Outcome(html_path, ipynb_path, time.perf_counter() - start, _message(exc))
     finally:
-        for tmp in (tmp_ipynb, tmp_html):
+        for tmp in (tmp_ipynb, tmp_html, tmp_pdf):
             if tmp is not None:
                 try:
                     tmp.unlink(missing_ok=True)
@@ -938,6 +957,8 @@ def _message(exc: BaseException) -> str:
         return _first_line(exc)
     if name in ("InputError", "PrivacyError"):
         return str(exc)
+    if name == "PdfError":
+        return f"PDF: {_first_line(exc)}"
     return f"{name}: {_first_line(exc)}"
 
 
