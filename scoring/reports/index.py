@@ -136,7 +136,7 @@ def _group(kind: ReportKind, group, made: dict, out_dir: Path, label_of) -> str:
     rows = []
     infos = [made.get(path.relative_to(out_dir).as_posix()) for _, _, _, path in group]
     inputs = [_inputs_key(info) for info in infos]
-    shared = inputs[0] if inputs and inputs[0] and all(i == inputs[0] for i in inputs) else None
+    shared = inputs[0] if len(inputs) > 1 and inputs[0] and all(i == inputs[0] for i in inputs) else None
     out = [f"<h3>{escape(heading)}</h3>"]
     if shared:
         out.append(f'<div class="provenance">Källdata för alla rapporter nedan: {_inputs_html(infos[0])}</div>')
