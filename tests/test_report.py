@@ -246,7 +246,8 @@ def test_index_groups_kinds_with_swedish_labels(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("<html></html>", encoding="utf-8")
     parser = _Links()
-    parser.feed(write_index(tmp_path).read_text(encoding="utf-8"))
+    page = write_index(tmp_path).read_text(encoding="utf-8")
+    parser.feed(page)
     assert [(h, t) for h, t in parser.links] == [
         ("2024/calibration.html", "Kalibreringsrapport"),
         ("2024/jury-forskola.html", "Jurypaket – Förskola"),  # label from the rubric
@@ -254,6 +255,7 @@ def test_index_groups_kinds_with_swedish_labels(tmp_path):
         ("2024/examiners/E02.html", "Återkoppling – E02"),
         ("2023/examiners/E07.html", "Återkoppling – E07"),
     ]
+    assert "okänd (gjord före körningsloggen)" in page  # no manifest: made before any recorded run
 
 
 def test_empty_index(tmp_path):

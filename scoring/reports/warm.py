@@ -17,6 +17,10 @@ would have:
   as they were after the warm-up imports;
 * the working directory: the notebook's own folder; fresh random seeds.
 
+The objects the warm-up imports made are frozen out of garbage collection
+(``gc.freeze``): IPython's reset collects garbage, and walking everything pandas, scipy
+and matplotlib hold took 0.5 s per report; with the freeze a reset takes about 0.05 s.
+
 What survives on purpose is the imported modules and their state: an in-process cache of
 expensive per-year work (the year's examiner model, say) is reused by every report the
 worker runs, while nothing a report assigned survives it.
