@@ -87,8 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.add_argument("--out", type=Path, help="output folder (default: the project's reports/)")
-    s.add_argument("--workers", type=int, default=2, help="notebooks run at once (default: 2)")
+    s.add_argument("--workers", type=int, default=2,
+                   help="notebooks run at once, each in its own warm kernel (default: 2)")
     s.add_argument("--pdf", action="store_true", help="also print each report to PDF beside it (needs Chromium)")
+    s.add_argument("--bundle", action="store_true",
+                   help="also write <out>/<year>/send/: one zip per examiner and trainee with only "
+                        "their own reports, one for the jury")
     s.set_defaults(run=_report)
 
     s = sub.add_parser("template", help="write an Excel scorebook for an examiner or a training session")
@@ -245,16 +249,19 @@ def _report(args) -> int:
         if not years:
             raise ValueError(f"no year folders with scores.csv in {display_path(data_dir)}")
     kinds = (args.kind,)  # "all": every kind whose notebook exists
+    if args.workers < 1:
+        print(f"usage error: --workers must be at least 1, not {args.workers}", file=sys.stderr)
+        return 2
     if args.pdf:
         from .reports.pdf import INSTALL_HINT, find_chromium
 
         if find_chromium() is None:  # say so before running any notebook
             print(f"error: {INSTALL_HINT}", file=sys.stderr)
             return 1
-    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s",
-             years, kinds, args.examiner, data_dir, out_dir, args.workers)
+    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s pdf=%s bundle=%s",
+             years, kinds, args.examiner, data_dir, out_dir, args.workers, args.pdf, args.bundle)
     result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,
-                         workers=args.workers, pdf=args.pdf)
+                         workers=args.workers, pdf=args.pdf, bundle=args.bundle)
     for f in result.failures:
         print(f"failed: {f}", file=sys.stderr)
     for year, problems in result.left_out_years.items():
@@ -262,6 +269,9 @@ def _report(args) -> int:
                             for r in result.left_out if r.left_out == year)
         print(f"left out: {year} is not in the trends of {reports} (its data has errors"
               f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
+    if args.bundle:
+        print(f"{len(result.bundles)} zip(s) to send written to {display_path(out_dir)}/<year>/send/",
+              file=sys.stderr)
     pdfs = f", {len(result.pdfs)} PDF(s)" if args.pdf else ""
     print(f"{len(result.produced)} report(s) written{pdfs}; index: {display_path(out_dir / 'index.html')}",
           file=sys.stderr)

@@ -132,7 +132,7 @@ def run(workspace):
             notebooks_dir=workspace["notebooks"],
             progress=False,
             timeout=120,
-            workers=2,  # exercises the process pool; the jury test below runs in-process
+            workers=2,  # two worker threads, each with its own warm kernel
         )
     finally:
         log.removeHandler(handler)
@@ -246,7 +246,8 @@ def test_index_groups_kinds_with_swedish_labels(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("<html></html>", encoding="utf-8")
     parser = _Links()
-    parser.feed(write_index(tmp_path).read_text(encoding="utf-8"))
+    page = write_index(tmp_path).read_text(encoding="utf-8")
+    parser.feed(page)
     assert [(h, t) for h, t in parser.links] == [
         ("2024/calibration.html", "Kalibreringsrapport"),
         ("2024/jury-forskola.html", "Jurypaket – Förskola"),  # label from the rubric
@@ -254,6 +255,7 @@ def test_index_groups_kinds_with_swedish_labels(tmp_path):
         ("2024/examiners/E02.html", "Återkoppling – E02"),
         ("2023/examiners/E07.html", "Återkoppling – E07"),
     ]
+    assert "okänd (gjord före körningsloggen)" in page  # no manifest: made before any recorded run
 
 
 def test_empty_index(tmp_path):
@@ -372,6 +374,15 @@ def test_parse_years_rejects(text, message):
         parse_years(text)
 
 
+def test_cli_report_options():
+    from scoring.cli import _parser, main
+
+    args = _parser().parse_args(["report", "--year", "2024", "--bundle", "--workers", "3"])
+    assert args.bundle is True and args.workers == 3
+    assert _parser().parse_args(["report"]).bundle is False
+    assert main(["report", "--year", "2024", "--workers", "0"]) == 2
+
+
 @pytest.mark.slow
 def test_real_calibration_notebook_for_2021(tmp_path):
     """The real notebook for a non-default year, into a temporary folder."""
@@ -390,6 +401,8 @@ def test_real_calibration_notebook_for_2021(tmp_path):
     assert "import scoring" not in page  # the code is hidden
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert f'content="{CSP}"' in page
+    assert html.stat().st_size < 2 * 1024 * 1024, "a yearly calibration report stays under 2 MB"
+    assert re.findall(r'<(?:img|link|script|iframe)\b[^>]*\b(?:src|href)="(?!data:)', page) == []  # self-contained
     assert "ingår inte i trenden" not in page  # no year left out of the demo's trend
     assert '<pre class="text">' not in page  # every output came through scoring.render
     nb = nbformat.read(notebook, as_version=4)
@@ -399,3 +412,236 @@ def test_real_calibration_notebook_for_2021(tmp_path):
                 line = line.strip()
                 if len(line) > 12 and not line.startswith("#"):
                     assert line not in page, f"code shown in the report: {line}"
+
+
+# --------------------------------------------------------------------------------------
+# Warm kernels: one kernel per worker, nothing of one report in the next
+# --------------------------------------------------------------------------------------
+
+
+def _notebook(path: Path, *cells: str, parameters: str = 'year = 2024\ndata_dir = ""') -> Path:
+    """A notebook: a title, the parameters cell, then one code cell per source."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Testrapport"), params,
+                *(nbformat.v4.new_code_cell(c) for c in cells)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _data(root: Path, years=(2021,), codes=("E01", "E02", "E03")) -> Path:
+    """A data folder whose scores.csv files name ``codes`` (the people a private report must not name)."""
+    for year in years:
+        d = root / str(year)
+        d.mkdir(parents=True, exist_ok=True)
+        rows = [f"{year},B1,{c},staff,50" for c in codes]
+        (d / "scores.csv").write_text("year,entry_id,examiner_id,criterion,score\n" + "\n".join(rows) + "\n",
+                                      encoding="utf-8")
+    return root
+
+
+FINGERPRINT = '''\
+import hashlib, json, logging, os, sys, warnings
+import matplotlib, numpy as np, pandas as pd
+_seen = {"hashlib", "json", "logging", "os", "sys", "warnings", "matplotlib", "np", "pd"}
+_options = {k: repr(v) for k, v in pd.options.display.__dict__.get("d", {}).items()}
+print("FINGERPRINT", json.dumps({
+    "globals": sorted(k for k in globals() if k not in _seen and k != "_seen"),
+    "execution_count": get_ipython().execution_count,
+    "cwd": os.getcwd(),
+    "rc": hashlib.sha256(repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()
+                                     if k != "backend")).encode()).hexdigest(),
+    "max_rows": pd.get_option("display.max_rows"),
+    "leak_filter": any("scoring-leak" in str(f[1]) for f in warnings.filters),
+    "env": os.environ.get("SCORING_LEAK"),
+    "path": "/leak" in sys.path,
+    "figures": len(sys.modules["matplotlib.pyplot"].get_fignums()) if "matplotlib.pyplot" in sys.modules else 0,
+    "np_err": np.geterr(),
+    "handlers": len(logging.getLogger().handlers),
+    "recursion": sys.getrecursionlimit(),
+}, sort_keys=True))'''
+
+SHOW = '''\
+from matplotlib.figure import Figure
+from scoring import render
+secret_of_this_report = f"hemligt-{examiner_id}"
+fig = Figure(figsize=(2, 1.5))
+fig.add_subplot().plot([1, 2, 3], [3, 1, 2])
+display(render.Figure(fig, alt=f"Linjediagram för {examiner_id}"))
+print("secret", secret_of_this_report)
+import _probe
+_probe.CALLS.append(1)
+print("calls in this kernel", len(_probe.CALLS))'''
+
+MUTATE = '''\
+pd.set_option("display.max_rows", 3)
+matplotlib.rcParams["lines.linewidth"] = 9
+warnings.filterwarnings("ignore", message="scoring-leak")
+os.environ["SCORING_LEAK"] = examiner_id
+sys.path.append("/leak")
+logging.getLogger().addHandler(logging.NullHandler())
+np.seterr(all="raise")
+sys.setrecursionlimit(5000)
+import matplotlib.pyplot as plt
+plt.figure()  # left open
+os.chdir("/")'''
+
+
+def _fingerprint(ipynb: Path) -> dict:
+    import json
+
+    nb = nbformat.read(ipynb, as_version=4)
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            for line in o.get("text", "").splitlines():
+                if line.startswith("FINGERPRINT "):
+                    return json.loads(line[len("FINGERPRINT "):])
+    raise AssertionError(f"no fingerprint in {ipynb}")
+
+
+@pytest.fixture(scope="module")
+def isolation(tmp_path_factory):
+    """Two examiners in ONE warm kernel, and the second one again in a fresh kernel."""
+    root = tmp_path_factory.mktemp("isolation")
+    nbs = root / "notebooks"
+    _notebook(nbs / "examiner_feedback.ipynb", FINGERPRINT, SHOW, MUTATE,
+              parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
+    (nbs / "_probe.py").write_text("CALLS = []\n", encoding="utf-8")
+    data = _data(root / "data")
+    common = dict(kinds="examiner", data_dir=data, notebooks_dir=nbs, progress=False, timeout=120)
+    warm = run_reports([2021], examiners=["E01", "E02"], out_dir=root / "warm", workers=1, **common)
+    cold = run_reports([2021], examiners=["E02"], out_dir=root / "cold", warm=False, **common)
+    return {"root": root, "warm": warm, "cold": cold}
+
+
+def test_one_warm_kernel_runs_both_reports(isolation):
+    warm = isolation["warm"]
+    assert warm.ok, warm.failures
+    assert len(warm.warmup) == 1  # one kernel started, both reports ran in it
+    second = (isolation["root"] / "warm/2021/examiners/E02.ipynb").read_text(encoding="utf-8")
+    assert "calls in this kernel 2" in second  # the module (an in-process cache) survived
+    assert "calls in this kernel 1" in (isolation["root"] / "cold/2021/examiners/E02.ipynb").read_text()
+
+
+def test_second_report_holds_nothing_of_the_first(isolation):
+    root = isolation["root"]
+    for path in (root / "warm/2021/examiners/E02.html", root / "warm/2021/examiners/E02.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        assert "E01" not in text and "hemligt-E01" not in text, path  # no variable, no output
+    page = (root / "warm/2021/examiners/E02.html").read_text(encoding="utf-8")
+    assert len(FIGURE.findall(page)) == 1  # no figure of the first report
+    fp = _fingerprint(root / "warm/2021/examiners/E02.ipynb")
+    assert fp["globals"].count("secret_of_this_report") == 0 and "fig" not in fp["globals"]
+    assert not fp["leak_filter"] and fp["env"] is None and not fp["path"] and fp["figures"] == 0
+    assert fp["max_rows"] != 3 and fp["np_err"]["all" if "all" in fp["np_err"] else "divide"] != "raise"
+    assert fp["cwd"] == str((root / "notebooks").resolve())
+
+
+def test_second_report_starts_as_in_a_fresh_kernel(isolation):
+    root = isolation["root"]
+    warm = _fingerprint(root / "warm/2021/examiners/E02.ipynb")
+    cold = _fingerprint(root / "cold/2021/examiners/E02.ipynb")
+    assert warm == cold
+    nb = nbformat.read(root / "warm/2021/examiners/E02.ipynb", as_version=4)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))  # the count starts at 1 again
+
+
+def test_dead_kernel_and_timeout_fail_only_their_report(tmp_path):
+    nbs = tmp_path / "nb"
+    _notebook(nbs / "calibration_report.ipynb",
+              "import os, time\n"
+              "if year == 2001:\n    os._exit(1)\n"
+              "if year == 2002:\n    time.sleep(60)\n"
+              "print('klar', year)")
+    data = _data(tmp_path / "data", years=(2001, 2002, 2003))
+    good = tmp_path / "out/2001/calibration.html"
+    good.parent.mkdir(parents=True)
+    good.write_text("good", encoding="utf-8")
+    result = run_reports([2001, 2002, 2003], data_dir=data, out_dir=tmp_path / "out", notebooks_dir=nbs,
+                         progress=False, timeout=5, workers=1)
+    messages = {f.year: f.message for f in result.failures}
+    assert sorted(messages) == [2001, 2002]
+    assert "kernel died" in messages[2001]
+    assert "timeout" in messages[2002]
+    assert result.reports == [tmp_path / "out/2003/calibration.html"]
+    assert good.read_text(encoding="utf-8") == "good"
+    assert len(result.warmup) == 3  # a new kernel after each failure
+    assert [p for p in (tmp_path / "out").rglob("*") if ".tmp" in p.name] == []
+
+
+# --------------------------------------------------------------------------------------
+# The privacy guard in the run
+# --------------------------------------------------------------------------------------
+
+LEAKS = '''\
+import io, os
+import pandas as pd
+from IPython.display import display
+from matplotlib.figure import Figure
+from scoring import render
+first, second, last = sorted(pd.read_csv(os.path.join(data_dir, str(year), "scores.csv"))["examiner_id"])
+if examiner_id == first:
+    print("Jämför med", last)
+fig = Figure(figsize=(2, 1.5))
+fig.add_subplot().plot([1, 2], [2, 1])
+if examiner_id == second:  # the same figure with another examiner's code in its PNG text layer
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Comment": f"poäng för {last}"})
+    mark = {"scoring": {"rendered": True, "kind": "figure", "alt": "Linjediagram"}}
+    display({"image/png": buf.getvalue()}, raw=True, metadata=mark)
+else:
+    display(render.Figure(fig, alt="Linjediagram"))
+print("Återkoppling för", examiner_id)'''
+
+
+def test_private_report_naming_another_examiner_is_not_published(tmp_path):
+    nbs = tmp_path / "nb"
+    _notebook(nbs / "examiner_feedback.ipynb", LEAKS, parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
+    data = _data(tmp_path / "data")
+    old = tmp_path / "out/2021/examiners/E01.html"
+    old.parent.mkdir(parents=True)
+    old.write_text("earlier good report", encoding="utf-8")
+    result = run_reports([2021], kinds="examiner", data_dir=data, out_dir=tmp_path / "out",
+                         notebooks_dir=nbs, progress=False, timeout=120, examiners=["E01", "E02", "E03"])
+    failed = {f.name: f.message for f in result.failures}
+    assert sorted(failed) == ["E01", "E02"]
+    assert failed["E01"].startswith("privacy: names E03: 2021/examiners/E01.html: text: names E03")
+    assert "PNG tEXt 'Comment'" in failed["E02"]  # found in the image's text layer only
+    assert result.reports == [tmp_path / "out/2021/examiners/E03.html"]  # E03 may name itself
+    assert old.read_text(encoding="utf-8") == "earlier good report"
+    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+                     if p.is_file())
+    assert written == ["2021/examiners/E01.html", "2021/examiners/E03.html", "2021/examiners/E03.ipynb",
+                       "index.html", "manifest.json"]
+
+
+def test_provenance_recorded_from_what_the_report_read(tmp_path):
+    import hashlib
+    import json
+
+    nbs = tmp_path / "nb"
+    _notebook(nbs / "calibration_report.ipynb",
+              "import os\n"
+              "n = len(open(os.path.join(data_dir, str(year), 'scores.csv')).read())\n"
+              "print('läste', n, 'tecken')")
+    data = _data(tmp_path / "data", years=(2020, 2021))
+    (data / "2021" / "entries.csv").write_text("entry_id,name,class\n", encoding="utf-8")  # not read
+    for warm in (True, False):
+        out = tmp_path / f"out-{warm}"
+        result = run_reports([2021], data_dir=data, out_dir=out, notebooks_dir=nbs, progress=False,
+                             timeout=120, warm=warm)
+        assert result.ok, result.failures
+        entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]["2021/calibration.html"]
+        files = [i["file"] for i in entry["inputs"]]
+        # warm kernels record what was opened; a fresh kernel's run falls back to the year's files
+        assert files == (["2021/scores.csv"] if warm else ["2021/entries.csv", "2021/scores.csv"])
+        sha = hashlib.sha256((data / "2021/scores.csv").read_bytes()).hexdigest()
+        assert {"file": "2021/scores.csv", "sha256": sha} in entry["inputs"]
+        assert entry["kind"] == "calibration" and entry["year"] == 2021 and entry["name"] is None
+        assert entry["notebook"] == "2021/calibration.ipynb" and entry["parameters"]["year"] == 2021
+        index = result.index.read_text(encoding="utf-8")
+        assert sha[:12] in index and "2021/scores.csv" in index

@@ -20,6 +20,16 @@ Guarantees
   because their data has errors) comes back in the executed notebook's output
   metadata and is listed in :attr:`RunResult.left_out`.
 
+* Private kinds (``ReportKind.private``: examiner feedback, trainee pages) are scanned
+  by :mod:`scoring.reports.privacy` before they are published: a report that names any
+  other person of the data (a code from any year, or a name) fails and is not published.
+* Reports run in warm kernels (:mod:`scoring.reports.warm`): each worker thread keeps
+  one kernel that has imported the libraries and resets it to a fresh state before each
+  report; ``warm=False`` starts a new kernel per report instead.
+* Each report's provenance (when it was made, which data files it read and their
+  SHA-256) goes into ``<out>/manifest.json`` (:mod:`scoring.reports.manifest`), which the
+  index shows; ``bundle=True`` writes ``<out>/<year>/send/`` (:mod:`scoring.reports.bundle`).
+
 Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook does not
 exist yet fails with a clear message instead of a traceback.
 
@@ -31,18 +41,22 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import re
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from ..render import MARK
+from . import privacy
 
 __all__ = [
     "REPORT_KINDS",
@@ -54,6 +68,8 @@ __all__ = [
     "parse_years",
     "expand_kinds",
     "class_label",
+    "people",
+    "forbidden_for",
 ]
 
 logger = logging.getLogger("scoring.report")
@@ -80,9 +96,23 @@ class ReportKind:
     label : Swedish link text in the index; ``{label}`` is the class's Swedish label
         or the examiner code.
     noun : plural English noun for messages ("jury packs are not available yet").
-    per : None (one report per year), ``"class"`` or ``"examiner"``.
+    per : None (one report per year), ``"class"``, ``"examiner"``, or another unit
+        (``"session"``, ``"trainee"``) whose names come from ``names``.
     parameter : the notebook parameter that receives the class id or examiner code
-        (besides ``year`` and ``data_dir``, which every report notebook takes).
+        (besides ``year`` and ``data_dir``, which every report notebook takes). A tuple
+        of parameters takes a name of as many parts joined by ``/`` (``"grund/T03"`` gives
+        ``session="grund"``, ``trainee_id="T03"``); the output path keeps the parts as
+        folders.
+    section : Swedish heading of the kind's group in the index.
+    private : the report is for one person only: before it is published, every file
+        written for it is scanned for anyone else's code or name (:func:`forbidden_for`),
+        and ``--bundle`` sends it to that person alone.
+    names : ``f(year, data_dir) -> names`` for a per-unit kind (default: the classes or
+        the examiners who scored individually, read from the year's data).
+    people : for a private kind, ``f(data_dir) -> {name: Person}``: everyone its reports
+        are about, over every year of the data (their codes and names); a private report
+        may name only its own person. Default (examiner codes): every ``examiner_id`` in
+        any CSV file of any year.
     """
 
     name: str
@@ -91,11 +121,43 @@ class ReportKind:
     label: str
     noun: str
     per: str | None = None
-    parameter: str | None = None
+    parameter: str | tuple[str, ...] | None = None
+    section: str = ""
+    private: bool = False
+    names: Callable[[int, Path], Iterable[str]] | None = None
+    people: Callable[[Path], Mapping[str, privacy.Person]] | None = None
 
     def output_html(self, out_dir: Path, year: int, name: str | None = None) -> Path:
-        rel = self.output.format(name=_safe_name(name) if name is not None else "")
+        rel = self.output.format(name=self.safe_name(name) if name is not None else "")
         return Path(out_dir) / str(year) / f"{rel}.html"
+
+    def safe_name(self, name: str) -> str:
+        """The name as it appears in the output path (parts kept as folders for tuple parameters)."""
+        if isinstance(self.parameter, tuple):
+            return "/".join(_safe_name(p) for p in self.split(name))
+        return _safe_name(name)
+
+    def split(self, name: str) -> list[str]:
+        """The name's parts, one per parameter."""
+        if not isinstance(self.parameter, tuple):
+            return [name]
+        parts = str(name).split("/")
+        if len(parts) != len(self.parameter):
+            raise ValueError(f"{self.name} report name {name!r}: expected "
+                             f"{'/'.join(self.parameter)}")
+        return parts
+
+    def parameters(self, name: str) -> dict:
+        """The notebook parameters that identify one report of this kind."""
+        if self.parameter is None:
+            return {}
+        params = self.parameter if isinstance(self.parameter, tuple) else (self.parameter,)
+        return dict(zip(params, self.split(name), strict=True))
+
+    def glob(self) -> str:
+        """A pattern matching this kind's HTML files under a year folder (for the index)."""
+        stars = "/".join("*" for _ in self.parameter) if isinstance(self.parameter, tuple) else "*"
+        return self.output.format(name=stars) + ".html"
 
     def notebook_path(self, notebooks_dir: Path | None = None) -> Path:
         return Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR) / self.notebook
@@ -111,6 +173,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             output="calibration",
             label="Kalibreringsrapport",
             noun="calibration reports",
+            section="Kalibrering",
         ),
         ReportKind(
             name="jury",
@@ -120,6 +183,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             noun="jury packs",
             per="class",
             parameter="class_id",
+            section="Jurypaket per tävlingsklass",
         ),
         ReportKind(
             name="examiner",
@@ -129,6 +193,8 @@ REPORT_KINDS: dict[str, ReportKind] = {
             noun="examiner feedback reports",
             per="examiner",
             parameter="examiner_id",
+            section="Återkoppling till examinatorerna",
+            private=True,
         ),
     )
 }
@@ -211,9 +277,15 @@ class RunResult:
     notebooks : the executed notebooks written beside them (same order).
     failures : the runs that failed, in order.
     index : the rebuilt ``index.html`` (None if it could not be written).
-    durations : seconds per HTML report produced (kernel start included).
+    durations : seconds per HTML report produced: from taking the job to publishing it
+        (with warm kernels the kernel's start is not included: see ``warmup``).
     left_out : earlier years the written reports left out of their trends (data errors).
+    warmup : seconds each warm kernel took to start and import (one per kernel started).
+    phases : per HTML report produced, seconds per phase: ``prepare`` (resetting the warm
+        kernel), ``execute`` (Papermill), ``page`` (the HTML page), ``privacy`` (the guard).
     pdfs : the PDFs printed beside the HTML reports (with ``pdf=True``).
+    manifest : the updated ``manifest.json`` (None if it could not be written).
+    bundles : the zips written to ``<year>/send/`` (with ``bundle=True``).
     """
 
     produced: list[Path] = field(default_factory=list)
@@ -222,7 +294,11 @@ class RunResult:
     index: Path | None = None
     durations: dict[Path, float] = field(default_factory=dict)
     left_out: list[LeftOut] = field(default_factory=list)
+    warmup: list[float] = field(default_factory=list)
+    phases: dict[Path, dict[str, float]] = field(default_factory=dict)
     pdfs: list[Path] = field(default_factory=list)
+    manifest: Path | None = None
+    bundles: list[Path] = field(default_factory=list)
 
     @property
     def left_out_years(self) -> dict[int, list[str]]:
@@ -294,7 +370,7 @@ Names = Sequence[str] | Callable[[int], Iterable[str]] | None
 
 @dataclass(frozen=True)
 class _Job:
-    """One notebook run; plain data so that it can be sent to a worker process."""
+    """One notebook run: plain data, shared with a worker thread."""
 
     year: int
     kind: str
@@ -304,6 +380,10 @@ class _Job:
     parameters: dict
     context: str  # the year and the class or examiner, for the page title
     timeout: int | None
+    out_dir: Path
+    data_dir: Path
+    forbidden: privacy.Forbidden | None = None  # set for private kinds
+    pdf: bool = False
 
 
 @dataclass(frozen=True)
@@ -313,6 +393,10 @@ class _Outcome:
     seconds: float
     error: str | None = None
     left_out: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    inputs: tuple[str, ...] = ()  # files the report opened for reading (warm kernels)
+    finished: float = 0.0  # time.time() when published
+    phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, pdf, privacy
+    pdf: Path | None = None
 
 
 def run_reports(
@@ -324,10 +408,13 @@ def run_reports(
     *,
     progress: bool = True,
     timeout: int | None = 600,
-    workers: int = 1,
+    workers: int = 2,
     classes: Names = None,
     examiners: Names = None,
+    names: Mapping[str, Names] | None = None,
     notebooks_dir: str | Path | None = None,
+    warm: bool = True,
+    bundle: bool = False,
     pdf: bool = False,
 ) -> RunResult:
     """Run the report notebooks for ``years`` × ``kinds`` and publish them as HTML.
@@ -344,14 +431,21 @@ def run_reports(
         notebooks get ``data_dir`` as an absolute path string.
     progress : one overall progress bar on stderr.
     timeout : seconds any single cell may run (Papermill's ``execution_timeout``).
-    workers : notebooks run at the same time (each in its own kernel process, driven
-        from a thread pool when > 1). 2 suits a two-core machine; 1 by default.
+    workers : notebooks run at the same time: worker threads, each driving its own
+        kernel process (2 suits a two-core machine).
     classes, examiners : the classes (for jury packs) and examiners (for examiner
         feedback) of a year, as a list or as a callable ``f(year) -> names``;
         default read from the year's data with ``scoring.data.load_year``.
+    names : the same for any kind, by kind name (``{"trainee": f}``).
     notebooks_dir : where the notebooks are (default :data:`scoring.paths.NOTEBOOKS_DIR`).
-    pdf : also print each HTML report written to a PDF beside it (:mod:`scoring.reports.pdf`,
-        headless Chromium); a PDF that cannot be printed is a failure of that report.
+    warm : run the reports in warm kernels, one per worker, reset before each report
+        (:mod:`scoring.reports.warm`); False starts a new kernel for every report.
+    bundle : also write ``<out>/<year>/send/`` for every year of the run: one zip per
+        person with only their own reports, and one for the jury
+        (:func:`scoring.reports.bundle.write_bundles`).
+    pdf : also print each report to a PDF beside it (``scoring.reports.pdf.print_pdf``),
+        in the worker, before anything is published: the privacy guard scans the PDF with
+        the HTML and the notebook, and a report is published whole or not at all.
 
     Notebook parameters
     -------------------
@@ -372,10 +466,11 @@ def run_reports(
     out_dir = Path(out_dir if out_dir is not None else REPORTS_DIR).resolve()
     nb_dir = Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR).resolve()
     workers = max(1, int(workers))
+    sources: dict[str, Names] = {"jury": classes, "examiner": examiners, **dict(names or {})}
     logger.info(
         "report run: years=%s kinds=%s examiner=%s data_dir=%s out_dir=%s notebooks_dir=%s "
-        "timeout=%s workers=%d",
-        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers,
+        "timeout=%s workers=%d warm=%s bundle=%s pdf=%s",
+        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, warm, bundle, pdf,
     )
     if not years:
         logger.warning("no years to report on")
@@ -394,7 +489,7 @@ def run_reports(
             try:
                 jobs.extend(
                     _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout,
-                              classes, examiners)
+                              sources.get(kind.name), pdf)
                 )
             except Exception as exc:  # no data for the year, unreadable data ...
                 msg = _message(exc)
@@ -405,21 +500,19 @@ def run_reports(
         total=len(jobs), desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not jobs, dynamic_ncols=True,
     )
+    made: list[tuple[_Job, _Outcome]] = []
     with bar, _redirect_logging(progress), _inline_figures():
-        for job, outcome in _execute_all(jobs, workers, bar):
-            what = " ".join(str(x) for x in (job.year, job.kind, job.name) if x is not None)
+        for job, outcome in _execute_all(jobs, workers, bar, warm, result):
+            what = _short(job)
             if outcome.error is None:
                 logger.info("%s: wrote %s in %.1f s", what, outcome.html, outcome.seconds)
                 result.produced.append(outcome.html)
                 result.notebooks.append(outcome.ipynb)
                 result.durations[outcome.html] = outcome.seconds
-                if pdf:
-                    from .pdf import PdfError, print_pdf
-
-                    try:
-                        result.pdfs.append(print_pdf(outcome.html))
-                    except PdfError as exc:
-                        result.failures.append(Failure(job.year, job.kind, job.name, f"PDF: {exc}"))
+                result.phases[outcome.html] = dict(outcome.phases)
+                if outcome.pdf is not None:
+                    result.pdfs.append(outcome.pdf)
+                made.append((job, outcome))
                 for year, problems in outcome.left_out:
                     left = LeftOut(job.year, job.kind, job.name, year, problems)
                     logger.warning("%s", left)
@@ -427,6 +520,33 @@ def run_reports(
             else:
                 logger.warning("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
                 result.failures.append(Failure(job.year, job.kind, job.name, outcome.error))
+
+    from . import manifest
+
+    try:
+        result.manifest = manifest.record(out_dir, data_dir, [
+            manifest.Made(html=o.html, ipynb=o.ipynb, year=j.year, kind=j.kind, name=j.name,
+                          parameters=j.parameters, seconds=o.seconds, finished=o.finished,
+                          inputs=o.inputs or _static_inputs(data_dir, j.year))
+            for j, o in made
+        ])
+    except OSError as exc:
+        msg = f"could not write the manifest in {out_dir}: {exc}"
+        logger.warning(msg)
+        result.failures.append(Failure(None, "manifest", None, msg))
+
+    if bundle:
+        from .bundle import write_bundles
+
+        for year in years:
+            try:
+                written, failures = write_bundles(out_dir, year, data_dir=data_dir)
+            except OSError as exc:
+                written, failures = [], [f"could not write the bundles: {exc}"]
+            result.bundles.extend(written)
+            for msg in failures:
+                logger.warning("%s send: %s", year, msg)
+                result.failures.append(Failure(year, "send", None, msg))
 
     from .index import write_index  # index.py imports this module's registry
 
@@ -444,7 +564,7 @@ def run_reports(
     return result
 
 
-def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classes, examiners):
+def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source, pdf=False):
     base = {"year": year, "data_dir": str(data_dir)}
     year_dir = data_dir / str(year)
     if not year_dir.is_dir():  # say so at once instead of starting a kernel to find out
@@ -455,8 +575,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
         if kind.per == "examiner" and examiner is not None:
             names = [str(examiner)]
         else:
-            source = classes if kind.per == "class" else examiners
-            names = _names(source, kind.per, year, data_dir)
+            names = _names(kind, source, year, data_dir)
         if not names:
             raise ValueError(f"no {kind.per}es in the {year} data" if kind.per == "class"
                              else f"no {kind.per}s in the {year} data")
@@ -464,25 +583,33 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
     for name in names:
         params = dict(base)
         context = str(year)
+        forbidden = None
         if name is not None:
-            params[kind.parameter] = name
+            params.update(kind.parameters(name))
             label = class_label(name, year, data_dir) if kind.per == "class" else name
             context = f"{label} {year}"
+        if kind.private:
+            forbidden = forbidden_for(name, data_dir)
         jobs.append(_Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,
-            context=context, timeout=timeout,
+            context=context, timeout=timeout, out_dir=out_dir, data_dir=data_dir,
+            forbidden=forbidden, pdf=pdf,
         ))
     return jobs
 
 
-def _names(source: Names, per: str, year: int, data_dir: Path) -> list[str]:
-    """The classes or examiners of a year: from the caller, else from the data."""
-    if source is None:
+def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[str]:
+    """The classes, examiners ... of a year: from the caller, else from the kind or the data."""
+    if source is not None:
+        found = list(source(year)) if callable(source) else list(source)
+    elif kind.names is not None:
+        found = list(kind.names(year, data_dir))
+    else:
         from ..data import load_year  # lazily: only jury packs and examiner feedback need it
 
         data = load_year(year, data_dir)
-        if per == "class":
+        if kind.per == "class":
             values = data.entries["class"]
         else:
             scores = data.scores
@@ -490,55 +617,168 @@ def _names(source: Names, per: str, year: int, data_dir: Path) -> list[str]:
                 scores = scores[scores["stage"] == "individual"]
             values = scores["examiner_id"]
         found = values.dropna().astype(str).unique()
-        found = [v for v in found if v.strip() and v != "TEAM"]
-    elif callable(source):
-        found = list(source(year))
-    else:
-        found = list(source)
+        found = [v for v in found if v.strip() and v not in NOT_PEOPLE]
     return sorted(dict.fromkeys(str(n) for n in found))
 
 
-def _execute_all(jobs: list[_Job], workers: int, bar):
+# --------------------------------------------------------------------------------------
+# Who a private report must not name
+# --------------------------------------------------------------------------------------
+
+#: Values of ``examiner_id`` that stand for no person (a team's consensus, reference scores).
+NOT_PEOPLE = frozenset({"TEAM", "REF"})
+
+
+def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
+    """Everyone the private kinds' reports are about, over every year of the data.
+
+    The union of each private kind's ``people`` (default: every ``examiner_id`` in any
+    CSV file of any year folder, training folders included), keyed by code.
+    """
+    data_dir = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
+    found: dict[str, privacy.Person] = {}
+    for kind in REPORT_KINDS.values():
+        if kind.private:
+            source = kind.people or _examiner_people
+            for key, person in source(data_dir).items():
+                found.setdefault(str(key), person)
+    return found
+
+
+def forbidden_for(name: str | None, data_dir: str | Path | None = None) -> privacy.Forbidden:
+    """What a private report for ``name`` must not contain: everyone else's codes and names.
+
+    The report's own person is the last part of ``name`` (``E07``; ``T03`` of
+    ``grundutbildning/T03``).
+    """
+    everyone = people(data_dir)
+    own_key = str(name).split("/")[-1] if name is not None else None
+    own = everyone.get(own_key, privacy.Person(own_key or ""))
+    codes = {p.code for k, p in everyone.items() if k != own_key} - {own.code}
+    names = {n for k, p in everyone.items() if k != own_key for n in p.names} - set(own.names)
+    return privacy.Forbidden(codes=codes, names=names)
+
+
+def _examiner_people(data_dir: Path) -> dict[str, privacy.Person]:
+    return {code: privacy.Person(code) for code in _codes_in_data(data_dir, _data_stamp(data_dir))}
+
+
+@cache
+def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
+    """Every ``examiner_id`` value in any CSV file under a year folder (cached per state of the files)."""
+    from ..data import _read_table  # the project's one CSV reader (encodings, delimiters)
+
+    codes: set[str] = set()
+    for path, _, _ in stamp:
+        table, _problems = _read_table(Path(path), display_path(path))
+        if table is None or "examiner_id" not in table.columns:
+            continue
+        i = table.columns["examiner_id"]
+        codes.update(cells[i] for _, cells in table.rows if cells[i])
+    return frozenset(codes - NOT_PEOPLE)
+
+
+def _data_stamp(data_dir: Path) -> tuple:
+    """(path, size, mtime) of every CSV file under a year folder: the cache key of the people."""
+    stamp = []
+    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
+        if year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name):
+            for f in sorted(year_dir.rglob("*.csv")):
+                st = f.stat()
+                stamp.append((str(f), st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
+def _static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
+    """The year's files and the rubric, for a report whose reads were not recorded."""
+    files = [data_dir / "rubric.toml"] + sorted((data_dir / str(year)).rglob("*"))
+    return tuple(str(f) for f in files if f.is_file() and not f.name.startswith("."))
+
+
+# --------------------------------------------------------------------------------------
+# Executing
+# --------------------------------------------------------------------------------------
+
+
+def _execute_all(jobs: list[_Job], workers: int, bar, warm: bool, result: RunResult):
     """Yield (job, outcome) as runs finish, updating the progress bar.
 
-    With ``workers > 1`` the runs share a thread pool. The work happens in the kernels,
-    which are separate processes anyway; the threads only drive them, so there is no
-    second interpreter to start and nothing to pickle. Papermill's ``cwd`` changes the
-    working directory of the whole process and would race between threads, so threaded
-    runs give the kernel its folder through nbclient's ``resources`` instead.
+    ``workers`` threads each take the next job from a shared queue. The work happens in
+    the kernels, which are separate processes; the threads only drive them (and make
+    the HTML page), so there is no second interpreter to start and nothing to pickle.
+    With ``warm`` each thread keeps one kernel for all its reports. Papermill's ``cwd``
+    changes the working directory of the whole process and would race between threads,
+    so the kernel gets its folder from :func:`warm.prepare` (warm) or nbclient's
+    ``resources`` (cold) instead.
     """
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            bar.set_postfix_str(_short(job), refresh=True)
-            _log_start(job)
-            outcome = _run_job(job)
-            bar.update()
-            yield job, outcome
+    if not jobs:
         return
-
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    import papermill  # noqa: F401  import once here rather than racing in the threads
+    todo: queue.Queue[_Job] = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    done: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    kernels: list = []
+    threads = [
+        threading.Thread(target=_worker, args=(todo, done, stop, warm, kernels, result),
+                         name=f"report-{i + 1}", daemon=True)
+        for i in range(min(workers, len(jobs)))
+    ]
+    for t in threads:
+        t.start()
+    # while the kernels start: Papermill's import alone takes seconds (nbformat's schema
+    # validation pulls in a grammar compiled at import time)
+    import papermill  # noqa: F401
 
     from . import page  # noqa: F401
 
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs)),
-                            thread_name_prefix="report") as pool:
-        futures = {}
-        for job in jobs:
+    try:
+        for _ in range(len(jobs)):
+            job, outcome = done.get()
+            bar.set_postfix_str(_short(job), refresh=False)
+            bar.update()
+            yield job, outcome
+    except BaseException:  # Ctrl-C: start nothing new, stop the kernels at work
+        stop.set()
+        for kernel in list(kernels):
+            kernel.kill()
+        raise
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+
+
+def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: bool,
+            kernels: list, result: RunResult) -> None:
+    """One worker thread: take jobs until none are left; never raises."""
+    kernel = None
+    if warm:
+        from .warm import WarmKernel
+
+        kernel = WarmKernel(KERNEL_NAME)
+        kernels.append(kernel)
+    try:
+        while not stop.is_set():
+            problem = None
+            if kernel is not None and kernel.km is None:  # before taking a job: start at once
+                try:
+                    kernel.start()
+                    result.warmup.append(kernel.warmup_seconds)
+                except Exception as exc:
+                    problem = f"could not start a kernel: {_message(exc)}"
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                break
             _log_start(job)
-            futures[pool.submit(_run_job, job, threaded=True)] = job
-        try:
-            for future in as_completed(futures):
-                job = futures[future]
-                outcome = future.result()  # _run_job does not raise for a failed run
-                bar.set_postfix_str(_short(job), refresh=False)
-                bar.update()
-                yield job, outcome
-        except BaseException:  # Ctrl-C: do not start the runs still waiting
-            for future in futures:
-                future.cancel()
-            raise
+            if problem is not None:
+                done.put((job, _Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, problem)))
+                continue
+            done.put((job, _run_job(job, kernel)))
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
 
 
 def _log_start(job: _Job) -> None:
@@ -549,55 +789,116 @@ def _log_start(job: _Job) -> None:
     )
 
 
-def _run_job(job: _Job, threaded: bool = False) -> _Outcome:
-    """Execute one notebook and publish it atomically; never raises for a failed run."""
+def _run_job(job: _Job, kernel=None) -> _Outcome:
+    """Execute one notebook and publish it atomically; never raises for a failed run.
+
+    With a warm ``kernel`` the notebook runs there after :meth:`WarmKernel.prepare`; a
+    failure makes the kernel be replaced before the next report. Without, Papermill
+    starts (and stops) a kernel of its own.
+    """
     start = time.perf_counter()
     html_path = job.html
     ipynb_path = html_path.with_suffix(".ipynb")
-    tmp_ipynb = tmp_html = None
+    pdf_path = html_path.with_suffix(".pdf")
+    tmp_ipynb = tmp_html = tmp_pdf = None
+    inputs: tuple[str, ...] = ()
+    phases: list[tuple[str, float]] = []
+
+    def lap(phase: str, since: list[float] = [start]) -> None:  # noqa: B006  (one list per call)
+        now = time.perf_counter()
+        phases.append((phase, now - since[0]))
+        since[0] = now
+
     try:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex[:8]
         tmp_ipynb = html_path.parent / f".{html_path.stem}.{tag}.tmp.ipynb"
         tmp_html = html_path.parent / f".{html_path.stem}.{tag}.tmp.html"
-
-        import papermill
+        tmp_pdf = html_path.parent / f".{html_path.stem}.{tag}.tmp.pdf"
 
         folder = str(job.notebook.parent)
-        nb = papermill.execute_notebook(
-            str(job.notebook),
-            str(tmp_ipynb),
+        common = dict(
             parameters=job.parameters,
-            kernel_name=KERNEL_NAME,
-            cwd=None if threaded else folder,
-            execution_timeout=job.timeout,
             request_save_on_cell_execute=False,
             progress_bar=False,
             log_output=False,
-            # the kernel's working directory without a process-wide chdir (see _execute_all)
-            resources={"metadata": {"path": folder}},
-            # ipykernel logs harmless start/stop notices to the terminal ("running over TCP
-            # without encryption", "KeyboardInterrupt caught" at shutdown), two lines per
-            # run; errors in cells are captured in the notebook, not in this log
-            extra_arguments=["--log-level=CRITICAL"],
         )
+        if kernel is not None:
+            kernel.prepare(folder)
+            lap("prepare")
+            try:
+                nb = kernel.run(str(job.notebook), str(tmp_ipynb), timeout=job.timeout, **common)
+                inputs = _under(kernel.opened(), job.data_dir)
+            except BaseException:
+                kernel.shutdown()  # a new kernel for the next report: only this one fails
+                raise
+        else:
+            import papermill
+
+            nb = papermill.execute_notebook(
+                str(job.notebook),
+                str(tmp_ipynb),
+                kernel_name=KERNEL_NAME,
+                execution_timeout=job.timeout,
+                # the kernel's working directory without a process-wide chdir (see _execute_all)
+                resources={"metadata": {"path": folder}},
+                # ipykernel logs harmless start/stop notices to the terminal ("running over TCP
+                # without encryption", "KeyboardInterrupt caught" at shutdown), two lines per
+                # run; errors in cells are captured in the notebook, not in this log
+                extra_arguments=["--log-level=CRITICAL"],
+                **common,
+            )
+        lap("execute")
         from .page import notebook_to_html
 
-        converted = time.perf_counter()
         tmp_html.write_text(notebook_to_html(nb, context=job.context), encoding="utf-8")
-        logger.debug("%s: HTML page made in %.2f s", _short(job), time.perf_counter() - converted)
-        os.replace(tmp_ipynb, ipynb_path)
-        os.replace(tmp_html, html_path)
-        return _Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=_left_out(nb))
+        lap("page")
+        files = [(html_path, tmp_html), (ipynb_path, tmp_ipynb)]
+        if job.pdf:
+            from .pdf import print_pdf  # headless Chromium (issue 10, point 5)
+
+            print_pdf(tmp_html, tmp_pdf)
+            files.append((pdf_path, tmp_pdf))
+            lap("pdf")
+        if job.forbidden is not None:
+            privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
+            lap("privacy")
+        for final, tmp in [files[1], *files[2:], files[0]]:  # the HTML last: it is what links find
+            os.replace(tmp, final)
+        logger.debug("%s: %s", _short(job), ", ".join(f"{k} {v:.2f} s" for k, v in phases))
+        return _Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=_left_out(nb),
+                        inputs=inputs, finished=time.time(), phases=tuple(phases),
+                        pdf=pdf_path if job.pdf else None)
     except Exception as exc:
         return _Outcome(html_path, ipynb_path, time.perf_counter() - start, _message(exc))
     finally:
-        for tmp in (tmp_ipynb, tmp_html):
+        for tmp in (tmp_ipynb, tmp_html, tmp_pdf):
             if tmp is not None:
                 try:
                     tmp.unlink(missing_ok=True)
                 except OSError:
                     pass
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _under(paths: Iterable[str], root: Path) -> tuple[str, ...]:
+    """The paths that lie under ``root`` (resolved), sorted, without duplicates."""
+    found = set()
+    for p in paths:
+        try:
+            resolved = Path(p).resolve()
+            resolved.relative_to(root)
+        except (OSError, ValueError):
+            continue
+        if resolved.is_file():
+            found.add(str(resolved))
+    return tuple(sorted(found))
 
 
 class _inline_figures:
@@ -654,8 +955,10 @@ def _message(exc: BaseException) -> str:
         return f"the notebook's kernel died: {_first_line(exc)}"
     if isinstance(exc, (FileNotFoundError, ValueError)) and exc.__class__.__module__ == "builtins":
         return _first_line(exc)
-    if name == "InputError":
+    if name in ("InputError", "PrivacyError"):
         return str(exc)
+    if name == "PdfError":
+        return f"PDF: {_first_line(exc)}"
     return f"{name}: {_first_line(exc)}"
 
 

@@ -1,0 +1,276 @@
+"""A whole ``--kind all --bundle`` run of stand-in notebooks: privacy of every file, the send-out zips, the index.
+
+The run covers every kind in the registry plus a private per-trainee kind registered
+for the test (the real trainee pages are still being written); when the real private
+kinds land, their notebooks join the run through ``kinds="all"`` and the whole-run
+privacy scan below covers them unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import nbformat
+import pytest
+
+from scoring.paths import RUBRIC_PATH
+from scoring.reports import REPORT_KINDS, ReportKind, privacy, run_reports
+from scoring.reports.bundle import write_bundles
+from scoring.reports.runner import forbidden_for
+
+YEARS = (2020, 2021)
+EXAMINERS = ("E01", "E02", "E03")
+TRAINEES = {"T01": "Tina Testsson", "T02": "Tor Testsson"}
+CLASSES = ("forskola", "skola")
+
+TRAINEE_KIND = ReportKind(
+    name="trainee",
+    notebook="training_trainee.ipynb",
+    output="training/{name}",
+    label="Deltagare {label}",
+    noun="trainee pages",
+    per="trainee",
+    parameter=("session", "trainee_id"),
+    section="Examinatorsutbildning – deltagarna",
+    private=True,
+    names=lambda year, data_dir: [f"grund/{code}" for code in TRAINEES],
+    people=lambda data_dir: {c: privacy.Person(c, (n,)) for c, n in TRAINEES.items()},
+)
+
+BODY = """\
+import os
+from matplotlib.figure import Figure
+from scoring import render
+scores = open(os.path.join(data_dir, str(year), "scores.csv"), encoding="utf-8").read()
+fig = Figure(figsize=(2, 1.5))
+fig.add_subplot().bar([1, 2], [2, 1])
+display(render.Figure(fig, alt=f"Staplar {WHO}"))
+print("Rapport för", WHO, year)"""
+
+
+def _notebook(path: Path, parameters: str, who: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Testrapport"), params,
+                nbformat.v4.new_code_cell(BODY.replace("WHO", who))]
+    nbformat.write(nb, path)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self.headings: list[str] = []
+        self._href = None
+        self._heading = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+        self._heading = tag in ("h2", "h3") or (tag == "th" and dict(attrs).get("scope") == "rowgroup")
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self.links.append((self._href, data))
+            self._href = None
+        if self._heading:
+            self.headings.append(data)
+            self._heading = False
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("all")
+    nbs = root / "notebooks"
+    nbs.mkdir()
+    base = 'year = 2024\ndata_dir = ""'
+    _notebook(nbs / "calibration_report.ipynb", base, "'alla'")
+    _notebook(nbs / "jury_pack.ipynb", base + '\nclass_id = ""', "class_id")
+    _notebook(nbs / "examiner_feedback.ipynb", base + '\nexaminer_id = ""', "examiner_id")
+    _notebook(nbs / "training_trainee.ipynb", base + '\nsession = ""\ntrainee_id = ""', "trainee_id")
+    data = root / "data"
+    data.mkdir()
+    shutil.copy(RUBRIC_PATH, data / "rubric.toml")
+    for year in YEARS:
+        (data / str(year)).mkdir()
+        rows = [f"{year},B1,{c},staff,50" for c in EXAMINERS]
+        (data / str(year) / "scores.csv").write_text(
+            "year,entry_id,examiner_id,criterion,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = root / "reports"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(REPORT_KINDS, "trainee", TRAINEE_KIND)
+        result = run_reports(list(YEARS), kinds="all", data_dir=data, out_dir=out, notebooks_dir=nbs,
+                             classes=list(CLASSES), examiners=list(EXAMINERS), bundle=True,
+                             progress=False, timeout=120)
+        yield {"root": root, "data": data, "out": out, "result": result}
+
+
+def test_every_kind_ran(run):
+    result = run["result"]
+    assert result.ok, result.failures
+    assert len(result.reports) == len(YEARS) * (1 + len(CLASSES) + len(EXAMINERS) + len(TRAINEES))
+    assert 1 <= len(result.warmup) <= 2  # two workers, each one warm kernel
+
+
+def test_whole_run_private_files_name_nobody_else(run):
+    """Every file written for every private report of a ``--kind all`` run, zips included."""
+    out, data = run["out"], run["data"]
+    made = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    private = [(k, v) for k, v in made.items() if REPORT_KINDS[v["kind"]].private]
+    assert sorted({v["name"] for _, v in private}) == [*EXAMINERS, *(f"grund/{c}" for c in TRAINEES)]
+    checked = 0
+    for rel, entry in private:
+        code = entry["name"].split("/")[-1]
+        forbidden = forbidden_for(entry["name"], data)
+        others = (set(EXAMINERS) | set(TRAINEES)) - {code}
+        assert forbidden.codes == others and code not in forbidden.codes
+        html = out / rel
+        files = [html, html.with_suffix(".ipynb"), out / str(entry["year"]) / "send" / f"{code}.zip"]
+        files += [html.with_suffix(".pdf")] if html.with_suffix(".pdf").exists() else []
+        for f in files:
+            assert f.is_file(), f
+        assert privacy.scan(files, forbidden) == [], rel
+        checked += len(files)
+        assert code in html.read_text(encoding="utf-8")  # the scan looked at a page about someone
+    assert checked >= len(private) * 3
+
+
+def test_trainee_names_are_forbidden_to_others(run):
+    forbidden = forbidden_for("grund/T01", run["data"])
+    assert forbidden.names == {"Tor Testsson"} and "T02" in forbidden.codes
+    assert "Tina Testsson" not in forbidden.names
+
+
+def test_send_zips_hold_only_their_own_reports(run):
+    send = run["out"] / "2021" / "send"
+    zips = sorted(p.name for p in send.iterdir())
+    assert zips == sorted([*(f"{c}.zip" for c in EXAMINERS), *(f"{c}.zip" for c in TRAINEES), "jury.zip"])
+    with zipfile.ZipFile(send / "E02.zip") as z:
+        assert z.namelist() == ["2021-examiners-E02.html"]
+        assert z.read("2021-examiners-E02.html") == (run["out"] / "2021/examiners/E02.html").read_bytes()
+    with zipfile.ZipFile(send / "T01.zip") as z:
+        assert z.namelist() == ["2021-training-grund-T01.html"]
+    with zipfile.ZipFile(send / "jury.zip") as z:
+        assert sorted(z.namelist()) == [f"2021-jury-{c}.html" for c in CLASSES]
+    assert sorted(p.name for p in run["result"].bundles if p.parent == send) == zips
+
+
+def test_bundle_guard_scans_the_pdf_too(run, tmp_path):
+    """A PDF beside a private report (as ``--pdf`` writes) that names someone else stops that zip."""
+    out = tmp_path / "reports"
+    shutil.copytree(run["out"], out)
+    before = (out / "2021/send/E02.zip").read_bytes()
+    (out / "2021/examiners/E02.pdf").write_bytes(_pdf_naming("E01"))
+    written, failures = write_bundles(out, 2021, data_dir=run["data"])
+    assert len(failures) == 1 and failures[0].startswith("send/E02.zip not written: privacy: names E01")
+    assert "send/E02.zip!2021-examiners-E02.pdf" in failures[0]
+    assert (out / "2021/send/E02.zip").read_bytes() == before  # the earlier zip stays
+    assert out / "2021/send/E01.zip" in written and out / "2021/send/E02.zip" not in written
+    assert [p for p in (out / "2021/send").iterdir() if p.name.startswith(".")] == []
+
+
+def _pdf_naming(code: str) -> bytes:
+    content = f"BT /F1 12 Tf 72 720 Td (Jämfört med {code}) Tj ET".encode("latin-1")
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    body, offsets = b"%PDF-1.4\n", []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return body + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+
+
+def test_index_links_resolve_in_a_copy_of_the_folder(run, tmp_path):
+    copy = tmp_path / "elsewhere" / "kopia"
+    shutil.copytree(run["out"], copy)
+    parser = _Links()
+    parser.feed((copy / "index.html").read_text(encoding="utf-8"))
+    hrefs = [h for h, _ in parser.links]
+    assert hrefs
+    for href in hrefs:
+        assert not re.match(r"^([a-z][a-z0-9+.-]*:|/|\\)", href, re.IGNORECASE), href  # relative
+        assert (copy / unquote(href)).is_file(), href
+    linked = {unquote(h) for h in hrefs}
+    every_report = {p.relative_to(copy).as_posix() for p in copy.rglob("*.html") if p.name != "index.html"}
+    assert every_report <= linked  # every report is listed
+    zips = {p.relative_to(copy).as_posix() for p in copy.rglob("send/*.zip")}
+    assert zips and zips <= linked
+    assert "manifest.json" in linked
+
+
+def test_index_in_swedish_with_codes_only_and_provenance(run):
+    page = (run["out"] / "index.html").read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(page)
+    assert page.index("<h2>2021</h2>") < page.index("<h2>2020</h2>")
+    for heading in ("Kalibrering", "Jurypaket per tävlingsklass", "Återkoppling till examinatorerna",
+                    "Examinatorsutbildning – deltagarna", "grund", "Att skicka ut"):
+        assert heading in parser.headings, heading
+    texts = dict(parser.links)
+    assert texts["2021/examiners/E02.html"] == "Återkoppling – E02"  # by code only
+    assert texts["2021/jury-forskola.html"] == "Jurypaket – Förskola"  # the class's Swedish label
+    assert texts["2021/training/grund/T01.html"] == "Deltagare T01"
+    assert texts["2021/send/jury.zip"] == "Juryn (alla jurypaket)"
+    assert "Testsson" not in page  # names never reach the index
+    sha = hashlib.sha256((run["data"] / "2021/scores.csv").read_bytes()).hexdigest()
+    assert f"<code>2021/scores.csv</code> <code class=\"sha\">{sha[:12]}</code>" in page
+    # inputs shared by a group are shown once above it (jury, examiner, trainee groups of both
+    # years); a group of one report shows them in its row
+    assert page.count("Källdata för alla rapporter nedan") == 2 * 3
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d">\d{4}-\d\d-\d\d \d\d:\d\d</time>',
+                     page)
+
+
+def test_manifest_is_for_the_administrator_only(run):
+    made = json.loads((run["out"] / "manifest.json").read_text(encoding="utf-8"))
+    assert made["format"] == 1
+    assert len(made["reports"]) == len(run["result"].reports)
+    for z in (run["out"] / "2021/send").glob("*.zip"):
+        with zipfile.ZipFile(z) as f:
+            assert all(n.endswith(".html") for n in f.namelist())  # no manifest, no notebook
+
+
+def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatch):
+    """With ``pdf=True`` the PDF is printed in the worker and guarded with the HTML and notebook.
+
+    The printer here is a stand-in for ``scoring.reports.pdf.print_pdf`` (headless Chromium,
+    tested with the browser tests) that writes a PDF naming E03 into E01's report.
+    """
+    import sys
+    import types
+
+    printed = []
+
+    def print_pdf(html, pdf):
+        code = re.search(r"Rapport för (\w+)", Path(html).read_text(encoding="utf-8"))[1]
+        Path(pdf).write_bytes(_pdf_naming("E03" if code == "E01" else code))
+        printed.append(code)
+        return Path(pdf)
+
+    monkeypatch.setitem(sys.modules, "scoring.reports.pdf", types.SimpleNamespace(print_pdf=print_pdf))
+    out = tmp_path / "out"
+    result = run_reports([2021], kinds="examiner", examiners=list(EXAMINERS), data_dir=run["data"],
+                         out_dir=out, notebooks_dir=run["root"] / "notebooks", progress=False,
+                         timeout=120, pdf=True, bundle=True)
+    assert sorted(printed) == list(EXAMINERS)
+    assert [(f.name, f.message.split(":")[0]) for f in result.failures] == [("E01", "privacy")]
+    assert "2021/examiners/E01.pdf: PDF page 1: names E03" in result.failures[0].message
+    assert sorted(p.name for p in (out / "2021/examiners").iterdir()) == [
+        "E02.html", "E02.ipynb", "E02.pdf", "E03.html", "E03.ipynb", "E03.pdf"]
+    assert sorted(result.pdfs) == [out / "2021/examiners/E02.pdf", out / "2021/examiners/E03.pdf"]
+    with zipfile.ZipFile(out / "2021/send/E02.zip") as z:
+        assert z.namelist() == ["2021-examiners-E02.html", "2021-examiners-E02.pdf"]
