@@ -23,13 +23,13 @@ import csv
 import difflib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
-from .paths import DATA_DIR
+from .paths import DATA_DIR, RUBRIC_PATH
 from .problems import InputError, Problem, display_path
 from .rubric import STAGES, Rubric, load_rubric
 
@@ -866,20 +866,39 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
         raise InputError(problems)
-    frames, problems = _check_year(year_dir, rubric, year)
-    if any(p.is_error for p in problems):
-        raise InputError(problems)
-    training = frames["training"]
-    return YearData(
-        year=year,
-        rubric=rubric,
-        scores=criterion_scores(frames["scores"], rubric),
-        raw_scores=frames["scores"],
-        entries=frames["entries"],
-        training=criterion_scores(training, rubric) if training is not None else None,
-        problems=problems,
-        raw_training=training,
-    )
+    key = (str(year_dir.resolve()), _stamp(year_dir, data_dir))
+    if key not in _LOADED:
+        frames, problems = _check_year(year_dir, rubric, year)
+        if any(p.is_error for p in problems):
+            raise InputError(problems)
+        training = frames["training"]
+        if len(_LOADED) >= 32:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = YearData(
+            year=year,
+            rubric=rubric,
+            scores=criterion_scores(frames["scores"], rubric),
+            raw_scores=frames["scores"],
+            entries=frames["entries"],
+            training=criterion_scores(training, rubric) if training is not None else None,
+            problems=problems,
+            raw_training=training,
+        )
+    yd = _LOADED[key]
+    copy = {f: getattr(yd, f).copy() for f in ("scores", "raw_scores", "entries", "training", "raw_training")
+            if getattr(yd, f) is not None}
+    return replace(yd, problems=list(yd.problems), **copy)
+
+
+#: years read in this process, by folder and the size and modification time of their files: a
+#: warm report kernel reads each year once, and a changed file is read again
+_LOADED: dict[tuple, YearData] = {}
+
+
+def _stamp(year_dir: Path, data_dir: Path) -> tuple:
+    files = [p for p in sorted(year_dir.iterdir()) if p.is_file()]
+    files += [p for p in (data_dir / "rubric.toml", RUBRIC_PATH) if p.is_file()]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 
 # --------------------------------------------------------------------------- validate

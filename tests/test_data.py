@@ -621,3 +621,27 @@ def test_broken_entries_file_is_not_echoed_by_the_cross_check(tmp_path):
     assert [(p.severity, p.column) for p in problems] == [("note", "entry_id")]
     problems = validate_paths([d])
     assert [(p.file, p.row, p.column) for p in problems] == [(display_path(d / "entries.csv"), 1, "class")]
+
+
+def test_load_year_reads_a_year_once_and_again_when_a_file_changes(tmp_path, monkeypatch):
+    """A warm report kernel reads each year once; a changed file is read again, and callers get
+    their own copies of the tables."""
+    import shutil
+
+    from scoring import data as data_module
+    from scoring.paths import DATA_DIR
+
+    d = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "2023", d / "2023", ignore=shutil.ignore_patterns("training"))
+    reads = []
+    real = data_module._check_year
+    monkeypatch.setattr(data_module, "_check_year", lambda *a: reads.append(1) or real(*a))
+    first = load_year(2023, d)
+    first.scores.loc[:, "score"] = -1  # a caller changing its copy changes nobody else's
+    second = load_year(2023, d)
+    assert len(reads) == 1 and (second.scores["score"] >= 0).all()
+    scores = d / "2023" / "scores.csv"
+    scores.write_text(scores.read_text(encoding="utf-8") + "2023,2023-01,E99,staff,50,individual,,\n",
+                      encoding="utf-8")
+    third = load_year(2023, d)
+    assert len(reads) == 2 and "E99" in set(third.scores["examiner_id"])
