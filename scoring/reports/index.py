@@ -36,6 +36,12 @@ def _find_reports(out_dir: Path) -> list[tuple[int, str, str | None, Path]]:
         for f in (year_dir / "examiners").glob("*.html"):
             if not f.name.startswith("."):
                 found.append((year, "examiner", f.stem, f))
+        for f in (year_dir / "training").glob("*.html"):  # the trainer's report per session
+            if not f.name.startswith("."):
+                found.append((year, "training", f.stem, f))
+        for f in (year_dir / "training").glob("*/*.html"):  # each trainee's page: <session>/<code>
+            if not f.name.startswith("."):
+                found.append((year, "trainee", f"{f.parent.name}/{f.stem}", f))
     found.sort(key=lambda r: (-r[0], _KIND_ORDER[r[1]], (r[2] or "").casefold()))
     return found
 
@@ -75,6 +81,9 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
             if (name, year) not in labels:
                 labels[name, year] = class_label(name, year, data_dir)
             label = labels[name, year]
+        elif kind == "trainee" and name is not None:  # by code only: "grundutbildning, deltagare T03"
+            session, _, code = name.partition("/")
+            label = f"{session}, deltagare {code}"
         text = REPORT_KINDS[kind].label.format(label=label)
         href = quote(path.relative_to(out_dir).as_posix())
         mtime = datetime.fromtimestamp(path.stat().st_mtime).astimezone()

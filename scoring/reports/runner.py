@@ -80,9 +80,17 @@ class ReportKind:
     label : Swedish link text in the index; ``{label}`` is the class's Swedish label
         or the examiner code.
     noun : plural English noun for messages ("jury packs are not available yet").
-    per : None (one report per year), ``"class"`` or ``"examiner"``.
+    per : None (one report per year), ``"class"``, ``"examiner"``, or another unit
+        (``"session"``, ``"trainee"``) whose names come from ``names``.
     parameter : the notebook parameter that receives the class id or examiner code
-        (besides ``year`` and ``data_dir``, which every report notebook takes).
+        (besides ``year`` and ``data_dir``, which every report notebook takes). A tuple
+        of parameters takes a name of as many parts joined by ``/`` (``"grund/T03"`` gives
+        ``session="grund"``, ``trainee="T03"``); the output path keeps the parts as folders.
+    private : the report is for one person only (examiner feedback, a trainee's page): no
+        file written for it may name anyone else.
+    names : ``f(year, data_dir) -> names`` for a per-unit kind (default: the classes or
+        the examiners who scored individually, read from the year's data). A year without
+        any (no training session) simply has no report of the kind.
     """
 
     name: str
@@ -91,14 +99,47 @@ class ReportKind:
     label: str
     noun: str
     per: str | None = None
-    parameter: str | None = None
+    parameter: str | tuple[str, ...] | None = None
+    private: bool = False
+    names: Callable[[int, Path], Iterable[str]] | None = None
 
     def output_html(self, out_dir: Path, year: int, name: str | None = None) -> Path:
-        rel = self.output.format(name=_safe_name(name) if name is not None else "")
+        rel = self.output.format(name="/".join(_safe_name(p) for p in self.split(name)) if name is not None else "")
         return Path(out_dir) / str(year) / f"{rel}.html"
+
+    def split(self, name: str) -> list[str]:
+        """The name's parts, one per parameter."""
+        if not isinstance(self.parameter, tuple):
+            return [name]
+        parts = str(name).split("/", len(self.parameter) - 1)  # the last part (a code) may hold a "/"
+        if len(parts) != len(self.parameter):
+            raise ValueError(f"{self.name} report name {name!r}: expected {'/'.join(self.parameter)}")
+        return parts
+
+    def parameters(self, name: str) -> dict:
+        """The notebook parameters that identify one report of this kind."""
+        if self.parameter is None:
+            return {}
+        params = self.parameter if isinstance(self.parameter, tuple) else (self.parameter,)
+        return dict(zip(params, self.split(name), strict=True))
 
     def notebook_path(self, notebooks_dir: Path | None = None) -> Path:
         return Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR) / self.notebook
+
+
+def _training_sessions(year: int, data_dir: Path) -> list[str]:
+    """The year's training sessions (folders with a ``reference.csv``)."""
+    from ..training import available_sessions  # lazily: only training reports need it
+
+    return available_sessions(year, data_dir)
+
+
+def _training_trainees(year: int, data_dir: Path) -> list[str]:
+    """``session/code`` for every trainee with an accepted hand-in in each of the year's sessions."""
+    from ..training import available_sessions, load_session
+
+    return [f"{session}/{code}" for session in available_sessions(year, data_dir)
+            for code in load_session(year, session, data_dir).trainees]
 
 
 #: Every kind of report, in index order. Later kinds slot in by adding their notebook.
@@ -129,9 +170,35 @@ REPORT_KINDS: dict[str, ReportKind] = {
             noun="examiner feedback reports",
             per="examiner",
             parameter="examiner_id",
+            private=True,
+        ),
+        ReportKind(
+            name="training",
+            notebook="examiner_training.ipynb",
+            output="training/{name}",
+            label="Examinatorsutbildning {label} – utbildarens rapport",
+            noun="trainer's reports",
+            per="session",
+            parameter="session",
+            names=_training_sessions,
+        ),
+        ReportKind(
+            name="trainee",
+            notebook="trainee_feedback.ipynb",
+            output="training/{name}",
+            label="Återkoppling efter utbildning {label}",
+            noun="trainee feedback pages",
+            per="trainee",
+            parameter=("session", "trainee"),
+            private=True,
+            names=_training_trainees,
         ),
     )
 }
+
+#: Kinds the command line asks for by one name: ``--kind training`` makes the trainer's
+#: report and every trainee's page.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {"training": ("training", "trainee")}
 
 
 def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = None) -> list[str]:
@@ -153,7 +220,7 @@ def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = 
                     logger.info("--kind all: skipping %s, %s is missing", kind.noun,
                                 display_path(notebook))
         elif k in REPORT_KINDS:
-            wanted.append(k)
+            wanted.extend(KIND_GROUPS.get(k, (k,)))
         else:
             choices = ", ".join([*REPORT_KINDS, "all"])
             raise ValueError(f"unknown report kind {k!r}: choose from {choices}")
@@ -332,8 +399,9 @@ def run_reports(
     Parameters
     ----------
     years : the award years (see :func:`parse_years`).
-    kinds : ``"calibration"``, ``"jury"``, ``"examiner"``, ``"all"`` or several of them.
-        ``"all"`` means every kind whose notebook exists. A kind asked for by name
+    kinds : ``"calibration"``, ``"jury"``, ``"examiner"``, ``"training"`` (the trainer's
+        report and every trainee's page; ``"trainee"`` for the pages alone), ``"all"`` or
+        several of them. ``"all"`` means every kind whose notebook exists. A kind asked for by name
         whose notebook is missing is one failure with a clear message.
     examiner : for ``examiner`` reports, only this examiner (run whether or not the
         examiner scored that year); default every examiner of the year.
@@ -351,7 +419,8 @@ def run_reports(
     Notebook parameters
     -------------------
     Every notebook gets ``year`` (int) and ``data_dir`` (str); jury packs also
-    ``class_id`` and examiner feedback also ``examiner_id``.
+    ``class_id``, examiner feedback also ``examiner_id``, the trainer's report ``session``
+    and a trainee's page ``session`` and ``trainee``.
 
     Returns
     -------
@@ -443,9 +512,11 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
         if kind.per == "examiner" and examiner is not None:
             names = [str(examiner)]
         else:
-            source = classes if kind.per == "class" else examiners
-            names = _names(source, kind.per, year, data_dir)
-        if not names:
+            source = {"class": classes, "examiner": examiners}.get(kind.per)
+            names = _names(source, kind, year, data_dir)
+        if not names and kind.names is not None:  # e.g. no training session that year
+            logger.info("%s: no %ss, so no %s", year, kind.per, kind.noun)
+        elif not names:
             raise ValueError(f"no {kind.per}es in the {year} data" if kind.per == "class"
                              else f"no {kind.per}s in the {year} data")
     jobs = []
@@ -453,8 +524,8 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
         params = dict(base)
         context = str(year)
         if name is not None:
-            params[kind.parameter] = name
-            label = class_label(name, year, data_dir) if kind.per == "class" else name
+            params.update(kind.parameters(name))
+            label = class_label(name, year, data_dir) if kind.per == "class" else " ".join(kind.split(name))
             context = f"{label} {year}"
         jobs.append(_Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
@@ -464,9 +535,12 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
     return jobs
 
 
-def _names(source: Names, per: str, year: int, data_dir: Path) -> list[str]:
-    """The classes or examiners of a year: from the caller, else from the data."""
-    if source is None:
+def _names(source: Names, kind: ReportKind, year: int, data_dir: Path) -> list[str]:
+    """The classes, examiners, sessions ... of a year: from the caller, else from the kind or the data."""
+    per = kind.per
+    if source is None and kind.names is not None:
+        found = list(kind.names(year, data_dir))
+    elif source is None:
         from ..data import load_year  # lazily: only jury packs and examiner feedback need it
 
         data = load_year(year, data_dir)
