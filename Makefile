@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: report test install clean-reports
 
 report: $(STAMP)
-	$(BIN)/scoring report --all
+	$(BIN)/scoring report --all --kind all
 
 test: $(STAMP)
 	$(BIN)/ruff check .
