@@ -42,6 +42,7 @@ __all__ = [
     "sessions_dir",
     "trainee_accuracy",
     "trainee_against_group",
+    "trainee_codes",
     "trainee_feedback",
 ]
 
@@ -66,6 +67,26 @@ def available_sessions(year: int | str, data_dir: str | Path | None = None) -> l
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / REFERENCE_FILE).is_file())
+
+
+def trainee_codes(data_dir: str | Path | None = None) -> set[str]:
+    """Every trainee code handed in to any session of any year, accepted or not.
+
+    Everyone a trainee's page must not name besides the trainee (workbooks included, whose
+    codes are in no CSV file). Sessions that cannot be read are skipped.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    codes: set[str] = set()
+    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
+        if not (year_dir.is_dir() and year_dir.name.isdigit()):
+            continue
+        for session in available_sessions(year_dir.name, data_dir):
+            try:
+                s = load_session(year_dir.name, session, data_dir)
+            except InputError:
+                continue
+            codes.update(c for h in s.hand_ins for c in h.codes)
+    return codes
 
 
 @dataclass

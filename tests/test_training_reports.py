@@ -233,7 +233,8 @@ def run(tmp_path_factory):
     session = training.load_session(YEAR, SESSION, data)
     out = root / "reports"
     result = run_reports([YEAR], "training", data_dir=data, out_dir=out, progress=False, workers=2)
-    return {"result": result, "out": out, "session": session, "year_dir": out / str(YEAR) / "training"}
+    return {"result": result, "out": out, "session": session, "year_dir": out / str(YEAR) / "training",
+            "data": data}
 
 
 def _trainee_files(run, code: str) -> list[Path]:
@@ -274,7 +275,8 @@ def test_title_and_first_heading_name_year_session_and_trainee(run):
 
 @pytest.mark.slow
 def test_no_trainee_file_holds_another_trainees_code(run):
-    codes = set(run["session"].trainees)
+    codes = training.trainee_codes(run["data"])  # everyone who handed in
+    assert codes == set(run["session"].trainees)
     for code in sorted(codes):
         files = _trainee_files(run, code)
         assert other_codes_in(files, {code}), f"{code}: the scan must find the page's own code"
@@ -343,6 +345,7 @@ def test_every_demo_year_has_training_reports_from_its_session():
         session = training.load_session(year, SESSION)
         assert trainees == [f"{SESSION}/{c}" for c in session.trainees] and len(trainees) >= 8, year
         assert REPORT_KINDS["training"].names(year, DATA_DIR) == [SESSION]
+        assert {t.split("/")[1] for t in trainees} <= training.trainee_codes()
 
 
 def test_a_year_without_a_training_session_has_no_training_reports(tmp_path):
