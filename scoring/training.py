@@ -157,7 +157,9 @@ def load_session(year: int | str, session: str, data_dir: str | Path | None = No
     -------
     TrainingSession
         Hand-ins with errors are in ``hand_ins`` with their problems and left out of
-        ``scores``.
+        ``scores``. Workbooks already read in this process are not read again unless the
+        file changed (see :func:`_workbook_cached`): re-running the trainer's notebook, or
+        making every trainee's page in one kernel, reads each workbook once.
 
     Raises
     ------
