@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .problems import InputError, Problem, display_path
-from .reports.runner import REPORT_KINDS
+from .reports.runner import KIND_GROUPS, REPORT_KINDS
 
 log = logging.getLogger("scoring")
 
@@ -84,8 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--year", help="one year, e.g. 2024")
     when.add_argument("--years", help="a range or list, e.g. 2019-2024 or 2019,2021")
     when.add_argument("--all", action="store_true", help="every year in the data folder (default)")
-    s.add_argument("--kind", default="calibration", choices=[*REPORT_KINDS, "all"],
-                   help="which reports (default: calibration; all: every kind)")
+    s.add_argument("--kind", default="calibration", choices=[*REPORT_KINDS, *KIND_GROUPS, "all"],
+                   help="which reports (default: calibration; training: the trainer's report and each "
+                        "trainee's page per session; all: every kind)")
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.add_argument("--out", type=Path, help="output folder (default: the project's reports/)")

@@ -89,6 +89,28 @@ COLUMNS_SV = {
     "staff_count": "Antal medarbetare",
     "budget_in_balance": "Budget i balans",
     "question": "Fråga",
+    # examiner training (scoring.training)
+    "reference": "Referens",
+    "sd": "Spridning (standardavvikelse)",
+    "n_trainees": "Antal deltagare",
+    "difference": "Skillnad mot referensen",
+    "distance": "Avstånd till referensen",
+    "elevation": "Nivå",
+    "differential_elevation": "Differentiell nivå",
+    "stereotype_accuracy": "Profil över kriterier",
+    "differential_accuracy": "Differentiell profil",
+    "profile_error": "Profilfel",
+    "within_one_step": "Andel inom ett steg",
+    "n_reference": "Antal referenspoäng",
+    "note": "Anmärkning",
+    "file": "Fil",
+    "codes": "Kod",
+    "status": "Status",
+    "problems": "Problem",
+    "group_mean": "Gruppens medel",
+    "group_sd": "Gruppens spridning (standardavvikelse)",
+    "group_difference": "Gruppens medel − referens",
+    "questions": "Frågor",
 }
 
 #: Columns holding one code per cell (never wrapped in a table).

@@ -13,7 +13,9 @@ Trainees appear under their codes only; training scores never enter ``scores.csv
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,49 +28,32 @@ from .problems import InputError, Problem, display_path
 from .rubric import Rubric, load_rubric
 
 __all__ = [
+    "MIN_GROUP",
     "REFERENCE_FILE",
     "HandIn",
+    "TraineeFeedback",
     "TrainingSession",
     "available_sessions",
     "check_session",
     "discussion_list",
     "hand_in_table",
-    "labelled",
     "load_session",
     "misunderstanding_list",
     "sessions_dir",
-    "summary",
     "trainee_accuracy",
     "trainee_against_group",
+    "trainee_codes",
+    "trainee_feedback",
 ]
 
 #: The session's reference scores.
 REFERENCE_FILE = "reference.csv"
 #: Spreadsheet files that are not read (the message says what to do).
 _OTHER_SHEETS = (".xls", ".xlsm", ".ods", ".numbers", ".xlsb")
-
-#: Swedish headers for the columns the training tables add (the rest come from
-#: ``scoring.labels``).
-COLUMNS_SV = {
-    "examiner_id": "Deltagare",
-    "reference": "Referens",
-    "sd": "Spridning (standardavvikelse)",
-    "n_trainees": "Antal deltagare",
-    "difference": "Gruppens medel − referens",
-    "distance": "Avstånd till referens",
-    "elevation": "Nivå (medel − referens)",
-    "differential_elevation": "Differentiell nivå",
-    "stereotype_accuracy": "Profil över kriterier",
-    "differential_accuracy": "Differentiell profil",
-    "profile_error": "Profilfel",
-    "within_one_step": "Andel inom ett steg",
-    "n_reference": "Antal referenspoäng",
-    "note": "Anmärkning",
-    "file": "Fil",
-    "codes": "Kod",
-    "status": "Status",
-    "problems": "Problem",
-}
+#: A trainee's own page shows the group's mean and spread on a case and criterion only when
+#: at least this many trainees scored it: with fewer, the others' scores could be worked out
+#: from the mean, the spread and one's own score.
+MIN_GROUP = 5
 
 
 def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
@@ -82,6 +67,26 @@ def available_sessions(year: int | str, data_dir: str | Path | None = None) -> l
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / REFERENCE_FILE).is_file())
+
+
+def trainee_codes(data_dir: str | Path | None = None) -> set[str]:
+    """Every trainee code handed in to any session of any year, accepted or not.
+
+    Everyone a trainee's page must not name besides the trainee (workbooks included, whose
+    codes are in no CSV file). Sessions that cannot be read are skipped.
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    codes: set[str] = set()
+    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
+        if not (year_dir.is_dir() and year_dir.name.isdigit()):
+            continue
+        for session in available_sessions(year_dir.name, data_dir):
+            try:
+                s = load_session(year_dir.name, session, data_dir)
+            except InputError:
+                continue
+            codes.update(c for h in s.hand_ins for c in h.codes)
+    return codes
 
 
 @dataclass
@@ -152,7 +157,9 @@ def load_session(year: int | str, session: str, data_dir: str | Path | None = No
     -------
     TrainingSession
         Hand-ins with errors are in ``hand_ins`` with their problems and left out of
-        ``scores``.
+        ``scores``. Workbooks already read in this process are not read again unless the
+        file changed (see :func:`_workbook_cached`): re-running the trainer's notebook, or
+        making every trainee's page in one kernel, reads each workbook once.
 
     Raises
     ------
@@ -203,7 +210,7 @@ def _read(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession | No
             continue  # hidden files and the lock files Excel and LibreOffice keep while a file is open
         suffix = path.suffix.casefold()
         if suffix == ".xlsx":
-            h, df = _workbook(path, year, folder.name, data_dir, rubric, cases)
+            h, df = _workbook_cached(path, year, folder.name, data_dir, rubric, cases)
         elif suffix == ".csv":
             h, df = _csv(path, year, rubric, cases)
         elif suffix in _OTHER_SHEETS:
@@ -251,6 +258,29 @@ def _reference(path: Path, rubric: Rubric, year: int) -> tuple[pd.DataFrame | No
         return None, problems + [Problem(where, None, None, "no reference scores")]
     rolled = criterion_scores(ref, rubric)
     return rolled[["entry_id", "criterion", "score"]].reset_index(drop=True), problems
+
+
+def _workbook_cached(path: Path, year, session, data_dir, rubric, cases) -> tuple[HandIn, pd.DataFrame | None]:
+    """:func:`_workbook`, read again only when the file changed.
+
+    Opening a workbook with openpyxl takes about 0.1 s, most of the time a session takes
+    to load. Keyed by the file's path, size, modification time and inode (and everything
+    else the result depends on), a re-run of the trainer's notebook after one more hand-in
+    reads only the new workbook, and the trainees' pages made one after another in one
+    kernel read the session's workbooks once. Callers get copies: nothing they change
+    reaches the cache.
+    """
+    st = path.stat()
+    h, df = _read_workbook(str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, os.getcwd(), int(year),
+                           str(session), str(Path(data_dir).resolve()), rubric, frozenset(cases))
+    return replace(h, problems=list(h.problems)), (df.copy() if df is not None else None)
+
+
+@lru_cache(maxsize=1024)
+def _read_workbook(path: str, size: int, mtime_ns: int, inode: int, cwd: str, year: int, session: str,
+                   data_dir: str, rubric: Rubric, cases: frozenset) -> tuple[HandIn, pd.DataFrame | None]:
+    del size, mtime_ns, inode, cwd  # part of the cache key only (cwd: messages name files relative to it)
+    return _workbook(Path(path), year, session, Path(data_dir), rubric, cases)
 
 
 def _workbook(path: Path, year, session, data_dir, rubric, cases) -> tuple[HandIn, pd.DataFrame | None]:
@@ -392,11 +422,12 @@ def trainee_against_group(scores: pd.DataFrame, reference: pd.DataFrame, code: s
     DataFrame
         One row per case and criterion of the reference: ``entry_id``, ``criterion``,
         ``score`` (the trainee's; NaN when left blank), ``reference``, ``difference``
-        (score − reference), and the group's ``mean``, ``low``, ``high`` and ``n_trainees``
-        over every trainee (the trainee included). No other trainee's code is in it.
+        (score − reference), and the group's ``mean``, ``sd`` (standard deviation, ddof=1),
+        ``low``, ``high`` and ``n_trainees`` over every trainee (the trainee included). No
+        other trainee's code is in it.
     """
     s = scores[scores["entry_id"].isin(set(reference["entry_id"]))]
-    group = s.groupby(["entry_id", "criterion"])["score"].agg(mean="mean", low="min", high="max")
+    group = s.groupby(["entry_id", "criterion"])["score"].agg(mean="mean", sd="std", low="min", high="max")
     group["n_trainees"] = s.groupby(["entry_id", "criterion"])["examiner_id"].nunique()
     own = s[s["examiner_id"] == code].set_index(["entry_id", "criterion"])["score"]
     out = reference.rename(columns={"score": "reference"}).set_index(["entry_id", "criterion"])
@@ -405,8 +436,124 @@ def trainee_against_group(scores: pd.DataFrame, reference: pd.DataFrame, code: s
     out["n_trainees"] = out["n_trainees"].fillna(0).astype("int64")
     out = out.reset_index()
     out = out.assign(_o=_order(out, rubric)).sort_values(["entry_id", "_o"], kind="stable").drop(columns="_o")
-    return out[["entry_id", "criterion", "score", "reference", "difference", "mean", "low", "high", "n_trainees"]] \
-        .reset_index(drop=True)
+    return out[["entry_id", "criterion", "score", "reference", "difference", "mean", "sd", "low", "high",
+                "n_trainees"]].reset_index(drop=True)
+
+
+@dataclass
+class TraineeFeedback:
+    """What one trainee's own page shows: their scores, the reference and the anonymous group.
+
+    Nothing in it names another trainee or gives another trainee's score: the group appears
+    only as means and spreads, and only where at least :data:`MIN_GROUP` trainees scored.
+
+    Attributes
+    ----------
+    year, session, code : the award year, the session's name and the trainee's code.
+    rubric : the year's rubric.
+    cases : the training cases, in the reference's order.
+    scores : one row per case and criterion of the reference: ``entry_id``, ``criterion``,
+        ``score`` (the trainee's; NaN when left blank), ``reference``, ``difference``
+        (score − reference), ``group_mean``, ``group_sd`` and ``group_difference`` (group
+        mean − reference) over every trainee who scored it (this one included; NaN when
+        fewer than :data:`MIN_GROUP`), ``n_trainees``, ``comment`` (the trainee's own).
+    criteria : one row per criterion (over the cases): ``criterion``, ``n_scores`` (cases
+        the trainee scored), ``difference`` (mean of score − reference over those cases),
+        ``within_one_step`` (share of them within one scale step), ``group_difference``
+        (mean over the cases where it is shown; NaN when none), ``questions`` (the
+        criterion's question numbers in the rubric).
+    accuracy : the trainee's row of :func:`trainee_accuracy` (distance, elevation,
+        stereotype accuracy, ``profile_error``, ``within_one_step``, ``note`` ...).
+    group : the group's level and profile over every trainee: ``n_trainees``,
+        ``elevation`` and ``elevation_sd`` (mean and standard deviation of the trainees'
+        elevations), ``profile_error`` (their mean); NaN when fewer than
+        :data:`MIN_GROUP` trainees.
+    """
+
+    year: int
+    session: str
+    code: str
+    rubric: Rubric
+    cases: list[str]
+    scores: pd.DataFrame
+    criteria: pd.DataFrame
+    accuracy: pd.Series
+    group: dict[str, float]
+
+    @property
+    def step(self) -> float:
+        return self.rubric.scale.step
+
+
+def trainee_feedback(session: TrainingSession, code: str | None = None) -> TraineeFeedback:
+    """One trainee's feedback from a loaded session (see :class:`TraineeFeedback`).
+
+    Parameters
+    ----------
+    session : from :func:`load_session`.
+    code : the trainee's code. None or ``""``: the session's first trainee, so that the
+        feedback notebook runs with its default parameters, which name nobody (a code
+        there would be in every trainee's executed notebook).
+
+    Raises
+    ------
+    ValueError
+        When no accepted hand-in of the session carries ``code`` (or, without a code, when
+        nobody has handed in yet).
+    """
+    if code is None or str(code).strip() == "":
+        if not session.trainees:
+            raise ValueError(f"nobody has handed in a scorebook in training session {session.name} "
+                             f"{session.year} yet")
+        code = session.trainees[0]
+    code = str(code)
+    if code not in session.trainees:
+        raise ValueError(f"no accepted scorebook with the code {code!r} in training session {session.name} "
+                         f"{session.year} (see the trainer's report for files left out)")
+    rubric = session.rubric
+    own = trainee_against_group(session.scores, session.reference, code, rubric)
+    hidden = own["n_trainees"] < MIN_GROUP
+    scores = own.drop(columns=["low", "high"]).rename(columns={"mean": "group_mean", "sd": "group_sd"})
+    scores.loc[hidden, ["group_mean", "group_sd"]] = math.nan
+    scores["group_difference"] = scores["group_mean"] - scores["reference"]
+    mine = session.scores[session.scores["examiner_id"] == code]
+    if "comment" in mine.columns:
+        comments = mine.set_index(["entry_id", "criterion"])["comment"].fillna("").astype(str)
+        keys = pd.MultiIndex.from_frame(scores[["entry_id", "criterion"]])
+        scores["comment"] = comments.reindex(keys).fillna("").to_numpy()
+    else:
+        scores["comment"] = ""
+
+    step = rubric.scale.step
+    questions = {c.id: c.questions for c in rubric.criteria}
+    rows = []
+    for criterion, g in scores.groupby("criterion", sort=False):
+        scored = g.dropna(subset=["score"])
+        rows.append({
+            "criterion": criterion,
+            "n_scores": len(scored),
+            "difference": float(scored["difference"].mean()) if len(scored) else math.nan,
+            "within_one_step": float(scored["difference"].abs().le(step * (1 + 1e-9)).mean())
+            if len(scored) else math.nan,
+            "group_difference": float(g["group_difference"].mean()) if g["group_difference"].notna().any()
+            else math.nan,
+            "questions": questions.get(criterion, ()),
+        })
+    criteria = pd.DataFrame(rows, columns=["criterion", "n_scores", "difference", "within_one_step",
+                                           "group_difference", "questions"])
+
+    everyone = trainee_accuracy(session.scores, session.reference, rubric)
+    accuracy = everyone.set_index("examiner_id").loc[code]
+    n = len(everyone)
+    enough = n >= MIN_GROUP
+    group = {
+        "n_trainees": n,
+        "elevation": float(everyone["elevation"].mean()) if enough else math.nan,
+        "elevation_sd": float(everyone["elevation"].std()) if enough else math.nan,
+        "profile_error": float(everyone["profile_error"].mean()) if enough else math.nan,
+    }
+    return TraineeFeedback(int(session.year), session.name, code, rubric, session.cases, scores, criteria,
+                           accuracy, group)
 
 
 def hand_in_table(session: TrainingSession) -> pd.DataFrame:
@@ -421,25 +568,3 @@ def hand_in_table(session: TrainingSession) -> pd.DataFrame:
                               if (p.sheet or p.row) else p.message for p in h.problems),
     } for h in session.hand_ins]
     return pd.DataFrame(rows, columns=["file", "codes", "n_scores", "status", "problems"])
-
-
-def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """The training tables' own columns under Swedish headers (``scoring.labels.show`` does the rest)."""
-    return df.rename(columns=COLUMNS_SV)
-
-
-def summary(session: TrainingSession) -> str:
-    """One paragraph (Markdown, Swedish) on what the session holds so far."""
-    s = session.rubric.scale
-    accepted = [h for h in session.hand_ins if h.accepted]
-    left_out = len(session.hand_ins) - len(accepted)
-    cases = session.cases
-    text = (
-        f"## Utbildning {session.name} {session.year}\n\n"
-        f"{len(session.hand_ins)} inlämnade filer, {len(session.trainees)} deltagare med"
-        + (f", {left_out} fil{'er' if left_out != 1 else ''} utelämnad{'e' if left_out != 1 else ''} (se nedan)"
-           if left_out else "")
-        + f". {'Övningsfall' if len(cases) > 1 else 'Övningsfallet'}: {', '.join(cases)}; "
-        f"{session.reference['criterion'].nunique()} kriterier; skala {s.min:g}–{s.max:g} i steg om {s.step:g}."
-    )
-    return text

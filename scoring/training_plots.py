@@ -1,7 +1,9 @@
-"""Figures for the examiner training day (the trainer's screen), labelled in Swedish.
+"""Figures for the examiner training day, labelled in Swedish.
 
-Each function returns a ``matplotlib.figure.Figure`` that pyplot does not track, as in
-:mod:`scoring.plots`. Trainees appear under their codes only.
+Each function returns a :class:`scoring.render.Figure` (a matplotlib figure that pyplot
+does not track, with a Swedish text alternative saying what it shows, numbers included),
+as in :mod:`scoring.plots`. The trainer's figures show trainees under their codes only;
+a trainee's own figure names nobody at all.
 """
 
 from __future__ import annotations
@@ -11,15 +13,39 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .plots import COLORS, _figure
+from . import render
+from .plots import COLORS, _figure, _n
 from .rubric import Rubric
 
-__all__ = ["scores_against_reference", "level_against_profile"]
+__all__ = ["scores_against_reference", "level_against_profile", "trainee_against_reference"]
 
 _REFERENCE_COLOR = COLORS[3]
+_OWN_COLOR = COLORS[0]
 
 
-def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubric: Rubric) -> Figure:
+def _case_axes(cases: list[str], crit: list[str], extra_height: float = 1.8):
+    """A figure with one panel per case sharing the criterion axis; y positions per criterion."""
+    fig = Figure(figsize=(4.2 * len(cases) + 3.5, 0.6 * len(crit) + extra_height), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(cases), sharey=True, squeeze=False)[0])
+    y_of = {c: len(crit) - 1 - i for i, c in enumerate(crit)}
+    return fig, axes, y_of
+
+
+def _finish_case_axes(axes, crit: list[str], rubric: Rubric) -> None:
+    s = rubric.scale
+    for ax in axes:
+        ax.set_xlim(s.min - s.step, s.max + s.step)
+        values = s.values
+        if len(values) <= 21:
+            ax.set_xticks(values, [_n(float(v), None) for v in values], fontsize="small")
+        ax.set_xlabel("Poäng")
+        ax.grid(axis="y", color="#eeeeee", zorder=0)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].set_yticks(range(len(crit)), [rubric.criterion_label(c) for c in crit[::-1]])
+    axes[0].set_ylim(-0.7, len(crit) - 0.3)
+
+
+def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubric: Rubric) -> render.Figure:
     """Per criterion, how many trainees gave each score (circle area), with the reference
     score (diamond) and the group's mean (bar); one panel per training case.
 
@@ -31,11 +57,9 @@ def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubr
     """
     cases = list(dict.fromkeys(reference["entry_id"]))
     crit = [c for c in rubric.criterion_ids if c in set(reference["criterion"])]
-    s = rubric.scale
-    fig = Figure(figsize=(4.2 * len(cases) + 3.5, 0.6 * len(crit) + 1.8), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(cases), sharey=True, squeeze=False)[0])
-    y_of = {c: len(crit) - 1 - i for i, c in enumerate(crit)}
+    fig, axes, y_of = _case_axes(cases, crit)
     biggest = max(1, int(scores.groupby(["entry_id", "criterion", "score"]).size().max()) if len(scores) else 1)
+    alt_cases = []
     for ax, case in zip(axes, cases, strict=True):
         sc = scores[scores["entry_id"] == case]
         counts = sc.groupby(["criterion", "score"]).size().reset_index(name="n")
@@ -53,16 +77,18 @@ def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubr
         ref = ref[ref["criterion"].isin(y_of)]
         ax.scatter(ref["score"], ref["criterion"].map(y_of), marker="D", s=160, facecolor="none", linewidth=2,
                    edgecolor=_REFERENCE_COLOR, zorder=5)
-        ax.set_xlim(s.min - s.step, s.max + s.step)
-        values = s.values
-        if len(values) <= 21:
-            ax.set_xticks(values, [f"{v:g}" for v in values], fontsize="small")
-        ax.set_xlabel("Poäng")
         ax.set_title(f"Övningsfall {case}" if len(cases) > 1 else "Deltagarnas poäng mot referensen")
-        ax.grid(axis="y", color="#eeeeee", zorder=0)
-        ax.spines[["top", "right"]].set_visible(False)
-    axes[0].set_yticks(range(len(crit)), [rubric.criterion_label(c) for c in crit[::-1]])
-    axes[0].set_ylim(-0.7, len(crit) - 0.3)
+        ref_of = ref.set_index("criterion")["score"]
+        parts = []
+        for c in crit:
+            g = sc.loc[sc["criterion"] == c, "score"]
+            spread = (f"{_n(float(g.min()), None)}–{_n(float(g.max()), None)}" if len(g) else "inga poäng")
+            parts.append(f"{rubric.criterion_label(c)}: referens {_n(float(ref_of[c]), None)}, gruppens medel "
+                         f"{_n(float(g.mean()), 1) if len(g) else render.MISSING}, poäng {spread}")
+        n = sc["examiner_id"].nunique()
+        alt_cases.append((f"Övningsfall {case}, " if len(cases) > 1 else "") + f"{_n(n)} deltagare. "
+                         + "; ".join(parts) + ".")
+    _finish_case_axes(axes, crit, rubric)
     handles = [
         Line2D([], [], marker="o", ls="", color=COLORS[0], alpha=0.35, ms=12, label="Antal deltagare med poängen"),
         Line2D([], [], color="black", lw=2, label="Gruppens medel"),
@@ -70,16 +96,19 @@ def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubr
                label="Referens"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
-    return fig
+    alt = ("Punktdiagram: hur många deltagare som gav varje poäng per kriterium, med referensen och gruppens "
+           "medel. " + " ".join(alt_cases))
+    return render.Figure(fig, alt)
 
 
-def level_against_profile(accuracy: pd.DataFrame) -> Figure:
+def level_against_profile(accuracy: pd.DataFrame, step: float = 10) -> render.Figure:
     """Each trainee's overall level (elevation) against their profile error.
 
     ``accuracy`` is :func:`scoring.training.trainee_accuracy`: x is ``elevation`` (the
     mean of score − reference; > 0 too generous), y ``profile_error`` (the distance that
     is left once the level is taken out). Trainees whose scorebook misses scores are drawn
-    hollow. Codes only.
+    hollow. Codes only. ``step`` (the scale step) sets what the text alternative counts as
+    clearly too generous or too strict (more than half a step from the reference).
     """
     a = accuracy.dropna(subset=["elevation", "profile_error"])
     fig, ax = _figure(8, 5.5)
@@ -106,4 +135,72 @@ def level_against_profile(accuracy: pd.DataFrame) -> Figure:
     ax.set_title("Nivå och profil per deltagare")
     ax.legend(frameon=False, loc="lower right", fontsize="small")
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    if len(a):
+        by_level = a.sort_values(["elevation", "examiner_id"])
+        by_profile = a.sort_values(["profile_error", "examiner_id"])
+        low, high = by_level.iloc[0], by_level.iloc[-1]
+        best, worst = by_profile.iloc[0], by_profile.iloc[-1]
+        generous = int((a["elevation"] > step / 2).sum())
+        strict = int((a["elevation"] < -step / 2).sum())
+        summary = (f"{_n(len(a))} deltagare. Gruppens medelnivå {_n(float(a['elevation'].mean()), 1, sign=True)} "
+                   f"poäng; nivå från {low['examiner_id']} {_n(float(low['elevation']), 1, sign=True)} till "
+                   f"{high['examiner_id']} {_n(float(high['elevation']), 1, sign=True)}; {_n(generous)} mer än ett "
+                   f"halvt skalsteg för generösa, {_n(strict)} för stränga. Profilfel från "
+                   f"{best['examiner_id']} {_n(float(best['profile_error']), 1)} till {worst['examiner_id']} "
+                   f"{_n(float(worst['profile_error']), 1)} poäng, i medel {_n(float(a['profile_error'].mean()), 1)}")
+        missing = int((~complete).sum())
+        if missing:
+            summary += f"; {_n(missing)} med poäng som saknas (ofylld punkt)"
+    else:
+        summary = "Inga deltagare ännu"
+    alt = ("Spridningsdiagram: varje deltagares nivå (medel av poäng minus referens; över 0 för generös) mot "
+           f"profilfel (avståndet till referensen utöver nivån). {summary}.")
+    return render.Figure(fig, alt)
+
+
+def trainee_against_reference(feedback) -> render.Figure:
+    """One trainee's own scores (dot) against the reference (diamond) and the anonymous
+    group's mean ± one standard deviation (bar), per criterion; one panel per case.
+
+    ``feedback`` is :func:`scoring.training.trainee_feedback`. Nobody is named: not the
+    trainee, not the group. The group is drawn only where its mean is shown
+    (``MIN_GROUP``).
+    """
+    f = feedback
+    rubric = f.rubric
+    crit = [c for c in rubric.criterion_ids if c in set(f.scores["criterion"])]
+    fig, axes, y_of = _case_axes(f.cases, crit, extra_height=2.0)
+    alt_cases = []
+    for ax, case in zip(axes, f.cases, strict=True):
+        t = f.scores[(f.scores["entry_id"] == case) & f.scores["criterion"].isin(y_of)]
+        y = t["criterion"].map(y_of)
+        g = t.dropna(subset=["group_mean"])
+        gy = g["criterion"].map(y_of)
+        sd = g["group_sd"].fillna(0)
+        ax.hlines(gy, g["group_mean"] - sd, g["group_mean"] + sd, color="grey", lw=6, alpha=0.35, zorder=2)
+        ax.vlines(g["group_mean"], gy - 0.3, gy + 0.3, color="black", lw=2, zorder=3)
+        ax.scatter(t["reference"], y, marker="D", s=160, facecolor="none", linewidth=2, edgecolor=_REFERENCE_COLOR,
+                   zorder=4)
+        own = t.dropna(subset=["score"])
+        ax.scatter(own["score"], own["criterion"].map(y_of), s=80, color=_OWN_COLOR, zorder=5)
+        ax.set_title(f"Övningsfall {case}" if len(f.cases) > 1 else "Dina poäng mot referensen och gruppen")
+        parts = []
+        for _, r in t.iterrows():
+            you = _n(float(r["score"]), None) if pd.notna(r["score"]) else "ingen poäng"
+            group = (f", gruppens medel {_n(float(r['group_mean']), 1)} (standardavvikelse "
+                     f"{_n(float(r['group_sd']), 1)})" if pd.notna(r["group_mean"]) else "")
+            parts.append(f"{rubric.criterion_label(r['criterion'])}: du {you}, referens "
+                         f"{_n(float(r['reference']), None)}{group}")
+        alt_cases.append((f"Övningsfall {case}: " if len(f.cases) > 1 else "") + "; ".join(parts) + ".")
+    _finish_case_axes(axes, crit, rubric)
+    handles = [
+        Line2D([], [], marker="o", ls="", color=_OWN_COLOR, ms=9, label="Din poäng"),
+        Line2D([], [], marker="D", ls="", markerfacecolor="none", markeredgewidth=2, color=_REFERENCE_COLOR,
+               label="Referens"),
+        Line2D([], [], color="black", lw=2, label="Gruppens medel"),
+        Line2D([], [], color="grey", lw=6, alpha=0.35, label="± en standardavvikelse"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    alt = ("Punktdiagram: dina poäng per kriterium mot referensen och gruppens medel med spridning. "
+           + " ".join(alt_cases))
+    return render.Figure(fig, alt)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from scoring import training
+from scoring import labels, training, training_labels
 from scoring.data import validate_paths
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
 from scoring.problems import InputError, display_path
@@ -76,7 +76,8 @@ def test_demo_session_loads_clean():
     assert all(h.accepted and h.kind == "workbook" for h in s.hand_ins) and not s.problems
     per_trainee = s.scores.groupby("examiner_id").size()
     assert (per_trainee < len(RUBRIC.criteria)).sum() == 4  # four left criteria blank (blank = no score)
-    assert training.summary(s).startswith("## Utbildning grundutbildning 2024\n\n25 inlämnade filer, 25 deltagare")
+    assert training_labels.summary(s).text.startswith("Utbildning grundutbildning 2024\n\n25 inlämnade filer, 25 "
+                                                      "deltagare med. Övningsfallet: TRAIN-2024;")
     older = training.load_session(2021, "grundutbildning")
     assert [Path(h.file).name for h in older.hand_ins] == ["trainees.csv"] and len(older.trainees) >= 8
 
@@ -217,7 +218,21 @@ def test_trainee_accuracy_profile_error_by_hand():
     assert a["profile_error"].tolist() == pytest.approx([0, 15, 0])
     assert a.loc["T2", "stereotype_accuracy"] == pytest.approx(15)
     assert a.loc["T3", "note"].startswith("ofullständig")
-    assert list(training.labelled(a.reset_index()).columns[:2]) == ["Deltagare", "n_scores"]
+
+
+def test_every_training_table_has_swedish_headers(tmp_path):
+    folder = session_dir(tmp_path)
+    hand_in(folder, "T01.xlsx", "T01", {"target_group": 70})
+    s = training.load_session(2024, "kurs", tmp_path / "data")
+    tables = [training.hand_in_table(s), training.discussion_list(ONE_CASE, ONE_REF, RUBRIC),
+              training.misunderstanding_list(ONE_CASE, ONE_REF, RUBRIC),
+              training.trainee_accuracy(ONE_CASE, ONE_REF, RUBRIC),
+              training.trainee_feedback(s, "T01").scores, training.trainee_feedback(s, "T01").criteria]
+    for t in tables:
+        missing = set(t.columns) - set(labels.COLUMNS_SV)
+        assert not missing, f"no Swedish header for {sorted(missing)}"
+        html = labels.show(t, RUBRIC).html
+        assert all(f">{labels.COLUMNS_SV[c]}</th>" in html for c in t.columns)
 
 
 def test_one_trainee_against_the_anonymous_group_by_hand():
@@ -228,9 +243,136 @@ def test_one_trainee_against_the_anonymous_group_by_hand():
     assert t["criterion"].tolist() == ["target_group", "leadership"]
     assert t[["score", "reference", "difference", "mean", "low", "high", "n_trainees"]].values.tolist() == [
         [50, 60, -10, 60, 50, 70, 3], [60, 40, 20, 55, 50, 60, 2]]
+    # standard deviations (ddof=1): target_group 10 (see the discussion list), leadership sqrt(50)
+    assert t["sd"].tolist() == pytest.approx([10, math.sqrt(50)])
     assert "examiner_id" not in t.columns
     t3 = training.trainee_against_group(ONE_CASE, ONE_REF, "T3", RUBRIC)
     assert t3["score"].isna().tolist() == [False, True]
+
+
+# ---------------------------------------------------------------------------------------
+# a trainee's own feedback, by hand
+#: {code: {criterion: score}}; reference target_group 60, leadership 40, staff 50 (REFERENCE)
+SIX = {
+    "T1": {"target_group": 70, "leadership": 50},
+    "T2": {"target_group": 50, "leadership": 40},
+    "T3": {"target_group": 60, "leadership": 60},
+    "T4": {"target_group": 80, "leadership": 30},
+    "T5": {"target_group": 60},
+    "T6": {"staff": 30},
+}
+
+
+def six_trainees(tmp_path) -> training.TrainingSession:
+    folder = session_dir(tmp_path)
+    for code, scores in SIX.items():
+        comment = {"target_group": '"<b>Tydlig</b> målgrupp, se `kod` & $x^2$"'} if code == "T1" else {}
+        rows = "".join(f"2024,CASE,{code},{c},{x},,,{comment.get(c, '')}\n" for c, x in scores.items())
+        (folder / f"{code}.csv").write_text(HEADER + rows, encoding="utf-8")
+    return training.load_session(2024, "kurs", tmp_path / "data")
+
+
+def test_trainee_feedback_by_hand(tmp_path):
+    s = six_trainees(tmp_path)
+    assert training.MIN_GROUP == 5
+    fb = training.trainee_feedback(s, "T1")
+    t = fb.scores.set_index("criterion")
+    # target_group: T1 70 - 60 = +10; the group 70, 50, 60, 80, 60 (5 trainees: shown): mean 64,
+    # deviations 6, -14, -4, 16, -4 -> variance 520 / 4 = 130
+    assert t.loc["target_group", ["score", "reference", "difference", "n_trainees"]].tolist() == [70, 60, 10, 5]
+    assert t.loc["target_group", "group_mean"] == pytest.approx(64)
+    assert t.loc["target_group", "group_sd"] == pytest.approx(math.sqrt(130))
+    assert t.loc["target_group", "group_difference"] == pytest.approx(4)
+    # leadership: 4 trainees, fewer than MIN_GROUP: no group mean or spread
+    assert t.loc["leadership", "n_trainees"] == 4
+    assert t.loc[["leadership", "staff"], ["group_mean", "group_sd", "group_difference"]].isna().all().all()
+    assert math.isnan(t.loc["staff", "score"]) and t.loc["staff", "n_trainees"] == 1
+    assert t.loc["target_group", "comment"] == "<b>Tydlig</b> målgrupp, se `kod` & $x^2$"
+    assert t.loc["leadership", "comment"] == ""
+    assert "examiner_id" not in fb.scores.columns and "examiner_id" not in fb.criteria.columns
+    c = fb.criteria.set_index("criterion")
+    assert c.loc["target_group", ["n_scores", "difference", "within_one_step"]].tolist() == [1, 10, 1]
+    assert c.loc["leadership", "difference"] == 10 and math.isnan(c.loc["leadership", "group_difference"])
+    assert c.loc["staff", "n_scores"] == 0 and c.loc["leadership", "questions"] == (5, 6, 7, 8, 9)
+    # T1: d = (+10, +10) -> elevation 10, profile error 0
+    assert fb.accuracy["elevation"] == pytest.approx(10) and fb.accuracy["profile_error"] == pytest.approx(0)
+    # elevations: T1 10, T2 (-10 + 0) / 2 = -5, T3 (0 + 20) / 2 = 10, T4 (20 - 10) / 2 = 5, T5 0, T6 -20
+    # mean 0, variance (100 + 25 + 100 + 25 + 0 + 400) / 5 = 130
+    # profile errors sqrt(distance² - elevation²): T1 0, T2 sqrt(50 - 25) = 5, T3 sqrt(200 - 100) = 10,
+    # T4 sqrt(250 - 25) = 15, T5 0, T6 0 -> mean 5
+    assert fb.group["n_trainees"] == 6
+    assert fb.group["elevation"] == pytest.approx(0)
+    assert fb.group["elevation_sd"] == pytest.approx(math.sqrt(130))
+    assert fb.group["profile_error"] == pytest.approx(5)
+    assert training.trainee_feedback(s, "").code == "T1"  # the notebook's default: the first trainee
+    with pytest.raises(ValueError, match="no accepted scorebook with the code 'T9'"):
+        training.trainee_feedback(s, "T9")
+
+
+def test_trainee_feedback_hides_a_small_group(tmp_path):
+    folder = session_dir(tmp_path)
+    for code, x in (("T1", 70), ("T2", 50), ("T3", 60), ("T4", 80)):
+        (folder / f"{code}.csv").write_text(HEADER + f"2024,CASE,{code},target_group,{x},,,\n", encoding="utf-8")
+    fb = training.trainee_feedback(training.load_session(2024, "kurs", tmp_path / "data"), "T2")
+    assert fb.scores["group_mean"].isna().all() and fb.scores["group_sd"].isna().all()
+    assert all(math.isnan(fb.group[k]) for k in ("elevation", "elevation_sd", "profile_error"))
+    assert fb.group["n_trainees"] == 4
+    # what the page says names nobody else and gives no group figure
+    page = " ".join(b.text for b in (training_labels.trainee_heading(fb), training_labels.trainee_scores(fb),
+                                     training_labels.level_and_profile(fb), training_labels.criterion_advice(fb)))
+    assert "Gruppens medelnivå" not in page and "Gruppens profilfel" not in page
+    assert "minst 5 deltagare" in page
+    assert not any(code in page for code in ("T1", "T3", "T4"))
+
+
+def test_trainee_prose_says_what_to_practise(tmp_path):
+    s = six_trainees(tmp_path)
+
+    def text(code, block):
+        return block(training.trainee_feedback(s, code)).text
+
+    level = training_labels.level_and_profile
+    # T1: level +10 (more than half a step of 10): generous; profile error 0: like the reference
+    assert "+10,0 poäng över referensen: du bedömer generöst" in text("T1", level)
+    assert "ungefär som referensen (profilfel 0,0 poäng)" in text("T1", level)
+    # T4: level +5 (half a step): near; profile error 15 (more than a step): clearly different
+    assert "+5,0 poäng från referensen, alltså nära referensens nivå" in text("T4", level)
+    assert "skiljer sig tydligt från referensens (profilfel 15,0 poäng)" in text("T4", level)
+    assert "Öva på att först rangordna kriterierna" in text("T4", level)
+    # T3: profile error 10 (one step): similar, some criteria off; T6: -20 strict
+    assert "liknar referensens" in text("T3", level)
+    assert "−20,0 poäng under referensen: du bedömer strängt" in text("T6", level)
+    # group: mean level 0 (sd sqrt(130) = 11,4), mean profile error 5
+    assert "Gruppens medelnivå var 0,0 poäng (standardavvikelse 11,4" in text("T1", level)
+    assert "Gruppens profilfel var i medel 5,0 poäng." in text("T1", level)
+    advice = text("T3", training_labels.criterion_advice).splitlines()
+    # T3 leadership 60 against 40: two steps over; bands 50–60 and 30–40 of the rubric
+    assert advice[1] == ("- Chef- och ledarskap: +20 poäng, över referensen med mer än ett skalsteg. Läs frågorna "
+                         "5–9 i bedömningsmallen igen och pröva vilka belägg bidraget ger för var och en. Du valde "
+                         "nivån ”Systematiskt arbetssätt, delvis utvärderat”, referensen ligger på ”Början till "
+                         "systematiskt arbetssätt”.")
+    # target_group 60 = reference; the group's mean 64 is shown (5 trainees)
+    assert advice[0] == "- Målgrupp: samma som referensen. Gruppens medel låg +4,0 poäng från referensen."
+    assert advice[2].startswith("- Medarbetare: du satte ingen poäng.")
+    # T4 target_group 80: +20 over, and the group is over too but by less than half a step: no joint note
+    assert "ta gärna upp" not in text("T4", training_labels.criterion_advice)
+    comments = training_labels.own_comments(training.trainee_feedback(s, "T1"))
+    assert "&lt;b&gt;Tydlig&lt;/b&gt; målgrupp, se `kod` &amp; $x^2$" in comments.html
+    assert "<b>" not in comments.html
+    assert training_labels.own_comments(training.trainee_feedback(s, "T2")).text == \
+        "Du skrev inga kommentarer i protokollet."
+
+
+def test_a_changed_workbook_is_read_again(tmp_path):
+    folder = session_dir(tmp_path)
+    hand_in(folder, "T01.xlsx", "T01", {"target_group": 70})
+    first = training.load_session(2024, "kurs", tmp_path / "data")
+    first.scores.loc[:, "score"] = -1  # what a caller does to its copy never reaches the cache
+    again = training.load_session(2024, "kurs", tmp_path / "data")
+    assert again.scores["score"].tolist() == [70]
+    hand_in(folder, "T01.xlsx", "T01", {"target_group": 40, "staff": 50})  # saved again with other scores
+    changed = training.load_session(2024, "kurs", tmp_path / "data")
+    assert sorted(changed.scores["score"].tolist()) == [40, 50]
 
 
 def test_a_session_before_anyone_hands_in(tmp_path):
@@ -241,8 +383,8 @@ def test_a_session_before_anyone_hands_in(tmp_path):
     assert d["criterion"].tolist() == RUBRIC.criterion_ids and d["sd"].isna().all() and (d["n_trainees"] == 0).all()
     assert training.misunderstanding_list(s.scores, s.reference, RUBRIC).empty
     assert training.trainee_accuracy(s.scores, s.reference, RUBRIC).empty
-    assert training.summary(s).endswith("0 inlämnade filer, 0 deltagare med. Övningsfallet: CASE; 6 kriterier; "
-                                        "skala 0–100 i steg om 10.")
+    assert training_labels.summary(s).text.endswith("0 inlämnade filer, 0 deltagare med. Övningsfallet: CASE; "
+                                                    "6 kriterier; skala 0–100 i steg om 10.")
 
 
 # ---------------------------------------------------------------------------------------

@@ -82,7 +82,10 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
         if name is None:
             return kind.label
         label = name.split("/")[-1]
-        if kind.per == "class":
+        if kind.per == "trainee":  # by code only: "grundutbildning, deltagare T03"
+            session, _, code = name.partition("/")
+            label = f"{session}, deltagare {code}"
+        elif kind.per == "class":
             if (name, year) not in labels:
                 labels[name, year] = class_label(name, year, data_dir)
             label = labels[name, year]

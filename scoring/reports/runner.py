@@ -141,10 +141,9 @@ class ReportKind:
         """The name's parts, one per parameter."""
         if not isinstance(self.parameter, tuple):
             return [name]
-        parts = str(name).split("/")
+        parts = str(name).split("/", len(self.parameter) - 1)  # the last part (a code) may hold a "/"
         if len(parts) != len(self.parameter):
-            raise ValueError(f"{self.name} report name {name!r}: expected "
-                             f"{'/'.join(self.parameter)}")
+            raise ValueError(f"{self.name} report name {name!r}: expected {'/'.join(self.parameter)}")
         return parts
 
     def parameters(self, name: str) -> dict:
@@ -162,6 +161,28 @@ class ReportKind:
     def notebook_path(self, notebooks_dir: Path | None = None) -> Path:
         return Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR) / self.notebook
 
+
+def _training_sessions(year: int, data_dir: Path) -> list[str]:
+    """The year's training sessions (folders with a ``reference.csv``)."""
+    from ..training import available_sessions  # lazily: only training reports need it
+
+    return available_sessions(year, data_dir)
+
+
+def _training_trainees(year: int, data_dir: Path) -> list[str]:
+    """``session/code`` for every trainee with an accepted hand-in in each of the year's sessions."""
+    from ..training import available_sessions, load_session
+
+    return [f"{session}/{code}" for session in available_sessions(year, data_dir)
+            for code in load_session(year, session, data_dir).trainees]
+
+
+
+def _trainee_people(data_dir: Path) -> dict[str, privacy.Person]:
+    """Every trainee of any session of any year (workbook codes included, which no CSV holds)."""
+    from ..training import trainee_codes
+
+    return {code: privacy.Person(code) for code in trainee_codes(data_dir)}
 
 #: Every kind of report, in index order. Later kinds slot in by adding their notebook.
 REPORT_KINDS: dict[str, ReportKind] = {
@@ -196,8 +217,36 @@ REPORT_KINDS: dict[str, ReportKind] = {
             section="Återkoppling till examinatorerna",
             private=True,
         ),
+        ReportKind(
+            name="training",
+            notebook="examiner_training.ipynb",
+            output="training/{name}",
+            label="Examinatorsutbildning {label} – utbildarens rapport",
+            noun="trainer's reports",
+            per="session",
+            parameter="session",
+            section="Examinatorsutbildning",
+            names=_training_sessions,
+        ),
+        ReportKind(
+            name="trainee",
+            notebook="trainee_feedback.ipynb",
+            output="training/{name}",
+            label="Återkoppling efter utbildning {label}",
+            noun="trainee feedback pages",
+            per="trainee",
+            parameter=("session", "trainee"),
+            section="Examinatorsutbildning",
+            private=True,
+            names=_training_trainees,
+            people=_trainee_people,
+        ),
     )
 }
+
+#: Kinds the command line asks for by one name: ``--kind training`` makes the trainer's
+#: report and every trainee's page.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {"training": ("training", "trainee")}
 
 
 def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = None) -> list[str]:
@@ -219,7 +268,7 @@ def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = 
                     logger.info("--kind all: skipping %s, %s is missing", kind.noun,
                                 display_path(notebook))
         elif k in REPORT_KINDS:
-            wanted.append(k)
+            wanted.extend(KIND_GROUPS.get(k, (k,)))
         else:
             choices = ", ".join([*REPORT_KINDS, "all"])
             raise ValueError(f"unknown report kind {k!r}: choose from {choices}")
@@ -422,8 +471,9 @@ def run_reports(
     Parameters
     ----------
     years : the award years (see :func:`parse_years`).
-    kinds : ``"calibration"``, ``"jury"``, ``"examiner"``, ``"all"`` or several of them.
-        ``"all"`` means every kind whose notebook exists. A kind asked for by name
+    kinds : ``"calibration"``, ``"jury"``, ``"examiner"``, ``"training"`` (the trainer's
+        report and every trainee's page; ``"trainee"`` for the pages alone), ``"all"`` or
+        several of them. ``"all"`` means every kind whose notebook exists. A kind asked for by name
         whose notebook is missing is one failure with a clear message.
     examiner : for ``examiner`` reports, only this examiner (run whether or not the
         examiner scored that year); default every examiner of the year.
@@ -450,7 +500,8 @@ def run_reports(
     Notebook parameters
     -------------------
     Every notebook gets ``year`` (int) and ``data_dir`` (str); jury packs also
-    ``class_id`` and examiner feedback also ``examiner_id``.
+    ``class_id``, examiner feedback also ``examiner_id``, the trainer's report ``session``
+    and a trainee's page ``session`` and ``trainee``.
 
     Returns
     -------
@@ -576,7 +627,9 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
             names = [str(examiner)]
         else:
             names = _names(kind, source, year, data_dir)
-        if not names:
+        if not names and kind.names is not None:  # e.g. no training session that year
+            logger.info("%s: no %ss, so no %s", year, kind.per, kind.noun)
+        elif not names:
             raise ValueError(f"no {kind.per}es in the {year} data" if kind.per == "class"
                              else f"no {kind.per}s in the {year} data")
     jobs = []
@@ -586,7 +639,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
         forbidden = None
         if name is not None:
             params.update(kind.parameters(name))
-            label = class_label(name, year, data_dir) if kind.per == "class" else name
+            label = class_label(name, year, data_dir) if kind.per == "class" else " ".join(kind.split(name))
             context = f"{label} {year}"
         if kind.private:
             forbidden = forbidden_for(name, data_dir)
