@@ -323,7 +323,7 @@ def test_the_index_lists_the_training_reports_under_the_year(run):
     assert links[f"{YEAR}/training/{SESSION}.html"] == f"Examinatorsutbildning {SESSION} – utbildarens rapport"
     for code in run["session"].trainees:
         assert _trainee_files(run, code)[0].relative_to(run["out"]).as_posix() in links, code
-    assert links[f"{YEAR}/training/{SESSION}/T03.html"] == f"Återkoppling efter utbildning {SESSION}, deltagare T03"
+    assert links[f"{YEAR}/training/{SESSION}/T03.html"] == f"Återkoppling efter utbildning {SESSION}, T03"
     assert ("h2", str(YEAR)) in index.headings
 
 

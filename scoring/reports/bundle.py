@@ -24,7 +24,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from . import privacy
+from . import manifest, privacy
 from .runner import REPORT_KINDS, forbidden_for
 
 __all__ = ["SEND_DIR", "JURY_ZIP", "write_bundles", "bundle_contents"]
@@ -40,6 +40,7 @@ JURY_KINDS = ("jury",)
 def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str | None, list[Path]]]:
     """What each zip of the year will hold: ``{zip name: (private, person code, files)}``."""
     year_dir = Path(out_dir) / str(year)
+    names = {rel: r.get("name") for rel, r in manifest.load(out_dir).get("reports", {}).items()}
     zips: dict[str, tuple[bool, str | None, list[Path]]] = {}
     for kind in REPORT_KINDS.values():
         if not (kind.private or kind.name in JURY_KINDS):
@@ -50,8 +51,10 @@ def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str
                 continue
             files = [html] + [p for p in (html.with_suffix(".pdf"),) if p.is_file()]
             if kind.private:
-                code = html.stem  # the last part of the report's name is its person's code
-                key, private = f"{code}.zip", True
+                # the person's code: the last part of the report's name (the file name is its safe form)
+                name = names.get(html.relative_to(year_dir.parent).as_posix())
+                code = kind.split(name)[-1] if name else html.stem
+                key, private = f"{html.stem}.zip", True
             else:
                 key, code, private = JURY_ZIP, None, False
             zips.setdefault(key, (private, code, []))[2].extend(files)

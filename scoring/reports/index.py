@@ -81,11 +81,8 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     def label_of(kind: ReportKind, name: str | None, year: int) -> str:
         if name is None:
             return kind.label
-        label = name.split("/")[-1]
-        if kind.per == "trainee":  # by code only: "grundutbildning, deltagare T03"
-            session, _, code = name.partition("/")
-            label = f"{session}, deltagare {code}"
-        elif kind.per == "class":
+        label = ", ".join(kind.split(name))  # by code only: "grundutbildning, T03"
+        if kind.per == "class":
             if (name, year) not in labels:
                 labels[name, year] = class_label(name, year, data_dir)
             label = labels[name, year]

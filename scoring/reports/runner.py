@@ -642,7 +642,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
             label = class_label(name, year, data_dir) if kind.per == "class" else " ".join(kind.split(name))
             context = f"{label} {year}"
         if kind.private:
-            forbidden = forbidden_for(name, data_dir)
+            forbidden = forbidden_for(kind.split(name)[-1], data_dir)
         jobs.append(_Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,
@@ -698,14 +698,11 @@ def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
     return found
 
 
-def forbidden_for(name: str | None, data_dir: str | Path | None = None) -> privacy.Forbidden:
-    """What a private report for ``name`` must not contain: everyone else's codes and names.
-
-    The report's own person is the last part of ``name`` (``E07``; ``T03`` of
-    ``grundutbildning/T03``).
-    """
+def forbidden_for(person: str | None, data_dir: str | Path | None = None) -> privacy.Forbidden:
+    """What a private report for ``person`` (a code: ``E07``, ``T03``) must not contain:
+    everyone else's codes and names."""
     everyone = people(data_dir)
-    own_key = str(name).split("/")[-1] if name is not None else None
+    own_key = str(person) if person is not None else None
     own = everyone.get(own_key, privacy.Person(own_key or ""))
     codes = {p.code for k, p in everyone.items() if k != own_key} - {own.code}
     names = {n for k, p in everyone.items() if k != own_key for n in p.names} - set(own.names)
