@@ -344,3 +344,13 @@ def test_scan_bytes_names_a_file_by_its_label():
     findings = scan_bytes(_html("E03"), "2024/examiners/E07.html", OTHERS)
     assert [(f.file, f.where, f.token) for f in findings] == [("2024/examiners/E07.html", "text", "E03")]
     assert Person("E07").names == ()
+
+
+def test_a_code_that_looks_like_markup_is_found_where_shown_not_in_the_markup():
+    """Codes come from data and may hold markup (the hostile tests use ``</table>``): the page's
+    own tables are no leak, the code shown as text (escaped) is."""
+    forbidden = privacy.Forbidden(codes=["</table>", "E03"])
+    clean = b"<table><tr><td>E07</td></tr></table><p title='x'>ok</p>"
+    assert privacy.scan_bytes(clean, "E07.html", forbidden) == []
+    leaky = b"<table><tr><td>&lt;/table&gt;</td></tr></table><img alt='E03' src='data:,'>"
+    assert sorted(f.token for f in privacy.scan_bytes(leaky, "E07.html", forbidden)) == ["</table>", "E03"]

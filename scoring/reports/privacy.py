@@ -48,6 +48,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -255,7 +256,7 @@ def _scan_by_name(data: bytes, name: str, out: _Out, depth: int, file: str | Non
     if suffix == ".ipynb":
         _scan_notebook(data, out, file)
     elif suffix in _HTML_SUFFIXES:
-        _scan_markup(_decode_text(data), "text", out, file)
+        _scan_html(_decode_text(data), "text", out, file)
     elif suffix == ".pdf":
         _scan_pdf(data, "PDF", out, file)
     elif suffix == ".zip":
@@ -309,6 +310,39 @@ def _scan_markup(text: str, where: str, out: _Out, file: str | None) -> None:
     out.text("".join(rest), where, file)
 
 
+class _HtmlParts(HTMLParser):
+    """Everything an HTML page holds, entities decoded: tag and attribute names, attribute
+    values, text, comments and declarations; but not the markup itself, so that a code such
+    as ``</table>`` is found where the page shows it, not in every table."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.parts.append(tag)
+        for name, value in attrs:
+            self.parts += [name, value or ""]
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self.parts.append(tag)
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    handle_comment = handle_decl = handle_pi = unknown_decl = handle_data
+
+
+def _scan_html(text: str, where: str, out: _Out, file: str | None) -> None:
+    """HTML: each part the parser finds (:class:`_HtmlParts`) scanned as text with data: URIs."""
+    parser = _HtmlParts()
+    parser.feed(text)
+    parser.close()
+    _scan_markup("\n".join(parser.parts), where, out, file)
+
+
 def _scan_media(raw: bytes, mime: str, where: str, out: _Out, file: str | None) -> None:
     if mime.startswith("image/"):
         _scan_image(raw, mime, where, out, file)
@@ -351,6 +385,8 @@ def _walk(node, path: str, out: _Out, file: str | None) -> None:
                 _scan_media(raw, key.lower(), sub, out, file)
             elif key in ("source", "text") and isinstance(value, list):
                 _scan_markup("".join(str(v) for v in value), sub, out, file)
+            elif key == "text/html" and isinstance(value, list | str):
+                _scan_html("".join(value) if isinstance(value, list) else value, sub, out, file)
             elif (key.startswith("text/") or key.endswith("+xml")) and isinstance(value, list):
                 _scan_markup("".join(str(v) for v in value), sub, out, file)
             else:

@@ -48,6 +48,17 @@ def _sessions(year, data_dir: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
 
+def _first_trainee(year, data_dir: Path) -> str | None:
+    """``session/code`` of the first trainee of the year's first session."""
+    from scoring.training import load_session
+
+    for session in _sessions(year, data_dir):
+        trainees = sorted(load_session(year.year, session, data_dir).trainees)
+        if trainees:
+            return f"{session}/{trainees[0]}"
+    return None
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of report as the browser tests see it.
@@ -129,15 +140,16 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         id="training", runner="training", issue=9,
         pick=lambda year, data_dir: (_sessions(year, data_dir) or [None])[0],
-        options=lambda name: {"sessions": [name]},
+        options=lambda name: {"names": {"training": [name]}},
         names=lambda year, name: [name],
+        figures=2,
     ),
-    # one trainee's page, training/<session>/<code>.html (the runner's kind name is a guess
-    # until issue 9 lands: adjust runner, pick, options and output to what it brings)
+    # one trainee's page, training/<session>/<code>.html
     Kind(
         id="trainee", runner="trainee", issue=9,
-        pick=lambda year, data_dir: (_sessions(year, data_dir) or [None])[0],
-        options=lambda name: {"sessions": [name]},
-        names=lambda year, name: [name],
+        pick=lambda year, data_dir: _first_trainee(year, data_dir),
+        options=lambda name: {"names": {"trainee": [name]}},
+        names=lambda year, name: name.split("/", 1),
+        figures=1,
     ),
 )
