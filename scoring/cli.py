@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--all", action="store_true", help="every year in the data folder (default)")
     s.add_argument("--kind", default="calibration", choices=["calibration", "jury", "examiner", "all"])
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
+    s.add_argument("--blind", action="store_true",
+                   help="jury packs for shortlisting: jury-<class>-blind.html, entry codes only, no names or districts")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.add_argument("--out", type=Path, help="output folder (default: the project's reports/)")
     s.add_argument("--workers", type=int, default=2, help="notebooks run at once (default: 2)")
@@ -233,6 +235,9 @@ def _report(args) -> int:
     from .paths import DATA_DIR, REPORTS_DIR
     from .reports import parse_years, run_reports
 
+    if args.blind and args.kind not in ("jury", "all"):
+        print("usage error: --blind applies to jury packs: use it with --kind jury (or all)", file=sys.stderr)
+        return 2
     data_dir = (args.data or DATA_DIR).resolve()
     out_dir = (args.out or REPORTS_DIR).resolve()
     if args.year:
@@ -244,10 +249,10 @@ def _report(args) -> int:
         if not years:
             raise ValueError(f"no year folders with scores.csv in {display_path(data_dir)}")
     kinds = (args.kind,)  # "all": every kind whose notebook exists
-    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s",
-             years, kinds, args.examiner, data_dir, out_dir, args.workers)
+    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s blind=%s",
+             years, kinds, args.examiner, data_dir, out_dir, args.workers, args.blind)
     result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,
-                         workers=args.workers)
+                         workers=args.workers, blind=args.blind)
     for f in result.failures:
         print(f"failed: {f}", file=sys.stderr)
     for year, problems in result.left_out_years.items():

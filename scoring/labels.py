@@ -75,6 +75,12 @@ COLUMNS_SV = {
     "staff_count": "Antal medarbetare",
     "budget_in_balance": "Budget i balans",
     "question": "Fråga",
+    "rank": "Placering",
+    "rank_interval": "Möjlig placering",
+    "p_first": "Chans att vinna",
+    "note": "Anmärkning",
+    "site_visit": "Platsbesök",
+    "change": "Förändring",
 }
 
 #: Columns holding one code per cell (never wrapped in a table).

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from ..paths import REPORTS_DIR
 from .page import check_page, document
-from .runner import REPORT_KINDS, class_label
+from .runner import BLIND_SUFFIX, REPORT_KINDS, class_label
 
 __all__ = ["write_index"]
 
@@ -72,9 +72,11 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
             current_year = year
         label = name
         if kind == "jury" and name is not None:
-            if (name, year) not in labels:
-                labels[name, year] = class_label(name, year, data_dir)
-            label = labels[name, year]
+            blind = name.endswith(BLIND_SUFFIX)
+            cls = name[:-len(BLIND_SUFFIX)] if blind else name
+            if (cls, year) not in labels:
+                labels[cls, year] = class_label(cls, year, data_dir)
+            label = labels[cls, year] + (" (anonymiserat)" if blind else "")
         text = REPORT_KINDS[kind].label.format(label=label)
         href = quote(path.relative_to(out_dir).as_posix())
         mtime = datetime.fromtimestamp(path.stat().st_mtime).astimezone()

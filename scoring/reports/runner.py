@@ -326,6 +326,7 @@ def run_reports(
     classes: Names = None,
     examiners: Names = None,
     notebooks_dir: str | Path | None = None,
+    blind: bool = False,
 ) -> RunResult:
     """Run the report notebooks for ``years`` × ``kinds`` and publish them as HTML.
 
@@ -347,11 +348,13 @@ def run_reports(
         feedback) of a year, as a list or as a callable ``f(year) -> names``;
         default read from the year's data with ``scoring.data.load_year``.
     notebooks_dir : where the notebooks are (default :data:`scoring.paths.NOTEBOOKS_DIR`).
+    blind : jury packs for shortlisting, written as ``jury-<class>-blind.html`` (entry codes
+        only, no names or districts; the notebook gets ``blind=True``); other kinds as usual.
 
     Notebook parameters
     -------------------
     Every notebook gets ``year`` (int) and ``data_dir`` (str); jury packs also
-    ``class_id`` and examiner feedback also ``examiner_id``.
+    ``class_id`` (and ``blind=True`` with ``blind``) and examiner feedback also ``examiner_id``.
 
     Returns
     -------
@@ -369,8 +372,8 @@ def run_reports(
     workers = max(1, int(workers))
     logger.info(
         "report run: years=%s kinds=%s examiner=%s data_dir=%s out_dir=%s notebooks_dir=%s "
-        "timeout=%s workers=%d",
-        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers,
+        "timeout=%s workers=%d blind=%s",
+        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, blind,
     )
     if not years:
         logger.warning("no years to report on")
@@ -396,6 +399,8 @@ def run_reports(
                 logger.warning("%s %s: %s", year, kind.name, msg)
                 result.failures.append(Failure(year, kind.name, None, msg))
 
+    if blind:
+        jobs = [_blind(job) for job in jobs]
     bar = tqdm(
         total=len(jobs), desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not jobs, dynamic_ncols=True,
@@ -462,6 +467,20 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, classe
             context=context, timeout=timeout,
         ))
     return jobs
+
+
+#: What ``blind`` adds to a jury pack's file name (``jury-<class>-blind.html``).
+BLIND_SUFFIX = "-blind"
+
+
+def _blind(job: _Job) -> _Job:
+    """A jury pack's run made blind: ``blind=True`` and the ``-blind`` output (other kinds unchanged)."""
+    if job.kind != "jury":
+        return job
+    from dataclasses import replace
+
+    return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}, anonymiserat",
+                   html=job.html.with_name(f"{job.html.stem}{BLIND_SUFFIX}.html"))
 
 
 def _names(source: Names, per: str, year: int, data_dir: Path) -> list[str]:
