@@ -440,23 +440,27 @@ def method_sentence(pack: JuryPack) -> render.Block:
 
 
 def ranking_table(pack: JuryPack) -> render.Block:
-    """The class's ranking: rank, entry, score, the 90 % interval of the rank, chance to win, notes.
+    """The class's ranking: rank, entry (code, name and notes), score, the 90 % interval of the rank,
+    chance to win.
 
-    The output metadata carries the exact numbers (``{"scoring": {"jury_ranking": [...]}}``:
-    entry_id, score, rank, rank_low, rank_high, p_first, eligible) for checks.
+    An entry's notes (``rank_entries``' ``note``: the budget gate, examiners not adjusted for,
+    missing criteria) follow its name in the same cell, so the table keeps five columns and
+    fits an A4 page. The output metadata carries the exact numbers (``{"scoring":
+    {"jury_ranking": [...]}}``: entry_id, score, rank, rank_low, rank_high, p_first, eligible)
+    for checks.
     """
     r = pack.ranking
+    entry = []
+    for eid, note in zip(r["entry_id"], r["note"].fillna(""), strict=True):
+        who = pack.label(eid)
+        entry.append(render.text("{who} – {note}", who=who, note=render.em("{n}", n=note)) if note.strip() else who)
     t = pd.DataFrame({
         "rank": r["rank"],
-        "entry_id": r["entry_id"],
-        **({"name": r["name"]} if "name" in r.columns and not pack.blind else {}),
+        "entry": entry,
         "score": r["score"],
         "rank_interval": [_rank_interval(lo, hi) for lo, hi in zip(r["rank_low"], r["rank_high"], strict=True)],
         "p_first": [percent(p) if ok else render.MISSING for p, ok in zip(r["p_first"], r["eligible"], strict=True)],
-        "note": r["note"].fillna(""),
     })
-    if not t["note"].str.strip().any():
-        t = t.drop(columns="note")
     records = [
         {"entry_id": str(x["entry_id"]), "score": _float(x["score"]), "rank": _int(x["rank"]),
          "rank_low": _int(x["rank_low"]), "rank_high": _int(x["rank_high"]), "p_first": _float(x["p_first"]),

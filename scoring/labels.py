@@ -76,6 +76,7 @@ COLUMNS_SV = {
     "budget_in_balance": "Budget i balans",
     "question": "Fråga",
     "rank": "Placering",
+    "entry": "Bidrag",
     "rank_interval": "Möjlig placering",
     "p_first": "Chans att vinna",
     "note": "Anmärkning",
