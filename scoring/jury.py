@@ -591,8 +591,9 @@ def site_visit_changes(pack: JuryPack) -> render.Block:
         render.paragraph("{n} av klassens {total} bidrag fick platsbesök. Totalpoäng (vägd över kriterierna) före "
                          "och efter:", n=n_entries, total=len(pack.ranking)),
         render.bullets(lines),
-        show(t.assign(change=[render.number(x, None, sign=True) for x in t["change"]]), pack.rubric,
-             precision={"consensus": 0, "site_visit": 0}, right=["change"]),
+        show(t.assign(change=[render.number(x, None, sign=True) for x in t["change"]])
+             .rename(columns={"change": "Förändring"}), pack.rubric,
+             precision={"consensus": 0, "site_visit": 0}, right=["Förändring"]),
     )
 
 

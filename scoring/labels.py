@@ -81,7 +81,6 @@ COLUMNS_SV = {
     "p_first": "Chans att vinna",
     "note": "Anmärkning",
     "site_visit": "Platsbesök",
-    "change": "Förändring",
 }
 
 #: Columns holding one code per cell (never wrapped in a table).
