@@ -318,12 +318,13 @@ def _rank_interval(low, high) -> str:
 
 
 def heading(pack: JuryPack) -> render.Block:
-    """The pack's first heading (class and year) and what the class holds."""
+    """The pack's first heading (class and year, "... i korthet": the summary follows) and what the class holds."""
     ind = pack.scores[pack.scores["stage"] == "individual"]
     blocks = [
-        render.heading("{label} {year}", label=pack.class_label, year=pack.year),
+        render.heading("{label} {year} i korthet", label=pack.class_label, year=pack.year),
         render.paragraph(
-            "{n} bidrag i tävlingsklassen {label}, bedömda av {k} examinatorer ({scores} individuella poäng).",
+            "{n} bidrag i tävlingsklassen {label}, bedömda av {k} examinatorer ({scores} individuella poäng). "
+            "Här nedan svaren på domarkommitténs tre första frågor, räknade ur poängen längre ner.",
             n=len(pack.entries), label=pack.class_label, k=ind["examiner_id"].nunique(), scores=len(ind)),
     ]
     if pack.blind:

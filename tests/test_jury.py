@@ -179,7 +179,7 @@ def test_title_and_first_headings_name_year_and_class(made):
             label = rubric.class_label(cls)
             assert label in page.title and str(YEAR) in page.title
             assert page.headings[0][0] == "h1" and page.headings[0][1].startswith("Jurypaket")
-            assert page.headings[1] == ("h2", f"{label} {YEAR}")
+            assert page.headings[1] == ("h2", f"{label} {YEAR} i korthet")
 
 
 def test_index_lists_the_packs_and_the_blind_packs(made):
