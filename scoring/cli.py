@@ -88,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="which reports (default: calibration; training: the trainer's report and each "
                         "trainee's page per session; all: every kind)")
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
+    s.add_argument("--blind", action="store_true",
+                   help="jury packs for shortlisting: jury-<class>-blind.html, entry codes only, no names or districts")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.add_argument("--out", type=Path, help="output folder (default: the project's reports/)")
     s.add_argument("--workers", type=int, default=2,
@@ -241,6 +243,9 @@ def _report(args) -> int:
     from .paths import DATA_DIR, REPORTS_DIR
     from .reports import parse_years, run_reports
 
+    if args.blind and args.kind not in ("jury", "all"):
+        print("usage error: --blind applies to jury packs: use it with --kind jury (or all)", file=sys.stderr)
+        return 2
     data_dir = (args.data or DATA_DIR).resolve()
     out_dir = (args.out or REPORTS_DIR).resolve()
     if args.year:
@@ -261,10 +266,12 @@ def _report(args) -> int:
         if find_chromium() is None:  # say so before running any notebook
             print(f"error: {INSTALL_HINT}", file=sys.stderr)
             return 1
-    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s pdf=%s bundle=%s",
-             years, kinds, args.examiner, data_dir, out_dir, args.workers, args.pdf, args.bundle)
+    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s pdf=%s bundle=%s blind=%s",
+             years, kinds, args.examiner, data_dir, out_dir, args.workers, args.pdf, args.bundle,
+             args.blind)
     result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,
-                         workers=args.workers, pdf=args.pdf, bundle=args.bundle)
+                         workers=args.workers, pdf=args.pdf, bundle=args.bundle,
+                         blind=args.blind)
     for f in result.failures:
         print(f"failed: {f}", file=sys.stderr)
     for year, problems in result.left_out_years.items():

@@ -111,6 +111,11 @@ COLUMNS_SV = {
     "group_sd": "Gruppens spridning (standardavvikelse)",
     "group_difference": "Gruppens medel − referens",
     "questions": "Frågor",
+    "rank": "Placering",
+    "entry": "Bidrag",
+    "rank_interval": "Möjlig placering",
+    "p_first": "Chans att vinna",
+    "site_visit": "Platsbesök",
 }
 
 #: Columns holding one code per cell (never wrapped in a table).

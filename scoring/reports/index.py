@@ -24,7 +24,7 @@ from urllib.parse import quote
 from ..paths import REPORTS_DIR
 from . import manifest
 from .page import check_page, document
-from .runner import REPORT_KINDS, ReportKind, class_label
+from .runner import BLIND_SUFFIX, REPORT_KINDS, ReportKind, class_label
 
 __all__ = ["write_index", "find_reports"]
 
@@ -83,9 +83,11 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
             return kind.label
         label = ", ".join(kind.split(name))  # by code only: "grundutbildning, T03"
         if kind.per == "class":
-            if (name, year) not in labels:
-                labels[name, year] = class_label(name, year, data_dir)
-            label = labels[name, year]
+            blind = name.endswith(BLIND_SUFFIX)
+            cls = name.removesuffix(BLIND_SUFFIX)
+            if (cls, year) not in labels:
+                labels[cls, year] = class_label(cls, year, data_dir)
+            label = labels[cls, year] + (" (anonymiserat)" if blind else "")
         return kind.label.format(label=label)
 
     parts = [

@@ -465,6 +465,7 @@ def run_reports(
     warm: bool = True,
     bundle: bool = False,
     pdf: bool = False,
+    blind: bool = False,
 ) -> RunResult:
     """Run the report notebooks for ``years`` × ``kinds`` and publish them as HTML.
 
@@ -496,12 +497,14 @@ def run_reports(
     pdf : also print each report to a PDF beside it (``scoring.reports.pdf.print_pdf``),
         in the worker, before anything is published: the privacy guard scans the PDF with
         the HTML and the notebook, and a report is published whole or not at all.
+    blind : jury packs for shortlisting, written as ``jury-<class>-blind.html`` (entry codes
+        only, no names or districts; the notebook gets ``blind=True``); other kinds as usual.
 
     Notebook parameters
     -------------------
     Every notebook gets ``year`` (int) and ``data_dir`` (str); jury packs also
-    ``class_id``, examiner feedback also ``examiner_id``, the trainer's report ``session``
-    and a trainee's page ``session`` and ``trainee``.
+    ``class_id`` (and ``blind=True`` with ``blind``), examiner feedback also ``examiner_id``, the
+    trainer's report ``session`` and a trainee's page ``session`` and ``trainee``.
 
     Returns
     -------
@@ -520,8 +523,8 @@ def run_reports(
     sources: dict[str, Names] = {"jury": classes, "examiner": examiners, **dict(names or {})}
     logger.info(
         "report run: years=%s kinds=%s examiner=%s data_dir=%s out_dir=%s notebooks_dir=%s "
-        "timeout=%s workers=%d warm=%s bundle=%s pdf=%s",
-        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, warm, bundle, pdf,
+        "timeout=%s workers=%d warm=%s bundle=%s pdf=%s blind=%s",
+        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, warm, bundle, pdf, blind,
     )
     if not years:
         logger.warning("no years to report on")
@@ -547,6 +550,8 @@ def run_reports(
                 logger.warning("%s %s: %s", year, kind.name, msg)
                 result.failures.append(Failure(year, kind.name, None, msg))
 
+    if blind:
+        jobs = [_blind(job) for job in jobs]
     bar = tqdm(
         total=len(jobs), desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not jobs, dynamic_ncols=True,
@@ -650,6 +655,20 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
             forbidden=forbidden, pdf=pdf,
         ))
     return jobs
+
+
+#: What ``blind`` adds to a jury pack's file name (``jury-<class>-blind.html``).
+BLIND_SUFFIX = "-blind"
+
+
+def _blind(job: _Job) -> _Job:
+    """A jury pack's run made blind: ``blind=True`` and the ``-blind`` output (other kinds unchanged)."""
+    if job.kind != "jury":
+        return job
+    from dataclasses import replace
+
+    return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}, anonymiserat",
+                   html=job.html.with_name(f"{job.html.stem}{BLIND_SUFFIX}.html"))
 
 
 def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[str]:

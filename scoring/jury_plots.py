@@ -1,0 +1,125 @@
+"""Figures of the jury's pack (:mod:`scoring.jury`), labelled in Swedish.
+
+Each function returns a :class:`scoring.render.Figure` with a Swedish text alternative
+that gives the numbers, as :mod:`scoring.plots` does.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from . import render
+from .plots import COLORS
+
+#: Characters per line of an entry's name in a panel title (two lines at most, then "…").
+TITLE_CHARS = 36
+
+
+def criterion_profiles(pack) -> render.Figure:
+    """One panel per entry of the class, in rank order: the model's adjusted score on each
+    criterion (dots) against the class's spread on that criterion (a grey bar from the lowest
+    to the highest entry of the class, a tick at the class's median).
+
+    ``pack`` is a :class:`scoring.jury.JuryPack`; in a blind pack the panels carry entry
+    codes only.
+
+    Notes
+    -----
+    The panels are drawn in one set of axes, each at its own offset, with their labels as
+    text: a grid of matplotlib subplots with their tick objects took two to four times as
+    long to draw, and the figure is most of a pack's time. The PNG is cut to its content
+    (``bbox_inches="tight"``), so the criterion labels left of the axes are kept, not cut.
+    """
+    rubric = pack.rubric
+    crit = list(rubric.criterion_ids)
+    labels = [rubric.criterion_label(c) for c in crit]
+    order = [e for e in pack.ranking["entry_id"] if e in set(pack.cells["entry_id"])]
+    wide = pack.cells.pivot_table(index="entry_id", columns="criterion", values="adjusted").reindex(
+        index=order, columns=crit)
+    low, high, median = wide.min().to_numpy(), wide.max().to_numpy(), wide.median().to_numpy()
+    rank = dict(zip(pack.ranking["entry_id"], pack.ranking["rank"], strict=True))
+    eligible = dict(zip(pack.ranking["entry_id"], pack.ranking["eligible"], strict=True))
+    titles = [_title(e, rank.get(e), pack.names.get(e, ""), bool(eligible.get(e, True))) for e in order]
+
+    lo, hi = float(rubric.scale.min), float(rubric.scale.max)
+    span, n_c = hi - lo, len(crit)
+    n = max(len(order), 1)
+    ncols = 1 if n == 1 else 2 if n <= 8 else 3
+    nrows = math.ceil(n / ncols)
+    # the layout in criterion rows (1 unit = one criterion's row): each panel's title above it,
+    # the scale's labels below the lowest panel of each column, axis title and legend at the foot
+    lines = max((t.count("\n") + 1 for t in titles), default=1)
+    title_h, ticks_h, foot_h, gap_w = 0.75 * lines + 0.35, 1.8, 3.2, 0.1 * span
+    pitch = n_c + title_h + 1.2
+    top = (nrows - 1) * pitch + n_c + title_h
+    total = top + ticks_h + foot_h
+    ticks = np.linspace(lo, hi, 6)
+    fig = Figure(figsize=(8, 0.2 * total))
+    ax = fig.add_axes((0.26, foot_h / total, 0.72, (top + ticks_h) / total))
+    ax.set_axis_off()
+    ax.set_xlim(-0.02 * span, ncols * span + (ncols - 1) * gap_w + 0.02 * span)
+    ax.set_ylim(-ticks_h, top)
+
+    y = np.arange(n_c)[::-1].astype(float)
+    grid_x, grid_y0, grid_y1, bar_y, bar_lo, bar_hi, med_x, dot_x, row_y = ([] for _ in range(9))
+    for k, eid in enumerate(order):
+        r, c = divmod(k, ncols)
+        x0, y0 = c * (span + gap_w), (nrows - 1 - r) * pitch
+        grid_x += list(x0 + ticks - lo)
+        grid_y0 += [y0 - 0.6] * len(ticks)
+        grid_y1 += [y0 + n_c - 0.4] * len(ticks)
+        bar_y += list(y0 + y)
+        bar_lo += list(x0 + low - lo)
+        bar_hi += list(x0 + high - lo)
+        med_x += list(x0 + median - lo)
+        dot_x += list(x0 + wide.loc[eid].to_numpy() - lo)
+        row_y += list(y0 + y)
+        ax.text(x0, y0 + n_c - 0.2, titles[k], fontsize="small", va="bottom", ha="left")
+        if c == 0:
+            for yy, label in zip(y, labels, strict=True):
+                ax.text(x0 - 0.03 * span, y0 + yy, label, ha="right", va="center")
+        ax.plot([x0, x0 + span], [y0 - 0.6, y0 - 0.6], color="#1d2433", lw=0.8)
+        if k + ncols >= len(order):  # the lowest panel of its column: the scale below it
+            for t in ticks:
+                ax.text(x0 + t - lo, y0 - 0.9, render.number(t, None), ha="center", va="top", fontsize="small")
+    ax.vlines(grid_x, grid_y0, grid_y1, color="#e3e6eb", lw=0.8, zorder=0)
+    ax.hlines(bar_y, bar_lo, bar_hi, color="#c9ced6", lw=7, zorder=1)
+    ax.plot(med_x, row_y, ls="", marker="|", color="#5b6475", ms=11, mew=1.5, zorder=2)
+    ax.plot(dot_x, row_y, ls="", marker="o", color=COLORS[0], ms=6, zorder=3)
+
+    fig.text(0.62, 2.3 / total, "Justerad poäng per kriterium", ha="center", va="center")
+    handles = [
+        Line2D([], [], ls="", marker="o", color=COLORS[0], label="Bidragets poäng"),
+        Line2D([], [], color="#c9ced6", lw=7, label="Klassens spridning (lägsta till högsta bidrag)"),
+        Line2D([], [], ls="", marker="|", color="#5b6475", ms=11, mew=1.5, label="Klassens median"),
+    ]
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncols=3, frameon=False,
+               fontsize="small")
+
+    parts = []
+    for eid in order:
+        values = ", ".join(f"{label} {render.number(v, 0)}" for label, v in zip(labels, wide.loc[eid], strict=True))
+        parts.append(f"{eid}: {values}")
+    spread = ", ".join(f"{label} {render.number(a, 0)}–{render.number(b, 0)}"
+                       for label, a, b in zip(labels, low, high, strict=True))
+    alt = (f"Punktdiagram, en ruta per bidrag i placeringsordning: bidragets justerade poäng per kriterium mot "
+           f"klassens spridning (från lägsta till högsta bidrag). Klassens spridning: {spread}. "
+           f"{'; '.join(parts) or 'Inga bidrag med poäng'}.")
+    return render.Figure(fig, alt)
+
+
+def _title(entry_id: str, rank, name: str, eligible: bool) -> str:
+    """A panel's title: rank and code (and "kan inte vinna"), then the name on at most two lines."""
+    head = ("" if rank is None or pd.isna(rank) else f"{int(rank)}. ") + entry_id
+    if not eligible:
+        head += " – kan inte vinna"
+    lines = textwrap.wrap(name, TITLE_CHARS)
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][:TITLE_CHARS - 1].rstrip() + "…"]
+    return "\n".join([head, *lines])
