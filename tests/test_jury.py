@@ -24,6 +24,7 @@ from scoring.cli import main
 from scoring.data import load_year
 from scoring.paths import DATA_DIR
 from scoring.ranking import method_sensitivity, rank_entries
+from scoring.reports import REPORT_KINDS, privacy
 
 YEAR = 2023
 CLASS = "forskola"
@@ -389,3 +390,18 @@ def test_load_pack_takes_the_swedish_label_and_refuses_an_unknown_class():
 def test_blind_is_for_jury_packs_only(capsys):
     assert main(["report", "--year", "2023", "--kind", "calibration", "--blind"]) == 2
     assert "--blind applies to jury packs" in capsys.readouterr().err
+
+
+def test_the_runner_refuses_a_blind_pack_that_names_an_entry_or_a_district(data):
+    """Defence in depth: besides the notebook's blinding, the runner's privacy guard scans every file
+    written for a blind pack for the year's entry names and districts before publishing it."""
+    from scoring.reports.runner import _blind, _jobs_for
+
+    kind = REPORT_KINDS["jury"]
+    job = _jobs_for(kind, kind.notebook_path(), YEAR, None, data, data / "out", 60, None)[0]
+    blind = _blind(job)
+    entries = load_year(YEAR, data).entries
+    name, district = entries["name"].iloc[0], entries["district"].dropna().iloc[0]
+    assert blind.html.name.endswith("-blind.html") and blind.parameters["blind"] is True
+    found = {f.token for f in privacy.scan_bytes(f"<p>{name} i {district}</p>".encode(), "x.html", blind.forbidden)}
+    assert found == {name, district}

@@ -662,13 +662,20 @@ BLIND_SUFFIX = "-blind"
 
 
 def _blind(job: _Job) -> _Job:
-    """A jury pack's run made blind: ``blind=True`` and the ``-blind`` output (other kinds unchanged)."""
+    """A jury pack's run made blind: ``blind=True``, the ``-blind`` output, and the privacy guard
+    set to refuse the pack if any file written for it names an entry or a district of the
+    year (other kinds unchanged)."""
     if job.kind != "jury":
         return job
     from dataclasses import replace
 
+    from ..data import load_year
+
+    entries = load_year(job.year, job.data_dir).entries
+    names = [*entries["name"].dropna(), *entries["district"].dropna()]
     return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}, anonymiserat",
-                   html=job.html.with_name(f"{job.html.stem}{BLIND_SUFFIX}.html"))
+                   html=job.html.with_name(f"{job.html.stem}{BLIND_SUFFIX}.html"),
+                   forbidden=privacy.Forbidden(names=[str(n) for n in names if str(n).strip()]))
 
 
 def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[str]:
