@@ -225,8 +225,18 @@ def reference():
     readme = (REFERENCE / "README.md").read_text(encoding="utf-8")
     with open(REFERENCE / "cases.json", encoding="utf-8") as f:
         cases = json.load(f)["cases"]
-    files = sorted(p.name for p in REFERENCE.iterdir() if p.name not in ("README.md", "cases.json"))
+    files = sorted(p.name for p in REFERENCE.iterdir()
+                   if p.is_file() and p.name not in ("README.md", "cases.json"))
     return readme, cases, files
+
+
+def test_every_reference_folder_is_documented():
+    """Folders of reference values from other tools (lme4/) each have a section naming their origin."""
+    readme = (REFERENCE / "README.md").read_text(encoding="utf-8")
+    folders = [p.name for p in REFERENCE.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
+    assert folders
+    for name in folders:
+        assert f"## `{name}/`" in readme, f"{name}/: no section in tests/reference/README.md"
 
 
 def test_every_reference_file_is_documented_and_used(reference):
