@@ -65,6 +65,22 @@ COLUMNS_SV = {
     "staff_count": "Antal medarbetare",
     "budget_in_balance": "Budget i balans",
     "question": "Fråga",
+    # an examiner's own feedback (scoring.feedback)
+    "measure": "Mått",
+    "own_value": "Ditt värde",
+    "pool_median": "Övrigas median",
+    "pool_middle": "Övrigas mittersta hälft",
+    "share_below": "Andel av övriga under ditt värde",
+    "pool_n": "Antal övriga",
+    "own_score": "Din poäng",
+    "others": "Övriga i laget",
+    "others_mean": "Övrigas medel",
+    "others_range": "Övrigas spann",
+    "site_visit": "Platsbesök",
+    "consensus_diff": "Konsensus − din poäng",
+    "bias_ci": "Avvikelse (95 % KI)",
+    "change_ci": "Förändring mot tidigare år (95 % KI)",
+    "flagged": "Säker förändring",
 }
 
 #: Columns holding one code per cell (never wrapped in a table).
