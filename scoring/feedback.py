@@ -325,23 +325,29 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     Parameters
     ----------
     year : the award year.
-    examiner_id : the examiner's code.
+    examiner_id : the examiner's code; empty: the first examiner (by code) who scored that year,
+        so that the notebook runs as committed (its default must name nobody: an executed
+        notebook keeps its parameters cell).
     data_dir : the data folder (default :data:`scoring.paths.DATA_DIR`).
     min_scores : below this many scores the examiner is not adjusted for (the model's rule).
 
     Raises
     ------
     ValueError
-        When ``examiner_id`` is empty, stands for no person (``TEAM``), or appears in no
-        year of the data.
+        When ``examiner_id`` stands for no person (``TEAM``) or appears in no year of the data.
     InputError
         When the year's data has errors.
     """
-    code = str(examiner_id).strip()
-    if not code or code in NOT_PEOPLE:
-        raise ValueError(f"examiner_id {examiner_id!r} is not an examiner's code")
     year = int(year)
     yd = load_year(year, data_dir)
+    code = str(examiner_id if examiner_id is not None else "").strip()
+    if not code:  # trying the notebook as it is: the year's first examiner
+        scored = sorted(set(individual(yd.scores)["examiner_id"].astype(str)) - NOT_PEOPLE)
+        if not scored:
+            raise ValueError(f"no examiner scored individually in {year}")
+        code = scored[0]
+    if code in NOT_PEOPLE:
+        raise ValueError(f"examiner_id {examiner_id!r} is not an examiner's code")
     common = shared(year, data_dir, min_scores=min_scores)
     if code not in common.codes:
         raise ValueError(f"examiner {code} has no scores in any year up to {year} of the data")
