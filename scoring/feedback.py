@@ -508,6 +508,7 @@ def effects(fb: ExaminerFeedback) -> render.Block:
         return render.paragraph("Inga poäng {year:d}: inga mått att visa.", year=fb.year)
     e = fb.effect
     rows = []
+    n_pool = 0
     for m in MEASURES:
         own = e.get(m)
         pos = pool_position(own, fb.pool.get(m, np.array([])))
@@ -523,12 +524,13 @@ def effects(fb: ExaminerFeedback) -> render.Block:
             "pool_middle": (render.MISSING if not pos["n"]
                             else f"{_n(pos['q1'], digits, sign)} till {_n(pos['q3'], digits, sign)}"),
             "share_below": pos["share_below"],
-            "pool_n": pos["n"],
         })
+        n_pool = max(n_pool, pos["n"])
     table = render.Table(
         pd.DataFrame(rows).assign(share_below=[_percent(r["share_below"]) for r in rows]),
         headers=COLUMNS_SV, right=["own_value", "pool_median", "pool_middle", "share_below"],
-        caption="Dina mått jämförda med de andra examinatorerna (anonymt: median och mittersta hälften)",
+        caption=render.text("Dina mått jämförda med de {n} andra examinatorerna i din jämförelsegrupp (anonymt)",
+                            n=n_pool),
     )
     texts = {"bias": _bias_text(e), "range": _range_text(e), "halo": _halo_text(e),
              "inconsistency": _inconsistency_text(e, _typical_inconsistency(fb))}
@@ -571,25 +573,30 @@ def team_entries(fb: ExaminerFeedback) -> render.Block:
 
 
 def team_scores(fb: ExaminerFeedback) -> render.Block:
-    """Per entry and criterion: your score, the others' mean and range where shown, consensus, site visit."""
+    """Per entry, a table over its criteria: your score, the others' mean and range where shown,
+    the consensus and site-visit scores, and how far the consensus lay from you."""
     if fb.team.empty:
         return render.paragraph("Inga poäng att jämföra {year:d}.", year=fb.year)
-    t = fb.team
-    rng = [render.MISSING if not (_finite(lo) and _finite(hi)) else f"{_n(lo, None)}–{_n(hi, None)}"
-           for lo, hi in zip(t["others_low"], t["others_high"], strict=True)]
-    df = pd.DataFrame({
-        "entry_id": t["entry_id"],
-        "criterion": t["criterion"].map(fb.rubric.criterion_label),
-        "own_score": t["score"],
-        "others": t["others"],
-        "others_mean": t["others_mean"],
-        "others_range": rng,
-        "consensus": t["consensus"],
-        "site_visit": t["site_visit"],
-        "consensus_diff": [_n(x, None, True) for x in t["consensus_diff"]],
-    })
-    return render.Table(df, headers=COLUMNS_SV, codes=["entry_id"], right=["others_range", "consensus_diff"],
-                        precision={"others_mean": 1})
+    names = dict(zip(fb.entries["entry_id"], fb.entries["name"], strict=True))
+    tables = []
+    for entry, t in fb.team.groupby("entry_id", sort=False):
+        rng = [render.MISSING if not (_finite(lo) and _finite(hi)) else f"{_n(lo, None)}–{_n(hi, None)}"
+               for lo, hi in zip(t["others_low"], t["others_high"], strict=True)]
+        df = pd.DataFrame({
+            "criterion": t["criterion"].map(fb.rubric.criterion_label).to_numpy(),
+            "own_score": t["score"].to_numpy(),
+            "others_mean": t["others_mean"].to_numpy(),
+            "others_range": rng,
+            "consensus": t["consensus"].to_numpy(),
+            "site_visit": t["site_visit"].to_numpy(),
+            "consensus_diff": [_n(x, None, True) for x in t["consensus_diff"]],
+        })
+        name = names.get(entry)
+        caption = (render.text("{code} {name}", code=render.code(entry), name=name) if isinstance(name, str)
+                   else render.text("{code}", code=render.code(entry)))
+        tables.append(render.Table(df, headers=COLUMNS_SV, right=["others_range", "consensus_diff"],
+                                   precision={"others_mean": 1}, caption=caption))
+    return render.group(*tables)
 
 
 def comments(fb: ExaminerFeedback) -> render.Block:
