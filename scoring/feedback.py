@@ -34,7 +34,9 @@ import logging
 import os
 import pickle
 import re
+import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -232,14 +234,15 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
     Kept in memory (for the reports one warm kernel runs in a row) and on disk under
     :data:`scoring.paths.CACHE_DIR` (``SCORING_CACHE_DIR`` overrides it; ``cache_dir``
     overrides both), keyed by the checksum of every year's files up to ``year``, the
-    package version and ``min_scores``: changed data is never served an old result.
+    package version, the source of the code that computes it and ``min_scores``: changed
+    data or changed code is never served an old result.
     """
     year = int(year)
     h = hashlib.sha256()
     for y in available_years(data_dir):
         if y <= year:
             h.update(f"{y}:{data_checksum(y, data_dir)};".encode())
-    key = f"{year}-{h.hexdigest()[:32]}-{__version__}-{min_scores}"
+    key = f"{year}-{h.hexdigest()[:32]}-{__version__}-{_code_checksum()}-{min_scores}"
     if key in _SHARED:
         return _SHARED[key]
     folder = Path(cache_dir or os.environ.get("SCORING_CACHE_DIR") or CACHE_DIR)
@@ -258,6 +261,18 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
         _write(path, found)
     _SHARED[key] = found
     return found
+
+
+@cache
+def _code_checksum() -> str:
+    """sha256 (12 hex digits) of the source files whose results :func:`shared` keeps."""
+    from . import consensus
+    from .calibration import drift, measures, model
+
+    h = hashlib.sha256()
+    for module in (consensus, drift, measures, model, sys.modules[__name__]):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _read_shared(path: Path) -> Shared | None:

@@ -204,6 +204,9 @@ def test_shared_is_computed_once_per_data(cached, demo, monkeypatch):
     again = feedback.shared(2022, cached, cache_dir=store)
     assert len(calls) == 1 and again.drift.equals(first.drift) and again.codes == first.codes
     assert len(list(store.glob("feedback-2022-*.pickle"))) == 1
+    monkeypatch.setattr(feedback, "_code_checksum", lambda: "changed-code")  # new code: recomputed
+    feedback.shared(2022, cached, cache_dir=store)
+    assert len(calls) == 2
 
 
 def test_changed_data_is_recomputed(tmp_path, monkeypatch):
