@@ -51,7 +51,7 @@ from .data import History, LeftOutYear, available_years, load_history, load_year
 from .labels import COLUMNS_SV, left_out_years
 from .overview import individual
 from .paths import CACHE_DIR
-from .problems import Problem
+from .problems import InputError, Problem
 from .rubric import Rubric
 
 __all__ = [
@@ -349,7 +349,8 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     Raises
     ------
     ValueError
-        When ``examiner_id`` stands for no person (``TEAM``) or appears in no year of the data.
+        When ``examiner_id`` stands for no person (``TEAM``) or appears in no year of the data
+        (an examiner who joined later, or left, gets a short report for the year).
     InputError
         When the year's data has errors.
     """
@@ -364,8 +365,8 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     if code in NOT_PEOPLE:
         raise ValueError(f"examiner_id {examiner_id!r} is not an examiner's code")
     common = shared(year, data_dir, min_scores=min_scores)
-    if code not in common.codes:
-        raise ValueError(f"examiner {code} has no scores in any year up to {year} of the data")
+    if code not in common.codes and not _in_later_years(code, year, data_dir):
+        raise ValueError(f"examiner {code} has no scores in any year of the data")
     others = common.codes - {code}
     model = year_model(yd, data_dir, min_scores=min_scores)
     effects_all = model.effects
@@ -409,6 +410,18 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     )  # fmt: skip
 
 
+def _in_later_years(code: str, year: int, data_dir) -> bool:
+    """Whether ``code`` scored in a year after ``year`` (years whose data has errors skipped)."""
+    for y in available_years(data_dir):
+        if y > year:
+            try:
+                if (load_year(y, data_dir).scores["examiner_id"] == code).any():
+                    return True
+            except InputError:
+                continue
+    return False
+
+
 # --------------------------------------------------------------------------- presentation
 
 
@@ -432,7 +445,7 @@ def heading(fb: ExaminerFeedback) -> render.Block:
     else:
         blocks.append(render.paragraph(
             "Du bedömde inga bidrag individuellt {year:d}, så det finns ingen återkoppling på årets poäng. "
-            "Din utveckling över tidigare år visas längre ned.", year=fb.year))
+            "Din utveckling över åren fram till {year:d} visas längre ned.", year=fb.year))
     if fb.demo:
         blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
                                                                 "examinatorer.")))

@@ -235,11 +235,21 @@ def test_an_examiner_who_did_not_score_that_year(cached):
     assert feedback_plots.trend(fb) is not None
 
 
-@pytest.mark.parametrize("code, message", [("E999", "E999 has no scores in any year up to 2023"),
+@pytest.mark.parametrize("code, message", [("E999", "E999 has no scores in any year of the data"),
                                            ("TEAM", "not an examiner's code")])
 def test_unknown_examiner_is_a_clear_error(cached, code, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         feedback.examiner_feedback(2023, code, cached)
+
+
+def test_an_examiner_who_joined_later(cached):
+    """A report for a year before the examiner's first: short, with no trend yet."""
+    history = load_history(2023, cached).scores
+    first_year = history.groupby("examiner_id")["year"].min()
+    code = first_year[first_year == 2023].index[0]
+    fb = feedback.examiner_feedback(2022, code, cached)
+    assert not fb.scored and fb.trend.empty and fb.entries.empty
+    assert "Det finns inga år med en skattning av din nivå." in feedback.trend(fb).text
 
 
 def test_empty_code_means_the_first_examiner_of_the_year(cached):
@@ -594,4 +604,4 @@ def test_one_examiner_every_year_asked(year_run, tmp_path):
     bad = run_reports([2023], kinds="examiner", examiner="E999", data_dir=year_run["data"], out_dir=out,
                       progress=False, timeout=300)
     assert [f.message.split(" (notebook cell")[0] for f in bad.failures] == [
-        "ValueError: examiner E999 has no scores in any year up to 2023 of the data"]
+        "ValueError: examiner E999 has no scores in any year of the data"]
