@@ -7,7 +7,7 @@ writes for this examiner (the executed notebook stores every output it displays)
 
 * the pool of colleagues appears only as an anonymous distribution: each measure's
   values, sorted on their own (so a colleague's values cannot be linked across measures),
-  without codes;
+  without codes, and only from :data:`POOL_FROM` others in the examiner's connected group;
 * beside each of the examiner's own scores the *other* team members' mean and range are
   shown only where they do not give away a colleague's score: nothing with one other
   member (their mean is their score), the mean alone with two or three (with two, lowest
@@ -58,6 +58,7 @@ __all__ = [
     "MEASURES",
     "MEASURE_LABELS",
     "MEAN_FROM",
+    "POOL_FROM",
     "RANGE_FROM",
     "ExaminerFeedback",
     "Shared",
@@ -67,6 +68,7 @@ __all__ = [
     "effects",
     "examiner_feedback",
     "heading",
+    "pool_of",
     "pool_position",
     "redact",
     "shared",
@@ -82,6 +84,8 @@ logger = logging.getLogger(__name__)
 MEAN_FROM = 2
 #: Their range (lowest–highest) is shown from this many (below, it would give their scores away).
 RANGE_FROM = 4
+#: The other examiners' distribution is shown from this many in the examiner's connected group.
+POOL_FROM = 5
 #: ``examiner_id`` values that are no person (a team's consensus, reference scores).
 NOT_PEOPLE = frozenset({"TEAM", "REF"})
 #: What replaces another examiner's code in text shown to this examiner.
@@ -179,6 +183,33 @@ def pool_position(own: float, pool: np.ndarray) -> dict:
         if own is not None and np.isfinite(own):
             out["share_below"] = float((np.sum(pool < own) + 0.5 * np.sum(pool == own)) / len(pool))
     return out
+
+
+def pool_of(effects: pd.DataFrame, examiner_id: str) -> dict[str, np.ndarray]:
+    """The other examiners' values of each measure, anonymous, for the pool's distribution.
+
+    Parameters
+    ----------
+    effects : the year's model effects (``ExaminerModel.effects``: examiner_id, group and
+        the :data:`MEASURES`).
+    examiner_id : the examiner the report is for.
+
+    Returns
+    -------
+    dict
+        Measure -> the values of the *other* examiners in the examiner's connected group
+        (only they are comparable), missing values dropped, each sorted on its own so that
+        no colleague's values can be linked across measures. Empty when the examiner is not
+        in ``effects`` or their group has fewer than :data:`POOL_FROM` others: a
+        distribution of so few would give their values away.
+    """
+    mine = effects["examiner_id"] == examiner_id
+    if not mine.any():
+        return {}
+    peers = effects.loc[~mine & (effects["group"] == effects.loc[mine, "group"].iloc[0])]
+    if len(peers) < POOL_FROM:
+        return {}
+    return {m: np.sort(peers[m].dropna().to_numpy(dtype=float)) for m in MEASURES}
 
 
 def redact(text, codes) -> str:
@@ -302,8 +333,8 @@ class ExaminerFeedback:
         n_entries, n_scores, adjusted, range, halo, inconsistency, n_compared); empty
         when they did not score.
     residual_sd, min_scores : the model's residual sd and its minimum number of scores.
-    pool : per measure, the other examiners' values in the examiner's connected group,
-        each sorted on its own, no codes.
+    pool : :func:`pool_of`: per measure, the other examiners' values in the examiner's
+        connected group, each sorted on its own, no codes (empty for a small group).
     entries : the entries they scored: entry_id, name, class, others (most other
         examiners on one of its criteria), site_visit (whether it had one).
     team : :func:`team_comparison`.
@@ -373,11 +404,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     mine = effects_all["examiner_id"] == code
     scored = bool(mine.any())
     effect = effects_all.loc[mine].iloc[0].drop(labels=["examiner_id", "group"]).to_dict() if scored else {}
-    pool = {}
-    if scored:
-        group = effects_all.loc[mine, "group"].iloc[0]
-        peers = effects_all.loc[~mine & (effects_all["group"] == group)]
-        pool = {m: np.sort(peers[m].dropna().to_numpy(dtype=float)) for m in MEASURES}
+    pool = pool_of(effects_all, code)
 
     team = team_comparison(yd.scores, code)
     ind = individual(yd.scores)
@@ -557,8 +584,10 @@ def effects(fb: ExaminerFeedback) -> render.Block:
     table = render.Table(
         pd.DataFrame(rows).assign(share_below=[_percent(r["share_below"]) for r in rows]),
         headers=COLUMNS_SV, right=["own_value", "pool_median", "pool_middle", "share_below"],
-        caption=render.text("Dina mått jämförda med de {n} andra examinatorerna i din jämförelsegrupp (anonymt)",
-                            n=n_pool),
+        caption=(render.text("Dina mått jämförda med de {n} andra examinatorerna i din jämförelsegrupp (anonymt)",
+                             n=n_pool) if n_pool else
+                 render.text("Dina mått (din jämförelsegrupp har för få andra examinatorer för att visa deras "
+                             "fördelning utan att röja enskildas värden)")),
     )
     texts = {"bias": _bias_text(e), "range": _range_text(e), "halo": _halo_text(e),
              "inconsistency": _inconsistency_text(e, _typical_inconsistency(fb))}

@@ -91,8 +91,9 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
                Line2D([], [], color=_OWN, lw=2.5, label="Du"),
                Patch(color=_OWN, alpha=0.15, label="Ditt 95 % konfidensintervall")]
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.02), ncols=3, frameon=False)
-    alt = (f"Fyra histogram: dina mått (linje) mot fördelningen hos de {n_pool} andra examinatorerna i din "
-           f"jämförelsegrupp, utan koder. {'. '.join(parts)}.")
+    pool_text = (f"mot fördelningen hos de {n_pool} andra examinatorerna i din jämförelsegrupp, utan koder"
+                 if n_pool else "(för få andra examinatorer i din jämförelsegrupp för att visa deras fördelning)")
+    alt = f"Fyra diagram: dina mått (linje) {pool_text}. {'. '.join(parts)}."
     return render.Figure(fig, alt)
 
 

@@ -141,6 +141,22 @@ def test_pool_position_by_hand():
     assert feedback.pool_position(1.0, np.array([]))["n"] == 0
 
 
+def test_pool_is_the_others_of_the_group_and_only_when_large_enough():
+    effects = pd.DataFrame({
+        "examiner_id": [OWN, "A", "B", "C", "D", "E", "F"],
+        "group": [1, 1, 1, 1, 1, 1, 2],
+        "bias": [0.0, 3.0, -1.0, np.nan, 2.0, 5.0, 9.0],
+        "range": [1.0, 0.5, 1.5, 1.0, 0.9, 1.2, 1.0],
+        "halo": [0.0] * 7, "inconsistency": [5.0] * 7,
+    })
+    pool = feedback.pool_of(effects, OWN)
+    np.testing.assert_array_equal(pool["bias"], [-1.0, 2.0, 3.0, 5.0])  # own, F (other group) and NaN out
+    np.testing.assert_array_equal(pool["range"], [0.5, 0.9, 1.0, 1.2, 1.5])  # sorted on its own
+    assert feedback.POOL_FROM == 5
+    assert feedback.pool_of(effects[effects["examiner_id"] != "E"], OWN) == {}  # four others: too few
+    assert feedback.pool_of(effects, "nobody") == {}
+
+
 def test_redact_whole_tokens_only():
     text = "Håller med E07 (E07:s syn) och E7, men inte E070, TE07 eller E07x."
     assert feedback.redact(text, {"E07", "E7"}) == (
