@@ -116,6 +116,18 @@ COLUMNS_SV = {
     "rank_interval": "Möjlig placering",
     "p_first": "Chans att vinna",
     "site_visit": "Platsbesök",
+    # an examiner's own feedback (scoring.feedback)
+    "measure": "Mått",
+    "own_value": "Ditt värde",
+    "pool_median": "Övrigas median",
+    "pool_middle": "Övrigas mittersta hälft",
+    "share_below": "Andel under dig",
+    "own_score": "Din poäng",
+    "others": "Övriga i laget",
+    "others_mean": "Övrigas medel",
+    "others_range": "Övrigas spann",
+    "consensus_diff": "Konsensus − din",
+    "change_ci": "Förändring mot tidigare år (95 % KI)",
 }
 
 #: Columns holding one code per cell (never wrapped in a table).

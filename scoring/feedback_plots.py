@@ -1,0 +1,202 @@
+"""Figures for an examiner's private feedback, labelled in Swedish.
+
+Each function takes a :class:`scoring.feedback.ExaminerFeedback`, which holds nothing
+about another examiner but anonymous distributions and the team's aggregates, and
+returns a :class:`scoring.render.Figure` with a Swedish text alternative (or None when
+there is nothing to draw). No figure carries another examiner's code: the pool is drawn
+as a histogram without labels, teams as their mean and range.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from . import render
+from .feedback import MEASURE_LABELS, MEASURES, ExaminerFeedback, pool_position
+from .plots import COLORS
+
+__all__ = ["effects_against_pool", "scores_beside_team", "trend"]
+
+_OWN = COLORS[0]
+_POOL = "#b8b8b8"
+_CONSENSUS = COLORS[3]
+_SITE = COLORS[2]
+#: where "like the others" lies on each measure's axis
+_NEUTRAL = {"bias": 0.0, "range": 1.0, "halo": 0.0}
+
+
+def _n(x, precision: int | None = 1, sign: bool = False) -> str:
+    return render.number(x, precision, sign=sign)
+
+
+#: tick labels the Swedish way (decimal comma, minus sign)
+_SWEDISH = FuncFormatter(lambda v, _: render.number(v, None))
+
+
+def _bins(values: np.ndarray, own: float, measure: str) -> np.ndarray:
+    """Histogram bins covering the pool and your value: 2 points wide for the bias, else about 10."""
+    v = values[np.isfinite(values)]
+    lo = min([*v, own] if np.isfinite(own) else v)
+    hi = max([*v, own] if np.isfinite(own) else v)
+    if measure == "bias":
+        width = 2.0
+        return np.arange(math.floor(lo / width) * width, hi + width, width)
+    if hi <= lo:
+        return np.array([lo - 0.5, hi + 0.5])
+    return np.linspace(lo, hi, 11)
+
+
+def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
+    """Your four measures (line) against the other examiners' anonymous distributions (histograms)."""
+    if not fb.scored:
+        return None
+    fig = Figure(figsize=(9, 5.6))  # no layout engine and no count axis: 3 times faster to draw
+    axes = fig.subplots(2, 2, gridspec_kw={"hspace": 0.45, "wspace": 0.12}).ravel()
+    e = fb.effect
+    parts = []
+    n_pool = 0
+    for ax, m in zip(axes, MEASURES, strict=True):
+        pool = fb.pool.get(m, np.array([]))
+        own = float(e.get(m)) if e.get(m) is not None and pd.notna(e.get(m)) else np.nan
+        n_pool = max(n_pool, len(pool))
+        if len(pool):
+            ax.hist(pool, bins=_bins(pool, own, m), color=_POOL, edgecolor="white")
+        if m in _NEUTRAL:
+            ax.axvline(_NEUTRAL[m], color="grey", lw=0.8, ls=":")
+        if m == "bias" and np.isfinite(own) and pd.notna(e.get("ci_low")):
+            ax.axvspan(e["ci_low"], e["ci_high"], color=_OWN, alpha=0.15, lw=0)
+        if np.isfinite(own):
+            ax.axvline(own, color=_OWN, lw=2.5)
+        ax.set_title(MEASURE_LABELS[m])
+        ax.set_yticks([])
+        ax.xaxis.set_major_formatter(_SWEDISH)
+        ax.spines[["top", "right", "left"]].set_visible(False)
+        pos = pool_position(own, pool)
+        digits, sign = (1, True) if m == "bias" else ((1, False) if m == "inconsistency" else (2, False))
+        mine = _n(own, digits, sign)
+        if m == "bias" and np.isfinite(own) and pd.notna(e.get("ci_low")):
+            mine += f" (95 % KI {_n(e['ci_low'], 1, True)} till {_n(e['ci_high'], 1, True)})"
+        others = ("inga andra" if not pos["n"] else
+                  f"de andras median {_n(pos['median'], digits, sign)}, mittersta hälften "
+                  f"{_n(pos['q1'], digits, sign)} till {_n(pos['q3'], digits, sign)}")
+        parts.append(f"{MEASURE_LABELS[m]}: du {mine}; {others}")
+    handles = [Patch(color=_POOL, label="Andra examinatorer (anonymt)"),
+               Line2D([], [], color=_OWN, lw=2.5, label="Du"),
+               Patch(color=_OWN, alpha=0.15, label="Ditt 95 % konfidensintervall")]
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.02), ncols=3, frameon=False)
+    pool_text = (f"mot fördelningen hos de {n_pool} andra examinatorerna i din jämförelsegrupp, utan koder"
+                 if n_pool else "(för få andra examinatorer i din jämförelsegrupp för att visa deras fördelning)")
+    alt = f"Fyra diagram: dina mått (linje) {pool_text}. {'. '.join(parts)}."
+    return render.Figure(fig, alt)
+
+
+def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
+    """Per entry you scored and criterion: your score beside the others' mean and range, consensus, site visit.
+
+    One row per entry and criterion in one panel (entries separated by lines, their codes
+    at the left), which draws several times faster than a panel per entry.
+    """
+    if fb.team.empty:
+        return None
+    rubric = fb.rubric
+    t = fb.team
+    entries = list(dict.fromkeys(t["entry_id"]))
+    order = {c: i for i, c in enumerate(rubric.criterion_ids)}
+    rows = []  # (entry, criterion) from the top
+    for entry in entries:
+        crit = t.loc[t["entry_id"] == entry, "criterion"]
+        rows += [(entry, c) for c in sorted(crit, key=lambda c: (order.get(c, len(order)), c))]
+    y_of = {r: len(rows) - 1 - i for i, r in enumerate(rows)}
+    y = np.array([y_of[(e, c)] for e, c in zip(t["entry_id"], t["criterion"], strict=True)], dtype=float)
+    fig = Figure(figsize=(8, 0.24 * len(rows) + 1.6))
+    ax = fig.add_subplot()
+    ranged = t["others_low"].notna().to_numpy()
+    ax.hlines(y[ranged], t["others_low"][ranged], t["others_high"][ranged], color=_POOL, lw=5, zorder=1)
+    ax.scatter(t["others_mean"], y, marker="|", s=120, linewidths=2, color="black", zorder=2)
+    ax.scatter(t["consensus"], y, marker="D", s=40, facecolor="none", edgecolor=_CONSENSUS, linewidths=1.4,
+               zorder=3)
+    ax.scatter(t["site_visit"], y, marker="s", s=70, facecolor="none", edgecolor=_SITE, linewidths=1.4, zorder=3)
+    ax.scatter(t["score"], y, marker="o", s=30, color=_OWN, zorder=4)
+    s = rubric.scale
+    ax.set_xlim(s.min - s.step / 2, s.max + s.step / 2)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_yticks([y_of[r] for r in rows], [rubric.criterion_label(c) for _, c in rows], fontsize="small")
+    start = 0
+    for entry in entries:  # the entry's code left of its block of criteria, a line between blocks
+        n = sum(1 for e, _ in rows if e == entry)
+        top, bottom = len(rows) - 1 - start, len(rows) - start - n
+        ax.annotate(str(entry), xy=(0, (top + bottom) / 2), xycoords=("axes fraction", "data"),
+                    xytext=(-150, 0), textcoords="offset points", ha="right", va="center", fontweight="bold")
+        if start:
+            ax.axhline(top + 0.5, color="#cccccc", lw=0.8)
+        start += n
+    ax.set_xlabel("Poäng")
+    ax.xaxis.set_major_formatter(_SWEDISH)
+    ax.grid(axis="x", color="#eeeeee", zorder=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    handles = [Line2D([], [], marker="o", ls="", color=_OWN, label="Din poäng"),
+               Line2D([], [], marker="|", ls="", ms=10, mew=2, color="black", label="Övrigas medel"),
+               Line2D([], [], color=_POOL, lw=5, label="Övrigas spann (lägst–högst)"),
+               Line2D([], [], marker="D", ls="", markerfacecolor="none", mew=1.4, color=_CONSENSUS,
+                      label="Konsensus"),
+               Line2D([], [], marker="s", ls="", markerfacecolor="none", mew=1.4, color=_SITE, label="Platsbesök")]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.9 / (0.24 * len(rows) + 1.6)),
+              ncols=3, frameon=False, fontsize="small")
+    parts = [_entry_alt(entry, t[t["entry_id"] == entry]) for entry in entries]
+    alt = ("Punktdiagram med en rad per bidrag och kriterium du bedömde: din poäng bredvid de övriga "
+           "lagmedlemmarnas medel och spann (där de visas), lagets konsensus och platsbesök. I medel över "
+           f"kriterierna: {'; '.join(parts)}.")
+    return render.Figure(fig, alt)
+
+
+def _entry_alt(entry: str, d: pd.DataFrame) -> str:
+    bits = [f"din poäng {_n(d['score'].mean(), None)}"]
+    if d["others_mean"].notna().any():
+        bits.append(f"övrigas medel {_n(d['others_mean'].mean(), None)}")
+    if d["consensus"].notna().any():
+        bits.append(f"konsensus {_n(d['consensus'].mean(), None)}")
+    if d["site_visit"].notna().any():
+        bits.append(f"platsbesök {_n(d['site_visit'].mean(), None)}")
+    return f"{entry}: {', '.join(bits)}"
+
+
+def trend(fb: ExaminerFeedback) -> render.Figure | None:
+    """Your effect per year with its 95 % interval; years with a flagged change marked."""
+    t = fb.trend.dropna(subset=["bias"])
+    if t.empty:
+        return None
+    fig = Figure(figsize=(8, 3.6))  # no layout engine: the page crops to the drawing
+    ax = fig.add_subplot()
+    years = t["year"].astype(int).to_numpy()
+    low = np.where(t["ci_low"].notna(), t["bias"] - t["ci_low"], 0.0)
+    high = np.where(t["ci_high"].notna(), t["ci_high"] - t["bias"], 0.0)
+    ax.errorbar(years, t["bias"], yerr=[np.maximum(low, 0), np.maximum(high, 0)], fmt="o-", color=_OWN,
+                ecolor="#9bbbd9", capsize=4, label="Din avvikelse med 95 % konfidensintervall")
+    flagged = t["flagged"].astype(bool).to_numpy()
+    if flagged.any():
+        ax.scatter(years[flagged], t["bias"][flagged], s=140, facecolor="none", edgecolor=_CONSENSUS,
+                   linewidths=2, zorder=5, label="Säker förändring mot dina tidigare år")
+    ax.axhline(0, color="grey", lw=0.8, ls=":")
+    ax.yaxis.set_major_formatter(_SWEDISH)
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
+    ax.set_ylabel("Avvikelse (poäng; > 0 generösare)")
+    ax.set_title("Din nivå år för år, jämfört med årets genomsnittliga examinator")
+    ax.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    values = "; ".join(
+        f"{y} {_n(b, 1, True)}" + (f" ({_n(lo, 1, True)} till {_n(hi, 1, True)})" if pd.notna(lo) else "")
+        for y, b, lo, hi in zip(years, t["bias"], t["ci_low"], t["ci_high"], strict=True)
+    )
+    marks = [str(y) for y, f in zip(years, flagged, strict=True) if f]
+    flag_text = (f"Säker förändring mot tidigare år: {', '.join(marks)}." if marks
+                 else "Ingen säker förändring mellan åren.")
+    alt = f"Punktdiagram med 95 % konfidensintervall: din avvikelse i poäng per år. {values}. {flag_text}"
+    return render.Figure(fig, alt)

@@ -1,0 +1,623 @@
+"""Every examiner's private feedback: the tables by hand, the shared cache, and Papermill runs.
+
+The hand-made cases check what an examiner is shown about their colleagues (the others'
+mean and range only where they give no colleague's score away). The slow tests run the
+real notebook through ``scoring report`` / ``run_reports`` on a copy of the demo data and
+scan every file written for every examiner of the year for any other examiner's code.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import shutil
+import struct
+import zlib
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring import feedback
+from scoring.calibration import examiner_drift
+from scoring.data import load_history, load_year
+from scoring.paths import DATA_DIR
+
+try:  # the runner's privacy guard, when it is on main
+    from scoring.reports import privacy as _privacy
+except ImportError:  # pragma: no cover - depends on what is merged
+    _privacy = None
+
+OWN = "X01"
+
+
+def _rows(*rows):
+    return pd.DataFrame(rows, columns=["entry_id", "examiner_id", "criterion", "score", "stage"])
+
+
+# --------------------------------------------------------------------------- the team table by hand
+
+
+@pytest.fixture
+def teams():
+    """Entries with 4, 3, 2, 1 and 0 other examiners; consensus recorded under a colleague's code."""
+    ind = "individual"
+    return _rows(
+        # A: four others on c1 (mean 57.5, 40-80); three on c2 (O4 left it blank); c3 only others
+        ("A", OWN, "c1", 50, ind), ("A", "O1", "c1", 40, ind), ("A", "O2", "c1", 50, ind),
+        ("A", "O3", "c1", 60, ind), ("A", "O4", "c1", 80, ind),
+        ("A", OWN, "c2", 30, ind), ("A", "O1", "c2", 20, ind), ("A", "O2", "c2", 40, ind),
+        ("A", "O3", "c2", 50, ind), ("A", "O1", "c3", 70, ind),
+        ("A", "O1", "c1", 60, "consensus"), ("A", "O1", "c2", 30, "consensus"),
+        ("A", "TEAM", "c1", 70, "site_visit"),
+        # B: one other
+        ("B", OWN, "c1", 70, ind), ("B", "O5", "c1", 90, ind), ("B", "O5", "c1", 80, "consensus"),
+        # C: two others, no consensus
+        ("C", OWN, "c1", 10, ind), ("C", "O6", "c1", 20, ind), ("C", "O7", "c1", 40, ind),
+        # D: alone
+        ("D", OWN, "c1", 50, ind), ("D", OWN, "c1", 50, "consensus"),
+        # E: not scored by the examiner
+        ("E", "O1", "c1", 30, ind), ("E", "O2", "c1", 50, ind),
+    )
+
+
+def test_team_comparison_by_hand(teams):
+    t = feedback.team_comparison(teams, OWN).set_index(["entry_id", "criterion"])
+    assert list(t.index) == [("A", "c1"), ("A", "c2"), ("B", "c1"), ("C", "c1"), ("D", "c1")]
+    nan = np.nan
+    # by hand: others' n, mean, low, high (mean from 2 others, range from 4), consensus, site visit
+    expected = {
+        ("A", "c1"): (50, 4, 57.5, 40, 80, 60, 70),
+        ("A", "c2"): (30, 3, 110 / 3, nan, nan, 30, nan),
+        ("B", "c1"): (70, 1, nan, nan, nan, 80, nan),
+        ("C", "c1"): (10, 2, 30, nan, nan, nan, nan),
+        ("D", "c1"): (50, 0, nan, nan, nan, 50, nan),
+    }
+    cols = ["score", "others", "others_mean", "others_low", "others_high", "consensus", "site_visit"]
+    for key, values in expected.items():
+        np.testing.assert_allclose(t.loc[key, cols].to_numpy(dtype=float), values, equal_nan=True, err_msg=str(key))
+    np.testing.assert_allclose(t["consensus_diff"], [10, 0, 10, nan, 0], equal_nan=True)
+
+
+def test_one_colleague_shows_nothing_of_theirs(teams):
+    """With one other member their mean would be their score: only the consensus is shown."""
+    b = feedback.team_comparison(teams, OWN).query("entry_id == 'B'")
+    assert b[["others_mean", "others_low", "others_high"]].isna().all(axis=None)
+    assert (b["consensus"] == 80).all()
+    assert 90 not in b.drop(columns=["others"]).to_numpy()  # the colleague's own score
+
+
+def test_two_and_three_colleagues_show_the_mean_only(teams):
+    """With two, lowest and highest are their scores; with three, with the mean they give the third."""
+    t = feedback.team_comparison(teams, OWN).set_index(["entry_id", "criterion"])
+    for key in [("C", "c1"), ("A", "c2")]:
+        assert np.isfinite(t.loc[key, "others_mean"])
+        assert np.isnan(t.loc[key, ["others_low", "others_high"]].to_numpy(dtype=float)).all()
+    assert (feedback.MEAN_FROM, feedback.RANGE_FROM) == (2, 4)
+
+
+def test_team_comparison_names_nobody(teams):
+    t = feedback.team_comparison(teams, OWN)
+    assert "examiner_id" not in t.columns
+    text = t.to_csv()
+    for code in ("O1", "O2", "O5", "TEAM"):
+        assert code not in text
+
+
+def test_consensus_closeness_by_hand():
+    ind = "individual"
+    scores = _rows(
+        ("d1", OWN, "c", 50, ind), ("d1", "Y", "c", 70, ind), ("d1", "Z", "c", 90, ind),
+        ("d1", "Y", "c", 60, "consensus"), ("d1", "TEAM", "c", 70, "site_visit"),
+        ("d2", OWN, "c", 40, ind), ("d2", "Y", "c", 60, ind), ("d2", "TEAM", "c", 40, "consensus"),
+        ("d3", OWN, "c", 80, ind), ("d3", "Y", "c", 60, ind), ("d3", "Z", "c", 60, ind),
+        ("d3", "TEAM", "c", 60, "consensus"),
+    )
+    c = feedback.consensus_closeness(scores, OWN).set_index("stage")
+    # consensus: d1 tie with Y (1/2), d2 nearest (1), d3 not (0): 1.5 of 3; chance 1/3, 1/2, 1/3;
+    # moves 60-50, 40-40, 60-80. Site visit: d1 only, Y nearest; chance 1/3; move 70-50.
+    expected = {
+        "consensus": (3, 1.5, 0.5, (1 / 3 + 1 / 2 + 1 / 3) / 3, -10 / 3, 10),
+        "site_visit": (1, 0, 0, 1 / 3, 20, 20),
+    }
+    cols = ["decisions", "nearest", "nearest_share", "expected_share", "movement", "abs_movement"]
+    for stage, values in expected.items():
+        np.testing.assert_allclose(c.loc[stage, cols].to_numpy(dtype=float), values, err_msg=stage)
+    assert "examiner_id" not in c.reset_index().columns
+
+
+def test_pool_position_by_hand():
+    pos = feedback.pool_position(3.0, np.array([6, 1, 3, 2, 5, 4, np.nan]))
+    # median of 1..6 = 3.5; linear quantiles at positions 1.25 and 3.75: 2.25 and 4.75;
+    # below 3: two values, one tie counted half: 2.5 / 6
+    assert pos == pytest.approx({"n": 6, "median": 3.5, "q1": 2.25, "q3": 4.75, "share_below": 2.5 / 6})
+    assert np.isnan(feedback.pool_position(np.nan, np.array([1.0]))["share_below"])
+    assert feedback.pool_position(1.0, np.array([]))["n"] == 0
+
+
+def test_pool_is_the_others_of_the_group_and_only_when_large_enough():
+    effects = pd.DataFrame({
+        "examiner_id": [OWN, "A", "B", "C", "D", "E", "F"],
+        "group": [1, 1, 1, 1, 1, 1, 2],
+        "bias": [0.0, 3.0, -1.0, np.nan, 2.0, 5.0, 9.0],
+        "range": [1.0, 0.5, 1.5, 1.0, 0.9, 1.2, 1.0],
+        "halo": [0.0] * 7, "inconsistency": [5.0] * 7,
+    })
+    pool = feedback.pool_of(effects, OWN)
+    np.testing.assert_array_equal(pool["bias"], [-1.0, 2.0, 3.0, 5.0])  # own, F (other group) and NaN out
+    np.testing.assert_array_equal(pool["range"], [0.5, 0.9, 1.0, 1.2, 1.5])  # sorted on its own
+    assert feedback.POOL_FROM == 5
+    assert feedback.pool_of(effects[effects["examiner_id"] != "E"], OWN) == {}  # four others: too few
+    assert feedback.pool_of(effects, "nobody") == {}
+
+
+def test_redact_whole_tokens_only():
+    text = "Håller med E07 (E07:s syn) och E7, men inte E070, TE07 eller E07x."
+    assert feedback.redact(text, {"E07", "E7"}) == (
+        "Håller med [examinator] ([examinator]:s syn) och [examinator], men inte E070, TE07 eller E07x."
+    )
+    assert feedback.redact("inget", set()) == "inget"
+    assert feedback.redact(None, {"E07"}) is None
+
+
+# --------------------------------------------------------------------------- on the demo data
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A copy of demo years 2021-2023 and a private cache folder."""
+    root = tmp_path_factory.mktemp("feedback")
+    data = root / "data"
+    data.mkdir()
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    for year in (2021, 2022, 2023):
+        shutil.copytree(DATA_DIR / str(year), data / str(year))
+    return {"data": data, "cache": root / "cache"}
+
+
+@pytest.fixture
+def cached(demo, monkeypatch):
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(demo["cache"]))
+    monkeypatch.setattr(feedback, "_SHARED", {})
+    return demo["data"]
+
+
+def test_feedback_holds_only_the_examiner_and_aggregates(cached):
+    fb = feedback.examiner_feedback(2023, "E39", cached)
+    yd = load_year(2023, cached)
+    others = set(yd.scores["examiner_id"]) - {"E39"}
+    ind = yd.scores.query("stage == 'individual'")
+    assert fb.scored and len(fb.entries) == ind.query("examiner_id == 'E39'")["entry_id"].nunique()
+    for name in ("entries", "team", "comments", "closeness", "trend"):
+        frame = getattr(fb, name)
+        assert "examiner_id" not in frame.columns, name
+        cells = set(frame.astype(str).to_numpy().ravel())
+        assert not cells & others, name
+    assert set(fb.pool) == set(feedback.MEASURES)
+    n_peers = yd.scores.query("stage == 'individual'")["examiner_id"].nunique() - 1
+    assert all(len(v) <= n_peers and np.all(np.diff(v) >= 0) for v in fb.pool.values())
+    # the trend is examiner_drift over the history, computed independently here
+    history = load_history(2023, cached)
+    drift = examiner_drift(history.scores).query("examiner_id == 'E39'").drop(columns="examiner_id")
+    pd.testing.assert_frame_equal(fb.trend, drift.reset_index(drop=True), check_dtype=False)
+    assert list(fb.trend["year"]) == [2021, 2022, 2023]
+
+
+def test_shared_is_computed_once_per_data(cached, demo, monkeypatch):
+    calls = []
+    real = feedback.examiner_drift
+    monkeypatch.setattr(feedback, "examiner_drift", lambda *a, **k: calls.append(1) or real(*a, **k))
+    store = demo["cache"] / "once"
+    first = feedback.shared(2022, cached, cache_dir=store)
+    assert feedback.shared(2022, cached, cache_dir=store) is first and len(calls) == 1
+    feedback._SHARED.clear()  # another worker: from disk
+    again = feedback.shared(2022, cached, cache_dir=store)
+    assert len(calls) == 1 and again.drift.equals(first.drift) and again.codes == first.codes
+    assert len(list(store.glob("feedback-2022-*.pickle"))) == 1
+    monkeypatch.setattr(feedback, "_code_checksum", lambda: "changed-code")  # new code: recomputed
+    feedback.shared(2022, cached, cache_dir=store)
+    assert len(calls) == 2
+
+
+def test_changed_data_is_recomputed(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "2023", data / "2023", ignore=shutil.ignore_patterns("training"))
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    monkeypatch.setattr(feedback, "_SHARED", {})
+    before = feedback.shared(2023, data, cache_dir=tmp_path / "cache")
+    scores = data / "2023" / "scores.csv"
+    scores.write_text(scores.read_text(encoding="utf-8").replace(",E39,", ",E98,"), encoding="utf-8")
+    after = feedback.shared(2023, data, cache_dir=tmp_path / "cache")
+    assert "E98" in after.codes and "E98" not in before.codes
+
+
+def test_an_examiner_who_did_not_score_that_year(cached):
+    fb = feedback.examiner_feedback(2023, "E12", cached)  # scored in 2022, not in 2023
+    assert not fb.scored and fb.team.empty and fb.effect == {}
+    assert "Du bedömde inga bidrag individuellt 2023" in feedback.heading(fb).text
+    scored = load_history(2023, cached).scores.query("examiner_id == 'E12' and stage == 'individual'")
+    assert list(fb.trend.dropna(subset=["bias"])["year"]) == sorted(scored["year"].unique()) == [2021, 2022]
+    for block in (feedback.effects(fb), feedback.team_scores(fb), feedback.comments(fb), feedback.trend(fb)):
+        assert block.html
+    from scoring import feedback_plots
+
+    assert feedback_plots.effects_against_pool(fb) is None and feedback_plots.scores_beside_team(fb) is None
+    assert feedback_plots.trend(fb) is not None
+
+
+@pytest.mark.parametrize("code, message", [("E999", "E999 has no scores in any year of the data"),
+                                           ("TEAM", "not an examiner's code")])
+def test_unknown_examiner_is_a_clear_error(cached, code, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        feedback.examiner_feedback(2023, code, cached)
+
+
+def test_an_examiner_who_joined_later(cached):
+    """A report for a year before the examiner's first: short, with no trend yet."""
+    history = load_history(2023, cached).scores
+    first_year = history.groupby("examiner_id")["year"].min()
+    code = first_year[first_year == 2023].index[0]
+    fb = feedback.examiner_feedback(2022, code, cached)
+    assert not fb.scored and fb.trend.empty and fb.entries.empty
+    assert "Det finns inga år med en skattning av din nivå." in feedback.trend(fb).text
+
+
+def test_empty_code_means_the_first_examiner_of_the_year(cached):
+    """The notebook's committed default names nobody (an executed notebook keeps it)."""
+    fb = feedback.examiner_feedback(2023, "", cached)
+    first = sorted(load_year(2023, cached).scores.query("stage == 'individual'")["examiner_id"].unique())[0]
+    assert fb.examiner_id == first and fb.scored
+
+
+def test_broken_earlier_year_is_named_by_place_only(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    for year in (2022, 2023):
+        shutil.copytree(DATA_DIR / str(year), data / str(year), ignore=shutil.ignore_patterns("training"))
+    path = data / "2022" / "scores.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[1].split(",")
+    cells[2] = "Anna Andersson"  # a person's name as examiner_id: the message quotes it
+    lines[1] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr(feedback, "_SHARED", {})
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    fb = feedback.examiner_feedback(2023, "E39", data)
+    block = feedback.trend(fb)
+    assert "2022 ingår inte i trenden" in block.text
+    assert "scores.csv:2" in block.text and "examiner_id" in block.text
+    assert "Anna" not in block.html and "Anna" not in json.dumps(block.metadata())
+
+
+# --------------------------------------------------------------------------- the privacy scan
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_text(data: bytes) -> list[str]:
+    """The text chunks (tEXt, zTXt, iTXt) of a PNG."""
+    assert data[:8] == _PNG, "not a PNG"
+    out, i = [], 8
+    while i + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[i:i + 4])
+        kind, body = data[i + 4:i + 8], data[i + 8:i + 8 + length]
+        if kind == b"tEXt":
+            out.append(body.decode("latin-1"))
+        elif kind == b"zTXt":
+            key, _, rest = body.partition(b"\0")
+            out.append(key.decode("latin-1") + " " + zlib.decompress(rest[1:]).decode("latin-1"))
+        elif kind == b"iTXt":
+            key, _, rest = body.partition(b"\0")
+            compressed, rest = rest[0], rest[2:]
+            _lang, _, rest = rest.partition(b"\0")
+            _tkey, _, text = rest.partition(b"\0")
+            out.append(key.decode("latin-1") + " " + (zlib.decompress(text) if compressed else text).decode())
+        i += 12 + length
+    return out
+
+
+_DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)")
+
+
+def _strings(node, where="") -> list[tuple[str, str]]:
+    """Every string of a JSON document, keys included; PNG payloads as their text chunks."""
+    if isinstance(node, dict):
+        out = []
+        for k, v in node.items():
+            out.append((f"{where}.{k} (key)", k))
+            if k == "image/png" and isinstance(v, str | list):
+                payload = "".join(v) if isinstance(v, list) else v
+                out += [(f"{where}.{k} PNG text", t) for t in _png_text(base64.b64decode(payload))]
+            else:
+                out += _strings(v, f"{where}.{k}")
+        return out
+    if isinstance(node, list):
+        return [x for i, v in enumerate(node) for x in _strings(v, f"{where}[{i}]")]
+    return [(where, node)] if isinstance(node, str) else [(where, str(node))]
+
+
+def _local_scan(files, codes) -> list[str]:
+    """Findings ``file: where: code`` for any of ``codes`` as a whole token in ``files``.
+
+    HTML: the text with entities decoded, inline PNGs read as their text chunks (never
+    their base64, where E07 can occur by chance). Notebooks: every string, keys and
+    metadata included, PNG outputs the same way.
+    """
+    pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(map(re.escape, sorted(codes)))})(?![^\W_])")
+    findings = []
+    for path in map(Path, files):
+        raw = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":
+            parts = _strings(json.loads(raw))
+        else:
+            pngs = [t for m in _DATA_URI.finditer(raw) for t in _png_text(base64.b64decode(m.group(1)))]
+            parts = [("text", unescape(_DATA_URI.sub("data:image/png;base64,", raw)))]
+            parts += [("PNG text", t) for t in pngs]
+        findings += [f"{path.name}: {w}: {m.group()}" for w, s in parts for m in pattern.finditer(s)]
+    return findings
+
+
+def scan(files, codes) -> list[str]:
+    """The runner's privacy guard when it is on main, else the scan above (same matching rules)."""
+    if _privacy is not None:
+        return [str(f) for f in _privacy.scan(list(files), _privacy.Forbidden(codes=codes))]
+    return _local_scan(files, codes)
+
+
+def _png(text: bytes = b"", **metadata) -> bytes:
+    """A small PNG from matplotlib; with ``text``, a tEXt chunk placed so that its bytes start on
+    a base64 boundary (their base64 then appears verbatim in the file's)."""
+    from matplotlib.figure import Figure
+
+    buf = io.BytesIO()
+    Figure(figsize=(0.5, 0.5)).savefig(buf, format="png", metadata={"Software": None, **metadata})
+    png = buf.getvalue()
+    if not text:
+        return png
+    ihdr_end = 8 + 12 + struct.unpack(">I", png[8:12])[0]
+    key = b"k"
+    while (ihdr_end + 8 + len(key) + 1) % 3:
+        key += b"k"
+    body = key + b"\0" + text
+    chunk = struct.pack(">I", len(body)) + b"tEXt" + body + struct.pack(">I", zlib.crc32(b"tEXt" + body))
+    return png[:ihdr_end] + chunk + png[ihdr_end:]
+
+
+def test_scan_reads_png_text_chunks_and_metadata_never_base64(tmp_path):
+    """The scan itself: whole tokens, entities, notebook metadata, PNG text chunks; a code that
+    only appears inside an image's base64 (here by construction) is no finding."""
+    noisy = base64.b64encode(_png(base64.b64decode("E07v") * 4)).decode()
+    assert "E07" in noisy and not any("E07" in t for t in _png_text(base64.b64decode(noisy)))
+    page = tmp_path / "p.html"
+    page.write_text(f'<p>E070 TE07 E07x</p><img alt="x" src="data:image/png;base64,{noisy}">', encoding="utf-8")
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(json.dumps({"cells": [{"outputs": [{"data": {"image/png": noisy}}]}]}), encoding="utf-8")
+    assert scan([page, nb], {"E07"}) == []
+    tagged = base64.b64encode(_png(Author="E07")).decode()
+    page.write_text(f'<p>ok</p><img alt="x" src="data:image/png;base64,{tagged}">', encoding="utf-8")
+    assert len(scan([page], {"E07"})) == 1
+    nb.write_text(json.dumps({"metadata": {"papermill": {"parameters": {"examiner_id": "E07"}}}}), encoding="utf-8")
+    assert len(scan([nb], {"E07"})) == 1
+    page.write_text("<p>&#69;07 och (E07).</p>", encoding="utf-8")
+    assert len(scan([page], {"E07"})) == 2
+
+
+# --------------------------------------------------------------------------- Papermill runs
+
+HOSTILE = 'Se <b>fet</b> & <script>alert("x")</script> $x^2$ **md** – åäö, som E07 sa'
+OTHERS_COMMENT = "ANDRAS-KOMMENTAR-7f3a <i>hemlig</i>"
+YEAR = 2023
+
+
+def _edit_scores(path: Path, examiner: str) -> str:
+    """Give ``examiner`` a hostile own comment, another examiner a marked comment, and record
+    every consensus and site-visit row under a team member's code (as even demo years do).
+    Returns the other examiner's code."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    fields = list(rows[0])
+    first = {}
+    for r in rows:
+        if r["stage"] in ("individual", ""):
+            first.setdefault(r["entry_id"], r["examiner_id"])
+    own = next(r for r in rows if r["examiner_id"] == examiner and r["stage"] in ("individual", ""))
+    own["comment"] = HOSTILE
+    other = next(r for r in rows if r["examiner_id"] not in (examiner, "TEAM") and r["stage"] in ("individual", ""))
+    other["comment"] = OTHERS_COMMENT
+    for r in rows:
+        if r["stage"] in ("consensus", "site_visit"):
+            r["examiner_id"] = first[r["entry_id"]]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return other["examiner_id"]
+
+
+def _codes(data: Path) -> set[str]:
+    """Every examiner code in any CSV of any year folder (training sessions included)."""
+    codes = set()
+    for path in data.glob("[0-9][0-9][0-9][0-9]/**/*.csv"):
+        table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", dtype=str)
+        if "examiner_id" in table.columns:
+            codes |= set(table["examiner_id"].dropna())
+    return codes - feedback.NOT_PEOPLE
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.headings: list[tuple[str, str]] = []
+        self.links: list[tuple[str, str]] = []
+        self._heading = self._href = None
+        self._title = False
+        self.title = ""
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if re.fullmatch(r"h[1-6]", tag):
+            self._heading = [tag, ""]
+        elif tag == "a":
+            self._href = dict(attrs).get("href")
+        elif tag == "title":
+            self._title = True
+
+    def handle_endtag(self, tag):
+        if self._heading and tag == self._heading[0]:
+            self.headings.append(tuple(self._heading))
+            self._heading = None
+        if tag == "title":
+            self._title = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._heading:
+            self._heading[1] += data
+        if self._href is not None:
+            self.links.append((self._href, data))
+            self._href = None
+        if self._title:
+            self.title += data
+
+
+def _parse(path: Path) -> _Page:
+    p = _Page()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def year_run(tmp_path_factory):
+    """``scoring report --year 2023 --kind examiner`` on a copy of the demo data (2021-2023)."""
+    import os
+
+    from scoring.cli import main
+
+    root = tmp_path_factory.mktemp("examiner-run")
+    data = root / "data"
+    data.mkdir()
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    for year in (2021, 2022, 2023):
+        shutil.copytree(DATA_DIR / str(year), data / str(year))
+    commenter = _edit_scores(data / str(YEAR) / "scores.csv", "E39")
+    out = root / "out"
+    saved = os.environ.get("SCORING_CACHE_DIR")
+    os.environ["SCORING_CACHE_DIR"] = str(root / "cache")  # the kernels inherit it: computed afresh
+    try:
+        code = main(["report", "--year", str(YEAR), "--kind", "examiner", "--data", str(data), "--out", str(out)])
+    finally:
+        if saved is None:
+            os.environ.pop("SCORING_CACHE_DIR", None)
+        else:
+            os.environ["SCORING_CACHE_DIR"] = saved
+    yd = load_year(YEAR, data)
+    examiners = sorted(set(yd.scores.query("stage == 'individual'")["examiner_id"]))
+    return {"code": code, "data": data, "out": out, "examiners": examiners, "codes": _codes(data),
+            "commenter": commenter}
+
+
+@pytest.mark.slow
+def test_one_report_per_examiner_who_scored(year_run):
+    assert year_run["code"] == 0
+    folder = year_run["out"] / str(YEAR) / "examiners"
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == sorted(f"{e}{s}" for e in year_run["examiners"] for s in (".html", ".ipynb"))
+    assert len(year_run["examiners"]) == 38  # data/README.md: 38 examiners in 2023
+
+
+@pytest.mark.slow
+def test_title_and_heading_name_year_and_examiner(year_run):
+    for code in year_run["examiners"]:
+        page = _parse(year_run["out"] / str(YEAR) / "examiners" / f"{code}.html")
+        assert page.title == f"Återkoppling till examinator – Stockholms stads kvalitetsutmärkelse, {code} {YEAR}"
+        h2 = next(text for tag, text in page.headings if tag == "h2")
+        assert h2 == f"Examinator {code}, {YEAR}"
+        assert "script" not in page.tags and "img" in page.tags
+
+
+@pytest.mark.slow
+def test_own_comment_with_markup_shows_literally(year_run):
+    path = year_run["out"] / str(YEAR) / "examiners" / "E39.html"
+    page = _parse(path)
+    shown = HOSTILE.replace("E07", feedback.REDACTED)  # another examiner's code is redacted
+    assert shown in "".join(page.text)
+    assert not {"b", "script", "i"} & set(page.tags)
+    assert "E07" not in "".join(page.text)
+
+
+@pytest.mark.slow
+def test_other_examiners_comments_are_not_shown(year_run):
+    folder = year_run["out"] / str(YEAR) / "examiners"
+    own = folder / f"{year_run['commenter']}.html"
+    assert "ANDRAS-KOMMENTAR-7f3a" in "".join(_parse(own).text)  # in the writer's own report only
+    for path in folder.iterdir():
+        if path.stem != year_run["commenter"]:
+            assert "ANDRAS-KOMMENTAR-7f3a" not in path.read_text(encoding="utf-8"), path.name
+
+
+@pytest.mark.slow
+def test_no_file_of_an_examiner_names_another(year_run):
+    """For every examiner of the year: no other code in the HTML or the executed notebook
+    (every output and all metadata), nor in any embedded image's text chunks."""
+    folder = year_run["out"] / str(YEAR) / "examiners"
+    codes = year_run["codes"]
+    assert set(year_run["examiners"]) <= codes and len(codes) > 40
+    for code in year_run["examiners"]:
+        files = [folder / f"{code}.html", folder / f"{code}.ipynb"]
+        assert scan(files, codes - {code}) == [], code
+        assert scan(files, {code}), f"the scan should find {code} itself in its own report"
+
+
+@pytest.mark.slow
+def test_index_lists_the_reports_by_code_under_the_year(year_run):
+    page = _parse(year_run["out"] / "index.html")
+    listed = {text: href for href, text in page.links
+              if href.startswith(f"{YEAR}/examiners/") and text.startswith("Återkoppling")}
+    assert listed == {f"Återkoppling – {e}": f"{YEAR}/examiners/{e}.html" for e in year_run["examiners"]}
+
+
+@pytest.mark.slow
+def test_notebook_time_per_report(year_run):
+    """Each report's notebook time once the year's model is cached (Papermill's record)."""
+    folder = year_run["out"] / str(YEAR) / "examiners"
+    seconds = {}
+    for code in year_run["examiners"]:
+        nb = json.loads((folder / f"{code}.ipynb").read_text(encoding="utf-8"))
+        cells = [c["metadata"]["papermill"]["duration"] for c in nb["cells"] if c["cell_type"] == "code"]
+        seconds[code] = sum(cells[3:])  # after the parameters and the imports: the report's own work
+    median = float(np.median(list(seconds.values())))
+    print(f"\nexaminer feedback, notebook time per report: median {median:.2f} s, "
+          f"max {max(seconds.values()):.2f} s over {len(seconds)} reports")
+    assert median < 20  # generous: the machine is shared; the figure is printed for the log
+
+
+@pytest.mark.slow
+def test_one_examiner_every_year_asked(year_run, tmp_path):
+    """``--examiner`` makes that examiner's report for each year: a short one where they did not
+    score; a code that is nowhere in the data is a clear failure."""
+    from scoring.reports import run_reports
+
+    out = tmp_path / "out"
+    result = run_reports([2022, 2023], kinds="examiner", examiner="E12", data_dir=year_run["data"],
+                         out_dir=out, progress=False, timeout=300)
+    assert result.ok, [str(f) for f in result.failures]
+    assert sorted(p.relative_to(out).as_posix() for p in result.reports) == [
+        "2022/examiners/E12.html", "2023/examiners/E12.html"]
+    short = "".join(_parse(out / "2023" / "examiners" / "E12.html").text)
+    assert "Du bedömde inga bidrag individuellt 2023" in short
+    codes = year_run["codes"] - {"E12"}
+    assert scan([out / "2022" / "examiners" / "E12.html", out / "2022" / "examiners" / "E12.ipynb"], codes) == []
+    bad = run_reports([2023], kinds="examiner", examiner="E999", data_dir=year_run["data"], out_dir=out,
+                      progress=False, timeout=300)
+    assert [f.message.split(" (notebook cell")[0] for f in bad.failures] == [
+        "ValueError: examiner E999 has no scores in any year of the data"]
