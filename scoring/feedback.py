@@ -30,27 +30,22 @@ outside ``reports/``.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import pickle
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import __version__, render
+from . import render
+from .cache import cached, code_checksum, data_checksum
 from .calibration import examiner_drift, year_model
-from .calibration.cache import _write, data_checksum
 from .calibration.measures import HALO_HIGH, INCONSISTENCY_HIGH, RANGE_HIGH, RANGE_LOW
 from .consensus import dominance
 from .data import History, LeftOutYear, available_years, load_history, load_year
 from .labels import COLUMNS_SV, left_out_years
 from .overview import individual
-from .paths import CACHE_DIR
 from .problems import InputError, Problem
 from .rubric import Rubric
 
@@ -78,7 +73,6 @@ __all__ = [
     "trend",
 ]
 
-logger = logging.getLogger(__name__)
 
 #: The other team members' mean is shown from this many others on an entry and criterion.
 MEAN_FROM = 2
@@ -255,9 +249,6 @@ class Shared:
     closeness: dict[str, pd.DataFrame]
 
 
-_SHARED: dict[str, Shared] = {}
-
-
 def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 12,
            cache_dir: str | Path | None = None) -> Shared:
     """The year's shared computations, made once per state of the data.
@@ -273,49 +264,23 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
     for y in available_years(data_dir):
         if y <= year:
             h.update(f"{y}:{data_checksum(y, data_dir)};".encode())
-    key = f"{year}-{h.hexdigest()[:32]}-{__version__}-{_code_checksum()}-{min_scores}"
-    if key in _SHARED:
-        return _SHARED[key]
-    folder = Path(cache_dir or os.environ.get("SCORING_CACHE_DIR") or CACHE_DIR)
-    path = folder / f"feedback-{key}.pickle"
-    found = _read_shared(path)
-    if found is None:
-        history = load_history(year, data_dir)
-        yd = load_year(year, data_dir)
-        codes = frozenset(history.scores["examiner_id"].astype(str)) - NOT_PEOPLE
-        found = Shared(
-            drift=examiner_drift(history.scores, min_scores=min_scores),
-            left_out=list(history.left_out),
-            codes=codes,
-            closeness={s: dominance(yd.scores, s) for s in STAGES},
-        )
-        _write(path, found)
-    _SHARED[key] = found
-    return found
-
-
-@cache
-def _code_checksum() -> str:
-    """sha256 (12 hex digits) of the source files whose results :func:`shared` keeps."""
     from . import consensus
     from .calibration import drift, measures, model
 
-    h = hashlib.sha256()
-    for module in (consensus, drift, measures, model, sys.modules[__name__]):
-        h.update(Path(module.__file__).read_bytes())
-    return h.hexdigest()[:12]
+    code = code_checksum(consensus, drift, measures, model, sys.modules[__name__])
+    key = f"{year}-{h.hexdigest()[:32]}-{code}-{min_scores}"
 
+    def compute() -> Shared:
+        history = load_history(year, data_dir)
+        yd = load_year(year, data_dir)
+        return Shared(
+            drift=examiner_drift(history.scores, min_scores=min_scores),
+            left_out=list(history.left_out),
+            codes=frozenset(history.scores["examiner_id"].astype(str)) - NOT_PEOPLE,
+            closeness={s: dominance(yd.scores, s) for s in STAGES},
+        )
 
-def _read_shared(path: Path) -> Shared | None:
-    try:
-        with open(path, "rb") as f:
-            found = pickle.load(f)  # our own cache folder, written by _write
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # another version's cache or a broken file: recompute
-        logger.info("ignoring cached feedback data %s: %s", path, exc)
-        return None
-    return found if isinstance(found, Shared) else None
+    return cached("feedback", key, compute, Shared, cache_dir)
 
 
 # --------------------------------------------------------------------------- the feedback

@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 
+from scoring import cache as shared_cache
 from scoring.calibration import cache
 from scoring.paths import DATA_DIR
 
@@ -26,7 +27,7 @@ def fits(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(cache, "fit_examiner_model", counting)
-    monkeypatch.setattr(cache, "_MEMORY", {})
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
     return calls
 
 
@@ -35,7 +36,7 @@ def test_fitted_once_then_from_memory_and_from_disk(data, tmp_path, fits):
     first = cache.year_model(2023, data, cache_dir=store)
     assert cache.year_model(2023, data, cache_dir=store) is first
     assert len(fits) == 1 and len(list(store.glob("model-2023-*.pickle"))) == 1
-    cache._MEMORY.clear()  # another worker: reads the fit from disk instead of refitting
+    shared_cache._MEMORY.clear()  # another worker: reads the fit from disk instead of refitting
     again = cache.year_model(2023, data, cache_dir=store)
     assert len(fits) == 1
     assert again.effects.equals(first.effects) and again.variances == first.variances
@@ -61,6 +62,6 @@ def test_a_broken_cache_file_is_refitted(data, tmp_path, fits):
     cache.year_model(2023, data, cache_dir=store)
     for f in store.glob("model-*.pickle"):
         f.write_bytes(b"not a pickle")
-    cache._MEMORY.clear()
+    shared_cache._MEMORY.clear()
     cache.year_model(2023, data, cache_dir=store)
     assert len(fits) == 2
