@@ -16,7 +16,6 @@ import re
 import shutil
 import struct
 import zlib
-from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,11 +28,7 @@ from scoring import feedback
 from scoring.calibration import examiner_drift
 from scoring.data import load_history, load_year
 from scoring.paths import DATA_DIR
-
-try:  # the runner's privacy guard, when it is on main
-    from scoring.reports import privacy as _privacy
-except ImportError:  # pragma: no cover - depends on what is merged
-    _privacy = None
+from scoring.reports import privacy
 
 OWN = "X01"
 
@@ -325,52 +320,9 @@ def _png_text(data: bytes) -> list[str]:
     return out
 
 
-_DATA_URI = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)")
-
-
-def _strings(node, where="") -> list[tuple[str, str]]:
-    """Every string of a JSON document, keys included; PNG payloads as their text chunks."""
-    if isinstance(node, dict):
-        out = []
-        for k, v in node.items():
-            out.append((f"{where}.{k} (key)", k))
-            if k == "image/png" and isinstance(v, str | list):
-                payload = "".join(v) if isinstance(v, list) else v
-                out += [(f"{where}.{k} PNG text", t) for t in _png_text(base64.b64decode(payload))]
-            else:
-                out += _strings(v, f"{where}.{k}")
-        return out
-    if isinstance(node, list):
-        return [x for i, v in enumerate(node) for x in _strings(v, f"{where}[{i}]")]
-    return [(where, node)] if isinstance(node, str) else [(where, str(node))]
-
-
-def _local_scan(files, codes) -> list[str]:
-    """Findings ``file: where: code`` for any of ``codes`` as a whole token in ``files``.
-
-    HTML: the text with entities decoded, inline PNGs read as their text chunks (never
-    their base64, where E07 can occur by chance). Notebooks: every string, keys and
-    metadata included, PNG outputs the same way.
-    """
-    pattern = re.compile(rf"(?<![^\W_])(?:{'|'.join(map(re.escape, sorted(codes)))})(?![^\W_])")
-    findings = []
-    for path in map(Path, files):
-        raw = path.read_text(encoding="utf-8")
-        if path.suffix == ".ipynb":
-            parts = _strings(json.loads(raw))
-        else:
-            pngs = [t for m in _DATA_URI.finditer(raw) for t in _png_text(base64.b64decode(m.group(1)))]
-            parts = [("text", unescape(_DATA_URI.sub("data:image/png;base64,", raw)))]
-            parts += [("PNG text", t) for t in pngs]
-        findings += [f"{path.name}: {w}: {m.group()}" for w, s in parts for m in pattern.finditer(s)]
-    return findings
-
-
 def scan(files, codes) -> list[str]:
-    """The runner's privacy guard when it is on main, else the scan above (same matching rules)."""
-    if _privacy is not None:
-        return [str(f) for f in _privacy.scan(list(files), _privacy.Forbidden(codes=codes))]
-    return _local_scan(files, codes)
+    """Findings of the runner's privacy guard (:mod:`scoring.reports.privacy`)."""
+    return [str(f) for f in privacy.scan(list(files), privacy.Forbidden(codes=codes))]
 
 
 def _png(text: bytes = b"", **metadata) -> bytes:

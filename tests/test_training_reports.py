@@ -8,19 +8,16 @@ text from the data shows literally, the index, and privacy: for every trainee, n
 written for them (the HTML page, the executed notebook with Papermill's metadata, the
 figures' PNG text chunks) holds another trainee's code.
 
-The privacy scan uses :mod:`scoring.reports.privacy` when the package has it (issue 10)
-and otherwise the small scanner below, which follows the same rules: codes match as whole
-tokens, HTML entities are decoded, and images are read from their decoded bytes (PNG text
-chunks), never from their base64 text.
+The privacy scan is the runner's own guard, :mod:`scoring.reports.privacy`: codes match as
+whole tokens, HTML is read as text, attributes and comments with entities decoded, and
+images are read from their decoded bytes (PNG text chunks), never from their base64 text.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
-import html
 import json
-import re
 import shutil
 import struct
 import zlib
@@ -32,13 +29,8 @@ import pytest
 
 from scoring import training
 from scoring.paths import DATA_DIR
-from scoring.reports import expand_kinds, run_reports
+from scoring.reports import expand_kinds, privacy, run_reports
 from scoring.reports.runner import REPORT_KINDS
-
-try:  # the project's privacy guard, once it is in the package
-    from scoring.reports import privacy
-except ImportError:  # pragma: no cover - until then, the scanner below
-    privacy = None
 
 YEAR = 2024
 SESSION = "grundutbildning"
@@ -49,71 +41,9 @@ HOSTILE_COMMENT = "<img src=x onerror=\"document.title='XSS'\"> **fett** [länk]
 
 # ---------------------------------------------------------------------------------------
 # the privacy scan
-_PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)")
-
-
-def _png_text(png: bytes) -> list[str]:
-    """The text chunks (tEXt, zTXt, iTXt) of a PNG, keywords included."""
-    assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    texts, i = [], 8
-    while i + 8 <= len(png):
-        (length,) = struct.unpack(">I", png[i:i + 4])
-        kind, data = png[i + 4:i + 8], png[i + 8:i + 8 + length]
-        i += 12 + length
-        if kind == b"tEXt":
-            texts.append(data.replace(b"\0", b" ").decode("latin-1"))
-        elif kind == b"zTXt":
-            key, _, rest = data.partition(b"\0")
-            texts.append(key.decode("latin-1") + " " + zlib.decompress(rest[1:]).decode("latin-1"))
-        elif kind == b"iTXt":
-            key, _, rest = data.partition(b"\0")
-            compressed, rest = rest[0], rest[2:]
-            lang, _, rest = rest.partition(b"\0")
-            translated, _, text = rest.partition(b"\0")
-            text = zlib.decompress(text) if compressed else text
-            texts.append(" ".join(x.decode("utf-8") for x in (key, lang, translated, text)))
-    return texts
-
-
-def _strings(node, path=""):
-    """(where, text) for every string of a notebook, keys included; images as their PNG text chunks."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield f"{path}/{key}", str(key)
-            if key == "image/png" and isinstance(value, str | list):  # (the output's metadata has a size there)
-                yield from ((f"{path}/{key}[png text]", t)
-                            for t in _png_text(base64.b64decode("".join(value) if isinstance(value, list) else value)))
-            else:
-                yield from _strings(value, f"{path}/{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _strings(value, f"{path}[{i}]")
-    elif isinstance(node, str):
-        yield path, node
-
-
-def _scan(path: Path, codes: set[str]) -> list[str]:
-    token = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, sorted(codes, key=len, reverse=True)))
-                       + r")(?![^\W_])")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".ipynb":
-        pieces = list(_strings(json.loads(text)))
-    else:
-        pieces = [(f"image {i} [png text]", t) for i, m in enumerate(_PNG.finditer(text))
-                  for t in _png_text(base64.b64decode(m.group(1)))]
-        pieces.append(("text", _PNG.sub("data:image/png;base64,", text)))
-    found = []
-    for where, piece in pieces:
-        for variant in {piece, html.unescape(piece)}:
-            found += [f"{path.name}: {where}: {m.group(0)}" for m in token.finditer(variant)]
-    return found
-
-
 def other_codes_in(files: list[Path], codes: set[str]) -> list[str]:
     """Every occurrence of one of ``codes`` in ``files`` (empty when there is none)."""
-    if privacy is not None:
-        return [str(f) for f in privacy.scan(files, privacy.Forbidden(codes=set(codes), names=set()))]
-    return [hit for f in files for hit in _scan(f, codes)]
+    return [str(f) for f in privacy.scan(files, privacy.Forbidden(codes=set(codes)))]
 
 
 def _png_with(title: str, private_bytes: bytes = b"") -> bytes:
