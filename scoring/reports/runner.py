@@ -530,35 +530,38 @@ def run_reports(
         logger.warning("no years to report on")
 
     result = RunResult()
-    jobs: list[_Job] = []
-    for kind_name in kinds:
-        kind = REPORT_KINDS[kind_name]
-        notebook = kind.notebook_path(nb_dir)
-        if not notebook.is_file():
-            msg = f"{kind.noun} are not available yet: {display_path(notebook)} is missing"
-            logger.warning(msg)
-            result.failures.append(Failure(None, kind.name, None, msg))
-            continue
-        for year in years:
-            try:
-                jobs.extend(
-                    _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout,
-                              sources.get(kind.name), pdf)
-                )
-            except Exception as exc:  # no data for the year, unreadable data ...
-                msg = _message(exc)
-                logger.warning("%s %s: %s", year, kind.name, msg)
-                result.failures.append(Failure(year, kind.name, None, msg))
-
-    if blind:
-        jobs = [_blind(job) for job in jobs]
-    bar = tqdm(
-        total=len(jobs), desc="reports", unit="report", file=sys.stderr,
-        disable=not progress or not jobs, dynamic_ncols=True,
-    )
+    available = [k for k in kinds if REPORT_KINDS[k].notebook_path(nb_dir).is_file()]
+    # workers (and their warm kernels) start now, while the jobs are planned below
+    expected = len(years) * sum(1 if REPORT_KINDS[k].per is None else workers for k in available)
     made: list[tuple[_Job, _Outcome]] = []
-    with bar, _redirect_logging(progress), _inline_figures():
-        for job, outcome in _execute_all(jobs, workers, bar, warm, result):
+    with _inline_figures(), _Pool(min(workers, expected), warm, result) as pool, tqdm(
+        total=0, desc="reports", unit="report", file=sys.stderr,
+        disable=not progress or not expected, dynamic_ncols=True,
+    ) as bar, _redirect_logging(progress):
+        for kind_name in kinds:
+            kind = REPORT_KINDS[kind_name]
+            notebook = kind.notebook_path(nb_dir)
+            if not notebook.is_file():
+                msg = f"{kind.noun} are not available yet: {display_path(notebook)} is missing"
+                logger.warning(msg)
+                result.failures.append(Failure(None, kind.name, None, msg))
+                continue
+            for year in years:
+                try:
+                    planned = _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout,
+                                        sources.get(kind.name), pdf)
+                except Exception as exc:  # no data for the year, unreadable data ...
+                    msg = _message(exc)
+                    logger.warning("%s %s: %s", year, kind.name, msg)
+                    result.failures.append(Failure(year, kind.name, None, msg))
+                    continue
+                for job in planned:
+                    pool.submit(_blind(job) if blind else job)
+                bar.total = pool.submitted
+                bar.refresh()
+        for job, outcome in pool.outcomes():
+            bar.set_postfix_str(_short(job), refresh=False)
+            bar.update()
             what = _short(job)
             if outcome.error is None:
                 logger.info("%s: wrote %s in %.1f s", what, outcome.html, outcome.seconds)
@@ -712,16 +715,22 @@ def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
     """Everyone the private kinds' reports are about, over every year of the data.
 
     The union of each private kind's ``people`` (default: every ``examiner_id`` in any
-    CSV file of any year folder, training folders included), keyed by code.
+    CSV file of any year folder, training folders included), keyed by code; worked out once
+    per state of the data files.
     """
     data_dir = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
+    return dict(_people(data_dir, _data_stamp(data_dir)))
+
+
+@cache
+def _people(data_dir: Path, stamp: tuple) -> tuple[tuple[str, privacy.Person], ...]:
     found: dict[str, privacy.Person] = {}
     for kind in REPORT_KINDS.values():
         if kind.private:
             source = kind.people or _examiner_people
             for key, person in source(data_dir).items():
                 found.setdefault(str(key), person)
-    return found
+    return tuple(found.items())
 
 
 def forbidden_for(person: str | None, data_dir: str | Path | None = None) -> privacy.Forbidden:
@@ -746,6 +755,8 @@ def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
 
     codes: set[str] = set()
     for path, _, _ in stamp:
+        if not path.endswith(".csv"):
+            continue
         table, _problems = _read_table(Path(path), display_path(path))
         if table is None or "examiner_id" not in table.columns:
             continue
@@ -755,11 +766,11 @@ def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
 
 
 def _data_stamp(data_dir: Path) -> tuple:
-    """(path, size, mtime) of every CSV file under a year folder: the cache key of the people."""
+    """(path, size, mtime) of every CSV and workbook under a year folder: the cache key of the people."""
     stamp = []
     for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
         if year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name):
-            for f in sorted(year_dir.rglob("*.csv")):
+            for f in sorted(p for p in year_dir.rglob("*") if p.suffix in (".csv", ".xlsx")):
                 st = f.stat()
                 stamp.append((str(f), st.st_size, st.st_mtime_ns))
     return tuple(stamp)
@@ -776,58 +787,67 @@ def _static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------
 
 
-def _execute_all(jobs: list[_Job], workers: int, bar, warm: bool, result: RunResult):
-    """Yield (job, outcome) as runs finish, updating the progress bar.
+class _Pool:
+    """Worker threads that take report jobs from a queue, from the moment the pool starts.
 
-    ``workers`` threads each take the next job from a shared queue. The work happens in
-    the kernels, which are separate processes; the threads only drive them (and make
-    the HTML page), so there is no second interpreter to start and nothing to pickle.
-    With ``warm`` each thread keeps one kernel for all its reports. Papermill's ``cwd``
-    changes the working directory of the whole process and would race between threads,
-    so the kernel gets its folder from :func:`warm.prepare` (warm) or nbclient's
-    ``resources`` (cold) instead.
+    Each thread drives its own kernel process (with ``warm``, one kernel for all its
+    reports, started at once, so it warms up while the run still plans its jobs), so there
+    is no second interpreter to start and nothing to pickle. Papermill's ``cwd`` changes
+    the working directory of the whole process and would race between threads, so the
+    kernel gets its folder from :func:`warm.prepare` (warm) or nbclient's ``resources``
+    (cold) instead. Used as a context manager: on leaving, nothing new starts and the
+    threads end; on an exception (Ctrl-C) the kernels at work are stopped.
     """
-    if not jobs:
-        return
-    todo: queue.Queue[_Job] = queue.Queue()
-    for job in jobs:
-        todo.put(job)
-    done: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    kernels: list = []
-    threads = [
-        threading.Thread(target=_worker, args=(todo, done, stop, warm, kernels, result),
-                         name=f"report-{i + 1}", daemon=True)
-        for i in range(min(workers, len(jobs)))
-    ]
-    for t in threads:
-        t.start()
-    # while the kernels start: Papermill's import alone takes seconds (nbformat's schema
-    # validation pulls in a grammar compiled at import time)
-    import papermill  # noqa: F401
 
-    from . import page  # noqa: F401
+    def __init__(self, workers: int, warm: bool, result: RunResult):
+        self.todo: queue.Queue[_Job | None] = queue.Queue()
+        self.done: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.kernels: list = []
+        self.submitted = 0
+        self.threads = [
+            threading.Thread(target=_worker, args=(self.todo, self.done, self.stop, warm, self.kernels, result),
+                             name=f"report-{i + 1}", daemon=True)
+            for i in range(max(0, workers))
+        ]
+        for t in self.threads:
+            t.start()
 
-    try:
-        for _ in range(len(jobs)):
-            job, outcome = done.get()
-            bar.set_postfix_str(_short(job), refresh=False)
-            bar.update()
-            yield job, outcome
-    except BaseException:  # Ctrl-C: start nothing new, stop the kernels at work
-        stop.set()
-        for kernel in list(kernels):
-            kernel.kill()
-        raise
-    finally:
-        stop.set()
-        for t in threads:
+    def submit(self, job: _Job) -> None:
+        self.todo.put(job)
+        self.submitted += 1
+
+    def outcomes(self):
+        """Yield (job, outcome) for every job submitted, as runs finish."""
+        for _ in self.threads:
+            self.todo.put(None)  # no more jobs: a worker ends when it takes this
+        if self.submitted:
+            # while the kernels work: Papermill's import alone takes seconds (nbformat's
+            # schema validation pulls in a grammar compiled at import time)
+            import papermill  # noqa: F401
+
+            from . import page  # noqa: F401
+        for _ in range(self.submitted):
+            yield self.done.get()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        self.stop.set()
+        for _ in self.threads:
+            self.todo.put(None)
+        if exc is not None:  # Ctrl-C or an error while planning: stop the kernels at work
+            for kernel in list(self.kernels):
+                kernel.kill()
+        for t in self.threads:
             t.join(timeout=60)
+        return False
 
 
 def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: bool,
             kernels: list, result: RunResult) -> None:
-    """One worker thread: take jobs until none are left; never raises."""
+    """One worker thread: start its kernel, then take jobs until told there are no more."""
     kernel = None
     if warm:
         from .warm import WarmKernel
@@ -843,9 +863,8 @@ def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: b
                     result.warmup.append(kernel.warmup_seconds)
                 except Exception as exc:
                     problem = f"could not start a kernel: {_message(exc)}"
-            try:
-                job = todo.get_nowait()
-            except queue.Empty:
+            job = todo.get()
+            if job is None:
                 break
             _log_start(job)
             if problem is not None:
@@ -916,7 +935,7 @@ def _run_job(job: _Job, kernel=None) -> _Outcome:
                 str(tmp_ipynb),
                 kernel_name=KERNEL_NAME,
                 execution_timeout=job.timeout,
-                # the kernel's working directory without a process-wide chdir (see _execute_all)
+                # the kernel's working directory without a process-wide chdir (see _Pool)
                 resources={"metadata": {"path": folder}},
                 # ipykernel logs harmless start/stop notices to the terminal ("running over TCP
                 # without encryption", "KeyboardInterrupt caught" at shutdown), two lines per
