@@ -76,6 +76,8 @@ COLUMNS_SV = {
     "change_low": "Förändring, 95 % KI nedre",
     "change_high": "Förändring, 95 % KI övre",
     "flagged": "Säker förändring",
+    "consensus_shift": "Konsensus − individuellt",
+    "site_visit_shift": "Platsbesök − individuellt",
     "ci_low": "95 % KI, nedre",
     "ci_high": "95 % KI, övre",
     "estimate": "Skattning",
