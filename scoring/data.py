@@ -47,6 +47,7 @@ __all__ = [
     "read_entries",
     "read_scores",
     "rubric_for",
+    "scores_frame",
     "validate_paths",
 ]
 
@@ -311,12 +312,25 @@ def _parse_number(text: str) -> float | None:
 # --------------------------------------------------------------------------- scores
 
 
-def _empty_scores() -> pd.DataFrame:
-    return _scores_frame([])
+def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -> pd.DataFrame:
+    """Score records as a DataFrame with the project's column types.
 
+    Parameters
+    ----------
+    records : dicts with the keys of :data:`SCORE_COLUMNS` before ``line`` and those in
+        ``located_by`` (as :func:`check_score_rows` gives them, plus any location).
+    located_by : the columns, after the score columns, that say where each score was
+        read: ``("line",)`` (int) for a CSV file, ``("sheet", "cell")`` (text) for a
+        scorebook.
 
-def _scores_frame(records: list[dict]) -> pd.DataFrame:
-    col = {c: [r[c] for r in records] for c in SCORE_COLUMNS}
+    Returns
+    -------
+    DataFrame
+        ``year`` int64, ``score`` float64, ``question`` Int64 (NA for a criterion-level
+        score), ``line`` int64, every other column text; empty (with these columns and
+        types) for no records.
+    """
+    col = {c: [r[c] for r in records] for c in (*_SCORE_INPUT, *located_by)}
     return pd.DataFrame(
         {
             "year": pd.Series(col["year"], dtype="int64"),
@@ -327,7 +341,7 @@ def _scores_frame(records: list[dict]) -> pd.DataFrame:
             "stage": pd.Series(col["stage"], dtype="str"),
             "question": pd.array(col["question"], dtype="Int64"),
             "comment": pd.Series(col["comment"], dtype="str"),
-            "line": pd.Series(col["line"], dtype="int64"),
+            **{c: pd.Series(col[c], dtype="int64" if c == "line" else "str") for c in located_by},
         }
     )
 
@@ -450,12 +464,12 @@ def read_scores(
     year = int(year) if year is not None else None
     table, problems = _read_table(Path(path), where)
     if table is None:
-        return _empty_scores(), problems
+        return scores_frame([]), problems
     problems += _header_problems(table, where, _SCORE_INPUT, _SCORE_REQUIRED)
     records, row_problems = check_score_rows(table.rows, table.columns, where, rubric, year=year)
     problems += row_problems
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return _scores_frame(records), problems
+    return scores_frame(records), problems
 
 
 def check_score_rows(
