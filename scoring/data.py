@@ -49,6 +49,7 @@ __all__ = [
     "rubric_for",
     "scores_frame",
     "validate_paths",
+    "year_folder",
 ]
 
 #: Columns of the DataFrame returned by :func:`read_scores`, in order.
@@ -777,6 +778,20 @@ def _is_year_name(name: str) -> bool:
     return bool(_YEAR.fullmatch(name))
 
 
+def year_folder(year: int | str, data_dir: str | Path) -> Path:
+    """The folder of a year's files, ``<data_dir>/<year>/``.
+
+    Raises
+    ------
+    InputError
+        "no data for <year>: folder not found", naming the folder, when it does not exist.
+    """
+    folder = Path(data_dir) / str(int(year))
+    if not folder.is_dir():
+        raise InputError([Problem(display_path(folder), None, None, f"no data for {int(year)}: folder not found")])
+    return folder
+
+
 def available_years(data_dir: str | Path | None = None) -> list[int]:
     """The years in ``data_dir`` (default ``scoring.paths.DATA_DIR``): 4-digit folders holding
     a scores.csv, sorted."""
@@ -874,9 +889,7 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
-    year_dir = data_dir / str(year)
-    if not year_dir.is_dir():
-        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    year_dir = year_folder(year, data_dir)
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
         raise InputError(problems)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import read_entries
+from ..data import read_entries, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import load_rubric
@@ -93,9 +93,7 @@ def import_scorebooks(
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
-    year_dir = data_dir / str(year)
-    if not year_dir.is_dir():
-        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    year_dir = year_folder(year, data_dir)
     rubric = load_rubric(year=year, data_dir=data_dir)
     entries_path = year_dir / "entries.csv"
     if not entries_path.is_file():

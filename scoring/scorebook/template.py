@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..data import _read_table, check_score_rows, read_entries, read_scores
+from ..data import _read_table, check_score_rows, read_entries, read_scores, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -138,9 +138,7 @@ def build_template(
         raise UsageError("give either an examiner (--examiner) or a training session (--session)")
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
-    year_dir = data_dir / str(year)
-    if not year_dir.is_dir():
-        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    year_dir = year_folder(year, data_dir)
     rubric = load_rubric(year=year, data_dir=data_dir)
     names: dict[str, str] = {}
     if session is not None:
