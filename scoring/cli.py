@@ -208,7 +208,7 @@ def _examiners(args) -> int:
 
 
 def _rank(args) -> int:
-    from .data import _class_id, _missing_entries, read_entries
+    from .data import class_id_for, missing_entries, read_entries
     from .ranking import rank_entries
 
     scores, rubric = _read_scores_for_cli(args.scores)
@@ -218,12 +218,12 @@ def _rank(args) -> int:
         raise InputError([Problem(display_path(entries_path), None, None, f"entries file not found{how}")])
     entries, problems = read_entries(entries_path, rubric)
     if not any(p.is_error for p in problems):
-        problems += _missing_entries(scores, entries, display_path(args.scores), display_path(entries_path))
+        problems += missing_entries(scores, entries, display_path(args.scores), display_path(entries_path))
     if any(p.is_error for p in problems):
         raise InputError(problems)
     cls = None
     if args.class_:
-        cls = _class_id(rubric, args.class_)
+        cls = class_id_for(rubric, args.class_)
         present = list(dict.fromkeys(entries["class"]))
         if cls not in present:
             raise ValueError(f"--class {args.class_}: no such class in {display_path(entries_path)} "

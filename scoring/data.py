@@ -35,19 +35,28 @@ from .rubric import STAGES, Rubric, load_rubric
 
 __all__ = [
     "SCORE_COLUMNS",
+    "SCORE_INPUT_COLUMNS",
+    "SCORE_REQUIRED_COLUMNS",
     "ENTRY_COLUMNS",
+    "YES_NO",
+    "CsvTable",
     "YearData",
     "History",
     "LeftOutYear",
     "available_years",
     "check_score_rows",
+    "class_id_for",
+    "column_name",
     "criterion_scores",
     "load_history",
     "load_year",
+    "missing_entries",
+    "read_csv_table",
     "read_entries",
     "read_scores",
     "rubric_for",
     "scores_frame",
+    "sniff_delimiter",
     "validate_paths",
     "year_folder",
 ]
@@ -56,8 +65,10 @@ __all__ = [
 SCORE_COLUMNS = (
     "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "line",
 )
-_SCORE_INPUT = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
-_SCORE_REQUIRED = ("year", "entry_id", "examiner_id", "criterion", "score")
+#: Columns a scores file may have, in the order the project writes them.
+SCORE_INPUT_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
+#: Columns every scores file must have.
+SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score")
 
 #: Columns of the DataFrame returned by :func:`read_entries`, in order.
 ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "line")
@@ -77,7 +88,8 @@ _STAGE_ALIASES = {
     "referensbedömning": "reference",
     "facit": "reference",
 }
-_BOOLEANS = {
+#: Words read as yes and no (``budget_in_balance``), case-folded.
+YES_NO = {
     "ja": True, "yes": True, "true": True, "1": True, "sant": True,
     "nej": False, "no": False, "false": False, "0": False, "falskt": False,
 }
@@ -106,14 +118,14 @@ def _lines(lines: list[int], limit: int = 5) -> str:
 
 
 @dataclass
-class _Table:
-    """A CSV file split into cells.
+class CsvTable:
+    """A CSV file split into cells (:func:`read_csv_table`).
 
-    ``header``: normalised column names ('' for an unnamed column) on line ``header_line``;
-    ``columns``: name ->
-    index of its first occurrence; ``rows``: (line, stripped cells padded to the header
-    width) for every non-blank row that could be split; ``n_rows``: every non-blank data row,
-    including those already reported by the reader.
+    ``header``: column names as :func:`column_name` gives them ('' for an unnamed column) on
+    line ``header_line``; ``columns``: name -> index of its first occurrence; ``rows``:
+    (line, stripped cells padded to the header width) for every non-blank row that could be
+    split; ``n_rows``: every non-blank data row, including those already reported by the
+    reader; ``delimiter``: the one the file uses.
     """
 
     header: list[str]
@@ -162,7 +174,7 @@ def _decode(data: bytes, path: Path) -> tuple[str | None, str | None]:
     return text, note
 
 
-def _sniff(line: str) -> str:
+def sniff_delimiter(line: str) -> str:
     """The delimiter of a header line: the most frequent of , ; and tab outside quotes."""
     counts = dict.fromkeys(",;\t", 0)
     quoted = False
@@ -175,12 +187,18 @@ def _sniff(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _norm_column(name: str) -> str:
+def column_name(name: str) -> str:
+    """A header cell as a column name: trimmed, case-folded, spaces and hyphens as ``_``."""
     return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().casefold())
 
 
-def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
-    """Read a CSV file into cells; ``(None, problems)`` when it cannot be read at all."""
+def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Problem]]:
+    """Read a CSV file into cells: the project's one CSV reader.
+
+    Accepts what the module docstring lists (encodings, delimiters, Excel's ``sep=`` line,
+    blank lines). ``where`` names the file in the problems. Returns ``(table, problems)``,
+    or ``(None, problems)`` when the file cannot be read at all; never raises.
+    """
 
     def fail(message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(where, None, None, message)]
@@ -211,7 +229,7 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
     if m:
         delimiter, skip = m.group(1), first + 1
     else:
-        delimiter = _sniff(lines[first])
+        delimiter = sniff_delimiter(lines[first])
 
     stream = io.StringIO(text, newline="")
     for _ in range(skip):
@@ -229,7 +247,7 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
             if not any(cells):
                 continue  # blank line
             if header is None:
-                header = [_norm_column(c) for c in cells]
+                header = [column_name(c) for c in cells]
                 header_line = line
                 continue
             n_rows += 1
@@ -284,10 +302,10 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
         rows = kept
     if n_rows == 0:
         problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
-    return _Table(header, header_line, columns, rows, n_rows, delimiter), problems
+    return CsvTable(header, header_line, columns, rows, n_rows, delimiter), problems
 
 
-def _header_problems(table: _Table, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
+def _header_problems(table: CsvTable, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
     problems = []
     present = list(table.columns)
     for col in required:
@@ -331,7 +349,7 @@ def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -
         score), ``line`` int64, every other column text; empty (with these columns and
         types) for no records.
     """
-    col = {c: [r[c] for r in records] for c in (*_SCORE_INPUT, *located_by)}
+    col = {c: [r[c] for r in records] for c in (*SCORE_INPUT_COLUMNS, *located_by)}
     return pd.DataFrame(
         {
             "year": pd.Series(col["year"], dtype="int64"),
@@ -357,7 +375,7 @@ def _score_row(
         problems.append(Problem(where, line, column, message))
 
     rec: dict = {"line": line}
-    for c in _SCORE_REQUIRED:
+    for c in SCORE_REQUIRED_COLUMNS:
         if c in present and get(c) == "":
             bad(c, f"{c} is blank; every row needs one")
 
@@ -411,7 +429,7 @@ def _score_row(
     if st == "":
         rec["stage"] = "individual"
     else:
-        key = _norm_column(st)
+        key = column_name(st)
         key = _STAGE_ALIASES.get(key, _STAGE_ALIASES.get(key.replace("_", ""), key))
         if key in STAGES:
             rec["stage"] = key
@@ -463,10 +481,10 @@ def read_scores(
     """
     where = display_path(path)
     year = int(year) if year is not None else None
-    table, problems = _read_table(Path(path), where)
+    table, problems = read_csv_table(Path(path), where)
     if table is None:
         return scores_frame([]), problems
-    problems += _header_problems(table, where, _SCORE_INPUT, _SCORE_REQUIRED)
+    problems += _header_problems(table, where, SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS)
     records, row_problems = check_score_rows(table.rows, table.columns, where, rubric, year=year)
     problems += row_problems
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
@@ -496,7 +514,7 @@ def check_score_rows(
     problems : list of Problem
         Located by ``where``, the row's number and the column name.
     """
-    complete = all(c in columns for c in _SCORE_REQUIRED)
+    complete = all(c in columns for c in SCORE_REQUIRED_COLUMNS)
     records: list[dict] = []
     problems: list[Problem] = []
     for line, cells in rows:
@@ -662,7 +680,9 @@ def _entries_frame(records: list[dict]) -> pd.DataFrame:
     )
 
 
-def _class_id(rubric: Rubric, text: str) -> str | None:
+def class_id_for(rubric: Rubric, text: str) -> str | None:
+    """The id of the class ``text`` names: its id or Swedish label (case and spacing ignored,
+    the label's part in parentheses optional); None when it names none."""
     k = " ".join(text.split()).casefold()
     for c in rubric.classes:
         label = " ".join(c.label_sv.split()).casefold()
@@ -691,7 +711,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
         Never raises.
     """
     where = display_path(path)
-    table, problems = _read_table(Path(path), where)
+    table, problems = read_csv_table(Path(path), where)
     if table is None:
         return _entries_frame([]), problems
     problems += _header_problems(table, where, _ENTRY_INPUT, _ENTRY_REQUIRED)
@@ -715,7 +735,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
                 bad(c, f"{c} is blank; every row needs one")
         cl = get("class")
         if cl:
-            rec["class"] = _class_id(rubric, cl)
+            rec["class"] = class_id_for(rubric, cl)
             if rec["class"] is None:
                 bad("class", f"'{_show(cl)}' is not a class; use one of: {', '.join(rubric.class_ids)} or their "
                              "Swedish labels")
@@ -727,7 +747,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
             else:
                 bad("staff_count", f"staff_count '{_show(get('staff_count'))}' is not a whole number")
         b = get("budget_in_balance")
-        rec["budget_in_balance"] = _BOOLEANS.get(b.casefold()) if b else None
+        rec["budget_in_balance"] = YES_NO.get(b.casefold()) if b else None
         if b and rec["budget_in_balance"] is None:
             bad("budget_in_balance", f"budget_in_balance '{_show(b)}' is not ja/nej (or yes/no, true/false, "
                                      "1/0); leave it blank when unknown")
@@ -803,9 +823,11 @@ def available_years(data_dir: str | Path | None = None) -> list[int]:
     )
 
 
-def _missing_entries(
+def missing_entries(
     scores: pd.DataFrame, entries: pd.DataFrame, scores_where: str, entries_where: str
 ) -> list[Problem]:
+    """One error per entry id of ``scores`` (with ``line``) that is not in ``entries``,
+    located at its first line in ``scores_where`` and counting its rows."""
     known = set(entries["entry_id"])
     problems = []
     missing = scores.loc[~scores["entry_id"].isin(known)]
@@ -849,7 +871,7 @@ def _check_year(
     if scores is not None and entries is not None:
         swhere, ewhere = display_path(paths["scores"]), display_path(paths["entries"])
         if entries_ok:
-            problems += _missing_entries(scores, entries, swhere, ewhere)
+            problems += missing_entries(scores, entries, swhere, ewhere)
         if entries_ok and len(scores):
             scored = set(scores["entry_id"])
             for _, e in entries.loc[~entries["entry_id"].isin(scored)].iterrows():
@@ -1058,7 +1080,7 @@ def _validate_file(path: Path) -> list[Problem]:
             return [Problem(where, None, None, f"cannot use the rubric: {e}")]
     kind = _kind(path)
     if kind is None:
-        table, problems = _read_table(path, where)
+        table, problems = read_csv_table(path, where)
         if table is None:
             return problems
         if "score" in table.columns:
@@ -1087,7 +1109,7 @@ def _validate_file(path: Path) -> list[Problem]:
                                                      "usable rows (validate it)", "note")
                 )
             else:
-                problems += _missing_entries(scores, entries, where, display_path(sibling))
+                problems += missing_entries(scores, entries, where, display_path(sibling))
         elif in_year:
             problems.append(Problem(display_path(sibling), None, None, "file not found: a year folder needs "
                                                                        "entries.csv next to scores.csv"))

@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import render
 from .consensus import consensus_agenda
+from .data import class_id_for, load_year
 from .labels import show
 from .rubric import Rubric
 
@@ -228,7 +229,6 @@ def load_pack(
         When the year has no entry in the class.
     """
     from .calibration import year_model
-    from .data import load_year
 
     yd = load_year(year, data_dir)
     rubric = yd.rubric
@@ -259,16 +259,15 @@ def _class_id(class_id: str, rubric: Rubric, entries: pd.DataFrame) -> str:
     present = list(dict.fromkeys(entries["class"].astype(str)))
     if class_id in present:
         return class_id
-    wanted = " ".join(str(class_id).split()).casefold()
-    for c in rubric.classes:
-        if wanted in (c.id.casefold(), " ".join(c.label_sv.split()).casefold()) and c.id in present:
-            return c.id
+    named = class_id_for(rubric, str(class_id))
+    if named in present:
+        return named
     raise ValueError(f"no entries of class '{class_id}' in the data (classes there: {', '.join(present)})")
 
 
 def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The year's ranking (adjusted) and sensitivity table, computed once per data and settings."""
-    from .calibration.cache import data_checksum
+    from .cache import data_checksum
     from .ranking import method_sensitivity, rank_entries
 
     key = (yd.year, data_checksum(yd.year, data_dir), n_draws, seed)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration.accuracy import reference_accuracy
-from .data import criterion_scores, read_scores, scores_frame
+from .data import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame
 from .paths import DATA_DIR
 from .problems import InputError, Problem, display_path
 from .rubric import Rubric, load_rubric
@@ -235,7 +235,7 @@ def _read(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession | No
                 h.problems.append(Problem(h.file, None, None, f"code {code} is also in {others}; remove the file "
                                                               "that is not theirs (both are left out until then)"))
     used = [raw[h.file] for h in hand_ins if h.accepted and h.file in raw]
-    columns = ["year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"]
+    columns = list(SCORE_INPUT_COLUMNS)
     scores = pd.concat([d[columns] for d in used], ignore_index=True) if used else scores_frame([], located_by=())
     scores = criterion_scores(scores, rubric)
     return TrainingSession(year, folder.name, folder, rubric, reference, scores, hand_ins), problems

@@ -751,13 +751,13 @@ def _examiner_people(data_dir: Path) -> dict[str, privacy.Person]:
 @cache
 def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
     """Every ``examiner_id`` value in any CSV file under a year folder (cached per state of the files)."""
-    from ..data import _read_table  # the project's one CSV reader (encodings, delimiters)
+    from ..data import read_csv_table  # the project's one CSV reader (encodings, delimiters)
 
     codes: set[str] = set()
     for path, _, _ in stamp:
         if not path.endswith(".csv"):
             continue
-        table, _problems = _read_table(Path(path), display_path(path))
+        table, _problems = read_csv_table(Path(path), display_path(path))
         if table is None or "examiner_id" not in table.columns:
             continue
         i = table.columns["examiner_id"]

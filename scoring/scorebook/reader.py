@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..data import check_score_rows, scores_frame
+from ..data import SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -244,8 +244,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
 
     cells, located, problems = _scoring_cells(wb, keys, where, book)
     book.problems += problems
-    columns = {c: i for i, c in enumerate(("year", "entry_id", "examiner_id", "criterion", "score", "stage",
-                                           "question", "comment"))}
+    columns = {c: i for i, c in enumerate(SCORE_INPUT_COLUMNS)}
     records, problems = check_score_rows(cells, columns, where, rubric, year=book.year)
     for p in problems:
         sheet, cell = located[p.row] if p.row is not None else (None, None)

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..data import _read_table, check_score_rows, read_entries, read_scores, year_folder
+from ..data import check_score_rows, read_csv_table, read_entries, read_scores, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -216,7 +216,7 @@ def _examiner_entries(year_dir: Path, examiner: str, rubric: Rubric, entries) ->
 def _assigned(path: Path, examiner: str) -> list[str]:
     """The entries an examiner is assigned to in ``assignments.csv`` (``entry_id, examiner_id``)."""
     where = display_path(path)
-    table, problems = _read_table(path, where)
+    table, problems = read_csv_table(path, where)
     errors = [p for p in problems if p.is_error]
     if table is not None:
         for col in ("entry_id", "examiner_id"):
