@@ -38,6 +38,7 @@ __all__ = [
     "SCORE_INPUT_COLUMNS",
     "SCORE_REQUIRED_COLUMNS",
     "ENTRY_COLUMNS",
+    "NOT_PEOPLE",
     "YES_NO",
     "CsvTable",
     "YearData",
@@ -74,6 +75,9 @@ SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score
 ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "line")
 _ENTRY_INPUT = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance")
 _ENTRY_REQUIRED = ("entry_id", "name", "class")
+
+#: ``examiner_id`` values that stand for no person: a team's agreed score, the reference scores.
+NOT_PEOPLE = frozenset({"TEAM", "REF"})
 
 #: One criterion-level score is unique on these columns.
 KEY = ("year", "entry_id", "examiner_id", "criterion", "stage")

@@ -43,7 +43,7 @@ from .cache import cached, code_checksum, data_checksum
 from .calibration import examiner_drift, year_model
 from .calibration.measures import HALO_HIGH, INCONSISTENCY_HIGH, RANGE_HIGH, RANGE_LOW
 from .consensus import dominance
-from .data import History, LeftOutYear, available_years, load_history, load_year
+from .data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
 from .labels import COLUMNS_SV, left_out_years
 from .overview import individual
 from .problems import InputError, Problem
@@ -80,8 +80,6 @@ MEAN_FROM = 2
 RANGE_FROM = 4
 #: The other examiners' distribution is shown from this many in the examiner's connected group.
 POOL_FROM = 5
-#: ``examiner_id`` values that are no person (a team's consensus, reference scores).
-NOT_PEOPLE = frozenset({"TEAM", "REF"})
 #: What replaces another examiner's code in text shown to this examiner.
 REDACTED = "[examinator]"
 #: The measures of the examiner-effect model, in the report's order.

@@ -53,6 +53,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from ..data import NOT_PEOPLE
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from ..render import MARK
@@ -706,9 +707,6 @@ def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[s
 # --------------------------------------------------------------------------------------
 # Who a private report must not name
 # --------------------------------------------------------------------------------------
-
-#: Values of ``examiner_id`` that stand for no person (a team's consensus, reference scores).
-NOT_PEOPLE = frozenset({"TEAM", "REF"})
 
 
 def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
