@@ -192,7 +192,8 @@ def _agreement(args) -> int:
 
 
 def _examiners(args) -> int:
-    from .calibration import examiner_effects, reading
+    from .calibration import examiner_effects
+    from .labels import examiner_reading
 
     scores, rubric = _read_scores_for_cli(args.scores)
     if not (scores["stage"] == "individual").any():
@@ -202,7 +203,8 @@ def _examiners(args) -> int:
     for note in effects.attrs["notes"]:
         print(f"note: {note}", file=sys.stderr)
     if args.reading:
-        effects = effects.assign(reading=[reading(r, effects.attrs["residual_sd"]) for _, r in effects.iterrows()])
+        sd = effects.attrs["residual_sd"]
+        effects = effects.assign(reading=[examiner_reading(r, sd) for _, r in effects.iterrows()])
     _print_table(effects, args.format)
     return 0
 

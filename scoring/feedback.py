@@ -41,10 +41,9 @@ import pandas as pd
 from . import render
 from .cache import cached, code_checksum, data_checksum
 from .calibration import examiner_drift, year_model
-from .calibration.measures import HALO_HIGH, INCONSISTENCY_HIGH, RANGE_HIGH, RANGE_LOW
 from .consensus import dominance
 from .data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
-from .labels import COLUMNS_SV, left_out_years
+from .labels import COLUMNS_SV, HALO_HIGH, INCONSISTENCY_HIGH, RANGE_HIGH, RANGE_LOW, left_out_years
 from .overview import individual
 from .problems import InputError, Problem
 from .rubric import Rubric
