@@ -57,6 +57,7 @@ __all__ = [
     "read_scores",
     "rubric_for",
     "scores_frame",
+    "sessions_dir",
     "sniff_delimiter",
     "validate_paths",
     "year_folder",
@@ -814,6 +815,11 @@ def year_folder(year: int | str, data_dir: str | Path) -> Path:
     if not folder.is_dir():
         raise InputError([Problem(display_path(folder), None, None, f"no data for {int(year)}: folder not found")])
     return folder
+
+
+def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
+    """``<data_dir>/<year>/training/``, where a year's training sessions live (one folder each)."""
+    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training"
 
 
 def available_years(data_dir: str | Path | None = None) -> list[int]:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration.accuracy import reference_accuracy
-from .data import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame
+from .data import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame, sessions_dir
 from .paths import DATA_DIR
 from .problems import InputError, Problem, display_path
 from .rubric import Rubric, load_rubric
@@ -54,11 +54,6 @@ _OTHER_SHEETS = (".xls", ".xlsm", ".ods", ".numbers", ".xlsb")
 #: at least this many trainees scored it: with fewer, the others' scores could be worked out
 #: from the mean, the spread and one's own score.
 MIN_GROUP = 5
-
-
-def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
-    """``<data_dir>/<year>/training/``, where a year's training sessions live."""
-    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training"
 
 
 def available_sessions(year: int | str, data_dir: str | Path | None = None) -> list[str]:

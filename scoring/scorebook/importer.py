@@ -20,6 +20,7 @@ from ..rubric import load_rubric
 from . import layout as L
 from .reader import read_scorebook
 from .scores_csv import ScoresCsv
+from .template import session_dir
 
 __all__ = ["WorkbookImport", "ImportResult", "import_scorebooks", "CHANGE_COLUMNS"]
 
@@ -122,7 +123,7 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
     if not book.ok:
         return result
     if book.kind == L.TRAINING:
-        folder = display_path(Path(data_dir) / str(book.year) / "training" / (book.session or "<session>"))
+        folder = display_path(session_dir(book.year, book.session or "<session>", data_dir))
         result.problems.append(Problem(where, None, None, f"a training scorebook (session '{book.session}'): training "
                                                           "scores never enter scores.csv; put the file in "
                                                           f"{folder}/ instead"))

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..data import check_score_rows, read_csv_table, read_entries, read_scores, year_folder
+from ..data import check_score_rows, read_csv_table, read_entries, read_scores, sessions_dir, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -63,7 +63,7 @@ class TemplateRow:
 
 def session_dir(year: int | str, session: str, data_dir: str | Path | None = None) -> Path:
     """The folder of a training session: ``<data_dir>/<year>/training/<session>/``."""
-    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training" / session
+    return sessions_dir(year, data_dir) / session
 
 
 def write_template(
