@@ -30,8 +30,8 @@ Guarantees
   SHA-256) goes into ``<out>/manifest.json`` (:mod:`scoring.reports.manifest`), which the
   index shows; ``bundle=True`` writes ``<out>/<year>/send/`` (:mod:`scoring.reports.bundle`).
 
-Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook does not
-exist yet fails with a clear message instead of a traceback.
+Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook is missing
+fails with a clear message instead of a traceback.
 
 Papermill is imported only when a notebook is run, so importing this module (for
 example by the command line) stays cheap.
@@ -178,14 +178,14 @@ def _training_trainees(year: int, data_dir: Path) -> list[str]:
             for code in load_session(year, session, data_dir).trainees]
 
 
-
 def _trainee_people(data_dir: Path) -> dict[str, privacy.Person]:
     """Every trainee of any session of any year (workbook codes included, which no CSV holds)."""
     from ..training import trainee_codes
 
     return {code: privacy.Person(code) for code in trainee_codes(data_dir)}
 
-#: Every kind of report, in index order. Later kinds slot in by adding their notebook.
+
+#: Every kind of report, in index order.
 REPORT_KINDS: dict[str, ReportKind] = {
     k.name: k
     for k in (
