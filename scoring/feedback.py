@@ -43,7 +43,16 @@ from .cache import cached, code_checksum, data_checksum
 from .calibration import examiner_drift, year_model
 from .consensus import dominance
 from .data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
-from .labels import COLUMNS_SV, HALO_HIGH, INCONSISTENCY_HIGH, RANGE_HIGH, RANGE_LOW, left_out_years
+from .labels import (
+    COLUMNS_SV,
+    HALO_HIGH,
+    INCONSISTENCY_HIGH,
+    RANGE_HIGH,
+    RANGE_LOW,
+    demo_note,
+    is_demo,
+    left_out_years,
+)
 from .overview import individual
 from .problems import InputError, Problem
 from .rubric import Rubric
@@ -395,7 +404,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
         residual_sd=float(np.sqrt(model.variances["residual"])), min_scores=model.min_scores, pool=pool,
         entries=entries.reset_index(drop=True), team=team, comments=text,
         closeness=_closeness_rows(common.closeness, code), trend=trend, left_out=left_out,
-        demo=bool(yd.entries["name"].str.contains("fiktiv", case=False).any()),
+        demo=is_demo(yd.entries),
     )  # fmt: skip
 
 
@@ -436,8 +445,7 @@ def heading(fb: ExaminerFeedback) -> render.Block:
             "Du bedömde inga bidrag individuellt {year:d}, så det finns ingen återkoppling på årets poäng. "
             "Din utveckling över åren fram till {year:d} visas längre ned.", year=fb.year))
     if fb.demo:
-        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
-                                                                "examinatorer.")))
+        blocks.append(demo_note())
     return render.group(*blocks)
 
 

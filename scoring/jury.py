@@ -28,7 +28,7 @@ import pandas as pd
 from . import render
 from .consensus import consensus_agenda
 from .data import class_id_for, load_year
-from .labels import show
+from .labels import demo_note, is_demo, show
 from .rubric import Rubric
 
 __all__ = [
@@ -251,7 +251,7 @@ def load_pack(
         year=yd.year, class_id=class_id, rubric=rubric, blind=blind, entries=entries, scores=scores,
         ranking=ranking, sensitivity=sensitivity[sensitivity["class"] == class_id].reset_index(drop=True),
         cells=cells, n_draws=n_draws, seed=seed,
-        demo=bool(yd.entries["name"].str.contains("fiktiv", case=False).any()),
+        demo=is_demo(yd.entries),
     )
 
 
@@ -332,8 +332,7 @@ def heading(pack: JuryPack) -> render.Block:
             note=render.strong("Anonymiserad version för gallring: bidragen visas bara med sina koder. Namn och "
                                "stadsdelar är borttagna överallt, också där en kommentar nämner verksamheten.")))
     if pack.demo:
-        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
-                                                                "examinatorer.")))
+        blocks.append(demo_note())
     return render.group(*blocks)
 
 

@@ -241,6 +241,16 @@ def _paths(source: str) -> render.Inline:
     return render.join([render.code(_project_path(p)) for p in source.split(" + ")], " + ")
 
 
+def is_demo(entries: pd.DataFrame) -> bool:
+    """True when the entries are the synthetic demo's (``scoring demo`` names them "... (fiktiv)")."""
+    return bool(entries["name"].str.contains("fiktiv", case=False).any())
+
+
+def demo_note() -> render.Block:
+    """The line a report made from the demo data carries under its heading."""
+    return render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och examinatorer."))
+
+
 def heading(year_data) -> render.Block:
     """The report's opening: year, what the year holds, the rubric used."""
     s = year_data.scores
@@ -256,9 +266,8 @@ def heading(year_data) -> render.Block:
             lo=scale.min, hi=scale.max, step=scale.step,
         ),
     ]
-    if year_data.entries["name"].str.contains("fiktiv", case=False).any():
-        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
-                                                                "examinatorer.")))
+    if is_demo(year_data.entries):
+        blocks.append(demo_note())
     return render.group(*blocks)
 
 
