@@ -29,6 +29,7 @@ from . import render
 from .consensus import consensus_agenda
 from .data import class_id_for, load_year
 from .labels import demo_note, is_demo, show
+from .overview import individual
 from .rubric import Rubric
 
 __all__ = [
@@ -318,7 +319,7 @@ def _rank_interval(low, high) -> str:
 
 def heading(pack: JuryPack) -> render.Block:
     """The pack's first heading (class and year, "... i korthet": the summary follows) and what the class holds."""
-    ind = pack.scores[pack.scores["stage"] == "individual"]
+    ind = individual(pack.scores)
     blocks = [
         render.heading("{label} {year} i korthet", label=pack.class_label, year=pack.year),
         render.paragraph(

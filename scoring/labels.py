@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import render
+from .overview import individual
 from .paths import PROJECT_ROOT
 from .problems import Problem, display_path
 from .rubric import Rubric
@@ -254,7 +255,7 @@ def demo_note() -> render.Block:
 def heading(year_data) -> render.Block:
     """The report's opening: year, what the year holds, the rubric used."""
     s = year_data.scores
-    ind = s[s["stage"] == "individual"]
+    ind = individual(s)
     scale = year_data.rubric.scale
     blocks = [
         render.heading("År {year}", year=year_data.year),

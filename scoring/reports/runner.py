@@ -53,7 +53,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..data import NOT_PEOPLE
+from ..data import NOT_PEOPLE, load_year, read_csv_table
+from ..overview import individual
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from ..render import MARK
@@ -673,8 +674,6 @@ def _blind(job: _Job) -> _Job:
         return job
     from dataclasses import replace
 
-    from ..data import load_year
-
     entries = load_year(job.year, job.data_dir).entries
     names = [*entries["name"].dropna(), *entries["district"].dropna()]
     return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}, anonymiserat",
@@ -689,16 +688,8 @@ def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[s
     elif kind.names is not None:
         found = list(kind.names(year, data_dir))
     else:
-        from ..data import load_year  # lazily: only jury packs and examiner feedback need it
-
         data = load_year(year, data_dir)
-        if kind.per == "class":
-            values = data.entries["class"]
-        else:
-            scores = data.scores
-            if "stage" in scores.columns:
-                scores = scores[scores["stage"] == "individual"]
-            values = scores["examiner_id"]
+        values = data.entries["class"] if kind.per == "class" else individual(data.scores)["examiner_id"]
         found = values.dropna().astype(str).unique()
         found = [v for v in found if v.strip() and v not in NOT_PEOPLE]
     return sorted(dict.fromkeys(str(n) for n in found))
@@ -749,8 +740,6 @@ def _examiner_people(data_dir: Path) -> dict[str, privacy.Person]:
 @cache
 def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
     """Every ``examiner_id`` value in any CSV file under a year folder (cached per state of the files)."""
-    from ..data import read_csv_table  # the project's one CSV reader (encodings, delimiters)
-
     codes: set[str] = set()
     for path, _, _ in stamp:
         if not path.endswith(".csv"):

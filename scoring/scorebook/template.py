@@ -24,6 +24,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..data import check_score_rows, read_csv_table, read_entries, read_scores, sessions_dir, year_folder
+from ..overview import individual
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -208,7 +209,7 @@ def _examiner_entries(year_dir: Path, examiner: str, rubric: Rubric, entries) ->
     scores_path = year_dir / "scores.csv"
     if scores_path.is_file():
         scores, _ = read_scores(scores_path, rubric, year=int(year_dir.name))
-        ind = scores[scores["stage"] == "individual"]
+        ind = individual(scores)
         per_question = bool(len(ind)) and bool(ind["question"].notna().mean() > 0.5)
     return ids, per_question
 
