@@ -209,9 +209,13 @@ def _examiner_entries(year_dir: Path, examiner: str, rubric: Rubric, entries) ->
     scores_path = year_dir / "scores.csv"
     if scores_path.is_file():
         scores, _ = read_scores(scores_path, rubric, year=int(year_dir.name))
-        ind = individual(scores)
-        per_question = bool(len(ind)) and bool(ind["question"].notna().mean() > 0.5)
+        per_question = _mostly_per_question(individual(scores))
     return ids, per_question
+
+
+def _mostly_per_question(scores) -> bool:
+    """True when most of the scores are given per question (the template's default layout)."""
+    return bool(len(scores)) and bool(scores["question"].notna().mean() > 0.5)
 
 
 def _assigned(path: Path, examiner: str) -> list[str]:
@@ -264,7 +268,7 @@ def _session_cases(year: int, session: str, data_dir: Path, rubric: Rubric, entr
     ids = _split_ids(entries) if entries else list(dict.fromkeys(ref["entry_id"]))
     if not ids:
         raise InputError([Problem(display_path(ref_path), None, "stage", "no reference rows (stage reference)")])
-    return ids, bool(len(ref)) and bool(ref["question"].notna().mean() > 0.5)
+    return ids, _mostly_per_question(ref)
 
 
 def _check_rows(rows: list[TemplateRow], year: int, examiner: str, rubric: Rubric, out) -> None:
