@@ -27,8 +27,8 @@ correlate with the true biases (examiners with >= 10 scores) beside the old esti
 examiner's mean deviation from co-examiners on the same entry and criterion.
 
 The targets (issue 7, points 6 and 9) are printed beside the figures; the run exits 1 when a
-target is missed or cannot be evaluated (the examiner model not available), else 0. With
-``--no-model`` the model's figures are skipped deliberately and only the other targets count.
+target is missed, else 0. With ``--no-model`` the model's figures are skipped deliberately and
+only the other targets count.
 """
 
 from __future__ import annotations

@@ -192,7 +192,8 @@ def _agreement(args) -> int:
 
 
 def _examiners(args) -> int:
-    from .calibration import examiner_effects, reading
+    from .calibration import examiner_effects
+    from .labels import examiner_reading
 
     scores, rubric = _read_scores_for_cli(args.scores)
     if not (scores["stage"] == "individual").any():
@@ -202,13 +203,14 @@ def _examiners(args) -> int:
     for note in effects.attrs["notes"]:
         print(f"note: {note}", file=sys.stderr)
     if args.reading:
-        effects = effects.assign(reading=[reading(r, effects.attrs["residual_sd"]) for _, r in effects.iterrows()])
+        sd = effects.attrs["residual_sd"]
+        effects = effects.assign(reading=[examiner_reading(r, sd) for _, r in effects.iterrows()])
     _print_table(effects, args.format)
     return 0
 
 
 def _rank(args) -> int:
-    from .data import _class_id, _missing_entries, read_entries
+    from .data import class_id_for, missing_entries, read_entries
     from .ranking import rank_entries
 
     scores, rubric = _read_scores_for_cli(args.scores)
@@ -218,12 +220,12 @@ def _rank(args) -> int:
         raise InputError([Problem(display_path(entries_path), None, None, f"entries file not found{how}")])
     entries, problems = read_entries(entries_path, rubric)
     if not any(p.is_error for p in problems):
-        problems += _missing_entries(scores, entries, display_path(args.scores), display_path(entries_path))
+        problems += missing_entries(scores, entries, display_path(args.scores), display_path(entries_path))
     if any(p.is_error for p in problems):
         raise InputError(problems)
     cls = None
     if args.class_:
-        cls = _class_id(rubric, args.class_)
+        cls = class_id_for(rubric, args.class_)
         present = list(dict.fromkeys(entries["class"]))
         if cls not in present:
             raise ValueError(f"--class {args.class_}: no such class in {display_path(entries_path)} "

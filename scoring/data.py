@@ -35,32 +35,50 @@ from .rubric import STAGES, Rubric, load_rubric
 
 __all__ = [
     "SCORE_COLUMNS",
+    "SCORE_INPUT_COLUMNS",
+    "SCORE_REQUIRED_COLUMNS",
     "ENTRY_COLUMNS",
+    "NOT_PEOPLE",
+    "YES_NO",
+    "CsvTable",
     "YearData",
     "History",
     "LeftOutYear",
     "available_years",
     "check_score_rows",
+    "class_id_for",
+    "column_name",
     "criterion_scores",
     "load_history",
     "load_year",
+    "missing_entries",
+    "read_csv_table",
     "read_entries",
     "read_scores",
     "rubric_for",
+    "scores_frame",
+    "sessions_dir",
+    "sniff_delimiter",
     "validate_paths",
+    "year_folder",
 ]
 
 #: Columns of the DataFrame returned by :func:`read_scores`, in order.
 SCORE_COLUMNS = (
     "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "line",
 )
-_SCORE_INPUT = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
-_SCORE_REQUIRED = ("year", "entry_id", "examiner_id", "criterion", "score")
+#: Columns a scores file may have, in the order the project writes them.
+SCORE_INPUT_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
+#: Columns every scores file must have.
+SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score")
 
 #: Columns of the DataFrame returned by :func:`read_entries`, in order.
 ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "line")
 _ENTRY_INPUT = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance")
 _ENTRY_REQUIRED = ("entry_id", "name", "class")
+
+#: ``examiner_id`` values that stand for no person: a team's agreed score, the reference scores.
+NOT_PEOPLE = frozenset({"TEAM", "REF"})
 
 #: One criterion-level score is unique on these columns.
 KEY = ("year", "entry_id", "examiner_id", "criterion", "stage")
@@ -75,7 +93,8 @@ _STAGE_ALIASES = {
     "referensbedömning": "reference",
     "facit": "reference",
 }
-_BOOLEANS = {
+#: Words read as yes and no (``budget_in_balance``), case-folded.
+YES_NO = {
     "ja": True, "yes": True, "true": True, "1": True, "sant": True,
     "nej": False, "no": False, "false": False, "0": False, "falskt": False,
 }
@@ -104,14 +123,14 @@ def _lines(lines: list[int], limit: int = 5) -> str:
 
 
 @dataclass
-class _Table:
-    """A CSV file split into cells.
+class CsvTable:
+    """A CSV file split into cells (:func:`read_csv_table`).
 
-    ``header``: normalised column names ('' for an unnamed column) on line ``header_line``;
-    ``columns``: name ->
-    index of its first occurrence; ``rows``: (line, stripped cells padded to the header
-    width) for every non-blank row that could be split; ``n_rows``: every non-blank data row,
-    including those already reported by the reader.
+    ``header``: column names as :func:`column_name` gives them ('' for an unnamed column) on
+    line ``header_line``; ``columns``: name -> index of its first occurrence; ``rows``:
+    (line, stripped cells padded to the header width) for every non-blank row that could be
+    split; ``n_rows``: every non-blank data row, including those already reported by the
+    reader; ``delimiter``: the one the file uses.
     """
 
     header: list[str]
@@ -160,7 +179,7 @@ def _decode(data: bytes, path: Path) -> tuple[str | None, str | None]:
     return text, note
 
 
-def _sniff(line: str) -> str:
+def sniff_delimiter(line: str) -> str:
     """The delimiter of a header line: the most frequent of , ; and tab outside quotes."""
     counts = dict.fromkeys(",;\t", 0)
     quoted = False
@@ -173,12 +192,18 @@ def _sniff(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _norm_column(name: str) -> str:
+def column_name(name: str) -> str:
+    """A header cell as a column name: trimmed, case-folded, spaces and hyphens as ``_``."""
     return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().casefold())
 
 
-def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
-    """Read a CSV file into cells; ``(None, problems)`` when it cannot be read at all."""
+def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Problem]]:
+    """Read a CSV file into cells: the project's one CSV reader.
+
+    Accepts what the module docstring lists (encodings, delimiters, Excel's ``sep=`` line,
+    blank lines). ``where`` names the file in the problems. Returns ``(table, problems)``,
+    or ``(None, problems)`` when the file cannot be read at all; never raises.
+    """
 
     def fail(message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(where, None, None, message)]
@@ -209,7 +234,7 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
     if m:
         delimiter, skip = m.group(1), first + 1
     else:
-        delimiter = _sniff(lines[first])
+        delimiter = sniff_delimiter(lines[first])
 
     stream = io.StringIO(text, newline="")
     for _ in range(skip):
@@ -227,7 +252,7 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
             if not any(cells):
                 continue  # blank line
             if header is None:
-                header = [_norm_column(c) for c in cells]
+                header = [column_name(c) for c in cells]
                 header_line = line
                 continue
             n_rows += 1
@@ -282,10 +307,10 @@ def _read_table(path: Path, where: str) -> tuple[_Table | None, list[Problem]]:
         rows = kept
     if n_rows == 0:
         problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
-    return _Table(header, header_line, columns, rows, n_rows, delimiter), problems
+    return CsvTable(header, header_line, columns, rows, n_rows, delimiter), problems
 
 
-def _header_problems(table: _Table, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
+def _header_problems(table: CsvTable, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
     problems = []
     present = list(table.columns)
     for col in required:
@@ -311,12 +336,25 @@ def _parse_number(text: str) -> float | None:
 # --------------------------------------------------------------------------- scores
 
 
-def _empty_scores() -> pd.DataFrame:
-    return _scores_frame([])
+def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -> pd.DataFrame:
+    """Score records as a DataFrame with the project's column types.
 
+    Parameters
+    ----------
+    records : dicts with the keys of :data:`SCORE_COLUMNS` before ``line`` and those in
+        ``located_by`` (as :func:`check_score_rows` gives them, plus any location).
+    located_by : the columns, after the score columns, that say where each score was
+        read: ``("line",)`` (int) for a CSV file, ``("sheet", "cell")`` (text) for a
+        scorebook.
 
-def _scores_frame(records: list[dict]) -> pd.DataFrame:
-    col = {c: [r[c] for r in records] for c in SCORE_COLUMNS}
+    Returns
+    -------
+    DataFrame
+        ``year`` int64, ``score`` float64, ``question`` Int64 (NA for a criterion-level
+        score), ``line`` int64, every other column text; empty (with these columns and
+        types) for no records.
+    """
+    col = {c: [r[c] for r in records] for c in (*SCORE_INPUT_COLUMNS, *located_by)}
     return pd.DataFrame(
         {
             "year": pd.Series(col["year"], dtype="int64"),
@@ -327,7 +365,7 @@ def _scores_frame(records: list[dict]) -> pd.DataFrame:
             "stage": pd.Series(col["stage"], dtype="str"),
             "question": pd.array(col["question"], dtype="Int64"),
             "comment": pd.Series(col["comment"], dtype="str"),
-            "line": pd.Series(col["line"], dtype="int64"),
+            **{c: pd.Series(col[c], dtype="int64" if c == "line" else "str") for c in located_by},
         }
     )
 
@@ -342,7 +380,7 @@ def _score_row(
         problems.append(Problem(where, line, column, message))
 
     rec: dict = {"line": line}
-    for c in _SCORE_REQUIRED:
+    for c in SCORE_REQUIRED_COLUMNS:
         if c in present and get(c) == "":
             bad(c, f"{c} is blank; every row needs one")
 
@@ -396,7 +434,7 @@ def _score_row(
     if st == "":
         rec["stage"] = "individual"
     else:
-        key = _norm_column(st)
+        key = column_name(st)
         key = _STAGE_ALIASES.get(key, _STAGE_ALIASES.get(key.replace("_", ""), key))
         if key in STAGES:
             rec["stage"] = key
@@ -448,14 +486,14 @@ def read_scores(
     """
     where = display_path(path)
     year = int(year) if year is not None else None
-    table, problems = _read_table(Path(path), where)
+    table, problems = read_csv_table(Path(path), where)
     if table is None:
-        return _empty_scores(), problems
-    problems += _header_problems(table, where, _SCORE_INPUT, _SCORE_REQUIRED)
+        return scores_frame([]), problems
+    problems += _header_problems(table, where, SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS)
     records, row_problems = check_score_rows(table.rows, table.columns, where, rubric, year=year)
     problems += row_problems
     problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return _scores_frame(records), problems
+    return scores_frame(records), problems
 
 
 def check_score_rows(
@@ -481,7 +519,7 @@ def check_score_rows(
     problems : list of Problem
         Located by ``where``, the row's number and the column name.
     """
-    complete = all(c in columns for c in _SCORE_REQUIRED)
+    complete = all(c in columns for c in SCORE_REQUIRED_COLUMNS)
     records: list[dict] = []
     problems: list[Problem] = []
     for line, cells in rows:
@@ -647,7 +685,9 @@ def _entries_frame(records: list[dict]) -> pd.DataFrame:
     )
 
 
-def _class_id(rubric: Rubric, text: str) -> str | None:
+def class_id_for(rubric: Rubric, text: str) -> str | None:
+    """The id of the class ``text`` names: its id or Swedish label (case and spacing ignored,
+    the label's part in parentheses optional); None when it names none."""
     k = " ".join(text.split()).casefold()
     for c in rubric.classes:
         label = " ".join(c.label_sv.split()).casefold()
@@ -676,7 +716,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
         Never raises.
     """
     where = display_path(path)
-    table, problems = _read_table(Path(path), where)
+    table, problems = read_csv_table(Path(path), where)
     if table is None:
         return _entries_frame([]), problems
     problems += _header_problems(table, where, _ENTRY_INPUT, _ENTRY_REQUIRED)
@@ -700,7 +740,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
                 bad(c, f"{c} is blank; every row needs one")
         cl = get("class")
         if cl:
-            rec["class"] = _class_id(rubric, cl)
+            rec["class"] = class_id_for(rubric, cl)
             if rec["class"] is None:
                 bad("class", f"'{_show(cl)}' is not a class; use one of: {', '.join(rubric.class_ids)} or their "
                              "Swedish labels")
@@ -712,7 +752,7 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
             else:
                 bad("staff_count", f"staff_count '{_show(get('staff_count'))}' is not a whole number")
         b = get("budget_in_balance")
-        rec["budget_in_balance"] = _BOOLEANS.get(b.casefold()) if b else None
+        rec["budget_in_balance"] = YES_NO.get(b.casefold()) if b else None
         if b and rec["budget_in_balance"] is None:
             bad("budget_in_balance", f"budget_in_balance '{_show(b)}' is not ja/nej (or yes/no, true/false, "
                                      "1/0); leave it blank when unknown")
@@ -763,6 +803,25 @@ def _is_year_name(name: str) -> bool:
     return bool(_YEAR.fullmatch(name))
 
 
+def year_folder(year: int | str, data_dir: str | Path) -> Path:
+    """The folder of a year's files, ``<data_dir>/<year>/``.
+
+    Raises
+    ------
+    InputError
+        "no data for <year>: folder not found", naming the folder, when it does not exist.
+    """
+    folder = Path(data_dir) / str(int(year))
+    if not folder.is_dir():
+        raise InputError([Problem(display_path(folder), None, None, f"no data for {int(year)}: folder not found")])
+    return folder
+
+
+def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
+    """``<data_dir>/<year>/training/``, where a year's training sessions live (one folder each)."""
+    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training"
+
+
 def available_years(data_dir: str | Path | None = None) -> list[int]:
     """The years in ``data_dir`` (default ``scoring.paths.DATA_DIR``): 4-digit folders holding
     a scores.csv, sorted."""
@@ -774,9 +833,11 @@ def available_years(data_dir: str | Path | None = None) -> list[int]:
     )
 
 
-def _missing_entries(
+def missing_entries(
     scores: pd.DataFrame, entries: pd.DataFrame, scores_where: str, entries_where: str
 ) -> list[Problem]:
+    """One error per entry id of ``scores`` (with ``line``) that is not in ``entries``,
+    located at its first line in ``scores_where`` and counting its rows."""
     known = set(entries["entry_id"])
     problems = []
     missing = scores.loc[~scores["entry_id"].isin(known)]
@@ -820,7 +881,7 @@ def _check_year(
     if scores is not None and entries is not None:
         swhere, ewhere = display_path(paths["scores"]), display_path(paths["entries"])
         if entries_ok:
-            problems += _missing_entries(scores, entries, swhere, ewhere)
+            problems += missing_entries(scores, entries, swhere, ewhere)
         if entries_ok and len(scores):
             scored = set(scores["entry_id"])
             for _, e in entries.loc[~entries["entry_id"].isin(scored)].iterrows():
@@ -860,9 +921,7 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
-    year_dir = data_dir / str(year)
-    if not year_dir.is_dir():
-        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    year_dir = year_folder(year, data_dir)
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
         raise InputError(problems)
@@ -1031,7 +1090,7 @@ def _validate_file(path: Path) -> list[Problem]:
             return [Problem(where, None, None, f"cannot use the rubric: {e}")]
     kind = _kind(path)
     if kind is None:
-        table, problems = _read_table(path, where)
+        table, problems = read_csv_table(path, where)
         if table is None:
             return problems
         if "score" in table.columns:
@@ -1060,7 +1119,7 @@ def _validate_file(path: Path) -> list[Problem]:
                                                      "usable rows (validate it)", "note")
                 )
             else:
-                problems += _missing_entries(scores, entries, where, display_path(sibling))
+                problems += missing_entries(scores, entries, where, display_path(sibling))
         elif in_year:
             problems.append(Problem(display_path(sibling), None, None, "file not found: a year folder needs "
                                                                        "entries.csv next to scores.csv"))

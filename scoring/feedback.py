@@ -41,10 +41,18 @@ import pandas as pd
 from . import render
 from .cache import cached, code_checksum, data_checksum
 from .calibration import examiner_drift, year_model
-from .calibration.measures import HALO_HIGH, INCONSISTENCY_HIGH, RANGE_HIGH, RANGE_LOW
 from .consensus import dominance
-from .data import History, LeftOutYear, available_years, load_history, load_year
-from .labels import COLUMNS_SV, left_out_years
+from .data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
+from .labels import (
+    COLUMNS_SV,
+    HALO_HIGH,
+    INCONSISTENCY_HIGH,
+    RANGE_HIGH,
+    RANGE_LOW,
+    demo_note,
+    is_demo,
+    left_out_years,
+)
 from .overview import individual
 from .problems import InputError, Problem
 from .rubric import Rubric
@@ -80,8 +88,6 @@ MEAN_FROM = 2
 RANGE_FROM = 4
 #: The other examiners' distribution is shown from this many in the examiner's connected group.
 POOL_FROM = 5
-#: ``examiner_id`` values that are no person (a team's consensus, reference scores).
-NOT_PEOPLE = frozenset({"TEAM", "REF"})
 #: What replaces another examiner's code in text shown to this examiner.
 REDACTED = "[examinator]"
 #: The measures of the examiner-effect model, in the report's order.
@@ -398,7 +404,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
         residual_sd=float(np.sqrt(model.variances["residual"])), min_scores=model.min_scores, pool=pool,
         entries=entries.reset_index(drop=True), team=team, comments=text,
         closeness=_closeness_rows(common.closeness, code), trend=trend, left_out=left_out,
-        demo=bool(yd.entries["name"].str.contains("fiktiv", case=False).any()),
+        demo=is_demo(yd.entries),
     )  # fmt: skip
 
 
@@ -439,8 +445,7 @@ def heading(fb: ExaminerFeedback) -> render.Block:
             "Du bedömde inga bidrag individuellt {year:d}, så det finns ingen återkoppling på årets poäng. "
             "Din utveckling över åren fram till {year:d} visas längre ned.", year=fb.year))
     if fb.demo:
-        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
-                                                                "examinatorer.")))
+        blocks.append(demo_note())
     return render.group(*blocks)
 
 

@@ -27,7 +27,9 @@ import pandas as pd
 
 from . import render
 from .consensus import consensus_agenda
-from .labels import show
+from .data import class_id_for, load_year
+from .labels import demo_note, is_demo, show
+from .overview import individual
 from .rubric import Rubric
 
 __all__ = [
@@ -228,7 +230,6 @@ def load_pack(
         When the year has no entry in the class.
     """
     from .calibration import year_model
-    from .data import load_year
 
     yd = load_year(year, data_dir)
     rubric = yd.rubric
@@ -251,7 +252,7 @@ def load_pack(
         year=yd.year, class_id=class_id, rubric=rubric, blind=blind, entries=entries, scores=scores,
         ranking=ranking, sensitivity=sensitivity[sensitivity["class"] == class_id].reset_index(drop=True),
         cells=cells, n_draws=n_draws, seed=seed,
-        demo=bool(yd.entries["name"].str.contains("fiktiv", case=False).any()),
+        demo=is_demo(yd.entries),
     )
 
 
@@ -259,16 +260,15 @@ def _class_id(class_id: str, rubric: Rubric, entries: pd.DataFrame) -> str:
     present = list(dict.fromkeys(entries["class"].astype(str)))
     if class_id in present:
         return class_id
-    wanted = " ".join(str(class_id).split()).casefold()
-    for c in rubric.classes:
-        if wanted in (c.id.casefold(), " ".join(c.label_sv.split()).casefold()) and c.id in present:
-            return c.id
+    named = class_id_for(rubric, str(class_id))
+    if named in present:
+        return named
     raise ValueError(f"no entries of class '{class_id}' in the data (classes there: {', '.join(present)})")
 
 
 def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The year's ranking (adjusted) and sensitivity table, computed once per data and settings."""
-    from .calibration.cache import data_checksum
+    from .cache import data_checksum
     from .ranking import method_sensitivity, rank_entries
 
     key = (yd.year, data_checksum(yd.year, data_dir), n_draws, seed)
@@ -319,7 +319,7 @@ def _rank_interval(low, high) -> str:
 
 def heading(pack: JuryPack) -> render.Block:
     """The pack's first heading (class and year, "... i korthet": the summary follows) and what the class holds."""
-    ind = pack.scores[pack.scores["stage"] == "individual"]
+    ind = individual(pack.scores)
     blocks = [
         render.heading("{label} {year} i korthet", label=pack.class_label, year=pack.year),
         render.paragraph(
@@ -333,8 +333,7 @@ def heading(pack: JuryPack) -> render.Block:
             note=render.strong("Anonymiserad version för gallring: bidragen visas bara med sina koder. Namn och "
                                "stadsdelar är borttagna överallt, också där en kommentar nämner verksamheten.")))
     if pack.demo:
-        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
-                                                                "examinatorer.")))
+        blocks.append(demo_note())
     return render.group(*blocks)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import render
+from .overview import individual
 from .paths import PROJECT_ROOT
 from .problems import Problem, display_path
 from .rubric import Rubric
@@ -243,10 +244,20 @@ def _paths(source: str) -> render.Inline:
     return render.join([render.code(_project_path(p)) for p in source.split(" + ")], " + ")
 
 
+def is_demo(entries: pd.DataFrame) -> bool:
+    """True when the entries are the synthetic demo's (``scoring demo`` names them "... (fiktiv)")."""
+    return bool(entries["name"].str.contains("fiktiv", case=False).any())
+
+
+def demo_note() -> render.Block:
+    """The line a report made from the demo data carries under its heading."""
+    return render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och examinatorer."))
+
+
 def heading(year_data) -> render.Block:
     """The report's opening: year, what the year holds, the rubric used."""
     s = year_data.scores
-    ind = s[s["stage"] == "individual"]
+    ind = individual(s)
     scale = year_data.rubric.scale
     blocks = [
         render.heading("År {year}", year=year_data.year),
@@ -258,9 +269,8 @@ def heading(year_data) -> render.Block:
             lo=scale.min, hi=scale.max, step=scale.step,
         ),
     ]
-    if year_data.entries["name"].str.contains("fiktiv", case=False).any():
-        blocks.append(render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och "
-                                                                "examinatorer.")))
+    if is_demo(year_data.entries):
+        blocks.append(demo_note())
     return render.group(*blocks)
 
 
@@ -335,13 +345,92 @@ def examiner_model(model) -> render.Block:
     return render.group(*blocks)
 
 
+#: Thresholds of the plain-language readings of the rater measures (:func:`examiner_reading`,
+#: and an examiner's own feedback): range below / above, halo above, inconsistency above
+#: this multiple of the model's residual sd.
+RANGE_LOW, RANGE_HIGH = 0.75, 1.25
+HALO_HIGH = 0.4
+INCONSISTENCY_HIGH = 1.1
+
+
+def _points(x: float) -> str:
+    """A number of score points without its sign, with one decimal (the sentence says the direction)."""
+    return render.number(abs(x), 1)
+
+
+def examiner_reading(row, residual_sd: float | None = None) -> str:
+    """A plain-language Swedish reading of one examiner's row of ``examiner_effects``.
+
+    Also importable as ``scoring.calibration.reading``.
+
+    Parameters
+    ----------
+    row : mapping or Series
+        With bias, ci_low, ci_high, adjusted, n_scores, range, halo, inconsistency and
+        optionally group, min_scores.
+    residual_sd : float, optional
+        The model's residual sd (``sqrt(variances["residual"])``); inconsistency is read
+        against it. Default: the row's ``residual_sd`` when present.
+
+    Returns
+    -------
+    str
+        A few sentences, e.g. "Generösare än genomsnittet i gruppen: i medel 6,2 poäng
+        högre (95 % KI 2,1 till 10,3). Använder skalan ungefär som medbedömarna. ..."
+    """
+    get = row.get if hasattr(row, "get") else (lambda k, default=None: getattr(row, k, default))
+    parts = []
+    bias, lo, hi = get("bias"), get("ci_low"), get("ci_high")
+    if bias is None or not np.isfinite(bias):
+        parts.append("Stränghet kan inte skattas: examinatorn delar inga bidrag med andra.")
+    elif np.isfinite(lo) and lo > 0:
+        parts.append(
+            f"Generösare än genomsnittet i gruppen: i medel {_points(bias)} poäng högre "
+            f"(95 % KI {_points(lo)} till {_points(hi)})."
+        )
+    elif np.isfinite(hi) and hi < 0:
+        parts.append(
+            f"Strängare än genomsnittet i gruppen: i medel {_points(bias)} poäng lägre "
+            f"(95 % KI {_points(-hi)} till {_points(-lo)})."
+        )
+    else:
+        signed = ("+" if bias >= 0 else render.MINUS) + _points(bias)
+        parts.append(f"Skiljer sig inte säkert från genomsnittet i gruppen ({signed} poäng).")
+    if get("adjusted") is False or get("adjusted") is np.False_:
+        parts.append(f"Har bara {int(get('n_scores'))} poäng: för få för att justeras för i rangordningen.")
+    rng = get("range")
+    if rng is not None and np.isfinite(rng):
+        if rng < RANGE_LOW:
+            parts.append(
+                f"Använder en smalare del av skalan än medbedömarna (spridning {render.number(rng, 2)} av deras)."
+            )
+        elif rng > RANGE_HIGH:
+            parts.append(f"Sprider poängen mer än medbedömarna ({render.number(rng, 2)} gånger deras spridning).")
+        else:
+            parts.append("Använder skalan ungefär som medbedömarna.")
+    halo = get("halo")
+    if halo is not None and np.isfinite(halo):
+        if halo > HALO_HIGH:
+            parts.append("Ger ofta ungefär samma poäng på alla kriterier för ett bidrag (haloeffekt).")
+        else:
+            parts.append("Skiljer mellan bidragets starka och svaga kriterier ungefär som medbedömarna.")
+    sd = residual_sd if residual_sd is not None else get("residual_sd")
+    inc = get("inconsistency")
+    if inc is not None and np.isfinite(inc) and sd is not None and np.isfinite(sd) and sd > 0:
+        if inc > INCONSISTENCY_HIGH * sd:
+            parts.append(
+                f"Poängen har stor oförklarad spridning ({_points(inc)} poäng mot {_points(sd)} i genomsnitt)."
+            )
+        else:
+            parts.append("Poängen är ungefär lika samstämmiga som andras.")
+    return " ".join(parts)
+
+
 def examiner_table(model, rubric: Rubric) -> render.Table:
     """Every examiner's effect with its interval, the measures and their reading (the administrator's view)."""
-    from .calibration import reading
-
     e = model.effects.copy()
     residual_sd = float(model.variances["residual"]) ** 0.5
-    e["reading"] = [reading(r, residual_sd) for _, r in e.iterrows()]
+    e["reading"] = [examiner_reading(r, residual_sd) for _, r in e.iterrows()]
     e["adjusted"] = e["adjusted"].map({True: "ja", False: "nej"})
     n = render.number
     e["bias_ci"] = [render.MISSING if pd.isna(b) else f"{n(b, 1, sign=True)} ({n(lo, 1)} till {n(hi, 1)})"

@@ -54,8 +54,12 @@ def _errors(est: pd.Series, low: pd.Series, high: pd.Series) -> list:
     return [np.maximum(est - low, 0), np.maximum(high - est, 0)]
 
 
-def _figure(width: float = WIDTH, height: float = 4) -> tuple[Figure, object]:
-    """A figure with one axes, Swedish tick labels, no top and right spines."""
+def figure(width: float = WIDTH, height: float = 4) -> tuple[Figure, object]:
+    """A figure with one axes in the reports' look: Swedish tick labels, no top and right spines.
+
+    Returns ``(figure, axes)``; the figure functions here and in :mod:`scoring.training_plots`
+    start from it.
+    """
     fig = Figure(figsize=(width, height), layout="constrained")
     ax = fig.add_subplot()
     ax.xaxis.set_major_formatter(SwedishFormatter())
@@ -93,7 +97,7 @@ def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> render.Figure:
     c = classes[classes["class"] != "total"].iloc[::-1]
     labels = [_wrap(rubric.class_label(k)) for k in c["class"]]
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig, ax = _figure(WIDTH, 0.3 * lines + 0.25 * len(labels) + 1.2)
+    fig, ax = figure(WIDTH, 0.3 * lines + 0.25 * len(labels) + 1.2)
     y = np.arange(len(c))
     ax.barh(y, c["entries"], color=COLORS[0])
     ax.set_yticks(y, labels)
@@ -114,7 +118,7 @@ def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: li
     Swedish names) sits below the axes.
     """
     crit = [c for c in rubric.criterion_ids if c in set(table["criterion"])]
-    fig, ax = _figure(WIDTH, 0.22 * len(crit) * max(1, len(coefficients)) + 1.6)
+    fig, ax = figure(WIDTH, 0.22 * len(crit) * max(1, len(coefficients)) + 1.6)
     offsets = np.linspace(0.25, -0.25, len(coefficients)) if len(coefficients) > 1 else [0.0]
     for k, (coef, off) in enumerate(zip(coefficients, offsets, strict=True)):
         t = table[table["coefficient"] == coef].set_index("criterion").reindex(crit)
@@ -148,7 +152,7 @@ def _interval(t: pd.DataFrame, k: str) -> str:
 def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> render.Figure:
     """One line per criterion over the years (``agreement_table(..., by=("year", "criterion"))``)."""
     t = table[table["coefficient"] == coefficient]
-    fig, ax = _figure(WIDTH, 4.4)
+    fig, ax = figure(WIDTH, 4.4)
     for k, c in enumerate(rubric.criterion_ids):
         s = t[t["criterion"] == c].sort_values("year")
         if len(s):
@@ -172,7 +176,7 @@ def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> re
 
 def spread_histogram(spread: pd.DataFrame, threshold: float) -> render.Figure:
     """Distribution of the individual spread per entry x criterion, with the agenda threshold."""
-    fig, ax = _figure(WIDTH, 3.8)
+    fig, ax = figure(WIDTH, 3.8)
     s = spread.loc[spread["n_examiners"] >= 2, "spread"]
     step = np.diff(np.unique(s)).min() if s.nunique() > 1 else 1.0
     bins = np.arange(s.min() - step / 2, s.max() + step, step) if len(s) else 10
@@ -196,7 +200,7 @@ def spread_histogram(spread: pd.DataFrame, threshold: float) -> render.Figure:
 def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
     """Per criterion, the consensus score minus the mean of the individual scores."""
     crit = [c for c in rubric.criterion_ids if c in set(shift["criterion"])]
-    fig, ax = _figure(8, 0.5 * len(crit) + 1.5)
+    fig, ax = figure(8, 0.5 * len(crit) + 1.5)
     data = [shift.loc[shift["criterion"] == c, "shift"].to_numpy() for c in crit[::-1]]
     # every point is drawn on top, so the boxes draw no outliers of their own
     ax.boxplot(data, orientation="horizontal", widths=0.6, showfliers=False)
@@ -217,7 +221,7 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
 def examiner_bias(effects: pd.DataFrame) -> render.Figure:
     """Forest plot: each examiner's effect from the examiner-effect model with its 95 % interval."""
     e = effects.sort_values("bias")
-    fig, ax = _figure(8, 0.22 * len(e) + 1.5)
+    fig, ax = figure(8, 0.22 * len(e) + 1.5)
     y = np.arange(len(e))
     ax.errorbar(e["bias"], y, xerr=_errors(e["bias"], e["ci_low"], e["ci_high"]),
                 fmt="o", color=COLORS[0], ecolor="lightgrey", capsize=2, ms=4)

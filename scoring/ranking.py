@@ -53,7 +53,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .data import _BOOLEANS, criterion_scores
+from .data import YES_NO, criterion_scores
 from .overview import individual
 from .rubric import Rubric, load_rubric
 
@@ -304,9 +304,9 @@ def _budget(value) -> bool | None:
     text = str(value).strip().casefold()
     if not text:
         return None
-    if text not in _BOOLEANS:
+    if text not in YES_NO:
         raise ValueError(f"budget_in_balance '{value}' is not ja/nej")
-    return _BOOLEANS[text]
+    return YES_NO[text]
 
 
 # --------------------------------------------------------------------------- methods

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration.accuracy import reference_accuracy
-from .data import _empty_scores, criterion_scores, read_scores
+from .data import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame, sessions_dir
 from .paths import DATA_DIR
 from .problems import InputError, Problem, display_path
 from .rubric import Rubric, load_rubric
@@ -54,11 +54,6 @@ _OTHER_SHEETS = (".xls", ".xlsm", ".ods", ".numbers", ".xlsb")
 #: at least this many trainees scored it: with fewer, the others' scores could be worked out
 #: from the mean, the spread and one's own score.
 MIN_GROUP = 5
-
-
-def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
-    """``<data_dir>/<year>/training/``, where a year's training sessions live."""
-    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training"
 
 
 def available_sessions(year: int | str, data_dir: str | Path | None = None) -> list[str]:
@@ -235,8 +230,8 @@ def _read(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession | No
                 h.problems.append(Problem(h.file, None, None, f"code {code} is also in {others}; remove the file "
                                                               "that is not theirs (both are left out until then)"))
     used = [raw[h.file] for h in hand_ins if h.accepted and h.file in raw]
-    columns = ["year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"]
-    scores = pd.concat([d[columns] for d in used], ignore_index=True) if used else _empty_scores()[columns]
+    columns = list(SCORE_INPUT_COLUMNS)
+    scores = pd.concat([d[columns] for d in used], ignore_index=True) if used else scores_frame([], located_by=())
     scores = criterion_scores(scores, rubric)
     return TrainingSession(year, folder.name, folder, rubric, reference, scores, hand_ins), problems
 

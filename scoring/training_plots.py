@@ -14,7 +14,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from . import render
-from .plots import COLORS, _figure, _n
+from .plots import COLORS, figure
+from .render import number as _n
 from .rubric import Rubric
 
 __all__ = ["scores_against_reference", "level_against_profile", "trainee_against_reference"]
@@ -111,7 +112,7 @@ def level_against_profile(accuracy: pd.DataFrame, step: float = 10) -> render.Fi
     clearly too generous or too strict (more than half a step from the reference).
     """
     a = accuracy.dropna(subset=["elevation", "profile_error"])
-    fig, ax = _figure(8, 5.5)
+    fig, ax = figure(8, 5.5)
     complete = a["note"].eq("")
     ax.scatter(a.loc[complete, "elevation"], a.loc[complete, "profile_error"], s=45, color=COLORS[0], zorder=3,
                label="Alla kriterier bedömda")

@@ -178,8 +178,8 @@ def test_squares_sum_to_distance_and_match_a_two_way_anova(n_cases):
     are the case, criterion and residual sums of squares of a two-way ANOVA without
     replication on d, each divided by the number of cells (independent implementation:
     statsmodels' OLS and anova_lm)."""
-    smf = pytest.importorskip("statsmodels.formula.api")
-    sm = pytest.importorskip("statsmodels.api")
+    import statsmodels.api as sm  # a dev dependency: the cross-check runs, never skips
+    import statsmodels.formula.api as smf
     rng = np.random.default_rng(n_cases)
     k = 6
     cases = [f"C{i}" for i in range(n_cases)]

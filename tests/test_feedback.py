@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import struct
 import zlib
 from html.parser import HTMLParser
@@ -22,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from demo_copy import demo_copy
 
 from scoring import cache as shared_cache
 from scoring import feedback
 from scoring.calibration import examiner_drift
 from scoring.data import load_history, load_year
-from scoring.paths import DATA_DIR
 from scoring.reports import privacy
 
 OWN = "X01"
@@ -169,12 +168,7 @@ def test_redact_whole_tokens_only():
 def demo(tmp_path_factory):
     """A copy of demo years 2021-2023 and a private cache folder."""
     root = tmp_path_factory.mktemp("feedback")
-    data = root / "data"
-    data.mkdir()
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
-    for year in (2021, 2022, 2023):
-        shutil.copytree(DATA_DIR / str(year), data / str(year))
-    return {"data": data, "cache": root / "cache"}
+    return {"data": demo_copy(root / "data", (2021, 2022, 2023)), "cache": root / "cache"}
 
 
 @pytest.fixture
@@ -222,9 +216,7 @@ def test_shared_is_computed_once_per_data(cached, demo, monkeypatch):
 
 
 def test_changed_data_is_recomputed(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "2023", data / "2023", ignore=shutil.ignore_patterns("training"))
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    data = demo_copy(tmp_path / "data", training=False)
     monkeypatch.setattr(shared_cache, "_MEMORY", {})
     before = feedback.shared(2023, data, cache_dir=tmp_path / "cache")
     scores = data / "2023" / "scores.csv"
@@ -272,11 +264,7 @@ def test_empty_code_means_the_first_examiner_of_the_year(cached):
 
 
 def test_broken_earlier_year_is_named_by_place_only(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
-    for year in (2022, 2023):
-        shutil.copytree(DATA_DIR / str(year), data / str(year), ignore=shutil.ignore_patterns("training"))
+    data = demo_copy(tmp_path / "data", (2022, 2023), training=False)
     path = data / "2022" / "scores.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     cells = lines[1].split(",")
@@ -457,11 +445,7 @@ def year_run(tmp_path_factory):
     from scoring.cli import main
 
     root = tmp_path_factory.mktemp("examiner-run")
-    data = root / "data"
-    data.mkdir()
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
-    for year in (2021, 2022, 2023):
-        shutil.copytree(DATA_DIR / str(year), data / str(year))
+    data = demo_copy(root / "data", (2021, 2022, 2023))
     commenter = _edit_scores(data / str(YEAR) / "scores.csv", "E39")
     out = root / "out"
     saved = os.environ.get("SCORING_CACHE_DIR")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from demo_copy import demo_copy
 
 from scoring.cli import main
 from scoring.data import History, load_history, load_year
-from scoring.paths import DATA_DIR
 from scoring.problems import InputError
 
 BROKEN = 2022
@@ -17,11 +15,7 @@ BROKEN = 2022
 @pytest.fixture
 def data(tmp_path):
     """A copy of the demo data with a score of 999 in 2022 (returns the folder and the line)."""
-    d = tmp_path / "data"
-    d.mkdir()
-    shutil.copy(DATA_DIR / "rubric.toml", d / "rubric.toml")
-    for year in range(2019, 2025):
-        shutil.copytree(DATA_DIR / str(year), d / str(year))
+    d = demo_copy(tmp_path / "data", range(2019, 2025))
     path = d / str(BROKEN) / "scores.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     cells = lines[4].split(",")  # line 5 of the file
@@ -53,9 +47,7 @@ def test_load_history_of_the_broken_year_itself_raises(data):
 
 
 def test_load_history_without_any_usable_year(tmp_path):
-    d = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "2019", d / "2019")
-    shutil.copy(DATA_DIR / "rubric.toml", d / "rubric.toml")
+    d = demo_copy(tmp_path / "data", (2019,))
     (d / "2019" / "entries.csv").write_text("entry_id,name,class\n", encoding="utf-8")
     with pytest.raises(InputError, match="no usable year folders up to 2020 \\(years with errors: 2019\\)"):
         load_history(2020, d)

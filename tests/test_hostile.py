@@ -10,15 +10,14 @@ allow-list below (the structure a clean report has), never from the data.
 from __future__ import annotations
 
 import csv
-import shutil
 from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from demo_copy import demo_copy
 
 from scoring import consensus, labels
 from scoring.data import load_year
-from scoring.paths import DATA_DIR
 from scoring.reports import CSP, run_reports
 from scoring.reports.page import check_fragment
 
@@ -86,9 +85,7 @@ def _write(df: pd.DataFrame, path) -> None:
 def hostile_copy(data) -> dict:
     """Write the demo year with hostile text where the report shows it into the empty folder
     ``data``; return what was put where (also used by the browser tests, tests/browser)."""
-    data.mkdir(parents=True, exist_ok=True)
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
-    shutil.copytree(DATA_DIR / str(YEAR), data / str(YEAR))
+    demo_copy(data, (YEAR,))
     clean = load_year(YEAR, data)
     agenda = consensus.consensus_agenda(clean.scores, clean.rubric, entries=clean.entries)
 

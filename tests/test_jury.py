@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
 import pytest
+from demo_copy import demo_copy
 
 from scoring import jury
 from scoring.cli import main
 from scoring.data import load_year
-from scoring.paths import DATA_DIR
 from scoring.ranking import method_sensitivity, rank_entries
 from scoring.reports import REPORT_KINDS, privacy
 
@@ -48,9 +47,7 @@ def _first_row(scores: pd.DataFrame, entry: str, stage: str) -> int:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """A copy of the demo year with hostile text in the preschool class."""
-    root = tmp_path_factory.mktemp("jury") / "data"
-    shutil.copytree(DATA_DIR / str(YEAR), root / str(YEAR))
-    shutil.copy(DATA_DIR / "rubric.toml", root / "rubric.toml")
+    root = demo_copy(tmp_path_factory.mktemp("jury") / "data", (YEAR,))
     entries = _read(root / str(YEAR) / "entries.csv")
     entries.loc[entries["entry_id"] == HOSTILE_ENTRY, "name"] = HOSTILE_NAME
     entries.to_csv(root / str(YEAR) / "entries.csv", index=False)

@@ -1,20 +1,15 @@
 """The year's model is fitted once per data and reused; changed data is refitted."""
 
-import shutil
-
 import pytest
+from demo_copy import demo_copy
 
 from scoring import cache as shared_cache
 from scoring.calibration import cache
-from scoring.paths import DATA_DIR
 
 
 @pytest.fixture
 def data(tmp_path):
-    d = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "2023", d / "2023", ignore=shutil.ignore_patterns("training"))
-    shutil.copy(DATA_DIR / "rubric.toml", d / "rubric.toml")
-    return d
+    return demo_copy(tmp_path / "data", training=False)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from demo_copy import demo_copy
 from openpyxl import Workbook, load_workbook
 
 from scoring.cli import main
@@ -270,9 +271,7 @@ def test_per_question_scores_import_and_roll_up(data_dir, tmp_path):
 
 def test_done_when_commands_on_the_demo_year(tmp_path, capsys):
     """The issue's "done when", as a new user would type it (on a copy of the demo's 2023)."""
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "2023", data / "2023", ignore=shutil.ignore_patterns("training"))
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    data = demo_copy(tmp_path / "data", training=False)
     out = tmp_path / "e99.xlsx"
     assert main(["template", "--year", "2023", "--examiner", "E99", "--entries", "2023-01,2023-02",
                  "--out", str(out), "--data", str(data)]) == 0
@@ -623,9 +622,7 @@ def test_libreoffice_saved_fixture_imports(tmp_path):
     import json
 
     expected = json.loads((FIXTURES / "scorebook_libreoffice.json").read_text(encoding="utf-8"))
-    data = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "2023", data / "2023", ignore=shutil.ignore_patterns("training"))
-    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    data = demo_copy(tmp_path / "data", training=False)
     with zipfile.ZipFile(FIXTURES / "scorebook_libreoffice.xlsx") as z:
         assert b"<Application>LibreOffice" in z.read("docProps/app.xml")
     result = import_scorebooks([FIXTURES / "scorebook_libreoffice.xlsx"], 2023, data_dir=data)

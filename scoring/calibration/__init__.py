@@ -5,7 +5,7 @@ from .cache import year_model
 from .decision import decision_study, entry_variance
 from .drift import examiner_drift
 from .effects import effects_table, examiner_effects
-from .measures import rater_measures, reading
+from .measures import rater_measures
 from .model import ExaminerModel, connected_groups, fit_examiner_model
 
 __all__ = [
@@ -22,3 +22,14 @@ __all__ = [
     "reference_accuracy",
     "year_model",
 ]
+
+
+def __getattr__(name: str):
+    # ``reading`` (Swedish sentences about an examiner) is presentation and lives in
+    # scoring.labels; the name stays here for existing callers, looked up on first use so
+    # that importing this package never imports the presentation layer.
+    if name == "reading":
+        from ..labels import examiner_reading
+
+        return examiner_reading
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

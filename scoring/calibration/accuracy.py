@@ -26,8 +26,6 @@ ACCURACY_COLUMNS = (
     "stereotype_accuracy", "differential_accuracy", "within_one_step", "note",
 )  # fmt: skip
 
-_PROFILE = ("differential_elevation", "stereotype_accuracy", "differential_accuracy")
-
 
 def reference_accuracy(
     scores: pd.DataFrame,

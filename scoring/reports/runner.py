@@ -30,8 +30,8 @@ Guarantees
   SHA-256) goes into ``<out>/manifest.json`` (:mod:`scoring.reports.manifest`), which the
   index shows; ``bundle=True`` writes ``<out>/<year>/send/`` (:mod:`scoring.reports.bundle`).
 
-Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook does not
-exist yet fails with a clear message instead of a traceback.
+Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook is missing
+fails with a clear message instead of a traceback.
 
 Papermill is imported only when a notebook is run, so importing this module (for
 example by the command line) stays cheap.
@@ -53,6 +53,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from ..data import NOT_PEOPLE, load_year, read_csv_table
+from ..overview import individual
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from ..render import MARK
@@ -177,14 +179,14 @@ def _training_trainees(year: int, data_dir: Path) -> list[str]:
             for code in load_session(year, session, data_dir).trainees]
 
 
-
 def _trainee_people(data_dir: Path) -> dict[str, privacy.Person]:
     """Every trainee of any session of any year (workbook codes included, which no CSV holds)."""
     from ..training import trainee_codes
 
     return {code: privacy.Person(code) for code in trainee_codes(data_dir)}
 
-#: Every kind of report, in index order. Later kinds slot in by adding their notebook.
+
+#: Every kind of report, in index order.
 REPORT_KINDS: dict[str, ReportKind] = {
     k.name: k
     for k in (
@@ -672,8 +674,6 @@ def _blind(job: _Job) -> _Job:
         return job
     from dataclasses import replace
 
-    from ..data import load_year
-
     entries = load_year(job.year, job.data_dir).entries
     names = [*entries["name"].dropna(), *entries["district"].dropna()]
     return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}, anonymiserat",
@@ -688,16 +688,8 @@ def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[s
     elif kind.names is not None:
         found = list(kind.names(year, data_dir))
     else:
-        from ..data import load_year  # lazily: only jury packs and examiner feedback need it
-
         data = load_year(year, data_dir)
-        if kind.per == "class":
-            values = data.entries["class"]
-        else:
-            scores = data.scores
-            if "stage" in scores.columns:
-                scores = scores[scores["stage"] == "individual"]
-            values = scores["examiner_id"]
+        values = data.entries["class"] if kind.per == "class" else individual(data.scores)["examiner_id"]
         found = values.dropna().astype(str).unique()
         found = [v for v in found if v.strip() and v not in NOT_PEOPLE]
     return sorted(dict.fromkeys(str(n) for n in found))
@@ -706,9 +698,6 @@ def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[s
 # --------------------------------------------------------------------------------------
 # Who a private report must not name
 # --------------------------------------------------------------------------------------
-
-#: Values of ``examiner_id`` that stand for no person (a team's consensus, reference scores).
-NOT_PEOPLE = frozenset({"TEAM", "REF"})
 
 
 def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
@@ -751,13 +740,11 @@ def _examiner_people(data_dir: Path) -> dict[str, privacy.Person]:
 @cache
 def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
     """Every ``examiner_id`` value in any CSV file under a year folder (cached per state of the files)."""
-    from ..data import _read_table  # the project's one CSV reader (encodings, delimiters)
-
     codes: set[str] = set()
     for path, _, _ in stamp:
         if not path.endswith(".csv"):
             continue
-        table, _problems = _read_table(Path(path), display_path(path))
+        table, _problems = read_csv_table(Path(path), display_path(path))
         if table is None or "examiner_id" not in table.columns:
             continue
         i = table.columns["examiner_id"]

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import read_entries
+from ..data import read_entries, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import load_rubric
 from . import layout as L
 from .reader import read_scorebook
 from .scores_csv import ScoresCsv
+from .template import session_dir
 
 __all__ = ["WorkbookImport", "ImportResult", "import_scorebooks", "CHANGE_COLUMNS"]
 
@@ -93,9 +94,7 @@ def import_scorebooks(
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
-    year_dir = data_dir / str(year)
-    if not year_dir.is_dir():
-        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    year_dir = year_folder(year, data_dir)
     rubric = load_rubric(year=year, data_dir=data_dir)
     entries_path = year_dir / "entries.csv"
     if not entries_path.is_file():
@@ -124,7 +123,7 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
     if not book.ok:
         return result
     if book.kind == L.TRAINING:
-        folder = display_path(Path(data_dir) / str(book.year) / "training" / (book.session or "<session>"))
+        folder = display_path(session_dir(book.year, book.session or "<session>", data_dir))
         result.problems.append(Problem(where, None, None, f"a training scorebook (session '{book.session}'): training "
                                                           "scores never enter scores.csv; put the file in "
                                                           f"{folder}/ instead"))

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..data import check_score_rows
+from ..data import SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -31,6 +31,8 @@ __all__ = ["Scorebook", "read_scorebook", "SCOREBOOK_COLUMNS", "MAX_BYTES"]
 SCOREBOOK_COLUMNS = (
     "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "sheet", "cell",
 )  # fmt: skip
+#: The columns of :data:`SCOREBOOK_COLUMNS` that locate a score (instead of a CSV file's ``line``).
+_LOCATED_BY = ("sheet", "cell")
 
 #: A scorebook is a few tens of kilobytes; anything much larger is not one.
 MAX_BYTES = 20_000_000
@@ -67,7 +69,7 @@ class Scorebook:
     session: str | None = None
     entries: tuple[str, ...] = ()
     per_question: bool = False
-    scores: pd.DataFrame = field(default_factory=lambda: _frame([]))
+    scores: pd.DataFrame = field(default_factory=lambda: scores_frame([], located_by=_LOCATED_BY))
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -78,24 +80,6 @@ class Scorebook:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
-
-
-def _frame(records: list[dict]) -> pd.DataFrame:
-    col = {c: [r[c] for r in records] for c in SCOREBOOK_COLUMNS}
-    return pd.DataFrame(
-        {
-            "year": pd.Series(col["year"], dtype="int64"),
-            "entry_id": pd.Series(col["entry_id"], dtype="str"),
-            "examiner_id": pd.Series(col["examiner_id"], dtype="str"),
-            "criterion": pd.Series(col["criterion"], dtype="str"),
-            "score": pd.Series(col["score"], dtype="float64"),
-            "stage": pd.Series(col["stage"], dtype="str"),
-            "question": pd.array(col["question"], dtype="Int64"),
-            "comment": pd.Series(col["comment"], dtype="str"),
-            "sheet": pd.Series(col["sheet"], dtype="str"),
-            "cell": pd.Series(col["cell"], dtype="str"),
-        }
-    )
 
 
 def read_scorebook(
@@ -260,8 +244,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
 
     cells, located, problems = _scoring_cells(wb, keys, where, book)
     book.problems += problems
-    columns = {c: i for i, c in enumerate(("year", "entry_id", "examiner_id", "criterion", "score", "stage",
-                                           "question", "comment"))}
+    columns = {c: i for i, c in enumerate(SCORE_INPUT_COLUMNS)}
     records, problems = check_score_rows(cells, columns, where, rubric, year=book.year)
     for p in problems:
         sheet, cell = located[p.row] if p.row is not None else (None, None)
@@ -278,7 +261,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
         return book
     for r in records:
         r["sheet"], r["cell"] = located[r["line"]]
-    book.scores = _frame(records)
+    book.scores = scores_frame(records, located_by=_LOCATED_BY)
     if book.scores.empty:
         book.problems.append(Problem(where, None, None, "no scores filled in", "note"))
     return book

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import _SCORE_INPUT, _norm_column, _sniff, check_score_rows, read_scores
+from ..data import (
+    SCORE_INPUT_COLUMNS,
+    SCORE_REQUIRED_COLUMNS,
+    check_score_rows,
+    column_name,
+    read_scores,
+    sniff_delimiter,
+)
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric
 
@@ -56,7 +63,7 @@ class ScoresCsv:
     newline: str = "\n"
     decimal_comma: bool = False
     decimals: int = 0
-    header: list[str] = field(default_factory=lambda: list(_SCORE_INPUT))
+    header: list[str] = field(default_factory=lambda: list(SCORE_INPUT_COLUMNS))
     _chunks: list[_Chunk] = field(default_factory=list)
     _removed: set[int] = field(default_factory=set)
     _added: list[dict] = field(default_factory=list)
@@ -93,7 +100,7 @@ class ScoresCsv:
                 raise InputError(problems + [Problem(where, None, None, "nothing imported: fix this file first "
                                                                         "(scoring validate shows every problem)")])
         elif self._chunks:
-            missing = [c for c in ("year", "entry_id", "examiner_id", "criterion", "score") if c not in self.header]
+            missing = [c for c in SCORE_REQUIRED_COLUMNS if c not in self.header]
             if missing:
                 raise InputError([Problem(where, 1, m, f"missing required column '{m}'") for m in missing])
         columns = {}
@@ -122,7 +129,7 @@ class ScoresCsv:
             self._chunks.append(_Chunk(lines[i]))
             i += 1
         else:
-            self.delimiter = _sniff(lines[i])
+            self.delimiter = sniff_delimiter(lines[i])
         ending = re.search(r"\r\n|\n|\r$", lines[i]) if i < len(lines) else None
         self.newline = ending.group(0) if ending else "\n"
         self._cells: dict[int, list[str]] = {}
@@ -137,7 +144,7 @@ class ScoresCsv:
             if not any(cells):
                 self._chunks.append(_Chunk(chunk))
             elif not header_done:
-                self.header = [_norm_column(c) for c in cells]
+                self.header = [column_name(c) for c in cells]
                 self._chunks.append(_Chunk(chunk, header=True))
                 header_done = True
             else:

@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..data import _read_table, check_score_rows, read_entries, read_scores
+from ..data import check_score_rows, read_csv_table, read_entries, read_scores, sessions_dir, year_folder
+from ..overview import individual
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -63,7 +64,7 @@ class TemplateRow:
 
 def session_dir(year: int | str, session: str, data_dir: str | Path | None = None) -> Path:
     """The folder of a training session: ``<data_dir>/<year>/training/<session>/``."""
-    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training" / session
+    return sessions_dir(year, data_dir) / session
 
 
 def write_template(
@@ -138,9 +139,7 @@ def build_template(
         raise UsageError("give either an examiner (--examiner) or a training session (--session)")
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
-    year_dir = data_dir / str(year)
-    if not year_dir.is_dir():
-        raise InputError([Problem(display_path(year_dir), None, None, f"no data for {year}: folder not found")])
+    year_dir = year_folder(year, data_dir)
     rubric = load_rubric(year=year, data_dir=data_dir)
     names: dict[str, str] = {}
     if session is not None:
@@ -210,15 +209,19 @@ def _examiner_entries(year_dir: Path, examiner: str, rubric: Rubric, entries) ->
     scores_path = year_dir / "scores.csv"
     if scores_path.is_file():
         scores, _ = read_scores(scores_path, rubric, year=int(year_dir.name))
-        ind = scores[scores["stage"] == "individual"]
-        per_question = bool(len(ind)) and bool(ind["question"].notna().mean() > 0.5)
+        per_question = _mostly_per_question(individual(scores))
     return ids, per_question
+
+
+def _mostly_per_question(scores) -> bool:
+    """True when most of the scores are given per question (the template's default layout)."""
+    return bool(len(scores)) and bool(scores["question"].notna().mean() > 0.5)
 
 
 def _assigned(path: Path, examiner: str) -> list[str]:
     """The entries an examiner is assigned to in ``assignments.csv`` (``entry_id, examiner_id``)."""
     where = display_path(path)
-    table, problems = _read_table(path, where)
+    table, problems = read_csv_table(path, where)
     errors = [p for p in problems if p.is_error]
     if table is not None:
         for col in ("entry_id", "examiner_id"):
@@ -265,7 +268,7 @@ def _session_cases(year: int, session: str, data_dir: Path, rubric: Rubric, entr
     ids = _split_ids(entries) if entries else list(dict.fromkeys(ref["entry_id"]))
     if not ids:
         raise InputError([Problem(display_path(ref_path), None, "stage", "no reference rows (stage reference)")])
-    return ids, bool(len(ref)) and bool(ref["question"].notna().mean() > 0.5)
+    return ids, _mostly_per_question(ref)
 
 
 def _check_rows(rows: list[TemplateRow], year: int, examiner: str, rubric: Rubric, out) -> None:

@@ -75,7 +75,7 @@ class Made:
     samples: dict[tuple[str, str], Sample]
     seconds: dict[str, float]  # per variant, the whole run_reports call
     hostile: dict  # what test_hostile.hostile_copy put where
-    demo_run: object  # the demo run's RunResult (its PDFs among them), None if no kind is there
+    demo_run: object  # the demo run's RunResult (its PDFs among them), None if no kind could be made
 
 
 def _make(variant: str, data_dir: Path, out_dir: Path, hostile: dict | None):
@@ -127,10 +127,10 @@ def made(chromium, tmp_path_factory) -> Made:
 
 
 def pytest_runtest_setup(item):
-    """Before any fixture: skip (fail in CI) without the tools, skip a kind not there yet.
+    """Before any fixture: skip (fail in CI) without the tools; fail a kind that cannot be made.
 
-    Skipping here rather than in a fixture makes pytest fold the skips into one line per
-    reason: one line saying what to install, one per missing kind.
+    Skipping here rather than in a fixture makes pytest fold the skips into one line saying
+    what to install.
     """
     require_browser()
     params = getattr(item, "callspec", None)

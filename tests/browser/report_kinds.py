@@ -1,11 +1,10 @@
 """The report kinds the browser tests open: one entry per kind.
 
-Each entry says which runner kind makes it (``scoring.reports.REPORT_KINDS``), which
-issue brings it, how to pick one sample (a class, an examiner, a session ...) from a
-year's data, where the sample's page lands, what its title and first heading must name
-besides the year, and which hostile strings it must show literally. A kind whose
-notebook does not exist yet is skipped with a reason naming its issue; once the
-notebook lands, its cases run (and fail if the entry here no longer fits).
+Each entry says which runner kind makes it (``scoring.reports.REPORT_KINDS``), how to
+pick one sample (a class, an examiner, a session ...) from a year's data, where the
+sample's page lands, what its title and first heading must name besides the year, and
+which hostile strings it must show literally. A kind that cannot be made (no such runner
+kind, or its notebook missing) fails its cases, never skips them.
 
 To turn a kind on or adapt it: edit its entry below; nothing else in the tests names a
 kind.
@@ -67,7 +66,6 @@ class Kind:
     ----------
     id : the test id.
     runner : the kind's name in ``scoring.reports.REPORT_KINDS``.
-    issue : the issue that brings the kind (named in the skip reason while it is missing).
     pick : ``f(year_data, data_dir) -> name`` of the one sample to make (None: one report a year).
     output : the sample's page: ``f(out_dir, year, name) -> Path`` (default: where the
         runner's own registry puts it).
@@ -81,7 +79,6 @@ class Kind:
 
     id: str
     runner: str
-    issue: int
     pick: Callable = field(default=lambda year, data_dir: None)
     output: Callable | None = None
     options: Callable = field(default=lambda name: {})
@@ -90,13 +87,13 @@ class Kind:
     figures: int = 0
 
     def missing(self) -> str | None:
-        """Why the kind cannot be made yet (None when it can)."""
+        """Why the kind cannot be made (None when it can)."""
         kind = REPORT_KINDS.get(self.runner)
         if kind is None:
-            return f"{self.id} reports are not there yet (issue {self.issue}): no '{self.runner}' report kind"
+            return f"{self.id} reports cannot be made: no '{self.runner}' kind in scoring.reports.REPORT_KINDS"
         notebook = kind.notebook_path(NOTEBOOKS_DIR)
         if not notebook.is_file():
-            return f"{self.id} reports are not there yet (issue {self.issue}): notebooks/{notebook.name} is missing"
+            return f"{self.id} reports cannot be made: notebooks/{notebook.name} is missing"
         return None
 
     def page(self, out_dir: Path, year: int, name: str | None) -> Path:
@@ -119,18 +116,18 @@ def _jury_shows(hostile, name) -> list[str]:
 
 KINDS: tuple[Kind, ...] = (
     Kind(
-        id="calibration", runner="calibration", issue=10,
+        id="calibration", runner="calibration",
         shows=_calibration_shows, figures=6,
     ),
     Kind(
-        id="jury", runner="jury", issue=8,
+        id="jury", runner="jury",
         pick=lambda year, data_dir: _class_with_hostile_names(year),
         options=lambda name: {"classes": [name]},
         names=lambda year, name: [year.rubric.class_label(name)],
         shows=_jury_shows,
     ),
     Kind(
-        id="examiner", runner="examiner", issue=8,
+        id="examiner", runner="examiner",
         pick=lambda year, data_dir: _hostile_first(_examiners(year)),
         options=lambda name: {"examiner": name},
         names=lambda year, name: [name],
@@ -138,7 +135,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     # the trainer's page of a training session, training/<session>.html
     Kind(
-        id="training", runner="training", issue=9,
+        id="training", runner="training",
         pick=lambda year, data_dir: (_sessions(year, data_dir) or [None])[0],
         options=lambda name: {"names": {"training": [name]}},
         names=lambda year, name: [name],
@@ -146,7 +143,7 @@ KINDS: tuple[Kind, ...] = (
     ),
     # one trainee's page, training/<session>/<code>.html
     Kind(
-        id="trainee", runner="trainee", issue=9,
+        id="trainee", runner="trainee",
         pick=lambda year, data_dir: _first_trainee(year, data_dir),
         options=lambda name: {"names": {"trainee": [name]}},
         names=lambda year, name: name.split("/", 1),
