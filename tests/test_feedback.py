@@ -15,13 +15,13 @@ import json
 import re
 import struct
 import zlib
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from demo_copy import demo_copy
+from html_page import Page
 
 from scoring import cache as shared_cache
 from scoring import feedback
@@ -393,50 +393,6 @@ def _codes(data: Path) -> set[str]:
     return codes - feedback.NOT_PEOPLE
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.text: list[str] = []
-        self.headings: list[tuple[str, str]] = []
-        self.links: list[tuple[str, str]] = []
-        self._heading = self._href = None
-        self._title = False
-        self.title = ""
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        if re.fullmatch(r"h[1-6]", tag):
-            self._heading = [tag, ""]
-        elif tag == "a":
-            self._href = dict(attrs).get("href")
-        elif tag == "title":
-            self._title = True
-
-    def handle_endtag(self, tag):
-        if self._heading and tag == self._heading[0]:
-            self.headings.append(tuple(self._heading))
-            self._heading = None
-        if tag == "title":
-            self._title = False
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._heading:
-            self._heading[1] += data
-        if self._href is not None:
-            self.links.append((self._href, data))
-            self._href = None
-        if self._title:
-            self.title += data
-
-
-def _parse(path: Path) -> _Page:
-    p = _Page()
-    p.feed(path.read_text(encoding="utf-8"))
-    return p
-
-
 @pytest.fixture(scope="module")
 def year_run(tmp_path_factory):
     """``scoring report --year 2023 --kind examiner`` on a copy of the demo data (2021-2023)."""
@@ -475,7 +431,7 @@ def test_one_report_per_examiner_who_scored(year_run):
 @pytest.mark.slow
 def test_title_and_heading_name_year_and_examiner(year_run):
     for code in year_run["examiners"]:
-        page = _parse(year_run["out"] / str(YEAR) / "examiners" / f"{code}.html")
+        page = Page.read(year_run["out"] / str(YEAR) / "examiners" / f"{code}.html")
         assert page.title == f"Återkoppling till examinator – Stockholms stads kvalitetsutmärkelse, {code} {YEAR}"
         h2 = next(text for tag, text in page.headings if tag == "h2")
         assert h2 == f"Examinator {code}, {YEAR}"
@@ -485,18 +441,18 @@ def test_title_and_heading_name_year_and_examiner(year_run):
 @pytest.mark.slow
 def test_own_comment_with_markup_shows_literally(year_run):
     path = year_run["out"] / str(YEAR) / "examiners" / "E39.html"
-    page = _parse(path)
+    page = Page.read(path)
     shown = HOSTILE.replace("E07", feedback.REDACTED)  # another examiner's code is redacted
-    assert shown in "".join(page.text)
+    assert " ".join(shown.split()) in page.text
     assert not {"b", "script", "i"} & set(page.tags)
-    assert "E07" not in "".join(page.text)
+    assert "E07" not in page.text
 
 
 @pytest.mark.slow
 def test_other_examiners_comments_are_not_shown(year_run):
     folder = year_run["out"] / str(YEAR) / "examiners"
     own = folder / f"{year_run['commenter']}.html"
-    assert "ANDRAS-KOMMENTAR-7f3a" in "".join(_parse(own).text)  # in the writer's own report only
+    assert "ANDRAS-KOMMENTAR-7f3a" in Page.read(own).text  # in the writer's own report only
     for path in folder.iterdir():
         if path.stem != year_run["commenter"]:
             assert "ANDRAS-KOMMENTAR-7f3a" not in path.read_text(encoding="utf-8"), path.name
@@ -517,7 +473,7 @@ def test_no_file_of_an_examiner_names_another(year_run):
 
 @pytest.mark.slow
 def test_index_lists_the_reports_by_code_under_the_year(year_run):
-    page = _parse(year_run["out"] / "index.html")
+    page = Page.read(year_run["out"] / "index.html")
     listed = {text: href for href, text in page.links
               if href.startswith(f"{YEAR}/examiners/") and text.startswith("Återkoppling")}
     assert listed == {f"Återkoppling – {e}": f"{YEAR}/examiners/{e}.html" for e in year_run["examiners"]}
@@ -550,7 +506,7 @@ def test_one_examiner_every_year_asked(year_run, tmp_path):
     assert result.ok, [str(f) for f in result.failures]
     assert sorted(p.relative_to(out).as_posix() for p in result.reports) == [
         "2022/examiners/E12.html", "2023/examiners/E12.html"]
-    short = "".join(_parse(out / "2023" / "examiners" / "E12.html").text)
+    short = Page.read(out / "2023" / "examiners" / "E12.html").text
     assert "Du bedömde inga bidrag individuellt 2023" in short
     codes = year_run["codes"] - {"E12"}
     assert scan([out / "2022" / "examiners" / "E12.html", out / "2022" / "examiners" / "E12.ipynb"], codes) == []

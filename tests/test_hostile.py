@@ -10,11 +10,11 @@ allow-list below (the structure a clean report has), never from the data.
 from __future__ import annotations
 
 import csv
-from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 from demo_copy import demo_copy
+from html_page import Page
 
 from scoring import consensus, labels
 from scoring.data import load_year
@@ -46,28 +46,6 @@ ALLOWED = {
     "tbody": set(), "tr": set(), "th": {"scope", "class"}, "td": {"class", "colspan"}, "span": {"class"},
     "figure": set(), "img": {"src", "alt", "width", "height"}, "ul": set(), "li": set(), "pre": {"class"},
 }
-
-
-class Page(HTMLParser):
-    def __init__(self, page: str):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict]] = []
-        self.texts: list[str] = []
-        self.feed(page)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.texts.append(data)
-
-    @property
-    def text(self) -> str:
-        return " ".join("".join(self.texts).split())
 
 
 def _flat(text: str) -> str:

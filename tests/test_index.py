@@ -13,12 +13,12 @@ import json
 import re
 import shutil
 import zipfile
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import nbformat
 import pytest
+from html_page import Page
 
 from scoring.paths import RUBRIC_PATH
 from scoring.reports import REPORT_KINDS, ReportKind, privacy, run_reports
@@ -63,28 +63,6 @@ def _notebook(path: Path, parameters: str, who: str) -> None:
     nb.cells = [nbformat.v4.new_markdown_cell("# Testrapport"), params,
                 nbformat.v4.new_code_cell(BODY.replace("WHO", who))]
     nbformat.write(nb, path)
-
-
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self.headings: list[str] = []
-        self._href = None
-        self._heading = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self._href = dict(attrs).get("href")
-        self._heading = tag in ("h2", "h3") or (tag == "th" and dict(attrs).get("scope") == "rowgroup")
-
-    def handle_data(self, data):
-        if self._href is not None:
-            self.links.append((self._href, data))
-            self._href = None
-        if self._heading:
-            self.headings.append(data)
-            self._heading = False
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +175,7 @@ def _pdf_naming(code: str) -> bytes:
 def test_index_links_resolve_in_a_copy_of_the_folder(run, tmp_path):
     copy = tmp_path / "elsewhere" / "kopia"
     shutil.copytree(run["out"], copy)
-    parser = _Links()
-    parser.feed((copy / "index.html").read_text(encoding="utf-8"))
+    parser = Page.read(copy / "index.html")
     hrefs = [h for h, _ in parser.links]
     assert hrefs
     for href in hrefs:
@@ -214,12 +191,11 @@ def test_index_links_resolve_in_a_copy_of_the_folder(run, tmp_path):
 
 def test_index_in_swedish_with_codes_only_and_provenance(run):
     page = (run["out"] / "index.html").read_text(encoding="utf-8")
-    parser = _Links()
-    parser.feed(page)
+    parser = Page(page)
     assert page.index("<h2>2021</h2>") < page.index("<h2>2020</h2>")
     for heading in ("Kalibrering", "Jurypaket per tävlingsklass", "Återkoppling till examinatorerna",
                     "Examinatorsutbildning – deltagarna", "grund", "Att skicka ut"):
-        assert heading in parser.headings, heading
+        assert heading in [text for _, text in parser.headings], heading
     texts = dict(parser.links)
     assert texts["2021/examiners/E02.html"] == "Återkoppling – E02"  # by code only
     assert texts["2021/jury-forskola.html"] == "Jurypaket – Förskola"  # the class's Swedish label

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
 import pytest
 from demo_copy import demo_copy
+from html_page import Page
 
 from scoring import jury
 from scoring.cli import main
@@ -82,64 +82,9 @@ def expected(made):
     }
 
 
-class Page(HTMLParser):
-    """Elements, headings, text and the rows of each table of a report page."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.headings: list[tuple[str, str]] = []
-        self.title = ""
-        self.tables: list[list[list[str]]] = []
-        self.texts: list[str] = []
-        self._heading = self._cell = None
-        self._in_title = False
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        if re.fullmatch(r"h[1-6]", tag):
-            self._heading = (tag, [])
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if self._heading and tag == self._heading[0]:
-            self.headings.append((tag, " ".join("".join(self._heading[1]).split())))
-            self._heading = None
-        elif tag == "title":
-            self._in_title = False
-        elif tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data):
-        self.texts.append(data)
-        if self._heading:
-            self._heading[1].append(data)
-        if self._in_title:
-            self.title += data
-        if self._cell is not None:
-            self._cell.append(data)
-
-    @property
-    def text(self) -> str:
-        return " ".join("".join(self.texts).split())
-
-    def table(self, first_header: str) -> list[list[str]]:
-        return next(t for t in self.tables if t and t[0] and t[0][0] == first_header)
-
-
 def _page(made, cls: str, blind: bool = False) -> Page:
     name = f"jury-{cls}{'-blind' if blind else ''}.html"
-    return Page((made["out"] / str(YEAR) / name).read_text(encoding="utf-8"))
+    return Page.read(made["out"] / str(YEAR) / name)
 
 
 def _notebook(made, cls: str, blind: bool = False) -> dict:

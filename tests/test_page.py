@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from html.parser import HTMLParser
 
 import nbformat
 import pandas as pd
 import pytest
+from html_page import Page
 from IPython.core.formatters import DisplayFormatter
 from matplotlib.figure import Figure
 
@@ -46,23 +46,6 @@ def notebook(*cells) -> nbformat.NotebookNode:
     return nb
 
 
-class Elements(HTMLParser):
-    """Every start tag with its attributes, and the text."""
-
-    def __init__(self, page: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-        self.feed(page)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
 def body(page: str) -> str:
     return page[page.index("<main>") + 6: page.index("</main>")].strip()
 
@@ -75,7 +58,7 @@ def test_page_head_csp_title_and_stylesheet():
     # the title is the first heading's text (markup in it escaped) and the context
     assert "<title>Kalibrering &lt;b&gt;&amp;&lt;/b&gt; mer, 2024</title>" in page
     assert page.count("<style>") == 1 and ".code { white-space: nowrap; }" in page
-    tags = {t for t, _ in Elements(page).tags}
+    tags = {t for t, _ in Page(page).elements}
     assert tags == {"html", "head", "meta", "title", "style", "body", "main", "h1", "p"}
 
 
@@ -131,7 +114,7 @@ def test_figure_with_alt_text_and_size():
     fig.add_subplot().plot([0, 1], [1, 0])
     shown = render.Figure(fig, "Linjediagram: från 1 till 0, \"fallande\" <kort>", dpi=200)
     page = notebook_to_html(notebook([displayed(shown)]))
-    (img,) = [a for t, a in Elements(page).tags if t == "img"]
+    (img,) = [a for t, a in Page(page).elements if t == "img"]
     assert img["alt"] == 'Linjediagram: från 1 till 0, "fallande" <kort>'
     assert img["src"] == "data:image/png;base64," + base64.b64encode(shown.png).decode()
     w, h = shown.size
@@ -204,7 +187,7 @@ def test_left_out_years_are_read_from_output_metadata():
     nb = notebook([displayed(left_out_years(history))], [displayed(render.paragraph("x"))])
     assert _left_out(nb) == ((2022, ("data/2022/scores.csv:5: score: score 999 is outside the scale 0–100",)),)
     page = notebook_to_html(nb)
-    text = " ".join("".join(Elements(page).text).split())
+    text = Page(page).text
     assert "2022 ingår inte i trenden: årets data har ett fel, data/2022/scores.csv:5, kolumn score: " \
            "score 999 is outside the scale 0–100." in text
     assert re.search(r'<span class="code">data/2022/scores.csv:5</span>', page)

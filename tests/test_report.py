@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
+from html_page import Page
 
 from scoring import reports
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
@@ -73,26 +73,6 @@ class _ListHandler(logging.Handler):
 
     def emit(self, record):
         self.messages.append(record.getMessage())
-
-
-class _Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links: list[tuple[str, str]] = []  # (href, text)
-        self.assets: list[str] = []
-        self._href = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "a":
-            self._href = attrs.get("href")
-        if tag in ("link", "script", "img", "iframe") or "src" in attrs:
-            self.assets.append(tag)
-
-    def handle_data(self, data):
-        if self._href is not None:
-            self.links.append((self._href, data))
-            self._href = None
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +201,7 @@ def test_index_links_every_report_relatively(run):
     index = run["result"].index
     assert index == run["out"].resolve() / "index.html"
     page = index.read_text(encoding="utf-8")
-    parser = _Links()
-    parser.feed(page)
+    parser = Page(page)
     reports = [(href, text) for href, text in parser.links if href.endswith(".html")]
     assert reports == [
         ("2021/calibration.html", "Kalibreringsrapport"),
@@ -232,7 +211,8 @@ def test_index_links_every_report_relatively(run):
     for href, _ in parser.links:
         assert not re.match(r"^([a-z]+:|/)", href)  # relative: the folder can be zipped
         assert (index.parent / href).is_file()
-    assert parser.assets == []  # self-contained: inline CSS, nothing to fetch
+    assets = [t for t, a in parser.elements if t in ("link", "script", "img", "iframe") or "src" in a]
+    assert assets == []  # self-contained: inline CSS, nothing to fetch
     assert "<style>" in page and "skapad" in page
     assert page.index("<h2>2021</h2>") < page.index("<h2>2020</h2>") < page.index(
         f"<h2>{FAIL_YEAR}</h2>"
@@ -245,9 +225,8 @@ def test_index_groups_kinds_with_swedish_labels(tmp_path):
                 "2024/notes.html", "misc/calibration.html"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("<html></html>", encoding="utf-8")
-    parser = _Links()
     page = write_index(tmp_path).read_text(encoding="utf-8")
-    parser.feed(page)
+    parser = Page(page)
     assert [(h, t) for h, t in parser.links] == [
         ("2024/calibration.html", "Kalibreringsrapport"),
         ("2024/jury-forskola.html", "Jurypaket – Förskola"),  # label from the rubric
@@ -279,8 +258,7 @@ def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsy
     assert FIGURE.search(page)
     assert os.environ["MPLBACKEND"] == "Agg"  # restored after the run
     assert "reports" in capsys.readouterr().err  # the overall progress bar
-    parser = _Links()
-    parser.feed(result.index.read_text(encoding="utf-8"))
+    parser = Page.read(result.index)
     assert ("2021/jury-forskola.html", "Jurypaket – Förskola") in parser.links
 
 

@@ -21,11 +21,11 @@ import json
 import shutil
 import struct
 import zlib
-from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from html_page import Page
 
 from scoring import training
 from scoring.paths import DATA_DIR
@@ -99,53 +99,6 @@ def test_the_privacy_scan_finds_codes_where_a_reader_could_and_nowhere_else(tmp_
 
 # ---------------------------------------------------------------------------------------
 # one run of both notebooks
-class Page(HTMLParser):
-    def __init__(self, path: Path):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict]] = []
-        self.headings: list[tuple[str, str]] = []
-        self.title = ""
-        self.links: list[tuple[str, str]] = []
-        self._texts: list[str] = []
-        self._open: str | None = None
-        self._href: str | None = None
-        self.feed(path.read_text(encoding="utf-8"))
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.elements.append((tag, dict(attrs)))
-        if tag in ("title", "h1", "h2", "h3"):
-            self._open, self._buffer = tag, []
-        if tag == "a":
-            self._href, self._link = dict(attrs).get("href"), []
-
-    def handle_endtag(self, tag):
-        if tag == self._open:
-            text = " ".join("".join(self._buffer).split())
-            if tag == "title":
-                self.title = text
-            else:
-                self.headings.append((tag, text))
-            self._open = None
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, " ".join("".join(self._link).split())))
-            self._href = None
-
-    def handle_data(self, data):
-        self._texts.append(data)
-        if self._open:
-            self._buffer.append(data)
-        if self._href is not None:
-            self._link.append(data)
-
-    @property
-    def text(self) -> str:
-        return " ".join("".join(self._texts).split())
-
-    def images(self) -> list[dict]:
-        return [a for tag, a in self.elements if tag == "img"]
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("training-reports")
@@ -192,12 +145,12 @@ def test_the_trainers_report_and_one_page_per_trainee(run):
 
 @pytest.mark.slow
 def test_title_and_first_heading_name_year_session_and_trainee(run):
-    trainer = Page(run["year_dir"] / f"{SESSION}.html")
+    trainer = Page.read(run["year_dir"] / f"{SESSION}.html")
     assert SESSION in trainer.title and str(YEAR) in trainer.title
     assert trainer.headings[0][0] == "h1"
     assert trainer.headings[1] == ("h2", f"Utbildning {SESSION} {YEAR}")
     for code in run["session"].trainees:
-        page = Page(_trainee_files(run, code)[0])
+        page = Page.read(_trainee_files(run, code)[0])
         assert page.title.startswith("Återkoppling från examinatorsutbildningen")
         assert all(x in page.title for x in (SESSION, code, str(YEAR))), page.title
         assert page.headings[1] == ("h2", f"Utbildning {SESSION} {YEAR}: återkoppling till {code}")
@@ -211,19 +164,19 @@ def test_no_trainee_file_holds_another_trainees_code(run):
         files = _trainee_files(run, code)
         assert other_codes_in(files, {code}), f"{code}: the scan must find the page's own code"
         assert other_codes_in(files, codes - {code}) == [], code
-    trainer = Page(run["year_dir"] / f"{SESSION}.html").text  # the trainer's report may show every code
+    trainer = Page.read(run["year_dir"] / f"{SESSION}.html").text  # the trainer's report may show every code
     assert all(code in trainer for code in codes)
 
 
 @pytest.mark.slow
 def test_text_from_the_data_shows_literally(run):
     for path in (_trainee_files(run, HOSTILE_CODE)[0], run["year_dir"] / f"{SESSION}.html"):
-        page = Page(path)
+        page = Page.read(path)
         assert HOSTILE_CODE in page.text, path.name
         assert not any(tag in ("b", "a", "script", "link") for tag, _ in page.elements), path.name
         assert not any(k.startswith("on") for _, attrs in page.elements for k in attrs), path.name
         assert all(a["src"].startswith("data:image/png;base64,") and a["alt"] for a in page.images())
-    own = Page(_trainee_files(run, HOSTILE_CODE)[0])
+    own = Page.read(_trainee_files(run, HOSTILE_CODE)[0])
     assert " ".join(HOSTILE_COMMENT.split()) in own.text
     assert len(own.images()) == 1
 
@@ -232,7 +185,7 @@ def test_text_from_the_data_shows_literally(run):
 def test_the_trainee_page_shows_their_scores_against_reference_and_group(run):
     s = run["session"]
     code = "T03"
-    page = Page(_trainee_files(run, code)[0])
+    page = Page.read(_trainee_files(run, code)[0])
     (alt,) = [a["alt"] for a in page.images()]
     own = s.scores[s.scores["examiner_id"] == code].set_index("criterion")["score"]
     reference = s.reference.set_index("criterion")["score"]
@@ -248,7 +201,7 @@ def test_the_trainee_page_shows_their_scores_against_reference_and_group(run):
 
 @pytest.mark.slow
 def test_the_index_lists_the_training_reports_under_the_year(run):
-    index = Page(run["out"] / "index.html")
+    index = Page.read(run["out"] / "index.html")
     links = dict(index.links)
     assert links[f"{YEAR}/training/{SESSION}.html"] == f"Examinatorsutbildning {SESSION} – utbildarens rapport"
     for code in run["session"].trainees:
