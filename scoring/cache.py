@@ -3,9 +3,10 @@
 A year's examiner model, and the history an examiner's feedback stands on, are needed by
 dozens of reports. :func:`cached` keeps such a result in memory (for the reports a warm
 kernel runs one after another) and on disk under :data:`scoring.paths.CACHE_DIR` (for the
-other workers and later runs), under a key the caller builds from :func:`data_checksum`,
-:func:`code_checksum` and its settings, so that changed data or changed code is never served
-an old result. The cache lives outside ``reports/`` and is never part of a report.
+other workers and later runs), under the key :func:`cache_key` makes from the data's
+checksum, the whole package's source and the settings, so that changed data or changed code
+is never served an old result. The cache lives outside ``reports/`` and is never part of a
+report.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import logging
 import os
 import pickle
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import ModuleType
 from typing import TypeVar
 
 from . import __version__
@@ -27,17 +27,17 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: The package whose source is part of every cache key, and which of its files count.
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_SUFFIXES = (".py", ".css", ".toml")
+
 _MEMORY: dict[tuple[str, str], object] = {}
 
 
-def data_checksum(year: int, data_dir: str | Path | None = None) -> str:
-    """sha256 over the year's CSV and rubric files (names and bytes) and the general rubric."""
-    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
-    year_dir = data_dir / str(int(year))
-    files = sorted(p for p in year_dir.glob("*") if p.is_file() and p.suffix in (".csv", ".toml"))
-    files += [p for p in (data_dir / "rubric.toml", RUBRIC_PATH) if p.is_file()]
+def files_checksum(files: Iterable[str | Path]) -> str:
+    """sha256 over the files' names and bytes, in the order given."""
     h = hashlib.sha256()
-    for p in files:
+    for p in map(Path, files):
         h.update(p.name.encode())
         h.update(b"\0")
         h.update(p.read_bytes())
@@ -45,12 +45,43 @@ def data_checksum(year: int, data_dir: str | Path | None = None) -> str:
     return h.hexdigest()
 
 
-def code_checksum(*modules: ModuleType) -> str:
-    """The package version and a sha256 (12 hex digits) of the modules' source files."""
+def year_files(year: int, data_dir: str | Path | None = None) -> list[Path]:
+    """The files a year's results depend on: its CSV and rubric files and the general rubric."""
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    year_dir = data_dir / str(int(year))
+    files = sorted(p for p in year_dir.glob("*") if p.is_file() and p.suffix in (".csv", ".toml"))
+    return files + [p for p in (data_dir / "rubric.toml", RUBRIC_PATH) if p.is_file()]
+
+
+def data_checksum(year: int, data_dir: str | Path | None = None) -> str:
+    """sha256 over the year's files (:func:`year_files`), names and bytes."""
+    return files_checksum(year_files(year, data_dir))
+
+
+def code_checksum(package_dir: str | Path = PACKAGE_DIR) -> str:
+    """The package version and a sha256 (12 hex digits) of every source file of the ``scoring``
+    package (each file's path inside the package and its bytes): any change of code changes it."""
+    package_dir = Path(package_dir)
     h = hashlib.sha256()
-    for module in modules:
-        h.update(Path(module.__file__).read_bytes())
+    for p in sorted(package_dir.rglob("*")):
+        if p.suffix in SOURCE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(package_dir).as_posix().encode())
+            h.update(b"\0")
+            h.update(p.read_bytes())
     return f"{__version__}-{h.hexdigest()[:12]}"
+
+
+def cache_key(*settings, year: int | None = None, data_dir: str | Path | None = None,
+              files: Iterable[str | Path] | None = None) -> str:
+    """The key of every cache: the data's checksum (the year's files, or ``files``), the
+    package's source (:func:`code_checksum`) and the settings the result depends on.
+
+    >>> cache_key(12, year=2024)  # doctest: +SKIP
+    '2024-3f…-0.1.0-9a…-12'
+    """
+    data = data_checksum(year, data_dir) if files is None else files_checksum(files)
+    head = [str(int(year))] if year is not None else []
+    return "-".join([*head, data[:32], code_checksum(), *(str(s) for s in settings)])
 
 
 def cached(name: str, key: str, compute: Callable[[], T], expected: type,

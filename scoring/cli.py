@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .kinds import KIND_GROUPS, REPORT_KINDS
 from .problems import InputError, Problem, display_path
-from .reports.runner import KIND_GROUPS, REPORT_KINDS
 
 log = logging.getLogger("scoring")
 
@@ -193,7 +193,7 @@ def _agreement(args) -> int:
 
 def _examiners(args) -> int:
     from .calibration import examiner_effects
-    from .labels import examiner_reading
+    from .presentation.labels import examiner_reading
 
     scores, rubric = _read_scores_for_cli(args.scores)
     if not (scores["stage"] == "individual").any():
@@ -271,7 +271,9 @@ def _report(args) -> int:
     log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s pdf=%s bundle=%s blind=%s",
              years, kinds, args.examiner, data_dir, out_dir, args.workers, args.pdf, args.bundle,
              args.blind)
-    result = run_reports(years, kinds, examiner=args.examiner, data_dir=data_dir, out_dir=out_dir,
+    # --examiner picks one person's reports of every kind made per examiner
+    only = {k.name: [args.examiner] for k in REPORT_KINDS.values() if k.per == "examiner"} if args.examiner else None
+    result = run_reports(years, kinds, names=only, data_dir=data_dir, out_dir=out_dir,
                          workers=args.workers, pdf=args.pdf, bundle=args.bundle,
                          blind=args.blind)
     for f in result.failures:

@@ -2,7 +2,7 @@
 
 A year's files live in ``<data_dir>/<year>/``: ``scores.csv`` and ``entries.csv`` (both
 required), an optional ``rubric.toml`` override and the year's training sessions in
-``training/<session>/`` (read by :mod:`scoring.training`; ``scoring validate`` checks them
+``training/<session>/`` (read by :mod:`scoring.kinds.training.session`; ``scoring validate`` checks them
 too). A ``training.csv`` (same columns as ``scores.csv``), the layout before training
 sessions, is still read. Only folders with a 4-digit name are years.
 
@@ -34,6 +34,7 @@ from .problems import InputError, Problem, display_path
 from .rubric import STAGES, Rubric, load_rubric
 
 __all__ = [
+    "examiner_codes",
     "SCORE_COLUMNS",
     "SCORE_INPUT_COLUMNS",
     "SCORE_REQUIRED_COLUMNS",
@@ -784,7 +785,7 @@ class YearData:
     entries : the entries (:func:`read_entries`).
     training : criterion-level scores of a ``training.csv`` (the layout before training
         sessions), or None without one; sessions are read with
-        :func:`scoring.training.load_session`.
+        :func:`scoring.kinds.training.session.load_session`.
     problems : notes about the input (errors are raised by :func:`load_year` instead).
     raw_training : the rows of training.csv as read, or None.
     """
@@ -831,6 +832,23 @@ def available_years(data_dir: str | Path | None = None) -> list[int]:
     return sorted(
         int(p.name) for p in data_dir.iterdir() if p.is_dir() and _is_year_name(p.name) and (p / "scores.csv").is_file()
     )
+
+
+def examiner_codes(data_dir: str | Path | None = None) -> frozenset[str]:
+    """Every ``examiner_id`` value in any CSV file under any year folder (training folders
+    included), but the codes that are no person (:data:`NOT_PEOPLE`)."""
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    codes: set[str] = set()
+    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
+        if not (year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name)):
+            continue
+        for path in sorted(year_dir.rglob("*.csv")):
+            table, _problems = read_csv_table(path, display_path(path))
+            if table is None or "examiner_id" not in table.columns:
+                continue
+            i = table.columns["examiner_id"]
+            codes.update(cells[i] for _, cells in table.rows if cells[i])
+    return frozenset(codes - NOT_PEOPLE)
 
 
 def missing_entries(
@@ -1128,7 +1146,7 @@ def _validate_file(path: Path) -> list[Problem]:
 
 def _sessions_problems(training_dir: Path) -> list[Problem]:
     """Problems of every training session in a year's ``training/`` folder."""
-    from .training import check_session
+    from .kinds.training.session import check_session
 
     if not training_dir.is_dir():
         return []
@@ -1140,7 +1158,7 @@ def _validate_dir(path: Path) -> list[Problem]:
     if path.name == "training" and _is_year_name(path.parent.name):
         return _sessions_problems(path)
     if path.parent.name == "training" and _is_year_name(path.parent.parent.name):
-        from .training import check_session
+        from .kinds.training.session import check_session
 
         return check_session(path)
     names = {"scores.csv", "entries.csv", "training.csv"}

@@ -65,7 +65,7 @@ def rubric():
 def data(generated, rubric):
     """Per year: entries, tidy scores, tidy training scores (reference and trainees); plus
     the truth tables."""
-    from scoring.training import load_session
+    from scoring.kinds.training.session import load_session
 
     out, _ = generated
     years = {}
@@ -235,7 +235,7 @@ def test_training_day_workbooks(generated, data, rubric):
     """The last year's trainees handed in filled scorebooks: some blank, comments starting
     with + or - kept as text, most trainees too lenient, and the estimates recover the truth."""
     from scoring.calibration import reference_accuracy
-    from scoring.training import load_session
+    from scoring.kinds.training.session import load_session
 
     out, _ = generated
     s = load_session(WORKBOOK_YEAR, TRAINING_SESSION, out)

@@ -24,9 +24,9 @@ from demo_copy import demo_copy
 from html_page import Page
 
 from scoring import cache as shared_cache
-from scoring import feedback
 from scoring.calibration import examiner_drift
 from scoring.data import load_history, load_year
+from scoring.kinds.examiner import feedback
 from scoring.reports import privacy
 
 OWN = "X01"
@@ -210,7 +210,7 @@ def test_shared_is_computed_once_per_data(cached, demo, monkeypatch):
     again = feedback.shared(2022, cached, cache_dir=store)
     assert len(calls) == 1 and again.drift.equals(first.drift) and again.codes == first.codes
     assert len(list(store.glob("feedback-2022-*.pickle"))) == 1
-    monkeypatch.setattr(feedback, "code_checksum", lambda *modules: "changed-code")  # new code: recomputed
+    monkeypatch.setattr(shared_cache, "code_checksum", lambda *a: "changed-code")  # new code: recomputed
     feedback.shared(2022, cached, cache_dir=store)
     assert len(calls) == 2
 
@@ -233,7 +233,7 @@ def test_an_examiner_who_did_not_score_that_year(cached):
     assert list(fb.trend.dropna(subset=["bias"])["year"]) == sorted(scored["year"].unique()) == [2021, 2022]
     for block in (feedback.effects(fb), feedback.team_scores(fb), feedback.comments(fb), feedback.trend(fb)):
         assert block.html
-    from scoring import feedback_plots
+    from scoring.kinds.examiner import figures as feedback_plots
 
     assert feedback_plots.effects_against_pool(fb) is None and feedback_plots.scores_beside_team(fb) is None
     assert feedback_plots.trend(fb) is not None
@@ -501,7 +501,7 @@ def test_one_examiner_every_year_asked(year_run, tmp_path):
     from scoring.reports import run_reports
 
     out = tmp_path / "out"
-    result = run_reports([2022, 2023], kinds="examiner", examiner="E12", data_dir=year_run["data"],
+    result = run_reports([2022, 2023], kinds="examiner", names={"examiner": ["E12"]}, data_dir=year_run["data"],
                          out_dir=out, progress=False, timeout=300)
     assert result.ok, [str(f) for f in result.failures]
     assert sorted(p.relative_to(out).as_posix() for p in result.reports) == [
@@ -510,7 +510,7 @@ def test_one_examiner_every_year_asked(year_run, tmp_path):
     assert "Du bedömde inga bidrag individuellt 2023" in short
     codes = year_run["codes"] - {"E12"}
     assert scan([out / "2022" / "examiners" / "E12.html", out / "2022" / "examiners" / "E12.ipynb"], codes) == []
-    bad = run_reports([2023], kinds="examiner", examiner="E999", data_dir=year_run["data"], out_dir=out,
+    bad = run_reports([2023], kinds="examiner", names={"examiner": ["E999"]}, data_dir=year_run["data"], out_dir=out,
                       progress=False, timeout=300)
     assert [f.message.split(" (notebook cell")[0] for f in bad.failures] == [
         "ValueError: examiner E999 has no scores in any year of the data"]

@@ -16,8 +16,9 @@ import pytest
 from demo_copy import demo_copy
 from html_page import Page
 
-from scoring import consensus, labels
+from scoring import consensus
 from scoring.data import load_year
+from scoring.presentation import labels
 from scoring.reports import CSP, run_reports
 from scoring.reports.page import check_fragment
 

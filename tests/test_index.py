@@ -22,8 +22,8 @@ from html_page import Page
 
 from scoring.paths import RUBRIC_PATH
 from scoring.reports import REPORT_KINDS, ReportKind, privacy, run_reports
+from scoring.reports.audience import forbidden_for
 from scoring.reports.bundle import write_bundles
-from scoring.reports.runner import forbidden_for
 
 YEARS = (2020, 2021)
 EXAMINERS = ("E01", "E02", "E03")
@@ -47,7 +47,7 @@ TRAINEE_KIND = ReportKind(
 BODY = """\
 import os
 from matplotlib.figure import Figure
-from scoring import render
+from scoring.presentation import render
 scores = open(os.path.join(data_dir, str(year), "scores.csv"), encoding="utf-8").read()
 fig = Figure(figsize=(2, 1.5))
 fig.add_subplot().bar([1, 2], [2, 1])
@@ -87,7 +87,7 @@ def run(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(REPORT_KINDS, "trainee", TRAINEE_KIND)
         result = run_reports(list(YEARS), kinds="all", data_dir=data, out_dir=out, notebooks_dir=nbs,
-                             classes=list(CLASSES), examiners=list(EXAMINERS), bundle=True,
+                             names={"jury": list(CLASSES), "examiner": list(EXAMINERS)}, bundle=True,
                              progress=False, timeout=120)
         yield {"root": root, "data": data, "out": out, "result": result}
 
@@ -239,7 +239,7 @@ def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatc
 
     monkeypatch.setitem(sys.modules, "scoring.reports.pdf", types.SimpleNamespace(print_pdf=print_pdf))
     out = tmp_path / "out"
-    result = run_reports([2021], kinds="examiner", examiners=list(EXAMINERS), data_dir=run["data"],
+    result = run_reports([2021], kinds="examiner", names={"examiner": list(EXAMINERS)}, data_dir=run["data"],
                          out_dir=out, notebooks_dir=run["root"] / "notebooks", progress=False,
                          timeout=120, pdf=True, bundle=True)
     assert sorted(printed) == list(EXAMINERS)

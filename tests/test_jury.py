@@ -19,9 +19,10 @@ import pytest
 from demo_copy import demo_copy
 from html_page import Page
 
-from scoring import jury
 from scoring.cli import main
 from scoring.data import load_year
+from scoring.kinds.jury import pack as jury
+from scoring.paths import NOTEBOOKS_DIR
 from scoring.ranking import method_sensitivity, rank_entries
 from scoring.reports import REPORT_KINDS, privacy
 
@@ -340,8 +341,8 @@ def test_the_runner_refuses_a_blind_pack_that_names_an_entry_or_a_district(data)
     from scoring.reports.runner import _blind, _jobs_for
 
     kind = REPORT_KINDS["jury"]
-    job = _jobs_for(kind, kind.notebook_path(), YEAR, None, data, data / "out", 60, None)[0]
-    blind = _blind(job)
+    job = _jobs_for(kind, kind.notebook_path(NOTEBOOKS_DIR), YEAR, data, data / "out", 60, None)[0]
+    blind = _blind(job, kind)
     entries = load_year(YEAR, data).entries
     name, district = entries["name"].iloc[0], entries["district"].dropna().iloc[0]
     assert blind.html.name.endswith("-blind.html") and blind.parameters["blind"] is True

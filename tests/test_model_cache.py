@@ -60,3 +60,36 @@ def test_a_broken_cache_file_is_refitted(data, tmp_path, fits):
     shared_cache._MEMORY.clear()
     cache.year_model(2023, data, cache_dir=store)
     assert len(fits) == 2
+
+
+def test_a_change_in_how_scores_are_read_is_refitted(data, tmp_path, fits, monkeypatch):
+    """The key covers the whole package's source, not only the model's modules: changed parsing
+    code (here a copy of the package with one more line in the score reader) is a new key."""
+    import shutil
+
+    package = tmp_path / "scoring"
+    shutil.copytree(shared_cache.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    reader = next(p for p in (package / "data.py", package / "data" / "scores.py") if p.is_file())
+    assert shared_cache.code_checksum(package) == shared_cache.code_checksum()
+    reader.write_text(reader.read_text(encoding="utf-8") + "\n# read scores differently\n", encoding="utf-8")
+    changed = shared_cache.code_checksum(package)
+    assert changed != shared_cache.code_checksum()
+
+    store = tmp_path / "cache"
+    cache.year_model(2023, data, cache_dir=store)
+    monkeypatch.setattr(shared_cache, "code_checksum", lambda *a: changed)  # as if that package were installed
+    shared_cache._MEMORY.clear()
+    cache.year_model(2023, data, cache_dir=store)
+    assert len(fits) == 2 and len(list(store.glob("model-2023-*.pickle"))) == 2
+
+
+def test_every_cache_uses_the_one_key():
+    """No module of the package builds a cache key of its own: data_checksum and code_checksum
+    are called only by scoring.cache.cache_key."""
+    import re
+
+    for path in shared_cache.PACKAGE_DIR.rglob("*.py"):
+        if path.name == "cache.py" and path.parent == shared_cache.PACKAGE_DIR:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(data|code)_checksum\(|lru_cache|functools import cache\b", text), path

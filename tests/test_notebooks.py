@@ -34,7 +34,7 @@ def test_notebook_hygiene(path):
         src = "".join(c["source"])
         assert "def " not in src and "class " not in src, f"{path.name}: function definitions in a notebook"
         assert not any(ln.lstrip().startswith(("%", "!")) for ln in src.splitlines()), "magics in a notebook"
-        # no formatting or escaping by hand: tables, prose and figures go through scoring.render
+        # no formatting or escaping by hand: tables, prose and figures go through scoring.presentation.render
         for hand_made in ("IPython.display", "HTML(", "Markdown(", ".style", "escape(", "to_html(", "plt.show",
                           "display_html"):
-            assert hand_made not in src, f"{path.name}: {hand_made!r}: show results through scoring.labels/plots"
+            assert hand_made not in src, f"{path.name}: {hand_made!r}: show results through scoring.presentation"

@@ -17,7 +17,7 @@ from html_page import Page
 from IPython.core.formatters import DisplayFormatter
 from matplotlib.figure import Figure
 
-from scoring import render
+from scoring.presentation import render
 from scoring.reports import CSP, PageError, notebook_to_html
 from scoring.reports.page import check_fragment, check_page, markdown
 from scoring.reports.runner import _left_out
@@ -90,8 +90,8 @@ def test_rendered_html_is_used_unmarked_html_is_text(caplog):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # a stray DataFrame: its text repr, escaped
     assert "**x**" not in html  # no plain text to show: left out, with a warning
     warnings = " ".join(r.getMessage() for r in caplog.records)
-    assert "text/html not from scoring.render" in warnings
-    assert "text/markdown not from scoring.render" in warnings
+    assert "text/html not from scoring.presentation.render" in warnings
+    assert "text/markdown not from scoring.presentation.render" in warnings
 
 
 def test_marked_html_outside_the_allow_list_stops_the_build():
@@ -179,7 +179,7 @@ def test_final_check_refuses_scripts_handlers_and_remote_references():
 
 def test_left_out_years_are_read_from_output_metadata():
     from scoring.data import History, LeftOutYear
-    from scoring.labels import left_out_years
+    from scoring.presentation.labels import left_out_years
     from scoring.problems import Problem
 
     problem = Problem("data/2022/scores.csv", 5, "score", "score 999 is outside the scale 0–100")

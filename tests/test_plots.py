@@ -1,4 +1,4 @@
-"""Every figure of scoring.plots: legends never cover data, labels never cut off or run into
+"""Every figure of scoring.kinds.calibration_report.figures: legends never cover data, labels never cut off or run into
 each other, numbers written the Swedish way.
 
 Each public figure function is drawn on the demo year 2023; a new function without a case
@@ -19,9 +19,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from scoring import calibration, consensus, overview, plots, render
+from scoring import calibration, consensus, overview
 from scoring.agreement import agreement_table
 from scoring.data import load_history, load_year
+from scoring.kinds.calibration_report import figures as plots
+from scoring.presentation import render, style
 
 YEAR = 2023
 
@@ -48,7 +50,7 @@ def figures() -> dict[str, render.Figure]:
     return {name: make() for name, make in cases.items()}
 
 
-#: Public functions of scoring.plots that draw nothing themselves (the figure functions start from them).
+#: Public functions of the figures modules that draw nothing themselves (the figure functions start from them).
 HELPERS = {"figure"}
 
 
@@ -177,12 +179,12 @@ def test_long_class_names_are_wrapped_not_cut(figures):
     assert sorted(shown) == sorted(rubric.class_label(c) for c in rubric.class_ids)
     longest = max(len(rubric.class_label(c)) for c in rubric.class_ids)
     assert longest > 45  # the demo's rubric has a name that used to be cut
-    assert all(len(line) <= plots.LABEL_WIDTH for t in fig.axes[0].get_yticklabels()
+    assert all(len(line) <= style.LABEL_WIDTH for t in fig.axes[0].get_yticklabels()
                for line in t.get_text().split("\n"))
 
 
 def test_swedish_tick_formatter():
-    f = plots.SwedishFormatter()
+    f = style.SwedishFormatter()
     f.set_locs([-0.5, 0.0, 0.5, 1.0])
     assert [f(x) for x in (-0.5, 0.0, 0.5, 1.0)] == ["−0,5", "0,0", "0,5", "1,0"]
     f.set_locs([0, 10000, 20000])

@@ -19,9 +19,9 @@ import zipfile
 import pytest
 
 from scoring.cli import main
+from scoring.kinds.training.session import trainee_codes
 from scoring.paths import DATA_DIR
 from scoring.reports import REPORT_KINDS, privacy
-from scoring.training import trainee_codes
 
 YEAR = 2024  # the demo year with a training session of workbooks as well as examiners
 

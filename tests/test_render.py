@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from scoring import labels, plots, render
+from scoring.kinds.calibration_report import figures as plots
+from scoring.kinds.calibration_report import words as calibration_words
+from scoring.presentation import labels, render
 from scoring.reports.page import check_fragment
 from scoring.rubric import load_rubric
 
@@ -207,7 +209,7 @@ def test_intervals_use_swedish_numbers_and_minus():
         "estimate": [0.45, -0.05, np.nan], "ci_low": [0.29, -0.2, np.nan], "ci_high": [0.64, 0.1, np.nan],
         "n_units": [30, 30, 30], "n_raters": [38, 38, 38], "n_ratings": [155, 150, 155],
     })
-    rows = Cells(labels.intervals(table, RUBRIC, ["ICC1", "ICC2"]).html).rows
+    rows = Cells(calibration_words.intervals(table, RUBRIC, ["ICC1", "ICC2"]).html).rows
     assert rows[1:] == [
         ["Chef- och ledarskap", f"{MINUS}0,05 ({MINUS}0,20–0,10)", "–", "30", "38", "150"],
         ["Medarbetare", "0,45 (0,29–0,64)", "–", "30", "38", "155"],
@@ -217,9 +219,10 @@ def test_intervals_use_swedish_numbers_and_minus():
 def test_incomplete_scorebooks_sentence_or_table():
     complete = pd.DataFrame({"examiner_id": ["E1"], "entries": [1], "expected": [6], "scored": [6],
                              "complete_share": [1.0], "missing": [""]})
-    assert labels.incomplete_scorebooks(complete, RUBRIC).text == "Alla 1 examinatorers protokoll är fullständiga."
+    text = calibration_words.incomplete_scorebooks(complete, RUBRIC).text
+    assert text == "Alla 1 examinatorers protokoll är fullständiga."
     missing = complete.assign(scored=[5], complete_share=[5 / 6], missing=["A: Målgrupp"])
-    t = labels.incomplete_scorebooks(missing, RUBRIC)
+    t = calibration_words.incomplete_scorebooks(missing, RUBRIC)
     assert isinstance(t, render.Table) and Cells(t.html).rows[1][4] == "0,83"
 
 

@@ -29,7 +29,7 @@ FIGURE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,')
 def _standin_notebook(path: Path, figure: str | None = None) -> Path:
     """A thin report notebook: parameters cell, a print, a figure, a failure for FAIL_YEAR.
 
-    ``figure`` replaces the cell that shows the figure (through scoring.render by default).
+    ``figure`` replaces the cell that shows the figure (through scoring.presentation.render by default).
     """
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -54,7 +54,7 @@ def _standin_notebook(path: Path, figure: str | None = None) -> Path:
         nbformat.v4.new_code_cell(
             figure or
             "from matplotlib.figure import Figure\n"
-            "from scoring import render\n"
+            "from scoring.presentation import render\n"
             "fig = Figure(figsize=(2, 1.5))\n"
             "ax = fig.add_subplot()\n"
             "ax.plot([1, 2, 3], [3, 1, 2])\n"
@@ -247,7 +247,7 @@ def test_jury_pack_per_class_in_process_with_progress(workspace, tmp_path, capsy
     jury = _standin_notebook(tmp_path / "jury_pack.ipynb")
     result = run_reports(
         [2021], kinds="jury", data_dir=workspace["data"], out_dir=tmp_path / "out",
-        notebooks_dir=jury.parent, classes=lambda year: ["forskola"], timeout=120,
+        notebooks_dir=jury.parent, names={"jury": lambda year: ["forskola"]}, timeout=120,
     )
     assert result.ok, result.failures
     html = tmp_path / "out" / "2021" / "jury-forskola.html"
@@ -381,7 +381,7 @@ def test_real_calibration_notebook_for_2021(tmp_path):
     assert html.stat().st_size < 2 * 1024 * 1024, "a yearly calibration report stays under 2 MB"
     assert re.findall(r'<(?:img|link|script|iframe)\b[^>]*\b(?:src|href)="(?!data:)', page) == []  # self-contained
     assert "ingår inte i trenden" not in page  # no year left out of the demo's trend
-    assert '<pre class="text">' not in page  # every output came through scoring.render
+    assert '<pre class="text">' not in page  # every output came through scoring.presentation.render
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -443,7 +443,7 @@ print("FINGERPRINT", json.dumps({
 
 SHOW = '''\
 from matplotlib.figure import Figure
-from scoring import render
+from scoring.presentation import render
 secret_of_this_report = f"hemligt-{examiner_id}"
 fig = Figure(figsize=(2, 1.5))
 fig.add_subplot().plot([1, 2, 3], [3, 1, 2])
@@ -489,8 +489,8 @@ def isolation(tmp_path_factory):
     (nbs / "_probe.py").write_text("CALLS = []\n", encoding="utf-8")
     data = _data(root / "data")
     common = dict(kinds="examiner", data_dir=data, notebooks_dir=nbs, progress=False, timeout=120)
-    warm = run_reports([2021], examiners=["E01", "E02"], out_dir=root / "warm", workers=1, **common)
-    cold = run_reports([2021], examiners=["E02"], out_dir=root / "cold", warm=False, **common)
+    warm = run_reports([2021], names={"examiner": ["E01", "E02"]}, out_dir=root / "warm", workers=1, **common)
+    cold = run_reports([2021], names={"examiner": ["E02"]}, out_dir=root / "cold", warm=False, **common)
     return {"root": root, "warm": warm, "cold": cold}
 
 
@@ -559,7 +559,7 @@ import io, os
 import pandas as pd
 from IPython.display import display
 from matplotlib.figure import Figure
-from scoring import render
+from scoring.presentation import render
 first, second, last = sorted(pd.read_csv(os.path.join(data_dir, str(year), "scores.csv"))["examiner_id"])
 if examiner_id == first:
     print("Jämför med", last)
@@ -583,7 +583,7 @@ def test_private_report_naming_another_examiner_is_not_published(tmp_path):
     old.parent.mkdir(parents=True)
     old.write_text("earlier good report", encoding="utf-8")
     result = run_reports([2021], kinds="examiner", data_dir=data, out_dir=tmp_path / "out",
-                         notebooks_dir=nbs, progress=False, timeout=120, examiners=["E01", "E02", "E03"])
+                         notebooks_dir=nbs, progress=False, timeout=120, names={"examiner": ["E01", "E02", "E03"]})
     failed = {f.name: f.message for f in result.failures}
     assert sorted(failed) == ["E01", "E02"]
     assert failed["E01"].startswith("privacy: names E03: 2021/examiners/E01.html: text: names E03")

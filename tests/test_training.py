@@ -1,4 +1,4 @@
-"""Training sessions (scoring.training): reading a session folder as trainees hand in, the
+"""Training sessions (scoring.kinds.training.session): reading a session folder as trainees hand in, the
 trainer's tables (computed by hand here), and the notebook re-run as workbooks arrive."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from scoring import labels, training, training_labels
 from scoring.data import validate_paths
+from scoring.kinds.training import session as training
+from scoring.kinds.training import words as training_labels
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
+from scoring.presentation import labels
 from scoring.problems import InputError, display_path
 from scoring.rubric import load_rubric
 from scoring.scorebook import layout as L

@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 from html_page import Page
 
-from scoring import training
+from scoring.kinds import REPORT_KINDS
+from scoring.kinds.training import session as training
 from scoring.paths import DATA_DIR
 from scoring.reports import expand_kinds, privacy, run_reports
-from scoring.reports.runner import REPORT_KINDS
 
 YEAR = 2024
 SESSION = "grundutbildning"

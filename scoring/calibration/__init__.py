@@ -26,10 +26,10 @@ __all__ = [
 
 def __getattr__(name: str):
     # ``reading`` (Swedish sentences about an examiner) is presentation and lives in
-    # scoring.labels; the name stays here for existing callers, looked up on first use so
+    # scoring.presentation.labels; the name stays here for existing callers, looked up on first use so
     # that importing this package never imports the presentation layer.
     if name == "reading":
-        from ..labels import examiner_reading
+        from ..presentation.labels import examiner_reading
 
         return examiner_reading
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..cache import cached, code_checksum, data_checksum
+from ..cache import cache_key, cached
 from ..data import YearData, load_year
-from . import effects, measures, model
 from .model import ExaminerModel, fit_examiner_model
 
 
@@ -15,7 +14,7 @@ def year_model(
     cache_dir: str | Path | None = None,
 ) -> ExaminerModel:
     """The examiner-effect model of a year's individual scores, fitted at most once per state
-    of the year's files and of the model's code (:func:`scoring.cache.cached`).
+    of the year's files and of the package's code (:func:`scoring.cache.cached`).
 
     Parameters
     ----------
@@ -26,7 +25,7 @@ def year_model(
     """
     yd = year if isinstance(year, YearData) else None
     number = yd.year if yd is not None else int(year)
-    key = f"{number}-{data_checksum(number, data_dir)[:32]}-{code_checksum(model, effects, measures)}-{min_scores}"
+    key = cache_key(min_scores, year=number, data_dir=data_dir)
 
     def fit() -> ExaminerModel:
         data = yd or load_year(number, data_dir)

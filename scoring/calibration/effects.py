@@ -53,7 +53,7 @@ def examiner_effects(
         group (connected group; effects compare only within a group), range, halo,
         inconsistency, n_compared (see :func:`scoring.calibration.measures.rater_measures`).
         Sorted by group, then most lenient first. ``attrs``: variances, residual_sd,
-        notes, min_scores. :func:`scoring.labels.examiner_reading` turns a row into Swedish.
+        notes, min_scores. :func:`scoring.presentation.labels.examiner_reading` turns a row into Swedish.
     """
     model = fit_examiner_model(scores, min_scores=min_scores, rubric=rubric, confidence=confidence)
     return effects_table(model)

@@ -5,7 +5,7 @@ criteria, after the model's examiner effects (:mod:`scoring.calibration.model`) 
 out of the co-examiners' scores, so that a lenient colleague does not distort the
 comparison. They describe an examiner's scores of one year; with 3-5 entries a year
 they are noisy. Their plain-language Swedish reading is presentation:
-:func:`scoring.labels.examiner_reading`.
+:func:`scoring.presentation.labels.examiner_reading`.
 """
 
 from __future__ import annotations

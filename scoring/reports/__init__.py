@@ -1,33 +1,34 @@
 """Reports: run the notebooks (``runner``), make each a safe HTML page (``page``), link them (``index``).
 
 ``from scoring.reports import run_reports, parse_years, write_index`` is the public way in;
-the stylesheet is ``style.css`` beside these modules (package data).
+the stylesheet is ``style.css`` beside these modules (package data). The kinds of report are
+declared in :mod:`scoring.kinds` (each with a :class:`~scoring.reports.kind.ReportKind`);
+nothing here knows a kind by name. The names below are looked up on first use, so that a
+kind's declaration can import :mod:`scoring.reports.kind` without loading the runner.
 """
 
-from .index import write_index
-from .page import CSP, PageError, notebook_to_html
-from .runner import (
-    REPORT_KINDS,
-    Failure,
-    LeftOut,
-    ReportKind,
-    RunResult,
-    expand_kinds,
-    parse_years,
-    run_reports,
-)
+from importlib import import_module
 
-__all__ = [
-    "CSP",
-    "REPORT_KINDS",
-    "Failure",
-    "LeftOut",
-    "PageError",
-    "ReportKind",
-    "RunResult",
-    "expand_kinds",
-    "notebook_to_html",
-    "parse_years",
-    "run_reports",
-    "write_index",
-]
+_WHERE = {
+    "CSP": "page",
+    "PageError": "page",
+    "notebook_to_html": "page",
+    "write_index": "index",
+    "Failure": "runner",
+    "LeftOut": "runner",
+    "RunResult": "runner",
+    "expand_kinds": "runner",
+    "parse_years": "runner",
+    "run_reports": "runner",
+    "ReportKind": "kind",
+}
+
+__all__ = ["REPORT_KINDS", *_WHERE]
+
+
+def __getattr__(name: str):
+    if name == "REPORT_KINDS":
+        return import_module("scoring.kinds").REPORT_KINDS
+    if name in _WHERE:
+        return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

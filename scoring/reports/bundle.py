@@ -5,7 +5,8 @@ in that year's folder:
 
 * ``send/<code>.zip`` for every person with a private report (an examiner's feedback, a
   trainee's page): only that person's reports, the HTML and the PDF if one was made;
-* ``send/jury.zip``: the jury packs of every class (and their PDFs).
+* a shared zip for a kind that declares one (:attr:`scoring.reports.kind.ReportKind.bundle`):
+  ``send/jury.zip``, the jury packs of every class (and their PDFs).
 
 Members are named ``<year>-<path with / as ->``, e.g. ``2024-examiners-E07.html``. The
 executed notebooks are never sent. Each private zip is scanned by the privacy guard
@@ -24,17 +25,15 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+from ..kinds import REPORT_KINDS
 from . import manifest, privacy
-from .runner import REPORT_KINDS, forbidden_for
+from .audience import forbidden_for
 
-__all__ = ["SEND_DIR", "JURY_ZIP", "write_bundles", "bundle_contents"]
+__all__ = ["SEND_DIR", "write_bundles", "bundle_contents"]
 
 logger = logging.getLogger("scoring.report")
 
 SEND_DIR = "send"
-JURY_ZIP = "jury.zip"
-#: Kinds whose reports go to the jury.
-JURY_KINDS = ("jury",)
 
 
 def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str | None, list[Path]]]:
@@ -43,7 +42,7 @@ def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str
     names = {rel: r.get("name") for rel, r in manifest.load(out_dir).get("reports", {}).items()}
     zips: dict[str, tuple[bool, str | None, list[Path]]] = {}
     for kind in REPORT_KINDS.values():
-        if not (kind.private or kind.name in JURY_KINDS):
+        if not (kind.private or kind.bundle):
             continue
         for html in sorted(year_dir.glob(kind.glob())):
             rel = html.relative_to(year_dir)
@@ -56,7 +55,7 @@ def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str
                 code = kind.split(name)[-1] if name else html.stem
                 key, private = f"{html.stem}.zip", True
             else:
-                key, code, private = JURY_ZIP, None, False
+                key, code, private = kind.bundle, None, False
             zips.setdefault(key, (private, code, []))[2].extend(files)
     return zips
 

@@ -21,10 +21,12 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from ..kinds import REPORT_KINDS
 from ..paths import REPORTS_DIR
 from . import manifest
+from .bundle import SEND_DIR
+from .kind import ReportKind
 from .page import check_page, document
-from .runner import BLIND_SUFFIX, REPORT_KINDS, ReportKind, class_label
 
 __all__ = ["write_index", "find_reports"]
 
@@ -76,19 +78,9 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     now = datetime.now().astimezone()
     reports = find_reports(out_dir)
     made = manifest.load(out_dir)["reports"]
-    labels: dict[tuple[str, int], str] = {}
 
     def label_of(kind: ReportKind, name: str | None, year: int) -> str:
-        if name is None:
-            return kind.label
-        label = ", ".join(kind.split(name))  # by code only: "grundutbildning, T03"
-        if kind.per == "class":
-            blind = name.endswith(BLIND_SUFFIX)
-            cls = name.removesuffix(BLIND_SUFFIX)
-            if (cls, year) not in labels:
-                labels[cls, year] = class_label(cls, year, data_dir)
-            label = labels[cls, year] + (" (anonymiserat)" if blind else "")
-        return kind.label.format(label=label)
+        return kind.link_text(name, year, data_dir)
 
     parts = [
         "<h1>Rapporter</h1>",
@@ -204,15 +196,14 @@ def _years_with_send(out_dir: Path) -> Iterable[int]:
 
 
 def _send(out_dir: Path, year: int) -> str:
-    from .bundle import JURY_ZIP, SEND_DIR
-
+    shared = {k.bundle: k.bundle_label for k in REPORT_KINDS.values() if k.bundle}
     zips = sorted((out_dir / str(year) / SEND_DIR).glob("*.zip"))
     zips = [z for z in zips if not z.name.startswith(".")]
     if not zips:
         return ""
     items = []
-    for z in sorted(zips, key=lambda z: (z.name != JURY_ZIP, z.name.casefold())):
-        text = "Juryn (alla jurypaket)" if z.name == JURY_ZIP else z.stem
+    for z in sorted(zips, key=lambda z: (z.name not in shared, z.name.casefold())):
+        text = shared.get(z.name) or z.stem
         items.append(f'<li><a href="{_href(z, out_dir)}">{escape(text)}</a></li>')
     return (f"<h3>Att skicka ut</h3><p>En zip-fil per person med bara hens egna rapporter, "
             f"och en för juryn.</p><ul class=\"send\">{''.join(items)}</ul>")

@@ -8,10 +8,10 @@ HTML is decided in one place:
   (links keep ``http(s)``/``mailto``/relative targets, images only ``data:`` or the cell's
   own attachments);
 * code is never shown; of the outputs, ``text/html`` is used only when the output's
-  metadata carries the mark of :mod:`scoring.render`, and even then it is checked
+  metadata carries the mark of :mod:`scoring.presentation.render`, and even then it is checked
   against a strict allow-list of tags and attributes (anything else stops the build);
 * ``image/png`` becomes ``<img src="data:..." alt="...">`` with the alt text the
-  :class:`scoring.render.Figure` carried; a figure without one stops the build;
+  :class:`scoring.presentation.render.Figure` carried; a figure without one stops the build;
 * anything else (``text/plain``, a stray DataFrame, unmarked ``text/html`` or
   ``text/markdown``) is shown escaped as plain text, and a warning names the cell:
   text is harmless once escaped, and dropping it would silently hide what the author
@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
 from html import escape
 from html.parser import HTMLParser
 from importlib.resources import files
 
 import mistune
 
-from .. import render
+from ..presentation import render
 
 __all__ = ["CSP", "PageError", "document", "notebook_to_html", "stylesheet"]
 
@@ -53,7 +52,6 @@ class PageError(ValueError):
     """A notebook's output cannot be published safely (the report fails, nothing is written)."""
 
 
-@cache
 def stylesheet() -> str:
     """The reports' stylesheet (``scoring/reports/style.css``, shipped as package data)."""
     css = files("scoring.reports").joinpath("style.css").read_text(encoding="utf-8")
@@ -168,12 +166,12 @@ def _output(output, where: str) -> str:
             return _figure(data["image/png"], mark.get("alt"), meta.get("image/png") or {}, where)
     elif "image/png" in data:
         raise PageError(
-            f"{where}: a figure without a text alternative; show figures through scoring.plots or "
-            "scoring.render.Figure(fig, alt=...)"
+            f"{where}: a figure without a text alternative; show figures through a kind's figures module or "
+            "scoring.presentation.render.Figure(fig, alt=...)"
         )
     rich = sorted(k for k in data if k != "text/plain")
     if rich:
-        logger.warning("%s: %s not from scoring.render, shown as plain text", where, ", ".join(rich))
+        logger.warning("%s: %s not from scoring.presentation.render, shown as plain text", where, ", ".join(rich))
     if "text/plain" in data:
         return _text(_source(data["text/plain"]))
     return ""
@@ -250,7 +248,7 @@ class _HeadingText(HTMLParser):
 # --------------------------------------------------------------------------- allow-lists
 
 _CELL = {"class", "colspan", "rowspan", "scope"}
-#: What scoring.render may produce (anything else in marked output stops the build).
+#: What scoring.presentation.render may produce (anything else in marked output stops the build).
 RENDER_TAGS: dict[str, set[str]] = {
     "div": {"class"}, "p": {"class"}, "span": {"class"}, "h2": set(), "h3": set(), "h4": set(),
     "em": set(), "strong": set(), "ul": set(), "ol": set(), "li": set(), "br": set(),
@@ -376,7 +374,7 @@ class _Rebuild(HTMLParser):
 
 
 def check_fragment(html: str, where: str = "output") -> None:
-    """Raise PageError unless ``html`` holds only what :mod:`scoring.render` produces."""
+    """Raise PageError unless ``html`` holds only what :mod:`scoring.presentation.render` produces."""
     _Rebuild(RENDER_TAGS, strict=True, where=where).run(html)
 
 

@@ -30,7 +30,7 @@ format whose text layer this module does not read (GIF, WebP ...), an unreadable
 PDF, a file type it does not know. Such a finding has ``token=None``.
 
 Codes split by markup (``E<b>07</b>``) and text drawn as pixels inside a figure are not
-found; figures made through :mod:`scoring.render` carry their text in the ``alt``
+found; figures made through :mod:`scoring.presentation.render` carry their text in the ``alt``
 attribute, which is scanned.
 """
 

@@ -49,16 +49,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..data import NOT_PEOPLE, load_year, read_csv_table
-from ..overview import individual
+from ..kinds import KIND_GROUPS, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
+from ..presentation.render import MARK
 from ..problems import display_path
-from ..render import MARK
 from . import privacy
+from .audience import forbidden_for
+from .kind import ReportKind
 
 __all__ = [
     "REPORT_KINDS",
@@ -69,186 +69,12 @@ __all__ = [
     "run_reports",
     "parse_years",
     "expand_kinds",
-    "class_label",
-    "people",
-    "forbidden_for",
 ]
 
 logger = logging.getLogger("scoring.report")
 
 #: Kernel every report notebook runs in (the notebooks carry kernelspec ``python3``).
 KERNEL_NAME = "python3"
-
-
-# --------------------------------------------------------------------------------------
-# The registry of report kinds
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReportKind:
-    """One kind of report: which notebook makes it and where its output goes.
-
-    Attributes
-    ----------
-    name : the kind as the command line spells it (``calibration``, ``jury``, ...).
-    notebook : the notebook's file name inside the notebooks folder.
-    output : output path relative to ``<out>/<year>/``, without suffix; ``{name}`` is
-        replaced by the class or examiner for per-class / per-examiner kinds.
-    label : Swedish link text in the index; ``{label}`` is the class's Swedish label
-        or the examiner code.
-    noun : plural English noun for messages ("jury packs are not available yet").
-    per : None (one report per year), ``"class"``, ``"examiner"``, or another unit
-        (``"session"``, ``"trainee"``) whose names come from ``names``.
-    parameter : the notebook parameter that receives the class id or examiner code
-        (besides ``year`` and ``data_dir``, which every report notebook takes). A tuple
-        of parameters takes a name of as many parts joined by ``/`` (``"grund/T03"`` gives
-        ``session="grund"``, ``trainee_id="T03"``); the output path keeps the parts as
-        folders.
-    section : Swedish heading of the kind's group in the index.
-    private : the report is for one person only: before it is published, every file
-        written for it is scanned for anyone else's code or name (:func:`forbidden_for`),
-        and ``--bundle`` sends it to that person alone.
-    names : ``f(year, data_dir) -> names`` for a per-unit kind (default: the classes or
-        the examiners who scored individually, read from the year's data).
-    people : for a private kind, ``f(data_dir) -> {name: Person}``: everyone its reports
-        are about, over every year of the data (their codes and names); a private report
-        may name only its own person. Default (examiner codes): every ``examiner_id`` in
-        any CSV file of any year.
-    """
-
-    name: str
-    notebook: str
-    output: str
-    label: str
-    noun: str
-    per: str | None = None
-    parameter: str | tuple[str, ...] | None = None
-    section: str = ""
-    private: bool = False
-    names: Callable[[int, Path], Iterable[str]] | None = None
-    people: Callable[[Path], Mapping[str, privacy.Person]] | None = None
-
-    def output_html(self, out_dir: Path, year: int, name: str | None = None) -> Path:
-        rel = self.output.format(name=self.safe_name(name) if name is not None else "")
-        return Path(out_dir) / str(year) / f"{rel}.html"
-
-    def safe_name(self, name: str) -> str:
-        """The name as it appears in the output path (parts kept as folders for tuple parameters)."""
-        if isinstance(self.parameter, tuple):
-            return "/".join(_safe_name(p) for p in self.split(name))
-        return _safe_name(name)
-
-    def split(self, name: str) -> list[str]:
-        """The name's parts, one per parameter."""
-        if not isinstance(self.parameter, tuple):
-            return [name]
-        parts = str(name).split("/", len(self.parameter) - 1)  # the last part (a code) may hold a "/"
-        if len(parts) != len(self.parameter):
-            raise ValueError(f"{self.name} report name {name!r}: expected {'/'.join(self.parameter)}")
-        return parts
-
-    def parameters(self, name: str) -> dict:
-        """The notebook parameters that identify one report of this kind."""
-        if self.parameter is None:
-            return {}
-        params = self.parameter if isinstance(self.parameter, tuple) else (self.parameter,)
-        return dict(zip(params, self.split(name), strict=True))
-
-    def glob(self) -> str:
-        """A pattern matching this kind's HTML files under a year folder (for the index)."""
-        stars = "/".join("*" for _ in self.parameter) if isinstance(self.parameter, tuple) else "*"
-        return self.output.format(name=stars) + ".html"
-
-    def notebook_path(self, notebooks_dir: Path | None = None) -> Path:
-        return Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR) / self.notebook
-
-
-def _training_sessions(year: int, data_dir: Path) -> list[str]:
-    """The year's training sessions (folders with a ``reference.csv``)."""
-    from ..training import available_sessions  # lazily: only training reports need it
-
-    return available_sessions(year, data_dir)
-
-
-def _training_trainees(year: int, data_dir: Path) -> list[str]:
-    """``session/code`` for every trainee with an accepted hand-in in each of the year's sessions."""
-    from ..training import available_sessions, load_session
-
-    return [f"{session}/{code}" for session in available_sessions(year, data_dir)
-            for code in load_session(year, session, data_dir).trainees]
-
-
-def _trainee_people(data_dir: Path) -> dict[str, privacy.Person]:
-    """Every trainee of any session of any year (workbook codes included, which no CSV holds)."""
-    from ..training import trainee_codes
-
-    return {code: privacy.Person(code) for code in trainee_codes(data_dir)}
-
-
-#: Every kind of report, in index order.
-REPORT_KINDS: dict[str, ReportKind] = {
-    k.name: k
-    for k in (
-        ReportKind(
-            name="calibration",
-            notebook="calibration_report.ipynb",
-            output="calibration",
-            label="Kalibreringsrapport",
-            noun="calibration reports",
-            section="Kalibrering",
-        ),
-        ReportKind(
-            name="jury",
-            notebook="jury_pack.ipynb",
-            output="jury-{name}",
-            label="Jurypaket – {label}",
-            noun="jury packs",
-            per="class",
-            parameter="class_id",
-            section="Jurypaket per tävlingsklass",
-        ),
-        ReportKind(
-            name="examiner",
-            notebook="examiner_feedback.ipynb",
-            output="examiners/{name}",
-            label="Återkoppling – {label}",
-            noun="examiner feedback reports",
-            per="examiner",
-            parameter="examiner_id",
-            section="Återkoppling till examinatorerna",
-            private=True,
-        ),
-        ReportKind(
-            name="training",
-            notebook="examiner_training.ipynb",
-            output="training/{name}",
-            label="Examinatorsutbildning {label} – utbildarens rapport",
-            noun="trainer's reports",
-            per="session",
-            parameter="session",
-            section="Examinatorsutbildning",
-            names=_training_sessions,
-        ),
-        ReportKind(
-            name="trainee",
-            notebook="trainee_feedback.ipynb",
-            output="training/{name}",
-            label="Återkoppling efter utbildning {label}",
-            noun="trainee feedback pages",
-            per="trainee",
-            parameter=("session", "trainee"),
-            section="Examinatorsutbildning",
-            private=True,
-            names=_training_trainees,
-            people=_trainee_people,
-        ),
-    )
-}
-
-#: Kinds the command line asks for by one name: ``--kind training`` makes the trainer's
-#: report and every trainee's page.
-KIND_GROUPS: dict[str, tuple[str, ...]] = {"training": ("training", "trainee")}
 
 
 def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = None) -> list[str]:
@@ -258,21 +84,22 @@ def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = 
     """
     if isinstance(kinds, str):
         kinds = [kinds]
+    nb_dir = Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR)
     wanted: list[str] = []
     for k in kinds:
         k = str(k).strip().lower()
         if k == "all":
             for name, kind in REPORT_KINDS.items():
-                notebook = kind.notebook_path(notebooks_dir)
+                notebook = kind.notebook_path(nb_dir)
                 if notebook.is_file():
                     wanted.append(name)
                 else:
                     logger.info("--kind all: skipping %s, %s is missing", kind.noun,
                                 display_path(notebook))
-        elif k in REPORT_KINDS:
+        elif k in REPORT_KINDS or k in KIND_GROUPS:
             wanted.extend(KIND_GROUPS.get(k, (k,)))
         else:
-            choices = ", ".join([*REPORT_KINDS, "all"])
+            choices = ", ".join([*REPORT_KINDS, *(g for g in KIND_GROUPS if g not in REPORT_KINDS), "all"])
             raise ValueError(f"unknown report kind {k!r}: choose from {choices}")
     return [k for k in REPORT_KINDS if k in wanted]
 
@@ -453,15 +280,12 @@ class _Outcome:
 def run_reports(
     years: Iterable[int] | int,
     kinds: str | Iterable[str] = ("calibration",),
-    examiner: str | None = None,
     data_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
     *,
     progress: bool = True,
     timeout: int | None = 600,
     workers: int = 2,
-    classes: Names = None,
-    examiners: Names = None,
     names: Mapping[str, Names] | None = None,
     notebooks_dir: str | Path | None = None,
     warm: bool = True,
@@ -478,18 +302,15 @@ def run_reports(
         report and every trainee's page; ``"trainee"`` for the pages alone), ``"all"`` or
         several of them. ``"all"`` means every kind whose notebook exists. A kind asked for by name
         whose notebook is missing is one failure with a clear message.
-    examiner : for ``examiner`` reports, only this examiner (run whether or not the
-        examiner scored that year); default every examiner of the year.
     data_dir, out_dir : default :data:`scoring.paths.DATA_DIR` / ``REPORTS_DIR``. The
         notebooks get ``data_dir`` as an absolute path string.
     progress : one overall progress bar on stderr.
     timeout : seconds any single cell may run (Papermill's ``execution_timeout``).
     workers : notebooks run at the same time: worker threads, each driving its own
         kernel process (2 suits a two-core machine).
-    classes, examiners : the classes (for jury packs) and examiners (for examiner
-        feedback) of a year, as a list or as a callable ``f(year) -> names``;
-        default read from the year's data with ``scoring.data.load_year``.
-    names : the same for any kind, by kind name (``{"trainee": f}``).
+    names : by kind name, the names to make reports for (``{"examiner": ["E07"]}``: only
+        E07's feedback, whether or not E07 scored that year), as a list or as a callable
+        ``f(year) -> names``; default each kind's own (:attr:`ReportKind.names`).
     notebooks_dir : where the notebooks are (default :data:`scoring.paths.NOTEBOOKS_DIR`).
     warm : run the reports in warm kernels, one per worker, reset before each report
         (:mod:`scoring.reports.warm`); False starts a new kernel for every report.
@@ -522,11 +343,12 @@ def run_reports(
     out_dir = Path(out_dir if out_dir is not None else REPORTS_DIR).resolve()
     nb_dir = Path(notebooks_dir if notebooks_dir is not None else NOTEBOOKS_DIR).resolve()
     workers = max(1, int(workers))
-    sources: dict[str, Names] = {"jury": classes, "examiner": examiners, **dict(names or {})}
+    sources: dict[str, Names] = dict(names or {})
     logger.info(
-        "report run: years=%s kinds=%s examiner=%s data_dir=%s out_dir=%s notebooks_dir=%s "
+        "report run: years=%s kinds=%s names=%s data_dir=%s out_dir=%s notebooks_dir=%s "
         "timeout=%s workers=%d warm=%s bundle=%s pdf=%s blind=%s",
-        years, kinds, examiner, data_dir, out_dir, nb_dir, timeout, workers, warm, bundle, pdf, blind,
+        years, kinds, {k: v for k, v in sources.items() if not callable(v)}, data_dir, out_dir, nb_dir, timeout,
+        workers, warm, bundle, pdf, blind,
     )
     if not years:
         logger.warning("no years to report on")
@@ -550,7 +372,7 @@ def run_reports(
                 continue
             for year in years:
                 try:
-                    planned = _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout,
+                    planned = _jobs_for(kind, notebook, year, data_dir, out_dir, timeout,
                                         sources.get(kind.name), pdf)
                 except Exception as exc:  # no data for the year, unreadable data ...
                     msg = _message(exc)
@@ -558,7 +380,7 @@ def run_reports(
                     result.failures.append(Failure(year, kind.name, None, msg))
                     continue
                 for job in planned:
-                    pool.submit(_blind(job) if blind else job)
+                    pool.submit(_blind(job, kind) if blind else job)
                 bar.total = pool.submitted
                 bar.refresh()
         for job, outcome in pool.outcomes():
@@ -625,7 +447,7 @@ def run_reports(
     return result
 
 
-def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source, pdf=False):
+def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, source, pdf=False) -> list[_Job]:
     base = {"year": year, "data_dir": str(data_dir)}
     year_dir = data_dir / str(year)
     if not year_dir.is_dir():  # say so at once instead of starting a kernel to find out
@@ -633,15 +455,11 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
     if kind.per is None:
         names: list[str | None] = [None]
     else:
-        if kind.per == "examiner" and examiner is not None:
-            names = [str(examiner)]
-        else:
-            names = _names(kind, source, year, data_dir)
-        if not names and kind.names is not None:  # e.g. no training session that year
-            logger.info("%s: no %ss, so no %s", year, kind.per, kind.noun)
+        names = _names(kind, source, year, data_dir)
+        if not names and kind.none_ok:  # e.g. no training session that year
+            logger.info("%s: no %s, so no %s", year, kind.units, kind.noun)
         elif not names:
-            raise ValueError(f"no {kind.per}es in the {year} data" if kind.per == "class"
-                             else f"no {kind.per}s in the {year} data")
+            raise ValueError(f"no {kind.units} in the {year} data")
     jobs = []
     for name in names:
         params = dict(base)
@@ -649,8 +467,7 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
         forbidden = None
         if name is not None:
             params.update(kind.parameters(name))
-            label = class_label(name, year, data_dir) if kind.per == "class" else " ".join(kind.split(name))
-            context = f"{label} {year}"
+            context = f"{kind.title(name, year, data_dir)} {year}"
         if kind.private:
             forbidden = forbidden_for(kind.split(name)[-1], data_dir)
         jobs.append(_Job(
@@ -662,105 +479,29 @@ def _jobs_for(kind, notebook, year, examiner, data_dir, out_dir, timeout, source
     return jobs
 
 
-#: What ``blind`` adds to a jury pack's file name (``jury-<class>-blind.html``).
-BLIND_SUFFIX = "-blind"
-
-
-def _blind(job: _Job) -> _Job:
-    """A jury pack's run made blind: ``blind=True``, the ``-blind`` output, and the privacy guard
-    set to refuse the pack if any file written for it names an entry or a district of the
-    year (other kinds unchanged)."""
-    if job.kind != "jury":
+def _blind(job: _Job, kind: ReportKind) -> _Job:
+    """A run made blind, for a kind that has a blind variant: ``blind=True``, the variant's
+    output name, and the privacy guard set to refuse it if any file written for it holds what
+    the variant forbids (other kinds unchanged)."""
+    if kind.blind is None:
         return job
     from dataclasses import replace
 
-    entries = load_year(job.year, job.data_dir).entries
-    names = [*entries["name"].dropna(), *entries["district"].dropna()]
-    return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}, anonymiserat",
-                   html=job.html.with_name(f"{job.html.stem}{BLIND_SUFFIX}.html"),
-                   forbidden=privacy.Forbidden(names=[str(n) for n in names if str(n).strip()]))
+    b = kind.blind
+    return replace(job, parameters={**job.parameters, "blind": True}, context=f"{job.context}{b.context}",
+                   html=job.html.with_name(f"{job.html.stem}{b.suffix}.html"),
+                   forbidden=b.forbidden(job.year, job.data_dir))
 
 
 def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[str]:
-    """The classes, examiners ... of a year: from the caller, else from the kind or the data."""
+    """The names of a per-unit kind's reports of a year: from the caller, else from the kind."""
     if source is not None:
         found = list(source(year)) if callable(source) else list(source)
     elif kind.names is not None:
-        found = list(kind.names(year, data_dir))
+        found = [n for n in kind.names(year, data_dir) if str(n).strip()]
     else:
-        data = load_year(year, data_dir)
-        values = data.entries["class"] if kind.per == "class" else individual(data.scores)["examiner_id"]
-        found = values.dropna().astype(str).unique()
-        found = [v for v in found if v.strip() and v not in NOT_PEOPLE]
+        raise ValueError(f"{kind.name}: a kind made per {kind.per} declares its names")
     return sorted(dict.fromkeys(str(n) for n in found))
-
-
-# --------------------------------------------------------------------------------------
-# Who a private report must not name
-# --------------------------------------------------------------------------------------
-
-
-def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
-    """Everyone the private kinds' reports are about, over every year of the data.
-
-    The union of each private kind's ``people`` (default: every ``examiner_id`` in any
-    CSV file of any year folder, training folders included), keyed by code; worked out once
-    per state of the data files.
-    """
-    data_dir = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
-    return dict(_people(data_dir, _data_stamp(data_dir)))
-
-
-@cache
-def _people(data_dir: Path, stamp: tuple) -> tuple[tuple[str, privacy.Person], ...]:
-    found: dict[str, privacy.Person] = {}
-    for kind in REPORT_KINDS.values():
-        if kind.private:
-            source = kind.people or _examiner_people
-            for key, person in source(data_dir).items():
-                found.setdefault(str(key), person)
-    return tuple(found.items())
-
-
-def forbidden_for(person: str | None, data_dir: str | Path | None = None) -> privacy.Forbidden:
-    """What a private report for ``person`` (a code: ``E07``, ``T03``) must not contain:
-    everyone else's codes and names."""
-    everyone = people(data_dir)
-    own_key = str(person) if person is not None else None
-    own = everyone.get(own_key, privacy.Person(own_key or ""))
-    codes = {p.code for k, p in everyone.items() if k != own_key} - {own.code}
-    names = {n for k, p in everyone.items() if k != own_key for n in p.names} - set(own.names)
-    return privacy.Forbidden(codes=codes, names=names)
-
-
-def _examiner_people(data_dir: Path) -> dict[str, privacy.Person]:
-    return {code: privacy.Person(code) for code in _codes_in_data(data_dir, _data_stamp(data_dir))}
-
-
-@cache
-def _codes_in_data(data_dir: Path, stamp: tuple) -> frozenset[str]:
-    """Every ``examiner_id`` value in any CSV file under a year folder (cached per state of the files)."""
-    codes: set[str] = set()
-    for path, _, _ in stamp:
-        if not path.endswith(".csv"):
-            continue
-        table, _problems = read_csv_table(Path(path), display_path(path))
-        if table is None or "examiner_id" not in table.columns:
-            continue
-        i = table.columns["examiner_id"]
-        codes.update(cells[i] for _, cells in table.rows if cells[i])
-    return frozenset(codes - NOT_PEOPLE)
-
-
-def _data_stamp(data_dir: Path) -> tuple:
-    """(path, size, mtime) of every CSV and workbook under a year folder: the cache key of the people."""
-    stamp = []
-    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
-        if year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name):
-            for f in sorted(p for p in year_dir.rglob("*") if p.suffix in (".csv", ".xlsx")):
-                st = f.stat()
-                stamp.append((str(f), st.st_size, st.st_mtime_ns))
-    return tuple(stamp)
 
 
 def _static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
@@ -986,7 +727,7 @@ def _under(paths: Iterable[str], root: Path) -> tuple[str, ...]:
 class _inline_figures:
     """Make sure the kernel draws pyplot figures inline even if ``MPLBACKEND`` says otherwise.
 
-    The reports' own figures (:class:`scoring.render.Figure`) do not depend on the
+    The reports' own figures (:class:`scoring.presentation.render.Figure`) do not depend on the
     backend. A stray pyplot figure should still reach the page, where it stops the
     build for lack of a text alternative, rather than vanish because a CI job or
     shell exported ``MPLBACKEND=Agg`` (ipykernel picks the inline backend only when
@@ -1072,28 +813,3 @@ class _redirect_logging:
         if self._cm is not None:
             return self._cm.__exit__(*exc)
         return False
-
-
-# --------------------------------------------------------------------------------------
-# Small helpers
-# --------------------------------------------------------------------------------------
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
-
-
-def _safe_name(name: str) -> str:
-    """A class id or examiner code usable as a file name (separators and spaces -> '-')."""
-    safe = _UNSAFE.sub("-", str(name).strip()).strip("-.")
-    if not safe:
-        raise ValueError(f"cannot use {name!r} in a file name")
-    return safe
-
-
-def class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
-    """The Swedish label of a class from the year's rubric; the id if it cannot be read."""
-    try:
-        from ..rubric import load_rubric
-
-        return load_rubric(year=year, data_dir=data_dir).class_label(class_id)
-    except Exception:
-        return class_id

@@ -49,7 +49,7 @@ def _sessions(year, data_dir: Path) -> list[str]:
 
 def _first_trainee(year, data_dir: Path) -> str | None:
     """``session/code`` of the first trainee of the year's first session."""
-    from scoring.training import load_session
+    from scoring.kinds.training.session import load_session
 
     for session in _sessions(year, data_dir):
         trainees = sorted(load_session(year.year, session, data_dir).trainees)

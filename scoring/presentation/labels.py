@@ -1,8 +1,11 @@
-"""Swedish presentation of results: column headers, rubric labels, and the report's prose.
+"""Swedish words common to every report kind: column headers, rubric labels, intervals,
+the demo note, input problems and the plain-language reading of an examiner's measures.
 
-Everything here goes through :mod:`scoring.render`, the one rendering path: tables come
-back as :class:`~scoring.render.Table`, prose as :class:`~scoring.render.Block`, so every
-string from the data is escaped and every number written the Swedish way.
+Everything here goes through :mod:`scoring.presentation.render`, the one rendering path:
+tables come back as :class:`~scoring.presentation.render.Table`, prose as
+:class:`~scoring.presentation.render.Block`, so every string from the data is escaped and
+every number written the Swedish way. A kind's own words live in its package
+(``scoring/kinds/<kind>/words.py``).
 """
 
 from __future__ import annotations
@@ -10,11 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..paths import PROJECT_ROOT
+from ..problems import Problem, display_path
+from ..rubric import Rubric
 from . import render
-from .overview import individual
-from .paths import PROJECT_ROOT
-from .problems import Problem, display_path
-from .rubric import Rubric
 
 COLUMNS_SV = {
     "year": "År",
@@ -92,7 +94,7 @@ COLUMNS_SV = {
     "staff_count": "Antal medarbetare",
     "budget_in_balance": "Budget i balans",
     "question": "Fråga",
-    # examiner training (scoring.training)
+    # examiner training (scoring.kinds.training.session)
     "reference": "Referens",
     "sd": "Spridning (standardavvikelse)",
     "n_trainees": "Antal deltagare",
@@ -119,7 +121,7 @@ COLUMNS_SV = {
     "rank_interval": "Möjlig placering",
     "p_first": "Chans att vinna",
     "site_visit": "Platsbesök",
-    # an examiner's own feedback (scoring.feedback)
+    # an examiner's own feedback (scoring.kinds.examiner.feedback)
     "measure": "Mått",
     "own_value": "Ditt värde",
     "pool_median": "Övrigas median",
@@ -133,10 +135,14 @@ COLUMNS_SV = {
     "change_ci": "Förändring mot tidigare år (95 % KI)",
 }
 
+
 #: Columns holding one code per cell (never wrapped in a table).
 CODE_COLUMNS = ("entry_id", "examiner_id")
+
+
 #: Columns holding comma-separated codes ("E01, E07" or "E01 60, E07 80").
 CODE_LIST_COLUMNS = ("closest_examiner", "scores")
+
 
 COEFFICIENTS_SV = {
     "alpha_nominal": "Krippendorffs alfa (nominal)",
@@ -197,17 +203,6 @@ def show(df: pd.DataFrame, rubric: Rubric, precision: int | dict | None = None, 
     )
 
 
-def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric) -> render.Block:
-    """The examiners whose scorebooks miss scores, or one sentence when none do.
-
-    ``completeness`` is ``overview.scorebook_completeness``.
-    """
-    missing = completeness[completeness["scored"] < completeness["expected"]]
-    if missing.empty:
-        return render.paragraph("Alla {n} examinatorers protokoll är fullständiga.", n=len(completeness))
-    return show(missing, rubric, precision={"complete_share": 2})
-
-
 def interval(estimate: float, low: float, high: float, precision: int = 2) -> str:
     """An estimate with its interval as plain text, e.g. ``"0,45 (0,29–0,64)"``; ``–`` if missing."""
     if pd.isna(estimate):
@@ -216,30 +211,12 @@ def interval(estimate: float, low: float, high: float, precision: int = 2) -> st
     return f"{n(estimate, precision)} ({n(low, precision)}–{n(high, precision)})"
 
 
-def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row: str = "criterion") -> render.Table:
-    """Agreement table as criteria x coefficients, each cell "0,45 (0,29–0,64)", with counts.
-
-    ``table`` is an ``agreement_table`` grouped by ``row`` alone.
-    """
-    t = table[table["coefficient"].isin(coefficients)]
-    cells = [interval(e, lo, hi) for e, lo, hi in zip(t["estimate"], t["ci_low"], t["ci_high"], strict=True)]
-    wide = t.assign(cell=cells).pivot(index=row, columns="coefficient", values="cell")
-    wide = wide[[c for c in coefficients if c in wide.columns]]
-    counts = t.groupby(row)[["n_units", "n_raters", "n_ratings"]].max()
-    out = wide.join(counts).reset_index()
-    if row == "criterion":
-        order = {c: i for i, c in enumerate(rubric.criterion_ids)}
-        out = out.sort_values("criterion", key=lambda s: s.map(order))
-    out.columns.name = None
-    return show(out, rubric, right=[c for c in coefficients if c in out.columns])
-
-
 def _project_path(source: str) -> str:
     """A path shown relative to the project folder when inside it."""
     return display_path(source, PROJECT_ROOT)
 
 
-def _paths(source: str) -> render.Inline:
+def source_paths(source: str) -> render.Inline:
     """Rubric source(s) ("a + b") as codes."""
     return render.join([render.code(_project_path(p)) for p in source.split(" + ")], " + ")
 
@@ -252,26 +229,6 @@ def is_demo(entries: pd.DataFrame) -> bool:
 def demo_note() -> render.Block:
     """The line a report made from the demo data carries under its heading."""
     return render.paragraph("{note}", note=render.em("Demodata: syntetiska, fiktiva bidrag och examinatorer."))
-
-
-def heading(year_data) -> render.Block:
-    """The report's opening: year, what the year holds, the rubric used."""
-    s = year_data.scores
-    ind = individual(s)
-    scale = year_data.rubric.scale
-    blocks = [
-        render.heading("År {year}", year=year_data.year),
-        render.paragraph(
-            "{entries} bidrag i {classes} tävlingsklasser, {examiners} examinatorer, {scores} individuella "
-            "poäng. Bedömningsmall: {rubric}, skala {lo}–{hi} i steg om {step}.",
-            entries=len(year_data.entries), classes=year_data.entries["class"].nunique(),
-            examiners=ind["examiner_id"].nunique(), scores=len(ind), rubric=_paths(year_data.rubric.source),
-            lo=scale.min, hi=scale.max, step=scale.step,
-        ),
-    ]
-    if is_demo(year_data.entries):
-        blocks.append(demo_note())
-    return render.group(*blocks)
 
 
 def problem(p: Problem) -> render.Inline:
@@ -314,42 +271,15 @@ def left_out_years(history, shown: int = 3) -> render.Block:
     return render.Block(out.html, out.text, {"left_out": listed})
 
 
-def examiner_model(model) -> render.Block:
-    """What the examiner-effect model found, in plain Swedish: how much examiners differ, the
-    connected groups (who can be compared with whom), who is too thinly observed to be
-    adjusted for, and the model's own notes."""
-    v = model.variances
-    sd = {k: float(v[k]) ** 0.5 if v.get(k) == v.get(k) else float("nan") for k in v}
-    blocks = [render.paragraph(
-        "Modellen skattar att examinatorernas generositet skiljer sig med en standardavvikelse på "
-        "{b:.1f} poäng. En examinators helhetsintryck av ett bidrag, som drar alla kriterier åt samma håll "
-        "(halo), varierar med {u:.1f} poäng, och det som återstår (brus) med {e:.1f} poäng.",
-        b=sd["examiner"], u=sd["examiner_entry"], e=sd["residual"])]
-    groups = model.groups.groupby("group")["examiner_id"].apply(sorted)
-    if len(groups) > 1:
-        blocks.append(render.paragraph(
-            "Examinatorerna bildar {n} grupper som inte delar något bidrag, varken direkt eller via kollegor. "
-            "Generositet jämförs bara inom en grupp; examinatorer i olika grupper kan inte jämföras.",
-            css="warning", n=len(groups)))
-        blocks.append(render.bullets(
-            render.text("Grupp {g}: {codes}", g=g, codes=render.join(render.code(c) for c in codes))
-            for g, codes in groups.items()))
-    else:
-        blocks.append(render.paragraph("Alla examinatorer hänger ihop via gemensamma bidrag och kan jämföras."))
-    thin = model.effects.loc[~model.effects["adjusted"].astype(bool), "examiner_id"]
-    if len(thin):
-        blocks.append(render.paragraph(
-            "Färre än {k} poäng: {codes}. De visas men justeras inte för i rangordningen.",
-            k=model.min_scores, codes=render.join(render.code(c) for c in sorted(thin))))
-    blocks += [render.paragraph("{note}", note=n) for n in model.notes]
-    return render.group(*blocks)
-
-
 #: Thresholds of the plain-language readings of the rater measures (:func:`examiner_reading`,
 #: and an examiner's own feedback): range below / above, halo above, inconsistency above
 #: this multiple of the model's residual sd.
 RANGE_LOW, RANGE_HIGH = 0.75, 1.25
+
+
 HALO_HIGH = 0.4
+
+
 INCONSISTENCY_HIGH = 1.1
 
 
@@ -424,56 +354,3 @@ def examiner_reading(row, residual_sd: float | None = None) -> str:
         else:
             parts.append("Poängen är ungefär lika samstämmiga som andras.")
     return " ".join(parts)
-
-
-def examiner_table(model, rubric: Rubric) -> render.Table:
-    """Every examiner's effect with its interval, the measures and their reading (the administrator's view)."""
-    e = model.effects.copy()
-    residual_sd = float(model.variances["residual"]) ** 0.5
-    e["reading"] = [examiner_reading(r, residual_sd) for _, r in e.iterrows()]
-    e["adjusted"] = e["adjusted"].map({True: "ja", False: "nej"})
-    n = render.number
-    e["bias_ci"] = [render.MISSING if pd.isna(b) else f"{n(b, 1, sign=True)} ({n(lo, 1)} till {n(hi, 1)})"
-                    for b, lo, hi in zip(e["bias"], e["ci_low"], e["ci_high"], strict=True)]
-    columns = ["examiner_id", "bias_ci", "n_scores", "adjusted", "range", "halo", "inconsistency", "reading"]
-    if model.groups["group"].nunique() > 1:
-        columns.insert(1, "group")
-    return show(e[columns], rubric, precision={"range": 2, "halo": 2, "inconsistency": 1}, right=["bias_ci"])
-
-
-def decision_table(study: pd.DataFrame, rubric: Rubric) -> render.Block:
-    """The decision study: team sizes as rows, the criteria and the weighted total as columns,
-    and a last row with the smallest team reaching the target."""
-    criteria = [c for c in [*rubric.criterion_ids, "total"] if c in set(study["criterion"])]
-    names = {c: "Viktad totalpoäng" if c == "total" else rubric.criterion_label(c) for c in criteria}
-    wide = study.pivot_table(index="team_size", columns="criterion", values="reliability")[criteria]
-    smallest = study.groupby("criterion")["smallest_team"].first()[criteria]
-    out = wide.reset_index().rename(columns={"team_size": "Examinatorer per bidrag"} | names)
-    out = out.astype({"Examinatorer per bidrag": object})
-    out.loc[len(out)] = ["Minsta lag för 0,8", *[("–" if pd.isna(n) else int(n)) for n in smallest]]
-    total = smallest.get("total", float("nan"))
-    sentence = (render.paragraph("För den viktade totalpoängen behövs minst {n:d} examinatorer per bidrag för en "
-                                 "reliabilitet på 0,8.", n=int(total)) if total == total else
-                render.paragraph("Den viktade totalpoängen når inte reliabiliteten 0,8 med upp till {m:d} "
-                                 "examinatorer.", m=int(study["team_size"].max())))
-    return render.group(sentence, show(out, rubric, precision=2, right=list(names.values())))
-
-
-def drift_table(drift: pd.DataFrame, year: int, rubric: Rubric) -> render.Block:
-    """This year's examiners whose generosity changed from their earlier years (interval of the
-    change excludes 0), then everyone with earlier years; one sentence when nobody has any."""
-    d = drift[(drift["year"] == year) & (drift["earlier_years"] > 0)].copy()
-    if d.empty:
-        return render.paragraph("Ingen av årets examinatorer har bedömt tidigare år i datamappen.")
-    d = d.iloc[np.lexsort((-d["change"].abs().to_numpy(), ~d["flagged"].to_numpy(dtype=bool)))]
-    flagged = d.loc[d["flagged"], "examiner_id"]
-    sentence = (render.paragraph("{n} av {m} examinatorer med tidigare år har säkert ändrat sin generositet jämfört "
-                                 "med sina tidigare år: {codes}.", n=len(flagged), m=len(d),
-                                 codes=render.join(render.code(c) for c in flagged))
-                if len(flagged) else
-                render.paragraph("Ingen av de {m} examinatorerna med tidigare år har säkert ändrat sin generositet.",
-                                 m=len(d)))
-    d["flagged"] = d["flagged"].map({True: "ja", False: "nej"})
-    columns = ["examiner_id", "earlier_years", "earlier_bias", "bias", "change", "change_low", "change_high",
-               "flagged"]
-    return render.group(sentence, show(d[columns], rubric, precision=1))

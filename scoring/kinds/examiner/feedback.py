@@ -29,21 +29,20 @@ outside ``reports/``.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import render
-from .cache import cached, code_checksum, data_checksum
-from .calibration import examiner_drift, year_model
-from .consensus import dominance
-from .data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
-from .labels import (
+from ...cache import cache_key, cached, year_files
+from ...calibration import examiner_drift, year_model
+from ...consensus import dominance
+from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
+from ...overview import individual
+from ...presentation import render
+from ...presentation.labels import (
     COLUMNS_SV,
     HALO_HIGH,
     INCONSISTENCY_HIGH,
@@ -53,9 +52,8 @@ from .labels import (
     is_demo,
     left_out_years,
 )
-from .overview import individual
-from .problems import InputError, Problem
-from .rubric import Rubric
+from ...problems import InputError, Problem
+from ...rubric import Rubric
 
 __all__ = [
     "MEASURES",
@@ -261,20 +259,13 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
 
     Kept in memory (for the reports one warm kernel runs in a row) and on disk under
     :data:`scoring.paths.CACHE_DIR` (``SCORING_CACHE_DIR`` overrides it; ``cache_dir``
-    overrides both), keyed by the checksum of every year's files up to ``year``, the
-    package version, the source of the code that computes it and ``min_scores``: changed
-    data or changed code is never served an old result.
+    overrides both), keyed (:func:`scoring.cache.cache_key`) by every year's files up to ``year``, the
+    package's source and ``min_scores``: changed data or changed code is never served an
+    old result.
     """
     year = int(year)
-    h = hashlib.sha256()
-    for y in available_years(data_dir):
-        if y <= year:
-            h.update(f"{y}:{data_checksum(y, data_dir)};".encode())
-    from . import consensus
-    from .calibration import drift, measures, model
-
-    code = code_checksum(consensus, drift, measures, model, sys.modules[__name__])
-    key = f"{year}-{h.hexdigest()[:32]}-{code}-{min_scores}"
+    files = [f for y in available_years(data_dir) if y <= year for f in year_files(y, data_dir)]
+    key = cache_key(min_scores, year=year, files=files)
 
     def compute() -> Shared:
         history = load_history(year, data_dir)

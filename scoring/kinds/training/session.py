@@ -15,17 +15,17 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .calibration.accuracy import reference_accuracy
-from .data import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame, sessions_dir
-from .paths import DATA_DIR
-from .problems import InputError, Problem, display_path
-from .rubric import Rubric, load_rubric
+from ...cache import cache_key
+from ...calibration.accuracy import reference_accuracy
+from ...data import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame, sessions_dir
+from ...paths import DATA_DIR
+from ...problems import InputError, Problem, display_path
+from ...rubric import Rubric, load_rubric
 
 __all__ = [
     "MIN_GROUP",
@@ -259,27 +259,28 @@ def _workbook_cached(path: Path, year, session, data_dir, rubric, cases) -> tupl
     """:func:`_workbook`, read again only when the file changed.
 
     Opening a workbook with openpyxl takes about 0.1 s, most of the time a session takes
-    to load. Keyed by the file's path, size, modification time and inode (and everything
-    else the result depends on), a re-run of the trainer's notebook after one more hand-in
-    reads only the new workbook, and the trainees' pages made one after another in one
-    kernel read the session's workbooks once. Callers get copies: nothing they change
-    reaches the cache.
+    to load. Keyed by :func:`scoring.cache.cache_key` over the file's bytes (and everything
+    else the result depends on: messages name files relative to the working directory), a
+    re-run of the trainer's notebook after one more hand-in reads only the new workbook, and
+    the trainees' pages made one after another in one kernel read the session's workbooks
+    once. Callers get copies: nothing they change reaches the cache.
     """
-    st = path.stat()
-    h, df = _read_workbook(str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino, os.getcwd(), int(year),
-                           str(session), str(Path(data_dir).resolve()), rubric, frozenset(cases))
+    key = cache_key(path.resolve(), os.getcwd(), int(year), session, Path(data_dir).resolve(), hash(rubric),
+                    sorted(cases), files=[path])
+    if key not in _WORKBOOKS:
+        if len(_WORKBOOKS) >= 1024:
+            _WORKBOOKS.clear()
+        _WORKBOOKS[key] = _workbook(path, year, session, Path(data_dir), rubric, frozenset(cases))
+    h, df = _WORKBOOKS[key]
     return replace(h, problems=list(h.problems)), (df.copy() if df is not None else None)
 
 
-@lru_cache(maxsize=1024)
-def _read_workbook(path: str, size: int, mtime_ns: int, inode: int, cwd: str, year: int, session: str,
-                   data_dir: str, rubric: Rubric, cases: frozenset) -> tuple[HandIn, pd.DataFrame | None]:
-    del size, mtime_ns, inode, cwd  # part of the cache key only (cwd: messages name files relative to it)
-    return _workbook(Path(path), year, session, Path(data_dir), rubric, cases)
+#: Workbooks read in this process, by :func:`scoring.cache.cache_key`.
+_WORKBOOKS: dict[str, tuple[HandIn, pd.DataFrame | None]] = {}
 
 
 def _workbook(path: Path, year, session, data_dir, rubric, cases) -> tuple[HandIn, pd.DataFrame | None]:
-    from .scorebook import read_scorebook  # the scorebook reader is only needed when there are workbooks
+    from ...scorebook import read_scorebook  # the scorebook reader is only needed when there are workbooks
 
     where = display_path(path)
     book = read_scorebook(path, year=year, data_dir=data_dir, rubric=rubric)

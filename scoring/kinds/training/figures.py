@@ -1,8 +1,8 @@
 """Figures for the examiner training day, labelled in Swedish.
 
-Each function returns a :class:`scoring.render.Figure` (a matplotlib figure that pyplot
+Each function returns a :class:`scoring.presentation.render.Figure` (a matplotlib figure that pyplot
 does not track, with a Swedish text alternative saying what it shows, numbers included),
-as in :mod:`scoring.plots`. The trainer's figures show trainees under their codes only;
+as in :mod:`scoring.kinds.calibration_report.figures`. The trainer's figures show trainees under their codes only;
 a trainee's own figure names nobody at all.
 """
 
@@ -13,10 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import render
-from .plots import COLORS, figure
-from .render import number as _n
-from .rubric import Rubric
+from ...presentation import render
+from ...presentation.render import number as _n
+from ...presentation.style import COLORS, figure
+from ...rubric import Rubric
 
 __all__ = ["scores_against_reference", "level_against_profile", "trainee_against_reference"]
 
@@ -105,7 +105,7 @@ def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubr
 def level_against_profile(accuracy: pd.DataFrame, step: float = 10) -> render.Figure:
     """Each trainee's overall level (elevation) against their profile error.
 
-    ``accuracy`` is :func:`scoring.training.trainee_accuracy`: x is ``elevation`` (the
+    ``accuracy`` is :func:`scoring.kinds.training.session.trainee_accuracy`: x is ``elevation`` (the
     mean of score − reference; > 0 too generous), y ``profile_error`` (the distance that
     is left once the level is taken out). Trainees whose scorebook misses scores are drawn
     hollow. Codes only. ``step`` (the scale step) sets what the text alternative counts as
@@ -163,7 +163,7 @@ def trainee_against_reference(feedback) -> render.Figure:
     """One trainee's own scores (dot) against the reference (diamond) and the anonymous
     group's mean ± one standard deviation (bar), per criterion; one panel per case.
 
-    ``feedback`` is :func:`scoring.training.trainee_feedback`. Nobody is named: not the
+    ``feedback`` is :func:`scoring.kinds.training.session.trainee_feedback`. Nobody is named: not the
     trainee, not the group. The group is drawn only where its mean is shown
     (``MIN_GROUP``).
     """

@@ -1,8 +1,8 @@
 """Figures for an examiner's private feedback, labelled in Swedish.
 
-Each function takes a :class:`scoring.feedback.ExaminerFeedback`, which holds nothing
+Each function takes a :class:`scoring.kinds.examiner.feedback.ExaminerFeedback`, which holds nothing
 about another examiner but anonymous distributions and the team's aggregates, and
-returns a :class:`scoring.render.Figure` with a Swedish text alternative (or None when
+returns a :class:`scoring.presentation.render.Figure` with a Swedish text alternative (or None when
 there is nothing to draw). No figure carries another examiner's code: the pool is drawn
 as a histogram without labels, teams as their mean and range.
 """
@@ -18,9 +18,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from . import render
+from ...presentation import render
+from ...presentation.style import COLORS
 from .feedback import MEASURE_LABELS, MEASURES, ExaminerFeedback, pool_position
-from .plots import COLORS
 
 __all__ = ["effects_against_pool", "scores_beside_team", "trend"]
 

@@ -1,7 +1,7 @@
 """The one rendering path from data to a report: tables, prose and figures as safe HTML.
 
 Every report notebook shows its results through the objects made here (usually via
-:mod:`scoring.labels` and :mod:`scoring.plots`). IPython displays them through
+:mod:`scoring.presentation.labels` and :mod:`scoring.kinds.calibration_report.figures`). IPython displays them through
 ``_repr_mimebundle_``; the report page (:mod:`scoring.reports.page`) inserts an output's
 ``text/html`` only when the output's metadata carries the mark this module sets
 (``{"scoring": {"rendered": true, ...}}``), and shows anything else as plain text.

@@ -7,7 +7,8 @@ under every method (``method_sensitivity``), the model's adjusted score per crit
 class's scores and comments. With ``blind=True`` the pack holds no entry name and no
 district at all (:class:`Blinder`): names are dropped from the tables and replaced by the
 entry's code in every free text, districts removed. The other functions show a pack through
-:mod:`scoring.render` in plain Swedish; the figure is :func:`scoring.jury_plots.criterion_profiles`.
+:mod:`scoring.presentation.render` in plain Swedish; the figure is
+:func:`scoring.kinds.jury.figures.criterion_profiles`.
 
 The year's model is :func:`scoring.calibration.year_model` (fitted once per data), and the
 year's ranking and sensitivity table are kept in memory per data checksum, so a worker that
@@ -25,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import render
-from .consensus import consensus_agenda
-from .data import class_id_for, load_year
-from .labels import demo_note, is_demo, show
-from .overview import individual
-from .rubric import Rubric
+from ...consensus import consensus_agenda
+from ...data import class_id_for, load_year
+from ...overview import individual
+from ...presentation import render
+from ...presentation.labels import demo_note, is_demo, show
+from ...rubric import Rubric
 
 __all__ = [
     "N_DRAWS",
@@ -229,7 +230,7 @@ def load_pack(
     ValueError
         When the year has no entry in the class.
     """
-    from .calibration import year_model
+    from ...calibration import year_model
 
     yd = load_year(year, data_dir)
     rubric = yd.rubric
@@ -268,10 +269,10 @@ def _class_id(class_id: str, rubric: Rubric, entries: pd.DataFrame) -> str:
 
 def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The year's ranking (adjusted) and sensitivity table, computed once per data and settings."""
-    from .cache import data_checksum
-    from .ranking import method_sensitivity, rank_entries
+    from ...cache import cache_key
+    from ...ranking import method_sensitivity, rank_entries
 
-    key = (yd.year, data_checksum(yd.year, data_dir), n_draws, seed)
+    key = cache_key(n_draws, seed, year=yd.year, data_dir=data_dir)
     if key not in _MEMORY:
         ranking = rank_entries(yd.scores, "adjusted", entries=yd.entries, rubric=yd.rubric, n_draws=n_draws,
                                seed=seed, model=model)

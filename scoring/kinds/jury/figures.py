@@ -1,7 +1,7 @@
-"""Figures of the jury's pack (:mod:`scoring.jury`), labelled in Swedish.
+"""Figures of the jury's pack (:mod:`scoring.kinds.jury.pack`), labelled in Swedish.
 
-Each function returns a :class:`scoring.render.Figure` with a Swedish text alternative
-that gives the numbers, as :mod:`scoring.plots` does.
+Each function returns a :class:`scoring.presentation.render.Figure` with a Swedish text alternative
+that gives the numbers, as :mod:`scoring.kinds.calibration_report.figures` does.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from . import render
-from .plots import COLORS
+from ...presentation import render
+from ...presentation.style import COLORS
 
 #: Characters per line of an entry's name in a panel title (two lines at most, then "…").
 TITLE_CHARS = 36
@@ -26,7 +26,7 @@ def criterion_profiles(pack) -> render.Figure:
     criterion (dots) against the class's spread on that criterion (a grey bar from the lowest
     to the highest entry of the class, a tick at the class's median).
 
-    ``pack`` is a :class:`scoring.jury.JuryPack`; in a blind pack the panels carry entry
+    ``pack`` is a :class:`scoring.kinds.jury.pack.JuryPack`; in a blind pack the panels carry entry
     codes only.
 
     Notes

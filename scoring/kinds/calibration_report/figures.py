@@ -1,84 +1,21 @@
-"""Figures for the reports, labelled in Swedish.
+"""The calibration report's figures, labelled in Swedish.
 
-Each function returns a :class:`scoring.render.Figure`: the matplotlib figure (pyplot
-does not track it, so a notebook cell ending with the call shows it exactly once, as an
-inline PNG) with a Swedish text alternative saying what the figure shows, numbers
-included. The matplotlib figure itself is ``.figure``.
-
-The look, the same in every figure:
-
-* numbers on the axes the Swedish way (decimal comma, real minus sign), like the tables;
-* long labels (class names, criteria) wrapped onto several lines, never cut off;
-* legends outside the axes (below the plot), so they never cover data
-  (``tests/test_plots.py`` checks this on every figure function here).
+Each function returns a :class:`scoring.presentation.render.Figure`: the matplotlib figure
+(pyplot does not track it, so a notebook cell ending with the call shows it exactly once, as
+an inline PNG) with a Swedish text alternative saying what the figure shows, numbers
+included. The look is :mod:`scoring.presentation.style`'s (``tests/test_plots.py`` checks
+that no legend covers data on every figure function here).
 """
 
 from __future__ import annotations
 
-import textwrap
-
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
 
-from . import render
-from .labels import COEFFICIENTS_SV
-from .rubric import Rubric
-
-COLORS = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
-#: Width of every figure in inches (shown at 100 dpi: 800 CSS px before bbox trimming).
-WIDTH = 8.0
-#: Characters per line of a wrapped axis label (class names, criteria).
-LABEL_WIDTH = 30
-
-
-class SwedishFormatter(ScalarFormatter):
-    """Tick labels with a decimal comma and a real minus sign (as :func:`scoring.render.number`).
-
-    Matplotlib's own choice of decimals per axis is kept (0,0 0,2 ... 1,0); no offset and
-    no scientific notation, which a reader of a printed report would miss.
-    """
-
-    def __init__(self):
-        super().__init__(useOffset=False, useMathText=False)
-        self.set_scientific(False)
-
-    def __call__(self, x, pos=None) -> str:
-        return super().__call__(x, pos).replace(".", ",").replace("-", render.MINUS)
-
-
-def _errors(est: pd.Series, low: pd.Series, high: pd.Series) -> list:
-    """Error-bar lengths below and above each estimate (never negative)."""
-    return [np.maximum(est - low, 0), np.maximum(high - est, 0)]
-
-
-def figure(width: float = WIDTH, height: float = 4) -> tuple[Figure, object]:
-    """A figure with one axes in the reports' look: Swedish tick labels, no top and right spines.
-
-    Returns ``(figure, axes)``; the figure functions here and in :mod:`scoring.training_plots`
-    start from it.
-    """
-    fig = Figure(figsize=(width, height), layout="constrained")
-    ax = fig.add_subplot()
-    ax.xaxis.set_major_formatter(SwedishFormatter())
-    ax.yaxis.set_major_formatter(SwedishFormatter())
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig, ax
-
-
-def _legend_below(fig: Figure, ax, ncols: int | None = None) -> None:
-    """The legend under the axes, outside them (constrained layout makes room for it)."""
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside lower center", frameon=False,
-                   ncols=ncols or min(len(handles), 3))
-
-
-def _wrap(label: str, width: int = LABEL_WIDTH) -> str:
-    """A label on several lines of at most ``width`` characters (words kept whole)."""
-    return "\n".join(textwrap.wrap(str(label), width, break_long_words=False, break_on_hyphens=False)) or str(label)
+from ...presentation import render
+from ...presentation.labels import COEFFICIENTS_SV
+from ...presentation.style import COLORS, WIDTH, errors, figure, legend_below, wrap
+from ...rubric import Rubric
 
 
 def _n(x, precision: int | None = 2, sign: bool = False) -> str:
@@ -95,7 +32,7 @@ def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> render.Figure:
     Class names are wrapped onto several lines, never cut off.
     """
     c = classes[classes["class"] != "total"].iloc[::-1]
-    labels = [_wrap(rubric.class_label(k)) for k in c["class"]]
+    labels = [wrap(rubric.class_label(k)) for k in c["class"]]
     lines = sum(label.count("\n") + 1 for label in labels)
     fig, ax = figure(WIDTH, 0.3 * lines + 0.25 * len(labels) + 1.2)
     y = np.arange(len(c))
@@ -125,15 +62,15 @@ def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: li
         y = np.arange(len(crit))[::-1] + off
         ax.errorbar(
             t["estimate"], y,
-            xerr=_errors(t["estimate"], t["ci_low"], t["ci_high"]),
+            xerr=errors(t["estimate"], t["ci_low"], t["ci_high"]),
             fmt="o", color=COLORS[k % len(COLORS)], capsize=3, label=_coefficient(coef),
         )
-    ax.set_yticks(np.arange(len(crit))[::-1], [_wrap(rubric.criterion_label(c)) for c in crit])
+    ax.set_yticks(np.arange(len(crit))[::-1], [wrap(rubric.criterion_label(c)) for c in crit])
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlim(min(-0.1, np.nanmin(table["ci_low"]) - 0.05) if len(table) else -0.1, 1)
     ax.set_xlabel("Samstämmighet (skattning med 95 % konfidensintervall)")
     ax.set_title("Samstämmighet mellan examinatorer per kriterium")
-    _legend_below(fig, ax)
+    legend_below(fig, ax)
     parts = []
     for c in crit:
         t = table[table["criterion"] == c].set_index("coefficient")
@@ -162,7 +99,7 @@ def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> re
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylabel(_coefficient(coefficient))
     ax.set_title(f"Samstämmighet över åren ({_coefficient(coefficient)})")
-    _legend_below(fig, ax)
+    legend_below(fig, ax)
     parts = []
     for c in rubric.criterion_ids:
         s = t[t["criterion"] == c].sort_values("year")
@@ -186,7 +123,7 @@ def spread_histogram(spread: pd.DataFrame, threshold: float) -> render.Figure:
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("Spridning mellan examinatorernas individuella poäng (högsta − lägsta)")
     ax.set_ylabel("Antal bidrag × kriterier")
-    _legend_below(fig, ax)
+    legend_below(fig, ax)
     if len(s):
         summary = (f"{_n(len(s))} bidrag × kriterier, median {_n(float(s.median()), None)}, största "
                    f"{_n(float(s.max()), None)}; {_n(int((s > threshold).sum()))} över gränsen "
@@ -207,7 +144,7 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
     rng = np.random.default_rng(0)
     for y, d in enumerate(data, 1):
         ax.scatter(d, y + rng.uniform(-0.15, 0.15, len(d)), s=10, alpha=0.5, color=COLORS[0])
-    ax.set_yticks(range(1, len(crit) + 1), [_wrap(rubric.criterion_label(c)) for c in crit[::-1]])
+    ax.set_yticks(range(1, len(crit) + 1), [wrap(rubric.criterion_label(c)) for c in crit[::-1]])
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("Konsensus minus medel av individuella poäng (poäng)")
     ax.set_title("Hur långt konsensus flyttade sig från de individuella bedömningarna")
@@ -223,7 +160,7 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
     e = effects.sort_values("bias")
     fig, ax = figure(8, 0.22 * len(e) + 1.5)
     y = np.arange(len(e))
-    ax.errorbar(e["bias"], y, xerr=_errors(e["bias"], e["ci_low"], e["ci_high"]),
+    ax.errorbar(e["bias"], y, xerr=errors(e["bias"], e["ci_low"], e["ci_high"]),
                 fmt="o", color=COLORS[0], ecolor="lightgrey", capsize=2, ms=4)
     ax.set_yticks(y, e["examiner_id"], fontsize="small")
     ax.axvline(0, color="grey", lw=0.8)

@@ -1,18 +1,18 @@
 """Swedish prose and tables for the training reports: the trainer's and each trainee's.
 
-The counterpart of :mod:`scoring.labels` for :mod:`scoring.training`: everything comes
-back as :mod:`scoring.render` blocks (escaped, Swedish numbers). A trainee's blocks name
+The counterpart of :mod:`scoring.presentation.labels` for :mod:`scoring.kinds.training.session`: everything comes
+back as :mod:`scoring.presentation.render` blocks (escaped, Swedish numbers). A trainee's blocks name
 nobody but the trainee: the group appears only as means and spreads, and only where
-:data:`scoring.training.MIN_GROUP` trainees or more scored.
+:data:`scoring.kinds.training.session.MIN_GROUP` trainees or more scored.
 """
 
 from __future__ import annotations
 
 import math
 
-from . import render
-from .labels import show
-from .training import MIN_GROUP, TraineeFeedback, TrainingSession
+from ...presentation import render
+from ...presentation.labels import show
+from .session import MIN_GROUP, TraineeFeedback, TrainingSession
 
 __all__ = ["summary", "trainee_heading", "trainee_scores", "level_and_profile", "criterion_advice",
            "own_comments"]

@@ -1,0 +1,26 @@
+"""The registry of report kinds: one package per kind, each holding its numbers, its Swedish
+words and its figures, and declaring in its ``__init__`` what it contributes (``KINDS``: a
+:class:`scoring.reports.kind.ReportKind` each).
+
+A new kind is a new package here, listed below, and its notebook; the runner, index,
+bundles and privacy guard (:mod:`scoring.reports`) read only these declarations.
+"""
+
+from __future__ import annotations
+
+from ..reports.kind import ReportKind
+from . import calibration_report, examiner, jury, training
+
+__all__ = ["REPORT_KINDS", "KIND_GROUPS", "ReportKind"]
+
+#: Every kind of report, in index order.
+REPORT_KINDS: dict[str, ReportKind] = {
+    k.name: k for package in (calibration_report, jury, examiner, training) for k in package.KINDS
+}
+
+#: Names the command line takes for several kinds at once: ``--kind training`` makes the
+#: trainer's report and every trainee's page.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    group: tuple(k.name for k in REPORT_KINDS.values() if group in (k.name, k.group))
+    for group in {k.group for k in REPORT_KINDS.values() if k.group}
+}

@@ -1,0 +1,59 @@
+"""Jury packs: one per competition class for the jury's deliberation (``notebooks/jury_pack.ipynb``),
+with a blind variant for shortlisting; all of a year's packs are sent in one zip.
+
+The pack's numbers and words are in :mod:`.pack`, its figure in :mod:`.figures`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...reports.kind import Blind, ReportKind
+from ...reports.privacy import Forbidden
+
+
+def _classes(year: int, data_dir: Path) -> list[str]:
+    """The classes with an entry in the year's data."""
+    from ...data import load_year
+
+    return list(load_year(year, data_dir).entries["class"].dropna().astype(str).unique())
+
+
+def class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
+    """The Swedish label of a class from the year's rubric; the id if it cannot be read."""
+    try:
+        from ...rubric import load_rubric
+
+        return load_rubric(year=year, data_dir=data_dir).class_label(class_id)
+    except Exception:
+        return class_id
+
+
+def _names_and_districts(year: int, data_dir: Path) -> Forbidden:
+    """A blind pack names no entry and no district of the year."""
+    from ...data import load_year
+
+    entries = load_year(year, data_dir).entries
+    names = [*entries["name"].dropna(), *entries["district"].dropna()]
+    return Forbidden(names=[str(n) for n in names if str(n).strip()])
+
+
+KINDS = (
+    ReportKind(
+        name="jury",
+        notebook="jury_pack.ipynb",
+        output="jury-{name}",
+        label="Jurypaket – {label}",
+        noun="jury packs",
+        per="class",
+        units="classes",
+        parameter="class_id",
+        names=_classes,
+        label_of=class_label,
+        section="Jurypaket per tävlingsklass",
+        blind=Blind(suffix="-blind", context=", anonymiserat", label=" (anonymiserat)",
+                    forbidden=_names_and_districts),
+        bundle="jury.zip",
+        bundle_label="Juryn (alla jurypaket)",
+    ),
+)
