@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,16 +31,19 @@ _TIME = re.compile(r'<time datetime="[^"]*">[^<]*</time>')
 def capture(out: Path, years: str, root: Path) -> None:
     """Write ``out/cli/<command>-<year>.json`` and ``out/reports/`` from the checkout at ``root``."""
     py = sys.executable
+    env = {**os.environ, "PYTHONPATH": str(root)}  # the checkout's package, in the kernels too
     (out / "cli").mkdir(parents=True, exist_ok=True)
     for year in years.split(","):
         for command in CLI:
             text = subprocess.run([py, "-m", "scoring", command, f"data/{year}/scores.csv", "--format", "json"],
-                                  cwd=root, check=True, capture_output=True, text=True).stdout
+                                  cwd=root, env=env, check=True, capture_output=True, text=True).stdout
             (out / "cli" / f"{command}-{year}.json").write_text(text, encoding="utf-8")
     for extra in ([], ["--kind", "jury", "--blind"]):
         kind = [] if extra else ["--kind", "all"]
-        subprocess.run([py, "-m", "scoring", "report", "--years", years, *kind, *extra,
-                        "--out", str(out / "reports")], cwd=root, check=True, capture_output=True)
+        run = subprocess.run([py, "-m", "scoring", "report", "--years", years, *kind, *extra,
+                              "--out", str(out / "reports")], cwd=root, env=env, capture_output=True, text=True)
+        if run.returncode:
+            sys.exit(f"scoring report failed:\n{run.stderr[-3000:]}")
     (out / "root.txt").write_text(str(root.resolve()), encoding="utf-8")
 
 

@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 
 from scoring.presentation import render
 from scoring.reports import CSP, PageError, notebook_to_html
+from scoring.reports.execute import left_out as _left_out
 from scoring.reports.page import check_fragment, check_page, markdown
-from scoring.reports.runner import _left_out
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 

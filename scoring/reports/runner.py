@@ -40,13 +40,8 @@ example by the command line) stays cheap.
 from __future__ import annotations
 
 import logging
-import os
-import queue
 import re
 import sys
-import threading
-import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,10 +49,9 @@ from typing import NamedTuple
 
 from ..kinds import KIND_GROUPS, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
-from ..presentation.render import MARK
 from ..problems import display_path
-from . import privacy
 from .audience import forbidden_for
+from .execute import Job, Outcome, Pool, inline_figures, message, short
 from .kind import ReportKind
 
 __all__ = [
@@ -71,10 +65,8 @@ __all__ = [
     "expand_kinds",
 ]
 
-logger = logging.getLogger("scoring.report")
 
-#: Kernel every report notebook runs in (the notebooks carry kernelspec ``python3``).
-KERNEL_NAME = "python3"
+logger = logging.getLogger("scoring.report")
 
 
 def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = None) -> list[str]:
@@ -102,11 +94,6 @@ def expand_kinds(kinds: str | Iterable[str], notebooks_dir: str | Path | None = 
             choices = ", ".join([*REPORT_KINDS, *(g for g in KIND_GROUPS if g not in REPORT_KINDS), "all"])
             raise ValueError(f"unknown report kind {k!r}: choose from {choices}")
     return [k for k in REPORT_KINDS if k in wanted]
-
-
-# --------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------
 
 
 class Failure(NamedTuple):
@@ -201,11 +188,9 @@ class RunResult:
         return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair] + list(self.pdfs)
 
 
-# --------------------------------------------------------------------------------------
-# Years
-# --------------------------------------------------------------------------------------
-
 _YEAR = r"\d{4}"
+
+
 _HELP = "write a year (2024), a range (2019-2024) or a list (2019,2021)"
 
 
@@ -239,42 +224,7 @@ def parse_years(text: str | int) -> list[int]:
     return sorted(years)
 
 
-# --------------------------------------------------------------------------------------
-# Running
-# --------------------------------------------------------------------------------------
-
 Names = Sequence[str] | Callable[[int], Iterable[str]] | None
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One notebook run: plain data, shared with a worker thread."""
-
-    year: int
-    kind: str
-    name: str | None
-    notebook: Path
-    html: Path
-    parameters: dict
-    context: str  # the year and the class or examiner, for the page title
-    timeout: int | None
-    out_dir: Path
-    data_dir: Path
-    forbidden: privacy.Forbidden | None = None  # set for private kinds
-    pdf: bool = False
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    html: Path
-    ipynb: Path
-    seconds: float
-    error: str | None = None
-    left_out: tuple[tuple[int, tuple[str, ...]], ...] = ()
-    inputs: tuple[str, ...] = ()  # files the report opened for reading (warm kernels)
-    finished: float = 0.0  # time.time() when published
-    phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, pdf, privacy
-    pdf: Path | None = None
 
 
 def run_reports(
@@ -357,8 +307,8 @@ def run_reports(
     available = [k for k in kinds if REPORT_KINDS[k].notebook_path(nb_dir).is_file()]
     # workers (and their warm kernels) start now, while the jobs are planned below
     expected = len(years) * sum(1 if REPORT_KINDS[k].per is None else workers for k in available)
-    made: list[tuple[_Job, _Outcome]] = []
-    with _inline_figures(), _Pool(min(workers, expected), warm, result) as pool, tqdm(
+    made: list[tuple[Job, Outcome]] = []
+    with inline_figures(), Pool(min(workers, expected), warm, result.warmup) as pool, tqdm(
         total=0, desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not expected, dynamic_ncols=True,
     ) as bar, _redirect_logging(progress):
@@ -375,7 +325,7 @@ def run_reports(
                     planned = _jobs_for(kind, notebook, year, data_dir, out_dir, timeout,
                                         sources.get(kind.name), pdf)
                 except Exception as exc:  # no data for the year, unreadable data ...
-                    msg = _message(exc)
+                    msg = message(exc)
                     logger.warning("%s %s: %s", year, kind.name, msg)
                     result.failures.append(Failure(year, kind.name, None, msg))
                     continue
@@ -384,9 +334,9 @@ def run_reports(
                 bar.total = pool.submitted
                 bar.refresh()
         for job, outcome in pool.outcomes():
-            bar.set_postfix_str(_short(job), refresh=False)
+            bar.set_postfix_str(short(job), refresh=False)
             bar.update()
-            what = _short(job)
+            what = short(job)
             if outcome.error is None:
                 logger.info("%s: wrote %s in %.1f s", what, outcome.html, outcome.seconds)
                 result.produced.append(outcome.html)
@@ -447,7 +397,7 @@ def run_reports(
     return result
 
 
-def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, source, pdf=False) -> list[_Job]:
+def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, source, pdf=False) -> list[Job]:
     base = {"year": year, "data_dir": str(data_dir)}
     year_dir = data_dir / str(year)
     if not year_dir.is_dir():  # say so at once instead of starting a kernel to find out
@@ -470,7 +420,7 @@ def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, sour
             context = f"{kind.title(name, year, data_dir)} {year}"
         if kind.private:
             forbidden = forbidden_for(kind.split(name)[-1], data_dir)
-        jobs.append(_Job(
+        jobs.append(Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,
             context=context, timeout=timeout, out_dir=out_dir, data_dir=data_dir,
@@ -479,7 +429,7 @@ def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, sour
     return jobs
 
 
-def _blind(job: _Job, kind: ReportKind) -> _Job:
+def _blind(job: Job, kind: ReportKind) -> Job:
     """A run made blind, for a kind that has a blind variant: ``blind=True``, the variant's
     output name, and the privacy guard set to refuse it if any file written for it holds what
     the variant forbids (other kinds unchanged)."""
@@ -508,290 +458,6 @@ def _static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
     """The year's files and the rubric, for a report whose reads were not recorded."""
     files = [data_dir / "rubric.toml"] + sorted((data_dir / str(year)).rglob("*"))
     return tuple(str(f) for f in files if f.is_file() and not f.name.startswith("."))
-
-
-# --------------------------------------------------------------------------------------
-# Executing
-# --------------------------------------------------------------------------------------
-
-
-class _Pool:
-    """Worker threads that take report jobs from a queue, from the moment the pool starts.
-
-    Each thread drives its own kernel process (with ``warm``, one kernel for all its
-    reports, started at once, so it warms up while the run still plans its jobs), so there
-    is no second interpreter to start and nothing to pickle. Papermill's ``cwd`` changes
-    the working directory of the whole process and would race between threads, so the
-    kernel gets its folder from :func:`warm.prepare` (warm) or nbclient's ``resources``
-    (cold) instead. Used as a context manager: on leaving, nothing new starts and the
-    threads end; on an exception (Ctrl-C) the kernels at work are stopped.
-    """
-
-    def __init__(self, workers: int, warm: bool, result: RunResult):
-        self.todo: queue.Queue[_Job | None] = queue.Queue()
-        self.done: queue.Queue = queue.Queue()
-        self.stop = threading.Event()
-        self.kernels: list = []
-        self.submitted = 0
-        self.threads = [
-            threading.Thread(target=_worker, args=(self.todo, self.done, self.stop, warm, self.kernels, result),
-                             name=f"report-{i + 1}", daemon=True)
-            for i in range(max(0, workers))
-        ]
-        for t in self.threads:
-            t.start()
-
-    def submit(self, job: _Job) -> None:
-        self.todo.put(job)
-        self.submitted += 1
-
-    def outcomes(self):
-        """Yield (job, outcome) for every job submitted, as runs finish."""
-        for _ in self.threads:
-            self.todo.put(None)  # no more jobs: a worker ends when it takes this
-        if self.submitted:
-            # while the kernels work: Papermill's import alone takes seconds (nbformat's
-            # schema validation pulls in a grammar compiled at import time)
-            import papermill  # noqa: F401
-
-            from . import page  # noqa: F401
-        for _ in range(self.submitted):
-            yield self.done.get()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        self.stop.set()
-        for _ in self.threads:
-            self.todo.put(None)
-        if exc is not None:  # Ctrl-C or an error while planning: stop the kernels at work
-            for kernel in list(self.kernels):
-                kernel.kill()
-        for t in self.threads:
-            t.join(timeout=60)
-        return False
-
-
-def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: bool,
-            kernels: list, result: RunResult) -> None:
-    """One worker thread: start its kernel, then take jobs until told there are no more."""
-    kernel = None
-    if warm:
-        from .warm import WarmKernel
-
-        kernel = WarmKernel(KERNEL_NAME)
-        kernels.append(kernel)
-    try:
-        while not stop.is_set():
-            problem = None
-            if kernel is not None and kernel.km is None:  # before taking a job: start at once
-                try:
-                    kernel.start()
-                    result.warmup.append(kernel.warmup_seconds)
-                except Exception as exc:
-                    problem = f"could not start a kernel: {_message(exc)}"
-            job = todo.get()
-            if job is None:
-                break
-            _log_start(job)
-            if problem is not None:
-                done.put((job, _Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, problem)))
-                continue
-            done.put((job, _run_job(job, kernel)))
-    finally:
-        if kernel is not None:
-            kernel.shutdown()
-
-
-def _log_start(job: _Job) -> None:
-    logger.info(
-        "%s %s%s: notebook=%s parameters=%s output=%s",
-        job.year, job.kind, f" {job.name}" if job.name else "",
-        job.notebook, job.parameters, job.html,
-    )
-
-
-def _run_job(job: _Job, kernel=None) -> _Outcome:
-    """Execute one notebook and publish it atomically; never raises for a failed run.
-
-    With a warm ``kernel`` the notebook runs there after :meth:`WarmKernel.prepare`; a
-    failure makes the kernel be replaced before the next report. Without, Papermill
-    starts (and stops) a kernel of its own.
-    """
-    start = time.perf_counter()
-    html_path = job.html
-    ipynb_path = html_path.with_suffix(".ipynb")
-    pdf_path = html_path.with_suffix(".pdf")
-    tmp_ipynb = tmp_html = tmp_pdf = None
-    inputs: tuple[str, ...] = ()
-    phases: list[tuple[str, float]] = []
-
-    def lap(phase: str, since: list[float] = [start]) -> None:  # noqa: B006  (one list per call)
-        now = time.perf_counter()
-        phases.append((phase, now - since[0]))
-        since[0] = now
-
-    try:
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        tag = uuid.uuid4().hex[:8]
-        tmp_ipynb = html_path.parent / f".{html_path.stem}.{tag}.tmp.ipynb"
-        tmp_html = html_path.parent / f".{html_path.stem}.{tag}.tmp.html"
-        tmp_pdf = html_path.parent / f".{html_path.stem}.{tag}.tmp.pdf"
-
-        folder = str(job.notebook.parent)
-        common = dict(
-            parameters=job.parameters,
-            request_save_on_cell_execute=False,
-            progress_bar=False,
-            log_output=False,
-        )
-        if kernel is not None:
-            kernel.prepare(folder)
-            lap("prepare")
-            try:
-                nb = kernel.run(str(job.notebook), str(tmp_ipynb), timeout=job.timeout, **common)
-                inputs = _under(kernel.opened(), job.data_dir)
-            except BaseException:
-                kernel.shutdown()  # a new kernel for the next report: only this one fails
-                raise
-        else:
-            import papermill
-
-            nb = papermill.execute_notebook(
-                str(job.notebook),
-                str(tmp_ipynb),
-                kernel_name=KERNEL_NAME,
-                execution_timeout=job.timeout,
-                # the kernel's working directory without a process-wide chdir (see _Pool)
-                resources={"metadata": {"path": folder}},
-                # ipykernel logs harmless start/stop notices to the terminal ("running over TCP
-                # without encryption", "KeyboardInterrupt caught" at shutdown), two lines per
-                # run; errors in cells are captured in the notebook, not in this log
-                extra_arguments=["--log-level=CRITICAL"],
-                **common,
-            )
-        lap("execute")
-        from .page import notebook_to_html
-
-        tmp_html.write_text(notebook_to_html(nb, context=job.context), encoding="utf-8")
-        lap("page")
-        files = [(html_path, tmp_html), (ipynb_path, tmp_ipynb)]
-        if job.pdf:
-            from .pdf import print_pdf  # headless Chromium (issue 10, point 5)
-
-            print_pdf(tmp_html, tmp_pdf)
-            files.append((pdf_path, tmp_pdf))
-            lap("pdf")
-        if job.forbidden is not None:
-            privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
-            lap("privacy")
-        for final, tmp in [files[1], *files[2:], files[0]]:  # the HTML last: it is what links find
-            os.replace(tmp, final)
-        logger.debug("%s: %s", _short(job), ", ".join(f"{k} {v:.2f} s" for k, v in phases))
-        return _Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=_left_out(nb),
-                        inputs=inputs, finished=time.time(), phases=tuple(phases),
-                        pdf=pdf_path if job.pdf else None)
-    except Exception as exc:
-        return _Outcome(html_path, ipynb_path, time.perf_counter() - start, _message(exc))
-    finally:
-        for tmp in (tmp_ipynb, tmp_html, tmp_pdf):
-            if tmp is not None:
-                try:
-                    tmp.unlink(missing_ok=True)
-                except OSError:
-                    pass
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _under(paths: Iterable[str], root: Path) -> tuple[str, ...]:
-    """The paths that lie under ``root`` (resolved), sorted, without duplicates."""
-    found = set()
-    for p in paths:
-        try:
-            resolved = Path(p).resolve()
-            resolved.relative_to(root)
-        except (OSError, ValueError):
-            continue
-        if resolved.is_file():
-            found.add(str(resolved))
-    return tuple(sorted(found))
-
-
-class _inline_figures:
-    """Make sure the kernel draws pyplot figures inline even if ``MPLBACKEND`` says otherwise.
-
-    The reports' own figures (:class:`scoring.presentation.render.Figure`) do not depend on the
-    backend. A stray pyplot figure should still reach the page, where it stops the
-    build for lack of a text alternative, rather than vanish because a CI job or
-    shell exported ``MPLBACKEND=Agg`` (ipykernel picks the inline backend only when
-    ``MPLBACKEND`` is unset). The kernels inherit this process's environment at start.
-    """
-
-    _INLINE = "module://matplotlib_inline.backend_inline"
-
-    def __enter__(self):
-        self._saved = os.environ.get("MPLBACKEND")
-        if self._saved and "inline" not in self._saved:
-            os.environ["MPLBACKEND"] = self._INLINE
-        return self
-
-    def __exit__(self, *exc):
-        if self._saved and "inline" not in self._saved:
-            os.environ["MPLBACKEND"] = self._saved
-        return False
-
-
-def _left_out(nb) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Years the report says it left out (``{"scoring": {"left_out": [...]}}`` in output metadata)."""
-    found: dict[int, tuple[str, ...]] = {}
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else ():
-            mark = (output.get("metadata") or {}).get(MARK) or {}
-            for item in mark.get("left_out", []) if isinstance(mark, dict) else ():
-                try:
-                    found.setdefault(int(item["year"]), tuple(str(p) for p in item.get("problems", [])))
-                except (KeyError, TypeError, ValueError):
-                    logger.warning("unreadable left_out note in a report: %r", item)
-    return tuple(sorted(found.items()))
-
-
-def _message(exc: BaseException) -> str:
-    """One line for the user: the notebook's own exception, not a traceback."""
-    from_papermill = type(exc).__name__ == "PapermillExecutionError" and hasattr(exc, "ename")
-    if from_papermill:
-        cell = f" (notebook cell [{exc.exec_count}])" if exc.exec_count is not None else ""
-        return f"{exc.ename}: {exc.evalue}{cell}"
-    name = type(exc).__name__
-    if name == "NoSuchKernel":
-        return (f"no Jupyter kernel named {KERNEL_NAME!r}: install ipykernel in this "
-                f"environment (python -m ipykernel install --sys-prefix)")
-    if name == "CellTimeoutError":
-        return f"a notebook cell ran longer than the timeout: {_first_line(exc)}"
-    if name == "DeadKernelError":
-        return f"the notebook's kernel died: {_first_line(exc)}"
-    if isinstance(exc, (FileNotFoundError, ValueError)) and exc.__class__.__module__ == "builtins":
-        return _first_line(exc)
-    if name in ("InputError", "PrivacyError"):
-        return str(exc)
-    if name == "PdfError":
-        return f"PDF: {_first_line(exc)}"
-    return f"{name}: {_first_line(exc)}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _short(job: _Job) -> str:
-    return " ".join(str(x) for x in (job.year, job.kind, job.name) if x is not None)
 
 
 class _redirect_logging:

@@ -1,0 +1,337 @@
+"""Executing one report: a worker thread per kernel takes jobs from a queue, runs the notebook
+with Papermill (in a warm kernel or a fresh one), makes the HTML page, prints the PDF, runs the
+privacy guard and publishes the files atomically (:class:`Pool`, :func:`run_job`).
+
+A failed run never replaces or deletes a good report and leaves no temporary files behind;
+its error comes back as one line for the user (:func:`message`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..presentation.render import MARK
+from . import privacy
+
+logger = logging.getLogger("scoring.report")
+
+#: Kernel every report notebook runs in (the notebooks carry kernelspec ``python3``).
+KERNEL_NAME = "python3"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run: plain data, shared with a worker thread."""
+
+    year: int
+    kind: str
+    name: str | None
+    notebook: Path
+    html: Path
+    parameters: dict
+    context: str  # the year and the class or examiner, for the page title
+    timeout: int | None
+    out_dir: Path
+    data_dir: Path
+    forbidden: privacy.Forbidden | None = None  # set for private kinds
+    pdf: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    html: Path
+    ipynb: Path
+    seconds: float
+    error: str | None = None
+    left_out: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    inputs: tuple[str, ...] = ()  # files the report opened for reading (warm kernels)
+    finished: float = 0.0  # time.time() when published
+    phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, pdf, privacy
+    pdf: Path | None = None
+
+
+class Pool:
+    """Worker threads that take report jobs from a queue, from the moment the pool starts.
+
+    Each thread drives its own kernel process (with ``warm``, one kernel for all its
+    reports, started at once, so it warms up while the run still plans its jobs), so there
+    is no second interpreter to start and nothing to pickle. Papermill's ``cwd`` changes
+    the working directory of the whole process and would race between threads, so the
+    kernel gets its folder from :func:`warm.prepare` (warm) or nbclient's ``resources``
+    (cold) instead. Used as a context manager: on leaving, nothing new starts and the
+    threads end; on an exception (Ctrl-C) the kernels at work are stopped.
+    """
+
+    def __init__(self, workers: int, warm: bool, warmup: list[float]):
+        self.todo: queue.Queue[Job | None] = queue.Queue()
+        self.done: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.kernels: list = []
+        self.submitted = 0
+        self.threads = [
+            threading.Thread(target=_worker, args=(self.todo, self.done, self.stop, warm, self.kernels, warmup),
+                             name=f"report-{i + 1}", daemon=True)
+            for i in range(max(0, workers))
+        ]
+        for t in self.threads:
+            t.start()
+
+    def submit(self, job: Job) -> None:
+        self.todo.put(job)
+        self.submitted += 1
+
+    def outcomes(self):
+        """Yield (job, outcome) for every job submitted, as runs finish."""
+        for _ in self.threads:
+            self.todo.put(None)  # no more jobs: a worker ends when it takes this
+        if self.submitted:
+            # while the kernels work: Papermill's import alone takes seconds (nbformat's
+            # schema validation pulls in a grammar compiled at import time)
+            import papermill  # noqa: F401
+
+            from . import page  # noqa: F401
+        for _ in range(self.submitted):
+            yield self.done.get()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        self.stop.set()
+        for _ in self.threads:
+            self.todo.put(None)
+        if exc is not None:  # Ctrl-C or an error while planning: stop the kernels at work
+            for kernel in list(self.kernels):
+                kernel.kill()
+        for t in self.threads:
+            t.join(timeout=60)
+        return False
+
+
+def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: bool,
+            kernels: list, warmup: list[float]) -> None:
+    """One worker thread: start its kernel, then take jobs until told there are no more."""
+    kernel = None
+    if warm:
+        from .warm import WarmKernel
+
+        kernel = WarmKernel(KERNEL_NAME)
+        kernels.append(kernel)
+    try:
+        while not stop.is_set():
+            problem = None
+            if kernel is not None and kernel.km is None:  # before taking a job: start at once
+                try:
+                    kernel.start()
+                    warmup.append(kernel.warmup_seconds)
+                except Exception as exc:
+                    problem = f"could not start a kernel: {message(exc)}"
+            job = todo.get()
+            if job is None:
+                break
+            _log_start(job)
+            if problem is not None:
+                done.put((job, Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, problem)))
+                continue
+            done.put((job, run_job(job, kernel)))
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
+
+
+def _log_start(job: Job) -> None:
+    logger.info(
+        "%s %s%s: notebook=%s parameters=%s output=%s",
+        job.year, job.kind, f" {job.name}" if job.name else "",
+        job.notebook, job.parameters, job.html,
+    )
+
+
+def run_job(job: Job, kernel=None) -> Outcome:
+    """Execute one notebook and publish it atomically; never raises for a failed run.
+
+    With a warm ``kernel`` the notebook runs there after :meth:`WarmKernel.prepare`; a
+    failure makes the kernel be replaced before the next report. Without, Papermill
+    starts (and stops) a kernel of its own.
+    """
+    start = time.perf_counter()
+    html_path = job.html
+    ipynb_path = html_path.with_suffix(".ipynb")
+    pdf_path = html_path.with_suffix(".pdf")
+    tmp_ipynb = tmp_html = tmp_pdf = None
+    inputs: tuple[str, ...] = ()
+    phases: list[tuple[str, float]] = []
+
+    def lap(phase: str, since: list[float] = [start]) -> None:  # noqa: B006  (one list per call)
+        now = time.perf_counter()
+        phases.append((phase, now - since[0]))
+        since[0] = now
+
+    try:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        tag = uuid.uuid4().hex[:8]
+        tmp_ipynb = html_path.parent / f".{html_path.stem}.{tag}.tmp.ipynb"
+        tmp_html = html_path.parent / f".{html_path.stem}.{tag}.tmp.html"
+        tmp_pdf = html_path.parent / f".{html_path.stem}.{tag}.tmp.pdf"
+
+        folder = str(job.notebook.parent)
+        common = dict(
+            parameters=job.parameters,
+            request_save_on_cell_execute=False,
+            progress_bar=False,
+            log_output=False,
+        )
+        if kernel is not None:
+            kernel.prepare(folder)
+            lap("prepare")
+            try:
+                nb = kernel.run(str(job.notebook), str(tmp_ipynb), timeout=job.timeout, **common)
+                inputs = _under(kernel.opened(), job.data_dir)
+            except BaseException:
+                kernel.shutdown()  # a new kernel for the next report: only this one fails
+                raise
+        else:
+            import papermill
+
+            nb = papermill.execute_notebook(
+                str(job.notebook),
+                str(tmp_ipynb),
+                kernel_name=KERNEL_NAME,
+                execution_timeout=job.timeout,
+                # the kernel's working directory without a process-wide chdir (see Pool)
+                resources={"metadata": {"path": folder}},
+                # ipykernel logs harmless start/stop notices to the terminal ("running over TCP
+                # without encryption", "KeyboardInterrupt caught" at shutdown), two lines per
+                # run; errors in cells are captured in the notebook, not in this log
+                extra_arguments=["--log-level=CRITICAL"],
+                **common,
+            )
+        lap("execute")
+        from .page import notebook_to_html
+
+        tmp_html.write_text(notebook_to_html(nb, context=job.context), encoding="utf-8")
+        lap("page")
+        files = [(html_path, tmp_html), (ipynb_path, tmp_ipynb)]
+        if job.pdf:
+            from .pdf import print_pdf  # headless Chromium (issue 10, point 5)
+
+            print_pdf(tmp_html, tmp_pdf)
+            files.append((pdf_path, tmp_pdf))
+            lap("pdf")
+        if job.forbidden is not None:
+            privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
+            lap("privacy")
+        for final, tmp in [files[1], *files[2:], files[0]]:  # the HTML last: it is what links find
+            os.replace(tmp, final)
+        logger.debug("%s: %s", short(job), ", ".join(f"{k} {v:.2f} s" for k, v in phases))
+        return Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=left_out(nb),
+                        inputs=inputs, finished=time.time(), phases=tuple(phases),
+                        pdf=pdf_path if job.pdf else None)
+    except Exception as exc:
+        return Outcome(html_path, ipynb_path, time.perf_counter() - start, message(exc))
+    finally:
+        for tmp in (tmp_ipynb, tmp_html, tmp_pdf):
+            if tmp is not None:
+                try:
+                    tmp.unlink(missing_ok=True)
+                except OSError:
+                    pass
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _under(paths: Iterable[str], root: Path) -> tuple[str, ...]:
+    """The paths that lie under ``root`` (resolved), sorted, without duplicates."""
+    found = set()
+    for p in paths:
+        try:
+            resolved = Path(p).resolve()
+            resolved.relative_to(root)
+        except (OSError, ValueError):
+            continue
+        if resolved.is_file():
+            found.add(str(resolved))
+    return tuple(sorted(found))
+
+
+class inline_figures:
+    """Make sure the kernel draws pyplot figures inline even if ``MPLBACKEND`` says otherwise.
+
+    The reports' own figures (:class:`scoring.presentation.render.Figure`) do not depend on the
+    backend. A stray pyplot figure should still reach the page, where it stops the
+    build for lack of a text alternative, rather than vanish because a CI job or
+    shell exported ``MPLBACKEND=Agg`` (ipykernel picks the inline backend only when
+    ``MPLBACKEND`` is unset). The kernels inherit this process's environment at start.
+    """
+
+    _INLINE = "module://matplotlib_inline.backend_inline"
+
+    def __enter__(self):
+        self._saved = os.environ.get("MPLBACKEND")
+        if self._saved and "inline" not in self._saved:
+            os.environ["MPLBACKEND"] = self._INLINE
+        return self
+
+    def __exit__(self, *exc):
+        if self._saved and "inline" not in self._saved:
+            os.environ["MPLBACKEND"] = self._saved
+        return False
+
+
+def left_out(nb) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Years the report says it left out (``{"scoring": {"left_out": [...]}}`` in output metadata)."""
+    found: dict[int, tuple[str, ...]] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else ():
+            mark = (output.get("metadata") or {}).get(MARK) or {}
+            for item in mark.get("left_out", []) if isinstance(mark, dict) else ():
+                try:
+                    found.setdefault(int(item["year"]), tuple(str(p) for p in item.get("problems", [])))
+                except (KeyError, TypeError, ValueError):
+                    logger.warning("unreadable left_out note in a report: %r", item)
+    return tuple(sorted(found.items()))
+
+
+def message(exc: BaseException) -> str:
+    """One line for the user: the notebook's own exception, not a traceback."""
+    from_papermill = type(exc).__name__ == "PapermillExecutionError" and hasattr(exc, "ename")
+    if from_papermill:
+        cell = f" (notebook cell [{exc.exec_count}])" if exc.exec_count is not None else ""
+        return f"{exc.ename}: {exc.evalue}{cell}"
+    name = type(exc).__name__
+    if name == "NoSuchKernel":
+        return (f"no Jupyter kernel named {KERNEL_NAME!r}: install ipykernel in this "
+                f"environment (python -m ipykernel install --sys-prefix)")
+    if name == "CellTimeoutError":
+        return f"a notebook cell ran longer than the timeout: {_first_line(exc)}"
+    if name == "DeadKernelError":
+        return f"the notebook's kernel died: {_first_line(exc)}"
+    if isinstance(exc, (FileNotFoundError, ValueError)) and exc.__class__.__module__ == "builtins":
+        return _first_line(exc)
+    if name in ("InputError", "PrivacyError"):
+        return str(exc)
+    if name == "PdfError":
+        return f"PDF: {_first_line(exc)}"
+    return f"{name}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def short(job: Job) -> str:
+    return " ".join(str(x) for x in (job.year, job.kind, job.name) if x is not None)
