@@ -1,12 +1,13 @@
 # Two commands on a fresh machine with Python 3.11 and pip:
 #   make report   set up .venv and produce the reports from the demo data
-#   make test     set up .venv and run the tests
+#   make test     set up .venv and run the tests (what CI runs)
+#   make test-fast  the tests without notebooks, report runs and the browser
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: report test install clean-reports
+.PHONY: report test test-fast install clean-reports
 
 report: $(STAMP)
 	$(BIN)/scoring report --all --kind all
@@ -14,6 +15,11 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+# Everything but the notebooks, whole report runs and the browser, on both cores: for every change.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow" -n 2 --ignore=tests/browser tests
 
 install: $(STAMP)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .kinds import KIND_GROUPS, REPORT_KINDS
+from .kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
 from .problems import InputError, Problem, display_path
 
 log = logging.getLogger("scoring")
@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--year", help="one year, e.g. 2024")
     when.add_argument("--years", help="a range or list, e.g. 2019-2024 or 2019,2021")
     when.add_argument("--all", action="store_true", help="every year in the data folder (default)")
-    s.add_argument("--kind", default="calibration", choices=[*REPORT_KINDS, *KIND_GROUPS, "all"],
+    s.add_argument("--kind", default=DEFAULT_KIND, choices=[*REPORT_KINDS, *KIND_GROUPS, "all"],
                    help="which reports (default: calibration; training: the trainer's report and each "
                         "trainee's page per session; all: every kind)")
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
@@ -143,7 +143,7 @@ def _print_table(df: pd.DataFrame, fmt: str) -> None:
 
 
 def _validate(args) -> int:
-    from .data import validate_paths
+    from .data.validate import validate_paths
 
     problems = validate_paths(args.paths)
     for p in problems:
@@ -158,7 +158,8 @@ def _validate(args) -> int:
 
 def _read_scores_for_cli(path: str) -> tuple[pd.DataFrame, object]:
     """Criterion-level scores of one file, with the class of each entry when entries.csv is beside it."""
-    from .data import criterion_scores, read_entries, read_scores, rubric_for, validate_paths
+    from .data import criterion_scores, read_entries, read_scores, rubric_for
+    from .data.validate import validate_paths
 
     errors = [p for p in validate_paths([path]) if p.is_error]
     if errors:

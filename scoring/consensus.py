@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .overview import individual
+from .data.scores import individual
 from .rubric import Rubric
 
 KEY = ["entry_id", "criterion"]

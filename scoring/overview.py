@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .data.scores import individual  # also ``overview.individual``, as the notebooks call it
 from .rubric import Rubric
-
-
-def individual(scores: pd.DataFrame) -> pd.DataFrame:
-    """The examiners' own scores (stage ``individual``)."""
-    return scores[scores["stage"] == "individual"]
 
 
 def team_sizes(scores: pd.DataFrame) -> pd.Series:

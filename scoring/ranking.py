@@ -53,8 +53,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .data import YES_NO, criterion_scores
-from .overview import individual
+from .data.entries import YES_NO
+from .data.scores import criterion_scores, individual
 from .rubric import Rubric, load_rubric
 
 __all__ = ["CORRECTIONS", "METHODS", "RANK_COLUMNS", "method_sensitivity", "rank_entries"]

@@ -18,8 +18,8 @@ from scoring.data import (
     load_year,
     read_entries,
     read_scores,
-    validate_paths,
 )
+from scoring.data.validate import validate_paths
 from scoring.problems import InputError, display_path
 from scoring.rubric import Scale, load_rubric
 
@@ -628,7 +628,7 @@ def test_load_year_reads_a_year_once_and_again_when_a_file_changes(tmp_path, mon
     their own copies of the tables."""
     import shutil
 
-    from scoring import data as data_module
+    from scoring.data import years as data_module
     from scoring.paths import DATA_DIR
 
     d = tmp_path / "data"

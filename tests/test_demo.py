@@ -371,7 +371,7 @@ def test_agreement_is_low_to_moderate(data):
 
 # ---------------------------------------------------------------------------------------
 def test_generated_data_pass_validation(generated):
-    from scoring.data import validate_paths
+    from scoring.data.validate import validate_paths
 
     out, _ = generated
     problems = validate_paths([out])

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from scoring.data import validate_paths
+from scoring.data.validate import validate_paths
 from scoring.kinds.training import session as training
 from scoring.kinds.training import words as training_labels
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..cache import cache_key, cached
-from ..data import YearData, load_year
+from ..data.years import YearData, load_year
 from .model import ExaminerModel, fit_examiner_model
 
 

@@ -29,7 +29,7 @@ from scipy.linalg import lapack
 from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
-from ..overview import individual
+from ..data.scores import individual
 from .measures import rater_measures
 
 VARIANCE_NAMES = ("examiner", "examiner_entry", "residual")

@@ -11,12 +11,15 @@ from __future__ import annotations
 from ..reports.kind import ReportKind
 from . import calibration_report, examiner, jury, training
 
-__all__ = ["REPORT_KINDS", "KIND_GROUPS", "ReportKind"]
+__all__ = ["REPORT_KINDS", "KIND_GROUPS", "DEFAULT_KIND", "ReportKind"]
 
 #: Every kind of report, in index order.
 REPORT_KINDS: dict[str, ReportKind] = {
     k.name: k for package in (calibration_report, jury, examiner, training) for k in package.KINDS
 }
+
+#: The kind made when none is named (``scoring report --year 2024``).
+DEFAULT_KIND = "calibration"
 
 #: Names the command line takes for several kinds at once: ``--kind training`` makes the
 #: trainer's report and every trainee's page.

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from ..kinds import KIND_GROUPS, REPORT_KINDS
+from ..kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from .audience import forbidden_for
@@ -229,7 +229,7 @@ Names = Sequence[str] | Callable[[int], Iterable[str]] | None
 
 def run_reports(
     years: Iterable[int] | int,
-    kinds: str | Iterable[str] = ("calibration",),
+    kinds: str | Iterable[str] = DEFAULT_KIND,
     data_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
     *,

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import read_entries, year_folder
+from ..data.entries import read_entries
+from ..data.years import year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import load_rubric
-from . import layout as L
+from .layout import TRAINING
 from .reader import read_scorebook
 from .scores_csv import ScoresCsv
 from .template import session_dir
@@ -122,7 +123,7 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
     result = WorkbookImport(where, "refused", book.examiner_id, book.entries, list(book.problems))
     if not book.ok:
         return result
-    if book.kind == L.TRAINING:
+    if book.kind == TRAINING:
         folder = display_path(session_dir(book.year, book.session or "<session>", data_dir))
         result.problems.append(Problem(where, None, None, f"a training scorebook (session '{book.session}'): training "
                                                           "scores never enter scores.csv; put the file in "

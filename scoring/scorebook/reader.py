@@ -19,11 +19,29 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..data import SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
+from ..data.scores import SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
-from . import layout as L
+from .layout import (
+    AWARD,
+    CODE_COL,
+    CODE_ROW,
+    COL_COMMENT,
+    COL_CRITERION,
+    COL_ENTRY,
+    COL_QUESTION,
+    COL_SCORE,
+    HEADER_ROW,
+    IDENTITY_SHEET,
+    INSTRUCTIONS_SHEET,
+    KEY_COLUMNS,
+    KEYS_HEADING,
+    LAST_COL,
+    MARKER,
+    SCALE_SHEET,
+    TRAINING,
+)
 
 __all__ = ["Scorebook", "read_scorebook", "SCOREBOOK_COLUMNS", "MAX_BYTES"]
 
@@ -38,8 +56,8 @@ _LOCATED_BY = ("sheet", "cell")
 MAX_BYTES = 20_000_000
 
 _COLUMN_OF = {
-    "entry_id": L.COL_ENTRY, "criterion": L.COL_CRITERION, "question": L.COL_QUESTION,
-    "score": L.COL_SCORE, "comment": L.COL_COMMENT,
+    "entry_id": COL_ENTRY, "criterion": COL_CRITERION, "question": COL_QUESTION,
+    "score": COL_SCORE, "comment": COL_COMMENT,
 }  # fmt: skip
 
 
@@ -160,12 +178,12 @@ def _open(path: Path):
 
 def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
     """The template's properties and key rows from the identity sheet."""
-    if L.IDENTITY_SHEET not in wb.sheetnames or wb[L.IDENTITY_SHEET]["A1"].value != L.MARKER:
+    if IDENTITY_SHEET not in wb.sheetnames or wb[IDENTITY_SHEET]["A1"].value != MARKER:
         return None, [], [Problem(where, None, None, "not a scorebook made by `scoring template` (its hidden sheet "
-                                                     f"'{L.IDENTITY_SHEET}' is missing or changed)")]
-    ws = wb[L.IDENTITY_SHEET]
-    bad = [Problem(where, None, None, f"the scorebook's hidden sheet '{L.IDENTITY_SHEET}' was changed; "
-                                      "make a new template with `scoring template`", sheet=L.IDENTITY_SHEET)]
+                                                     f"'{IDENTITY_SHEET}' is missing or changed)")]
+    ws = wb[IDENTITY_SHEET]
+    bad = [Problem(where, None, None, f"the scorebook's hidden sheet '{IDENTITY_SHEET}' was changed; "
+                                      "make a new template with `scoring template`", sheet=IDENTITY_SHEET)]
     props: dict = {}
     keys: list[dict] = []
     in_keys = False
@@ -173,15 +191,15 @@ def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
         first = row[0] if row else None
         if first is None:
             continue
-        if first == L.KEYS_HEADING:
+        if first == KEYS_HEADING:
             in_keys = True
             continue
         if not in_keys:
             props[str(first)] = row[1] if len(row) > 1 else None
-        elif first == L.KEY_COLUMNS[0]:
+        elif first == KEY_COLUMNS[0]:
             continue  # the key table's header
         else:
-            keys.append(dict(zip(L.KEY_COLUMNS, row, strict=False)))
+            keys.append(dict(zip(KEY_COLUMNS, row, strict=False)))
     try:
         props["year"] = int(props["year"])
         props["per_question"] = props.get("per_question") == "yes"
@@ -191,7 +209,7 @@ def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
             k["entry_id"], k["sheet"] = str(k["entry_id"]), str(k["sheet"])
     except (KeyError, TypeError, ValueError):
         return None, [], bad
-    if props.get("kind") not in (L.AWARD, L.TRAINING) or not keys:
+    if props.get("kind") not in (AWARD, TRAINING) or not keys:
         return None, [], bad
     return props, keys, []
 
@@ -206,7 +224,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
     book.session = props.get("session") or None
     book.per_question = props["per_question"]
     book.entries = tuple(dict.fromkeys(k["entry_id"] for k in keys))
-    training = book.kind == L.TRAINING
+    training = book.kind == TRAINING
     if year is not None and int(year) != book.year:
         book.problems.append(Problem(where, None, None, f"this scorebook is for {book.year}, not {int(year)}; "
                                                         "import it with its own year"))
@@ -220,7 +238,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
 
     # sheets: the template's must all be there; an added sheet may not hold anything
     scoring_sheets = list(dict.fromkeys(k["sheet"] for k in keys))
-    expected = [L.INSTRUCTIONS_SHEET, *scoring_sheets, L.SCALE_SHEET, L.IDENTITY_SHEET]
+    expected = [INSTRUCTIONS_SHEET, *scoring_sheets, SCALE_SHEET, IDENTITY_SHEET]
     missing = [s for s in expected if s not in wb.sheetnames]
     for s in missing:
         book.problems.append(Problem(where, None, None, f"sheet '{s}' of the template is missing (renamed or "
@@ -237,7 +255,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
 
     code_problems: list[Problem] = []
     if training:
-        book.examiner_id, code_problems = _trainee_code(wb[L.INSTRUCTIONS_SHEET], where)
+        book.examiner_id, code_problems = _trainee_code(wb[INSTRUCTIONS_SHEET], where)
     else:
         book.examiner_id = str(props.get("examiner_id") or "")
     book.problems += code_problems
@@ -249,9 +267,9 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
     for p in problems:
         sheet, cell = located[p.row] if p.row is not None else (None, None)
         if p.column == "examiner_id" and training:
-            sheet, cell = L.INSTRUCTIONS_SHEET, _code_cell()
+            sheet, cell = INSTRUCTIONS_SHEET, _code_cell()
         elif p.column in ("examiner_id", "year"):
-            sheet, cell = L.IDENTITY_SHEET, None
+            sheet, cell = IDENTITY_SHEET, None
         elif p.column in _COLUMN_OF and sheet is not None:
             cell = f"{get_column_letter(_COLUMN_OF[p.column])}{_row_of(cell)}"
         book.problems.append(Problem(where, None, None, p.message, p.severity, sheet=sheet, cell=cell))
@@ -276,7 +294,7 @@ def _cell_order(cell: str | None) -> tuple[int, str]:
 
 
 def _code_cell() -> str:
-    return f"{get_column_letter(L.CODE_COL)}{L.CODE_ROW}"
+    return f"{get_column_letter(CODE_COL)}{CODE_ROW}"
 
 
 def _row_of(cell: str) -> int:
@@ -284,7 +302,7 @@ def _row_of(cell: str) -> int:
 
 
 def _trainee_code(ws, where: str) -> tuple[str | None, list[Problem]]:
-    c = ws.cell(L.CODE_ROW, L.CODE_COL)
+    c = ws.cell(CODE_ROW, CODE_COL)
     value = c.value
     if c.data_type == "f":
         return None, [Problem(where, None, None, "a formula where your code goes; type the code itself (e.g. T07)",
@@ -333,18 +351,18 @@ def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
         ws = wb[sheet]
         # content where the template has none: rows below the headings that are not scoring
         # rows, and anything right of the last column
-        for row in ws.iter_rows(min_row=L.HEADER_ROW + 1):
+        for row in ws.iter_rows(min_row=HEADER_ROW + 1):
             for c in row:
                 if c.value is None or (isinstance(c.value, str) and not c.value.strip()):
                     continue
-                if c.row not in krows or c.column > L.LAST_COL:
+                if c.row not in krows or c.column > LAST_COL:
                     bad(ws, c, f"content '{_shown(c.value)}' where the template has none (a row or column added?); "
                                "only the score and comment cells of the template's rows are read")
         for r, k in sorted(krows.items()):
             expect = {
-                L.COL_ENTRY: k["entry_id"],
-                L.COL_CRITERION: str(k.get("criterion_text") or ""),
-                L.COL_QUESTION: "" if k["question"] is None else str(k["question"]),
+                COL_ENTRY: k["entry_id"],
+                COL_CRITERION: str(k.get("criterion_text") or ""),
+                COL_QUESTION: "" if k["question"] is None else str(k["question"]),
             }
             keys_ok = True
             for col, want in expect.items():
@@ -355,17 +373,17 @@ def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
                     bad(ws, c, f"a key of this scoring row was {what}; it must read '{want}' "
                                "(do not move, sort, insert or delete rows)")
                     keys_ok = False
-            score, ok_score = _score_text(ws.cell(r, L.COL_SCORE), lambda c, m, ws=ws: bad(ws, c, m))
-            comment, ok_comment = _comment_text(ws.cell(r, L.COL_COMMENT), lambda c, m, ws=ws: bad(ws, c, m))
+            score, ok_score = _score_text(ws.cell(r, COL_SCORE), lambda c, m, ws=ws: bad(ws, c, m))
+            comment, ok_comment = _comment_text(ws.cell(r, COL_COMMENT), lambda c, m, ws=ws: bad(ws, c, m))
             if not (keys_ok and ok_score and ok_comment):
                 continue
             if score == "":
                 if comment:
                     problems.append(Problem(where, None, None, "a comment without a score is not imported", "note",
-                                            sheet=ws.title, cell=ws.cell(r, L.COL_COMMENT).coordinate))
+                                            sheet=ws.title, cell=ws.cell(r, COL_COMMENT).coordinate))
                 continue
             n = len(rows)
-            located[n] = (ws.title, ws.cell(r, L.COL_SCORE).coordinate)
+            located[n] = (ws.title, ws.cell(r, COL_SCORE).coordinate)
             question = "" if k["question"] is None else str(k["question"])
             rows.append((n, [str(book.year), k["entry_id"], book.examiner_id or "", str(k["criterion"]), score,
                              "individual", question, comment]))

@@ -19,14 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import (
-    SCORE_INPUT_COLUMNS,
-    SCORE_REQUIRED_COLUMNS,
-    check_score_rows,
-    column_name,
-    read_scores,
-    sniff_delimiter,
-)
+from ..data.scores import SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS, check_score_rows, read_scores
+from ..data.tables import column_name, sniff_delimiter
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric
 
@@ -51,7 +45,7 @@ class ScoresCsv:
     Attributes
     ----------
     path : the file (it need not exist yet).
-    records : the valid rows, as :func:`scoring.data.check_score_rows` gives them (exact
+    records : the valid rows, as :func:`scoring.data.scores.check_score_rows` gives them (exact
         duplicates included), each with ``line``; rows added with :meth:`append` have
         ``line`` None.
     """

@@ -23,13 +23,37 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..data import check_score_rows, read_csv_table, read_entries, read_scores, sessions_dir, year_folder
-from ..overview import individual
+from ..data.entries import read_entries
+from ..data.scores import check_score_rows, individual, read_scores
+from ..data.tables import read_csv_table
+from ..data.years import sessions_dir, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
-from . import layout as L
 from .cells import put
+from .layout import (
+    AWARD,
+    CODE_COL,
+    CODE_ROW,
+    COL_COMMENT,
+    COL_CRITERION,
+    COL_ENTRY,
+    COL_QUESTION,
+    COL_SCORE,
+    FIRST_ROW,
+    HEADER_ROW,
+    HEADINGS,
+    IDENTITY_SHEET,
+    INSTRUCTIONS_SHEET,
+    KEY_COLUMNS,
+    KEYS_HEADING,
+    MARKER,
+    PROPERTIES,
+    RESERVED_SHEETS,
+    SCALE_SHEET,
+    TRAINING,
+    VERSION,
+)
 
 __all__ = ["UsageError", "TemplateRow", "build_template", "save_workbook", "session_dir", "template_rows",
            "write_template"]
@@ -159,11 +183,11 @@ def build_template(
 def template_rows(entries: list[str], rubric: Rubric, per_question: bool = False) -> list[TemplateRow]:
     """The scoring rows of a template: one sheet per entry, one row per criterion (or question)."""
     rows = []
-    used = {s.casefold() for s in L.RESERVED_SHEETS}
+    used = {s.casefold() for s in RESERVED_SHEETS}
     for entry in entries:
         sheet = _sheet_name(entry, used)
         used.add(sheet.casefold())
-        r = L.FIRST_ROW
+        r = FIRST_ROW
         for c in rubric.criteria:
             questions = c.questions if per_question and c.questions else (None,)
             for q in questions:
@@ -292,9 +316,9 @@ def _workbook(rows, rubric: Rubric, year: int, examiner, session, names, per_que
     wb = Workbook()
     training = session is not None
     intro = wb.active
-    intro.title = L.INSTRUCTIONS_SHEET
+    intro.title = INSTRUCTIONS_SHEET
     _instructions(intro, rubric, year, examiner, session, per_question)
-    scale_rows = _scale_sheet(wb.create_sheet(L.SCALE_SHEET), rubric)
+    scale_rows = _scale_sheet(wb.create_sheet(SCALE_SHEET), rubric)
 
     by_sheet: dict[str, list[TemplateRow]] = {}
     for r in rows:
@@ -304,7 +328,7 @@ def _workbook(rows, rubric: Rubric, year: int, examiner, session, names, per_que
         _scoring_sheet(ws, srows, rubric, year, examiner, session, names, scale_rows)
         if training:
             ws.sheet_properties.tabColor = "ED7D31"
-    _identity(wb.create_sheet(L.IDENTITY_SHEET), rows, year, examiner, session, per_question)
+    _identity(wb.create_sheet(IDENTITY_SHEET), rows, year, examiner, session, per_question)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     return wb
@@ -333,14 +357,14 @@ def _instructions(ws, rubric: Rubric, year: int, examiner, session, per_question
     put(ws, 4, 1, "År", font=_BOLD)
     put(ws, 4, 2, year, alignment=Alignment(horizontal="left"))
     if training:
-        put(ws, L.CODE_ROW, 1, "Din deltagarkod", font=_BOLD)
-        put(ws, L.CODE_ROW, L.CODE_COL, None, fill=_INPUT, protection=_UNLOCKED)
-        put(ws, L.CODE_ROW, 3, "← skriv din kod här (t.ex. T07), inte ditt namn", font=_GREY)
+        put(ws, CODE_ROW, 1, "Din deltagarkod", font=_BOLD)
+        put(ws, CODE_ROW, CODE_COL, None, fill=_INPUT, protection=_UNLOCKED)
+        put(ws, CODE_ROW, 3, "← skriv din kod här (t.ex. T07), inte ditt namn", font=_GREY)
         code = DataValidation(type="textLength", operator="between", formula1="1", formula2="20", allow_blank=True,
                               showErrorMessage=True, errorTitle="Deltagarkod",
                               error="Skriv din deltagarkod, t.ex. T07 (högst 20 tecken).")
         ws.add_data_validation(code)
-        code.add(ws.cell(L.CODE_ROW, L.CODE_COL).coordinate)
+        code.add(ws.cell(CODE_ROW, CODE_COL).coordinate)
 
     unit = "fråga" if per_question else "kriterium"
     lines = [
@@ -392,7 +416,7 @@ def _scale_sheet(ws, rubric: Rubric) -> str:
         put(ws, i, 2, band.label_sv if band else None)
     ws.column_dimensions["B"].width = 45
     _protect(ws)
-    return f"{L.SCALE_SHEET}!$A$2:$A${len(values) + 1}"
+    return f"{SCALE_SHEET}!$A$2:$A${len(values) + 1}"
 
 
 def _scoring_sheet(ws, rows: list[TemplateRow], rubric, year, examiner, session, names, scale_range: str) -> None:
@@ -407,15 +431,15 @@ def _scoring_sheet(ws, rows: list[TemplateRow], rubric, year, examiner, session,
         put(ws, 2, 1, f"Examinator {examiner} · {year}")
     s = rubric.scale
     put(ws, 3, 1, f"Poäng {s.min:g}–{s.max:g} i steg om {s.step:g}; tom ruta = ingen poäng.", font=_GREY)
-    for col, heading in L.HEADINGS.items():
-        put(ws, L.HEADER_ROW, col, heading, font=_BOLD)
+    for col, heading in HEADINGS.items():
+        put(ws, HEADER_ROW, col, heading, font=_BOLD)
     for r in rows:
-        put(ws, r.row, L.COL_ENTRY, r.entry_id, fill=_KEY)
-        put(ws, r.row, L.COL_CRITERION, r.criterion_text, fill=_KEY)
-        put(ws, r.row, L.COL_QUESTION, r.question, fill=_KEY, alignment=Alignment(horizontal="center"))
-        put(ws, r.row, L.COL_SCORE, None, fill=_INPUT, protection=_UNLOCKED, number_format="General",
+        put(ws, r.row, COL_ENTRY, r.entry_id, fill=_KEY)
+        put(ws, r.row, COL_CRITERION, r.criterion_text, fill=_KEY)
+        put(ws, r.row, COL_QUESTION, r.question, fill=_KEY, alignment=Alignment(horizontal="center"))
+        put(ws, r.row, COL_SCORE, None, fill=_INPUT, protection=_UNLOCKED, number_format="General",
             alignment=Alignment(horizontal="center"))
-        put(ws, r.row, L.COL_COMMENT, None, fill=_INPUT, protection=_UNLOCKED, alignment=_WRAP)
+        put(ws, r.row, COL_COMMENT, None, fill=_INPUT, protection=_UNLOCKED, alignment=_WRAP)
     first, last = rows[0].row, rows[-1].row
     values = ", ".join(f"{v:g}" for v in s.values[:3]) + f", …, {s.max:g}"
     dv = DataValidation(
@@ -425,34 +449,34 @@ def _scoring_sheet(ws, rows: list[TemplateRow], rubric, year, examiner, session,
         showInputMessage=True, promptTitle="Poäng", prompt=f"{values}; tom = ingen poäng",
     )  # fmt: skip
     ws.add_data_validation(dv)
-    col = get_column_letter(L.COL_SCORE)
+    col = get_column_letter(COL_SCORE)
     dv.add(f"{col}{first}:{col}{last}")
-    widths = {L.COL_ENTRY: 12, L.COL_CRITERION: 28, L.COL_QUESTION: 7, L.COL_SCORE: 8, L.COL_COMMENT: 70}
+    widths = {COL_ENTRY: 12, COL_CRITERION: 28, COL_QUESTION: 7, COL_SCORE: 8, COL_COMMENT: 70}
     for c, w in widths.items():
         ws.column_dimensions[get_column_letter(c)].width = w
-    ws.freeze_panes = ws.cell(L.FIRST_ROW, 1).coordinate
+    ws.freeze_panes = ws.cell(FIRST_ROW, 1).coordinate
     _protect(ws)
 
 
 def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question: bool) -> None:
-    put(ws, 1, 1, L.MARKER)
-    put(ws, 1, 2, L.VERSION)
+    put(ws, 1, 1, MARKER)
+    put(ws, 1, 2, VERSION)
     props = {
-        "kind": L.TRAINING if session is not None else L.AWARD,
+        "kind": TRAINING if session is not None else AWARD,
         "year": year,
         "examiner_id": examiner or "",
         "session": session or "",
         "per_question": "yes" if per_question else "no",
     }
     r = 2
-    for name in L.PROPERTIES:
+    for name in PROPERTIES:
         put(ws, r, 1, name)
         put(ws, r, 2, props[name])
         r += 1
     r += 1
-    put(ws, r, 1, L.KEYS_HEADING)
+    put(ws, r, 1, KEYS_HEADING)
     r += 1
-    for c, name in enumerate(L.KEY_COLUMNS, 1):
+    for c, name in enumerate(KEY_COLUMNS, 1):
         put(ws, r, c, name)
     for row in rows:
         r += 1

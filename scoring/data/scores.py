@@ -1,0 +1,393 @@
+"""Score rows: reading and checking a scores file, and the frames the analysis takes.
+
+:func:`read_scores` reads ``scores.csv`` (or a training file: same columns) with
+:func:`~scoring.data.tables.read_csv_table`; :func:`check_score_rows` checks rows already
+split into cells (a scorebook's too); :func:`criterion_scores` rolls question scores up to
+their criterion; :func:`individual` keeps the examiners' own scores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..problems import Problem, display_path
+from ..rubric import STAGES, Rubric
+from .tables import _WHOLE, _YEAR, _header_problems, _lines, _num, _parse_number, _show, column_name, read_csv_table
+
+__all__ = [
+    "KEY",
+    "NOT_PEOPLE",
+    "SCORE_COLUMNS",
+    "SCORE_INPUT_COLUMNS",
+    "SCORE_REQUIRED_COLUMNS",
+    "check_score_rows",
+    "criterion_scores",
+    "individual",
+    "read_scores",
+    "scores_frame",
+]
+
+#: Columns of the DataFrame returned by :func:`read_scores`, in order.
+SCORE_COLUMNS = (
+    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "line",
+)
+#: Columns a scores file may have, in the order the project writes them.
+SCORE_INPUT_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
+#: Columns every scores file must have.
+SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score")
+
+#: ``examiner_id`` values that stand for no person: a team's agreed score, the reference scores.
+NOT_PEOPLE = frozenset({"TEAM", "REF"})
+
+#: One criterion-level score is unique on these columns.
+KEY = ("year", "entry_id", "examiner_id", "criterion", "stage")
+
+_STAGE_ALIASES = {
+    "individuell": "individual",
+    "konsensus": "consensus",
+    "sitevisit": "site_visit",
+    "platsbesök": "site_visit",
+    "platsbesok": "site_visit",
+    "referens": "reference",
+    "referensbedömning": "reference",
+    "facit": "reference",
+}
+
+
+def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -> pd.DataFrame:
+    """Score records as a DataFrame with the project's column types.
+
+    Parameters
+    ----------
+    records : dicts with the keys of :data:`SCORE_COLUMNS` before ``line`` and those in
+        ``located_by`` (as :func:`check_score_rows` gives them, plus any location).
+    located_by : the columns, after the score columns, that say where each score was
+        read: ``("line",)`` (int) for a CSV file, ``("sheet", "cell")`` (text) for a
+        scorebook.
+
+    Returns
+    -------
+    DataFrame
+        ``year`` int64, ``score`` float64, ``question`` Int64 (NA for a criterion-level
+        score), ``line`` int64, every other column text; empty (with these columns and
+        types) for no records.
+    """
+    col = {c: [r[c] for r in records] for c in (*SCORE_INPUT_COLUMNS, *located_by)}
+    return pd.DataFrame(
+        {
+            "year": pd.Series(col["year"], dtype="int64"),
+            "entry_id": pd.Series(col["entry_id"], dtype="str"),
+            "examiner_id": pd.Series(col["examiner_id"], dtype="str"),
+            "criterion": pd.Series(col["criterion"], dtype="str"),
+            "score": pd.Series(col["score"], dtype="float64"),
+            "stage": pd.Series(col["stage"], dtype="str"),
+            "question": pd.array(col["question"], dtype="Int64"),
+            "comment": pd.Series(col["comment"], dtype="str"),
+            **{c: pd.Series(col[c], dtype="int64" if c == "line" else "str") for c in located_by},
+        }
+    )
+
+
+def _score_row(
+    get, present, line: int, where: str, rubric: Rubric, year: int | None
+) -> tuple[dict, list[Problem]]:
+    """Parse one scores row; the record is complete only when no error was found."""
+    problems: list[Problem] = []
+
+    def bad(column: str, message: str) -> None:
+        problems.append(Problem(where, line, column, message))
+
+    rec: dict = {"line": line}
+    for c in SCORE_REQUIRED_COLUMNS:
+        if c in present and get(c) == "":
+            bad(c, f"{c} is blank; every row needs one")
+
+    y = get("year")
+    if y:
+        if not _YEAR.fullmatch(y):
+            bad("year", f"year '{_show(y)}' is not a 4-digit year")
+        else:
+            rec["year"] = int(y)
+            if year is not None and int(y) != year:
+                bad("year", f"year {y} disagrees with the folder {year}; fix the year or move the row")
+
+    if get("entry_id"):
+        rec["entry_id"] = get("entry_id")
+
+    ex = get("examiner_id")
+    if ex:
+        if any(ch.isspace() for ch in ex):
+            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like a person's name; use the examiner's "
+                               "pseudonymous code (e.g. E07)")
+        elif "@" in ex:
+            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like an e-mail address; use the examiner's "
+                               "pseudonymous code (e.g. E07)")
+        else:
+            rec["examiner_id"] = ex
+
+    crit = None
+    cr = get("criterion")
+    if cr:
+        crit = rubric.criterion(cr)
+        if crit is None:
+            bad("criterion", f"'{_show(cr)}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} "
+                             "or their Swedish labels")
+        else:
+            rec["criterion"] = crit.id
+
+    sc = get("score")
+    if sc:
+        x = _parse_number(sc)
+        scale = rubric.scale
+        if x is None:
+            bad("score", f"score '{_show(sc)}' is not a number")
+        elif not (scale.min - 1e-9 <= x <= scale.max + 1e-9):
+            bad("score", f"score {_num(x)} is outside the scale {_num(scale.min)}–{_num(scale.max)}")
+        elif not scale.on_scale(x):
+            bad("score", f"score {_num(x)} is not on the scale's step of {_num(scale.step)}")
+        else:
+            rec["score"] = x
+
+    st = get("stage")
+    if st == "":
+        rec["stage"] = "individual"
+    else:
+        key = column_name(st)
+        key = _STAGE_ALIASES.get(key, _STAGE_ALIASES.get(key.replace("_", ""), key))
+        if key in STAGES:
+            rec["stage"] = key
+        else:
+            bad("stage", f"stage '{_show(st)}' is not a stage; use one of: {', '.join(STAGES)}")
+
+    q = get("question")
+    rec["question"] = None
+    if q:
+        owner = rubric.question_criterion
+        if not _WHOLE.fullmatch(q):
+            bad("question", f"question '{_show(q)}' is not a question number")
+        elif int(float(q.replace(",", "."))) not in owner:
+            n = int(float(q.replace(",", ".")))
+            have = f"questions {min(owner)}–{max(owner)}" if owner else "no questions; leave it blank"
+            bad("question", f"question {n} is not in the rubric ({have})")
+        else:
+            n = int(float(q.replace(",", ".")))
+            if crit is not None and owner[n] != crit.id:
+                bad("question", f"question {n} belongs to {owner[n]}, not {crit.id}")
+            else:
+                rec["question"] = n
+
+    rec["comment"] = get("comment")
+    return rec, problems
+
+
+def read_scores(
+    path: str | Path, rubric: Rubric, *, year: int | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and check a scores file (or a training file: same columns).
+
+    Parameters
+    ----------
+    path : the CSV file.
+    rubric : the year's rubric; scores are checked against its criteria, questions and scale.
+    year : the year of the folder the file is in; rows with another ``year`` are problems.
+
+    Returns
+    -------
+    scores : DataFrame
+        One row per usable input row, columns :data:`SCORE_COLUMNS`: ``year`` (int),
+        ``entry_id``, ``examiner_id``, ``criterion`` (the criterion id), ``score`` (float),
+        ``stage`` (default "individual"), ``question`` (Int64, NA for a criterion-level
+        score), ``comment`` ("" when blank), ``line`` (1-based line in the file).
+    problems : list of Problem
+        One per thing wrong. Every data row is either in ``scores`` or named by at least one
+        problem; an exact duplicate row is kept once and reported as a note. Never raises.
+    """
+    where = display_path(path)
+    year = int(year) if year is not None else None
+    table, problems = read_csv_table(Path(path), where)
+    if table is None:
+        return scores_frame([]), problems
+    problems += _header_problems(table, where, SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS)
+    records, row_problems = check_score_rows(table.rows, table.columns, where, rubric, year=year)
+    problems += row_problems
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    return scores_frame(records), problems
+
+
+def check_score_rows(
+    rows, columns: dict[str, int], where: str, rubric: Rubric, *, year: int | None = None,
+    duplicates: bool = True,
+) -> tuple[list[dict], list[Problem]]:
+    """Check score rows already split into text cells, exactly as :func:`read_scores` does.
+
+    Parameters
+    ----------
+    rows : iterable of ``(line, cells)``: a number that locates the row (its line in a
+        CSV file) and its cells as stripped strings.
+    columns : column name (``year``, ``entry_id``, ...) -> index into ``cells``.
+    where : the file as named in messages.
+    rubric, year : as for :func:`read_scores`.
+    duplicates : resolve repeated keys (exact duplicates kept once with a note,
+        conflicting rows dropped with an error); False keeps every valid row.
+
+    Returns
+    -------
+    records : list of dict
+        One per row without problems, keys :data:`SCORE_COLUMNS` (``line`` is the row's number).
+    problems : list of Problem
+        Located by ``where``, the row's number and the column name.
+    """
+    complete = all(c in columns for c in SCORE_REQUIRED_COLUMNS)
+    records: list[dict] = []
+    problems: list[Problem] = []
+    for line, cells in rows:
+        def get(c, cells=cells):
+            i = columns.get(c)
+            return cells[i] if i is not None else ""
+
+        rec, row_problems = _score_row(get, columns, line, where, rubric, year)
+        problems += row_problems
+        if complete and not row_problems:
+            records.append(rec)
+    if duplicates:
+        records, dup_problems = _duplicates(records, where)
+        problems += dup_problems
+    return records, problems
+
+
+def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Problem]]:
+    """Drop exact duplicates (note), conflicting rows (error) and criterion-level rows that
+    clash with question rows of the same examiner and stage (error)."""
+    problems: list[Problem] = []
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[k] for k in KEY) + (r["question"],), []).append(r)
+    drop: set[int] = set()
+    for key, rows in groups.items():
+        if len(rows) < 2:
+            continue
+        what = ("entry, examiner, criterion, stage and question" if key[-1] is not None
+                else "entry, examiner, criterion and stage")
+        if len({r["score"] for r in rows}) == 1:
+            for r in rows[1:]:
+                problems.append(
+                    Problem(where, r["line"], None, f"exact duplicate of line {rows[0]['line']}; counted once", "note")
+                )
+                drop.add(r["line"])
+            continue
+        for r in rows:
+            others = [o for o in rows if o["score"] != r["score"]]
+            named = ", ".join(f"{o['line']} (score {_num(o['score'])})" for o in others[:5])
+            s = "s" if len(others) > 1 else ""
+            problems.append(
+                Problem(
+                    where, r["line"], "score",
+                    f"score {_num(r['score'])} conflicts with line{s} {named} for the same {what}; keep one",
+                )
+            )
+            drop.add(r["line"])
+    kept = [r for r in records if r["line"] not in drop]
+
+    by_key: dict[tuple, list[dict]] = {}
+    for r in kept:
+        by_key.setdefault(tuple(r[k] for k in KEY), []).append(r)
+    for rows in by_key.values():
+        whole = [r for r in rows if r["question"] is None]
+        parts = [r["line"] for r in rows if r["question"] is not None]
+        if whole and parts:
+            for r in whole:
+                problems.append(
+                    Problem(
+                        where, r["line"], "question",
+                        f"{r['criterion']} has both this criterion score and question scores "
+                        f"(lines {_lines(parts)}) from {r['examiner_id']} at stage {r['stage']}; keep one or the other",
+                    )
+                )
+                drop.add(r["line"])
+    return [r for r in kept if r["line"] not in drop], problems
+
+
+def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Roll question-level scores up to their criterion.
+
+    Parameters
+    ----------
+    scores : long scores as returned by :func:`read_scores`. ``question``, ``stage``,
+        ``comment`` and ``line`` are optional; criteria may be ids or Swedish labels.
+    rubric : maps criterion labels to ids and gives the criterion order.
+
+    Returns
+    -------
+    DataFrame
+        One row per (year, entry_id, examiner_id, criterion, stage): ``score`` is the
+        criterion-level score as given, or the mean of that examiner's question scores for
+        the criterion and stage (so it may fall between the scale's steps);
+        ``n_questions`` is the number of question scores behind it (0 for a score given at
+        the criterion level); ``comment`` joins the question comments; ``line`` is the
+        first line the score came from. Rows keep their input order.
+
+    Raises
+    ------
+    ValueError
+        When a key has both a criterion-level score and question scores, or two
+        criterion-level scores (:func:`read_scores` reports and removes such rows).
+    """
+    df = scores.copy()
+    keys = [k for k in KEY if k in df.columns or k == "stage"]
+    if "stage" not in df.columns:
+        df["stage"] = "individual"
+    if "question" not in df.columns:
+        df["question"] = pd.array([pd.NA] * len(df), dtype="Int64")
+    if "comment" not in df.columns:
+        df["comment"] = ""
+    df["criterion"] = [(c.id if (c := rubric.criterion(x)) is not None else x) for x in df["criterion"]]
+    df["comment"] = df["comment"].fillna("").astype("str")
+    df["_order"] = range(len(df))
+    has_line = "line" in df.columns
+    if not has_line:
+        df["line"] = pd.NA
+
+    is_q = df["question"].notna().to_numpy()
+    whole = df.loc[~is_q]
+    if whole.duplicated(keys).any():
+        k = whole.loc[whole.duplicated(keys), keys].iloc[0].to_dict()
+        raise ValueError(f"more than one criterion-level score for {k}")
+    parts = df.loc[is_q]
+    if len(parts):
+        rolled = (
+            parts.groupby(keys, sort=False, dropna=False)
+            .agg(
+                score=("score", "mean"),
+                n_questions=("score", "size"),
+                comment=("comment", lambda s: " / ".join(c for c in s if c)),
+                line=("line", "min"),
+                _order=("_order", "min"),
+            )
+            .reset_index()
+        )
+        clash = rolled.merge(whole[keys], on=keys, how="inner")
+        if len(clash):
+            k = clash[keys].iloc[0].to_dict()
+            raise ValueError(f"both a criterion-level score and question scores for {k}")
+    else:
+        rolled = None
+    whole = whole.assign(n_questions=0)
+    cols = keys + ["score", "n_questions", "comment", "line", "_order"]
+    out = pd.concat([whole[cols]] + ([rolled[cols]] if rolled is not None else []), ignore_index=True)
+    out = out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    out["score"] = out["score"].astype("float64")
+    out["n_questions"] = out["n_questions"].astype("int64")
+    out["comment"] = out["comment"].astype("str")
+    if has_line:
+        out["line"] = out["line"].astype(scores["line"].dtype)
+    else:
+        out = out.drop(columns="line")
+    return out
+
+
+
+def individual(scores: pd.DataFrame) -> pd.DataFrame:
+    """The examiners' own scores (stage ``individual``)."""
+    return scores[scores["stage"] == "individual"]

@@ -1,0 +1,253 @@
+"""Reading CSV text: the project's one CSV reader (:func:`read_csv_table`) and its helpers.
+
+Accepted input: UTF-8 with or without BOM (a Windows-1252 file is read with a note);
+comma-, semicolon- (Swedish Excel) or tab-separated, the delimiter sniffed from the
+header line; a decimal comma in numbers ("4,5"); whitespace around values; blank lines.
+Nothing here raises on bad input: every reader returns a list of
+:class:`~scoring.problems.Problem`.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problems import Problem
+
+__all__ = ["CsvTable", "column_name", "read_csv_table", "sniff_delimiter"]
+
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_WHOLE = re.compile(r"\d+([.,]0*)?")
+_YEAR = re.compile(r"\d{4}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _show(text: str, limit: int = 40) -> str:
+    """A value as quoted in a message: on one line, shortened when long."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _lines(lines: list[int], limit: int = 5) -> str:
+    shown = ", ".join(str(n) for n in lines[:limit])
+    return shown + (", …" if len(lines) > limit else "")
+
+
+@dataclass
+class CsvTable:
+    """A CSV file split into cells (:func:`read_csv_table`).
+
+    ``header``: column names as :func:`column_name` gives them ('' for an unnamed column) on
+    line ``header_line``; ``columns``: name -> index of its first occurrence; ``rows``:
+    (line, stripped cells padded to the header width) for every non-blank row that could be
+    split; ``n_rows``: every non-blank data row, including those already reported by the
+    reader; ``delimiter``: the one the file uses.
+    """
+
+    header: list[str]
+    header_line: int
+    columns: dict[str, int]
+    rows: list[tuple[int, list[str]]]
+    n_rows: int
+    delimiter: str
+
+
+def _decode(data: bytes, path: Path) -> tuple[str | None, str | None]:
+    """``(text, note)`` for text, ``(None, message)`` when the bytes are not CSV text."""
+    not_csv = "not a CSV text file"
+    if data.startswith(b"PK\x03\x04"):
+        if b"xl/" in data or path.suffix.lower() in (".xlsx", ".xlsm"):
+            return None, (
+                f"{not_csv}: it is an Excel workbook; read a scorebook in with "
+                "`scoring import FILE.xlsx --year YEAR`, or save the sheet as 'CSV UTF-8'"
+            )
+        return None, f"{not_csv}: it is a zip archive"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return None, f"{not_csv}: it is an old Excel workbook (.xls); save the sheet as 'CSV UTF-8'"
+    note = None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+            note = "read as UTF-16 text; save as 'CSV UTF-8' instead"
+        except UnicodeDecodeError:
+            return None, f"{not_csv} (binary data)"
+    elif b"\x00" in data:
+        return None, f"{not_csv} (binary data)"
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                return None, f"{not_csv} (binary data, or an unknown text encoding)"
+            note = (
+                "not UTF-8: read as Windows-1252 (Excel's 'CSV' on Swedish Windows); "
+                "check å, ä, ö and save as 'CSV UTF-8' next time"
+            )
+    if len(_CONTROL.findall(text)) > max(1, len(text) // 1000):
+        return None, f"{not_csv} (binary data)"
+    return text, note
+
+
+def sniff_delimiter(line: str) -> str:
+    """The delimiter of a header line: the most frequent of , ; and tab outside quotes."""
+    counts = dict.fromkeys(",;\t", 0)
+    quoted = False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ","
+
+
+def column_name(name: str) -> str:
+    """A header cell as a column name: trimmed, case-folded, spaces and hyphens as ``_``."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().casefold())
+
+
+def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Problem]]:
+    """Read a CSV file into cells: the project's one CSV reader.
+
+    Accepts what the module docstring lists (encodings, delimiters, Excel's ``sep=`` line,
+    blank lines). ``where`` names the file in the problems. Returns ``(table, problems)``,
+    or ``(None, problems)`` when the file cannot be read at all; never raises.
+    """
+
+    def fail(message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(where, None, None, message)]
+
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return fail("file not found")
+    except IsADirectoryError:
+        return fail("is a folder, not a file")
+    except PermissionError:
+        return fail("cannot read the file: permission denied")
+    except OSError as e:
+        return fail(f"cannot read the file: {e.strerror or e}")
+    if not data:
+        return fail("the file is empty (0 bytes)")
+    text, note = _decode(data, Path(path))
+    if text is None:
+        return fail(note)
+    problems = [Problem(where, None, None, note, "note")] if note else []
+
+    lines = text.splitlines()
+    first = next((i for i, s in enumerate(lines) if s.strip()), None)
+    if first is None:
+        return None, problems + [Problem(where, None, None, "the file is empty")]
+    skip = 0
+    m = re.fullmatch(r"\s*sep=(.)\s*", lines[first])  # Excel's delimiter hint line
+    if m:
+        delimiter, skip = m.group(1), first + 1
+    else:
+        delimiter = sniff_delimiter(lines[first])
+
+    stream = io.StringIO(text, newline="")
+    for _ in range(skip):
+        stream.readline()
+    reader = csv.reader(stream, delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    n_rows = 0
+    line_before = skip
+    try:
+        for cells in reader:
+            line = line_before + 1
+            line_before = skip + reader.line_num
+            cells = [c.strip() for c in cells]
+            if not any(cells):
+                continue  # blank line
+            if header is None:
+                header = [column_name(c) for c in cells]
+                header_line = line
+                continue
+            n_rows += 1
+            n = len(header)
+            if len(cells) > n:
+                message = f"row has {len(cells)} values but the header has {n} columns"
+                split = False
+                if delimiter == "," and len(cells) == n + 1 and "score" in header:
+                    i = header.index("score")
+                    split = cells[i].isdigit() and cells[i + 1].isdigit()
+                    if split:
+                        message += f"; a decimal comma must be quoted: \"{cells[i]},{cells[i + 1]}\""
+                if split or any(cells[n:]):  # extra blank cells at the end are harmless
+                    problems.append(Problem(where, line, None, message))
+                    continue
+            cells = (cells + [""] * n)[:n]
+            spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
+            swallowed = any(
+                s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
+            )  # a multi-line comment holding what look like rows
+            if swallowed or any(header[i] != "comment" for i in spread):
+                last = line_before
+                problems.append(
+                    Problem(where, line, None, f"a value runs over lines {line}–{last}: is a quote (\") left open?")
+                )
+                continue
+            rows.append((line, cells))
+    except csv.Error as e:
+        problems.append(Problem(where, line_before + 1, None, f"cannot split the line into values: {e}"))
+    if header is None:
+        return None, problems + [Problem(where, None, None, "the file is empty")]
+
+    columns: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        if name in columns:
+            problems.append(Problem(where, header_line, name, f"column '{name}' appears twice in the header"))
+        else:
+            columns[name] = i
+    unnamed = [i for i, name in enumerate(header) if not name]
+    if unnamed:
+        kept = []
+        for line, cells in rows:
+            stray = next((cells[i] for i in unnamed if cells[i]), None)
+            if stray is not None:
+                problems.append(
+                    Problem(where, line, None, f"value '{_show(stray)}' is in a column with no name in the header")
+                )
+            else:
+                kept.append((line, cells))
+        rows = kept
+    if n_rows == 0:
+        problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
+    return CsvTable(header, header_line, columns, rows, n_rows, delimiter), problems
+
+
+def _header_problems(table: CsvTable, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:
+    problems = []
+    present = list(table.columns)
+    for col in required:
+        if col not in table.columns:
+            problems.append(
+                Problem(where, table.header_line, col, f"missing required column '{col}' (the header has: "
+                                                       f"{', '.join(present) or 'nothing'})")
+            )
+    for col in present:
+        if col not in known:
+            close = difflib.get_close_matches(col, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(Problem(where, table.header_line, col, f"unknown column '{col}' is ignored{hint}", "note"))
+    return problems
+
+
+def _parse_number(text: str) -> float | None:
+    if not _NUMBER.fullmatch(text):
+        return None
+    return float(text.replace(",", "."))
+

@@ -1,0 +1,170 @@
+"""Validation: every problem of input files and folders, as ``scoring validate PATH...`` reports them.
+
+Checks scores, entries and training files, rubric overrides, scorebooks and training
+sessions, with the cross-file checks of a year folder; never raises on bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..problems import InputError, Problem, display_path
+from ..rubric import load_rubric
+from .entries import read_entries
+from .scores import read_scores
+from .sessions import check_session
+from .tables import read_csv_table
+from .years import _check_year, _is_year_name, _rubric_for, missing_entries
+
+__all__ = ["validate_paths"]
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.casefold()
+    for kind in ("scores", "entries", "training"):
+        if name.startswith(kind) and name.endswith(".csv"):
+            return kind
+    return None
+
+
+def _validate_file(path: Path) -> list[Problem]:
+    where = display_path(path)
+    if path.suffix.casefold() == ".xlsx":  # a scorebook; any other workbook gets the CSV reader's advice
+        from ..scorebook import read_scorebook
+
+        book = read_scorebook(path)
+        if book.kind is not None:
+            return book.problems
+    in_year = _is_year_name(path.parent.name)
+    year = int(path.parent.name) if in_year else None
+    data_dir = path.parent.parent if in_year else None
+    if path.suffix.casefold() == ".toml":
+        if in_year and path.name == "rubric.toml":
+            return _rubric_for(year, data_dir)[1]
+        try:
+            load_rubric(path)
+            return []
+        except InputError as e:
+            return list(e.problems)
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return [Problem(where, None, None, f"cannot use the rubric: {e}")]
+    kind = _kind(path)
+    if kind is None:
+        table, problems = read_csv_table(path, where)
+        if table is None:
+            return problems
+        if "score" in table.columns:
+            kind = "scores"
+        elif "class" in table.columns or "name" in table.columns:
+            kind = "entries"
+        else:
+            return [
+                Problem(where, None, None, "cannot tell what this file holds: name it scores*.csv, entries*.csv "
+                                           "or training*.csv")
+            ]
+    rubric, problems = _rubric_for(year, data_dir)
+    if rubric is None:
+        return problems
+    if kind == "entries":
+        return problems + read_entries(path, rubric)[1]
+    scores, probs = read_scores(path, rubric, year=year)
+    problems += probs
+    if kind == "scores":
+        sibling = path.parent / "entries.csv"
+        if sibling.is_file():
+            entries, _ = read_entries(sibling, rubric)
+            if entries.empty:
+                problems.append(
+                    Problem(where, None, "entry_id", f"entry ids not checked: {display_path(sibling)} has no "
+                                                     "usable rows (validate it)", "note")
+                )
+            else:
+                problems += missing_entries(scores, entries, where, display_path(sibling))
+        elif in_year:
+            problems.append(Problem(display_path(sibling), None, None, "file not found: a year folder needs "
+                                                                       "entries.csv next to scores.csv"))
+    return problems
+
+
+def _sessions_problems(training_dir: Path) -> list[Problem]:
+    """Problems of every training session in a year's ``training/`` folder."""
+    if not training_dir.is_dir():
+        return []
+    return [p for d in sorted(training_dir.iterdir()) if d.is_dir() for p in check_session(d)]
+
+
+def _validate_dir(path: Path) -> list[Problem]:
+    where = display_path(path)
+    if path.name == "training" and _is_year_name(path.parent.name):
+        return _sessions_problems(path)
+    if path.parent.name == "training" and _is_year_name(path.parent.parent.name):
+        return check_session(path)
+    names = {"scores.csv", "entries.csv", "training.csv"}
+    has_files = any(_kind(f) for f in path.glob("*.csv"))
+    if _is_year_name(path.name):
+        year = int(path.name)
+        rubric, problems = _rubric_for(year, path.parent)
+        if rubric is None:
+            return problems
+        problems += _check_year(path, rubric, year)[1]
+        for extra in sorted(path.glob("*.csv")):
+            if extra.name not in names and _kind(extra):
+                problems += _validate_file(extra)
+        return problems + _sessions_problems(path / "training")
+    if has_files:  # a folder of files that is not a year folder: check each file
+        problems = []
+        for f in sorted(path.glob("*.csv")):
+            if _kind(f):
+                problems += _validate_file(f)
+        return problems
+    years = sorted(p for p in path.iterdir() if p.is_dir() and _is_year_name(p.name))
+    if not years:
+        return [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or scores.csv and "
+                                           "entries.csv")]
+    problems = []
+    if (path / "rubric.toml").exists():
+        problems += _rubric_for(None, path)[1]
+    for y in years:
+        problems += _validate_dir(y)
+    return problems
+
+
+def validate_paths(paths) -> list[Problem]:
+    """Check input files and folders, as ``scoring validate PATH...`` does.
+
+    Parameters
+    ----------
+    paths : files or folders. A folder is a data dir (holding year folders) or one year
+        folder; every scores, entries and training file in it is checked, with cross-file
+        checks. A file's kind comes from its name (``scores*.csv``, ``entries*.csv``,
+        ``training*.csv``) or else its header; its year from a 4-digit folder name, and then
+        the rubric from that folder's data dir (else the default rubric). A scores file's
+        entry ids are checked against the ``entries.csv`` beside it.
+
+    Returns
+    -------
+    list of Problem
+        Errors and notes, without repeats; empty when everything is clean. Never raises on
+        bad input (missing paths, unreadable files and empty folders are problems).
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    problems: list[Problem] = []
+    for p in paths:
+        p = Path(p)
+        try:
+            if not p.exists():
+                problems.append(Problem(display_path(p), None, None, "no such file or folder"))
+            elif p.is_dir():
+                problems += _validate_dir(p)
+            else:
+                problems += _validate_file(p)
+        except OSError as e:
+            problems.append(Problem(display_path(p), None, None, f"cannot read: {e.strerror or e}"))
+    seen: set[Problem] = set()
+    unique = []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            unique.append(p)
+    return unique

@@ -1,0 +1,341 @@
+"""Years: a year's folder read and checked as a whole (:func:`load_year`), and the years before it.
+
+A year's files live in ``<data_dir>/<year>/``: ``scores.csv`` and ``entries.csv`` (both
+required), an optional ``rubric.toml`` override and the year's training sessions in
+``training/<session>/`` (:func:`sessions_dir`; read by :mod:`scoring.data.sessions`). A
+``training.csv`` (same columns as ``scores.csv``), the layout before training sessions, is
+still read. Only folders with a 4-digit name are years.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from ..paths import DATA_DIR, RUBRIC_PATH
+from ..problems import InputError, Problem, display_path
+from ..rubric import Rubric, load_rubric
+from .entries import read_entries
+from .scores import NOT_PEOPLE, criterion_scores, read_scores
+from .tables import _YEAR, _lines, read_csv_table
+
+__all__ = [
+    "History",
+    "LeftOutYear",
+    "YearData",
+    "available_years",
+    "examiner_codes",
+    "load_history",
+    "load_year",
+    "missing_entries",
+    "rubric_for",
+    "sessions_dir",
+    "year_folder",
+]
+
+
+@dataclass
+class YearData:
+    """Everything read for one year.
+
+    Attributes
+    ----------
+    year : the award year.
+    rubric : the year's rubric (base plus the year's override).
+    scores : criterion-level scores (:func:`criterion_scores` of ``raw_scores``).
+    raw_scores : the rows of scores.csv as read (question-level rows kept).
+    entries : the entries (:func:`read_entries`).
+    training : criterion-level scores of a ``training.csv`` (the layout before training
+        sessions), or None without one; sessions are read with
+        :func:`scoring.data.sessions.load_session`.
+    problems : notes about the input (errors are raised by :func:`load_year` instead).
+    raw_training : the rows of training.csv as read, or None.
+    """
+
+    year: int
+    rubric: Rubric
+    scores: pd.DataFrame
+    raw_scores: pd.DataFrame
+    entries: pd.DataFrame
+    training: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    raw_training: pd.DataFrame | None = None
+
+
+def _is_year_name(name: str) -> bool:
+    return bool(_YEAR.fullmatch(name))
+
+
+def year_folder(year: int | str, data_dir: str | Path) -> Path:
+    """The folder of a year's files, ``<data_dir>/<year>/``.
+
+    Raises
+    ------
+    InputError
+        "no data for <year>: folder not found", naming the folder, when it does not exist.
+    """
+    folder = Path(data_dir) / str(int(year))
+    if not folder.is_dir():
+        raise InputError([Problem(display_path(folder), None, None, f"no data for {int(year)}: folder not found")])
+    return folder
+
+
+def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
+    """``<data_dir>/<year>/training/``, where a year's training sessions live (one folder each)."""
+    return Path(data_dir if data_dir is not None else DATA_DIR) / str(year) / "training"
+
+
+def available_years(data_dir: str | Path | None = None) -> list[int]:
+    """The years in ``data_dir`` (default ``scoring.paths.DATA_DIR``): 4-digit folders holding
+    a scores.csv, sorted."""
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    if not data_dir.is_dir():
+        return []
+    return sorted(
+        int(p.name) for p in data_dir.iterdir() if p.is_dir() and _is_year_name(p.name) and (p / "scores.csv").is_file()
+    )
+
+
+def examiner_codes(data_dir: str | Path | None = None) -> frozenset[str]:
+    """Every ``examiner_id`` value in any CSV file under any year folder (training folders
+    included), but the codes that are no person (:data:`NOT_PEOPLE`)."""
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    codes: set[str] = set()
+    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
+        if not (year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name)):
+            continue
+        for path in sorted(year_dir.rglob("*.csv")):
+            table, _problems = read_csv_table(path, display_path(path))
+            if table is None or "examiner_id" not in table.columns:
+                continue
+            i = table.columns["examiner_id"]
+            codes.update(cells[i] for _, cells in table.rows if cells[i])
+    return frozenset(codes - NOT_PEOPLE)
+
+
+def missing_entries(
+    scores: pd.DataFrame, entries: pd.DataFrame, scores_where: str, entries_where: str
+) -> list[Problem]:
+    """One error per entry id of ``scores`` (with ``line``) that is not in ``entries``,
+    located at its first line in ``scores_where`` and counting its rows."""
+    known = set(entries["entry_id"])
+    problems = []
+    missing = scores.loc[~scores["entry_id"].isin(known)]
+    for eid, lines in missing.groupby("entry_id", sort=False)["line"]:
+        lines = sorted(lines)
+        n = len(lines)
+        problems.append(
+            Problem(
+                scores_where, lines[0], "entry_id",
+                f"entry_id '{eid}' is not in {entries_where} ({n} row{'s' if n > 1 else ''}: "
+                f"line{'s' if n > 1 else ''} {_lines(lines)})",
+            )
+        )
+    return problems
+
+
+def _check_year(
+    year_dir: Path, rubric: Rubric, year: int | None
+) -> tuple[dict[str, pd.DataFrame | None], list[Problem]]:
+    """Read a year folder's files with cross-file checks; the frames are None when absent."""
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame | None] = {"scores": None, "entries": None, "training": None}
+    paths = {k: year_dir / f"{k}.csv" for k in frames}
+    entries_ok = False
+    for kind, required in (("scores", True), ("entries", True), ("training", False)):
+        path = paths[kind]
+        if not path.exists():
+            if required:
+                problems.append(Problem(display_path(path), None, None, "file not found: a year folder needs "
+                                                                        f"{kind}.csv"))
+            continue
+        if kind == "entries":
+            df, probs = read_entries(path, rubric)
+            entries_ok = len(df) > 0  # else its own problems say why; a cross-check would only echo them
+        else:
+            df, probs = read_scores(path, rubric, year=year)
+        frames[kind] = df
+        problems += probs
+
+    scores, entries, training = frames["scores"], frames["entries"], frames["training"]
+    if scores is not None and entries is not None:
+        swhere, ewhere = display_path(paths["scores"]), display_path(paths["entries"])
+        if entries_ok:
+            problems += missing_entries(scores, entries, swhere, ewhere)
+        if entries_ok and len(scores):
+            scored = set(scores["entry_id"])
+            for _, e in entries.loc[~entries["entry_id"].isin(scored)].iterrows():
+                problems.append(Problem(ewhere, int(e["line"]), "entry_id", f"entry '{e['entry_id']}' has no "
+                                                                            f"scores in {swhere}", "note"))
+        if len(scores) and (scores["stage"] == "reference").any():
+            first = int(scores.loc[scores["stage"] == "reference", "line"].min())
+            problems.append(
+                Problem(swhere, first, "stage", "reference rows are the training case's agreed scores; they "
+                                                "belong in training/<session>/reference.csv", "note")
+            )
+    if training is not None and len(training) and not (training["stage"] == "reference").any():
+        problems.append(
+            Problem(display_path(paths["training"]), None, "stage", "no reference rows: trainees cannot be "
+                                                                    "compared with agreed scores", "note")
+        )
+    return frames, problems
+
+
+def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
+    """Read and check one year's files.
+
+    Parameters
+    ----------
+    year : the award year (the folder ``<data_dir>/<year>/``).
+    data_dir : default ``scoring.paths.DATA_DIR``.
+
+    Returns
+    -------
+    YearData
+        With notes (e.g. exact duplicates counted once) in ``problems``.
+
+    Raises
+    ------
+    InputError
+        Carrying every error found in the year's files (and the rubric's).
+    """
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    year = int(year)
+    year_dir = year_folder(year, data_dir)
+    rubric, problems = _rubric_for(year, data_dir)
+    if rubric is None:
+        raise InputError(problems)
+    key = (str(year_dir.resolve()), _stamp(year_dir, data_dir))
+    if key not in _LOADED:
+        frames, problems = _check_year(year_dir, rubric, year)
+        if any(p.is_error for p in problems):
+            raise InputError(problems)
+        training = frames["training"]
+        if len(_LOADED) >= 32:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = YearData(
+            year=year,
+            rubric=rubric,
+            scores=criterion_scores(frames["scores"], rubric),
+            raw_scores=frames["scores"],
+            entries=frames["entries"],
+            training=criterion_scores(training, rubric) if training is not None else None,
+            problems=problems,
+            raw_training=training,
+        )
+    yd = _LOADED[key]
+    copy = {f: getattr(yd, f).copy() for f in ("scores", "raw_scores", "entries", "training", "raw_training")
+            if getattr(yd, f) is not None}
+    return replace(yd, problems=list(yd.problems), **copy)
+
+
+#: years read in this process, by folder and the size and modification time of their files: a
+#: warm report kernel reads each year once, and a changed file is read again
+_LOADED: dict[tuple, YearData] = {}
+
+
+def _stamp(year_dir: Path, data_dir: Path) -> tuple:
+    files = [p for p in sorted(year_dir.iterdir()) if p.is_file()]
+    files += [p for p in (data_dir / "rubric.toml", RUBRIC_PATH) if p.is_file()]
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+class LeftOutYear(NamedTuple):
+    """An earlier year left out of a trend because its data has errors.
+
+    ``problems`` are its errors, first first (``file:row: column: message`` when printed).
+    """
+
+    year: int
+    problems: list[Problem]
+
+
+class History(NamedTuple):
+    """What :func:`load_history` returns: the usable years' scores and the years left out.
+
+    Unpacks as ``scores, left_out = load_history(...)``.
+    """
+
+    scores: pd.DataFrame
+    left_out: list[LeftOutYear]
+
+    @property
+    def years(self) -> list[int]:
+        """The years in ``scores``, sorted."""
+        return sorted(int(y) for y in self.scores["year"].unique())
+
+
+def load_history(until: int | str, data_dir: str | Path | None = None) -> History:
+    """Criterion-level scores of every year up to and including ``until``, with each entry's class.
+
+    Reads every available year folder (:func:`available_years`) up to ``until``. An earlier
+    year whose files have errors is left out (the trend goes on without it) and listed in
+    ``left_out`` with its problems, so one broken old year does not stop later reports.
+    ``until`` itself must be valid: its errors raise, as :func:`load_year` does.
+
+    Returns
+    -------
+    History
+        ``scores``: columns as ``YearData.scores`` plus ``class``; ``left_out``: one
+        :class:`LeftOutYear` per earlier year left out, oldest first.
+
+    Raises
+    ------
+    InputError
+        When ``until`` has errors, or no year up to ``until`` could be read.
+    """
+    until = int(until)
+    frames = []
+    left_out: list[LeftOutYear] = []
+    for y in available_years(data_dir):
+        if y > until:
+            continue
+        try:
+            yd = load_year(y, data_dir)
+        except InputError as e:
+            if y == until:
+                raise
+            left_out.append(LeftOutYear(y, [p for p in e.problems if p.is_error] or list(e.problems)))
+            continue
+        frames.append(yd.scores.merge(yd.entries[["entry_id", "class"]], on="entry_id", how="left"))
+    if not frames:
+        where = display_path(data_dir or DATA_DIR)
+        broken = f" (years with errors: {', '.join(str(x.year) for x in left_out)})" if left_out else ""
+        raise InputError([Problem(where, None, None, f"no usable year folders up to {until}{broken}")])
+    return History(pd.concat(frames, ignore_index=True), left_out)
+
+
+def rubric_for(path: str | Path) -> tuple[Rubric, int | None]:
+    """The rubric and year that apply to a file (or a year folder).
+
+    A file in a 4-digit folder belongs to that year, and the data dir is the folder
+    above it: the rubric is ``load_rubric(year=year, data_dir=data_dir)``. Anywhere else the
+    year is None and the rubric is the default one.
+
+    Raises
+    ------
+    InputError
+        When the rubric cannot be loaded.
+    """
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    year = int(folder.name) if _is_year_name(folder.name) else None
+    rubric, problems = _rubric_for(year, folder.parent if year is not None else None)
+    if rubric is None:
+        raise InputError(problems)
+    return rubric, year
+
+
+def _rubric_for(year: int | None, data_dir: Path | None) -> tuple[Rubric | None, list[Problem]]:
+    try:
+        return load_rubric(year=year, data_dir=data_dir), []
+    except InputError as e:
+        return None, list(e.problems)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:  # a malformed value in the TOML
+        where = display_path(Path(data_dir or DATA_DIR) / "rubric.toml")
+        return None, [Problem(where, None, None, f"cannot use the rubric: {e}")]
+
