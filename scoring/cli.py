@@ -194,7 +194,7 @@ def _agreement(args) -> int:
 
 def _examiners(args) -> int:
     from .calibration import examiner_effects
-    from .presentation.labels import examiner_reading
+    from .presentation.labels import examiner_reading, note_text
 
     scores, rubric = _read_scores_for_cli(args.scores)
     if not (scores["stage"] == "individual").any():
@@ -202,7 +202,7 @@ def _examiners(args) -> int:
     effects = examiner_effects(scores, min_scores=args.min_scores, rubric=rubric)
     log.debug("examiner model: variances %s", effects.attrs["variances"])
     for note in effects.attrs["notes"]:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {note_text(note)}", file=sys.stderr)
     if args.reading:
         sd = effects.attrs["residual_sd"]
         effects = effects.assign(reading=[examiner_reading(r, sd) for _, r in effects.iterrows()])
@@ -237,7 +237,9 @@ def _rank(args) -> int:
                          n_draws=args.draws, seed=args.seed)
     if cls is not None:
         table = table[table["class"] == cls]
-    _print_table(table, args.format)
+    from .presentation.labels import note_text
+
+    _print_table(table.assign(note=[note_text(n, rubric) for n in table["note"]]), args.format)
     return 0
 
 

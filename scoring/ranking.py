@@ -55,6 +55,7 @@ import pandas as pd
 
 from .data.entries import YES_NO
 from .data.scores import criterion_scores, individual
+from .notes import Note
 from .rubric import Rubric, load_rubric
 
 __all__ = ["CORRECTIONS", "METHODS", "RANK_COLUMNS", "method_sensitivity", "rank_entries"]
@@ -133,7 +134,9 @@ def rank_entries(
         entries' ``p_first`` sum to 1 in every class that has a scored eligible entry;
         ``leader`` True for the best eligible entry of the class (all of a tie);
         ``n_examiners`` the examiners with individual scores on the entry; ``n_criteria``
-        the criteria behind the score; ``note`` (Swedish) what the jury should know.
+        the criteria behind the score; ``note`` what the jury should know: a tuple of
+        :class:`scoring.notes.Note` (codes; :func:`scoring.presentation.labels.note_text`
+        writes them in Swedish).
 
     Raises
     ------
@@ -315,10 +318,10 @@ def _budget(value) -> bool | None:
 def _method_totals(
     year: _Year, method: str, n_draws: int, rng: np.random.Generator | None, min_scores: int, model,
     widen: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[list[str]]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[list[Note]]]:
     """Cell values (E, C), point totals (E,), replicate totals (n_draws, E) (None when n_draws
     is 0) and notes per entry; ``widen`` (E,) multiplies each entry's bootstrap deviations."""
-    notes: list[list[str]] = [[] for _ in year.entry_ids]
+    notes: list[list[Note]] = [[] for _ in year.entry_ids]
     if method == "adjusted":
         cells, cell_draws, model = _adjusted_cells(year, n_draws, rng, min_scores, model)
         point = _totals(cells, year.weights)
@@ -344,9 +347,9 @@ def _method_totals(
     _missing_notes(year, cells, notes)
     for i, n in enumerate(year.n_examiners):
         if n == 1:
-            notes[i].append("en examinator: osäkerheten kan inte skattas")
+            notes[i].append(Note("one_examiner"))
         elif n == 0 and np.isfinite(point[i]):
-            notes[i].append("inga individuella poäng: osäkerheten kan inte skattas")
+            notes[i].append(Note("no_individual_scores"))
     if not n_draws:
         return cells, point, None, notes
 
@@ -382,7 +385,7 @@ def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> t
     return point, draws, model
 
 
-def _model_notes(year: _Year, model, notes: list[list[str]]) -> None:
+def _model_notes(year: _Year, model, notes: list[list[Note]]) -> None:
     """Notes from the model's ``effects`` (examiner_id, adjusted, group), when it has them: the
     examiners not adjusted for, and entries whose examiners are not in the largest connected
     group (group 1), whose adjusted scores cannot be compared with the others'."""
@@ -395,11 +398,10 @@ def _model_notes(year: _Year, model, notes: list[list[str]]) -> None:
     for i, team in enumerate(year.examiners):
         few = sorted(k for k in team if k in adjusted and not bool(adjusted[k]))
         if few:
-            notes[i].append(f"inte justerat för {', '.join(few)} (för få poäng)")
+            notes[i].append(Note("not_adjusted", {"examiners": tuple(few)}))
         groups = sorted({int(group[k]) for k in team if k in group} - {1})
         if groups:
-            notes[i].append(f"examinatorerna hör till sammanhängande grupp {', '.join(map(str, groups))}, "
-                            "inte grupp 1: poängen kan inte jämföras med bidrag bedömda i grupp 1")
+            notes[i].append(Note("other_group", {"groups": tuple(groups)}))
 
 
 def _mean(x: np.ndarray) -> np.ndarray:
@@ -435,7 +437,7 @@ def _trimmed(x: np.ndarray) -> np.ndarray:
     return np.where(n > 0, total / np.maximum(k, 1), np.nan)
 
 
-def _zscore_scores(year: _Year, notes: list[list[str]]) -> np.ndarray:
+def _zscore_scores(year: _Year, notes: list[list[Note]]) -> np.ndarray:
     """Individual scores as grand mean + grand sd x (the examiner's z-score over the year).
 
     An examiner with fewer than two scores or with the same score everywhere has no z-score:
@@ -456,12 +458,12 @@ def _zscore_scores(year: _Year, notes: list[list[str]]) -> np.ndarray:
     for i, team in enumerate(year.examiners):
         who = sorted(k for k in team if k in flat)
         if who:
-            notes[i].append(f"z-poäng saknas för {', '.join(who)} (för få eller lika poäng): räknas som medel")
+            notes[i].append(Note("no_zscore", {"examiners": tuple(who)}))
     sd_g = grand_sd if grand_sd > 0 else 0.0
     return grand_mu + sd_g * z
 
 
-def _team_cells(year: _Year, notes: list[list[str]]) -> np.ndarray:
+def _team_cells(year: _Year, notes: list[list[Note]]) -> np.ndarray:
     """The team's final score per entry x criterion: site visit where there is one, else consensus."""
     cells = np.full((len(year.entry_ids), len(year.criteria)), np.nan)
     s = year.scores
@@ -479,7 +481,7 @@ def _team_cells(year: _Year, notes: list[list[str]]) -> np.ndarray:
     for i in range(len(cells)):
         k = int(visited[i].sum())
         if k:
-            notes[i].append(f"platsbesökspoäng för {k} av {len(year.criteria)} kriterier")
+            notes[i].append(Note("site_visit_scores", {"k": k, "n": len(year.criteria)}))
     return cells
 
 
@@ -492,24 +494,23 @@ def _totals(cells: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1.0), np.nan)
 
 
-def _missing_notes(year: _Year, cells: np.ndarray, notes: list[list[str]]) -> None:
+def _missing_notes(year: _Year, cells: np.ndarray, notes: list[list[Note]]) -> None:
     for i, row in enumerate(cells):
         gone = [c for c, v, w in zip(year.criteria, row, year.weights, strict=True) if np.isnan(v) and w > 0]
         if len(gone) == len(year.criteria):
-            notes[i].append("inga poäng med denna metod: rangordnas inte")
+            notes[i].append(Note("not_ranked"))
         elif gone:
-            labels = ", ".join(year.rubric.criterion_label(c) for c in gone)
-            notes[i].append(f"saknar poäng för {labels}: vikterna omräknade över övriga kriterier")
+            notes[i].append(Note("criteria_missing", {"criteria": tuple(gone)}))
 
 
-def _trim_notes(year: _Year, notes: list[list[str]]) -> None:
+def _trim_notes(year: _Year, notes: list[list[Note]]) -> None:
     n_cell = (~np.isnan(year.x)).sum(axis=1)  # (E, C)
     for i, n in enumerate(year.n_examiners):
         if 0 < n < TRIM_MIN:
-            notes[i].append(f"färre än {TRIM_MIN} examinatorer: medelvärde i stället för trimmat medelvärde")
+            notes[i].append(Note("trim_few_examiners", {"min": TRIM_MIN}))
         elif n >= TRIM_MIN and ((n_cell[i] > 0) & (n_cell[i] < TRIM_MIN)).any():
             k = int(((n_cell[i] > 0) & (n_cell[i] < TRIM_MIN)).sum())
-            notes[i].append(f"{k} kriterier med färre än {TRIM_MIN} poäng: medelvärde där")
+            notes[i].append(Note("trim_few_scores", {"k": k, "min": TRIM_MIN}))
 
 
 # --------------------------------------------------------------------------- resampling
@@ -585,7 +586,7 @@ def _leaders(year: _Year, point: np.ndarray) -> dict[str, tuple[str, float]]:
 
 
 def _rank_table(
-    year: _Year, method: str, cells: np.ndarray, point: np.ndarray, draws: np.ndarray, notes: list[list[str]],
+    year: _Year, method: str, cells: np.ndarray, point: np.ndarray, draws: np.ndarray, notes: list[list[Note]],
     level: float,
 ) -> pd.DataFrame:
     from scipy import stats
@@ -620,9 +621,9 @@ def _rank_table(
             p_first[idx[ok]] = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)[ok]
     for i in range(n_e):
         if not year.eligible[i]:
-            notes[i].insert(0, "budget inte i balans: kan inte vinna")
+            notes[i].insert(0, Note("not_eligible"))
         elif not year.budget_known[i]:
-            notes[i].insert(0, "uppgift om budget i balans saknas: räknas som behörig")
+            notes[i].insert(0, Note("budget_unknown"))
     out = pd.DataFrame(
         {
             "entry_id": year.entry_ids,
@@ -640,7 +641,7 @@ def _rank_table(
             "leader": leader,
             "n_examiners": year.n_examiners.astype(int),
             "n_criteria": (~np.isnan(cells)).sum(axis=1),
-            "note": ["; ".join(n) for n in notes],
+            "note": [tuple(n) for n in notes],
         }
     )
     if year.names is None:

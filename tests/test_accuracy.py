@@ -11,6 +11,8 @@ import pytest
 
 from scoring.calibration import reference_accuracy
 from scoring.calibration.accuracy import GROUP_ID
+from scoring.notes import Note
+from scoring.presentation.labels import note_text
 from scoring.rubric import load_rubric
 
 CRITERIA = ["target_group", "leadership", "staff"]
@@ -54,7 +56,7 @@ def test_two_cases_by_hand():
     assert r["stereotype_accuracy"] == pytest.approx(math.sqrt(50))
     assert r["differential_accuracy"] == pytest.approx(math.sqrt(100 / 6))
     assert r["within_one_step"] == pytest.approx(5 / 6)
-    assert r["note"] == ""
+    assert r["note"] is None
 
 
 def test_one_case_by_hand():
@@ -88,13 +90,14 @@ def test_incomplete_table_gives_nan_profile_parts_with_a_note():
     assert r["elevation"] == pytest.approx(8)
     assert r["within_one_step"] == pytest.approx(4 / 5)
     assert all(np.isnan(r[c]) for c in ("differential_elevation", "stereotype_accuracy", "differential_accuracy"))
-    assert r["note"] == "ofullständig: 1 av 6 poäng saknas, profildelarna beräknas inte"
+    assert r["note"] == Note("incomplete", {"missing": 1, "n": 6})
+    assert note_text(r["note"]) == "ofullständig: 1 av 6 poäng saknas, profildelarna beräknas inte"
 
 
 def test_no_scores_on_the_reference_cells():
     r = one(long({"Z": [70, 50, 60]}, "T01"))
     assert r["n_scores"] == 0 and np.isnan(r["distance"]) and np.isnan(r["elevation"])
-    assert r["note"] == "inga poäng på referensens fall och kriterier"
+    assert note_text(r["note"]) == "inga poäng på referensens fall och kriterier"
 
 
 def test_per_criterion_by_hand():
@@ -152,7 +155,7 @@ def test_incomplete_reference_is_named():
     # the score for B leadership has no reference and is ignored: 5 cells
     assert (r["n_scores"], r["n_reference"]) == (5, 5)
     assert np.isnan(r["stereotype_accuracy"])
-    assert r["note"].startswith("referensen har inte poäng för alla fall och kriterier")
+    assert note_text(r["note"]).startswith("referensen har inte poäng för alla fall och kriterier")
 
 
 def test_duplicates_are_refused():

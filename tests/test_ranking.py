@@ -11,7 +11,9 @@ from scipy import stats
 
 from scoring.cli import main
 from scoring.data import load_year
+from scoring.notes import Note
 from scoring.paths import DATA_DIR
+from scoring.presentation.labels import note_text
 from scoring.ranking import METHODS, method_sensitivity, rank_entries
 from scoring.rubric import CompetitionClass, Criterion, Rubric, Scale
 from scoring.simulate import simulate_year
@@ -55,8 +57,10 @@ def entries_of(classes: dict, budget: dict | None = None) -> pd.DataFrame:
     return e
 
 
-def by_entry(table: pd.DataFrame) -> pd.DataFrame:
-    return table.set_index("entry_id")
+def by_entry(table: pd.DataFrame, rubric: Rubric | None = None) -> pd.DataFrame:
+    """By entry id, with each entry's notes as the reports write them (Swedish, "; " between)."""
+    rubric = rubric or RUBRIC
+    return table.set_index("entry_id").assign(note=lambda t: [note_text(n, rubric) for n in t["note"]])
 
 
 # --------------------------------------------------------------------------- methods by hand
@@ -311,7 +315,11 @@ def test_adjusted_notes_examiners_not_adjusted_for_and_other_connected_groups():
     model = KnownModel(cells, sd=1.0)
     model.effects = pd.DataFrame({"examiner_id": ["E1", "E2", "E3", "E4", "E5"],
                                   "adjusted": [True, False, True, True, True], "group": [1, 1, 1, 1, 2]})
-    r = by_entry(rank_entries(SMALL, "adjusted", SMALL_ENTRIES, rubric=RUBRIC, model=model, n_draws=20))
+    raw = rank_entries(SMALL, "adjusted", SMALL_ENTRIES, rubric=RUBRIC, model=model, n_draws=20)
+    notes = raw.set_index("entry_id")["note"]  # codes and values: the statistic writes no words
+    assert notes["A"] == (Note("not_adjusted", {"examiners": ("E2",)}),)
+    assert Note("other_group", {"groups": (2,)}) in notes["B"]
+    r = by_entry(raw)
     assert r.loc["A", "note"] == "inte justerat för E2 (för få poäng)"
     assert "inte justerat för E2" in r.loc["B", "note"] and "sammanhängande grupp 2" in r.loc["B", "note"]
 

@@ -311,3 +311,32 @@ def test_examiner_codes_with_markup_or_math_in_the_bias_plot():
     f = plots.examiner_bias(effects)
     assert f.png.startswith(b"\x89PNG")
     assert "från $x^{$ −1,0 till <script> +2,0 poäng; 1 med intervall helt över 0" in f.alt
+
+
+def test_every_note_a_statistic_gives_has_swedish_words():
+    """Each Note("code", ...) written anywhere in the package has its words in NOTES_SV, with
+    every placeholder filled by the note's values."""
+    import ast
+    import string
+    from pathlib import Path
+
+    import scoring
+    from scoring.notes import Note
+    from scoring.presentation.labels import NOTES_SV, note_text
+
+    found = {}
+    for path in Path(scoring.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Note" and node.args:
+                code = node.args[0].value
+                keys = [k.value for k in node.args[1].keys] if len(node.args) > 1 else []
+                found[code] = keys
+    assert len(found) >= 20 and set(found) <= set(NOTES_SV)
+    for code, keys in found.items():
+        fields = {f for _, f, _, _ in string.Formatter().parse(NOTES_SV[code]) if f}
+        assert fields == set(keys), code
+        assert "{" not in note_text(Note(code, dict.fromkeys(keys, (1, 2))))
+    assert note_text((Note("not_eligible"), Note("one_examiner"))) == (
+        "budget inte i balans: kan inte vinna; en examinator: osäkerheten kan inte skattas")
+    assert note_text(Note("criteria_missing", {"criteria": ("target_group",)}), RUBRIC).startswith(
+        f"saknar poäng för {RUBRIC.criterion_label('target_group')}:")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..notes import Note
 from ..rubric import Rubric, load_rubric
 
 __all__ = ["reference_accuracy", "GROUP_ID", "ACCURACY_COLUMNS"]
@@ -60,7 +61,7 @@ def reference_accuracy(
         ``n_scores`` (reference cells the trainee scored), ``n_reference`` (reference
         cells in scope), ``distance``, ``elevation``, ``differential_elevation``,
         ``stereotype_accuracy``, ``differential_accuracy``, ``within_one_step`` and
-        ``note`` (Swedish; empty when the table is complete). All in score points except
+        ``note`` (a :class:`scoring.notes.Note`; None when the table is complete). All in score points except
         ``within_one_step`` (a share). Sorted by ``examiner_id`` (and criterion in the
         rubric's order when ``rubric`` is given, else the reference's).
 
@@ -135,7 +136,7 @@ def reference_accuracy(
                 rows.append({"examiner_id": examiner, "criterion": c, **_decompose(d[:, [j]], t[:, [j]], step)})
     ids = ["examiner_id"] + (["criterion"] if by == "criterion" else [])
     out = pd.DataFrame(rows, columns=ids + list(ACCURACY_COLUMNS))
-    return out.astype({"n_scores": "int64", "n_reference": "int64", "note": "str"})
+    return out.astype({"n_scores": "int64", "n_reference": "int64", "note": "object"})
 
 
 def _need(df: pd.DataFrame, columns, what: str) -> None:
@@ -158,18 +159,18 @@ def _decompose(d: np.ndarray, t: np.ndarray, step: float) -> dict:
     in_ref = ~np.isnan(t)
     present = ~np.isnan(d)
     n_ref, n = int(in_ref.sum()), int(present.sum())
-    out = dict.fromkeys(ACCURACY_COLUMNS[2:-1], np.nan) | {"n_scores": n, "n_reference": n_ref, "note": ""}
+    out = dict.fromkeys(ACCURACY_COLUMNS[2:-1], np.nan) | {"n_scores": n, "n_reference": n_ref, "note": None}
     if n == 0:
-        out["note"] = "inga poäng på referensens fall och kriterier"
+        out["note"] = Note("no_scores_on_reference")
         return out
     v = d[present]
     out["distance"] = float(np.sqrt(np.mean(v**2)))
     out["elevation"] = float(np.mean(v))
     out["within_one_step"] = float(np.mean(np.abs(v) <= step * (1 + 1e-9)))
     if not in_ref.all():
-        out["note"] = "referensen har inte poäng för alla fall och kriterier: profildelarna beräknas inte"
+        out["note"] = Note("reference_incomplete")
     elif n < n_ref:
-        out["note"] = f"ofullständig: {n_ref - n} av {n_ref} poäng saknas, profildelarna beräknas inte"
+        out["note"] = Note("incomplete", {"missing": n_ref - n, "n": n_ref})
     else:
         n_cases, k = d.shape
         grand = d.mean()

@@ -30,6 +30,7 @@ from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
 from ..data.scores import individual
+from ..notes import Note
 from .measures import rater_measures
 
 VARIANCE_NAMES = ("examiner", "examiner_entry", "residual")
@@ -327,7 +328,7 @@ class ExaminerModel:
     residuals: pd.DataFrame
     min_scores: int
     confidence: float
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     _design: _Design | None = field(default=None, repr=False)
     _cells_solution: _Solution | None = field(default=None, repr=False)
 
@@ -470,7 +471,7 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
     d = _design(ind)
     groups, entry_groups = connected_groups(ind.assign(stage="individual"))
     group_of = groups.set_index("examiner_id")["group"].reindex(d.examiners).to_numpy()
-    notes: list[str] = []
+    notes: list[Note] = []
     df = d.n - d.n_cells
     has_pairs_info = bool(np.any(d.gamma > 1e-12))
 
@@ -480,14 +481,9 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
 
     if df <= 0 or not has_pairs_info or d.yty <= 0:
         if df <= 0 or not has_pairs_info:
-            notes.append(
-                "Ingen examinator delar bidrag med någon annan (en examinator per bidrag): "
-                "examinatorernas stränghet kan inte skattas och poängen justeras inte."
-            )
+            notes.append(Note("no_shared_entries"))
         else:
-            notes.append(
-                "Alla examinatorer gav samma poäng inom varje bidrag och kriterium: inga skillnader att skatta."
-            )
+            notes.append(Note("no_differences"))
         theta_b = theta_u = 0.0
         variances = {
             "examiner": 0.0 if d.yty <= 0 and df > 0 else np.nan,
@@ -500,10 +496,7 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
     else:
         with_u = d.max_pair > 1
         if not with_u:
-            notes.append(
-                "Varje examinator gav varje bidrag bara en poäng: examinator x bidrag-termen kan inte "
-                "skiljas från slumpfelet och utelämnas."
-            )
+            notes.append(Note("no_examiner_entry_term"))
         theta_b, theta_u = _optimise(d, with_u, (0.5, 0.5))
         sol = _solve(d, np.full(d.n_examiners, theta_b), theta_u)
         sigma2 = sol.r2 / df
@@ -515,9 +508,7 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
         deviance = _deviance(d, sol)
         identified = True
         if theta_b < 1e-6:
-            notes.append(
-                "Modellen finner inga skillnader i stränghet mellan examinatorerna (variansen skattas till 0)."
-            )
+            notes.append(Note("no_examiner_variance"))
 
     # examiner effects and intervals (relative to the connected group)
     n_in_group = np.bincount(group_of)[group_of]
@@ -545,15 +536,9 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
         }
     )
     if (~adjusted).any():
-        notes.append(
-            f"{int((~adjusted).sum())} examinator(er) har färre än {min_scores} poäng: de redovisas men "
-            "deras poäng justeras inte."
-        )
+        notes.append(Note("few_scores", {"n": int((~adjusted).sum()), "min_scores": min_scores}))
     if groups["group"].nunique() > 1:
-        notes.append(
-            f"Examinatorerna bildar {groups['group'].nunique()} grupper utan gemensamma bidrag; "
-            "effekterna jämförs bara inom en grupp."
-        )
+        notes.append(Note("separate_groups", {"n": int(groups["group"].nunique())}))
 
     # the cells: the same variances, examiners below min_scores not adjusted for
     lam_cells = np.where(effects["adjusted"].to_numpy(), theta_b, 0.0)

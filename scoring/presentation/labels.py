@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..notes import Note
 from ..paths import PROJECT_ROOT
 from ..problems import Problem, display_path
 from ..rubric import Rubric
@@ -157,8 +158,58 @@ COEFFICIENTS_SV = {
 }
 
 
+#: The Swedish words of every note a statistic gives (:class:`scoring.notes.Note`), by code.
+NOTES_SV = {
+    # rank_entries, per entry
+    "not_eligible": "budget inte i balans: kan inte vinna",
+    "budget_unknown": "uppgift om budget i balans saknas: räknas som behörig",
+    "one_examiner": "en examinator: osäkerheten kan inte skattas",
+    "no_individual_scores": "inga individuella poäng: osäkerheten kan inte skattas",
+    "not_adjusted": "inte justerat för {examiners} (för få poäng)",
+    "other_group": "examinatorerna hör till sammanhängande grupp {groups}, inte grupp 1: poängen kan inte "
+                   "jämföras med bidrag bedömda i grupp 1",
+    "no_zscore": "z-poäng saknas för {examiners} (för få eller lika poäng): räknas som medel",
+    "site_visit_scores": "platsbesökspoäng för {k} av {n} kriterier",
+    "not_ranked": "inga poäng med denna metod: rangordnas inte",
+    "criteria_missing": "saknar poäng för {criteria}: vikterna omräknade över övriga kriterier",
+    "trim_few_examiners": "färre än {min} examinatorer: medelvärde i stället för trimmat medelvärde",
+    "trim_few_scores": "{k} kriterier med färre än {min} poäng: medelvärde där",
+    # the examiner-effect model
+    "no_shared_entries": "Ingen examinator delar bidrag med någon annan (en examinator per bidrag): "
+                         "examinatorernas stränghet kan inte skattas och poängen justeras inte.",
+    "no_differences": "Alla examinatorer gav samma poäng inom varje bidrag och kriterium: inga skillnader att skatta.",
+    "no_examiner_entry_term": "Varje examinator gav varje bidrag bara en poäng: examinator x bidrag-termen kan "
+                              "inte skiljas från slumpfelet och utelämnas.",
+    "no_examiner_variance": "Modellen finner inga skillnader i stränghet mellan examinatorerna (variansen "
+                            "skattas till 0).",
+    "few_scores": "{n} examinator(er) har färre än {min_scores} poäng: de redovisas men deras poäng justeras inte.",
+    "separate_groups": "Examinatorerna bildar {n} grupper utan gemensamma bidrag; effekterna jämförs bara inom "
+                       "en grupp.",
+    # reference_accuracy, per examiner
+    "no_scores_on_reference": "inga poäng på referensens fall och kriterier",
+    "reference_incomplete": "referensen har inte poäng för alla fall och kriterier: profildelarna beräknas inte",
+    "incomplete": "ofullständig: {missing} av {n} poäng saknas, profildelarna beräknas inte",
+}
+
+
+def note_text(notes, rubric: Rubric | None = None) -> str:
+    """A note, or a tuple of notes joined by "; ", in Swedish ("" for none). Criteria are
+    named by the rubric's labels, lists joined by ", "."""
+    if notes is None or (not isinstance(notes, Note) and not isinstance(notes, tuple | list)):
+        return ""
+    if not isinstance(notes, Note):
+        return "; ".join(note_text(n, rubric) for n in notes)
+
+    def word(key, value) -> str:
+        if key == "criteria" and rubric is not None:
+            value = tuple(rubric.criterion_label(c) for c in value)
+        return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+    return NOTES_SV[notes.code].format(**{k: word(k, v) for k, v in notes.values.items()})
+
+
 def _labelled(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
-    """A copy with criterion, class and coefficient ids replaced by their Swedish labels."""
+    """A copy with criterion, class and coefficient ids and notes replaced by their Swedish words."""
     out = df.copy()
     if "criterion" in out.columns:
         out["criterion"] = out["criterion"].map(rubric.criterion_label)
@@ -166,6 +217,9 @@ def _labelled(df: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         out["class"] = out["class"].map(lambda c: "Totalt" if c == "total" else rubric.class_label(c))
     if "coefficient" in out.columns:
         out["coefficient"] = out["coefficient"].map(lambda c: COEFFICIENTS_SV.get(c, c))
+    if "note" in out.columns:
+        out["note"] = out["note"].map(lambda n: note_text(n, rubric) if n is None or isinstance(n, Note | tuple)
+                                      else n)
     return out
 
 

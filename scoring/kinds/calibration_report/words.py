@@ -13,6 +13,7 @@ from ...presentation.labels import (
     examiner_reading,
     interval,
     is_demo,
+    note_text,
     show,
     source_paths,
 )
@@ -95,7 +96,7 @@ def examiner_model(model) -> render.Block:
         blocks.append(render.paragraph(
             "Färre än {k} poäng: {codes}. De visas men justeras inte för i rangordningen.",
             k=model.min_scores, codes=render.join(render.code(c) for c in sorted(thin))))
-    blocks += [render.paragraph("{note}", note=n) for n in model.notes]
+    blocks += [render.paragraph("{note}", note=note_text(n)) for n in model.notes]
     return render.group(*blocks)
 
 

@@ -30,7 +30,7 @@ from ...consensus import consensus_agenda
 from ...data import class_id_for, load_year
 from ...overview import individual
 from ...presentation import render
-from ...presentation.labels import demo_note, is_demo, show
+from ...presentation.labels import demo_note, is_demo, note_text, show
 from ...rubric import Rubric
 
 __all__ = [
@@ -452,8 +452,9 @@ def ranking_table(pack: JuryPack) -> render.Block:
     """
     r = pack.ranking
     entry = []
-    for eid, note in zip(r["entry_id"], r["note"].fillna(""), strict=True):
+    for eid, notes in zip(r["entry_id"], r["note"], strict=True):
         who = pack.label(eid)
+        note = note_text(notes, pack.rubric)
         entry.append(render.text("{who} – {note}", who=who, note=render.em("{n}", n=note)) if note.strip() else who)
     t = pd.DataFrame({
         "rank": r["rank"],

@@ -113,7 +113,7 @@ def level_against_profile(accuracy: pd.DataFrame, step: float = 10) -> render.Fi
     """
     a = accuracy.dropna(subset=["elevation", "profile_error"])
     fig, ax = figure(8, 5.5)
-    complete = a["note"].eq("")
+    complete = a["note"].isna()
     ax.scatter(a.loc[complete, "elevation"], a.loc[complete, "profile_error"], s=45, color=COLORS[0], zorder=3,
                label="Alla kriterier bedömda")
     if (~complete).any():
