@@ -189,3 +189,10 @@ def test_swedish_tick_formatter():
     assert [f(x) for x in (-0.5, 0.0, 0.5, 1.0)] == ["−0,5", "0,0", "0,5", "1,0"]
     f.set_locs([0, 10000, 20000])
     assert f(20000) == "20000"  # no offset, no scientific notation on a printed axis
+
+
+def test_swedish_tick_formatter_short():
+    """The one tick formatter's short form writes each tick as render.number does (the examiner's figures)."""
+    f = style.SwedishFormatter(short=True)
+    assert [f(x) for x in (-0.5, 0.0, 0.5, 1.0, 12.25)] == ["−0,5", "0", "0,5", "1", "12,25"]
+    assert [f(x) for x in (-0.5, 1.0)] == [render.number(-0.5, None), render.number(1.0, None)]

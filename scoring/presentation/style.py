@@ -35,14 +35,19 @@ class SwedishFormatter(ScalarFormatter):
     """Tick labels with a decimal comma and a real minus sign (as :func:`scoring.presentation.render.number`).
 
     Matplotlib's own choice of decimals per axis is kept (0,0 0,2 ... 1,0); no offset and
-    no scientific notation, which a reader of a printed report would miss.
+    no scientific notation, which a reader of a printed report would miss. ``short``: each
+    tick as :func:`~scoring.presentation.render.number` writes a number with at most two
+    decimals and no trailing zeros (0 0,5 1; the examiner's figures).
     """
 
-    def __init__(self):
+    def __init__(self, short: bool = False):
         super().__init__(useOffset=False, useMathText=False)
         self.set_scientific(False)
+        self.short = short
 
     def __call__(self, x, pos=None) -> str:
+        if self.short:
+            return render.number(x, None)
         return super().__call__(x, pos).replace(".", ",").replace("-", render.MINUS)
 
 

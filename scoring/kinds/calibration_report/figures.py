@@ -14,12 +14,9 @@ import pandas as pd
 
 from ...presentation import render
 from ...presentation.labels import COEFFICIENTS_SV
+from ...presentation.render import number
 from ...presentation.style import COLORS, WIDTH, errors, figure, legend_below, wrap
 from ...rubric import Rubric
-
-
-def _n(x, precision: int | None = 2, sign: bool = False) -> str:
-    return render.number(x, precision, sign=sign)
 
 
 def _coefficient(c: str) -> str:
@@ -39,11 +36,11 @@ def entries_per_class(classes: pd.DataFrame, rubric: Rubric) -> render.Figure:
     ax.barh(y, c["entries"], color=COLORS[0])
     ax.set_yticks(y, labels)
     for yi, n in zip(y, c["entries"], strict=True):
-        ax.text(n, yi, f" {_n(int(n))}", va="center")
+        ax.text(n, yi, f" {number(int(n))}", va="center")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("Antal bidrag")
     ax.set_title("Bidrag per tävlingsklass")
-    counts = "; ".join(f"{rubric.class_label(k)} {_n(int(n))}" for k, n in zip(c["class"][::-1], c["entries"][::-1],
+    counts = "; ".join(f"{rubric.class_label(k)} {number(int(n))}" for k, n in zip(c["class"][::-1], c["entries"][::-1],
                                                                                  strict=True))
     return render.Figure(fig, f"Stapeldiagram: antal bidrag per tävlingsklass. {counts}.")
 
@@ -83,7 +80,7 @@ def agreement_by_criterion(table: pd.DataFrame, rubric: Rubric, coefficients: li
 
 def _interval(t: pd.DataFrame, k: str) -> str:
     est, low, high = t.loc[k, ["estimate", "ci_low", "ci_high"]]
-    return render.MISSING if pd.isna(est) else f"{_n(est)} ({_n(low)}–{_n(high)})"
+    return render.MISSING if pd.isna(est) else f"{number(est)} ({number(low)}–{number(high)})"
 
 
 def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> render.Figure:
@@ -104,7 +101,7 @@ def agreement_trend(table: pd.DataFrame, rubric: Rubric, coefficient: str) -> re
     for c in rubric.criterion_ids:
         s = t[t["criterion"] == c].sort_values("year")
         if len(s):
-            values = ", ".join(f"{int(y)} {_n(e)}" for y, e in zip(s["year"], s["estimate"], strict=True))
+            values = ", ".join(f"{int(y)} {number(e)}" for y, e in zip(s["year"], s["estimate"], strict=True))
             parts.append(f"{rubric.criterion_label(c)}: {values}")
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "inga år")
     alt = f"Linjediagram: {_coefficient(coefficient)} per kriterium och år, {span}. {'; '.join(parts)}."
@@ -119,15 +116,15 @@ def spread_histogram(spread: pd.DataFrame, threshold: float) -> render.Figure:
     bins = np.arange(s.min() - step / 2, s.max() + step, step) if len(s) else 10
     ax.hist(s, bins=bins, color=COLORS[0], edgecolor="white")
     ax.axvline(threshold, color=COLORS[3], ls="--",
-               label=f"Gräns för konsensusagendan ({_n(float(threshold), None)})")
+               label=f"Gräns för konsensusagendan ({number(float(threshold), None)})")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("Spridning mellan examinatorernas individuella poäng (högsta − lägsta)")
     ax.set_ylabel("Antal bidrag × kriterier")
     legend_below(fig, ax)
     if len(s):
-        summary = (f"{_n(len(s))} bidrag × kriterier, median {_n(float(s.median()), None)}, största "
-                   f"{_n(float(s.max()), None)}; {_n(int((s > threshold).sum()))} över gränsen "
-                   f"{_n(float(threshold), None)} för konsensusagendan")
+        summary = (f"{number(len(s))} bidrag × kriterier, median {number(float(s.median()), None)}, största "
+                   f"{number(float(s.max()), None)}; {number(int((s > threshold).sum()), 2)} över gränsen "
+                   f"{number(float(threshold), None)} för konsensusagendan")
     else:
         summary = "inga bidrag × kriterier med minst två examinatorer"
     alt = f"Histogram: spridning mellan examinatorernas individuella poäng (högsta minus lägsta). {summary}."
@@ -148,7 +145,7 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel("Konsensus minus medel av individuella poäng (poäng)")
     ax.set_title("Hur långt konsensus flyttade sig från de individuella bedömningarna")
-    parts = [f"{rubric.criterion_label(c)} median {_n(float(np.median(d)), 1, sign=True)} ({_n(len(d))} bidrag)"
+    parts = [f"{rubric.criterion_label(c)} median {number(float(np.median(d)), 1, sign=True)} ({number(len(d))} bidrag)"
              for c, d in zip(crit[::-1], data, strict=True) if len(d)][::-1]
     alt = ("Lådagram: konsensuspoäng minus medel av de individuella poängen, per kriterium. "
            f"{'; '.join(parts) or 'Inga konsensuspoäng'}.")
@@ -171,9 +168,10 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
         low, high = known.iloc[0], known.iloc[-1]
         above = int((known["ci_low"] > 0).sum())
         below = int((known["ci_high"] < 0).sum())
-        summary = (f"{_n(len(e))} examinatorer, från {low['examiner_id']} {_n(low['bias'], 1, sign=True)} till "
-                   f"{high['examiner_id']} {_n(high['bias'], 1, sign=True)} poäng; {_n(above)} med intervall helt "
-                   f"över 0 (generösare), {_n(below)} helt under 0 (strängare)")
+        summary = (f"{number(len(e))} examinatorer, från {low['examiner_id']} {number(low['bias'], 1, sign=True)} till "
+                   f"{high['examiner_id']} {number(high['bias'], 1, sign=True)} poäng; {number(above)} med intervall "
+                   "helt "
+                   f"över 0 (generösare), {number(below)} helt under 0 (strängare)")
     else:
         summary = "inga examinatorer med medbedömare"
     alt = ("Punktdiagram med 95 % konfidensintervall: varje examinators generositet enligt modellen, jämfört "

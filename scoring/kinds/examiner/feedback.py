@@ -52,6 +52,7 @@ from ...presentation.labels import (
     is_demo,
     left_out_years,
 )
+from ...presentation.render import number
 from ...problems import InputError, Problem
 from ...rubric import Rubric
 
@@ -414,9 +415,6 @@ def _in_later_years(code: str, year: int, data_dir) -> bool:
 # --------------------------------------------------------------------------- presentation
 
 
-def _n(x, precision: int | None = 1, sign: bool = False) -> str:
-    return render.number(x, precision, sign=sign)
-
 
 def _finite(x) -> bool:
     return x is not None and not pd.isna(x) and np.isfinite(float(x))
@@ -446,17 +444,17 @@ def _bias_text(e: dict) -> tuple[str, str]:
     if not _finite(b):
         return ("Din nivå kan inte skattas i år: du delade inga bidrag med andra examinatorer.", "")
     if _finite(lo) and lo > 0:
-        return (f"Du är generösare än genomsnittet: i medel {_n(b)} poäng högre än en genomsnittlig examinator "
-                f"på samma bidrag och kriterier (95 % konfidensintervall {_n(lo)} till {_n(hi)}).",
+        return (f"Du är generösare än genomsnittet: i medel {number(b, 1)} poäng högre än en genomsnittlig examinator "
+                f"på samma bidrag och kriterier (95 % konfidensintervall {number(lo, 1)} till {number(hi, 1)}).",
                 "Läs bedömningsmallens nivåbeskrivningar igen innan du sätter poäng, och pröva varje hög poäng mot "
                 "underlaget: vilka belägg i bidraget bär den?")
     if _finite(hi) and hi < 0:
-        return (f"Du är strängare än genomsnittet: i medel {_n(-b)} poäng lägre än en genomsnittlig examinator "
-                f"på samma bidrag och kriterier (95 % konfidensintervall {_n(-hi)} till {_n(-lo)}).",
+        return (f"Du är strängare än genomsnittet: i medel {number(-b, 1)} poäng lägre än en genomsnittlig examinator "
+                f"på samma bidrag och kriterier (95 % konfidensintervall {number(-hi, 1)} till {number(-lo, 1)}).",
                 "Pröva om dina låga poäng speglar vad bidraget visar eller vad du saknar i det; utgå från "
                 "bedömningsmallens nivåbeskrivningar och ge poäng för de belägg som finns.")
-    return (f"Din nivå skiljer sig inte säkert från genomsnittet: {_n(b, sign=True)} poäng, och intervallet "
-            f"{_n(lo, sign=True)} till {_n(hi, sign=True)} rymmer 0.",
+    return (f"Din nivå skiljer sig inte säkert från genomsnittet: {number(b, 1, sign=True)} poäng, och intervallet "
+            f"{number(lo, 1, sign=True)} till {number(hi, 1, sign=True)} rymmer 0.",
             "Fortsätt som nu.")
 
 
@@ -465,14 +463,14 @@ def _range_text(e: dict) -> tuple[str, str]:
     if not _finite(r):
         return ("Spridningen kan inte skattas: för få av dina poäng har medbedömare.", "")
     if r < RANGE_LOW:
-        return (f"Du använder en smalare del av skalan än medbedömarna (spridning {_n(r, 2)}).",
+        return (f"Du använder en smalare del av skalan än medbedömarna (spridning {number(r, 2)}).",
                 "Våga använda hela skalan: när ett bidrag är tydligt starkt eller svagt på ett kriterium, låt "
                 "poängen visa det. Jämför med mallens beskrivningar av de högsta och lägsta nivåerna.")
     if r > RANGE_HIGH:
-        return (f"Du sprider poängen mer än medbedömarna ({_n(r, 2)} gånger deras spridning).",
+        return (f"Du sprider poängen mer än medbedömarna ({number(r, 2)} gånger deras spridning).",
                 "Kontrollera att dina höga och låga poäng har stöd i underlaget; när beläggen är blandade hör "
                 "poängen oftast hemma närmare mitten.")
-    return (f"Du använder skalan ungefär som medbedömarna (spridning {_n(r, 2)}).", "Fortsätt som nu.")
+    return (f"Du använder skalan ungefär som medbedömarna (spridning {number(r, 2)}).", "Fortsätt som nu.")
 
 
 def _halo_text(e: dict) -> tuple[str, str]:
@@ -480,11 +478,11 @@ def _halo_text(e: dict) -> tuple[str, str]:
     if not _finite(h):
         return ("Halo kan inte skattas: för få av dina poäng har medbedömare.", "")
     if h > HALO_HIGH:
-        return (f"Du ger ofta ett bidrag ungefär samma poäng på alla kriterier (halo {_n(h, 2)}).",
+        return (f"Du ger ofta ett bidrag ungefär samma poäng på alla kriterier (halo {number(h, 2)}).",
                 "Bedöm ett kriterium i taget mot mallens frågor för just det kriteriet innan du bildar dig en "
                 "helhetsbild; sätt gärna poängen kriterium för kriterium över alla dina bidrag i stället för "
                 "bidrag för bidrag.")
-    return (f"Du skiljer mellan bidragens starka och svaga kriterier ungefär som medbedömarna (halo {_n(h, 2)}).",
+    return (f"Du skiljer mellan bidragens starka och svaga kriterier ungefär som medbedömarna (halo {number(h, 2)}).",
             "Fortsätt som nu.")
 
 
@@ -494,12 +492,12 @@ def _inconsistency_text(e: dict, typical: float) -> tuple[str, str]:
     if not _finite(inc) or not _finite(typical) or typical <= 0:
         return ("Inkonsekvensen kan inte skattas i år.", "")
     if inc > INCONSISTENCY_HIGH * typical:
-        return (f"Dina poäng har större oförklarad spridning än andras: {_n(inc)} poäng mot {_n(typical)} för en "
-                "typisk examinator.",
+        return (f"Dina poäng har större oförklarad spridning än andras: {number(inc, 1)} poäng mot "
+                f"{number(typical, 1)} för en typisk examinator.",
                 "Anteckna vilka belägg varje poäng bygger på och jämför liknande underlag mellan bidragen; ta upp "
                 "de poäng du var mest osäker på i konsensusdiskussionen.")
-    return (f"Dina poäng är ungefär lika samstämmiga som andras: {_n(inc)} poäng oförklarad spridning mot "
-            f"{_n(typical)} för en typisk examinator.", "Fortsätt som nu.")
+    return (f"Dina poäng är ungefär lika samstämmiga som andras: {number(inc, 1)} poäng oförklarad spridning mot "
+            f"{number(typical, 1)} för en typisk examinator.", "Fortsätt som nu.")
 
 
 _MEANING = {
@@ -530,15 +528,15 @@ def effects(fb: ExaminerFeedback) -> render.Block:
         pos = pool_position(own, fb.pool.get(m, np.array([])))
         digits = 1 if m in ("bias", "inconsistency") else 2
         sign = m == "bias"
-        value = _n(own, digits, sign)
+        value = number(own, digits, sign=sign)
         if m == "bias" and _finite(own) and _finite(e.get("ci_low")):
-            value += f" ({_n(e['ci_low'], digits, True)} till {_n(e['ci_high'], digits, True)})"
+            value += f" ({number(e['ci_low'], digits, sign=True)} till {number(e['ci_high'], digits, sign=True)})"
         rows.append({
             "measure": MEASURE_LABELS[m],
             "own_value": value,
-            "pool_median": _n(pos["median"], digits, sign),
+            "pool_median": number(pos["median"], digits, sign=sign),
             "pool_middle": (render.MISSING if not pos["n"]
-                            else f"{_n(pos['q1'], digits, sign)} till {_n(pos['q3'], digits, sign)}"),
+                            else f"{number(pos['q1'], digits, sign=sign)} till {number(pos['q3'], digits, sign=sign)}"),
             "share_below": pos["share_below"],
         })
         n_pool = max(n_pool, pos["n"])
@@ -576,7 +574,7 @@ def _typical_inconsistency(fb: ExaminerFeedback) -> float:
 
 
 def _percent(x) -> str:
-    return render.MISSING if not _finite(x) else f"{_n(100 * x, 0)} %"
+    return render.MISSING if not _finite(x) else f"{number(100 * x, 0)} %"
 
 
 def team_entries(fb: ExaminerFeedback) -> render.Block:
@@ -598,7 +596,7 @@ def team_scores(fb: ExaminerFeedback) -> render.Block:
     names = dict(zip(fb.entries["entry_id"], fb.entries["name"], strict=True))
     tables = []
     for entry, t in fb.team.groupby("entry_id", sort=False):
-        rng = [render.MISSING if not (_finite(lo) and _finite(hi)) else f"{_n(lo, None)}–{_n(hi, None)}"
+        rng = [render.MISSING if not (_finite(lo) and _finite(hi)) else f"{number(lo, None)}–{number(hi, None)}"
                for lo, hi in zip(t["others_low"], t["others_high"], strict=True)]
         df = pd.DataFrame({
             "criterion": t["criterion"].map(fb.rubric.criterion_label).to_numpy(),
@@ -607,7 +605,7 @@ def team_scores(fb: ExaminerFeedback) -> render.Block:
             "others_range": rng,
             "consensus": t["consensus"].to_numpy(),
             "site_visit": t["site_visit"].to_numpy(),
-            "consensus_diff": [_n(x, None, True) for x in t["consensus_diff"]],
+            "consensus_diff": [number(x, None, sign=True) for x in t["consensus_diff"]],
         })
         name = names.get(entry)
         caption = (render.text("{code} {name}", code=render.code(entry), name=name) if isinstance(name, str)
@@ -638,7 +636,8 @@ def consensus_closeness_block(fb: ExaminerFeedback) -> render.Block:
             "slumpvis vald lagmedlem skulle det ske i {expected}. I medel låg lagets poäng {move} poäng från din "
             "(> 0: högre än din), i medel {abs} poäng bort.",
             Stage=_STAGE_SV[r["stage"]], n=int(r["decisions"]), share=_percent(r["nearest_share"]),
-            expected=_percent(r["expected_share"]), move=_n(r["movement"], 1, True), abs=_n(r["abs_movement"], 1),
+            expected=_percent(r["expected_share"]), move=number(r["movement"], 1, sign=True),
+            abs=number(r["abs_movement"], 1),
         ))
         blocks.append(render.paragraph("{s}", s=render.em("{t}", t=_closeness_reading(r, stage))))
     return render.group(*blocks)
@@ -683,8 +682,8 @@ def trend(fb: ExaminerFeedback) -> render.Block:
             "{year:d}: din nivå ändrades säkert jämfört med dina tidigare år: {change} poäng (95 % KI {lo} till "
             "{hi}). Du var alltså {direction} i förhållande till kollegerna än tidigare. Fundera på vad som ändrats "
             "(nya bidragstyper, ny mall, eget arbetssätt) och stäm av dina nivåer mot mallens beskrivningar.",
-            year=int(r["year"]), change=_n(r["change"], 1, True), lo=_n(r["change_low"], 1, True),
-            hi=_n(r["change_high"], 1, True), direction=direction,
+            year=int(r["year"]), change=number(r["change"], 1, sign=True), lo=number(r["change_low"], 1, sign=True),
+            hi=number(r["change_high"], 1, sign=True), direction=direction,
         ))
     return render.group(*blocks)
 
@@ -693,5 +692,5 @@ def _ci(x, lo, hi) -> str:
     if not _finite(x):
         return render.MISSING
     if not (_finite(lo) and _finite(hi)):
-        return _n(x, 1, True)
-    return f"{_n(x, 1, True)} ({_n(lo, 1, True)} till {_n(hi, 1, True)})"
+        return number(x, 1, sign=True)
+    return f"{number(x, 1, sign=True)} ({number(lo, 1, sign=True)} till {number(hi, 1, sign=True)})"

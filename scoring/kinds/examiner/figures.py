@@ -16,10 +16,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
 from ...presentation import render
-from ...presentation.style import COLORS
+from ...presentation.render import number
+from ...presentation.style import COLORS, SwedishFormatter
 from .feedback import MEASURE_LABELS, MEASURES, ExaminerFeedback, pool_position
 
 __all__ = ["effects_against_pool", "scores_beside_team", "trend"]
@@ -32,12 +32,8 @@ _SITE = COLORS[2]
 _NEUTRAL = {"bias": 0.0, "range": 1.0, "halo": 0.0}
 
 
-def _n(x, precision: int | None = 1, sign: bool = False) -> str:
-    return render.number(x, precision, sign=sign)
-
 
 #: tick labels the Swedish way (decimal comma, minus sign)
-_SWEDISH = FuncFormatter(lambda v, _: render.number(v, None))
 
 
 def _bins(values: np.ndarray, own: float, measure: str) -> np.ndarray:
@@ -76,16 +72,16 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
             ax.axvline(own, color=_OWN, lw=2.5)
         ax.set_title(MEASURE_LABELS[m])
         ax.set_yticks([])
-        ax.xaxis.set_major_formatter(_SWEDISH)
+        ax.xaxis.set_major_formatter(SwedishFormatter(short=True))
         ax.spines[["top", "right", "left"]].set_visible(False)
         pos = pool_position(own, pool)
         digits, sign = (1, True) if m == "bias" else ((1, False) if m == "inconsistency" else (2, False))
-        mine = _n(own, digits, sign)
+        mine = number(own, digits, sign=sign)
         if m == "bias" and np.isfinite(own) and pd.notna(e.get("ci_low")):
-            mine += f" (95 % KI {_n(e['ci_low'], 1, True)} till {_n(e['ci_high'], 1, True)})"
+            mine += f" (95 % KI {number(e['ci_low'], 1, sign=True)} till {number(e['ci_high'], 1, sign=True)})"
         others = ("inga andra" if not pos["n"] else
-                  f"de andras median {_n(pos['median'], digits, sign)}, mittersta hälften "
-                  f"{_n(pos['q1'], digits, sign)} till {_n(pos['q3'], digits, sign)}")
+                  f"de andras median {number(pos['median'], digits, sign=sign)}, mittersta hälften "
+                  f"{number(pos['q1'], digits, sign=sign)} till {number(pos['q3'], digits, sign=sign)}")
         parts.append(f"{MEASURE_LABELS[m]}: du {mine}; {others}")
     handles = [Patch(color=_POOL, label="Andra examinatorer (anonymt)"),
                Line2D([], [], color=_OWN, lw=2.5, label="Du"),
@@ -138,7 +134,7 @@ def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
             ax.axhline(top + 0.5, color="#cccccc", lw=0.8)
         start += n
     ax.set_xlabel("Poäng")
-    ax.xaxis.set_major_formatter(_SWEDISH)
+    ax.xaxis.set_major_formatter(SwedishFormatter(short=True))
     ax.grid(axis="x", color="#eeeeee", zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
     handles = [Line2D([], [], marker="o", ls="", color=_OWN, label="Din poäng"),
@@ -157,13 +153,13 @@ def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
 
 
 def _entry_alt(entry: str, d: pd.DataFrame) -> str:
-    bits = [f"din poäng {_n(d['score'].mean(), None)}"]
+    bits = [f"din poäng {number(d['score'].mean(), None)}"]
     if d["others_mean"].notna().any():
-        bits.append(f"övrigas medel {_n(d['others_mean'].mean(), None)}")
+        bits.append(f"övrigas medel {number(d['others_mean'].mean(), None)}")
     if d["consensus"].notna().any():
-        bits.append(f"konsensus {_n(d['consensus'].mean(), None)}")
+        bits.append(f"konsensus {number(d['consensus'].mean(), None)}")
     if d["site_visit"].notna().any():
-        bits.append(f"platsbesök {_n(d['site_visit'].mean(), None)}")
+        bits.append(f"platsbesök {number(d['site_visit'].mean(), None)}")
     return f"{entry}: {', '.join(bits)}"
 
 
@@ -184,7 +180,7 @@ def trend(fb: ExaminerFeedback) -> render.Figure | None:
         ax.scatter(years[flagged], t["bias"][flagged], s=140, facecolor="none", edgecolor=_CONSENSUS,
                    linewidths=2, zorder=5, label="Säker förändring mot dina tidigare år")
     ax.axhline(0, color="grey", lw=0.8, ls=":")
-    ax.yaxis.set_major_formatter(_SWEDISH)
+    ax.yaxis.set_major_formatter(SwedishFormatter(short=True))
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
     ax.set_ylabel("Avvikelse (poäng; > 0 generösare)")
@@ -192,7 +188,8 @@ def trend(fb: ExaminerFeedback) -> render.Figure | None:
     ax.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)
     ax.spines[["top", "right"]].set_visible(False)
     values = "; ".join(
-        f"{y} {_n(b, 1, True)}" + (f" ({_n(lo, 1, True)} till {_n(hi, 1, True)})" if pd.notna(lo) else "")
+        f"{y} {number(b, 1, sign=True)}"
+        + (f" ({number(lo, 1, sign=True)} till {number(hi, 1, sign=True)})" if pd.notna(lo) else "")
         for y, b, lo, hi in zip(years, t["bias"], t["ci_low"], t["ci_high"], strict=True)
     )
     marks = [str(y) for y, f in zip(years, flagged, strict=True) if f]

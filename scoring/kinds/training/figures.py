@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ...presentation import render
-from ...presentation.render import number as _n
+from ...presentation.render import number
 from ...presentation.style import COLORS, figure
 from ...rubric import Rubric
 
@@ -38,7 +38,7 @@ def _finish_case_axes(axes, crit: list[str], rubric: Rubric) -> None:
         ax.set_xlim(s.min - s.step, s.max + s.step)
         values = s.values
         if len(values) <= 21:
-            ax.set_xticks(values, [_n(float(v), None) for v in values], fontsize="small")
+            ax.set_xticks(values, [number(float(v), None) for v in values], fontsize="small")
         ax.set_xlabel("Poäng")
         ax.grid(axis="y", color="#eeeeee", zorder=0)
         ax.spines[["top", "right"]].set_visible(False)
@@ -83,11 +83,11 @@ def scores_against_reference(scores: pd.DataFrame, reference: pd.DataFrame, rubr
         parts = []
         for c in crit:
             g = sc.loc[sc["criterion"] == c, "score"]
-            spread = (f"{_n(float(g.min()), None)}–{_n(float(g.max()), None)}" if len(g) else "inga poäng")
-            parts.append(f"{rubric.criterion_label(c)}: referens {_n(float(ref_of[c]), None)}, gruppens medel "
-                         f"{_n(float(g.mean()), 1) if len(g) else render.MISSING}, poäng {spread}")
+            spread = (f"{number(float(g.min()), None)}–{number(float(g.max()), None)}" if len(g) else "inga poäng")
+            parts.append(f"{rubric.criterion_label(c)}: referens {number(float(ref_of[c]), None)}, gruppens medel "
+                         f"{number(float(g.mean()), 1) if len(g) else render.MISSING}, poäng {spread}")
         n = sc["examiner_id"].nunique()
-        alt_cases.append((f"Övningsfall {case}, " if len(cases) > 1 else "") + f"{_n(n)} deltagare. "
+        alt_cases.append((f"Övningsfall {case}, " if len(cases) > 1 else "") + f"{number(n)} deltagare. "
                          + "; ".join(parts) + ".")
     _finish_case_axes(axes, crit, rubric)
     handles = [
@@ -143,15 +143,17 @@ def level_against_profile(accuracy: pd.DataFrame, step: float = 10) -> render.Fi
         best, worst = by_profile.iloc[0], by_profile.iloc[-1]
         generous = int((a["elevation"] > step / 2).sum())
         strict = int((a["elevation"] < -step / 2).sum())
-        summary = (f"{_n(len(a))} deltagare. Gruppens medelnivå {_n(float(a['elevation'].mean()), 1, sign=True)} "
-                   f"poäng; nivå från {low['examiner_id']} {_n(float(low['elevation']), 1, sign=True)} till "
-                   f"{high['examiner_id']} {_n(float(high['elevation']), 1, sign=True)}; {_n(generous)} mer än ett "
-                   f"halvt skalsteg för generösa, {_n(strict)} för stränga. Profilfel från "
-                   f"{best['examiner_id']} {_n(float(best['profile_error']), 1)} till {worst['examiner_id']} "
-                   f"{_n(float(worst['profile_error']), 1)} poäng, i medel {_n(float(a['profile_error'].mean()), 1)}")
+        level = float(a["elevation"].mean())
+        summary = (f"{number(len(a))} deltagare. Gruppens medelnivå {number(level, 1, sign=True)} "
+                   f"poäng; nivå från {low['examiner_id']} {number(float(low['elevation']), 1, sign=True)} till "
+                   f"{high['examiner_id']} {number(float(high['elevation']), 1, sign=True)}; {number(generous)} mer "
+                   f"än ett halvt skalsteg för generösa, {number(strict)} för stränga. Profilfel från "
+                   f"{best['examiner_id']} {number(float(best['profile_error']), 1)} till {worst['examiner_id']} "
+                   f"{number(float(worst['profile_error']), 1)} poäng, i medel "
+                   f"{number(float(a['profile_error'].mean()), 1)}")
         missing = int((~complete).sum())
         if missing:
-            summary += f"; {_n(missing)} med poäng som saknas (ofylld punkt)"
+            summary += f"; {number(missing)} med poäng som saknas (ofylld punkt)"
     else:
         summary = "Inga deltagare ännu"
     alt = ("Spridningsdiagram: varje deltagares nivå (medel av poäng minus referens; över 0 för generös) mot "
@@ -187,11 +189,11 @@ def trainee_against_reference(feedback) -> render.Figure:
         ax.set_title(f"Övningsfall {case}" if len(f.cases) > 1 else "Dina poäng mot referensen och gruppen")
         parts = []
         for _, r in t.iterrows():
-            you = _n(float(r["score"]), None) if pd.notna(r["score"]) else "ingen poäng"
-            group = (f", gruppens medel {_n(float(r['group_mean']), 1)} (standardavvikelse "
-                     f"{_n(float(r['group_sd']), 1)})" if pd.notna(r["group_mean"]) else "")
+            you = number(float(r["score"]), None) if pd.notna(r["score"]) else "ingen poäng"
+            group = (f", gruppens medel {number(float(r['group_mean']), 1)} (standardavvikelse "
+                     f"{number(float(r['group_sd']), 1)})" if pd.notna(r["group_mean"]) else "")
             parts.append(f"{rubric.criterion_label(r['criterion'])}: du {you}, referens "
-                         f"{_n(float(r['reference']), None)}{group}")
+                         f"{number(float(r['reference']), None)}{group}")
         alt_cases.append((f"Övningsfall {case}: " if len(f.cases) > 1 else "") + "; ".join(parts) + ".")
     _finish_case_axes(axes, crit, rubric)
     handles = [
