@@ -9,6 +9,7 @@ to the long-format functions with the categories declared.
 from __future__ import annotations
 
 import doctest
+import functools
 import math
 
 import numpy as np
@@ -19,10 +20,9 @@ from scipy import stats
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa  # test-only
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa  # test-only
 
+from scoring.agreement import Estimate, agreement_weights, bootstrap_units
 from scoring.agreement import chance as chance_module
 from scoring.agreement.chance import (
-    agreement_weights,
-    bootstrap_units,
     brennan_prediger,
     brennan_prediger_estimate,
     cohen_kappa,
@@ -39,6 +39,7 @@ from scoring.agreement.chance import (
     percent_agreement,
     percent_agreement_estimate,
 )
+from scoring.agreement.krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
 
 R5, ANX, FL5, C3, VID = [0, 1, 2, 3], list(range(1, 7)), list(range(1, 6)), [1, 2, 3], list(range(1, 6))
 WEIGHT_NAMES = {"unweighted": None, "linear": "linear", "quadratic": "quadratic", "ordinal": "ordinal"}
@@ -586,6 +587,43 @@ def test_bootstrap_is_seeded_and_skips_undefined_replicates(ref):
 
     e = bootstrap_units(picky, ref.fleiss, "unit", n_boot=100, seed=0)
     assert "of 100 resamples" in e.method and not e.method.startswith("bootstrap over units (100 ")
+
+
+# --------------------------------------------------------------------------------------
+# one function per coefficient: the float function is its Estimate's value
+# --------------------------------------------------------------------------------------
+SCALE = list(range(0, 101, 10))
+ONE_FUNCTION = {  # float function, the *_estimate function, how both are called (data, weights)
+    "percent_agreement": (percent_agreement, percent_agreement_estimate,
+                          lambda f, d, w: f(d, *COLS, weights=w, categories=SCALE)),
+    "percent_within_10_units": (percent_agreement, percent_agreement_estimate,
+                                lambda f, d, w: f(d, *COLS, 10, categories=SCALE, method="units")),
+    "fleiss_kappa": (fleiss_kappa, fleiss_kappa_estimate, lambda f, d, w: f(d, *COLS, SCALE, weights=w)),
+    "cohen_kappa": (cohen_kappa, cohen_kappa_estimate, lambda f, d, w: f(raters(d, "A", "B"), *COLS, w, SCALE)),
+    "gwet_ac": (gwet_ac, gwet_ac_estimate, lambda f, d, w: f(d, *COLS, w, SCALE)),
+    "brennan_prediger": (brennan_prediger, brennan_prediger_estimate, lambda f, d, w: f(d, *COLS, w, SCALE)),
+    "conger_kappa": (conger_kappa, conger_kappa_estimate, lambda f, d, w: f(d, *COLS, w, SCALE)),
+    "light_kappa": (light_kappa, functools.partial(light_kappa_estimate, n_boot=50),
+                    lambda f, d, w: f(d, *COLS, w, SCALE)),
+    **{f"krippendorff_alpha_{lv}": (krippendorff_alpha, krippendorff_alpha_estimate,
+                                    lambda f, d, w, lv=lv: f(d, *COLS, lv, SCALE, weights=w))
+       for lv in ("nominal", "ordinal", "interval", "ratio")},
+}
+
+
+@pytest.mark.parametrize("weights", [None, "quadratic"])
+@pytest.mark.parametrize("name", sorted(ONE_FUNCTION))
+def test_float_function_is_the_estimates_value(name, weights):
+    value, estimate, call = ONE_FUNCTION[name]
+    for d in (ON, SAME.assign(score=20)):  # SAME: every rating the same, kappas undefined
+        e = call(estimate, d, weights)
+        got = call(value, d, weights)
+        assert isinstance(got, float) and isinstance(e, Estimate)
+        assert got == e.estimate or (math.isnan(got) and math.isnan(e.estimate)), d
+        only = call(functools.partial(estimate, se_method=None), d, weights)  # the value only
+        assert only.estimate == e.estimate or math.isnan(only.estimate) and math.isnan(e.estimate)
+        assert math.isnan(only.se) and math.isnan(only.ci_low) and only.method == ""
+        assert (only.n_units, only.n_ratings) == (e.n_units, e.n_ratings)
 
 
 def test_docstring_examples():

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scoring.agreement.gstudy import g_study_p_x_r_in_t
 from scoring.agreement.icc import (
-    g_study_p_x_r_in_t,
     icc,
     icc_oneway,
     icc_oneway_intrarater,
@@ -22,6 +22,7 @@ from scoring.agreement.icc import (
 )
 
 icc_module = importlib.import_module("scoring.agreement.icc")  # the package exports icc()
+layout = importlib.import_module("scoring.agreement._design")  # the design the ICC estimators share
 FORM = {"ICC(1,1)": "ICC1", "ICC(A,1)": "ICC2", "ICC(C,1)": "ICC3",
         "ICC(1,k)": "ICC1k", "ICC(A,k)": "ICC2k", "ICC(C,k)": "ICC3k"}
 
@@ -131,10 +132,10 @@ def test_matches_pingouin_on_complete_random_data(seed):
 
 def test_general_estimator_reduces_to_anova_on_complete_data():
     df = random_complete(3)
-    d = icc_module._design(df["target"].to_numpy(), df["rater"].to_numpy(), df["y"].to_numpy())
+    d = layout.design(df["target"].to_numpy(), df["rater"].to_numpy(), df["y"].to_numpy())
     assert d.complete
-    short = icc_module._rater_adjusted(d, with_f=False, shortcut=True)
-    general = icc_module._rater_adjusted(d, with_f=False, shortcut=False)
+    short = layout.rater_adjusted(d, with_f=False, shortcut=True)
+    general = layout.rater_adjusted(d, with_f=False, shortcut=False)
     assert general[0] == pytest.approx(short[0], rel=1e-12) and general[1] == short[1]
     # the same complete data, shuffled and labelled with strings, give the same table
     shuffled = df.sample(frac=1, random_state=0).astype({"target": str, "rater": str})
@@ -313,9 +314,9 @@ def test_adjusted_df1_is_targets_minus_connected_groups(design, groups):
         df = blocks(*(simulate_sparse(10 + g, n=150 + 50 * g, pool=10, per=3) for g in range(groups)))
     n = df["target"].nunique()
     for x in (df, with_replicates(df, groups, 0.5)):
-        d = icc_module._design(pd.factorize(x["target"])[0], pd.factorize(x["rater"])[0],
+        d = layout.design(pd.factorize(x["target"])[0], pd.factorize(x["rater"])[0],
                                x["y"].to_numpy())
-        assert icc_module._rater_adjusted(d, with_f=False)[1] == d.r - groups  # rank(C)
+        assert layout.rater_adjusted(d, with_f=False)[1] == d.r - groups  # rank(C)
         res = icc(x, "target", "rater", "y")
         # ICC3 with interaction (replicates) is Gwet's eqs 10.3.1-2 on n - 1 df
         adjusted = ["ICC2", "ICC2k"] + ([] if d.replicates else ["ICC3", "ICC3k"])
@@ -388,7 +389,7 @@ def test_incomplete_icc2_with_interaction_is_henderson_iii(iccdata1):
 def test_fitting_constants_interval_reduces_to_mcgraw_wong_and_gwet():
     # complete data: the fitting-constants path gives McGraw & Wong's ICC(A,1) exactly
     df = random_complete(6, n=25, k=4)
-    d = icc_module._design(df["target"].to_numpy(), df["rater"].to_numpy(), df["y"].to_numpy())
+    d = layout.design(df["target"].to_numpy(), df["rater"].to_numpy(), df["y"].to_numpy())
     anova = icc_module._model2(d, False, 0.9, irricc=False)
     fc = icc_module._model2_fitting_constants(d, False, 0.9)
     for key in ("var_target", "var_rater", "var_error", "icc", "ci_low", "ci_high", "F", "df1",
@@ -396,7 +397,7 @@ def test_fitting_constants_interval_reduces_to_mcgraw_wong_and_gwet():
         assert fc[key] == pytest.approx(anova[key], rel=1e-10), key
     # balanced replicates (every cell rated twice): Gwet's eqs 9.3.1-2
     rep = pd.concat([df, df.assign(y=df["y"] + np.random.default_rng(1).normal(0, 0.5, len(df)))])
-    d = icc_module._design(rep["target"].to_numpy(), rep["rater"].to_numpy(), rep["y"].to_numpy())
+    d = layout.design(rep["target"].to_numpy(), rep["rater"].to_numpy(), rep["y"].to_numpy())
     fc = icc_module._model2_fitting_constants(d, True, 0.95)
     ms = icc_module._model2_ms(d, True, d.M, d.n_cells)
     lo, hi, v = icc_module._model2_ci(fc["icc"], ms, d.n, d.r, d.M, d.n_cells, True, 0.95, False)

@@ -18,8 +18,9 @@ import pytest
 from reference_formats import COLS, distribution_to_long, table_to_long, wide_to_long
 from scipy import stats
 
+from scoring.agreement import agreement_weights
 from scoring.agreement import krippendorff as krippendorff_module
-from scoring.agreement.chance import agreement_weights, gwet_ac, percent_agreement
+from scoring.agreement.chance import gwet_ac, percent_agreement
 from scoring.agreement.krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -206,7 +207,7 @@ def test_interval_is_t_interval_capped_at_one(ref):
 @pytest.mark.parametrize("level", LEVELS)
 def test_gwet_formula_alpha_equals_krippendorff(ref, level):
     """Gwet's p_a/p_e form with w = 1 - d/max d reproduces alpha, so the SE belongs to it."""
-    from scoring.agreement.chance import _code
+    from scoring.agreement._coding import _code
     from scoring.agreement.krippendorff import _delta, _pairable
 
     c = _code(ref.r5, *COLS, R5)

@@ -1,12 +1,17 @@
 """agreement_table: the same numbers as the coefficient functions, per group, with counts and notes."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from scoring.agreement import (
     COEFFICIENTS,
+    NOTES,
     agreement_table,
+    brennan_prediger_estimate,
     fleiss_kappa_estimate,
     gwet_ac,
     gwet_ac_estimate,
@@ -16,7 +21,9 @@ from scoring.agreement import (
     percent_agreement,
     percent_agreement_estimate,
 )
+from scoring.agreement import table as table_module
 from scoring.data import load_year
+from scoring.notes import Note
 from scoring.rubric import load_rubric
 
 RUBRIC = load_rubric()
@@ -118,3 +125,52 @@ def test_unknown_coefficient_and_column_are_clear_errors(individual):
         agreement_table(individual, coefficients=["kappa_x"])
     with pytest.raises(KeyError, match="klass"):
         agreement_table(individual, by=("klass",))
+
+
+def test_notes_as_codes_and_their_sentences():
+    one_rater = pd.DataFrame({"entry_id": ["A", "B", "C"], "examiner_id": "E01", "score": [10.0, 20, 30],
+                              "criterion": "staff"})
+    text = agreement_table(one_rater, rubric=RUBRIC).set_index("coefficient")["note"]
+    notes = agreement_table(one_rater, rubric=RUBRIC, notes="code").set_index("coefficient")["note"]
+    assert all(len(n) == 1 and isinstance(n[0], Note) for n in notes) and (notes.index == text.index).all()
+    code = notes.map(lambda n: n[0].code)
+    assert set(code) <= set(NOTES)
+    assert (code[list(COEFFICIENTS[:6])] == "too_few_raters").all()
+    assert (code[list(COEFFICIENTS[6:])] == "one_rating_per_unit").all()
+    assert text["fleiss_kappa"] == NOTES["one_rating_per_unit"]
+    same = one_rater.assign(examiner_id=["E01", "E02", "E01"], entry_id=["A", "A", "B"], score=50.0)
+    same = pd.concat([same, same.assign(entry_id=["C", "C", "D"])])
+    t = agreement_table(same, rubric=RUBRIC, coefficients=["ICC1", "fleiss_kappa", "gwet_ac1"]).set_index(
+        "coefficient")
+    c = agreement_table(same, rubric=RUBRIC, coefficients=["ICC1", "fleiss_kappa", "gwet_ac1"],
+                        notes="code").set_index("coefficient")
+    assert (c.loc["ICC1", "note"], t.loc["ICC1", "note"]) == ((Note("identical_ratings"),),
+                                                              NOTES["identical_ratings"])
+    assert (c.loc["fleiss_kappa", "note"], t.loc["fleiss_kappa", "note"]) == ((Note("undefined"),),
+                                                                              NOTES["undefined"])
+    assert (c.loc["gwet_ac1", "note"], t.loc["gwet_ac1", "note"]) == ((), "")  # AC1 = 1: no note
+    off = pd.DataFrame({"entry_id": list("AABB"), "examiner_id": ["E1", "E2"] * 2, "score": [15.0, 20, 30, 30],
+                        "criterion": "staff"})
+    assert agreement_table(off, rubric=RUBRIC, coefficients=["gwet_ac2"], notes="code")["note"].tolist() == [
+        (Note("off_scale"),)]
+    with pytest.raises(ValueError, match="notes"):
+        agreement_table(off, rubric=RUBRIC, notes="sv")
+
+
+def test_every_error_code_has_a_sentence():
+    source = "".join(p.read_text(encoding="utf-8") for p in Path(table_module.__file__).parent.glob("*.py"))
+    codes = set(re.findall(r"""_error\(\s*["'](\w+)["']""", source))
+    assert {"off_scale", "one_rating_per_unit", "too_few_raters"} <= codes
+    assert codes <= set(NOTES)
+
+
+def test_registering_a_coefficient_adds_a_row(individual, monkeypatch):
+    monkeypatch.setattr(table_module, "_REGISTRY", dict(table_module._REGISTRY))
+    table_module._register("brennan_prediger", "declared", lambda g, cats: brennan_prediger_estimate(
+        *g.columns, None, cats, confidence=g.confidence))
+    t = agreement_table(individual, rubric=RUBRIC, coefficients=["ICC1", "brennan_prediger"])
+    assert list(t["coefficient"]) == ["ICC1", "brennan_prediger"] * 6
+    for crit, g in individual.groupby("criterion"):
+        row = t[(t["criterion"] == crit) & (t["coefficient"] == "brennan_prediger")].iloc[0]
+        e = brennan_prediger_estimate(g, "entry_id", "examiner_id", "score", None, CATS)
+        assert (row["estimate"], row["ci_low"], row["se"], row["n_units"]) == (e.estimate, e.ci_low, e.se, e.n_units)

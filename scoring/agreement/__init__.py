@@ -1,7 +1,16 @@
 """Agreement between examiners: ICC, Krippendorff's alpha, kappas, Gwet's AC1/AC2, percent agreement.
 
-Long-format DataFrames in (one row per rating), floats or tidy DataFrames out.
-``*_estimate`` functions add standard error, interval and counts.
+Long-format DataFrames in (one row per rating), floats or tidy DataFrames out. Each
+coefficient is one ``*_estimate`` function returning an :class:`Estimate` (value, standard
+error, interval, counts and method); the function of the same name without ``_estimate``
+returns its value as a float. :func:`agreement_table` gives every registered coefficient
+per group.
+
+Modules: :mod:`.chance` (kappas, Gwet's AC1/AC2, Brennan-Prediger, percent agreement),
+:mod:`.krippendorff`, :mod:`.icc`, :mod:`.gstudy` (G and D study), :mod:`.table` (the
+registry of coefficients behind :func:`agreement_table`, and :data:`NOTES`); private
+:mod:`._coding` (ratings coded on a declared scale, agreement weights) and
+:mod:`._inference` (Estimate, variances, bootstrap).
 
 Which scale a coefficient uses:
 
@@ -17,10 +26,9 @@ Which scale a coefficient uses:
 Declared ``categories`` are always checked: a rating off them is an error.
 """
 
-from ._common import Estimate
+from ._coding import agreement_weights
+from ._inference import Estimate, bootstrap_units
 from .chance import (
-    agreement_weights,
-    bootstrap_units,
     brennan_prediger,
     brennan_prediger_estimate,
     cohen_kappa,
@@ -37,8 +45,8 @@ from .chance import (
     percent_agreement,
     percent_agreement_estimate,
 )
+from .gstudy import g_study_p_x_r_in_t
 from .icc import (
-    g_study_p_x_r_in_t,
     icc,
     icc_oneway,
     icc_oneway_intrarater,
@@ -46,7 +54,7 @@ from .icc import (
     icc_twoway_random,
 )
 from .krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
-from .table import COEFFICIENTS, agreement_table
+from .table import COEFFICIENTS, NOTES, agreement_table
 
 __all__ = [
     "agreement_table",
@@ -75,6 +83,7 @@ __all__ = [
     "krippendorff_alpha_estimate",
     "light_kappa",
     "light_kappa_estimate",
+    "NOTES",
     "percent_agreement",
     "percent_agreement_estimate",
 ]

@@ -1,7 +1,7 @@
 """Chance-corrected agreement coefficients and percent agreement.
 
-Long-format ratings in (one row per rating: unit, rater, rating), floats or an
-:class:`~scoring.agreement._common.Estimate` out. The coefficients share one frame
+Long-format ratings in (one row per rating: unit, rater, rating), an
+:class:`~scoring.agreement.Estimate` or a float out. The coefficients share one frame
 (Gwet 2014, ch. 2-5): a percent agreement ``p_a`` over the rater pairs within a unit and
 a chance agreement ``p_e``; the coefficient is ``(p_a - p_e) / (1 - p_e)``. They differ
 in ``p_e`` only:
@@ -35,26 +35,46 @@ None, the rubric's scale (``load_rubric().scale.values``) when every rating is o
 never the values that happen to occur. Declared ``categories`` are checked in both groups:
 a rating off them is a ``ValueError`` naming it.
 
-Every statistic has a point function (float) and an ``*_estimate`` function returning
-an :class:`Estimate` with a standard error and a 95 % interval ``estimate +/- t(n-1) SE``
-(upper limit capped at 1, as irrCAC does), from Gwet's linearised variance (irrCAC
-formulas) or, on request, a seeded bootstrap over units (:func:`bootstrap_units`).
+Each coefficient is one ``*_estimate`` function returning an :class:`Estimate` with a
+standard error and a 95 % interval ``estimate +/- t(n-1) SE`` (upper limit capped at 1,
+as irrCAC does), from Gwet's linearised variance (irrCAC formulas) or, on request, a
+seeded bootstrap over units (:func:`bootstrap_units`); ``se_method=None`` gives the value
+only. The float function of the same name without ``_estimate`` returns that value.
 
-Krippendorff's alpha lives in :mod:`scoring.agreement.krippendorff` and reuses the
-private helpers here.
+Coding on the declared scale lives in :mod:`scoring.agreement._coding`, the inference in
+:mod:`scoring.agreement._inference`; Krippendorff's alpha in
+:mod:`scoring.agreement.krippendorff`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy import stats
 
-from ._common import Estimate, long_arrays
+from ._coding import (
+    _code,
+    _Coded,
+    _error,
+    _is_unweighted,
+    _quad_forms,
+    _tolerance_weights,
+    _weights,
+    agreement_weights,
+)
+from ._inference import (
+    _METHOD_GWET,
+    _SE_METHODS,
+    Estimate,
+    _analytic,
+    _boot,
+    _check_se_method,
+    _method_text,
+    _point,
+    _variance,
+    bootstrap_units,
+)
 
 __all__ = [
     "agreement_weights",
@@ -76,251 +96,7 @@ __all__ = [
     "bootstrap_units",
 ]
 
-_NAMED_WEIGHTS = ("identity", "linear", "quadratic", "ordinal")
-
-
-# --------------------------------------------------------------------------------------
-# declared scale, weights, coding
-# --------------------------------------------------------------------------------------
-def _declared_categories(categories) -> np.ndarray:
-    """The declared categories as a sorted float array, shape (V,).
-
-    ``None`` means the rubric's scale. Raises ``ValueError`` for an empty list,
-    non-numeric or repeated categories.
-    """
-    if categories is None:
-        from ..rubric import load_rubric
-
-        return np.asarray(load_rubric().scale.values, dtype=float)
-    try:
-        cats = np.asarray(list(categories), dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"categories must be numbers, got {categories!r}") from None
-    if cats.ndim != 1 or cats.size == 0:
-        raise ValueError("categories must be a non-empty list of numbers")
-    if np.isnan(cats).any():
-        raise ValueError("categories must not contain NaN")
-    cats = np.sort(cats)
-    if cats.size > 1 and np.any(np.diff(cats) <= 1e-9 * max(1.0, np.abs(cats).max())):
-        raise ValueError("categories are repeated")
-    return cats
-
-
-def _describe_scale(cats: np.ndarray) -> str:
-    """Short text for a scale, e.g. '0, 10, ..., 100' (shape (V,) in)."""
-    show = [f"{c:g}" for c in cats]
-    return ", ".join(show) if len(show) <= 6 else f"{show[0]}, {show[1]}, ..., {show[-1]}"
-
-
-def _category_codes(y: np.ndarray, cats: np.ndarray) -> np.ndarray:
-    """Index into ``cats`` (V,) of every rating ``y`` (N,) -> int64 (N,).
-
-    Raises ``ValueError`` naming the ratings that are not declared categories.
-    """
-    v = cats.size
-    tol = 1e-9 * max(1.0, float(np.abs(cats).max()))
-    if v == 1:
-        k = np.zeros(y.size, dtype=np.int64)
-    else:
-        step = np.diff(cats)
-        if np.all(np.abs(step - step[0]) <= tol):  # evenly spaced: arithmetic, O(N)
-            k = np.rint((y - cats[0]) / step[0])
-            k = np.clip(k, 0, v - 1).astype(np.int64)
-        else:
-            k = np.clip(np.searchsorted(cats, y), 1, v - 1)
-            k = np.where(np.abs(cats[k - 1] - y) <= np.abs(cats[k] - y), k - 1, k).astype(np.int64)
-    bad = np.abs(cats[k] - y) > tol
-    if bad.any():
-        wrong = np.unique(y[bad])
-        listed = ", ".join(f"{x:g}" for x in wrong[:5]) + (", ..." if wrong.size > 5 else "")
-        raise ValueError(
-            f"rating{'s' if wrong.size > 1 else ''} {listed} not on the declared scale "
-            f"({_describe_scale(cats)}); pass categories=[...] to declare another scale"
-        )
-    return k
-
-
-def agreement_weights(weights, categories=None) -> np.ndarray:
-    """Agreement-weight matrix over the declared categories (Gwet 2014; irrCAC).
-
-    Parameters
-    ----------
-    weights : None, str or array_like
-        None, ``"identity"`` or ``"unweighted"``: identity (unweighted coefficients).
-        ``"linear"``: ``1 - |x_k - x_l| / (x_max - x_min)``.
-        ``"quadratic"``: ``1 - (x_k - x_l)**2 / (x_max - x_min)**2``.
-        ``"ordinal"``: Gwet's ordinal weights on the category RANKS,
-        ``1 - M_kl / max(M)`` with ``M_kl = n_kl (n_kl - 1) / 2`` and
-        ``n_kl = |k - l| + 1`` (this is not Krippendorff's ordinal metric, which uses
-        the observed marginal frequencies).
-        A (V, V) array: custom weights; the diagonal must be 1 and every weight in [0, 1].
-    categories : sequence of numbers, optional
-        The declared categories; default the rubric's scale.
-
-    Returns
-    -------
-    numpy.ndarray
-        (V, V) weights, rows and columns in ascending category order.
-
-    Notes
-    -----
-    Linear and quadratic weights use the category VALUES (irrCAC does the same for
-    numeric categories), so unequal spacing and unused categories count.
-
-    References
-    ----------
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 3.
-    Advanced Analytics. R package irrCAC, ``weights.gen.r``.
-    """
-    return _weights(weights, _declared_categories(categories))
-
-
-def _weights(weights, cats: np.ndarray) -> np.ndarray:
-    """Weight matrix (V, V) for ``weights`` over sorted categories ``cats`` (V,)."""
-    v = cats.size
-    if weights is None or (isinstance(weights, str) and weights in ("identity", "unweighted")):
-        return np.eye(v)
-    if isinstance(weights, str):
-        if weights not in _NAMED_WEIGHTS:
-            raise ValueError(
-                f"weights must be None, one of {', '.join(_NAMED_WEIGHTS)} or a square matrix, got {weights!r}"
-            )
-        if v == 1:
-            return np.ones((1, 1))
-        span = cats[-1] - cats[0]
-        d = np.abs(np.subtract.outer(cats, cats))
-        if weights == "linear":
-            return 1.0 - d / span
-        if weights == "quadratic":
-            return 1.0 - (d / span) ** 2
-        idx = np.arange(v)
-        nkl = np.abs(np.subtract.outer(idx, idx)) + 1.0
-        m = nkl * (nkl - 1.0) / 2.0
-        return 1.0 - m / m.max()
-    w = np.asarray(weights, dtype=float)
-    if w.shape != (v, v):
-        raise ValueError(f"weights matrix must be {v} x {v} (one row per declared category), got {w.shape}")
-    if not np.allclose(np.diag(w), 1.0) or w.min() < -1e-12 or w.max() > 1 + 1e-12:
-        raise ValueError("weights matrix must have ones on the diagonal and values in [0, 1]")
-    return w
-
-
-def _tolerance_weights(tolerance: float, cats: np.ndarray) -> np.ndarray:
-    """(V, V) 0/1 weights: 1 where two categories lie within ``tolerance`` scale points."""
-    if tolerance < 0:
-        raise ValueError(f"tolerance must not be negative, got {tolerance}")
-    tol = 1e-9 * max(1.0, float(np.abs(cats).max()))
-    return (np.abs(np.subtract.outer(cats, cats)) <= tolerance + tol).astype(float)
-
-
-@dataclass(frozen=True)
-class _Coded:
-    """Long ratings coded against their categories.
-
-    ``cats`` (V,) categories ascending (declared, the rubric's, or the distinct ratings:
-    see :func:`_code`); ``unit``, ``rater``, ``cat`` (N,) int
-    codes of every non-missing rating (units and raters 0-based, first-seen order);
-    ``counts`` CSR (U, V): how many ratings unit u got in category c (canonical format:
-    column indices sorted within a row); ``m`` (U,) ratings per unit.
-    """
-
-    cats: np.ndarray
-    unit: np.ndarray
-    rater: np.ndarray
-    cat: np.ndarray
-    counts: sp.csr_matrix
-    m: np.ndarray
-    n_raters: int
-
-    @property
-    def n_units(self) -> int:
-        return int(self.m.size)
-
-    @property
-    def n_ratings(self) -> int:
-        return int(self.cat.size)
-
-    @property
-    def rows(self) -> np.ndarray:
-        """Unit index of every stored count of ``counts``, shape (nnz,)."""
-        return np.repeat(np.arange(self.n_units), np.diff(self.counts.indptr))
-
-
-def _long_without_raters(data: pd.DataFrame, units: str, raters: str, ratings: str):
-    """As :func:`long_arrays` but without coding the raters (alpha does not need them).
-
-    Returns ``(unit_codes, rater_codes (all 0), y, unit_labels, [])``; same errors.
-    """
-    for col in (units, raters, ratings):
-        if col not in data.columns:
-            raise KeyError(f"column '{col}' not in data (columns: {', '.join(map(str, data.columns))})")
-    y = pd.to_numeric(data[ratings], errors="coerce").to_numpy(dtype=float)
-    missing = np.isnan(y)
-    if missing.any():
-        bad = missing & data[ratings].notna().to_numpy()
-        if bad.any():
-            raise ValueError(f"column '{ratings}' holds non-numeric ratings, e.g. {data[ratings][bad].iloc[0]!r}")
-        u_codes, u_labels = pd.factorize(data[units].to_numpy()[~missing])
-        y = y[~missing]
-    else:
-        u_codes, u_labels = pd.factorize(data[units].to_numpy())
-    return u_codes, np.zeros(y.size, dtype=np.int64), y, np.asarray(u_labels), []
-
-
-def _is_unweighted(weights) -> bool:
-    """True for the identity weights (``None``, ``"identity"``, ``"unweighted"``)."""
-    return weights is None or (isinstance(weights, str) and weights in ("identity", "unweighted"))
-
-
-def _code(data: pd.DataFrame, units: str, raters: str, ratings: str, categories,
-          with_raters: bool = True, *, scale_free: bool = False) -> _Coded:
-    """Code long ratings (NaN ratings dropped) against the categories.
-
-    Declared ``categories`` are always checked: a rating off them is a ``ValueError``
-    naming it. When ``categories`` is None, ``scale_free`` decides where they come from:
-    False (coefficients that depend on the declared scale) takes the rubric's scale;
-    True (coefficients whose value cannot depend on a category nobody used) takes the
-    distinct ratings and never consults the rubric. ``with_raters=False`` skips coding
-    the raters (``rater`` all 0, ``n_raters`` 0).
-    """
-    extract = long_arrays if with_raters else _long_without_raters
-    u, r, y, ul, rl = extract(data, units, raters, ratings)
-    if y.size == 0:
-        raise ValueError("no ratings (every rating is missing or the data are empty)")
-    if scale_free and categories is None:  # the distinct ratings, ascending; O(N) hashing
-        first_seen, distinct = pd.factorize(y)
-        order = np.argsort(distinct, kind="stable")
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        cats, k = np.asarray(distinct, dtype=float)[order], rank[first_seen]
-    else:
-        cats = _declared_categories(categories)
-        k = _category_codes(y, cats)
-    n_units = len(ul)
-    counts = sp.csr_matrix(
-        (np.ones(y.size), (u.astype(np.int64), k)), shape=(n_units, cats.size)
-    )
-    counts.sum_duplicates()
-    m = np.bincount(u, minlength=n_units).astype(float)
-    return _Coded(cats, u.astype(np.int64), r.astype(np.int64), k, counts, m, len(rl))
-
-
-def _quad_forms(counts: sp.csr_matrix, w: np.ndarray) -> np.ndarray:
-    """Per-unit ``a_u' W a_u`` for count rows ``a_u`` of ``counts`` (U, V); W (V, V) -> (U,).
-
-    Works in row blocks so no (U, V) dense array is held at once (memory O(block x V)).
-    """
-    n_u, v = counts.shape
-    out = np.empty(n_u)
-    if np.array_equal(w, np.eye(v)):
-        rows = np.repeat(np.arange(n_u), np.diff(counts.indptr))
-        return np.bincount(rows, weights=counts.data**2, minlength=n_u)
-    block = max(1, 2_000_000 // max(v, 1))
-    for start in range(0, n_u, block):
-        a = counts[start : start + block]
-        aw = np.asarray(a @ w)  # (block, V) dense
-        out[start : start + a.shape[0]] = np.asarray(a.multiply(aw).sum(axis=1)).ravel()
-    return out
+_NO_PAIRS = "no unit has two or more ratings: agreement needs at least two raters on a unit"
 
 
 # --------------------------------------------------------------------------------------
@@ -351,9 +127,7 @@ def _parts(c: _Coded, w: np.ndarray) -> _Parts:
     two = r >= 2
     n2 = int(two.sum())
     if n2 == 0:
-        raise ValueError(
-            "no unit has two or more ratings: agreement needs at least two raters on a unit"
-        )
+        raise _error("one_rating_per_unit", _NO_PAIRS)
     sumq = _quad_forms(c.counts, w) - r
     den = np.where(two, r * (r - 1.0), 1.0)
     pa_i = np.where(two, sumq / den, 0.0)
@@ -385,146 +159,6 @@ def _linearised(p: _Parts, pe: float, coeff: float, pe_i: np.ndarray | None) -> 
     return k_i
 
 
-_SE_METHODS = ("gwet", "gwet_table", "bootstrap")
-
-
-def _check_se_method(se_method: str, allowed=_SE_METHODS) -> None:
-    if se_method not in allowed:
-        raise ValueError(f"se_method must be one of {', '.join(allowed)}, got {se_method!r}")
-
-
-def _variance(x: np.ndarray, centre: float, se_method: str) -> float:
-    """Gwet's variance from linearised values ``x`` (n,): divisor n(n-1) or n**2 (table)."""
-    n = x.size
-    if n < 2 or not np.isfinite(centre):
-        return float("nan")
-    ss = float(np.sum((x - centre) ** 2))
-    return ss / (n * n) if se_method == "gwet_table" else ss / (n * (n - 1.0))
-
-
-def _t_interval(est: float, se: float, n_units: int, confidence: float, upper=1.0, lower=None):
-    """est +/- t(n_units - 1) se, capped at ``upper`` (and ``lower``)."""
-    if not (np.isfinite(est) and np.isfinite(se)) or n_units < 2:
-        return float("nan"), float("nan")
-    t = stats.t.ppf(0.5 + confidence / 2.0, n_units - 1)
-    lo, hi = est - t * se, est + t * se
-    if upper is not None:
-        hi = min(upper, hi)
-    if lower is not None:
-        lo = max(lower, lo)
-    return float(lo), float(hi)
-
-
-def _analytic(est, var, c: _Coded, n_units: int, confidence: float, method: str, lower=None) -> Estimate:
-    se = float(np.sqrt(var)) if np.isfinite(var) and var >= 0 else float("nan")
-    lo, hi = _t_interval(est, se, n_units, confidence, lower=lower)
-    return Estimate(float(est), se, lo, hi, int(n_units), c.n_raters, c.n_ratings, method)
-
-
-def _boot(stat: Callable[[pd.DataFrame], float], data, units, raters, ratings, c: _Coded,
-          n_boot: int, seed: int, confidence: float) -> Estimate:
-    b = bootstrap_units(stat, data, units, n_boot=n_boot, seed=seed, confidence=confidence, ratings=ratings)
-    return replace(b, n_units=c.n_units, n_raters=c.n_raters, n_ratings=c.n_ratings)
-
-
-_METHOD_GWET = "Gwet (2014) linearised variance, irrCAC raw-data formula; CI est +/- t(n-1) SE"
-_METHOD_TABLE = "Gwet (2014) two-rater table variance (divisor n^2), irrCAC *2.table; CI est +/- t(n-1) SE"
-
-
-def _method_text(se_method: str) -> str:
-    return _METHOD_TABLE if se_method == "gwet_table" else _METHOD_GWET
-
-
-# --------------------------------------------------------------------------------------
-# bootstrap
-# --------------------------------------------------------------------------------------
-def bootstrap_units(
-    statistic: Callable[[pd.DataFrame], float],
-    data: pd.DataFrame,
-    units: str,
-    *,
-    n_boot: int = 2000,
-    seed: int = 0,
-    confidence: float = 0.95,
-    ratings: str | None = None,
-) -> Estimate:
-    """Seeded nonparametric bootstrap over units for any statistic of long data.
-
-    Parameters
-    ----------
-    statistic : callable
-        ``statistic(frame) -> float`` on a long DataFrame shaped like ``data``.
-    data : pandas.DataFrame
-        Long ratings, one row per rating.
-    units : str
-        Column naming the unit (the resampling unit).
-    n_boot : int, default 2000
-        Number of resamples.
-    seed : int, default 0
-        Seed of ``numpy.random.default_rng``; the same seed gives the same answer.
-    confidence : float, default 0.95
-        Level of the percentile interval.
-    ratings : str, optional
-        Rating column; when given, rows with a missing rating are dropped first and
-        ``n_ratings`` is filled in.
-
-    Returns
-    -------
-    Estimate
-        ``estimate`` = ``statistic(data)``; ``se`` = standard deviation of the
-        replicates (ddof 1); ``ci_low``, ``ci_high`` = percentile interval;
-        ``n_units`` = number of units. ``n_raters`` is left 0 (the statistic knows its
-        columns; the ``*_estimate`` functions fill it in).
-
-    Notes
-    -----
-    Each replicate draws ``n_units`` units with replacement and keeps all their rows; a
-    unit drawn twice enters as two distinct units (its ``units`` value is replaced by
-    the draw number). Replicates on which the statistic is undefined (NaN, or it raises
-    ``ValueError``, e.g. no unit with two ratings) are left out; the method text says
-    how many were used.
-
-    References
-    ----------
-    Efron, B., & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 6, 13.
-    """
-    if units not in data.columns:
-        raise KeyError(f"column '{units}' not in data")
-    frame = data
-    if ratings is not None:
-        frame = data[pd.to_numeric(data[ratings], errors="coerce").notna()]
-    estimate = float(statistic(frame))
-    codes, labels = pd.factorize(frame[units].to_numpy())
-    n_units = len(labels)
-    order = np.argsort(codes, kind="stable")
-    sizes = np.bincount(codes, minlength=n_units)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    rng = np.random.default_rng(seed)
-    reps = np.full(n_boot, np.nan)
-    for b in range(n_boot):
-        draw = rng.integers(0, n_units, n_units)
-        lens = sizes[draw]
-        total = int(lens.sum())
-        # positions of the drawn units' rows: start of each draw plus 0..len-1
-        offs = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
-        rows = order[np.repeat(starts[draw], lens) + offs]
-        sample = frame.iloc[rows].reset_index(drop=True)
-        sample[units] = np.repeat(np.arange(n_units), lens)
-        try:
-            reps[b] = float(statistic(sample))
-        except ValueError:
-            pass
-    ok = reps[np.isfinite(reps)]
-    if ok.size >= 2:
-        se = float(np.std(ok, ddof=1))
-        lo, hi = np.quantile(ok, [0.5 - confidence / 2.0, 0.5 + confidence / 2.0])
-    else:
-        se, lo, hi = float("nan"), float("nan"), float("nan")
-    return Estimate(
-        estimate, se, float(lo), float(hi), n_units, 0, int(len(frame)) if ratings else 0,
-        f"bootstrap over units ({ok.size} of {n_boot} resamples, seed {seed}, percentile CI)",
-    )
-
 
 # --------------------------------------------------------------------------------------
 # percent agreement
@@ -546,25 +180,17 @@ def _unit_rule(c: _Coded, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     ip = c.counts.indptr
     two = c.m >= 2
     if not two.any():
-        raise ValueError("no unit has two or more ratings: agreement needs at least two raters on a unit")
+        raise _error("one_rating_per_unit", _NO_PAIRS)
     lo = c.cats[c.counts.indices[ip[:-1][two]]]
     hi = c.cats[c.counts.indices[ip[1:][two] - 1]]
     tol = 1e-9 * max(1.0, float(np.abs(c.cats).max()))
     return ((hi - lo) <= tolerance + tol).astype(float), two
 
 
-def percent_agreement(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    tolerance: float = 0,
-    *,
-    weights=None,
-    categories=None,
-    method: str = "pairs",
-) -> float:
-    """Percent agreement: share of agreeing rater pairs within a unit.
+def percent_agreement_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, tolerance: float = 0, *,
+                               weights=None, categories=None, method: str = "pairs", se_method: str | None = "gwet",
+                               confidence: float = 0.95, n_boot: int = 2000, seed: int = 0) -> Estimate:
+    """Percent agreement (share of agreeing rater pairs within a unit) with its interval.
 
     Parameters
     ----------
@@ -590,11 +216,18 @@ def percent_agreement(
         averaged over units with two or more ratings. ``"units"``: the share of units
         (with two or more ratings) on which ALL ratings lie within ``tolerance``
         (R ``irr::agree``, which reports it as a percentage: multiply by 100).
+    se_method : {"gwet", "gwet_table", "bootstrap"} or None, default "gwet"
+        See Notes; None: the value only (what the float function returns), without
+        standard error, interval or rater count.
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
-        A proportion in [0, 1].
+    Estimate
+        A proportion in [0, 1]; interval clipped to [0, 1]. ``n_units`` counts every unit
+        with a rating (``method="units"``: every unit with two or more).
 
     Raises
     ------
@@ -610,10 +243,47 @@ def percent_agreement(
     out. ``irr::agree`` drops every unit with a missing rating; ``method="units"``
     instead uses every unit with two or more ratings (the same on complete data).
 
+    ``"gwet"``: ``v = 1/(n(n-1)) sum_i (p_a,i* - p_a)^2`` with
+    ``p_a,i* = (n/n2) p_a,i`` (irrCAC ``pa.coeff.raw``); for ``method="units"`` the
+    same with ``p_a,i`` the 0/1 unit indicator (the binomial variance). ``"gwet_table"``:
+    divisor ``n^2`` (irrCAC ``pa2.table``, two raters). Interval
+    ``p_a +/- t(n-1) sqrt(v)`` clipped to [0, 1].
+
     References
     ----------
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.). Advanced
-    Analytics. Gamer, M. et al. R package irr, ``agree``.
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2, 5.
+    Advanced Analytics. Gamer, M. et al. R package irr, ``agree``.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories, se_method is not None, scale_free=_is_unweighted(weights))
+    if se_method == "bootstrap":
+        return _boot(
+            lambda d: percent_agreement_estimate(d, units, raters, ratings, tolerance, weights=weights,
+                                                 categories=c.cats, method=method, se_method=None).estimate,
+            data, units, raters, ratings, c, n_boot, seed, confidence)
+    if method == "units":
+        if weights is not None:
+            raise ValueError("weights apply to method='pairs' only")
+        x, _ = _unit_rule(c, float(tolerance))
+        est = float(x.mean())
+        if se_method is None:
+            return _point(est, c, x.size)
+        return _analytic(est, _variance(x, est, se_method), c, x.size, confidence,
+                         _method_text(se_method), lower=0.0)
+    if method != "pairs":
+        raise ValueError(f"method must be 'pairs' or 'units', got {method!r}")
+    p = _parts(c, _pa_weights(c, tolerance, weights))
+    if se_method is None:
+        return _point(p.pa, c, p.n)
+    x = (p.n / p.n2) * p.pa_i
+    return _analytic(p.pa, _variance(x, p.pa, se_method), c, p.n, confidence,
+                     _method_text(se_method), lower=0.0)
+
+
+
+def percent_agreement(data: pd.DataFrame, units: str, raters: str, ratings: str, tolerance: float = 0, *, weights=None,
+                      categories=None, method: str = "pairs") -> float:
+    """Percent agreement as a float: :func:`percent_agreement_estimate` without the interval.
 
     Examples
     --------
@@ -626,75 +296,8 @@ def percent_agreement(
     >>> round(percent_agreement(d, "entry_id", "examiner_id", "score", tolerance=10), 3)
     0.75
     """
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    if method == "units":
-        if weights is not None:
-            raise ValueError("weights apply to method='pairs' only")
-        x, _ = _unit_rule(c, float(tolerance))
-        return float(x.mean())
-    if method != "pairs":
-        raise ValueError(f"method must be 'pairs' or 'units', got {method!r}")
-    return _parts(c, _pa_weights(c, tolerance, weights)).pa
-
-
-def percent_agreement_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    tolerance: float = 0,
-    *,
-    weights=None,
-    categories=None,
-    method: str = "pairs",
-    se_method: str = "gwet",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Percent agreement with its standard error and confidence interval.
-
-    Parameters are those of :func:`percent_agreement`, plus
-    ``se_method`` ("gwet" | "gwet_table" | "bootstrap"), ``confidence``, and ``n_boot``
-    and ``seed`` for the bootstrap.
-
-    Returns
-    -------
-    Estimate
-        ``n_units`` counts every unit with a rating.
-
-    Notes
-    -----
-    ``"gwet"``: ``v = 1/(n(n-1)) sum_i (p_a,i* - p_a)^2`` with
-    ``p_a,i* = (n/n2) p_a,i`` (irrCAC ``pa.coeff.raw``); for ``method="units"`` the
-    same with ``p_a,i`` the 0/1 unit indicator (the binomial variance). ``"gwet_table"``:
-    divisor ``n^2`` (irrCAC ``pa2.table``, two raters). Interval
-    ``p_a +/- t(n-1) sqrt(v)`` clipped to [0, 1].
-
-    References
-    ----------
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
-    """
-    _check_se_method(se_method)
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    if se_method == "bootstrap":
-        return _boot(
-            lambda d: percent_agreement(d, units, raters, ratings, tolerance, weights=weights,
-                                        categories=c.cats, method=method),
-            data, units, raters, ratings, c, n_boot, seed, confidence)
-    if method == "units":
-        if weights is not None:
-            raise ValueError("weights apply to method='pairs' only")
-        x, two = _unit_rule(c, float(tolerance))
-        est = float(x.mean())
-        return _analytic(est, _variance(x, est, se_method), c, x.size, confidence,
-                         _method_text(se_method), lower=0.0)
-    if method != "pairs":
-        raise ValueError(f"method must be 'pairs' or 'units', got {method!r}")
-    p = _parts(c, _pa_weights(c, tolerance, weights))
-    x = (p.n / p.n2) * p.pa_i
-    return _analytic(p.pa, _variance(x, p.pa, se_method), c, p.n, confidence,
-                     _method_text(se_method), lower=0.0)
+    return percent_agreement_estimate(data, units, raters, ratings, tolerance, weights=weights,
+                                      categories=categories, method=method, se_method=None).estimate
 
 
 # --------------------------------------------------------------------------------------
@@ -707,15 +310,9 @@ def _fleiss_fit(c: _Coded, w: np.ndarray):
     return p, pe, kappa
 
 
-def fleiss_kappa(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    categories=None,
-    *,
-    weights=None,
-) -> float:
+def fleiss_kappa_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, categories=None, *, weights=None,
+                          se_method: str | None = "gwet", confidence: float = 0.95, n_boot: int = 2000,
+                          seed: int = 0) -> Estimate:
     """Fleiss' kappa for several raters, generalised to missing ratings (Gwet 2014).
 
     Parameters
@@ -733,11 +330,18 @@ def fleiss_kappa(
         weights are defined on the declared scale), and a rating off it is an error.
     weights : None, str or array_like, optional
         Agreement weights (see :func:`agreement_weights`); None = unweighted.
+    se_method : {"gwet", "gwet_table", "fleiss_null", "bootstrap"} or None
+        None: the value only (what :func:`fleiss_kappa` returns), without standard
+        error, interval or rater count. See Notes for the others.
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
-        Kappa; NaN when chance agreement is 1 (every rating in one category).
+    Estimate
+        Kappa, NaN when chance agreement is 1 (every rating in one category); interval
+        ``kappa +/- t(n-1) se``, upper limit capped at 1.
 
     Raises
     ------
@@ -755,42 +359,6 @@ def fleiss_kappa(
     raters rating every unit it is Scott's (1955) pi. The irrCAC
     ``fleiss.kappa.raw`` definitions.
 
-    References
-    ----------
-    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
-    *Psychological Bulletin*, 76, 378-382.
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2, 5.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
-    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
-    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
-    >>> round(fleiss_kappa(d, "entry_id", "examiner_id", "score"), 3)
-    0.285
-    """
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    return _fleiss_fit(c, _weights(weights, c.cats))[2]
-
-
-def fleiss_kappa_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    categories=None,
-    *,
-    weights=None,
-    se_method: str = "gwet",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Fleiss' kappa with its standard error and confidence interval.
-
-    Parameters are those of :func:`fleiss_kappa`, plus ``se_method``:
-
     - ``"gwet"`` (default): Gwet's linearised variance (irrCAC ``fleiss.kappa.raw``),
       ``v = 1/(n(n-1)) sum_i (kappa_i* - kappa)^2`` with
       ``kappa_i* = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e) - 2(1-kappa)(p_e,i - p_e)/(1-p_e)``,
@@ -801,24 +369,24 @@ def fleiss_kappa_estimate(
       every unit only. It is for the z test ``estimate / se``, not for intervals.
     - ``"bootstrap"``: :func:`bootstrap_units`.
 
-    Returns
-    -------
-    Estimate
-        Interval ``kappa +/- t(n-1) se``, upper limit capped at 1.
-
     References
     ----------
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+    *Psychological Bulletin*, 76, 378-382.
     Fleiss, J. L., Nee, J. C. M., & Landis, J. R. (1979). Large sample variance of
     kappa in the case of different sets of raters. *Psychological Bulletin*, 86, 974-977.
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2, 5.
     """
     _check_se_method(se_method, _SE_METHODS + ("fleiss_null",))
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
+    c = _code(data, units, raters, ratings, categories, se_method is not None, scale_free=_is_unweighted(weights))
     w = _weights(weights, c.cats)
     if se_method == "bootstrap":
-        return _boot(lambda d: fleiss_kappa(d, units, raters, ratings, c.cats, weights=weights),
+        return _boot(lambda d: fleiss_kappa_estimate(d, units, raters, ratings, c.cats, weights=weights,
+                                                     se_method=None).estimate,
                      data, units, raters, ratings, c, n_boot, seed, confidence)
     p, pe, kappa = _fleiss_fit(c, w)
+    if se_method is None:
+        return _point(kappa, c, p.n)
     if se_method == "fleiss_null":
         if not np.array_equal(w, np.eye(c.cats.size)):
             raise ValueError("se_method='fleiss_null' is for unweighted kappa only")
@@ -839,13 +407,23 @@ def fleiss_kappa_estimate(
     return _analytic(kappa, _variance(x, kappa, se_method), c, p.n, confidence, _method_text(se_method))
 
 
-def fleiss_kappa_by_category(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    categories=None,
-) -> pd.Series:
+def fleiss_kappa(data: pd.DataFrame, units: str, raters: str, ratings: str, categories=None, *, weights=None) -> float:
+    """Fleiss' kappa as a float: :func:`fleiss_kappa_estimate` without the interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
+    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
+    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
+    >>> round(fleiss_kappa(d, "entry_id", "examiner_id", "score"), 3)
+    0.285
+    """
+    return fleiss_kappa_estimate(data, units, raters, ratings, categories, weights=weights,
+                                 se_method=None).estimate
+
+
+def fleiss_kappa_by_category(data: pd.DataFrame, units: str, raters: str, ratings: str, categories=None) -> pd.Series:
     """Fleiss' kappa of each category against all others (Fleiss 1971, eq. 17).
 
     Parameters
@@ -877,7 +455,7 @@ def fleiss_kappa_by_category(
     two = r >= 2
     n2 = int(two.sum())
     if n2 == 0:
-        raise ValueError("no unit has two or more ratings: agreement needs at least two raters on a unit")
+        raise _error("one_rating_per_unit", _NO_PAIRS)
     rows = c.rows
     x = c.counts.data
     rr = r[rows]
@@ -904,15 +482,10 @@ def _gwet_fit(c: _Coded, w: np.ndarray):
     return p, pe, _kappa_like(p, pe), scale
 
 
-def gwet_ac(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-) -> float:
-    """Gwet's AC1 (unweighted) or AC2 (weighted) for any number of raters.
+def gwet_ac_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None, *,
+                     se_method: str | None = "gwet", confidence: float = 0.95, n_boot: int = 2000,
+                     seed: int = 0) -> Estimate:
+    """Gwet's AC1 (unweighted) or AC2 (weighted) for any number of raters, with its interval.
 
     Parameters
     ----------
@@ -928,11 +501,17 @@ def gwet_ac(
         (pass ``categories`` to declare another scale). Their number ``q`` (and, for AC2,
         the weights) enter the chance agreement, so an unused category matters: AC1/AC2
         always need the declared scale, never the values that happen to occur.
+    se_method : {"gwet", "gwet_table", "bootstrap"} or None, default "gwet"
+        See Notes; None: the value only (what the float function returns), without
+        standard error, interval or rater count.
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
-        AC1/AC2. Defined even when every rating is the same (then 1).
+    Estimate
+        AC1/AC2, defined even when every rating is the same (then 1).
 
     Raises
     ------
@@ -946,12 +525,35 @@ def gwet_ac(
     ``T_w = sum_kl w_kl``; ``p_a``, ``pi_k`` as in :func:`fleiss_kappa` (irrCAC
     ``gwet.ac1.raw``).
 
+    ``"gwet"`` (irrCAC ``gwet.ac1.raw``): ``v = 1/(n(n-1)) sum_i (AC_i* - AC)^2`` with
+    ``AC_i* = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e) - 2(1-AC)(p_e,i - p_e)/(1-p_e)`` and
+    ``p_e,i = T_w/(q(q-1)) sum_k r_ik (1 - pi_k) / r_i``. ``"gwet_table"``: divisor
+    ``n^2`` (irrCAC ``gwet.ac1.table``, two raters). ``"bootstrap"``: :func:`bootstrap_units`.
+
     References
     ----------
     Gwet, K. L. (2008). Computing inter-rater reliability and its variance in the
     presence of high agreement. *British Journal of Mathematical and Statistical
     Psychology*, 61, 29-48.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 4-5.
+    """
+    _check_se_method(se_method)
+    c = _code(data, units, raters, ratings, categories, se_method is not None)
+    if se_method == "bootstrap":
+        return _boot(lambda d: gwet_ac_estimate(d, units, raters, ratings, weights, c.cats, se_method=None).estimate,
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
+    w = _weights(weights, c.cats)
+    p, pe, ac, scale = _gwet_fit(c, w)
+    if se_method is None:
+        return _point(ac, c, p.n)
+    pe_i = scale * np.asarray(c.counts @ (1.0 - p.pi)).ravel() / p.r
+    x = _linearised(p, pe, ac, pe_i)
+    return _analytic(ac, _variance(x, ac, se_method), c, p.n, confidence, _method_text(se_method))
+
+
+
+def gwet_ac(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None) -> float:
+    """Gwet's AC1/AC2 as a float: :func:`gwet_ac_estimate` without the interval.
 
     Examples
     --------
@@ -964,127 +566,66 @@ def gwet_ac(
     >>> round(gwet_ac(d, "entry_id", "examiner_id", "score", "quadratic"), 3)  # AC2
     0.953
     """
-    c = _code(data, units, raters, ratings, categories)
-    return _gwet_fit(c, _weights(weights, c.cats))[2]
+    return gwet_ac_estimate(data, units, raters, ratings, weights, categories, se_method=None).estimate
 
 
-def gwet_ac_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-    *,
-    se_method: str = "gwet",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Gwet's AC1/AC2 with its standard error and confidence interval.
-
-    Parameters are those of :func:`gwet_ac`, plus ``se_method`` ("gwet" | "gwet_table"
-    | "bootstrap"), ``confidence``, ``n_boot``, ``seed``.
-
-    Notes
-    -----
-    ``"gwet"`` (irrCAC ``gwet.ac1.raw``): ``v = 1/(n(n-1)) sum_i (AC_i* - AC)^2`` with
-    ``AC_i* = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e) - 2(1-AC)(p_e,i - p_e)/(1-p_e)`` and
-    ``p_e,i = T_w/(q(q-1)) sum_k r_ik (1 - pi_k) / r_i``. ``"gwet_table"``: divisor
-    ``n^2`` (irrCAC ``gwet.ac1.table``, two raters).
-
-    References
-    ----------
-    Gwet, K. L. (2008). *Br. J. Math. Stat. Psychol.*, 61, 29-48.
-    """
-    _check_se_method(se_method)
-    c = _code(data, units, raters, ratings, categories)
-    if se_method == "bootstrap":
-        return _boot(lambda d: gwet_ac(d, units, raters, ratings, weights, c.cats),
-                     data, units, raters, ratings, c, n_boot, seed, confidence)
-    w = _weights(weights, c.cats)
-    p, pe, ac, scale = _gwet_fit(c, w)
-    pe_i = scale * np.asarray(c.counts @ (1.0 - p.pi)).ravel() / p.r
-    x = _linearised(p, pe, ac, pe_i)
-    return _analytic(ac, _variance(x, ac, se_method), c, p.n, confidence, _method_text(se_method))
-
-
-def brennan_prediger(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-) -> float:
+def brennan_prediger_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None,
+                              *, se_method: str | None = "gwet", confidence: float = 0.95, n_boot: int = 2000,
+                              seed: int = 0) -> Estimate:
     """Brennan-Prediger coefficient (Randolph's free-marginal kappa), several raters.
 
     Parameters
     ----------
     data, units, raters, ratings, weights, categories
-        As in :func:`gwet_ac`: the chance agreement ``T_w / q^2`` depends on the number
-        of declared categories, so ``categories`` defaults to the rubric's scale and a
-        rating off it is an error.
+        As in :func:`gwet_ac_estimate`: the chance agreement ``T_w / q^2`` depends on the
+        number of declared categories, so ``categories`` defaults to the rubric's scale
+        and a rating off it is an error.
+    se_method : {"gwet", "gwet_table", "bootstrap"} or None, default "gwet"
+        See Notes; None: the value only (what the float function returns), without
+        standard error, interval or rater count.
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
+    Estimate
 
     Notes
     -----
     ``BP = (p_a - p_e) / (1 - p_e)`` with ``p_e = T_w / q^2`` over the ``q`` declared
     categories (irrCAC ``bp.coeff.raw``).
 
-    References
-    ----------
-    Brennan, R. L., & Prediger, D. J. (1981). Coefficient kappa: some uses, misuses,
-    and alternatives. *Educational and Psychological Measurement*, 41, 687-699.
-    """
-    c = _code(data, units, raters, ratings, categories)
-    w = _weights(weights, c.cats)
-    p = _parts(c, w)
-    return _kappa_like(p, float(w.sum()) / c.cats.size**2)
-
-
-def brennan_prediger_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-    *,
-    se_method: str = "gwet",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Brennan-Prediger coefficient with its standard error and confidence interval.
-
-    Parameters (and the declared-scale rule) are those of :func:`brennan_prediger`, plus
-    ``se_method`` ("gwet" | "gwet_table" | "bootstrap"), ``confidence``, ``n_boot``, ``seed``.
-
-    Notes
-    -----
     ``"gwet"`` (irrCAC ``bp.coeff.raw``): ``v = 1/(n(n-1)) sum_i (BP_i - BP)^2``,
     ``BP_i = (n/n2)(p_a,i - p_e 1[r_i>=2])/(1-p_e)`` (``p_e`` is fixed, so no
     correction term). ``"gwet_table"``: divisor ``n^2`` (irrCAC ``bp2.table``).
 
     References
     ----------
+    Brennan, R. L., & Prediger, D. J. (1981). Coefficient kappa: some uses, misuses,
+    and alternatives. *Educational and Psychological Measurement*, 41, 687-699.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
     """
     _check_se_method(se_method)
-    c = _code(data, units, raters, ratings, categories)
+    c = _code(data, units, raters, ratings, categories, se_method is not None)
     if se_method == "bootstrap":
-        return _boot(lambda d: brennan_prediger(d, units, raters, ratings, weights, c.cats),
+        return _boot(lambda d: brennan_prediger_estimate(d, units, raters, ratings, weights, c.cats,
+                                                         se_method=None).estimate,
                      data, units, raters, ratings, c, n_boot, seed, confidence)
     w = _weights(weights, c.cats)
     p = _parts(c, w)
     pe = float(w.sum()) / c.cats.size**2
     bp = _kappa_like(p, pe)
+    if se_method is None:
+        return _point(bp, c, p.n)
     x = _linearised(p, pe, bp, None)
     return _analytic(bp, _variance(x, bp, se_method), c, p.n, confidence, _method_text(se_method))
+
+
+
+def brennan_prediger(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None) -> float:
+    """Brennan-Prediger coefficient as a float: :func:`brennan_prediger_estimate` without the interval."""
+    return brennan_prediger_estimate(data, units, raters, ratings, weights, categories, se_method=None).estimate
 
 
 # --------------------------------------------------------------------------------------
@@ -1093,7 +634,7 @@ def brennan_prediger_estimate(
 def _check_no_replicates(c: _Coded, units: str, raters: str) -> None:
     cell = c.unit * c.n_raters + c.rater
     if np.unique(cell).size != cell.size:
-        raise ValueError(f"a rater ('{raters}') rated the same unit ('{units}') more than once")
+        raise _error("replicate_ratings", f"a rater ('{raters}') rated the same unit ('{units}') more than once")
 
 
 def _conger_fit(c: _Coded, w: np.ndarray):
@@ -1109,30 +650,30 @@ def _conger_fit(c: _Coded, w: np.ndarray):
     return p, pe, _kappa_like(p, pe), p_gk, n_g, pbar
 
 
-def conger_kappa(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-) -> float:
+def conger_kappa_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None, *,
+                          se_method: str | None = "gwet", confidence: float = 0.95, n_boot: int = 2000,
+                          seed: int = 0) -> Estimate:
     """Conger's (1980) generalised kappa for several raters (Cohen's kappa for two).
 
     Parameters
     ----------
     data, units, raters, ratings, weights
-        As in :func:`gwet_ac`. Each rater rates a unit at most once.
+        As in :func:`gwet_ac_estimate`. Each rater rates a unit at most once.
     categories : sequence of numbers, optional
         Declared categories; every rating must be one of them. Unweighted, a category
         nobody used has ``p_gk = 0`` for every rater and adds nothing to ``p_e``, so
         without ``weights`` None takes any numeric ratings as they are and never consults
         the rubric. With ``weights`` None means the rubric's scale (the weights are
         defined on the declared scale), and a rating off it is an error.
+    se_method : {"gwet", "gwet_table", "bootstrap"} or None, default "gwet"
+        See Notes; None: the value only (what the float function returns).
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
+    Estimate
 
     Raises
     ------
@@ -1148,39 +689,6 @@ def conger_kappa(
     ``s2_kl`` the covariance of ``p_gk`` and ``p_gl`` over raters (irrCAC
     ``conger.kappa.raw``; R ``irr::kappam.fleiss(exact = TRUE)``).
 
-    References
-    ----------
-    Conger, A. J. (1980). Integration and generalization of kappas for multiple
-    raters. *Psychological Bulletin*, 88, 322-328.
-    """
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    if c.n_raters < 2:
-        raise ValueError("Conger's kappa needs at least two raters")
-    _check_no_replicates(c, units, raters)
-    return _conger_fit(c, _weights(weights, c.cats))[2]
-
-
-def conger_kappa_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-    *,
-    se_method: str = "gwet",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Conger's kappa with its standard error and confidence interval.
-
-    Parameters (and the scale rule: none needed unweighted) are those of
-    :func:`conger_kappa`, plus ``se_method`` ("gwet" | "gwet_table" | "bootstrap"),
-    ``confidence``, ``n_boot``, ``seed``.
-
-    Notes
-    -----
     ``"gwet"``: irrCAC ``conger.kappa.raw``: ``kappa_i*`` as for Fleiss but with
     ``p_e,i = (1/(r(r-1))) sum_g lambda_ig``,
     ``lambda_ig = (n/n_g) sum_k (r pbar_k - p_gk) sum_l w_kl (delta_igl - (eps_ig - n_g/n) p_gl)``
@@ -1190,18 +698,23 @@ def conger_kappa_estimate(
 
     References
     ----------
+    Conger, A. J. (1980). Integration and generalization of kappas for multiple
+    raters. *Psychological Bulletin*, 88, 322-328.
     Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
     """
     _check_se_method(se_method)
     c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     if c.n_raters < 2:
-        raise ValueError("Conger's kappa needs at least two raters")
+        raise _error("too_few_raters", "Conger's kappa needs at least two raters")
     _check_no_replicates(c, units, raters)
     if se_method == "bootstrap":
-        return _boot(lambda d: conger_kappa(d, units, raters, ratings, weights, c.cats),
+        return _boot(lambda d: conger_kappa_estimate(d, units, raters, ratings, weights, c.cats,
+                                                     se_method=None).estimate,
                      data, units, raters, ratings, c, n_boot, seed, confidence)
     w = _weights(weights, c.cats)
     p, pe, kappa, p_gk, n_g, pbar = _conger_fit(c, w)
+    if se_method is None:
+        return _point(kappa, c, p.n)
     nr, n = c.n_raters, p.n
     cg = nr * pbar[None, :] - p_gk  # (R, V)
     cw = cg @ w  # (R, V): sum_k c_gk w_kl
@@ -1211,6 +724,12 @@ def conger_kappa_estimate(
     pe_i = lam / (nr * (nr - 1.0))
     x = _linearised(p, pe, kappa, pe_i)
     return _analytic(kappa, _variance(x, kappa, se_method), c, n, confidence, _method_text(se_method))
+
+
+
+def conger_kappa(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None) -> float:
+    """Conger's kappa as a float: :func:`conger_kappa_estimate` without the interval."""
+    return conger_kappa_estimate(data, units, raters, ratings, weights, categories, se_method=None).estimate
 
 
 # --------------------------------------------------------------------------------------
@@ -1239,23 +758,18 @@ def _cohen_from_table(p: np.ndarray, w: np.ndarray) -> tuple[float, float, float
 
 def _cohen_pairs(c: _Coded, units, raters):
     if c.n_raters != 2:
-        raise ValueError(f"Cohen's kappa needs exactly two raters, got {c.n_raters}")
+        raise _error("not_two_raters", f"Cohen's kappa needs exactly two raters, got {c.n_raters}")
     codes = _pair_codes(c, units, raters)
     both = (codes >= 0).all(axis=1)
     if not both.any():
-        raise ValueError("the two raters have no unit in common")
+        raise _error("no_common_units", "the two raters have no unit in common")
     return codes[both, 0], codes[both, 1]
 
 
-def cohen_kappa(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-) -> float:
-    """Cohen's kappa for exactly two raters, unweighted or weighted.
+def cohen_kappa_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None, *,
+                         se_method: str | None = "gwet_table", confidence: float = 0.95, n_boot: int = 2000,
+                         seed: int = 0) -> Estimate:
+    """Cohen's kappa for exactly two raters, unweighted or weighted, with its interval.
 
     Parameters
     ----------
@@ -1274,11 +788,16 @@ def cohen_kappa(
         ``weights`` None means the rubric's scale and a rating off it is an error; the
         declared categories are never collapsed to the used ones (R ``irr::kappa2`` and
         sklearn drop an unused category and space the remaining ones equally).
+    se_method : {"gwet_table", "gwet", "bootstrap"} or None, default "gwet_table"
+        None: the value only (what :func:`cohen_kappa` returns). See Notes for the others.
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
-        Kappa; NaN when chance agreement is 1.
+    Estimate
+        Kappa, NaN when chance agreement is 1; ``n_units`` = units rated by both raters.
 
     Raises
     ------
@@ -1292,44 +811,6 @@ def cohen_kappa(
     ``kappa = (p_a - p_e) / (1 - p_e)``, ``p_a = sum_kl w_kl p_kl``,
     ``p_e = sum_kl w_kl p_k. p_.l`` over the V x V table of the declared categories.
 
-    References
-    ----------
-    Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
-    Psychological Measurement*, 20, 37-46.
-    Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70, 213-220.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
-    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
-    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
-    >>> two = d[d["examiner_id"].isin(["E01", "E03"])]
-    >>> round(cohen_kappa(two, "entry_id", "examiner_id", "score", "linear"), 3)
-    0.529
-    """
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    k1, k2 = _cohen_pairs(c, units, raters)
-    return _cohen_from_table(_cohen_table(k1, k2, c.cats.size), _weights(weights, c.cats))[0]
-
-
-def cohen_kappa_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-    *,
-    se_method: str = "gwet_table",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Cohen's kappa with its standard error and confidence interval.
-
-    Parameters are those of :func:`cohen_kappa`, plus ``se_method``:
-
     - ``"gwet_table"`` (default): the large-sample variance of Fleiss, Cohen & Everitt
       (1969), ``v = [sum_kl p_kl (w_kl - (1-kappa)(wbar_k. + wbar_.l))^2
       - (kappa - p_e(1-kappa))^2] / (n (1-p_e)^2)`` with ``wbar_k. = sum_l w_kl p_.l``
@@ -1341,13 +822,11 @@ def cohen_kappa_estimate(
       ``sqrt(n/(n-1))``.
     - ``"bootstrap"``: :func:`bootstrap_units`.
 
-    Returns
-    -------
-    Estimate
-        ``n_units`` = units rated by both raters.
-
     References
     ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
+    Psychological Measurement*, 20, 37-46.
+    Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70, 213-220.
     Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of
     kappa and weighted kappa. *Psychological Bulletin*, 72, 323-327.
     """
@@ -1355,13 +834,16 @@ def cohen_kappa_estimate(
     c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
     k1, k2 = _cohen_pairs(c, units, raters)
     if se_method == "bootstrap":
-        return _boot(lambda d: cohen_kappa(d, units, raters, ratings, weights, c.cats),
+        return _boot(lambda d: cohen_kappa_estimate(d, units, raters, ratings, weights, c.cats,
+                                                    se_method=None).estimate,
                      data, units, raters, ratings, c, n_boot, seed, confidence)
     w = _weights(weights, c.cats)
     v = c.cats.size
     p = _cohen_table(k1, k2, v)
     kappa, pa, pe = _cohen_from_table(p, w)
     n = k1.size
+    if se_method is None:
+        return _point(kappa, c, n)
     if not np.isfinite(kappa):
         return _analytic(kappa, np.nan, c, n, confidence, "undefined (chance agreement is 1)")
     wk = w @ p.sum(axis=0)  # (V,) row category k against rater 2's margin
@@ -1375,25 +857,42 @@ def cohen_kappa_estimate(
     return _analytic(kappa, _variance(x, kappa, se_method), c, n, confidence, method)
 
 
-def light_kappa(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-) -> float:
-    """Light's kappa: the mean of Cohen's kappa over all pairs of raters.
+def cohen_kappa(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None) -> float:
+    """Cohen's kappa as a float: :func:`cohen_kappa_estimate` without the interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"entry_id": list("AAABBBCCCDD"),
+    ...                   "examiner_id": ["E01", "E02", "E03"] * 3 + ["E01", "E03"],
+    ...                   "score": [60, 60, 70, 30, 40, 40, 80, 80, 80, 50, 70]})
+    >>> two = d[d["examiner_id"].isin(["E01", "E03"])]
+    >>> round(cohen_kappa(two, "entry_id", "examiner_id", "score", "linear"), 3)
+    0.529
+    """
+    return cohen_kappa_estimate(data, units, raters, ratings, weights, categories, se_method=None).estimate
+
+
+def light_kappa_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None, *,
+                         se_method: str | None = "bootstrap", confidence: float = 0.95, n_boot: int = 2000,
+                         seed: int = 0) -> Estimate:
+    """Light's kappa: the mean of Cohen's kappa over all pairs of raters, with its interval.
 
     Parameters
     ----------
     data, units, raters, ratings, weights, categories
-        As in :func:`cohen_kappa`, with two or more raters: unweighted, any numeric
-        ratings without ``categories`` (no rubric); weighted, the declared scale.
+        As in :func:`cohen_kappa_estimate`, with two or more raters: unweighted, any
+        numeric ratings without ``categories`` (no rubric); weighted, the declared scale.
+    se_method : {"bootstrap"} or None, default "bootstrap"
+        No closed-form variance is in common use, so the standard error and percentile
+        interval always come from :func:`bootstrap_units`; None: the value only.
+    confidence : float, default 0.95
+    n_boot, seed : int
+        Resamples and seed of the bootstrap.
 
     Returns
     -------
-    float
+    Estimate
         Mean over the rater pairs that share at least one unit and whose kappa is
         defined; NaN when there is none.
 
@@ -1408,9 +907,14 @@ def light_kappa(
     Light, R. J. (1971). Measures of response agreement for qualitative data: some
     generalizations and alternatives. *Psychological Bulletin*, 76, 365-377.
     """
+    _check_se_method(se_method, ("bootstrap",))
     c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
+    if se_method == "bootstrap":
+        return _boot(lambda d: light_kappa_estimate(d, units, raters, ratings, weights, c.cats,
+                                                    se_method=None).estimate,
+                     data, units, raters, ratings, c, n_boot, seed, confidence)
     if c.n_raters < 2:
-        raise ValueError("Light's kappa needs at least two raters")
+        raise _error("too_few_raters", "Light's kappa needs at least two raters")
     codes = _pair_codes(c, units, raters)
     w = _weights(weights, c.cats)
     v = c.cats.size
@@ -1422,26 +926,9 @@ def light_kappa(
                 kappas.append(_cohen_from_table(_cohen_table(codes[both, g], codes[both, h], v), w)[0])
     kappas = np.asarray(kappas)
     kappas = kappas[np.isfinite(kappas)]
-    return float(kappas.mean()) if kappas.size else float("nan")
+    return _point(float(kappas.mean()) if kappas.size else float("nan"), c, c.n_units)
 
 
-def light_kappa_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    weights=None,
-    categories=None,
-    *,
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Light's kappa with a bootstrap standard error and percentile interval.
-
-    Parameters (and the scale rule) are those of :func:`light_kappa`. No closed-form
-    variance is in common use, so this always bootstraps over units (:func:`bootstrap_units`).
-    """
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    return _boot(lambda d: light_kappa(d, units, raters, ratings, weights, c.cats),
-                 data, units, raters, ratings, c, n_boot, seed, confidence)
+def light_kappa(data: pd.DataFrame, units: str, raters: str, ratings: str, weights=None, categories=None) -> float:
+    """Light's kappa as a float: :func:`light_kappa_estimate` without the bootstrap."""
+    return light_kappa_estimate(data, units, raters, ratings, weights, categories, se_method=None).estimate

@@ -25,20 +25,24 @@ each scored by 5 of 40 raters, 300 replications per setting, nominal 95 %):
 
 The model-level estimators (Gwet's Models 1A, 1B, 2 and 3) are public too:
 ``icc_oneway``, ``icc_oneway_intrarater``, ``icc_twoway_random``, ``icc_twoway_mixed``.
-``g_study_p_x_r_in_t`` gives the G-study of a persons x (raters:tasks) design.
+The G study of a persons x (raters:tasks) design is in :mod:`scoring.agreement.gstudy`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
-from scipy.sparse.csgraph import connected_components
+from scipy import stats
 
-from scoring.agreement._common import long_arrays
+from ._design import (
+    Design,
+    dot,
+    from_frame,
+    ms_interaction,
+    ms_raters,
+    ms_targets,
+    ss_additive_residual,
+)
 
 __all__ = [
     "icc",
@@ -46,199 +50,21 @@ __all__ = [
     "icc_oneway_intrarater",
     "icc_twoway_random",
     "icc_twoway_mixed",
-    "g_study_p_x_r_in_t",
 ]
 
+
 FORMS = ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k")
+
+
 COLUMNS = ("icc", "ci_low", "ci_high", "F", "df1", "df2", "pval")
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.float64:
-    """Single-threaded dot product of two 1-D arrays (BLAS threads stall on a busy machine).
-
-    ``a @ b`` on long vectors goes through multithreaded OpenBLAS, which waits several ms
-    for a second thread when the cores are busy; ``einsum`` sums in NumPy's own loop.
-    """
-    return np.einsum("i,i->", a, b)
-
-
-# --------------------------------------------------------------------------- design
-
-
-@dataclass(frozen=True)
-class _Design:
-    """Sufficient statistics of a crossed target x rater design.
-
-    Ratings are centred on their mean (every estimator here is location invariant; this
-    only avoids cancellation in the uncorrected sums). Shapes: per rating ``(M,)``:
-    ``u`` target code, ``v`` rater code, ``y``, ``key`` = u r + v; per target ``(n,)``:
-    ``m_i`` count, ``y_i`` sum; per rater ``(r,)``: ``m_j``, ``y_j``; per non-empty cell
-    ``(L,)``: ``cells`` sorted keys, ``m_ij`` count, and (lazily) ``ci``, ``cj`` target and
-    rater code, ``y_ij`` sum. ``constant``: all ratings are equal.
-    """
-
-    u: np.ndarray
-    v: np.ndarray
-    y: np.ndarray
-    key: np.ndarray
-    m_i: np.ndarray
-    y_i: np.ndarray
-    m_j: np.ndarray
-    y_j: np.ndarray
-    cells: np.ndarray
-    m_ij: np.ndarray
-    constant: bool
-
-    n = property(lambda self: len(self.m_i))
-    r = property(lambda self: len(self.m_j))
-    M = property(lambda self: len(self.y))
-    n_cells = property(lambda self: len(self.m_ij), doc="lambda_0: non-empty target x rater cells")
-
-    @property
-    def complete(self) -> bool:
-        """Every target rated exactly once by every rater."""
-        return self.n_cells == self.n * self.r == self.M
-
-    @property
-    def replicates(self) -> bool:
-        """Some rater rated some target more than once."""
-        return self.M > self.n_cells
-
-    @cached_property
-    def ci(self) -> np.ndarray:
-        return self.cells // self.r
-
-    @cached_property
-    def cj(self) -> np.ndarray:
-        return self.cells % self.r
-
-    @cached_property
-    def y_ij(self) -> np.ndarray:
-        return np.bincount(np.searchsorted(self.cells, self.key), self.y, minlength=self.n_cells)
-
-    @cached_property
-    def Ty(self) -> float:
-        return np.float64(self.y.sum())
-
-    @cached_property
-    def T2y(self) -> float:
-        return _dot(self.y, self.y)
-
-    @cached_property
-    def T2s(self) -> float:
-        return _dot(self.y_i, self.y_i / self.m_i)
-
-    @cached_property
-    def T2r(self) -> float:
-        return _dot(self.y_j, self.y_j / self.m_j)
-
-    @cached_property
-    def T2sr(self) -> float:
-        return _dot(self.y_ij, self.y_ij / self.m_ij)
-
-    @cached_property
-    def k3(self) -> float:
-        """sum_ij m_ij^2 / m_i. (= n without replicates)."""
-        if not self.replicates:
-            return np.float64(self.n)
-        return _dot(self.m_ij, self.m_ij / self.m_i[self.ci])
-
-    @cached_property
-    def k4(self) -> float:
-        """sum_ij m_ij^2 / m_.j (= r without replicates)."""
-        if not self.replicates:
-            return np.float64(self.r)
-        return _dot(self.m_ij, self.m_ij / self.m_j[self.cj])
-
-    @cached_property
-    def k5(self) -> float:
-        """sum_ij m_ij^2 (= M without replicates)."""
-        return _dot(self.m_ij, self.m_ij)
-
-    @cached_property
-    def adjusted(self) -> tuple:
-        """``_rater_adjusted(self, with_f=False)``, computed once for Models 2 and 3."""
-        return _rater_adjusted(self, with_f=False)
-
-    @cached_property
-    def adjusted_f(self) -> tuple:
-        """``_rater_adjusted(self, with_f=True)`` (with k*), computed once."""
-        return _rater_adjusted(self, with_f=True)
-
-
-def _design(u: np.ndarray, v: np.ndarray, y: np.ndarray) -> _Design:
-    """Build :class:`_Design` from 0-based codes ``u``, ``v`` and ratings ``y``, all (M,)."""
-    n, r, M = int(u.max()) + 1, int(v.max()) + 1, len(y)
-    constant = bool(y.min() == y.max())
-    y = y - y.mean()
-    key = u.astype(np.int64, copy=False) * r + v
-    if n * r <= max(4 * M, 1 << 20):  # dense cell index: bincount, no sort
-        counts = np.bincount(key, minlength=n * r)
-        if M == n * r and counts.max() == 1:  # complete
-            cells, m_ij = np.arange(M), np.ones(M)
-        else:
-            cells = np.flatnonzero(counts)
-            m_ij = counts[cells].astype(float)
-    else:
-        cells, cnt = np.unique(key, return_counts=True)
-        m_ij = cnt.astype(float)
-    return _Design(
-        u=u, v=v, y=y, key=key,
-        m_i=np.bincount(u, minlength=n).astype(float), y_i=np.bincount(u, y, minlength=n),
-        m_j=np.bincount(v, minlength=r).astype(float), y_j=np.bincount(v, y, minlength=r),
-        cells=cells, m_ij=m_ij, constant=constant,
-    )
-
-
-def _check(d: _Design) -> None:
-    """Raise ``ValueError`` for designs on which no ICC is defined."""
-    if d.n < 2:
-        raise ValueError(f"ICC needs at least 2 targets; got {d.n}")
-    if d.r < 2:
-        raise ValueError(f"ICC needs at least 2 raters; got {d.r}")
-    if d.M == d.n:
-        raise ValueError("every target has a single rating: within-target variance cannot be estimated")
-
-
-def _from_frame(data: pd.DataFrame, targets: str, raters: str, ratings: str,
-                confidence: float = 0.95) -> _Design:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
-    u, v, y, _, _ = long_arrays(data, targets, raters, ratings)
-    if len(y) == 0:
-        raise ValueError(f"no ratings in column '{ratings}'")
-    if not np.isfinite(y).all():
-        raise ValueError(f"column '{ratings}' holds infinite ratings")
-    d = _design(u, v, y)
-    _check(d)
-    return d
-
-
-# --------------------------------------------------------------------------- mean squares
-
-
-def _ms_targets(d: _Design) -> float:
-    """MSS = sum_i m_i (ybar_i - ybar)^2 / (n - 1)."""
-    return (d.T2s - d.Ty**2 / d.M) / (d.n - 1)
-
-
-def _ms_raters(d: _Design) -> float:
-    """MSR = sum_j m_j (ybar_j - ybar)^2 / (r - 1)."""
-    return (d.T2r - d.Ty**2 / d.M) / (d.r - 1)
-
-
-def _ss_additive_residual(d: _Design) -> float:
-    """sum over ratings of (y - ybar_i - ybar_j + ybar)^2 (Gwet's Model 2/3 MSE numerator)."""
-    if d.complete:
-        return d.T2y - d.T2s - d.T2r + d.Ty**2 / d.M
-    e = d.y - (d.y_i / d.m_i)[d.u] - (d.y_j / d.m_j)[d.v] + d.Ty / d.M
-    return _dot(e, e)
-
-
-def _ms_interaction(d: _Design) -> float:
-    """MSI = sum_cells m_ij (ybar_ij - ybar_i - ybar_j + ybar)^2 / ((r - 1)(n - 1))."""
-    e = d.y_ij / d.m_ij - (d.y_i / d.m_i)[d.ci] - (d.y_j / d.m_j)[d.cj] + d.Ty / d.M
-    return _dot(d.m_ij, e**2) / ((d.r - 1) * (d.n - 1))
+#: what :func:`icc` says in ``attrs["note"]`` when values are NaN, by code
+_NOTES = {
+    "identical_ratings": "all ratings are identical (zero variance): every ICC is 0/0",
+    "icc_undefined": ("some values are undefined (NaN): too few degrees of freedom, "
+                      "or no residual variance for an interval"),
+}
 
 
 def _fq(p: float, df1: float, df2: float) -> float:
@@ -263,15 +89,12 @@ def _clip_ci(lo: float, hi: float, est: float) -> tuple[float, float]:
     return lo, hi
 
 
-# --------------------------------------------------------------------------- Model 1A / 1B
-
-
-def _model1a(d: _Design, confidence: float, irricc: bool) -> dict:
+def _model1a(d: Design, confidence: float, irricc: bool) -> dict:
     """Gwet (2014) Model 1A: y = mu + s_i + e, each target rated by its own raters."""
     n, M = d.n, d.M
-    k0 = d.k4 if irricc else _dot(d.m_i, d.m_i) / M  # irrICC: sum m_ij^2 / m_.j
+    k0 = d.k4 if irricc else dot(d.m_i, d.m_i) / M  # irrICC: sum m_ij^2 / m_.j
     mse = (d.T2y - d.T2s) / (M - n)
-    mss = _ms_targets(d)
+    mss = ms_targets(d)
     s2s = (d.T2s - d.Ty**2 / M - (n - 1) * mse) / (M - k0)
     if irricc:
         s2s = max(0.0, s2s)
@@ -286,10 +109,10 @@ def _model1a(d: _Design, confidence: float, irricc: bool) -> dict:
                 F=f, df1=n - 1, df2=M - n, ms_target=mss, ms_error=mse)
 
 
-def _model1b(d: _Design, irricc: bool) -> dict:
+def _model1b(d: Design, irricc: bool) -> dict:
     """Gwet (2014) Model 1B: y = mu + r_j + e, each rater rates its own targets."""
     r, M = d.r, d.M
-    k1 = d.k3 if irricc else _dot(d.m_j, d.m_j) / M  # irrICC: sum m_ij^2 / m_i.
+    k1 = d.k3 if irricc else dot(d.m_j, d.m_j) / M  # irrICC: sum m_ij^2 / m_i.
     mse = (d.T2y - d.T2r) / (M - r)
     s2r = (d.T2r - d.Ty**2 / M - (r - 1) * mse) / (M - k1)
     if irricc:
@@ -297,10 +120,7 @@ def _model1b(d: _Design, irricc: bool) -> dict:
     return dict(var_rater=s2r, var_error=mse, icc=s2r / (s2r + mse))
 
 
-# --------------------------------------------------------------------------- Model 2
-
-
-def _model2(d: _Design, interaction: bool, confidence: float, irricc: bool) -> dict:
+def _model2(d: Design, interaction: bool, confidence: float, irricc: bool) -> dict:
     """Gwet (2014) Model 2: y = mu + s_i + r_j (+ sr_ij) + e, all effects random.
 
     Incomplete data without ``irricc``: fitting constants instead
@@ -311,7 +131,7 @@ def _model2(d: _Design, interaction: bool, confidence: float, irricc: bool) -> d
     n, r = d.n, d.r
     cells = n * r if irricc else d.n_cells  # irrICC assumes every cell is filled
     M = max(d.M, n * r) if irricc else d.M
-    k1p, k2p = _dot(d.m_i, d.m_i) / M, _dot(d.m_j, d.m_j) / M
+    k1p, k2p = dot(d.m_i, d.m_i) / M, dot(d.m_j, d.m_j) / M
     k3, k4, k5p = d.k3, d.k4, d.k5 / M
     T2y, T2s, T2r, T2mu = d.T2y, d.T2s, d.T2r, d.Ty**2 / M
     if interaction:
@@ -343,13 +163,13 @@ def _model2(d: _Design, interaction: bool, confidence: float, irricc: bool) -> d
     return out
 
 
-def _model2_ms(d: _Design, interaction: bool, M: float, cells: float) -> dict:
+def _model2_ms(d: Design, interaction: bool, M: float, cells: float) -> dict:
     """Mean squares behind Gwet's Model 2/3 intervals (targets, raters, error, interaction)."""
-    ms = dict(ms_target=_ms_targets(d), ms_rater=_ms_raters(d))
+    ms = dict(ms_target=ms_targets(d), ms_rater=ms_raters(d))
     if interaction:
-        ms.update(ms_error=(d.T2y - d.T2sr) / (M - cells), ms_interaction=_ms_interaction(d))
+        ms.update(ms_error=(d.T2y - d.T2sr) / (M - cells), ms_interaction=ms_interaction(d))
     else:
-        ms.update(ms_error=_ss_additive_residual(d) / (M - d.r - d.n + 1))
+        ms.update(ms_error=ss_additive_residual(d) / (M - d.r - d.n + 1))
     return ms
 
 
@@ -388,11 +208,11 @@ def _model2_ci(rho, ms, n, r, M, cells, interaction, confidence, irricc):
     return lo, hi, v
 
 
-def _fitting_constants(d: _Design, interaction: bool) -> dict:
+def _fitting_constants(d: Design, interaction: bool) -> dict:
     """Henderson's method III (fitting constants) for y = mu + s_i + r_j (+ sr_ij) + e.
 
     Quadratic forms of the least-squares fits (RSS = T2s + b' C^+ b of the additive model,
-    :func:`_rater_adjusted`; r_C = rank(C), r - 1 when the design is connected), with
+    :func:`rater_adjusted`; r_C = rank(C), r - 1 when the design is connected), with
     their df and expected mean squares::
 
         targets | raters     RSS - T2r    n - r + r_C       s2e + c_s s2sr + n0 s2s
@@ -446,7 +266,7 @@ def _fc_pivot(fc: dict) -> tuple[float, float]:
     return d0, d1
 
 
-def _model2_fitting_constants(d: _Design, interaction: bool, confidence: float) -> dict:
+def _model2_fitting_constants(d: Design, interaction: bool, confidence: float) -> dict:
     """Model 2 on an incomplete design by fitting constants (Henderson's method III).
 
     Components from the expected mean squares of :func:`_fitting_constants` (without
@@ -504,50 +324,7 @@ def _model2_fc_ci(rho, fc: dict, confidence: float):
     return lo, hi, v
 
 
-# --------------------------------------------------------------------------- Model 3
-
-
-def _rater_adjusted(d: _Design, with_f: bool, shortcut: bool = True):
-    """Normal equations of the raters after absorbing the target effects.
-
-    Returns ``(RSS, rank, k_star)``: RSS = T2s + b' C^+ b is the fitted sum of squares of
-    the additive model, with C (r, r) = diag(m_j) - N' diag(1/m_i) N, b (r,) =
-    y_.j - N' ybar_i and N (n, r) the cell counts; ``rank`` = rank(C) = r - c (r - 1 when
-    the design is connected); ``k_star`` = sum_i lambda_i + tr(C^+ F) (Gwet 2014, eq.
-    10.2.7; NaN unless ``with_f``) with lambda_i = sum_j m_ij^2 / m_i.
-
-    c = connected groups of the target-rater graph (raters in different groups share no
-    target). C 1_g = 0 for each group's indicator 1_g, so C has exactly c zero eigenvalues
-    and C^+ is built from the eigenpairs without the c smallest. Numerically those zeros
-    are ~1e-15 of the largest eigenvalue, above the cutoffs of ``pinv`` and
-    ``matrix_rank``, which then sometimes inverted or counted rounding noise (ICC2/ICC3
-    moved in the 4th decimal and df1 by one with the order of the rows). Every target
-    joins the group of its raters, so c is counted on the r x r rater graph
-    N' diag(1/m_i) N (> 0 exactly where two raters share a target: a sum of positive terms).
-    """
-    n, r = d.n, d.r
-    if shortcut and d.complete:  # balanced and connected: b' C^+ b = T2r - Ty^2/M
-        return d.T2s + d.T2r - d.Ty**2 / d.M, r - 1, np.nan
-    N = sparse.csr_matrix((d.m_ij, (d.ci, d.cj)), shape=(n, r))
-    Winv = sparse.diags(1.0 / d.m_i)
-    shared = (N.T @ Winv @ N).toarray()  # > 0 exactly where two raters share a target
-    C = np.diag(d.m_j) - shared
-    b = d.y_j - np.bincount(d.cj, d.m_ij * (d.y_i / d.m_i)[d.ci], minlength=r)
-    c = connected_components(shared, directed=False)[0]
-    w, V = np.linalg.eigh(C)  # ascending: the first c span the null space
-    Cp = (V[:, c:] / w[c:]) @ V[:, c:].T
-    rss = d.T2s + np.float64(b @ Cp @ b)
-    k_star = np.nan
-    if with_f:
-        lam = np.bincount(d.ci, d.m_ij**2, minlength=n) / d.m_i
-        N2 = sparse.csr_matrix((d.m_ij**2, (d.ci, d.cj)), shape=(n, r))
-        G = (N.T @ Winv @ N2).toarray()
-        F = (N.T @ sparse.diags(lam / d.m_i) @ N).toarray() - G - G.T + np.diag(np.asarray(N2.sum(0)).ravel())
-        k_star = np.float64(lam.sum() + np.trace(Cp @ F))
-    return rss, r - c, k_star
-
-
-def _model3(d: _Design, interaction: bool, confidence: float, irricc: bool) -> dict:
+def _model3(d: Design, interaction: bool, confidence: float, irricc: bool) -> dict:
     """Gwet (2014) Model 3: y = mu + s_i + r_j (+ sr_ij) + e, raters fixed."""
     n, r = d.n, d.r
     cells = n * r if irricc else d.n_cells
@@ -620,10 +397,7 @@ def _model3_ci(rho, ms, n, r, M, cells, interaction, confidence, irricc):
     return lo, hi
 
 
-# --------------------------------------------------------------------------- public models
-
-
-def _series(d: _Design, compute, name: str) -> pd.Series:
+def _series(d: Design, compute, name: str) -> pd.Series:
     """Run ``compute()`` (0/0 and x/0 give NaN / inf, no warning) and wrap it with the counts."""
     with np.errstate(all="ignore"):
         out = compute()
@@ -632,7 +406,7 @@ def _series(d: _Design, compute, name: str) -> pd.Series:
     return s
 
 
-def _interaction(d: _Design, interaction: bool | None) -> bool:
+def _interaction(d: Design, interaction: bool | None) -> bool:
     if interaction is None:
         return d.replicates
     if interaction and not d.replicates:
@@ -684,7 +458,7 @@ def icc_oneway(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
     Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 8.
     Searle, S. R. (1971). Linear Models, sec. 10.6 (unbalanced one-way ANOVA estimator).
     """
-    d = _from_frame(data, targets, raters, ratings, confidence)
+    d = from_frame(data, targets, raters, ratings, confidence)
     return _series(d, lambda: _model1a(d, confidence, irricc), "model 1A")
 
 
@@ -716,7 +490,7 @@ def icc_oneway_intrarater(data: pd.DataFrame, targets: str, raters: str, ratings
     ----------
     Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), eq. 8.2.4.
     """
-    d = _from_frame(data, targets, raters, ratings)
+    d = from_frame(data, targets, raters, ratings)
     return _series(d, lambda: _model1b(d, irricc), "model 1B")
 
 
@@ -813,7 +587,7 @@ def icc_twoway_random(data: pd.DataFrame, targets: str, raters: str, ratings: st
     Searle, S. R., Casella, G., & McCulloch, C. E. (1992). Variance Components, sec. 5.5
     (fitting constants).
     """
-    d = _from_frame(data, targets, raters, ratings, confidence)
+    d = from_frame(data, targets, raters, ratings, confidence)
     inter = _interaction(d, interaction)
     return _series(d, lambda: _model2(d, inter, confidence, irricc), "model 2")
 
@@ -870,19 +644,16 @@ def icc_twoway_mixed(data: pd.DataFrame, targets: str, raters: str, ratings: str
     ----------
     Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 10.
     """
-    d = _from_frame(data, targets, raters, ratings, confidence)
+    d = from_frame(data, targets, raters, ratings, confidence)
     inter = _interaction(d, interaction)
     return _series(d, lambda: _model3(d, inter, confidence, irricc), "model 3")
-
-
-# --------------------------------------------------------------------------- icc()
 
 
 def _spearman_brown(rho, k):
     return k * rho / (1 + (k - 1) * rho)
 
 
-def _icc_table(d: _Design, confidence: float) -> pd.DataFrame:
+def _icc_table(d: Design, confidence: float) -> pd.DataFrame:
     """The six forms from Gwet's estimators without irrICC's truncations (see ``icc``)."""
     inter = d.replicates
     k = d.n / float(np.sum(1.0 / d.m_i))  # harmonic mean number of ratings per target
@@ -1009,117 +780,23 @@ def icc(data: pd.DataFrame, targets: str, raters: str, ratings: str, *,
     >>> round(float(icc(df, "entry", "examiner", "score").loc["ICC3", "icc"]), 3)
     0.968
     """
-    d = _from_frame(data, targets, raters, ratings, confidence)
+    d = from_frame(data, targets, raters, ratings, confidence)
     note = ""
     if d.constant:
         out = pd.DataFrame(np.nan, index=list(FORMS), columns=list(COLUMNS))
         out.attrs["k"] = d.n / float(np.sum(1.0 / d.m_i))
-        note = "all ratings are identical (zero variance): every ICC is 0/0"
+        note = _NOTES["identical_ratings"]
     else:
         with np.errstate(all="ignore"):
             out = _icc_table(d, confidence)
         est = ["icc", "ci_low", "ci_high"]
         out[est] = out[est].replace([np.inf, -np.inf], np.nan)
         if out.isna().any().any():  # F = inf (no residual variance) is kept, with p = 0
-            note = ("some values are undefined (NaN): too few degrees of freedom, "
-                    "or no residual variance for an interval")
+            note = _NOTES["icc_undefined"]
     out.index.name = "form"
     out.attrs.update(n_targets=d.n, n_raters=d.r, n_ratings=d.M,
                      estimator="two-way ANOVA" if d.complete else
                      "method of moments: Gwet (ICC1, ICC3), Henderson fitting constants (ICC2)"
                      + (", with interaction (replicates)" if d.replicates else ""),
                      note=note)
-    return out
-
-
-# --------------------------------------------------------------------------- G study
-
-
-def g_study_p_x_r_in_t(data: pd.DataFrame, person: str, task: str, rater: str, score: str,
-                       n_tasks: int | None = None, n_raters: int | None = None) -> pd.Series:
-    """G study and D study of the balanced persons x (raters : tasks) design.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Long format, one score per person, task and rater; every person scored by every
-        rater of every task, the same number of raters per task.
-    person, task, rater, score : str
-        Column names. Raters are nested in tasks: a rater id is read within its task.
-    n_tasks, n_raters : int, optional
-        D-study sizes n'_t and n'_r (raters per task); default the G-study sizes.
-
-    Returns
-    -------
-    Series
-        Variance components ``p, t, r:t, pt, pr:t`` (EMS / ANOVA estimates, negative values
-        kept) and ``Erho2`` (generalizability coefficient) and ``Phi`` (dependability).
-
-    Notes
-    -----
-    With n_p persons, n_t tasks, n_r raters per task (Brennan 2001, sec. 3.2)::
-
-        EMS(pr:t) = s2(pr:t)
-        EMS(pt)   = s2(pr:t) + n_r s2(pt)
-        EMS(r:t)  = s2(pr:t) + n_p s2(r:t)
-        EMS(t)    = s2(pr:t) + n_r s2(pt) + n_p s2(r:t) + n_p n_r s2(t)
-        EMS(p)    = s2(pr:t) + n_r s2(pt) + n_t n_r s2(p)
-
-    delta = s2(pt)/n'_t + s2(pr:t)/(n'_t n'_r), Delta = delta + s2(t)/n'_t +
-    s2(r:t)/(n'_t n'_r), E rho^2 = s2(p)/(s2(p) + delta), Phi = s2(p)/(s2(p) + Delta).
-
-    References
-    ----------
-    Brennan, R. L. (2001). Generalizability Theory. Springer, ch. 3-4 (synthetic data set
-    No. 4).
-    """
-    for col in (person, task, rater, score):
-        if col not in data.columns:
-            raise KeyError(f"column '{col}' not in data")
-    y = pd.to_numeric(data[score], errors="raise").to_numpy(dtype=float)
-    if np.isnan(y).any():
-        raise ValueError("the p x (r:t) G study needs a balanced design: missing scores")
-    p, _ = pd.factorize(data[person])
-    t, _ = pd.factorize(data[task])
-    rt, rt_labels = pd.factorize(pd.MultiIndex.from_arrays([data[task], data[rater]]))
-    n_p, n_t, n_rt = p.max() + 1, t.max() + 1, len(rt_labels)
-    n_r = n_rt // n_t
-    task_of_rt = np.zeros(n_rt, dtype=int)
-    task_of_rt[rt] = t
-    if (n_rt % n_t or np.any(np.bincount(task_of_rt, minlength=n_t) != n_r)
-            or len(y) != n_p * n_rt
-            or np.any(np.bincount(p * n_rt + rt, minlength=n_p * n_rt) != 1)):
-        raise ValueError("the p x (r:t) G study needs a balanced design: every person scored "
-                         "once by every rater, the same number of raters in every task")
-    if min(n_p, n_t, n_r) < 2:
-        raise ValueError(f"the p x (r:t) G study needs at least 2 persons, 2 tasks and 2 raters "
-                         f"per task; got {n_p}, {n_t}, {n_r}")
-    y = y - y.mean()
-
-    def mean(idx, size):
-        """Means of ``y`` (N,) over groups ``idx`` (N,) -> (size,)."""
-        return np.bincount(idx, y, size) / np.bincount(idx, minlength=size)
-
-    yp, yt, yrt = mean(p, n_p), mean(t, n_t), mean(rt, n_rt)
-    ypt = mean(p * n_t + t, n_p * n_t)
-    ss_p = n_t * n_r * np.sum(yp**2)
-    ss_t = n_p * n_r * np.sum(yt**2)
-    ss_rt = n_p * np.sum((yrt - yt[task_of_rt]) ** 2)
-    ss_pt = n_r * np.sum((ypt.reshape(n_p, n_t) - yp[:, None] - yt[None, :]) ** 2)
-    e = y - ypt[p * n_t + t] - yrt[rt] + yt[t]
-    ss_prt = float(_dot(e, e))
-    ms_p, ms_t = ss_p / (n_p - 1), ss_t / (n_t - 1)
-    ms_rt, ms_pt = ss_rt / (n_t * (n_r - 1)), ss_pt / ((n_p - 1) * (n_t - 1))
-    ms_prt = ss_prt / ((n_p - 1) * n_t * (n_r - 1))
-    v_prt = ms_prt
-    v_pt = (ms_pt - ms_prt) / n_r
-    v_rt = (ms_rt - ms_prt) / n_p
-    v_t = (ms_t - ms_rt - ms_pt + ms_prt) / (n_p * n_r)
-    v_p = (ms_p - ms_pt) / (n_t * n_r)
-    nt, nr = n_tasks or n_t, n_raters or n_r
-    delta = v_pt / nt + v_prt / (nt * nr)
-    Delta = delta + v_t / nt + v_rt / (nt * nr)
-    out = pd.Series({"p": v_p, "t": v_t, "r:t": v_rt, "pt": v_pt, "pr:t": v_prt,
-                     "Erho2": v_p / (v_p + delta), "Phi": v_p / (v_p + Delta)}, name="p x (r:t)")
-    out.attrs.update(n_persons=n_p, n_tasks=n_t, n_raters=n_r, d_study=(nt, nr))
     return out

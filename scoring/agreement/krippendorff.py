@@ -1,8 +1,9 @@
 """Krippendorff's alpha in O(ratings) time and memory.
 
-Long ratings in (unit, rater, rating; missing ratings allowed), alpha out, at
-Krippendorff's nominal, ordinal, interval and ratio levels, or with Gwet's agreement
-weights. Nothing of size units x values x values is ever built (the memory trap of the
+Long ratings in (unit, rater, rating; missing ratings allowed), alpha out (an
+:class:`~scoring.agreement.Estimate` from :func:`krippendorff_alpha_estimate`, a float from
+:func:`krippendorff_alpha`), at Krippendorff's nominal, ordinal, interval and ratio levels,
+or with Gwet's agreement weights. Nothing of size units x values x values is ever built (the memory trap of the
 ``krippendorff`` package, its issue #38):
 
 - nominal: from the per-unit value counts (a sparse units x values matrix);
@@ -22,17 +23,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._common import Estimate
-from .chance import (
-    _analytic,
-    _boot,
-    _check_se_method,
-    _code,
-    _Coded,
-    _is_unweighted,
-    _quad_forms,
-    _weights,
-)
+from ._coding import _code, _Coded, _error, _is_unweighted, _quad_forms, _weights
+from ._inference import Estimate, _analytic, _boot, _check_se_method, _point
 
 __all__ = ["krippendorff_alpha", "krippendorff_alpha_estimate"]
 
@@ -62,9 +54,10 @@ class _Pairable:
 def _pairable(c: _Coded) -> _Pairable:
     keep = c.m >= 2
     if not keep.any():
-        raise ValueError(
+        raise _error(
+            "one_rating_per_unit",
             "Krippendorff's alpha needs at least one unit with two or more ratings "
-            "(units with a single rating carry no pairable values)"
+            "(units with a single rating carry no pairable values)",
         )
     counts = c.counts[keep] if not keep.all() else c.counts
     m = c.m[keep]
@@ -125,7 +118,8 @@ def _coincidence(p: _Pairable) -> np.ndarray:
 def _ratio_delta(cats: np.ndarray) -> np.ndarray:
     """Ratio metric ((c - k) / (c + k))^2, (V, V); 0 where c = k = 0."""
     if cats.min() < 0:
-        raise ValueError("the ratio level needs non-negative categories (a ratio scale has an absolute zero)")
+        raise _error("negative_ratio",
+                     "the ratio level needs non-negative categories (a ratio scale has an absolute zero)")
     s = np.add.outer(cats, cats)
     d = np.subtract.outer(cats, cats)
     return np.divide(d, s, out=np.zeros_like(d), where=s > 0) ** 2
@@ -161,17 +155,10 @@ def _check_level(level: str) -> None:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
 
 
-def krippendorff_alpha(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    level="interval",
-    categories=None,
-    *,
-    weights=None,
-):
-    """Krippendorff's alpha for any number of raters and missing ratings.
+def krippendorff_alpha_estimate(data: pd.DataFrame, units: str, raters: str, ratings: str, level: str = "interval",
+                                categories=None, *, weights=None, se_method: str | None = "gwet",
+                                confidence: float = 0.95, n_boot: int = 2000, seed: int = 0) -> Estimate:
+    """Krippendorff's alpha for any number of raters and missing ratings, with its interval.
 
     Parameters
     ----------
@@ -179,10 +166,9 @@ def krippendorff_alpha(
         Long ratings, one row per rating; missing (NaN) ratings are ignored.
     units, raters, ratings : str
         Column names. Rater identity does not enter alpha.
-    level : str or sequence of str, default "interval"
+    level : str, default "interval"
         ``"nominal"``, ``"ordinal"``, ``"interval"`` or ``"ratio"`` (Krippendorff's
-        difference functions). A sequence, e.g. ``("nominal", "ordinal", "interval",
-        "ratio")``, computes them all from one pass over the data and returns a Series.
+        difference functions).
     categories : sequence of numbers, optional
         Declared categories; every rating must be one of them. At Krippendorff's four
         levels alpha cannot change with a category nobody used (its frequency ``n_c`` is
@@ -200,11 +186,22 @@ def krippendorff_alpha(
         interval level and ``"identity"`` the nominal one (identity weights, like no
         weights, need no declared scale); Gwet's ``"ordinal"`` weights (category ranks)
         are NOT Krippendorff's ordinal metric (observed frequencies).
+    se_method : {"gwet", "gwet_table", "gwet_dist", "bootstrap"} or None, default "gwet"
+        ``"gwet"``: Gwet's linearised variance, irrCAC ``krippen.alpha.raw``.
+        ``"gwet_table"``: the same with divisor ``n^2`` (irrCAC ``krippen2.table``,
+        two raters on every unit). ``"gwet_dist"``: irrCAC ``krippen.alpha.dist`` (its
+        correction term lacks the factor 2 of the other formulas; kept to reproduce
+        irrCAC's published output for distribution-format data).
+        ``"bootstrap"``: :func:`bootstrap_units` (``n_boot`` resamples, ``seed``).
+        None: the value only (what :func:`krippendorff_alpha` returns), without
+        standard error, interval or rater count.
+    confidence : float, default 0.95
 
     Returns
     -------
-    float or pandas.Series
-        Alpha (a Series indexed by level when ``level`` is a sequence). NaN when the
+    Estimate
+        ``n_units`` = units with two or more ratings; interval
+        ``alpha +/- t(n_units - 1) se``, upper limit capped at 1. Alpha is NaN when the
         expected disagreement ``D_e`` is 0, i.e. all pairable values are equal: alpha
         is then 0/0, undefined (Krippendorff 2011 treats such data as carrying no
         information about reliability).
@@ -229,77 +226,6 @@ def krippendorff_alpha(
     (ordinal), ``(c - k)^2`` (interval), ``((c - k)/(c + k))^2`` (ratio).
     Time and memory are O(ratings) (plus V x V for the ratio level and weights).
 
-    References
-    ----------
-    Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg
-    School for Communication, University of Pennsylvania.
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2-3.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from scoring.agreement.krippendorff import krippendorff_alpha
-    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3], "rater": ["A", "B"] * 3,
-    ...                   "score": [10, 10, 20, 30, 40, 40]})
-    >>> round(krippendorff_alpha(d, "unit", "rater", "score"), 3)
-    0.912
-    >>> round(krippendorff_alpha(d.assign(score=[1, 1, 2, 3, 4, 4]), "unit", "rater", "score", "nominal"), 3)
-    0.615
-    """
-    c = _code(data, units, raters, ratings, categories, with_raters=False, scale_free=_is_unweighted(weights))
-    p = _pairable(c)
-    if isinstance(level, str):
-        if weights is None:
-            _check_level(level)
-        return _alpha_level(level, c.cats, p, weights)
-    if weights is not None:
-        raise ValueError("weights define one metric: give a single level (it is ignored) or no weights")
-    levels = list(level)
-    for lv in levels:
-        _check_level(lv)
-    return pd.Series(
-        [_alpha_level(lv, c.cats, p, weights) for lv in levels],
-        index=pd.Index(levels, name="level"), name="alpha",
-    )
-
-
-def krippendorff_alpha_estimate(
-    data: pd.DataFrame,
-    units: str,
-    raters: str,
-    ratings: str,
-    level: str = "interval",
-    categories=None,
-    *,
-    weights=None,
-    se_method: str = "gwet",
-    confidence: float = 0.95,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> Estimate:
-    """Krippendorff's alpha with its standard error and confidence interval.
-
-    Parameters
-    ----------
-    data, units, raters, ratings, level, categories, weights
-        As in :func:`krippendorff_alpha` (one level).
-    se_method : {"gwet", "gwet_table", "gwet_dist", "bootstrap"}, default "gwet"
-        ``"gwet"``: Gwet's linearised variance, irrCAC ``krippen.alpha.raw``.
-        ``"gwet_table"``: the same with divisor ``n^2`` (irrCAC ``krippen2.table``,
-        two raters on every unit). ``"gwet_dist"``: irrCAC ``krippen.alpha.dist`` (its
-        correction term lacks the factor 2 of the other formulas; kept to reproduce
-        irrCAC's published output for distribution-format data).
-        ``"bootstrap"``: :func:`bootstrap_units` (``n_boot`` resamples, ``seed``).
-    confidence : float, default 0.95
-
-    Returns
-    -------
-    Estimate
-        ``n_units`` = units with two or more ratings; interval
-        ``alpha +/- t(n_units - 1) se``, upper limit capped at 1.
-
-    Notes
-    -----
     The analytic variances treat the metric as fixed weights ``w = 1 - d / max d`` on
     the categories (alpha is unchanged by rescaling ``d``, and so are the three variances,
     so a declared but unused category, which only changes ``max d``, does not move them).
@@ -317,19 +243,24 @@ def krippendorff_alpha_estimate(
 
     References
     ----------
-    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 5.
+    Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg
+    School for Communication, University of Pennsylvania.
+    Gwet, K. L. (2014). *Handbook of Inter-Rater Reliability* (4th ed.), ch. 2-3, 5.
     R package irrCAC (Gwet), ``krippen.alpha.raw``, ``krippen.alpha.dist``,
     ``krippen2.table``.
     """
     _check_se_method(se_method, ("gwet", "gwet_table", "gwet_dist", "bootstrap"))
+    c = _code(data, units, raters, ratings, categories, se_method is not None, scale_free=_is_unweighted(weights))
+    p = _pairable(c)
     if weights is None:
         _check_level(level)
-    c = _code(data, units, raters, ratings, categories, scale_free=_is_unweighted(weights))
-    p = _pairable(c)
     alpha = _alpha_level(level, c.cats, p, weights)
+    if se_method is None:
+        return _point(alpha, c, p.n_units)
     if se_method == "bootstrap":
         est = _boot(
-            lambda d: krippendorff_alpha(d, units, raters, ratings, level, c.cats, weights=weights),
+            lambda d: krippendorff_alpha_estimate(d, units, raters, ratings, level, c.cats, weights=weights,
+                                                  se_method=None).estimate,
             data, units, raters, ratings, c, n_boot, seed, confidence,
         )
         return Estimate(alpha, est.se, est.ci_low, est.ci_high, p.n_units, c.n_raters,
@@ -369,3 +300,38 @@ def krippendorff_alpha_estimate(
     ss = float(np.sum((x - centre) ** 2))
     var = (ss / (n * n) if se_method == "gwet_table" else ss / (n * (n - 1.0))) if n >= 2 else np.nan
     return _analytic(alpha, var, c, n, confidence, method + "; CI est +/- t(n-1) SE")
+
+
+def krippendorff_alpha(data: pd.DataFrame, units: str, raters: str, ratings: str, level="interval", categories=None,
+                       *, weights=None):
+    """Krippendorff's alpha as a float: :func:`krippendorff_alpha_estimate` without the interval.
+
+    ``level`` may also be a sequence, e.g. ``("nominal", "ordinal", "interval", "ratio")``:
+    every level from one pass over the data, as a Series indexed by level (not with
+    ``weights``, which define one metric).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from scoring.agreement.krippendorff import krippendorff_alpha
+    >>> d = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3], "rater": ["A", "B"] * 3,
+    ...                   "score": [10, 10, 20, 30, 40, 40]})
+    >>> round(krippendorff_alpha(d, "unit", "rater", "score"), 3)
+    0.912
+    >>> round(krippendorff_alpha(d.assign(score=[1, 1, 2, 3, 4, 4]), "unit", "rater", "score", "nominal"), 3)
+    0.615
+    """
+    if isinstance(level, str):
+        return krippendorff_alpha_estimate(data, units, raters, ratings, level, categories, weights=weights,
+                                           se_method=None).estimate
+    c = _code(data, units, raters, ratings, categories, with_raters=False, scale_free=_is_unweighted(weights))
+    p = _pairable(c)
+    if weights is not None:
+        raise ValueError("weights define one metric: give a single level (it is ignored) or no weights")
+    levels = list(level)
+    for lv in levels:
+        _check_level(lv)
+    return pd.Series(
+        [_alpha_level(lv, c.cats, p, weights) for lv in levels],
+        index=pd.Index(levels, name="level"), name="alpha",
+    )

@@ -1,0 +1,241 @@
+"""The two-way layout of a targets x raters design, complete or not, and its sums of squares.
+
+Private to :mod:`scoring.agreement.icc`: the counts per target, rater and cell, computed once
+per data set (sparse, so 100,000 targets cost no dense matrix), and the mean squares the
+ICC estimators and their intervals are built from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from ._coding import _error, long_arrays
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> np.float64:
+    """Single-threaded dot product of two 1-D arrays (BLAS threads stall on a busy machine).
+
+    ``a @ b`` on long vectors goes through multithreaded OpenBLAS, which waits several ms
+    for a second thread when the cores are busy; ``einsum`` sums in NumPy's own loop.
+    """
+    return np.einsum("i,i->", a, b)
+
+
+@dataclass(frozen=True)
+class Design:
+    """Sufficient statistics of a crossed target x rater design.
+
+    Ratings are centred on their mean (every estimator here is location invariant; this
+    only avoids cancellation in the uncorrected sums). Shapes: per rating ``(M,)``:
+    ``u`` target code, ``v`` rater code, ``y``, ``key`` = u r + v; per target ``(n,)``:
+    ``m_i`` count, ``y_i`` sum; per rater ``(r,)``: ``m_j``, ``y_j``; per non-empty cell
+    ``(L,)``: ``cells`` sorted keys, ``m_ij`` count, and (lazily) ``ci``, ``cj`` target and
+    rater code, ``y_ij`` sum. ``constant``: all ratings are equal.
+    """
+
+    u: np.ndarray
+    v: np.ndarray
+    y: np.ndarray
+    key: np.ndarray
+    m_i: np.ndarray
+    y_i: np.ndarray
+    m_j: np.ndarray
+    y_j: np.ndarray
+    cells: np.ndarray
+    m_ij: np.ndarray
+    constant: bool
+
+    n = property(lambda self: len(self.m_i))
+    r = property(lambda self: len(self.m_j))
+    M = property(lambda self: len(self.y))
+    n_cells = property(lambda self: len(self.m_ij), doc="lambda_0: non-empty target x rater cells")
+
+    @property
+    def complete(self) -> bool:
+        """Every target rated exactly once by every rater."""
+        return self.n_cells == self.n * self.r == self.M
+
+    @property
+    def replicates(self) -> bool:
+        """Some rater rated some target more than once."""
+        return self.M > self.n_cells
+
+    @cached_property
+    def ci(self) -> np.ndarray:
+        return self.cells // self.r
+
+    @cached_property
+    def cj(self) -> np.ndarray:
+        return self.cells % self.r
+
+    @cached_property
+    def y_ij(self) -> np.ndarray:
+        return np.bincount(np.searchsorted(self.cells, self.key), self.y, minlength=self.n_cells)
+
+    @cached_property
+    def Ty(self) -> float:
+        return np.float64(self.y.sum())
+
+    @cached_property
+    def T2y(self) -> float:
+        return dot(self.y, self.y)
+
+    @cached_property
+    def T2s(self) -> float:
+        return dot(self.y_i, self.y_i / self.m_i)
+
+    @cached_property
+    def T2r(self) -> float:
+        return dot(self.y_j, self.y_j / self.m_j)
+
+    @cached_property
+    def T2sr(self) -> float:
+        return dot(self.y_ij, self.y_ij / self.m_ij)
+
+    @cached_property
+    def k3(self) -> float:
+        """sum_ij m_ij^2 / m_i. (= n without replicates)."""
+        if not self.replicates:
+            return np.float64(self.n)
+        return dot(self.m_ij, self.m_ij / self.m_i[self.ci])
+
+    @cached_property
+    def k4(self) -> float:
+        """sum_ij m_ij^2 / m_.j (= r without replicates)."""
+        if not self.replicates:
+            return np.float64(self.r)
+        return dot(self.m_ij, self.m_ij / self.m_j[self.cj])
+
+    @cached_property
+    def k5(self) -> float:
+        """sum_ij m_ij^2 (= M without replicates)."""
+        return dot(self.m_ij, self.m_ij)
+
+    @cached_property
+    def adjusted(self) -> tuple:
+        """``rater_adjusted(self, with_f=False)``, computed once for Models 2 and 3."""
+        return rater_adjusted(self, with_f=False)
+
+    @cached_property
+    def adjusted_f(self) -> tuple:
+        """``rater_adjusted(self, with_f=True)`` (with k*), computed once."""
+        return rater_adjusted(self, with_f=True)
+
+
+def design(u: np.ndarray, v: np.ndarray, y: np.ndarray) -> Design:
+    """Build :class:`Design` from 0-based codes ``u``, ``v`` and ratings ``y``, all (M,)."""
+    n, r, M = int(u.max()) + 1, int(v.max()) + 1, len(y)
+    constant = bool(y.min() == y.max())
+    y = y - y.mean()
+    key = u.astype(np.int64, copy=False) * r + v
+    if n * r <= max(4 * M, 1 << 20):  # dense cell index: bincount, no sort
+        counts = np.bincount(key, minlength=n * r)
+        if M == n * r and counts.max() == 1:  # complete
+            cells, m_ij = np.arange(M), np.ones(M)
+        else:
+            cells = np.flatnonzero(counts)
+            m_ij = counts[cells].astype(float)
+    else:
+        cells, cnt = np.unique(key, return_counts=True)
+        m_ij = cnt.astype(float)
+    return Design(
+        u=u, v=v, y=y, key=key,
+        m_i=np.bincount(u, minlength=n).astype(float), y_i=np.bincount(u, y, minlength=n),
+        m_j=np.bincount(v, minlength=r).astype(float), y_j=np.bincount(v, y, minlength=r),
+        cells=cells, m_ij=m_ij, constant=constant,
+    )
+
+
+def check(d: Design) -> None:
+    """Raise ``ValueError`` for designs on which no ICC is defined."""
+    if d.n < 2:
+        raise _error("too_few_units", f"ICC needs at least 2 targets; got {d.n}")
+    if d.r < 2:
+        raise _error("too_few_raters", f"ICC needs at least 2 raters; got {d.r}")
+    if d.M == d.n:
+        raise _error("one_rating_per_unit",
+                     "every target has a single rating: within-target variance cannot be estimated")
+
+
+def from_frame(data: pd.DataFrame, targets: str, raters: str, ratings: str,
+                confidence: float = 0.95) -> Design:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
+    u, v, y, _, _ = long_arrays(data, targets, raters, ratings)
+    if len(y) == 0:
+        raise _error("no_ratings", f"no ratings in column '{ratings}'")
+    if not np.isfinite(y).all():
+        raise _error("infinite_ratings", f"column '{ratings}' holds infinite ratings")
+    d = design(u, v, y)
+    check(d)
+    return d
+
+
+def ms_targets(d: Design) -> float:
+    """MSS = sum_i m_i (ybar_i - ybar)^2 / (n - 1)."""
+    return (d.T2s - d.Ty**2 / d.M) / (d.n - 1)
+
+
+def ms_raters(d: Design) -> float:
+    """MSR = sum_j m_j (ybar_j - ybar)^2 / (r - 1)."""
+    return (d.T2r - d.Ty**2 / d.M) / (d.r - 1)
+
+
+def ss_additive_residual(d: Design) -> float:
+    """sum over ratings of (y - ybar_i - ybar_j + ybar)^2 (Gwet's Model 2/3 MSE numerator)."""
+    if d.complete:
+        return d.T2y - d.T2s - d.T2r + d.Ty**2 / d.M
+    e = d.y - (d.y_i / d.m_i)[d.u] - (d.y_j / d.m_j)[d.v] + d.Ty / d.M
+    return dot(e, e)
+
+
+def ms_interaction(d: Design) -> float:
+    """MSI = sum_cells m_ij (ybar_ij - ybar_i - ybar_j + ybar)^2 / ((r - 1)(n - 1))."""
+    e = d.y_ij / d.m_ij - (d.y_i / d.m_i)[d.ci] - (d.y_j / d.m_j)[d.cj] + d.Ty / d.M
+    return dot(d.m_ij, e**2) / ((d.r - 1) * (d.n - 1))
+
+
+def rater_adjusted(d: Design, with_f: bool, shortcut: bool = True):
+    """Normal equations of the raters after absorbing the target effects.
+
+    Returns ``(RSS, rank, k_star)``: RSS = T2s + b' C^+ b is the fitted sum of squares of
+    the additive model, with C (r, r) = diag(m_j) - N' diag(1/m_i) N, b (r,) =
+    y_.j - N' ybar_i and N (n, r) the cell counts; ``rank`` = rank(C) = r - c (r - 1 when
+    the design is connected); ``k_star`` = sum_i lambda_i + tr(C^+ F) (Gwet 2014, eq.
+    10.2.7; NaN unless ``with_f``) with lambda_i = sum_j m_ij^2 / m_i.
+
+    c = connected groups of the target-rater graph (raters in different groups share no
+    target). C 1_g = 0 for each group's indicator 1_g, so C has exactly c zero eigenvalues
+    and C^+ is built from the eigenpairs without the c smallest. Numerically those zeros
+    are ~1e-15 of the largest eigenvalue, above the cutoffs of ``pinv`` and
+    ``matrix_rank``, which then sometimes inverted or counted rounding noise (ICC2/ICC3
+    moved in the 4th decimal and df1 by one with the order of the rows). Every target
+    joins the group of its raters, so c is counted on the r x r rater graph
+    N' diag(1/m_i) N (> 0 exactly where two raters share a target: a sum of positive terms).
+    """
+    n, r = d.n, d.r
+    if shortcut and d.complete:  # balanced and connected: b' C^+ b = T2r - Ty^2/M
+        return d.T2s + d.T2r - d.Ty**2 / d.M, r - 1, np.nan
+    N = sparse.csr_matrix((d.m_ij, (d.ci, d.cj)), shape=(n, r))
+    Winv = sparse.diags(1.0 / d.m_i)
+    shared = (N.T @ Winv @ N).toarray()  # > 0 exactly where two raters share a target
+    C = np.diag(d.m_j) - shared
+    b = d.y_j - np.bincount(d.cj, d.m_ij * (d.y_i / d.m_i)[d.ci], minlength=r)
+    c = connected_components(shared, directed=False)[0]
+    w, V = np.linalg.eigh(C)  # ascending: the first c span the null space
+    Cp = (V[:, c:] / w[c:]) @ V[:, c:].T
+    rss = d.T2s + np.float64(b @ Cp @ b)
+    k_star = np.nan
+    if with_f:
+        lam = np.bincount(d.ci, d.m_ij**2, minlength=n) / d.m_i
+        N2 = sparse.csr_matrix((d.m_ij**2, (d.ci, d.cj)), shape=(n, r))
+        G = (N.T @ Winv @ N2).toarray()
+        F = (N.T @ sparse.diags(lam / d.m_i) @ N).toarray() - G - G.T + np.diag(np.asarray(N2.sum(0)).ravel())
+        k_star = np.float64(lam.sum() + np.trace(Cp @ F))
+    return rss, r - c, k_star
