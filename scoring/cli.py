@@ -188,7 +188,7 @@ def _agreement(args) -> int:
     stage = scores[scores["stage"] == args.stage]
     if stage.empty:
         raise InputError([Problem(display_path(args.scores), None, "stage", f"no rows with stage '{args.stage}'")])
-    _print_table(agreement_table(stage, by=by, rubric=rubric), args.format)
+    _print_table(agreement_table(stage, by=by, rubric=rubric, notes="text"), args.format)
     return 0
 
 

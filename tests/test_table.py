@@ -67,7 +67,7 @@ def test_overall_and_several_grouping_columns(individual):
 def test_a_group_that_cannot_be_computed_gets_nan_and_a_note():
     one_rater = pd.DataFrame({"entry_id": ["A", "B", "C"], "examiner_id": "E01", "score": [10.0, 20, 30],
                               "criterion": "staff"})
-    t = agreement_table(one_rater, rubric=RUBRIC)
+    t = agreement_table(one_rater, rubric=RUBRIC, notes="text")
     assert t["estimate"].isna().all()
     assert (t["note"].str.len() > 0).all()
 
@@ -75,7 +75,7 @@ def test_a_group_that_cannot_be_computed_gets_nan_and_a_note():
 def test_off_scale_scores_are_noted_for_ac1_and_ac2_only():
     d = pd.DataFrame({"entry_id": list("AABBCCDD"), "examiner_id": ["E1", "E2"] * 4,
                       "score": [15.0, 20, 30, 35, 70, 80, 50, 50], "criterion": "staff"})
-    t = agreement_table(d, rubric=RUBRIC).set_index("coefficient")
+    t = agreement_table(d, rubric=RUBRIC, notes="text").set_index("coefficient")
     for coef in ("gwet_ac1", "gwet_ac2"):  # depend on the declared scale
         assert np.isnan(t.loc[coef, "estimate"])
         assert "15, 35 not on the declared scale (0, 10, ..., 100)" in t.loc[coef, "note"]
@@ -130,8 +130,8 @@ def test_unknown_coefficient_and_column_are_clear_errors(individual):
 def test_notes_as_codes_and_their_sentences():
     one_rater = pd.DataFrame({"entry_id": ["A", "B", "C"], "examiner_id": "E01", "score": [10.0, 20, 30],
                               "criterion": "staff"})
-    text = agreement_table(one_rater, rubric=RUBRIC).set_index("coefficient")["note"]
-    notes = agreement_table(one_rater, rubric=RUBRIC, notes="code").set_index("coefficient")["note"]
+    text = agreement_table(one_rater, rubric=RUBRIC, notes="text").set_index("coefficient")["note"]
+    notes = agreement_table(one_rater, rubric=RUBRIC).set_index("coefficient")["note"]  # codes by default
     assert all(len(n) == 1 and isinstance(n[0], Note) for n in notes) and (notes.index == text.index).all()
     code = notes.map(lambda n: n[0].code)
     assert set(code) <= set(NOTES)
@@ -140,8 +140,8 @@ def test_notes_as_codes_and_their_sentences():
     assert text["fleiss_kappa"] == NOTES["one_rating_per_unit"]
     same = one_rater.assign(examiner_id=["E01", "E02", "E01"], entry_id=["A", "A", "B"], score=50.0)
     same = pd.concat([same, same.assign(entry_id=["C", "C", "D"])])
-    t = agreement_table(same, rubric=RUBRIC, coefficients=["ICC1", "fleiss_kappa", "gwet_ac1"]).set_index(
-        "coefficient")
+    t = agreement_table(same, rubric=RUBRIC, coefficients=["ICC1", "fleiss_kappa", "gwet_ac1"],
+                        notes="text").set_index("coefficient")
     c = agreement_table(same, rubric=RUBRIC, coefficients=["ICC1", "fleiss_kappa", "gwet_ac1"],
                         notes="code").set_index("coefficient")
     assert (c.loc["ICC1", "note"], t.loc["ICC1", "note"]) == ((Note("identical_ratings"),),

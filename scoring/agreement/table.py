@@ -181,7 +181,7 @@ def agreement_table(
     rubric: Rubric | None = None,
     coefficients=COEFFICIENTS,
     confidence: float = 0.95,
-    notes: str = "text",
+    notes: str = "code",
 ) -> pd.DataFrame:
     """Agreement between examiners per group, every coefficient with its interval and counts.
 
@@ -194,17 +194,18 @@ def agreement_table(
     rubric : gives the declared categories (the scale) for Gwet's AC1/AC2 and the
         step of ``percent_within_step``; default the project rubric.
     coefficients : which of ``COEFFICIENTS`` to compute.
-    notes : ``"text"`` (default): the note is an English sentence (an error's own
-        message where the value could not be computed), "" for none; ``"code"``: a tuple
-        of :class:`~scoring.notes.Note` (as ``rank_entries``' note), empty for none, whose
-        ``code`` is a key of :data:`NOTES`.
+    notes : ``"code"`` (default): a tuple of :class:`~scoring.notes.Note` (as
+        ``rank_entries``' note), empty for none, whose ``code`` is a key of :data:`NOTES`
+        (a report writes it in Swedish, :func:`scoring.presentation.labels.note_text`);
+        ``"text"``: an English sentence for the command line (an error's own message where
+        the value could not be computed), "" for none.
 
     Returns
     -------
     DataFrame
         One row per group and coefficient: the ``by`` columns, then coefficient,
         estimate, ci_low, ci_high, se, n_units, n_raters, n_ratings, method (where the
-        interval comes from) and note (why a value is missing, else "").
+        interval comes from) and note (why a value is missing).
 
     Notes
     -----

@@ -185,6 +185,22 @@ NOTES_SV = {
     "few_scores": "{n} examinator(er) har färre än {min_scores} poäng: de redovisas men deras poäng justeras inte.",
     "separate_groups": "Examinatorerna bildar {n} grupper utan gemensamma bidrag; effekterna jämförs bara inom "
                        "en grupp.",
+    # agreement_table, per group and coefficient
+    "undefined": "kan inte beräknas för dessa poäng",
+    "identical_ratings": "alla poäng är lika (ingen spridning): måttet är 0/0",
+    "icc_undefined": "vissa värden saknas: för få frihetsgrader, eller ingen restvarians för ett intervall",
+    "no_ratings": "inga poäng (alla saknas eller tabellen är tom)",
+    "non_numeric": "poängkolumnen har värden som inte är tal",
+    "infinite_ratings": "poängkolumnen har oändliga värden",
+    "off_scale": "poäng som inte ligger på skalans steg",
+    "one_rating_per_unit": "inget bidrag har två eller fler poäng: samstämmighet kräver minst två bedömare per bidrag",
+    "too_few_units": "minst två bedömda bidrag behövs",
+    "too_few_raters": "minst två bedömare behövs",
+    "not_two_raters": "exakt två bedömare behövs",
+    "no_common_units": "de två bedömarna har inget bidrag gemensamt",
+    "replicate_ratings": "en bedömare har gett samma bidrag mer än en poäng",
+    "negative_ratio": "kvotnivån kräver icke-negativa kategorier (en kvotskala har en absolut nollpunkt)",
+    "error": "kan inte beräknas för dessa poäng",
     # reference_accuracy, per examiner
     "no_scores_on_reference": "inga poäng på referensens fall och kriterier",
     "reference_incomplete": "referensen har inte poäng för alla fall och kriterier: profildelarna beräknas inte",
