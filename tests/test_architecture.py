@@ -141,3 +141,11 @@ def test_module_size(path):
     rel = path.relative_to(PACKAGE).as_posix()
     limit = 600 if rel == "reports/runner.py" or rel.startswith("data/") else 1000
     assert lines < limit, f"{rel}: {lines} lines"
+
+
+def test_the_tests_mirror_the_package():
+    """A test folder stands for a folder of scoring/ (tests/kinds/jury/ for scoring/kinds/jury/);
+    tests/browser/ opens every kind's pages in a browser."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.parent.relative_to(tests) for p in tests.rglob("test_*.py") if p.parent != tests}
+    assert folders and all((PACKAGE / f).is_dir() for f in folders if f.parts[0] != "browser"), folders

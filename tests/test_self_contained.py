@@ -18,15 +18,17 @@ import sys
 from pathlib import Path
 
 import pytest
-import test_chance
-import test_icc
-import test_krippendorff
 from read_guard import ReadGuard
 
 from scoring.paths import PROJECT_ROOT
 
 TESTS = Path(__file__).resolve().parent
 REFERENCE = TESTS / "reference"
+sys.path.insert(0, str(TESTS / "agreement"))  # the agreement tests' case tables, by the name pytest gives them
+import test_chance  # noqa: E402
+import test_icc  # noqa: E402
+import test_krippendorff  # noqa: E402
+
 SCANNED = ("scoring", "tests", "notebooks", "benchmarks")
 # built by concatenation so that this file does not match itself
 OUTSIDE_PATTERNS = {
@@ -242,7 +244,7 @@ def test_every_reference_folder_is_documented():
 def test_every_reference_file_is_documented_and_used(reference):
     readme, cases, files = reference
     assert files and all(name.endswith(".csv") for name in files), files
-    test_sources = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.glob("test_*.py")
+    test_sources = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.rglob("test_*.py")
                              if p.name != Path(__file__).name)
     datasets = {c["dataset"] for c in cases}
     for name in files:

@@ -3,8 +3,9 @@
 Each function returns a :class:`scoring.presentation.render.Figure`: the matplotlib figure
 (pyplot does not track it, so a notebook cell ending with the call shows it exactly once, as
 an inline PNG) with a Swedish text alternative saying what the figure shows, numbers
-included. The look is :mod:`scoring.presentation.style`'s (``tests/test_plots.py`` checks
-that no legend covers data on every figure function here).
+included. The look is :mod:`scoring.presentation.style`'s
+(``tests/kinds/calibration_report/test_plots.py`` checks that no legend covers data on every
+figure function here).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from scoring.data import load_year
 from scoring.presentation.labels import note_text
 from scoring.simulate import Settings, simulate_year
 
-LME4 = Path(__file__).parent / "reference" / "lme4"
+LME4 = Path(__file__).parents[1] / "reference" / "lme4"
 SETS = ("demo2023", "disconnected", "unbiased_seed7", "boundary")
 
 

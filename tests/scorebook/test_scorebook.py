@@ -613,7 +613,7 @@ def test_a_scores_file_changed_during_the_import_is_not_overwritten(data_dir, tm
 
 # ---------------------------------------------------------------------------------------
 # LibreOffice
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def test_libreoffice_saved_fixture_imports(tmp_path):
