@@ -30,3 +30,26 @@ def cases() -> dict:
     """Reference cases by id: expected value, tolerance and source (reference/cases.json)."""
     with open(REFERENCE_DIR / "cases.json", encoding="utf-8") as f:
         return {c["id"]: c for c in json.load(f)["cases"]}
+
+
+#: What in a test's or its fixtures' source makes whole reports (kernels, notebooks): such a test
+#: is ``slow`` without saying so, and ``make test-fast`` leaves it out.
+RUNS_REPORTS = ("run_reports(", 'main(["report"', "common = [\"report\"")
+
+
+def _runs_reports(func) -> bool:
+    import inspect
+
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        return False
+    return any(s in source for s in RUNS_REPORTS)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        funcs = [getattr(item, "function", None)] + [d.func for defs in fixtures.values() for d in defs]
+        if any(_runs_reports(f) for f in funcs if f is not None):
+            item.add_marker(pytest.mark.slow)
