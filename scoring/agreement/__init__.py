@@ -54,7 +54,7 @@ from .icc import (
     icc_twoway_random,
 )
 from .krippendorff import krippendorff_alpha, krippendorff_alpha_estimate
-from .table import COEFFICIENTS, NOTES, agreement_table
+from .table import COEFFICIENTS, NOTES, REPORTED, agreement_table
 
 __all__ = [
     "agreement_table",
@@ -63,6 +63,7 @@ __all__ = [
     "brennan_prediger",
     "brennan_prediger_estimate",
     "COEFFICIENTS",
+    "REPORTED",
     "cohen_kappa",
     "cohen_kappa_estimate",
     "conger_kappa",

@@ -124,48 +124,53 @@ class _Coefficient:
     every rating is on it, else none (the ratings as they are). ``"none"``: it takes no
     categories. ``estimate(group, categories)`` computes the Estimate or raises
     ``ValueError``; ``undefined(group)`` is the note's code when the estimate is NaN
-    (default ``"undefined"``).
+    (default ``"undefined"``). ``reported``: shown in the calibration report's agreement
+    table (:data:`REPORTED`).
     """
 
     name: str
     scale: str
     estimate: Callable[[_Group, object], Estimate]
     undefined: Callable[[_Group], str] | None = None
+    reported: bool = False
 
 
 _REGISTRY: dict[str, _Coefficient] = {}
 
 
 def _register(name: str, scale: str, estimate: Callable[[_Group, object], Estimate],
-              undefined: Callable[[_Group], str] | None = None) -> None:
+              undefined: Callable[[_Group], str] | None = None, *, reported: bool = False) -> None:
     """Add a coefficient to the table (in registration order); see :class:`_Coefficient`."""
     if scale not in ("declared", "any", "none"):
         raise ValueError(f"scale must be 'declared', 'any' or 'none', got {scale!r}")
-    _REGISTRY[name] = _Coefficient(name, scale, estimate, undefined)
+    _REGISTRY[name] = _Coefficient(name, scale, estimate, undefined, reported)
 
 
 # ICC1..ICC3k: the variance components of the crossed entry x examiner design using every
 # rating (McGraw & Wong intervals), one icc() per group.
 for _form in ICC_FORMS:
-    _register(_form, "none", lambda g, cats, form=_form: g.icc_form(form), lambda g: g.icc_note())
+    _register(_form, "none", lambda g, cats, form=_form: g.icc_form(form), lambda g: g.icc_note(),
+              reported=_form in ("ICC1", "ICC2"))
 # Krippendorff's alpha at the four levels of measurement.
 for _level in ("nominal", "ordinal", "interval", "ratio"):
     _register(f"alpha_{_level}", "any", lambda g, cats, level=_level: krippendorff_alpha_estimate(
-        *g.columns, level, cats, confidence=g.confidence))
+        *g.columns, level, cats, confidence=g.confidence), reported=_level == "interval")
 # Fleiss' kappa generalised to unequal numbers of ratings per unit (Gwet 2014).
 _register("fleiss_kappa", "any", lambda g, cats: fleiss_kappa_estimate(*g.columns, cats, confidence=g.confidence))
 # Gwet's AC1, and AC2 with quadratic weights on the declared scale.
 _register("gwet_ac1", "declared", lambda g, cats: gwet_ac_estimate(*g.columns, None, cats, confidence=g.confidence))
 _register("gwet_ac2", "declared",
-          lambda g, cats: gwet_ac_estimate(*g.columns, "quadratic", cats, confidence=g.confidence))
+          lambda g, cats: gwet_ac_estimate(*g.columns, "quadratic", cats, confidence=g.confidence), reported=True)
 # Share of agreeing examiner pairs within an entry, exactly and within one scale step.
 _register("percent_agreement", "any", lambda g, cats: percent_agreement_estimate(
     *g.columns, 0, categories=cats, confidence=g.confidence))
 _register("percent_within_step", "any", lambda g, cats: percent_agreement_estimate(
-    *g.columns, g.step, categories=cats, confidence=g.confidence))
+    *g.columns, g.step, categories=cats, confidence=g.confidence), reported=True)
 del _form, _level
 
 COEFFICIENTS = tuple(_REGISTRY)
+#: The coefficients the calibration report's agreement table shows, in registration order.
+REPORTED = tuple(name for name, c in _REGISTRY.items() if c.reported)
 
 
 # --------------------------------------------------------------------------------------

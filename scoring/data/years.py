@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ..paths import DATA_DIR, RUBRIC_PATH
+from ..cache import cache_key
+from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
 from .entries import read_entries
@@ -209,7 +210,7 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
         raise InputError(problems)
-    key = (str(year_dir.resolve()), _stamp(year_dir, data_dir))
+    key = (str(year_dir.resolve()), cache_key(year=year, data_dir=data_dir))
     if key not in _LOADED:
         frames, problems = _check_year(year_dir, rubric, year)
         if any(p.is_error for p in problems):
@@ -233,15 +234,9 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     return replace(yd, problems=list(yd.problems), **copy)
 
 
-#: years read in this process, by folder and the size and modification time of their files: a
-#: warm report kernel reads each year once, and a changed file is read again
+#: years read in this process, by folder and :func:`scoring.cache.cache_key` (the files' bytes and
+#: the package's source): a warm report kernel reads each year once, and a changed file is read again
 _LOADED: dict[tuple, YearData] = {}
-
-
-def _stamp(year_dir: Path, data_dir: Path) -> tuple:
-    files = [p for p in sorted(year_dir.iterdir()) if p.is_file()]
-    files += [p for p in (data_dir / "rubric.toml", RUBRIC_PATH) if p.is_file()]
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
 
 
 class LeftOutYear(NamedTuple):

@@ -343,3 +343,14 @@ def test_every_note_a_statistic_gives_has_swedish_words():
         "budget inte i balans: kan inte vinna; en examinator: osäkerheten kan inte skattas")
     assert note_text(Note("criteria_missing", {"criteria": ("target_group",)}), RUBRIC).startswith(
         f"saknar poäng för {RUBRIC.criterion_label('target_group')}:")
+
+
+def test_every_coefficient_of_the_table_has_its_swedish_name():
+    """Registering a coefficient (scoring/agreement/table.py) puts it in the table and, with
+    ``reported=True``, in the calibration report; its Swedish name is the one other thing it needs
+    (the ICC forms keep their international names)."""
+    from scoring.agreement import COEFFICIENTS, REPORTED
+    from scoring.agreement.icc import FORMS
+
+    assert set(COEFFICIENTS) - set(FORMS) <= set(labels.COEFFICIENTS_SV)
+    assert REPORTED == ("ICC1", "ICC2", "alpha_interval", "gwet_ac2", "percent_within_step")

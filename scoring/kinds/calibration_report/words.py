@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...agreement import REPORTED
 from ...overview import individual
 from ...presentation import render
 from ...presentation.labels import (
@@ -31,10 +32,11 @@ def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric) -> render.
     return show(missing, rubric, precision={"complete_share": 2})
 
 
-def intervals(table: pd.DataFrame, rubric: Rubric, coefficients: list[str], row: str = "criterion") -> render.Table:
+def intervals(table: pd.DataFrame, rubric: Rubric, coefficients=REPORTED, row: str = "criterion") -> render.Table:
     """Agreement table as criteria x coefficients, each cell "0,45 (0,29–0,64)", with counts.
 
-    ``table`` is an ``agreement_table`` grouped by ``row`` alone.
+    ``table`` is an ``agreement_table`` grouped by ``row`` alone; ``coefficients`` default the
+    ones registered for the report (:data:`scoring.agreement.REPORTED`).
     """
     t = table[table["coefficient"].isin(coefficients)]
     cells = [interval(e, lo, hi) for e, lo, hi in zip(t["estimate"], t["ci_low"], t["ci_high"], strict=True)]
