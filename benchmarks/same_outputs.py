@@ -10,13 +10,16 @@ compare two captures, ignoring only run times, timestamps and the checkout's own
 
 ``capture`` runs the checkout it lies in (``--root`` another). ``compare`` prints every file
 that differs and exits 1 if any does. In executed notebooks the outputs are compared; code
-cells whose source changed (a notebook importing from a moved module) are listed apart,
-as they are hidden in the HTML report.
+cells whose source changed (a notebook importing from a moved module) are counted apart, as
+they are hidden in the HTML report. ``fingerprint`` writes a capture's per-file SHA-256 as
+compared; ``compare`` takes such a file in place of a folder. The layout change of issue 14
+was checked against ``same_outputs/before-15767ac.json``: the capture of commit 15767ac.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -74,34 +77,48 @@ def _manifest(path: Path, roots: list[str]) -> dict:
     return m
 
 
+def _roots(side: Path) -> list[str]:
+    root = (side / "root.txt").read_text(encoding="utf-8").strip() if (side / "root.txt").exists() else ""
+    return [x for x in (str((side / "reports").resolve()), root) if x]
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def fingerprints(side: Path) -> dict[str, dict[str, str]]:
+    """``{file: {"content": sha256, "code": sha256}}`` of a capture, each file as compared: an
+    executed notebook by its outputs ("code" its cells' source), the manifest without times,
+    text without timestamps and the capture's own paths, anything else by its bytes."""
+    roots = _roots(side)
+    out = {}
+    for f in sorted(p for p in side.rglob("*") if p.is_file() and p.name not in ("root.txt", "fingerprints.json")):
+        rel = f.relative_to(side).as_posix()
+        if f.suffix == ".ipynb":
+            outputs, sources = _notebook(f, roots)
+            out[rel] = {"content": _digest(outputs), "code": _digest(sources)}
+        elif f.name == "manifest.json":
+            out[rel] = {"content": _digest(_manifest(f, roots))}
+        elif f.suffix in (".html", ".json", ".csv", ".txt"):
+            out[rel] = {"content": _digest(_normal_text(f.read_text(encoding="utf-8"), roots))}
+        else:
+            out[rel] = {"content": hashlib.sha256(f.read_bytes()).hexdigest()}
+    return out
+
+
+def _load(side: Path) -> dict[str, dict[str, str]]:
+    """A capture folder, or a fingerprints file written by ``fingerprint``."""
+    return json.loads(side.read_text(encoding="utf-8")) if side.is_file() else fingerprints(side)
+
+
 def compare(a: Path, b: Path) -> int:
-    roots = {a: [], b: []}
-    for side in (a, b):
-        root = (side / "root.txt").read_text(encoding="utf-8").strip() if (side / "root.txt").exists() else ""
-        roots[side] = [x for x in (str((side / "reports").resolve()), root) if x]
-    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.name != "root.txt"}
-    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != "root.txt"}
-    differ, code_changed = [], []
-    for rel in sorted(files_a ^ files_b):
-        differ.append(f"only in {'before' if rel in files_a else 'after'}: {rel}")
-    for rel in sorted(files_a & files_b):
-        fa, fb = a / rel, b / rel
-        if rel.suffix == ".ipynb":
-            (oa, sa), (ob, sb) = _notebook(fa, roots[a]), _notebook(fb, roots[b])
-            if oa != ob:
-                differ.append(f"outputs differ: {rel}")
-            elif sa != sb:
-                code_changed.append(str(rel))
-        elif rel.name == "manifest.json":
-            if _manifest(fa, roots[a]) != _manifest(fb, roots[b]):
-                differ.append(f"differs: {rel}")
-        elif rel.suffix in (".html", ".json", ".csv", ".txt"):
-            if _normal_text(fa.read_text(encoding="utf-8"), roots[a]) != _normal_text(
-                    fb.read_text(encoding="utf-8"), roots[b]):
-                differ.append(f"differs: {rel}")
-        elif fa.read_bytes() != fb.read_bytes():
-            differ.append(f"differs: {rel}")
-    print(f"{len(files_a & files_b)} files in both; {len(differ)} differ; "
+    fa, fb = _load(a), _load(b)
+    differ = [f"only in {'before' if rel in fa else 'after'}: {rel}" for rel in sorted(fa.keys() ^ fb.keys())]
+    both = sorted(fa.keys() & fb.keys())
+    differ += [f"differs: {rel}" for rel in both if fa[rel]["content"] != fb[rel]["content"]]
+    code_changed = [rel for rel in both if fa[rel]["content"] == fb[rel]["content"]
+                    and fa[rel].get("code") != fb[rel].get("code")]
+    print(f"{len(both)} files in both; {len(differ)} differ; "
           f"{len(code_changed)} executed notebooks with the same outputs and changed code")
     for line in differ:
         print(" ", line)
@@ -116,11 +133,17 @@ def main(argv=None) -> int:
     c.add_argument("--years", default="2023,2024")
     c.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
     d = sub.add_parser("compare")
-    d.add_argument("before", type=Path)
-    d.add_argument("after", type=Path)
+    d.add_argument("before", type=Path, help="a capture folder or a fingerprints file")
+    d.add_argument("after", type=Path, help="a capture folder or a fingerprints file")
+    f = sub.add_parser("fingerprint")
+    f.add_argument("capture", type=Path)
+    f.add_argument("out", type=Path, help="the fingerprints file to write (JSON)")
     args = p.parse_args(argv)
     if args.command == "capture":
         capture(args.out, args.years, args.root)
+        return 0
+    if args.command == "fingerprint":
+        args.out.write_text(json.dumps(fingerprints(args.capture), indent=1, sort_keys=True) + "\n", encoding="utf-8")
         return 0
     return compare(args.before, args.after)
 
