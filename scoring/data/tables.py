@@ -60,42 +60,74 @@ class CsvTable:
     delimiter: str
 
 
-def _decode(data: bytes, path: Path) -> tuple[str | None, str | None]:
-    """``(text, note)`` for text, ``(None, message)`` when the bytes are not CSV text."""
+def _decode(data: bytes, path: Path) -> tuple[str | None, str | None, int | None]:
+    """``(text, note, None)`` for text; ``(None, message, line)`` when the bytes are not CSV text
+    (``line``: where, when one line is to blame).
+
+    The encoding is decided per file, never guessed line by line: valid UTF-8 (with or without
+    a BOM) is UTF-8; UTF-16 with its BOM is read with a note; a file that is not all UTF-8 is
+    read as Windows-1252, with a note, only when no line of it is valid multi-byte UTF-8, and
+    else refused at its first byte that is not UTF-8.
+    """
     not_csv = "not a CSV text file"
     if data.startswith(b"PK\x03\x04"):
         if b"xl/" in data or path.suffix.lower() in (".xlsx", ".xlsm"):
             return None, (
                 f"{not_csv}: it is an Excel workbook; read a scorebook in with "
                 "`scoring import FILE.xlsx --year YEAR`, or save the sheet as 'CSV UTF-8'"
-            )
-        return None, f"{not_csv}: it is a zip archive"
+            ), None
+        return None, f"{not_csv}: it is a zip archive", None
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return None, f"{not_csv}: it is an old Excel workbook (.xls); save the sheet as 'CSV UTF-8'"
+        return None, f"{not_csv}: it is an old Excel workbook (.xls); save the sheet as 'CSV UTF-8'", None
     note = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
             note = "read as UTF-16 text; save as 'CSV UTF-8' instead"
         except UnicodeDecodeError:
-            return None, f"{not_csv} (binary data)"
+            return None, f"{not_csv} (binary data)", None
     elif b"\x00" in data:
-        return None, f"{not_csv} (binary data)"
+        return None, f"{not_csv} (binary data)", None
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
+            bad = _first_non_utf8(data)
+            if bad is not None:
+                line, byte, value = bad
+                return None, (
+                    f"byte {byte} of this line (0x{value:02X}) is not UTF-8, while the rest of the file is: "
+                    "retype that character, or save the file again as 'CSV UTF-8'"
+                ), line
             try:
                 text = data.decode("cp1252")
             except UnicodeDecodeError:
-                return None, f"{not_csv} (binary data, or an unknown text encoding)"
+                return None, f"{not_csv} (binary data, or an unknown text encoding)", None
             note = (
                 "not UTF-8: read as Windows-1252 (Excel's 'CSV' on Swedish Windows); "
                 "check å, ä, ö and save as 'CSV UTF-8' next time"
             )
     if len(_CONTROL.findall(text)) > max(1, len(text) // 1000):
-        return None, f"{not_csv} (binary data)"
-    return text, note
+        return None, f"{not_csv} (binary data)", None
+    return text, note, None
+
+
+def _first_non_utf8(data: bytes) -> tuple[int, int, int] | None:
+    """``(line, byte in the line, its value)`` of the first byte that is not UTF-8, in a file
+    that has at least one line of valid multi-byte UTF-8 (so it is UTF-8 with a few bad bytes);
+    None when no line is valid multi-byte UTF-8 (a whole file in a single-byte encoding)."""
+    first_bad = None
+    utf8_lines = 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines += 1
+        except UnicodeDecodeError as e:
+            if first_bad is None:
+                first_bad = (number, e.start + 1, line[e.start])
+    return first_bad if utf8_lines else None
 
 
 def sniff_delimiter(line: str) -> str:
@@ -124,8 +156,8 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
     or ``(None, problems)`` when the file cannot be read at all; never raises.
     """
 
-    def fail(message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(where, None, None, message)]
+    def fail(message: str, line: int | None = None) -> tuple[None, list[Problem]]:
+        return None, [Problem(where, line, None, message)]
 
     try:
         data = Path(path).read_bytes()
@@ -139,9 +171,9 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
         return fail(f"cannot read the file: {e.strerror or e}")
     if not data:
         return fail("the file is empty (0 bytes)")
-    text, note = _decode(data, Path(path))
+    text, note, line = _decode(data, Path(path))
     if text is None:
-        return fail(note)
+        return fail(note, line)
     problems = [Problem(where, None, None, note, "note")] if note else []
 
     lines = text.splitlines()

@@ -183,6 +183,28 @@ def test_blank_lines_and_whitespace_are_skipped_silently(tmp_path, rubric):
     assert df["criterion"].tolist() == ["target_group", "leadership"]
 
 
+def test_one_stray_byte_in_a_utf8_file_is_refused_naming_its_line_and_byte(tmp_path, rubric, capsys):
+    """Issue 15: one Latin-1 byte in an otherwise UTF-8 entries.csv used to make the whole file read
+    as Windows-1252 with only a note, garbling every å, ä and ö. The file is UTF-8 with a bad byte:
+    refused at that line and byte, by the reader and by `scoring validate`."""
+    from scoring.cli import main
+
+    text = "entry_id,name,class\nA1,Förskolan Älgen,forskola\nA2,Solrosen,forskola\nA3,Åldersro,aldreomsorg\n"
+    data = text.encode("utf-8").replace("Solrosen".encode(), "Solr\xf6sen".encode("latin-1"))
+    path = tmp_path / "entries.csv"
+    path.write_bytes(data)
+    df, problems = read_entries(path, rubric)
+    assert [(p.row, p.severity) for p in problems] == [(3, "error")]
+    assert "byte 8 of this line (0xF6) is not UTF-8" in problems[0].message  # "A2,Solr" is 7 bytes
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert ":3:" in out and "0xF6" in out and "Windows-1252" not in out
+    # a BOM says UTF-8 too: a BOM and one bad byte is refused, not read as Windows-1252
+    path.write_bytes(b"\xef\xbb\xbf" + "entry_id,name,class\nA1,Solr".encode() + b"\xf6sen,forskola\n")
+    _, problems = read_entries(path, rubric)
+    assert [(p.row, p.severity) for p in problems] == [(2, "error")]
+
+
 def test_windows_1252_file_is_read_with_a_note(tmp_path, rubric):
     path = write(tmp_path / "entries.csv", "entry_id;name;class\r\n"
                  "A1;Förskolan Älgen;Förskola\r\nA2;Åldersro;Äldreomsorg\r\n", encoding="cp1252")
