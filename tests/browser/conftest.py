@@ -8,7 +8,7 @@ piece fails every test instead.
 
 Each report kind (``report_kinds.KINDS``) is produced once per session for two data sets:
 the demo year (``demo``) and a copy of it holding hostile text (``hostile``, built by
-``test_hostile.hostile_copy``). The demo run also prints its reports to PDF. One browser
+``hostile_data.hostile_copy``). The demo run also prints its reports to PDF. One browser
 serves every test; each test opens its page in a fresh context that records every request,
 console message and dialog.
 
@@ -74,7 +74,7 @@ class Sample:
 class Made:
     samples: dict[tuple[str, str], Sample]
     seconds: dict[str, float]  # per variant, the whole run_reports call
-    hostile: dict  # what test_hostile.hostile_copy put where
+    hostile: dict  # what hostile_data.hostile_copy put where
     demo_run: object  # the demo run's RunResult (its PDFs among them), None if no kind could be made
 
 
@@ -114,7 +114,7 @@ def _title(page: str) -> str:
 @pytest.fixture(scope="session")
 def made(chromium, tmp_path_factory) -> Made:
     """Every available kind's sample page, for the demo data and for the hostile copy."""
-    from test_hostile import hostile_copy
+    from hostile_data import hostile_copy
 
     hostile = hostile_copy(tmp_path_factory.mktemp("browser-hostile") / "data")
     samples, seconds, runs = {}, {}, {}

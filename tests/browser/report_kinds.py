@@ -72,7 +72,7 @@ class Kind:
     options : ``f(name) -> dict`` of keyword arguments for ``run_reports`` that make it.
     names : ``f(year_data, name) -> [str]``: what the title and first heading must name
         besides the year (the class label, the examiner code ...).
-    shows : ``f(hostile, name) -> [str]``: hostile strings (from ``test_hostile.hostile_copy``)
+    shows : ``f(hostile, name) -> [str]``: hostile strings (from ``hostile_data.hostile_copy``)
         the sample must show literally.
     figures : how many figures the sample shows at least.
     """

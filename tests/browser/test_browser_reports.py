@@ -2,7 +2,7 @@
 runs nothing from the data, reads well on a laptop's first screen, and is accessible.
 
 Cases are (kind, data set): ``demo`` is the demo year, ``hostile`` the copy of it whose
-names, codes and comments hold markup (``test_hostile.hostile_copy``). A kind that cannot
+names, codes and comments hold markup (``hostile_data.hostile_copy``). A kind that cannot
 be made fails its cases (see ``report_kinds.py``).
 """
 

@@ -9,35 +9,13 @@ allow-list below (the structure a clean report has), never from the data.
 
 from __future__ import annotations
 
-import csv
-
-import pandas as pd
 import pytest
-from demo_copy import demo_copy
+from hostile_data import CODES, COMMENTS, YEAR, _flat, hostile_copy
 from html_page import Page
 
-from scoring import consensus
-from scoring.data import load_year
 from scoring.presentation import labels
 from scoring.reports import CSP, run_reports
 from scoring.reports.page import check_fragment
-
-YEAR = 2023
-LONG = "Mycket lång text om verksamhetens systematiska kvalitetsarbete " * 40
-NAMES = [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=\"document.title='XSS'\">",
-    "</table>",
-    "**bold** [link](http://example.com)",
-    "$x^2$ och \\(a\\)",
-    LONG.strip(),
-    "Förskolan Ängsö 🌻 – ”citat” & 'enkelt'",
-]
-#: The validator allows examiner codes without spaces or "@": these all pass it.
-CODES = ["<script>alert(1)</script>", "</table>", "$x^2$", "\\(a\\)", "Åsa🙂"]
-#: A code with spaces is refused by the validator ("looks like a person's name"), so an
-#: <img onerror=...> cannot be an examiner code.
-COMMENTS = [*NAMES, "Styrkor:\n- <b>tydlig</b>\n- `kod` | tabell |"]
 
 #: Every element and attribute a calibration report may hold (its clean structure).
 ALLOWED = {
@@ -47,47 +25,6 @@ ALLOWED = {
     "tbody": set(), "tr": set(), "th": {"scope", "class"}, "td": {"class", "colspan"}, "span": {"class"},
     "figure": set(), "img": {"src", "alt", "width", "height"}, "ul": set(), "li": set(), "pre": {"class"},
 }
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _read(path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def _write(df: pd.DataFrame, path) -> None:
-    df.to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-
-
-def hostile_copy(data) -> dict:
-    """Write the demo year with hostile text where the report shows it into the empty folder
-    ``data``; return what was put where (also used by the browser tests, tests/browser)."""
-    demo_copy(data, (YEAR,))
-    clean = load_year(YEAR, data)
-    agenda = consensus.consensus_agenda(clean.scores, clean.rubric, entries=clean.entries)
-
-    # entry names on the consensus agenda (the report shows them there), districts everywhere
-    named = list(dict.fromkeys(agenda["entry_id"]))[: len(NAMES)]
-    assert len(named) == len(NAMES)
-    entries = _read(data / str(YEAR) / "entries.csv")
-    for eid, name in zip(named, NAMES, strict=True):
-        entries.loc[entries["entry_id"] == eid, "name"] = name
-    entries["district"] = [NAMES[i % len(NAMES)] for i in range(len(entries))]
-    _write(entries, data / str(YEAR) / "entries.csv")
-
-    # examiner codes of examiners on the agenda's first rows, comments on scores
-    scored = [s.split(" ")[0] for s in ", ".join(agenda["scores"]).split(", ")]
-    renamed = dict(zip(list(dict.fromkeys(scored))[: len(CODES)], CODES, strict=True))
-    scores = _read(data / str(YEAR) / "scores.csv")
-    scores["examiner_id"] = scores["examiner_id"].replace(renamed)
-    rows = scores.index[scores["stage"].isin(["", "individual"])][: len(COMMENTS)]
-    scores.loc[rows, "comment"] = COMMENTS
-    _write(scores, data / str(YEAR) / "scores.csv")
-    year = load_year(YEAR, data)  # the validator accepts all of it
-    assert set(CODES) <= set(year.scores["examiner_id"])
-    return {"data": data, "year": year, "codes": renamed, "names": dict(zip(named, NAMES, strict=True))}
 
 
 @pytest.fixture(scope="module")
