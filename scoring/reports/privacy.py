@@ -19,11 +19,13 @@ occurrence, wherever a reader or a program could see it:
 
 Matching
 --------
-Codes match as whole tokens, exactly as written: ``E07`` is found in ``E07``, ``(E07)``,
-``examiners/E07.html`` and ``E07_scores`` but not in ``E070`` or ``TE07`` (a token is
-bounded by anything that is not a letter or a digit). Names match the same way but
-ignoring case and with any run of white space between their words. Text is
-NFC-normalised first.
+Through :mod:`scoring.names`, the one normaliser that redaction uses too: codes match as whole
+tokens in any case, spelling or width and before a genitive: ``E07`` is found in ``E07``,
+``(E07)``, ``e07``, ``E07s``, ``Ｅ０７``, ``E`` + zero-width space + ``07``,
+``examiners/E07.html`` and ``E07_scores`` but not in ``E070`` or ``TE07`` (a token is bounded
+by anything that is not a letter or a digit). A name is looked for in its short forms too
+(:func:`scoring.names.name_forms`: ``Solrosen`` for ``Förskolan Solrosen (fiktiv)``, each part
+of ``Spånga–Tensta``), with any case, accents and inflection.
 
 What cannot be checked counts against the report (the guard fails closed): an image
 format whose text layer this module does not read (GIF, WebP ...), an unreadable PNG or
@@ -52,6 +54,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
+from ..names import Matcher, name_forms
+
 __all__ = ["Forbidden", "Finding", "Person", "PrivacyError", "scan", "scan_bytes", "check"]
 
 #: Largest decompressed size read from one compressed PNG text chunk or zip member.
@@ -59,9 +63,6 @@ MAX_INFLATE = 64 * 1024 * 1024
 #: How deep zips inside zips are opened.
 MAX_ZIP_DEPTH = 3
 
-_ALNUM = r"[^\W_]"  # a letter or a digit (Unicode), the characters a token cannot touch
-_BEFORE = rf"(?<!{_ALNUM})"
-_AFTER = rf"(?!{_ALNUM})"
 
 
 def _nfc(text: str) -> str:
@@ -88,17 +89,8 @@ class Forbidden:
     def __init__(self, codes: Iterable[str] = (), names: Iterable[str] = ()):
         self.codes = frozenset(_nfc(str(c)).strip() for c in codes if str(c).strip())
         self.names = frozenset(" ".join(_nfc(str(n)).split()) for n in names if str(n).strip())
-        self._patterns: list[re.Pattern] = []
-        if self.codes:
-            alts = "|".join(re.escape(c) for c in sorted(self.codes, key=lambda c: (-len(c), c)))
-            self._patterns.append(re.compile(f"{_BEFORE}(?:{alts}){_AFTER}"))
-        if self.names:
-            alts = "|".join(
-                r"\s+".join(re.escape(w) for w in n.split())
-                for n in sorted(self.names, key=lambda n: (-len(n), n))
-            )
-            self._patterns.append(re.compile(f"{_BEFORE}(?:{alts}){_AFTER}", re.IGNORECASE))
-        self._names_folded = {n.casefold(): n for n in self.names}
+        forms = {form: name for name in sorted(self.names) for form in name_forms(name)}
+        self._matcher = Matcher(codes=self.codes, names=forms)
 
     def __bool__(self) -> bool:
         return bool(self.codes or self.names)
@@ -107,14 +99,11 @@ class Forbidden:
         return f"Forbidden(codes={sorted(self.codes)}, names={len(self.names)} name(s))"
 
     def search(self, text: str) -> Iterator[tuple[str, int, int]]:
-        """Yield ``(token, start, end)`` for every forbidden token in ``text`` (NFC-normalised)."""
+        """Yield ``(token, start, end)`` for every forbidden code or name in ``text`` (NFC-normalised):
+        ``token`` the code or the whole name it is a form of."""
         text = _nfc(text)
-        for pattern in self._patterns:
-            for m in pattern.finditer(text):
-                found = m.group()
-                if found not in self.codes:
-                    found = self._names_folded.get(" ".join(found.split()).casefold(), found)
-                yield found, m.start(), m.end()
+        for start, end, _term, value in self._matcher.find(text):
+            yield str(value), start, end
 
 
 @dataclass(frozen=True)

@@ -85,10 +85,11 @@ def _make(variant: str, data_dir: Path, out_dir: Path, hostile: dict | None):
 
     year = load_year(YEAR, data_dir)
     ready = [k for k in KINDS if k.missing() is None]
-    samples, options = [], {}
+    samples, options = [], {"names": {}}
     for kind in ready:
         name = kind.pick(year, data_dir)
-        options.update(kind.options(name))
+        for key, value in kind.options(name).items():  # each kind's names beside the others'
+            options[key] = {**options[key], **value} if key == "names" else value
         samples.append(Sample(kind, variant, name, kind.page(out_dir, YEAR, name),
                               names=[str(YEAR), *kind.names(year, name)],
                               shows=list(kind.shows(hostile, name)) if hostile else []))

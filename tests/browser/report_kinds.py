@@ -122,14 +122,14 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         id="jury", runner="jury",
         pick=lambda year, data_dir: _class_with_hostile_names(year),
-        options=lambda name: {"classes": [name]},
+        options=lambda name: {"names": {"jury": [name]}},
         names=lambda year, name: [year.rubric.class_label(name)],
         shows=_jury_shows,
     ),
     Kind(
         id="examiner", runner="examiner",
         pick=lambda year, data_dir: _hostile_first(_examiners(year)),
-        options=lambda name: {"examiner": name},
+        options=lambda name: {"names": {"examiner": [name]}},
         names=lambda year, name: [name],
         shows=lambda hostile, name: [name],
     ),

@@ -143,11 +143,13 @@ def _png_output(png: bytes) -> dict:
         ("E03,E12", ["E03", "E12"]),
         ("E030 och E0312", []),  # E03 is not E030
         ("TE03 och xE12y", []),
-        ("e03", []),  # codes are exact
+        ("e03", ["E03"]),  # any case (issue 15: e51 used to slip through)
+        ("E03s och E03:s", ["E03"]),  # before a genitive
+        ("\uff25\uff10\uff13 och E\u200b03", ["E03"]),  # full width, a zero-width space inside
         ("E03\u00a0", ["E03"]),
         ("ANNA   svensson skrev", ["Anna Svensson"]),  # names ignore case and spacing
         ("Anna\nSvensson", ["Anna Svensson"]),
-        ("Annas Svensson", []),
+        ("Annas Svensson", ["Anna Svensson"]),  # a distinctive word of the name, in the genitive
         ("AnnaSvensson", []),
     ],
 )

@@ -29,7 +29,6 @@ outside ``reports/``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_model
 from ...consensus import dominance
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
+from ...names import Matcher
 from ...overview import individual
 from ...presentation import render
 from ...presentation.labels import (
@@ -212,25 +212,19 @@ def pool_of(effects: pd.DataFrame, examiner_id: str) -> dict[str, np.ndarray]:
 
 
 def redact(text, codes) -> str:
-    """``text`` with every whole-token occurrence of ``codes`` replaced by :data:`REDACTED`.
-
-    A token is bounded by anything that is not a letter or a digit (``E07`` is found in
-    ``(E07)`` and ``E07:``, not in ``E070``).
-    """
+    """``text`` with every occurrence of ``codes`` replaced by :data:`REDACTED`, found as the
+    privacy guard finds them (:mod:`scoring.names`: whole tokens in any case, width or spelling,
+    before a genitive: ``E07``, ``e07``, ``E07:s``, ``Ｅ０７``; not ``E070``)."""
     if not isinstance(text, str) or not codes:
         return text
-    pattern = _code_pattern(frozenset(codes))
-    return pattern.sub(REDACTED, text)
+    codes = frozenset(codes)
+    if codes not in _MATCHERS:
+        _MATCHERS.clear()  # one set of codes per report
+        _MATCHERS[codes] = Matcher(codes=codes)
+    return _MATCHERS[codes].sub(text, REDACTED)
 
 
-_PATTERNS: dict[frozenset, re.Pattern] = {}
-
-
-def _code_pattern(codes: frozenset) -> re.Pattern:
-    if codes not in _PATTERNS:
-        alts = "|".join(re.escape(c) for c in sorted(codes, key=lambda c: (-len(c), c)))
-        _PATTERNS[codes] = re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])")
-    return _PATTERNS[codes]
+_MATCHERS: dict[frozenset, Matcher] = {}
 
 
 # --------------------------------------------------------------------------- shared per year

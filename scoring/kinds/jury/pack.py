@@ -18,7 +18,6 @@ makes every class's pack computes them once.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import pandas as pd
 
 from ...consensus import consensus_agenda
 from ...data import class_id_for, load_year
+from ...names import Matcher, fold, name_forms
 from ...overview import individual
 from ...presentation import render
 from ...presentation.labels import demo_note, is_demo, note_text, show
@@ -97,52 +97,36 @@ class Blinder:
 
     Notes
     -----
-    An entry's name is looked for in these forms, case-insensitively and at the start of a
-    word (so the genitive "Solrosens" is caught as well): the whole name; the name without
-    parenthesised parts ("Förskolan Solrosen" for "Förskolan Solrosen (fiktiv)"); its part
-    before the first comma ("Vassdalsskolan" for "Vassdalsskolan, grundsärskola"); and each
-    capitalised word of four or more letters after the first word ("Solrosen"), the
-    unit's own name in names such as "Förskolan Solrosen" or "Hemtjänst Sollunden".
-    Longer forms are replaced first. A district (the ``district`` column) is replaced by
-    "[stadsdel]", also where it is part of a name.
+    Names are found as the privacy guard finds them (:mod:`scoring.names`): in the forms of
+    :func:`scoring.names.name_forms` (the whole name, without parenthesised parts, before the
+    first comma, each part of a dashed name, each distinctive word: "Solrosen" for "Förskolan
+    Solrosen (fiktiv)", never a generic word such as "Förskolan"), in any case, accents or
+    spelling, before a Swedish ending ("Solrosens" becomes "As"). A district (the ``district``
+    column), and each part of a dashed one, becomes "[stadsdel]", also where it is part of a name.
     """
 
     DISTRICT = "[stadsdel]"
+    name_forms = staticmethod(name_forms)
 
     def __init__(self, entries: pd.DataFrame):
-        districts = set()
+        districts = {}
         if "district" in entries.columns:
-            districts = {d.strip() for d in entries["district"].dropna().astype(str) if d.strip()}
+            districts = {form: self.DISTRICT for d in entries["district"].dropna().astype(str)
+                         for form in name_forms(d)}
+        taken = {fold(d)[0] for d in districts}
         forms: dict[str, str] = {}
         for eid, name in zip(entries["entry_id"].astype(str), entries.get("name", pd.Series(dtype=str)).fillna(""),
                              strict=False):
-            for form in self.name_forms(str(name)):
-                if form.casefold() not in {d.casefold() for d in districts}:
-                    forms.setdefault(form.casefold(), eid)
-        for d in districts:
-            forms[d.casefold()] = self.DISTRICT
-        self._forms = forms
-        ordered = sorted(forms, key=len, reverse=True)
-        self._pattern = (re.compile("|".join(rf"(?<!\w){re.escape(f)}" for f in ordered), re.IGNORECASE)
-                         if ordered else None)
-
-    @staticmethod
-    def name_forms(name: str) -> list[str]:
-        """The forms of an entry's name looked for in text (see the class docstring)."""
-        name = " ".join(name.split())
-        if not name:
-            return []
-        bare = " ".join(re.sub(r"\([^)]*\)", " ", name).split()).strip(" ,;:-–")
-        forms = [name, bare, bare.split(",")[0].strip()]
-        words = re.split(r"[\s,;:]+", bare)
-        forms += [w for w in words[1:] if len(w) >= 4 and w[:1].isupper()]
-        return [f for f in dict.fromkeys(forms) if len(f) >= 3]
+            for form in name_forms(str(name)):
+                if fold(form)[0] not in taken:
+                    forms.setdefault(form, eid)
+        self._matcher = Matcher(names={**forms, **districts})
 
     def __call__(self, text):
         """``text`` with names replaced by entry codes and districts removed (non-strings as they are)."""
-        if not isinstance(text, str) or self._pattern is None:
+        if not isinstance(text, str):
             return text
-        return self._pattern.sub(lambda m: self._forms[m.group(0).casefold()], text)
+        return self._matcher.sub(text, lambda _term, value: value)
 
 
 # --------------------------------------------------------------------------- the pack

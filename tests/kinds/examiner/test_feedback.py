@@ -157,6 +157,8 @@ def test_redact_whole_tokens_only():
     assert feedback.redact(text, {"E07", "E7"}) == (
         "Håller med [examinator] ([examinator]:s syn) och [examinator], men inte E070, TE07 eller E07x."
     )
+    assert feedback.redact("e07, E07s, \uff25\uff10\uff17, E\u200b07", {"E07"}) == (
+        "[examinator], [examinator]s, [examinator], [examinator]")
     assert feedback.redact("inget", set()) == "inget"
     assert feedback.redact(None, {"E07"}) is None
 
@@ -353,7 +355,11 @@ def test_scan_reads_png_text_chunks_and_metadata_never_base64(tmp_path):
 
 # --------------------------------------------------------------------------- Papermill runs
 
-HOSTILE = 'Se <b>fet</b> & <script>alert("x")</script> $x^2$ **md** – åäö, som E07 sa'
+HOSTILE = ('Se <b>fet</b> & <script>alert("x")</script> $x^2$ **md** – åäö, som E07 sa; '
+           'e07, E07s, \uff25\uff10\uff17 och E\u200b07 höll med')  # other spellings (issue 15)
+#: HOSTILE as the examiner's own page shows it: every spelling of another's code redacted
+HOSTILE_SHOWN = ('Se <b>fet</b> & <script>alert("x")</script> $x^2$ **md** – åäö, som [examinator] sa; '
+                 '[examinator], [examinator]s, [examinator] och [examinator] höll med')
 OTHERS_COMMENT = "ANDRAS-KOMMENTAR-7f3a <i>hemlig</i>"
 YEAR = 2023
 
@@ -442,10 +448,9 @@ def test_title_and_heading_name_year_and_examiner(year_run):
 def test_own_comment_with_markup_shows_literally(year_run):
     path = year_run["out"] / str(YEAR) / "examiners" / "E39.html"
     page = Page.read(path)
-    shown = HOSTILE.replace("E07", feedback.REDACTED)  # another examiner's code is redacted
-    assert " ".join(shown.split()) in page.text
+    assert " ".join(HOSTILE_SHOWN.split()) in page.text  # another examiner's code is redacted
     assert not {"b", "script", "i"} & set(page.tags)
-    assert "E07" not in page.text
+    assert scan([path, path.with_suffix(".ipynb")], {"E07"}) == []  # in no spelling
 
 
 @pytest.mark.slow

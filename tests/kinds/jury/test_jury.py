@@ -32,9 +32,11 @@ HOSTILE_ENTRY = "2023-22"
 HOSTILE_NAME = "<b>Förskolan</b> <script>x</script>"
 HOSTILE_COMMENT = "<script>alert(1)</script> & <i>kursiv</i> </table>"
 NAMED_ENTRY = "2023-17"  # Förskolan Solrosen (fiktiv)
-NAMING_COMMENT = "förskolan solrosen visar tydliga mål; Solrosens personal är engagerad."
+# other spellings too (issue 15): upper case, a combining accent, a zero-width space, the genitive
+NAMING_COMMENT = ("förskolan solrosen visar tydliga mål; Solrosens personal är engagerad, som på SOLROSEN, "
+                  "Solro\u0301sen och Sol\u200brosen.")
 DISTRICT_ENTRY = "2023-08"  # in Rinkeby-Kista
-DISTRICT_COMMENT = "Samarbetet med stadsdelen Rinkeby-Kista är gott."
+DISTRICT_COMMENT = "Samarbetet med stadsdelen Rinkeby-Kista är gott, i Rinkeby som i Kista och i Rinkeby–Kista."
 
 
 def _read(path) -> pd.DataFrame:
@@ -250,7 +252,8 @@ def test_blind_files_hold_no_entry_name_and_no_district(made, data):
     for name in entries["name"]:
         forbidden |= {name, name.replace("(fiktiv)", "").strip()}
     forbidden |= set(entries["district"].dropna())
-    forbidden |= {"Solrosen", "<script>x</script>", "<b>Förskolan</b>"}
+    forbidden |= {part for d in entries["district"].dropna() for part in re.split(r"[-–]", d)}  # Rinkeby, Kista
+    forbidden |= {"Solrosen", "<script>x</script>", "<b>Förskolan</b>", "Solro\u0301sen", "Sol\u200brosen"}
     files = sorted((made["out"] / str(YEAR)).glob("jury-*-blind.*"))
     assert len(files) == 2 * len(made["classes"])
     for path in files:
@@ -261,8 +264,9 @@ def test_blind_files_hold_no_entry_name_and_no_district(made, data):
 
 def test_blind_pack_keeps_the_comments_with_codes_for_names(made):
     text = _page(made, CLASS, blind=True).text
-    assert f"{NAMED_ENTRY} visar tydliga mål; {NAMED_ENTRY}s personal är engagerad." in text
-    assert "Samarbetet med stadsdelen [stadsdel] är gott." in text
+    assert (f"{NAMED_ENTRY} visar tydliga mål; {NAMED_ENTRY}s personal är engagerad, som på {NAMED_ENTRY}, "
+            f"{NAMED_ENTRY} och {NAMED_ENTRY}.") in text
+    assert "Samarbetet med stadsdelen [stadsdel] är gott, i [stadsdel] som i [stadsdel] och i [stadsdel]." in text
     assert " ".join(HOSTILE_COMMENT.split()) in text
 
 
@@ -290,6 +294,15 @@ def test_blinder_finds_the_forms_of_a_name():
         "C i [stadsdel], nära [stadsdel]"
     assert blind("Solrosor och skolan i stan") == "Solrosor och skolan i stan"  # no form of a name
     assert blind(None) is None
+    # issue 15: other spellings, a name's genitive first word, dashed districts, generic words kept
+    blind = jury.Blinder(pd.DataFrame({
+        "entry_id": ["S", "R"], "name": ["Solrosens förskola (fiktiv)", "Förskolan Regnbågen (fiktiv)"],
+        "district": ["Spånga-Tensta", "Norrmalm"]}))
+    assert blind("Solrosen, Solrosens och SOLROSENS gård") == "S, Ss och SS gård"  # the ending as written
+    assert blind("Regnbagen, Regnba\u030agen, Regnbå\u200bgen och Regnbågens") == "R, R, R och Rs"
+    assert blind("i Tensta, Spånga, Spånga–Tensta och Spånga - Tensta") == (
+        "i [stadsdel], [stadsdel], [stadsdel] och [stadsdel]")
+    assert blind("Förskolan och enheten, förskolans lokalvården") == "Förskolan och enheten, förskolans lokalvården"
 
 
 def test_percent_never_shows_a_chance_as_nil_or_certain_when_it_is_not():
