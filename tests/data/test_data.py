@@ -205,6 +205,14 @@ def test_one_stray_byte_in_a_utf8_file_is_refused_naming_its_line_and_byte(tmp_p
     assert [(p.row, p.severity) for p in problems] == [(2, "error")]
 
 
+def test_aliases_are_read_as_written(tmp_path, rubric):
+    path = write(tmp_path / "entries.csv", "entry_id,name,class,aliases\nA1,Solrosens förskola,forskola,"
+                 "\" Blomman ;Huset;; \"\nA2,Åldersro,aldreomsorg,\n")
+    df, problems = read_entries(path, rubric)
+    assert problems == []
+    assert df["aliases"].tolist()[0] == "Blomman; Huset" and pd.isna(df["aliases"].tolist()[1])
+
+
 def test_windows_1252_file_is_read_with_a_note(tmp_path, rubric):
     path = write(tmp_path / "entries.csv", "entry_id;name;class\r\n"
                  "A1;Förskolan Älgen;Förskola\r\nA2;Åldersro;Äldreomsorg\r\n", encoding="cp1252")

@@ -30,11 +30,12 @@ def class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
 
 
 def _names_and_districts(year: int, data_dir: Path) -> Forbidden:
-    """A blind pack names no entry and no district of the year."""
+    """A blind pack names no entry (by its name or an alias) and no district of the year."""
     from ...data import load_year
 
     entries = load_year(year, data_dir).entries
-    names = [*entries["name"].dropna(), *entries["district"].dropna()]
+    aliases = [a for text in entries["aliases"].dropna() for a in str(text).split(";")]
+    names = [*entries["name"].dropna(), *aliases, *entries["district"].dropna()]
     return Forbidden(names=[str(n) for n in names if str(n).strip()])
 
 

@@ -91,13 +91,14 @@ class Blinder:
 
     Parameters
     ----------
-    entries : the entries table (``entry_id``, ``name`` and optionally ``district``); use
+    entries : the entries table (``entry_id``, ``name`` and optionally ``district`` and
+        ``aliases``, other names the unit goes by, ``;``-separated); use
         every entry of the year, so that a comment naming a unit of another class is
         caught too.
 
     Notes
     -----
-    Names are found as the privacy guard finds them (:mod:`scoring.names`): in the forms of
+    Names, and aliases alike, are found as the privacy guard finds them (:mod:`scoring.names`): in the forms of
     :func:`scoring.names.name_forms` (the whole name, without parenthesised parts, before the
     first comma, each part of a dashed name, each distinctive word: "Solrosen" for "Förskolan
     Solrosen (fiktiv)", never a generic word such as "Förskolan"), in any case, accents or
@@ -115,11 +116,12 @@ class Blinder:
                          for form in name_forms(d)}
         taken = {fold(d)[0] for d in districts}
         forms: dict[str, str] = {}
-        for eid, name in zip(entries["entry_id"].astype(str), entries.get("name", pd.Series(dtype=str)).fillna(""),
-                             strict=False):
-            for form in name_forms(str(name)):
-                if fold(form)[0] not in taken:
-                    forms.setdefault(form, eid)
+        for eid, name, aliases in zip(entries["entry_id"].astype(str), _column(entries, "name"),
+                                      _column(entries, "aliases"), strict=True):
+            for other in [name, *aliases.split(";")]:
+                for form in name_forms(other):
+                    if fold(form)[0] not in taken:
+                        forms.setdefault(form, eid)
         self._matcher = Matcher(names={**forms, **districts})
 
     def __call__(self, text):
@@ -127,6 +129,10 @@ class Blinder:
         if not isinstance(text, str):
             return text
         return self._matcher.sub(text, lambda _term, value: value)
+
+
+def _column(entries: pd.DataFrame, name: str) -> list[str]:
+    return entries[name].fillna("").astype(str).tolist() if name in entries.columns else [""] * len(entries)
 
 
 # --------------------------------------------------------------------------- the pack

@@ -303,6 +303,10 @@ def test_blinder_finds_the_forms_of_a_name():
     assert blind("i Tensta, Spånga, Spånga–Tensta och Spånga - Tensta") == (
         "i [stadsdel], [stadsdel], [stadsdel] och [stadsdel]")
     assert blind("Förskolan och enheten, förskolans lokalvården") == "Förskolan och enheten, förskolans lokalvården"
+    # an entry's aliases (entries.csv, ";"-separated) are names too
+    blind = jury.Blinder(pd.DataFrame({"entry_id": ["S"], "name": ["Solrosens förskola (fiktiv)"],
+                                       "aliases": ["Blomman; Lilla huset på hörnet"]}))
+    assert blind("Blommans barn och lilla huset på hörnet") == "Ss barn och S"
 
 
 def test_percent_never_shows_a_chance_as_nil_or_certain_when_it_is_not():
