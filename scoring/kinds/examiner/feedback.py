@@ -8,11 +8,10 @@ writes for this examiner (the executed notebook stores every output it displays)
 * the pool of colleagues appears only as an anonymous distribution: each measure's
   values, sorted on their own (so a colleague's values cannot be linked across measures),
   without codes, and only from :data:`POOL_FROM` others in the examiner's connected group;
-* beside each of the examiner's own scores the *other* team members' mean and range are
-  shown only where they do not give away a colleague's score: nothing with one other
-  member (their mean is their score), the mean alone with two or three (with two, lowest
-  and highest are their two scores; with three, lowest, highest and mean give the third),
-  mean and range (lowest–highest) from four (:data:`MEAN_FROM`, :data:`RANGE_FROM`);
+* beside each of the examiner's own scores the *other* team members' mean, and whether the
+  team's spread went to the consensus agenda, are shown only where they give no colleague
+  away (:func:`scoring.disclosure.disclosure`, on the numbers the table shows), else the
+  mean alone, else their number only, with one sentence why; never their lowest or highest;
 * the consensus and site-visit scores are shown, never the examiner id they are recorded
   under (in some years the team's chosen examiner);
 * other examiners' comments are never shown; codes of other examiners inside the
@@ -39,6 +38,7 @@ from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_model
 from ...consensus import dominance
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
+from ...disclosure import AT_LEAST, disclosure
 from ...names import Matcher
 from ...overview import individual
 from ...presentation import render
@@ -54,14 +54,13 @@ from ...presentation.labels import (
 )
 from ...presentation.render import number
 from ...problems import InputError, Problem
-from ...rubric import Rubric
+from ...rubric import Rubric, load_rubric
 
 __all__ = [
     "MEASURES",
     "MEASURE_LABELS",
-    "MEAN_FROM",
     "POOL_FROM",
-    "RANGE_FROM",
+    "RATE_FROM",
     "ExaminerFeedback",
     "Shared",
     "comments",
@@ -81,12 +80,11 @@ __all__ = [
 ]
 
 
-#: The other team members' mean is shown from this many others on an entry and criterion.
-MEAN_FROM = 2
-#: Their range (lowest–highest) is shown from this many (below, it would give their scores away).
-RANGE_FROM = 4
 #: The other examiners' distribution is shown from this many in the examiner's connected group.
 POOL_FROM = 5
+#: A rate over the team's decisions (how often the consensus landed nearest you) is shown from this
+#: many decisions; below, the page says they are too few to tell.
+RATE_FROM = 10
 #: What replaces another examiner's code in text shown to this examiner.
 REDACTED = "[examinator]"
 #: The measures of the examiner-effect model, in the report's order.
@@ -106,7 +104,7 @@ _STAGE_SV = {"consensus": "Konsensus", "site_visit": "Platsbesök"}
 # --------------------------------------------------------------------------- computations
 
 
-def team_comparison(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
+def team_comparison(scores: pd.DataFrame, examiner_id: str, rubric: Rubric | None = None) -> pd.DataFrame:
     """The examiner's own scores beside the other team members' and the team's.
 
     Parameters
@@ -114,34 +112,50 @@ def team_comparison(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
     scores : criterion-level scores of one year (``entry_id, examiner_id, criterion,
         score, stage``), e.g. ``load_year(...).scores``.
     examiner_id : the examiner.
+    rubric : the year's rubric (its scale and spread threshold); default the project's.
 
     Returns
     -------
     DataFrame
         One row per entry and criterion the examiner scored individually, sorted by entry
         and criterion: entry_id, criterion, score (their own), others (how many other
-        examiners scored it individually), others_mean (their mean; NaN with fewer than
-        :data:`MEAN_FROM` others), others_low, others_high (their lowest and highest; NaN
-        with fewer than :data:`RANGE_FROM` others), consensus and site_visit (the team's
-        scores at those stages, NaN where there is none), consensus_diff (consensus -
-        own score). No column names or holds another examiner.
+        examiners scored it individually), shown (what may be shown of them,
+        :func:`scoring.disclosure.disclosure`: ``mean_flag``, ``mean`` or ``count``),
+        others_mean (their mean; NaN unless shown), agenda (True when the team's spread went
+        to the consensus agenda; NA unless shown), consensus and site_visit (the team's
+        scores at those stages, NaN where there is none), consensus_diff (consensus - own
+        score). No column names or holds another examiner, nor their lowest or highest score.
     """
+    rubric = rubric or load_rubric()
     ind = individual(scores)
     mine = ind["examiner_id"] == examiner_id
     own = ind.loc[mine].groupby(KEY, as_index=False, sort=True)["score"].mean()
     others = ind.loc[~mine].merge(own[KEY], on=KEY)
-    agg = others.groupby(KEY)["score"].agg(others="size", others_mean="mean", others_low="min", others_high="max")
-    out = own.merge(agg.reset_index(), on=KEY, how="left")
-    out["others"] = out["others"].fillna(0).astype(int)
-    out.loc[out["others"] < MEAN_FROM, "others_mean"] = np.nan
-    out.loc[out["others"] < RANGE_FROM, ["others_low", "others_high"]] = np.nan
+    lists = others.groupby(KEY)["score"].agg(list).rename("_others")
+    out = own.join(lists, on=KEY)
+    out["_others"] = out["_others"].map(lambda x: x if isinstance(x, list) else [])
+    out["others"] = out["_others"].map(len).astype(int)
+    grid, limit = rubric.scale.values, rubric.spread_threshold
+    out["shown"] = [disclosure(o, s, grid, limit, shown_mean) if o else "count"
+                    for o, s in zip(out["_others"], out["score"], strict=True)]
+    show_mean = out["shown"].isin(["mean_flag", "mean"])
+    out["others_mean"] = [float(np.mean(o)) if m else np.nan for o, m in zip(out["_others"], show_mean, strict=True)]
+    out["agenda"] = pd.array([max(o + [s]) - min(o + [s]) > limit if v == "mean_flag" else pd.NA
+                              for o, s, v in zip(out["_others"], out["score"], out["shown"], strict=True)],
+                             dtype="boolean")
     for stage in STAGES:
         team = scores.loc[scores["stage"] == stage].groupby(KEY)["score"].mean().rename(stage)
         out = out.join(team, on=KEY)
     out["consensus_diff"] = out["consensus"] - out["score"]
-    cols = ["entry_id", "criterion", "score", "others", "others_mean", "others_low", "others_high",
-            "consensus", "site_visit", "consensus_diff"]
-    return out[cols].astype({c: float for c in cols[2:] if c != "others"}).reset_index(drop=True)
+    cols = ["entry_id", "criterion", "score", "others", "shown", "others_mean", "agenda", "consensus", "site_visit",
+            "consensus_diff"]
+    floats = ["score", "others_mean", "consensus", "site_visit", "consensus_diff"]
+    return out[cols].astype(dict.fromkeys(floats, float)).reset_index(drop=True)
+
+
+def shown_mean(mean: float) -> str:
+    """The others' mean as the examiner's page prints it (what the disclosure rule counts with)."""
+    return number(mean, 1)
 
 
 def consensus_closeness(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
@@ -363,7 +377,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     effect = effects_all.loc[mine].iloc[0].drop(labels=["examiner_id", "group"]).to_dict() if scored else {}
     pool = pool_of(effects_all, code)
 
-    team = team_comparison(yd.scores, code)
+    team = team_comparison(yd.scores, code, yd.rubric)
     ind = individual(yd.scores)
     own = ind.loc[ind["examiner_id"] == code]
     visited = set(yd.scores.loc[yd.scores["stage"] == "site_visit", "entry_id"])
@@ -582,21 +596,25 @@ def team_entries(fb: ExaminerFeedback) -> render.Block:
     return render.Table(df, headers=COLUMNS_SV, codes=["entry_id"], caption="Bidragen du bedömde")
 
 
+#: Headers of the team table that no other table has.
+_TEAM_HEADERS = {"others": "Övriga, antal", "agenda": "På konsensusagendan"}
+
+
 def team_scores(fb: ExaminerFeedback) -> render.Block:
-    """Per entry, a table over its criteria: your score, the others' mean and range where shown,
-    the consensus and site-visit scores, and how far the consensus lay from you."""
+    """Per entry, a table over its criteria: your score, how many others scored it, their mean and
+    whether the team's spread went to the consensus agenda where that gives no one away, the
+    consensus and site-visit scores, and how far the consensus lay from you."""
     if fb.team.empty:
         return render.paragraph("Inga poäng att jämföra {year:d}.", year=fb.year)
     names = dict(zip(fb.entries["entry_id"], fb.entries["name"], strict=True))
     tables = []
     for entry, t in fb.team.groupby("entry_id", sort=False):
-        rng = [render.MISSING if not (_finite(lo) and _finite(hi)) else f"{number(lo, None)}–{number(hi, None)}"
-               for lo, hi in zip(t["others_low"], t["others_high"], strict=True)]
         df = pd.DataFrame({
             "criterion": t["criterion"].map(fb.rubric.criterion_label).to_numpy(),
             "own_score": t["score"].to_numpy(),
+            "others": t["others"].to_numpy(),
             "others_mean": t["others_mean"].to_numpy(),
-            "others_range": rng,
+            "agenda": t["agenda"].to_numpy(),
             "consensus": t["consensus"].to_numpy(),
             "site_visit": t["site_visit"].to_numpy(),
             "consensus_diff": [number(x, None, sign=True) for x in t["consensus_diff"]],
@@ -604,8 +622,13 @@ def team_scores(fb: ExaminerFeedback) -> render.Block:
         name = names.get(entry)
         caption = (render.text("{code} {name}", code=render.code(entry), name=name) if isinstance(name, str)
                    else render.text("{code}", code=render.code(entry)))
-        tables.append(render.Table(df, headers=COLUMNS_SV, right=["others_range", "consensus_diff"],
+        tables.append(render.Table(df, headers=COLUMNS_SV | _TEAM_HEADERS, right=["consensus_diff"],
                                    precision={"others_mean": 1}, caption=caption))
+    if ((fb.team["shown"] != "mean_flag") & (fb.team["others"] > 0)).any():
+        tables.append(render.paragraph(
+            "Där övrigas medel eller agendamarkering saknas skulle de avslöja en kollegas poäng: de visas bara "
+            "där minst {n} olika uppsättningar av kollegernas poäng stämmer med det som står här och ingen "
+            "enskild poäng är säker.", css="note", n=AT_LEAST))
     return render.group(*tables)
 
 
@@ -624,6 +647,12 @@ def consensus_closeness_block(fb: ExaminerFeedback) -> render.Block:
     blocks = []
     for _, r in fb.closeness.iterrows():
         stage = _STAGE_SV[r["stage"]].lower()
+        if int(r["decisions"]) < RATE_FROM:
+            blocks.append(render.paragraph(
+                "{Stage}: {n} beslut (bidrag × kriterier) som du hade bedömt är för få för att säga hur ofta lagets "
+                "poäng landade närmast din (det krävs minst {k}).", Stage=_STAGE_SV[r["stage"]],
+                n=int(r["decisions"]), k=RATE_FROM))
+            continue
         blocks.append(render.paragraph(
             "{Stage}: av {n} beslut (bidrag × kriterier) som du hade bedömt landade lagets poäng närmast din "
             "poäng i {share} av fallen (delat när flera låg lika nära). Om den som hamnar närmast vore en "

@@ -4,12 +4,11 @@ Each function takes a :class:`scoring.kinds.examiner.feedback.ExaminerFeedback`,
 about another examiner but anonymous distributions and the team's aggregates, and
 returns a :class:`scoring.presentation.render.Figure` with a Swedish text alternative (or None when
 there is nothing to draw). No figure carries another examiner's code: the pool is drawn
-as a histogram without labels, teams as their mean and range.
+as its quartiles only (never a colleague's value), teams as the others' mean where it gives
+no one away (:func:`scoring.disclosure.disclosure`).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -33,24 +32,8 @@ _NEUTRAL = {"bias": 0.0, "range": 1.0, "halo": 0.0}
 
 
 
-#: tick labels the Swedish way (decimal comma, minus sign)
-
-
-def _bins(values: np.ndarray, own: float, measure: str) -> np.ndarray:
-    """Histogram bins covering the pool and your value: 2 points wide for the bias, else about 10."""
-    v = values[np.isfinite(values)]
-    lo = min([*v, own] if np.isfinite(own) else v)
-    hi = max([*v, own] if np.isfinite(own) else v)
-    if measure == "bias":
-        width = 2.0
-        return np.arange(math.floor(lo / width) * width, hi + width, width)
-    if hi <= lo:
-        return np.array([lo - 0.5, hi + 0.5])
-    return np.linspace(lo, hi, 11)
-
-
 def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
-    """Your four measures (line) against the other examiners' anonymous distributions (histograms)."""
+    """Your four measures (line) against the other examiners' quartiles (the middle half and the median)."""
     if not fb.scored:
         return None
     fig = Figure(figsize=(9, 5.6))  # no layout engine and no count axis: 3 times faster to draw
@@ -62,8 +45,14 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
         pool = fb.pool.get(m, np.array([]))
         own = float(e.get(m)) if e.get(m) is not None and pd.notna(e.get(m)) else np.nan
         n_pool = max(n_pool, len(pool))
-        if len(pool):
-            ax.hist(pool, bins=_bins(pool, own, m), color=_POOL, edgecolor="white")
+        pos = pool_position(own, pool)
+        if pos["n"]:
+            ax.axvspan(pos["q1"], pos["q3"], ymin=0.25, ymax=0.75, color=_POOL, lw=0)
+            ax.plot([pos["median"]] * 2, [0.25, 0.75], color="black", lw=1.5)
+            seen = [x for x in (pos["q1"], pos["q3"], own, _NEUTRAL.get(m)) if x is not None and np.isfinite(x)]
+            pad = max((max(seen) - min(seen)) * 0.15, 0.05 if m != "bias" else 1.0)
+            ax.set_xlim(min(seen) - pad, max(seen) + pad)
+        ax.set_ylim(0, 1)
         if m in _NEUTRAL:
             ax.axvline(_NEUTRAL[m], color="grey", lw=0.8, ls=":")
         if m == "bias" and np.isfinite(own) and pd.notna(e.get("ci_low")):
@@ -74,7 +63,6 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
         ax.set_yticks([])
         ax.xaxis.set_major_formatter(SwedishFormatter(short=True))
         ax.spines[["top", "right", "left"]].set_visible(False)
-        pos = pool_position(own, pool)
         digits, sign = (1, True) if m == "bias" else ((1, False) if m == "inconsistency" else (2, False))
         mine = number(own, digits, sign=sign)
         if m == "bias" and np.isfinite(own) and pd.notna(e.get("ci_low")):
@@ -83,18 +71,19 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
                   f"de andras median {number(pos['median'], digits, sign=sign)}, mittersta hälften "
                   f"{number(pos['q1'], digits, sign=sign)} till {number(pos['q3'], digits, sign=sign)}")
         parts.append(f"{MEASURE_LABELS[m]}: du {mine}; {others}")
-    handles = [Patch(color=_POOL, label="Andra examinatorer (anonymt)"),
+    handles = [Patch(color=_POOL, label="Andra examinatorer: mittersta hälften"),
+               Line2D([], [], color="black", lw=1.5, label="Deras median"),
                Line2D([], [], color=_OWN, lw=2.5, label="Du"),
                Patch(color=_OWN, alpha=0.15, label="Ditt 95 % konfidensintervall")]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.02), ncols=3, frameon=False)
-    pool_text = (f"mot fördelningen hos de {n_pool} andra examinatorerna i din jämförelsegrupp, utan koder"
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.02), ncols=4, frameon=False)
+    pool_text = (f"mot kvartilerna hos de {n_pool} andra examinatorerna i din jämförelsegrupp, utan koder"
                  if n_pool else "(för få andra examinatorer i din jämförelsegrupp för att visa deras fördelning)")
     alt = f"Fyra diagram: dina mått (linje) {pool_text}. {'. '.join(parts)}."
     return render.Figure(fig, alt)
 
 
 def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
-    """Per entry you scored and criterion: your score beside the others' mean and range, consensus, site visit.
+    """Per entry you scored and criterion: your score beside the others' mean (where shown), consensus, site visit.
 
     One row per entry and criterion in one panel (entries separated by lines, their codes
     at the left), which draws several times faster than a panel per entry.
@@ -113,8 +102,6 @@ def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
     y = np.array([y_of[(e, c)] for e, c in zip(t["entry_id"], t["criterion"], strict=True)], dtype=float)
     fig = Figure(figsize=(8, 0.24 * len(rows) + 1.6))
     ax = fig.add_subplot()
-    ranged = t["others_low"].notna().to_numpy()
-    ax.hlines(y[ranged], t["others_low"][ranged], t["others_high"][ranged], color=_POOL, lw=5, zorder=1)
     ax.scatter(t["others_mean"], y, marker="|", s=120, linewidths=2, color="black", zorder=2)
     ax.scatter(t["consensus"], y, marker="D", s=40, facecolor="none", edgecolor=_CONSENSUS, linewidths=1.4,
                zorder=3)
@@ -139,7 +126,6 @@ def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
     ax.spines[["top", "right"]].set_visible(False)
     handles = [Line2D([], [], marker="o", ls="", color=_OWN, label="Din poäng"),
                Line2D([], [], marker="|", ls="", ms=10, mew=2, color="black", label="Övrigas medel"),
-               Line2D([], [], color=_POOL, lw=5, label="Övrigas spann (lägst–högst)"),
                Line2D([], [], marker="D", ls="", markerfacecolor="none", mew=1.4, color=_CONSENSUS,
                       label="Konsensus"),
                Line2D([], [], marker="s", ls="", markerfacecolor="none", mew=1.4, color=_SITE, label="Platsbesök")]
@@ -147,7 +133,7 @@ def scores_beside_team(fb: ExaminerFeedback) -> render.Figure | None:
               ncols=3, frameon=False, fontsize="small")
     parts = [_entry_alt(entry, t[t["entry_id"] == entry]) for entry in entries]
     alt = ("Punktdiagram med en rad per bidrag och kriterium du bedömde: din poäng bredvid de övriga "
-           "lagmedlemmarnas medel och spann (där de visas), lagets konsensus och platsbesök. I medel över "
+           "lagmedlemmarnas medel (där det visas), lagets konsensus och platsbesök. I medel över "
            f"kriterierna: {'; '.join(parts)}.")
     return render.Figure(fig, alt)
 

@@ -16,6 +16,7 @@ import re
 import struct
 import zlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -66,35 +67,49 @@ def test_team_comparison_by_hand(teams):
     t = feedback.team_comparison(teams, OWN).set_index(["entry_id", "criterion"])
     assert list(t.index) == [("A", "c1"), ("A", "c2"), ("B", "c1"), ("C", "c1"), ("D", "c1")]
     nan = np.nan
-    # by hand: others' n, mean, low, high (mean from 2 others, range from 4), consensus, site visit
+    # by hand (scale 0-100 in steps of 10, spread threshold 30): others' n, what may be shown, their
+    # mean, consensus, site visit. A c1: 40 50 60 80, many multisets fit mean 57,5 with the flag (spread
+    # 80-40 > 30). A c2: 20 40 50 beside 30: three fit "36,7, not on the agenda" (20 40 50, 30 30 50,
+    # 30 40 40), no value in all. C: 20 40 beside 10: two fit "30,0, not on the agenda" and two "30,0,
+    # on it": the flag is withheld, and the four pairs summing to 60 share no value. B: one other.
     expected = {
-        ("A", "c1"): (50, 4, 57.5, 40, 80, 60, 70),
-        ("A", "c2"): (30, 3, 110 / 3, nan, nan, 30, nan),
-        ("B", "c1"): (70, 1, nan, nan, nan, 80, nan),
-        ("C", "c1"): (10, 2, 30, nan, nan, nan, nan),
-        ("D", "c1"): (50, 0, nan, nan, nan, 50, nan),
+        ("A", "c1"): (50, 4, "mean_flag", 57.5, True, 60, 70),
+        ("A", "c2"): (30, 3, "mean_flag", 110 / 3, False, 30, nan),
+        ("B", "c1"): (70, 1, "count", nan, None, 80, nan),
+        ("C", "c1"): (10, 2, "mean", 30, None, nan, nan),
+        ("D", "c1"): (50, 0, "count", nan, None, 50, nan),
     }
-    cols = ["score", "others", "others_mean", "others_low", "others_high", "consensus", "site_visit"]
-    for key, values in expected.items():
-        np.testing.assert_allclose(t.loc[key, cols].to_numpy(dtype=float), values, equal_nan=True, err_msg=str(key))
+    for key, (score, n, shown, mean, agenda, consensus, site) in expected.items():
+        row = t.loc[key]
+        assert (row["score"], row["others"], row["shown"]) == (score, n, shown), key
+        np.testing.assert_allclose([row["others_mean"], row["consensus"], row["site_visit"]], [mean, consensus, site],
+                                   equal_nan=True, err_msg=str(key))
+        assert (row["agenda"] if agenda is not None else pd.isna(row["agenda"])) == (agenda if agenda is not None
+                                                                                   else True), key
     np.testing.assert_allclose(t["consensus_diff"], [10, 0, 10, nan, 0], equal_nan=True)
+    assert not {"others_low", "others_high"} & set(t.columns)  # never a colleague's lowest or highest
 
 
 def test_one_colleague_shows_nothing_of_theirs(teams):
     """With one other member their mean would be their score: only the consensus is shown."""
     b = feedback.team_comparison(teams, OWN).query("entry_id == 'B'")
-    assert b[["others_mean", "others_low", "others_high"]].isna().all(axis=None)
+    assert b["others_mean"].isna().all() and b["agenda"].isna().all()
     assert (b["consensus"] == 80).all()
-    assert 90 not in b.drop(columns=["others"]).to_numpy()  # the colleague's own score
+    assert 90 not in b.drop(columns=["others", "shown", "agenda"]).to_numpy()  # the colleague's own score
 
 
-def test_two_and_three_colleagues_show_the_mean_only(teams):
-    """With two, lowest and highest are their scores; with three, with the mean they give the third."""
-    t = feedback.team_comparison(teams, OWN).set_index(["entry_id", "criterion"])
-    for key in [("C", "c1"), ("A", "c2")]:
-        assert np.isfinite(t.loc[key, "others_mean"])
-        assert np.isnan(t.loc[key, ["others_low", "others_high"]].to_numpy(dtype=float)).all()
-    assert (feedback.MEAN_FROM, feedback.RANGE_FROM) == (2, 4)
+def test_the_page_says_why_a_mean_is_withheld(teams):
+    """The renderer gets the rule's numbers: the page shows the mean only where the rule allows
+    it, no lowest or highest, and one sentence why where something is withheld."""
+    from scoring.rubric import load_rubric
+
+    team = feedback.team_comparison(teams, OWN)
+    fb = SimpleNamespace(team=team, year=2024, rubric=load_rubric(),
+                         entries=pd.DataFrame({"entry_id": list("ABCD"), "name": list("abcd")}))
+    html = feedback.team_scores(fb).html
+    assert "57,5" in html and "36,7" in html and "30,0" in html
+    assert "90" not in html.replace("2024", "")  # B's only colleague gave 90
+    assert "Övrigas spann" not in html and "avslöja en kollegas poäng" in html
 
 
 def test_team_comparison_names_nobody(teams):
