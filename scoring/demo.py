@@ -804,7 +804,7 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 _FILES = (
-    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance`"),
+    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance` (optional `aliases`)"),
     ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment`: "
      "individual, consensus and site-visit scores"),
     ("`<year>/assignments.csv`", "`entry_id, examiner_id`: the teams (used by `scoring template`)"),

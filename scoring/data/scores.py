@@ -8,6 +8,7 @@ their criterion; :func:`individual` keeps the examiners' own scores.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from ..rubric import STAGES, Rubric
 from .tables import _WHOLE, _YEAR, _header_problems, _lines, _num, _parse_number, _show, column_name, read_csv_table
 
 __all__ = [
+    "code_problem",
     "KEY",
     "NOT_PEOPLE",
     "SCORE_COLUMNS",
@@ -40,6 +42,33 @@ SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score
 
 #: ``examiner_id`` values that stand for no person: a team's agreed score, the reference scores.
 NOT_PEOPLE = frozenset({"TEAM", "REF"})
+
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+
+
+def code_problem(code: str, *, reserved_ok: bool = False, person: str = "examiner") -> str | None:
+    """Why ``code`` is not an examiner's or trainee's code, or None when it is one.
+
+    A code is letters (A-Z), digits, ``-`` and ``_``, 1–16 characters, with at least one digit,
+    and is not a year or a reserved word (:data:`NOT_PEOPLE`; ``reserved_ok`` allows those, as
+    in ``scores.csv``'s consensus and reference rows). Checked wherever a code enters; ``person``
+    names whose code it is in the message.
+    """
+    code = str(code)
+    if code in NOT_PEOPLE:
+        return None if reserved_ok else f"'{code}' is a reserved word ({', '.join(sorted(NOT_PEOPLE))}), not a code"
+    if any(ch.isspace() for ch in code):
+        return f"'{_show(code)}' looks like a person's name; use the {person}'s pseudonymous code (e.g. E07)"
+    if "@" in code:
+        return f"'{_show(code)}' looks like an e-mail address; use the {person}'s pseudonymous code (e.g. E07)"
+    if not _CODE.fullmatch(code):
+        return f"'{_show(code)}' is not a code: use letters A-Z, digits, - and _ (1-16 characters, e.g. E07)"
+    if not any(ch.isdigit() for ch in code):
+        return f"'{code}' has no digit: a code has at least one (e.g. E07), so that it is never a word"
+    if re.fullmatch(r"[0-9]{4}", code):
+        return f"'{code}' looks like a year; a code is not one (e.g. E07)"
+    return None
+
 
 #: One criterion-level score is unique on these columns.
 KEY = ("year", "entry_id", "examiner_id", "criterion", "stage")
@@ -118,12 +147,9 @@ def _score_row(
 
     ex = get("examiner_id")
     if ex:
-        if any(ch.isspace() for ch in ex):
-            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like a person's name; use the examiner's "
-                               "pseudonymous code (e.g. E07)")
-        elif "@" in ex:
-            bad("examiner_id", f"examiner_id '{_show(ex)}' looks like an e-mail address; use the examiner's "
-                               "pseudonymous code (e.g. E07)")
+        problem = code_problem(ex, reserved_ok=True)
+        if problem:
+            bad("examiner_id", f"examiner_id {problem}")
         else:
             rec["examiner_id"] = ex
 

@@ -22,7 +22,7 @@ from ..cache import cache_key
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
-from .scores import SCORE_INPUT_COLUMNS, criterion_scores, read_scores, scores_frame
+from .scores import NOT_PEOPLE, SCORE_INPUT_COLUMNS, code_problem, criterion_scores, read_scores, scores_frame
 from .years import sessions_dir
 
 __all__ = [
@@ -274,6 +274,8 @@ def _workbook(path: Path, year, session, data_dir, rubric, cases) -> tuple[HandI
     if book.kind is not None and book.kind != "training":
         h.problems.append(Problem(where, None, None, "an examiner's award scorebook, not a training scorebook: "
                                                      "read it in with `scoring import`"))
+    if book.examiner_id and (problem := code_problem(book.examiner_id, person="trainee")):
+        h.problems.append(Problem(where, None, None, f"the trainee code {problem}"))
     if not h.accepted:
         return h, None
     if book.session != session:
@@ -295,5 +297,8 @@ def _csv(path: Path, year, rubric, cases) -> tuple[HandIn, pd.DataFrame | None]:
     for _, r in df.loc[~df["entry_id"].isin(cases)].drop_duplicates("entry_id").iterrows():
         problems.append(Problem(where, int(r["line"]), "entry_id", f"training case '{r['entry_id']}' is not in "
                                                                    f"{REFERENCE_FILE}"))
+    for _, r in df.loc[df["examiner_id"].isin(NOT_PEOPLE)].drop_duplicates("examiner_id").iterrows():
+        problems.append(Problem(where, int(r["line"]), "examiner_id",
+                                f"the trainee code {code_problem(r['examiner_id'], person='trainee')}"))
     h = HandIn(where, "csv", tuple(sorted(df["examiner_id"].unique())), len(df), problems)
     return h, df if h.accepted else None

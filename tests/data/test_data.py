@@ -213,6 +213,32 @@ def test_aliases_are_read_as_written(tmp_path, rubric):
     assert df["aliases"].tolist()[0] == "Blomman; Huset" and pd.isna(df["aliases"].tolist()[1])
 
 
+@pytest.mark.parametrize("code, why", [
+    ("<script>alert(1)</script>", "is not a code"), ("</table>", "is not a code"), ("$x^2$", "is not a code"),
+    ("Åsa🙂", "is not a code"), ("..", "is not a code"), ("E{1}", "is not a code"), ("E1/2", "is not a code"),
+    ("2024", "looks like a year"), ("ABC", "has no digit"), ("E" + "1" * 16, "is not a code"),
+    ("Anna Berg", "looks like a person's name"), ("a@b.se1", "looks like an e-mail address"),
+])
+def test_codes_are_identifiers(tmp_path, rubric, code, why):
+    """Issue 15: a code '..' lost a year's trainee pages, '2024' blocked every examiner report of
+    2024, '{}' crashed its report. An examiner code is an identifier, checked where it enters."""
+    from scoring.data import read_scores
+
+    path = write(tmp_path / "scores.csv", "year,entry_id,examiner_id,criterion,score\n"
+                 f"2024,A1,\"{code}\",target_group,50\n2024,A1,E02,target_group,60\n")
+    df, problems = read_scores(path, rubric, year=2024)
+    assert [(p.row, p.column) for p in problems] == [(2, "examiner_id")] and why in problems[0].message
+    assert df["examiner_id"].tolist() == ["E02"]
+
+
+def test_reserved_words_are_no_ones_code():
+    from scoring.data.scores import code_problem
+
+    assert code_problem("TEAM", reserved_ok=True) is None and code_problem("E07") is None
+    assert "reserved word" in code_problem("TEAM") and "reserved word" in code_problem("REF", person="trainee")
+    assert code_problem("T-03_b") is None and code_problem("e7") is None
+
+
 def test_windows_1252_file_is_read_with_a_note(tmp_path, rubric):
     path = write(tmp_path / "entries.csv", "entry_id;name;class\r\n"
                  "A1;Förskolan Älgen;Förskola\r\nA2;Åldersro;Äldreomsorg\r\n", encoding="cp1252")

@@ -35,7 +35,8 @@ from scoring.reports import expand_kinds, privacy, run_reports
 YEAR = 2024
 SESSION = "grundutbildning"
 #: One more trainee (a CSV hand-in): the validator accepts a code without spaces or "@".
-HOSTILE_CODE = "<b>T99</b>"
+HOSTILE_CODE = "T-99_x"  # a valid code, unusual (codes are identifiers: markup in one is refused, below)
+MARKUP_CODE = "<b>T98</b>"
 HOSTILE_COMMENT = "<img src=x onerror=\"document.title='XSS'\"> **fett** [länk](http://example.com) $x^2$ </table> 🌻"
 
 
@@ -113,6 +114,10 @@ def run(tmp_path_factory):
         for criterion, score in (("target_group", 60), ("leadership", 70), ("staff", 40)):
             w.writerow([YEAR, f"TRAIN-{YEAR}", HOSTILE_CODE, criterion, score,
                         HOSTILE_COMMENT if criterion == "leadership" else ""])
+    with open(folder / "markup code.csv", "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["year", "entry_id", "examiner_id", "criterion", "score"])
+        w.writerow([YEAR, f"TRAIN-{YEAR}", MARKUP_CODE, "staff", 50])
     session = training.load_session(YEAR, SESSION, data)
     out = root / "reports"
     result = run_reports([YEAR], "training", data_dir=data, out_dir=out, progress=False, workers=2)
@@ -135,7 +140,10 @@ def test_the_trainers_report_and_one_page_per_trainee(run):
     pages = [_trainee_files(run, c)[0] for c in codes]
     assert sorted(result.produced) == sorted([trainer, *pages])
     assert all(p.is_file() and p.with_suffix(".ipynb").is_file() for p in [trainer, *pages])
-    assert (run["year_dir"] / SESSION / "b-T99-b.html").is_file()  # a code's markup never makes a path
+    assert MARKUP_CODE not in codes  # refused: a code is an identifier (issue 15)
+    refused = next(h for h in session.hand_ins if h.file.endswith("markup code.csv"))
+    assert not refused.accepted and [(p.row, p.column) for p in refused.problems if p.is_error] == [(2, "examiner_id")]
+    assert "is not a code" in refused.problems[0].message
     left = [p for p in run["out"].rglob("*") if p.name.startswith(".") and p.is_file()]
     assert not left, left
     seconds = sorted(result.durations[p] for p in pages)
