@@ -215,12 +215,12 @@ def test_aliases_are_read_as_written(tmp_path, rubric):
 
 @pytest.mark.parametrize("code, why", [
     ("<script>alert(1)</script>", "is not a code"), ("</table>", "is not a code"), ("$x^2$", "is not a code"),
-    ("Åsa🙂", "is not a code"), ("..", "is not a code"), ("E{1}", "is not a code"), ("E1/2", "is not a code"),
+    ("Åsa🙂", "is not a code"), ("." * 2, "is not a code"), ("E{1}", "is not a code"), ("E1/2", "is not a code"),
     ("2024", "looks like a year"), ("ABC", "has no digit"), ("E" + "1" * 16, "is not a code"),
     ("Anna Berg", "looks like a person's name"), ("a@b.se1", "looks like an e-mail address"),
 ])
 def test_codes_are_identifiers(tmp_path, rubric, code, why):
-    """Issue 15: a code '..' lost a year's trainee pages, '2024' blocked every examiner report of
+    """Issue 15: a code of two dots lost a year's trainee pages, '2024' blocked every examiner report of
     2024, '{}' crashed its report. An examiner code is an identifier, checked where it enters."""
     from scoring.data import read_scores
 
