@@ -4,6 +4,11 @@ privacy guard and publishes the files atomically (:class:`Pool`, :func:`run_job`
 
 A failed run never replaces or deletes a good report and leaves no temporary files behind;
 its error comes back as one line for the user (:func:`message`), never a traceback.
+
+Before a report's files are moved into place, its record (:mod:`scoring.reports.manifest`: the
+data files it read, the real files behind symlinks, with their checksums, and the checksum of
+each file about to be published) is written atomically: whenever the run stops, every
+published file matches a record of it. A report whose data files changed while it ran fails.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..presentation.render import MARK
-from . import privacy
+from . import manifest, privacy
 
 logger = logging.getLogger("scoring.report")
 
@@ -56,6 +61,7 @@ class Outcome:
     finished: float = 0.0  # time.time() when published
     phases: tuple[tuple[str, float], ...] = ()  # (phase, seconds): prepare, execute, page, pdf, privacy
     pdf: Path | None = None
+    record: dict | None = None  # what was written down for it (manifest.new_record)
 
 
 class Pool:
@@ -141,7 +147,11 @@ def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: b
             if problem is not None:
                 done.put((job, Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, problem)))
                 continue
-            done.put((job, run_job(job, kernel)))
+            try:
+                outcome = run_job(job, kernel)
+            except BaseException as exc:  # never leave the run waiting for this job's outcome
+                outcome = Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, message(exc))
+            done.put((job, outcome))
     finally:
         if kernel is not None:
             kernel.shutdown()
@@ -176,6 +186,7 @@ def run_job(job: Job, kernel=None) -> Outcome:
         since[0] = now
 
     try:
+        before = manifest.data_state(job.data_dir)
         html_path.parent.mkdir(parents=True, exist_ok=True)
         tag = uuid.uuid4().hex[:8]
         tmp_ipynb = html_path.parent / f".{html_path.stem}.{tag}.tmp.ipynb"
@@ -229,12 +240,21 @@ def run_job(job: Job, kernel=None) -> Outcome:
         if job.forbidden is not None:
             privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
             lap("privacy")
+        inputs = inputs or static_inputs(job.data_dir, job.year)
+        described = manifest.describe_inputs(inputs, job.data_dir)
+        if moved := manifest.changed(inputs, before):
+            raise ValueError(f"{moved[0]} changed while the report ran, so it was not published: run it again")
+        record = manifest.new_record(job.out_dir, job.data_dir, manifest.Made(
+            html=html_path, ipynb=ipynb_path, year=job.year, kind=job.kind, name=job.name,
+            parameters=job.parameters, seconds=time.perf_counter() - start, finished=time.time(),
+            inputs=tuple(described), pdf=pdf_path if job.pdf else None), contents=dict(files))
+        manifest.write_record(job.out_dir, record)  # first: every file published matches a record
         for final, tmp in [files[1], *files[2:], files[0]]:  # the HTML last: it is what links find
             os.replace(tmp, final)
         logger.debug("%s: %s", short(job), ", ".join(f"{k} {v:.2f} s" for k, v in phases))
         return Outcome(html_path, ipynb_path, time.perf_counter() - start, left_out=left_out(nb),
                         inputs=inputs, finished=time.time(), phases=tuple(phases),
-                        pdf=pdf_path if job.pdf else None)
+                        pdf=pdf_path if job.pdf else None, record=record)
     except Exception as exc:
         return Outcome(html_path, ipynb_path, time.perf_counter() - start, message(exc))
     finally:
@@ -254,17 +274,24 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _under(paths: Iterable[str], root: Path) -> tuple[str, ...]:
-    """The paths that lie under ``root`` (resolved), sorted, without duplicates."""
+    """The files opened under ``root``, as opened (a symlink under ``root`` counts, wherever it
+    points; so does a real file under ``root`` opened through a symlink), sorted, without duplicates."""
     found = set()
     for p in paths:
+        opened = Path(os.path.abspath(p))
         try:
-            resolved = Path(p).resolve()
-            resolved.relative_to(root)
-        except (OSError, ValueError):
+            real = opened.resolve()
+        except OSError:
             continue
-        if resolved.is_file():
-            found.add(str(resolved))
+        if (opened.is_relative_to(root) or real.is_relative_to(root)) and real.is_file():
+            found.add(str(opened))
     return tuple(sorted(found))
+
+
+def static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
+    """The year's files and the rubric, for a report whose reads were not recorded."""
+    files = [data_dir / "rubric.toml"] + sorted((data_dir / str(year)).rglob("*"))
+    return tuple(str(f) for f in files if f.is_file() and not f.name.startswith("."))
 
 
 class inline_figures:

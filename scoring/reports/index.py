@@ -1,21 +1,25 @@
-"""``reports/index.html``: one page for the administrator linking every report under the output folder.
+"""``reports/index.html``: one page for the administrator linking every report of the output folder.
 
 Per year (newest first) and kind of report (the order of
 :data:`~scoring.reports.runner.REPORT_KINDS`, each under its Swedish heading), one row
 per report: the link (class by its Swedish label, examiner and trainee by code only),
 when it was made, and from which data: the input files and the start of each one's
-SHA-256, from ``manifest.json`` (:mod:`scoring.reports.manifest`). Inputs shared by every
-report of a group are shown once above its table. The zips of ``<year>/send/`` are
-listed under the year. Every link is relative, so the folder can be moved or zipped as
-it is.
+SHA-256, from the reports' records (:mod:`scoring.reports.manifest`). Only reports this tool
+made are listed (a file of someone else's in the folder never is). Inputs shared by every
+report of a group are shown once above its table. The zips of ``<year>/send/`` this tool
+wrote are listed under the year. Every link is relative, so the folder can be moved or
+zipped as it is. An ``index.html`` this tool did not write is never replaced.
+
+:class:`Listing` keeps ``manifest.json`` and ``index.html`` true while a run publishes.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -23,35 +27,40 @@ from urllib.parse import quote
 
 from ..kinds import REPORT_KINDS
 from ..paths import REPORTS_DIR
+from ..problems import display_path
 from . import manifest
 from .bundle import SEND_DIR
 from .kind import ReportKind
 from .page import check_page, document
 
-__all__ = ["write_index", "find_reports"]
+__all__ = ["write_index", "find_reports", "Listing"]
 
 #: Characters of a SHA-256 shown in the index (the manifest keeps all of it).
 SHORT_SHA = 12
 
+#: In every index this tool writes (how it knows an ``index.html`` for its own).
+FOOTER = "<footer>Genererad av <code>scoring report</code>."
 
-def find_reports(out_dir: str | Path) -> list[tuple[int, str, str | None, Path]]:
-    """(year, kind, name, html) for every report HTML under ``out_dir``, newest year first."""
+
+def find_reports(out_dir: str | Path, made: Mapping[str, dict] | None = None
+                 ) -> list[tuple[int, str, str | None, Path]]:
+    """(year, kind, name, html) for every report this tool made under ``out_dir``, newest year first.
+
+    ``made``: the manifest's entries (default: from the records, :func:`manifest.entries`).
+    """
     out_dir = Path(out_dir)
-    found: dict[Path, tuple[int, str, str | None, Path]] = {}
-    for year_dir in out_dir.iterdir() if out_dir.is_dir() else ():
-        if not (year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name)):
+    made = manifest.entries(out_dir) if made is None else made
+    found = []
+    for rel, info in made.items():
+        kind = REPORT_KINDS.get(str(info.get("kind")))
+        html = out_dir / rel
+        parts = Path(rel).parts
+        if kind is None or len(parts) < 2 or not re.fullmatch(r"\d{4}", parts[0]) or not html.is_file():
             continue
-        year = int(year_dir.name)
-        for kind in REPORT_KINDS.values():
-            for f in year_dir.glob(kind.glob()):
-                rel = f.relative_to(year_dir)
-                if f in found or any(p.startswith(".") for p in rel.parts) or not f.is_file():
-                    continue
-                name = _name_of(kind, rel)
-                if name is not False:
-                    found[f] = (year, kind.name, name, f)
+        name = _name_of(kind, Path(*parts[1:]))
+        found.append((int(parts[0]), kind.name, info.get("name") if name is False else name, html))
     order = {name: i for i, name in enumerate(REPORT_KINDS)}  # read now: kinds may be added later
-    return sorted(found.values(), key=lambda r: (-r[0], order[r[1]], (r[2] or "").casefold()))
+    return sorted(found, key=lambda r: (-r[0], order[r[1]], (r[2] or "").casefold()))
 
 
 def _name_of(kind: ReportKind, rel: Path) -> str | None | bool:
@@ -67,17 +76,31 @@ def _name_of(kind: ReportKind, rel: Path) -> str | None | bool:
     return name if name.count("/") == parts - 1 else False
 
 
-def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | None = None) -> Path:
-    """Write ``<out_dir>/index.html`` linking every report HTML found under ``out_dir``.
+def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | None = None,
+                made: Mapping[str, dict] | None = None) -> Path:
+    """Write ``<out_dir>/index.html`` linking every report this tool made under ``out_dir``.
 
     A self-contained page with the reports' stylesheet and Content-Security-Policy and
-    relative links. Written atomically.
+    relative links. Written atomically. ``made``: the reports with their provenance, as the
+    manifest's entries; by default they are read from the records on disk
+    (:func:`manifest.entries`) and ``manifest.json`` is written from them too (in a folder
+    that carries this tool's manifest or records), so the two agree.
+    Raises ValueError if ``index.html`` exists and this tool did not write it.
     """
     out_dir = Path(out_dir if out_dir is not None else REPORTS_DIR).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    index = out_dir / "index.html"
+    if index.exists() and not _ours(index):
+        raise ValueError(f"{display_path(index)}: scoring report did not write this file, so it is left as it "
+                         f"is; move it away to have the index written (the reports are listed in {manifest.FILE})")
     now = datetime.now().astimezone()
-    reports = find_reports(out_dir)
-    made = manifest.load(out_dir)["reports"]
+    if made is None:
+        made = manifest.entries(out_dir)
+        if manifest.is_ours(out_dir):
+            manifest.write(out_dir, made)
+    made = dict(made)
+    reports = find_reports(out_dir, made)
+    zips = manifest.zips(out_dir)
 
     def label_of(kind: ReportKind, name: str | None, year: int) -> str:
         return kind.link_text(name, year, data_dir)
@@ -92,26 +115,26 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     if not reports:
         parts.append('<p class="empty">Inga rapporter ännu. Skapa dem med '
                      "<code>scoring report --year 2024</code>.</p>")
-    years = sorted({r[0] for r in reports} | set(_years_with_send(out_dir)), reverse=True)
+    years = sorted({r[0] for r in reports} | {int(z.split("/")[0]) for z in zips if re.match(r"\d{4}/", z)},
+                   reverse=True)
     for year in years:
         parts.append(f'<section id="ar-{year}"><h2>{year}</h2>')
         for kind_name in REPORT_KINDS:
             group = [r for r in reports if r[0] == year and r[1] == kind_name]
             if group:
                 parts.append(_group(REPORT_KINDS[kind_name], group, made, out_dir, label_of))
-        parts.append(_send(out_dir, year))
+        parts.append(_send(out_dir, year, zips))
         parts.append("</section>")
     log = (f'Uppgifterna om källdata finns också i <a href="{manifest.FILE}">{manifest.FILE}</a>. '
            if (out_dir / manifest.FILE).is_file() else "")
     parts.append(
-        "<footer>Genererad av <code>scoring report</code>. Mappen kan flyttas eller zippas och "
+        f"{FOOTER} Mappen kan flyttas eller zippas och "
         "skickas som den är: alla länkar är relativa och sidorna hämtar inget från internet. "
         f"{log}Återkopplingen till examinatorer och deltagare är personlig: skicka var och en "
         "bara sin egen zip-fil ur mappen <code>send</code>.</footer>"
     )
     page = document("Rapporter – Kvalitetsutmärkelsen", "\n".join(p for p in parts if p), body_class="index")
     check_page(page)
-    index = out_dir / "index.html"
     tmp = out_dir / f".index.{uuid.uuid4().hex[:8]}.tmp.html"
     try:
         tmp.write_text(page, encoding="utf-8")
@@ -119,6 +142,13 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     finally:
         tmp.unlink(missing_ok=True)
     return index
+
+
+def _ours(index: Path) -> bool:
+    try:
+        return FOOTER in index.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _href(path: Path, out_dir: Path) -> str:
@@ -171,7 +201,7 @@ def _made(info: dict | None, path: Path) -> tuple[str, str]:
                     _inputs_html(info))
     mtime = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     return (f'<time datetime="{mtime.isoformat(timespec="seconds")}">{mtime:%Y-%m-%d %H:%M}</time>',
-            '<span class="meta">okänd (gjord före körningsloggen)</span>')
+            '<span class="meta">okänd (rapporten görs om eller gjordes före körningsloggen)</span>')
 
 
 def _inputs_html(info: dict | None) -> str:
@@ -189,21 +219,64 @@ def _inputs_html(info: dict | None) -> str:
     return f"<details><summary>{summary}</summary><ul class=\"inputs\">{items}</ul></details>"
 
 
-def _years_with_send(out_dir: Path) -> Iterable[int]:
-    for year_dir in out_dir.iterdir() if out_dir.is_dir() else ():
-        if re.fullmatch(r"\d{4}", year_dir.name) and any((year_dir / "send").glob("*.zip")):
-            yield int(year_dir.name)
-
-
-def _send(out_dir: Path, year: int) -> str:
+def _send(out_dir: Path, year: int, zips: Mapping[str, dict]) -> str:
     shared = {k.bundle: k.bundle_label for k in REPORT_KINDS.values() if k.bundle}
-    zips = sorted((out_dir / str(year) / SEND_DIR).glob("*.zip"))
-    zips = [z for z in zips if not z.name.startswith(".")]
-    if not zips:
+    mine = sorted(out_dir / rel for rel in zips if Path(rel).parent == Path(str(year), SEND_DIR))
+    if not mine:
         return ""
     items = []
-    for z in sorted(zips, key=lambda z: (z.name not in shared, z.name.casefold())):
+    for z in sorted(mine, key=lambda z: (z.name not in shared, z.name.casefold())):
         text = shared.get(z.name) or z.stem
         items.append(f'<li><a href="{_href(z, out_dir)}">{escape(text)}</a></li>')
     return (f"<h3>Att skicka ut</h3><p>En zip-fil per person med bara hens egna rapporter, "
             f"och en för juryn.</p><ul class=\"send\">{''.join(items)}</ul>")
+
+
+class Listing:
+    """``manifest.json`` and ``index.html`` kept true while a run publishes its reports.
+
+    At the start the reports the run will make again (``pending``) are listed without inputs;
+    as each is published, its own record takes that place; :meth:`finish` makes both again
+    from the records on disk. So at no moment, also after a kill, does either claim data a
+    report was not made from. During the run the two are rewritten at most so often that
+    writing them takes about a tenth of the time. Errors (an ``index.html`` someone else
+    wrote) are collected in ``errors`` by file (``"manifest"``, ``"index"``), once each.
+    """
+
+    def __init__(self, out_dir: Path, data_dir: Path | None, pending: Iterable[Path]):
+        self.out_dir, self.data_dir = Path(out_dir), data_dir
+        self.made = manifest.entries(self.out_dir, pending)
+        self.errors: dict[str, str] = {}
+        self._next = 0.0
+        self.write(force=True)
+
+    def published(self, record: dict | None) -> None:
+        if record is not None:
+            self.made[record["html"]] = manifest.entry(record, self.out_dir)
+            self.write()
+
+    def write(self, force: bool = False) -> tuple[Path | None, Path | None]:
+        """Write both (unless written very recently); returns their paths (None: not written)."""
+        if not force and time.monotonic() < self._next:
+            return None, None
+        start = time.monotonic()
+        written = (self._try("manifest", lambda: manifest.write(self.out_dir, self.made)),
+                   self._try("index", lambda: write_index(self.out_dir, data_dir=self.data_dir, made=self.made)))
+        self._next = time.monotonic() + 9 * (time.monotonic() - start)
+        return written
+
+    def finish(self) -> tuple[Path | None, Path | None]:
+        """Both again from the records on disk (``manifest.json``, ``index.html``)."""
+        self.made = manifest.entries(self.out_dir)
+        return self.write(force=True)
+
+    def _try(self, what: str, write) -> Path | None:
+        if what in self.errors:
+            return None
+        try:
+            return write()
+        except ValueError as exc:
+            self.errors[what] = str(exc)
+        except OSError as exc:
+            self.errors[what] = f"could not write the {what} in {display_path(self.out_dir)}: {exc}"
+        return None

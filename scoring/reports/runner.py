@@ -26,9 +26,17 @@ Guarantees
 * Reports run in warm kernels (:mod:`scoring.reports.warm`): each worker thread keeps
   one kernel that has imported the libraries and resets it to a fresh state before each
   report; ``warm=False`` starts a new kernel per report instead.
-* Each report's provenance (when it was made, which data files it read and their
-  SHA-256) goes into ``<out>/manifest.json`` (:mod:`scoring.reports.manifest`), which the
-  index shows; ``bundle=True`` writes ``<out>/<year>/send/`` (:mod:`scoring.reports.bundle`).
+* The output folder is owned (:func:`scoring.reports.manifest.claim`): a run writes only into
+  a new or empty folder, one an earlier run wrote (it carries ``manifest.json``) or one that
+  holds nothing but a README, and raises ValueError for any other. It never overwrites,
+  deletes, lists or zips a file it did not write: a report whose file is someone else's fails.
+* Each report's provenance (when it was made, the real data files it read and their SHA-256)
+  is written atomically before its files are published (:mod:`scoring.reports.execute`);
+  ``<out>/manifest.json`` and the index are made from these records and list the reports the
+  run makes again without inputs until each is published (:class:`scoring.reports.index.Listing`),
+  so they never claim data a report was not made from, even after a kill.
+  ``bundle=True`` writes ``<out>/<year>/send/`` (:mod:`scoring.reports.bundle`): a zip never
+  holds a PDF made with another version of its HTML (the run says so in ``notes``).
 
 Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook is missing
 fails with a clear message instead of a traceback.
@@ -51,7 +59,7 @@ from ..kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from .audience import forbidden_for
-from .execute import Job, Outcome, Pool, inline_figures, message, short
+from .execute import Job, Pool, inline_figures, message, short
 from .kind import ReportKind
 
 __all__ = [
@@ -151,6 +159,8 @@ class RunResult:
     pdfs : the PDFs printed beside the HTML reports (with ``pdf=True``).
     manifest : the updated ``manifest.json`` (None if it could not be written).
     bundles : the zips written to ``<year>/send/`` (with ``bundle=True``).
+    notes : what the user should know that is no failure (a PDF left out of a zip because it
+        was made with an older version of the report).
     """
 
     produced: list[Path] = field(default_factory=list)
@@ -164,6 +174,7 @@ class RunResult:
     pdfs: list[Path] = field(default_factory=list)
     manifest: Path | None = None
     bundles: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def left_out_years(self) -> dict[int, list[str]]:
@@ -303,11 +314,16 @@ def run_reports(
     if not years:
         logger.warning("no years to report on")
 
+    from . import manifest
+    from .index import Listing  # index.py imports the kinds' registry
+
+    manifest.claim(out_dir)  # ValueError for a folder of other files, before anything starts
+    owned = manifest.Owned(out_dir)
     result = RunResult()
     available = [k for k in kinds if REPORT_KINDS[k].notebook_path(nb_dir).is_file()]
     # workers (and their warm kernels) start now, while the jobs are planned below
     expected = len(years) * sum(1 if REPORT_KINDS[k].per is None else workers for k in available)
-    made: list[tuple[Job, Outcome]] = []
+    jobs: list[Job] = []
     with inline_figures(), Pool(min(workers, expected), warm, result.warmup) as pool, tqdm(
         total=0, desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not expected, dynamic_ncols=True,
@@ -330,9 +346,20 @@ def run_reports(
                     result.failures.append(Failure(year, kind.name, None, msg))
                     continue
                 for job in planned:
-                    pool.submit(_blind(job, kind) if blind else job)
-                bar.total = pool.submitted
-                bar.refresh()
+                    job = _blind(job, kind) if blind else job
+                    if foreign := owned.foreign(_targets(job)):
+                        msg = (f"{_rel(foreign[0], out_dir)} is there but was not written by scoring report (or "
+                               "was changed since), so it is left as it is: move it away to make this report")
+                        logger.warning("%s: %s", short(job), msg)
+                        result.failures.append(Failure(job.year, job.kind, job.name, msg))
+                    else:
+                        jobs.append(job)
+        # before any report is published: the reports to be made again are listed without inputs
+        listing = Listing(out_dir, data_dir, [j.html for j in jobs])
+        for job in jobs:
+            pool.submit(job)
+        bar.total = pool.submitted
+        bar.refresh()
         for job, outcome in pool.outcomes():
             bar.set_postfix_str(short(job), refresh=False)
             bar.update()
@@ -345,7 +372,7 @@ def run_reports(
                 result.phases[outcome.html] = dict(outcome.phases)
                 if outcome.pdf is not None:
                     result.pdfs.append(outcome.pdf)
-                made.append((job, outcome))
+                listing.published(outcome.record)
                 for year, problems in outcome.left_out:
                     left = LeftOut(job.year, job.kind, job.name, year, problems)
                     logger.warning("%s", left)
@@ -354,42 +381,28 @@ def run_reports(
                 logger.warning("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
                 result.failures.append(Failure(job.year, job.kind, job.name, outcome.error))
 
-    from . import manifest
-
-    try:
-        result.manifest = manifest.record(out_dir, data_dir, [
-            manifest.Made(html=o.html, ipynb=o.ipynb, year=j.year, kind=j.kind, name=j.name,
-                          parameters=j.parameters, seconds=o.seconds, finished=o.finished,
-                          inputs=o.inputs or _static_inputs(data_dir, j.year))
-            for j, o in made
-        ])
-    except OSError as exc:
-        msg = f"could not write the manifest in {out_dir}: {exc}"
-        logger.warning(msg)
-        result.failures.append(Failure(None, "manifest", None, msg))
-
     if bundle:
         from .bundle import write_bundles
 
         for year in years:
             try:
-                written, failures = write_bundles(out_dir, year, data_dir=data_dir)
+                written, failures, notes = write_bundles(out_dir, year, data_dir=data_dir)
             except OSError as exc:
-                written, failures = [], [f"could not write the bundles: {exc}"]
+                written, failures, notes = [], [f"could not write the bundles: {exc}"], []
             result.bundles.extend(written)
             for msg in failures:
                 logger.warning("%s send: %s", year, msg)
                 result.failures.append(Failure(year, "send", None, msg))
+            for msg in notes:
+                logger.warning("%s send: %s", year, msg)
+                result.notes.append(f"{year} send: {msg}")
 
-    from .index import write_index  # index.py imports this module's registry
-
-    try:
-        result.index = write_index(out_dir, data_dir=data_dir)
-        logger.info("index: %s", result.index)
-    except OSError as exc:
-        msg = f"could not write the index in {out_dir}: {exc}"
+    result.manifest, result.index = listing.finish()  # again from the records on disk
+    for what, msg in listing.errors.items():
         logger.warning(msg)
-        result.failures.append(Failure(None, "index", None, msg))
+        result.failures.append(Failure(None, what, None, msg))
+    if result.index is not None:
+        logger.info("index: %s", result.index)
     logger.info(
         "report run finished: %d report(s) written, %d failure(s)",
         len(result.reports), len(result.failures),
@@ -454,10 +467,16 @@ def _names(kind: ReportKind, source: Names, year: int, data_dir: Path) -> list[s
     return sorted(dict.fromkeys(str(n) for n in found))
 
 
-def _static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
-    """The year's files and the rubric, for a report whose reads were not recorded."""
-    files = [data_dir / "rubric.toml"] + sorted((data_dir / str(year)).rglob("*"))
-    return tuple(str(f) for f in files if f.is_file() and not f.name.startswith("."))
+def _targets(job: Job) -> list[Path]:
+    """The files a job publishes."""
+    return [job.html, job.html.with_suffix(".ipynb")] + ([job.html.with_suffix(".pdf")] if job.pdf else [])
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 class _redirect_logging:

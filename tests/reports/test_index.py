@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,7 +22,7 @@ import pytest
 from html_page import Page
 
 from scoring.paths import RUBRIC_PATH
-from scoring.reports import REPORT_KINDS, ReportKind, privacy, run_reports
+from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports
 from scoring.reports.audience import forbidden_for
 from scoring.reports.bundle import write_bundles
 
@@ -147,8 +148,13 @@ def test_bundle_guard_scans_the_pdf_too(run, tmp_path):
     out = tmp_path / "reports"
     shutil.copytree(run["out"], out)
     before = (out / "2021/send/E02.zip").read_bytes()
-    (out / "2021/examiners/E02.pdf").write_bytes(_pdf_naming("E01"))
-    written, failures = write_bundles(out, 2021, data_dir=run["data"])
+    html = out / "2021/examiners/E02.html"
+    html.with_suffix(".pdf").write_bytes(_pdf_naming("E01"))
+    entry = manifest.load(out)["reports"]["2021/examiners/E02.html"]
+    manifest.record(out, run["data"], [manifest.Made(  # as a run with --pdf records it
+        html=html, ipynb=html.with_suffix(".ipynb"), pdf=html.with_suffix(".pdf"), year=2021, kind="examiner",
+        name="E02", parameters=entry["parameters"], seconds=1.0, finished=time.time(), inputs=())])
+    written, failures, _ = write_bundles(out, 2021, data_dir=run["data"])
     assert len(failures) == 1 and failures[0].startswith("send/E02.zip not written: privacy: names E01")
     assert "send/E02.zip!2021-examiners-E02.pdf" in failures[0]
     assert (out / "2021/send/E02.zip").read_bytes() == before  # the earlier zip stays

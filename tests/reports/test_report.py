@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from pathlib import Path
 
 import nbformat
@@ -19,7 +20,7 @@ from html_page import Page
 
 from scoring import reports
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
-from scoring.reports import CSP, Failure, parse_years, run_reports, write_index
+from scoring.reports import CSP, Failure, manifest, parse_years, run_reports, write_index
 
 FAIL_YEAR = 1999  # the stand-in notebook raises for this year
 CODE_MARKER = "hidden_code_marker_7f3a"  # appears only in code cell sources
@@ -66,6 +67,22 @@ def _standin_notebook(path: Path, figure: str | None = None) -> Path:
     return path
 
 
+def _earlier_report(out: Path, rel: str, text: str, *, kind: str = "calibration", name: str | None = None,
+                    notebook: bool = True) -> Path:
+    """A good report an earlier run published at ``out/rel`` (and recorded, as runs do)."""
+    html = out / rel
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(text, encoding="utf-8")
+    ipynb = html.with_suffix(".ipynb")
+    if notebook:
+        ipynb.write_text("{}", encoding="utf-8")
+    year = int(rel.split("/")[0])
+    manifest.record(out, out.parent, [manifest.Made(html=html, ipynb=ipynb, year=year, kind=kind, name=name,
+                                                    parameters={"year": year}, seconds=1.0,
+                                                    finished=time.time(), inputs=())])
+    return html
+
+
 class _ListHandler(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -93,9 +110,7 @@ def run(workspace):
     """One shared run over three years, one of which fails; a good old report for it."""
     out = workspace["out"]
     good = out / str(FAIL_YEAR)
-    good.mkdir(parents=True)
-    (good / "calibration.html").write_text("<html>previous good report</html>", encoding="utf-8")
-    (good / "calibration.ipynb").write_text("{}", encoding="utf-8")
+    _earlier_report(out, f"{FAIL_YEAR}/calibration.html", "<html>previous good report</html>")
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in good.iterdir()}
 
     handler = _ListHandler()
@@ -176,7 +191,8 @@ def test_failed_run_keeps_good_report_and_leaves_no_temp_files(run):
     good = run["out"] / str(FAIL_YEAR)
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in good.iterdir()}
     assert after == run["before"]
-    leftovers = [p for p in run["out"].rglob("*") if p.name.startswith(".") or ".tmp" in p.name]
+    leftovers = [p for p in run["out"].rglob("*")
+                 if ".tmp" in p.name or (p.name.startswith(".") and p.name != manifest.RECORDS)]
     assert leftovers == []
 
 
@@ -220,21 +236,26 @@ def test_index_links_every_report_relatively(run):
 
 
 def test_index_groups_kinds_with_swedish_labels(tmp_path):
-    for rel in ("2023/examiners/E07.html", "2024/examiners/E02.html", "2024/jury-skola.html",
-                "2024/jury-forskola.html", "2024/calibration.html", "2024/.calibration.x.tmp.html",
-                "2024/notes.html", "misc/calibration.html"):
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text("<html></html>", encoding="utf-8")
-    page = write_index(tmp_path).read_text(encoding="utf-8")
+    """The reports this tool made, grouped and labelled; other files in the folder are never listed."""
+    out = tmp_path / "out"
+    for rel, kind, name in (("2023/examiners/E07.html", "examiner", "E07"), ("2024/examiners/E02.html", "examiner",
+                            "E02"), ("2024/jury-skola.html", "jury", "skola"), ("2024/jury-forskola.html", "jury",
+                            "forskola"), ("2024/calibration.html", "calibration", None)):
+        _earlier_report(out, rel, "<html></html>", kind=kind, name=name, notebook=False)
+    for rel in ("2024/.calibration.x.tmp.html", "2024/notes.html", "misc/calibration.html",
+                "2024/examiners/README.html", "2022/calibration.html"):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("<html></html>", encoding="utf-8")
+    page = write_index(out).read_text(encoding="utf-8")
     parser = Page(page)
-    assert [(h, t) for h, t in parser.links] == [
+    assert [(h, t) for h, t in parser.links if h != "manifest.json"] == [
         ("2024/calibration.html", "Kalibreringsrapport"),
         ("2024/jury-forskola.html", "Jurypaket – Förskola"),  # label from the rubric
         ("2024/jury-skola.html", "Jurypaket – Skola"),
         ("2024/examiners/E02.html", "Återkoppling – E02"),
         ("2023/examiners/E07.html", "Återkoppling – E07"),
     ]
-    assert "okänd (gjord före körningsloggen)" in page  # no manifest: made before any recorded run
+    assert "okänd" in page  # the records name no inputs
 
 
 def test_empty_index(tmp_path):
@@ -269,9 +290,7 @@ def test_figure_without_text_alternative_fails_and_publishes_nothing(workspace, 
         tmp_path / "nb" / "calibration_report.ipynb",
         figure="import matplotlib.pyplot as plt\nplt.plot([1, 2], [2, 1])\nplt.show()",
     )
-    good = tmp_path / "out" / "2020" / "calibration.html"
-    good.parent.mkdir(parents=True)
-    good.write_text("good", encoding="utf-8")
+    good = _earlier_report(tmp_path / "out", "2020/calibration.html", "good", notebook=False)
     result = run_reports([2020], data_dir=workspace["data"], out_dir=tmp_path / "out",
                          notebooks_dir=notebook.parent, progress=False, timeout=120)
     assert [(f.year, f.kind) for f in result.failures] == [(2020, "calibration")]
@@ -535,9 +554,7 @@ def test_dead_kernel_and_timeout_fail_only_their_report(tmp_path):
               "if year == 2002:\n    time.sleep(60)\n"
               "print('klar', year)")
     data = _data(tmp_path / "data", years=(2001, 2002, 2003))
-    good = tmp_path / "out/2001/calibration.html"
-    good.parent.mkdir(parents=True)
-    good.write_text("good", encoding="utf-8")
+    good = _earlier_report(tmp_path / "out", "2001/calibration.html", "good", notebook=False)
     result = run_reports([2001, 2002, 2003], data_dir=data, out_dir=tmp_path / "out", notebooks_dir=nbs,
                          progress=False, timeout=5, workers=1)
     messages = {f.year: f.message for f in result.failures}
@@ -579,9 +596,8 @@ def test_private_report_naming_another_examiner_is_not_published(tmp_path):
     nbs = tmp_path / "nb"
     _notebook(nbs / "examiner_feedback.ipynb", LEAKS, parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
     data = _data(tmp_path / "data")
-    old = tmp_path / "out/2021/examiners/E01.html"
-    old.parent.mkdir(parents=True)
-    old.write_text("earlier good report", encoding="utf-8")
+    old = _earlier_report(tmp_path / "out", "2021/examiners/E01.html", "earlier good report", kind="examiner",
+                          name="E01", notebook=False)
     result = run_reports([2021], kinds="examiner", data_dir=data, out_dir=tmp_path / "out",
                          notebooks_dir=nbs, progress=False, timeout=120, names={"examiner": ["E01", "E02", "E03"]})
     failed = {f.name: f.message for f in result.failures}
@@ -591,7 +607,7 @@ def test_private_report_naming_another_examiner_is_not_published(tmp_path):
     assert result.reports == [tmp_path / "out/2021/examiners/E03.html"]  # E03 may name itself
     assert old.read_text(encoding="utf-8") == "earlier good report"
     written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
-                     if p.is_file())
+                     if p.is_file() and manifest.RECORDS not in p.parts)
     assert written == ["2021/examiners/E01.html", "2021/examiners/E03.html", "2021/examiners/E03.ipynb",
                        "index.html", "manifest.json"]
 
