@@ -92,7 +92,8 @@ def fingerprints(side: Path) -> dict[str, dict[str, str]]:
     text without timestamps and the capture's own paths, anything else by its bytes."""
     roots = _roots(side)
     out = {}
-    for f in sorted(p for p in side.rglob("*") if p.is_file() and p.name not in ("root.txt", "fingerprints.json")):
+    for f in sorted(p for p in side.rglob("*") if p.is_file() and p.name not in ("root.txt", "fingerprints.json")
+                    and ".provenance" not in p.parts):  # the runner's own records (times in them)
         rel = f.relative_to(side).as_posix()
         if f.suffix == ".ipynb":
             outputs, sources = _notebook(f, roots)
