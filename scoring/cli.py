@@ -1,6 +1,11 @@
 """Command line: ``scoring <command> ...`` (also ``python -m scoring``).
 
 Exit codes: 0 success, 1 bad input or a failed report, 2 usage error.
+
+Nothing from the data reaches the terminal as it is: every message and log line shows control
+characters (an ESC that would start a terminal escape sequence, a bidi override) as visible
+escapes (:func:`scoring.problems.printable`); ``--format csv`` and ``json`` write the data as it is
+(JSON escapes control characters itself).
 """
 
 from __future__ import annotations
@@ -13,19 +18,32 @@ from pathlib import Path
 import pandas as pd
 
 from .kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
-from .problems import InputError, Problem, display_path
+from .problems import InputError, Problem, display_path, printable
 
 log = logging.getLogger("scoring")
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with control characters shown as escapes (a traceback keeps its line breaks)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(printable(line) for line in super().format(record).split("\n"))
+
+
+def _say(message, file=None, *, lines: bool = False) -> None:
+    """Print a message for the user on one line, control characters from the data shown as
+    escapes; ``lines``: a text of several lines (a table), each line escaped."""
+    text = str(message)
+    text = "\n".join(printable(line) for line in text.split("\n")) if lines else printable(text)
+    print(text, file=file if file is not None else sys.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     if not args.verbose:  # keep the progress bar readable; our own logger still reports each run
         for noisy in ("papermill", "traitlets", "nbconvert"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -37,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except InputError as e:
         for p in e.problems:
-            print(p, file=sys.stderr)
+            _say(p, file=sys.stderr)
         return 1
     except (ValueError, KeyError, FileNotFoundError) as e:
-        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        _say(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 1
 
 
@@ -139,7 +157,7 @@ def _print_table(df: pd.DataFrame, fmt: str) -> None:
         sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
         with pd.option_context("display.max_rows", None, "display.width", 200):
-            print(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+            _say(df.to_string(index=False, float_format=lambda x: f"{x:.3f}"), lines=True)
 
 
 def _validate(args) -> int:
@@ -147,12 +165,12 @@ def _validate(args) -> int:
 
     problems = validate_paths(args.paths)
     for p in problems:
-        print(p)
+        _say(p)
     errors = sum(p.is_error for p in problems)
     if errors:
         print(f"{errors} problem(s) found", file=sys.stderr)
         return 1
-    print(f"ok: {', '.join(args.paths)}", file=sys.stderr)
+    _say(f"ok: {', '.join(args.paths)}", file=sys.stderr)
     return 0
 
 
@@ -202,7 +220,7 @@ def _examiners(args) -> int:
     effects = examiner_effects(scores, min_scores=args.min_scores, rubric=rubric)
     log.debug("examiner model: variances %s", effects.attrs["variances"])
     for note in effects.attrs["notes"]:
-        print(f"note: {note_text(note)}", file=sys.stderr)
+        _say(f"note: {note_text(note)}", file=sys.stderr)
     if args.reading:
         sd = effects.attrs["residual_sd"]
         effects = effects.assign(reading=[examiner_reading(r, sd) for _, r in effects.iterrows()])
@@ -253,6 +271,10 @@ def _report(args) -> int:
         return 2
     data_dir = (args.data or DATA_DIR).resolve()
     out_dir = (args.out or REPORTS_DIR).resolve()
+    from .data.years import misnamed_years
+
+    for p in misnamed_years(data_dir):  # a folder that reads as a year but is none: say so, by name
+        _say(f"skipped: {p}", file=sys.stderr)
     if args.year:
         years = parse_years(args.year)
     elif args.years:
@@ -280,18 +302,18 @@ def _report(args) -> int:
                          workers=args.workers, pdf=args.pdf, bundle=args.bundle,
                          blind=args.blind)
     for f in result.failures:
-        print(f"failed: {f}", file=sys.stderr)
+        _say(f"failed: {f}", file=sys.stderr)
     for year, problems in result.left_out_years.items():
         reports = ", ".join(" ".join(str(x) for x in (r.year, r.kind, r.name) if x is not None)
                             for r in result.left_out if r.left_out == year)
-        print(f"left out: {year} is not in the trends of {reports} (its data has errors"
-              f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
+        _say(f"left out: {year} is not in the trends of {reports} (its data has errors"
+             f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
     if args.bundle:
-        print(f"{len(result.bundles)} zip(s) to send written to {display_path(out_dir)}/<year>/send/",
-              file=sys.stderr)
+        _say(f"{len(result.bundles)} zip(s) to send written to {display_path(out_dir)}/<year>/send/",
+             file=sys.stderr)
     pdfs = f", {len(result.pdfs)} PDF(s)" if args.pdf else ""
-    print(f"{len(result.produced)} report(s) written{pdfs}; index: {display_path(out_dir / 'index.html')}",
-          file=sys.stderr)
+    _say(f"{len(result.produced)} report(s) written{pdfs}; index: {display_path(out_dir / 'index.html')}",
+         file=sys.stderr)
     return 1 if result.failures else 0
 
 
@@ -299,7 +321,7 @@ def _template(args) -> int:
     from .scorebook import UsageError, write_template
 
     if args.out.suffix.lower() != ".xlsx":
-        print(f"usage error: --out must name an .xlsx file, not {args.out}", file=sys.stderr)
+        _say(f"usage error: --out must name an .xlsx file, not {args.out}", file=sys.stderr)
         return 2
     entries = args.entries.split(",") if args.entries else None
     log.info("template: year=%s examiner=%s session=%s entries=%s per_question=%s out=%s data=%s",
@@ -308,9 +330,9 @@ def _template(args) -> int:
         path = write_template(args.out, args.year, examiner=args.examiner, session=args.session, entries=entries,
                               per_question=args.per_question, data_dir=args.data)
     except UsageError as e:
-        print(f"usage error: {e}", file=sys.stderr)
+        _say(f"usage error: {e}", file=sys.stderr)
         return 2
-    print(display_path(path))
+    _say(display_path(path))
     return 0
 
 
@@ -321,22 +343,22 @@ def _import(args) -> int:
     result = import_scorebooks(args.files, args.year, data_dir=args.data, replace=args.replace)
     for w in result.workbooks:
         for p in w.problems:
-            print(p, file=sys.stderr)
+            _say(p, file=sys.stderr)
         n = w.counts()
         who = f" ({w.examiner_id})" if w.examiner_id else ""
         if w.status == "refused":
-            print(f"{w.file}{who}: refused, nothing imported", file=sys.stdout)
+            _say(f"{w.file}{who}: refused, nothing imported")
         else:
-            print(f"{w.file}{who}: {w.status}: {n['added']} added, {n['changed']} changed, {n['removed']} removed")
+            _say(f"{w.file}{who}: {w.status}: {n['added']} added, {n['changed']} changed, {n['removed']} removed")
         for _, c in w.changes.iterrows():
             q = f" question {c['question']}" if pd.notna(c["question"]) else ""
             old = "" if pd.isna(c["old"]) else f"{c['old']:g}"
             new = "" if pd.isna(c["new"]) else f"{c['new']:g}"
             what = {"added": f"added {new}", "changed": f"changed {old} -> {new}", "removed": f"removed (was {old})"}
             if w.status != "refused" or c["change"] != "added":
-                print(f"  {c['entry_id']} {c['criterion']}{q}: {what[c['change']]}")
+                _say(f"  {c['entry_id']} {c['criterion']}{q}: {what[c['change']]}")
     if result.written:
-        print(f"written: {display_path(result.scores_file)}", file=sys.stderr)
+        _say(f"written: {display_path(result.scores_file)}", file=sys.stderr)
     refused = sum(w.status == "refused" for w in result.workbooks)
     if refused:
         print(f"{refused} workbook(s) refused", file=sys.stderr)
@@ -348,7 +370,7 @@ def _demo(args) -> int:
 
     files = generate(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed)
     for f in files:
-        print(display_path(f))
+        _say(display_path(f))
     return 0
 
 

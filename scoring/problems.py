@@ -2,8 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+#: Invisible characters that change the order in which text around them is shown (Unicode's
+#: bidirectional controls): the Arabic letter mark, the left-to-right and right-to-left marks, the
+#: embeddings and overrides with their pop (U+202A–U+202E) and the isolates with theirs (U+2066–U+2069).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+#: What a terminal must not receive from the data: C0 and C1 control characters (ESC starts the
+#: escape sequences that recolour, move or retitle a terminal), DEL, the bidi controls and the
+#: Unicode line and paragraph separators.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text) -> str:
+    r"""``text`` safe to print on a terminal: every control character shown as a visible escape.
+
+    C0 and C1 controls and DEL become ``\x1b``-style escapes, bidi controls and line or
+    paragraph separators ``\u202e``-style ones; everything else (å, ä, ö, emoji, right-to-left
+    letters) is kept. Backslashes are kept as they are, so escaping twice changes nothing.
+
+    >>> printable("data/\x1b[31mröd/scores.csv"), printable("Sol\u202erosen")
+    ('data/\\x1b[31mröd/scores.csv', 'Sol\\u202erosen')
+    """
+    text = str(text)
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -37,12 +64,14 @@ class Problem:
         return f"{self.row}: {column}" if self.row is not None else column
 
     def __str__(self) -> str:
+        """The problem as printed, control characters from the data (a file name, a quoted value)
+        shown as visible escapes (:func:`printable`): a message never drives the terminal."""
         prefix = "note: " if self.severity == "note" else ""
         if self.sheet is not None:
-            return f"{self.file}: {self.location}: {prefix}{self.message}"
+            return printable(f"{self.file}: {self.location}: {prefix}{self.message}")
         where = f"{self.file}:{self.row}" if self.row is not None else str(self.file)
         column = self.column if self.column else "-"
-        return f"{where}: {column}: {prefix}{self.message}"
+        return printable(f"{where}: {column}: {prefix}{self.message}")
 
     @property
     def is_error(self) -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from scoring.cli import main
 from scoring.paths import DATA_DIR, PROJECT_ROOT
+from scoring.problems import display_path
 from scoring.rubric import load_rubric
 
 HEADER = "year,entry_id,examiner_id,criterion,score\n"
@@ -104,3 +105,86 @@ def test_examiners_table(capsys):
 def test_demo_writes_the_committed_data(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "2024" / "scores.csv").read_bytes() == (DATA_DIR / "2024" / "scores.csv").read_bytes()
+
+
+# --------------------------------------------------------------------------- hostile text (issue 16)
+
+#: what must never reach a terminal as it is: ESC sequences (clear the screen, set the window
+#: title, ring the bell), a C1 CSI, bidi controls (an override, an isolate) and a line separator
+CONTROL_SEQUENCES = {
+    "ESC clear screen": "\x1b[2J",
+    "ESC set title + BEL": "\x1b]0;pwned\x07",
+    "C1 CSI": "\x9b31m",
+    "RLO": "\u202e",
+    "RLI": "\u2067",
+    "line separator": "\u2028",
+}
+
+
+def _raw_controls(text: str) -> list[str]:
+    import re
+
+    return re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]", text)
+
+
+@pytest.mark.parametrize("seq", CONTROL_SEQUENCES.values(), ids=list(CONTROL_SEQUENCES))
+def test_validate_prints_no_control_character_from_a_file_name_or_a_value(year_dir, capsys, seq):
+    f = year_dir / f"scores{seq}.csv"
+    value = seq if len(_raw_controls(seq)) == 1 else seq[:1]  # a file with more is not read as text at all
+    f.write_text(HEADER + f"2024,A,E01,x{value}y,60\n", encoding="utf-8")  # the criterion is quoted in the error
+    assert main(["validate", str(f)]) == 1
+    out, err = capsys.readouterr()
+    assert _raw_controls(out + err) == []
+
+    def escaped(text):
+        return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+                       for c in text)
+
+    assert f"scores{escaped(seq)}.csv:2: criterion:" in out
+    assert f"'x{escaped(value)}y' is not a criterion" in out or "'x y' is not a criterion" in out  # U+2028: a space
+
+
+def test_validate_warns_about_a_bidi_control_or_an_escape_by_file_row_and_column(year_dir, capsys):
+    (year_dir / "entries.csv").write_text("entry_id,name,class\nA,Alfa\u202e,skola\nB,Beta,forskola\n",
+                                          encoding="utf-8")
+    (year_dir / "scores.csv").write_text(HEADER.replace("\n", ",comment\n") + "2024,A,E01,staff,60,\n"
+                                         "2024,B,E01,staff,60,Bra\x1b[2J arbete\n", encoding="utf-8")
+    assert main(["validate", str(year_dir)]) == 0  # notes, not errors
+    out = capsys.readouterr().out
+    assert "entries.csv:2: name: note: the value holds the invisible bidi control U+202E RIGHT-TO-LEFT " \
+           "OVERRIDE" in out
+    assert "scores.csv:3: comment: note: the value holds the control character U+001B" in out
+    assert _raw_controls(out) == []
+
+
+@pytest.mark.parametrize("name", ["２０２４", "٢٠٢٤", "²⁰²⁴"])
+def test_validate_and_report_refuse_a_year_folder_in_other_digits_by_name(year_dir, capsys, name):
+    (year_dir / "scores.csv").write_text(HEADER + "2024,A,E01,staff,60\n2024,B,E01,staff,60\n", encoding="utf-8")
+    data = year_dir.parent
+    year_dir.rename(data / name)
+    assert main(["validate", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert f"{name}: -: not a year folder: its name is not a year written in the digits 0–9; rename it 2024" in out
+    command = ["report", "--data", str(data), "--out", str(data / "out")]  # every year: there is none
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert f"skipped: {display_path(data / name)}: -: not a year folder" in err
+    assert "error: no year folders with scores.csv in" in err
+    assert not (data / "out").exists()
+
+
+def test_error_messages_and_log_lines_escape_control_characters(tmp_path, capsys):
+    import shutil
+
+    assert main(["agreement", str(DATA_DIR / "2023" / "scores.csv"), "--by", "klass\x1b[2J"]) == 1
+    err = capsys.readouterr().err
+    assert "error: --by klass\\x1b[2J: no such column" in err and _raw_controls(err) == []
+    folder = tmp_path / "x\x1b]0;pwned\x07\u202e"
+    folder.mkdir()
+    for f in ("scores.csv", "entries.csv"):
+        shutil.copy(DATA_DIR / "2023" / f, folder / f)
+    r = subprocess.run([sys.executable, "-m", "scoring", "rank", str(folder / "scores.csv"), "--method", "mean",
+                        "--draws", "10"], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "rank: scores=" in r.stderr and "x\\x1b]0;pwned\\x07\\u202e" in r.stderr  # the log line
+    assert _raw_controls(r.stderr) == []

@@ -13,16 +13,17 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..problems import Problem
+from ..problems import BIDI_CONTROLS, Problem
 
 __all__ = ["CsvTable", "column_name", "read_csv_table", "sniff_delimiter"]
 
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 _WHOLE = re.compile(r"\d+([.,]0*)?")
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")  # not \d, which is also "２０２４" and "٢٠٢٤"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -258,7 +259,47 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
         rows = kept
     if n_rows == 0:
         problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
+    problems += _hidden_character_notes(text, header, header_line, rows, where)
     return CsvTable(header, header_line, columns, rows, n_rows, delimiter), problems
+
+
+#: Control characters a value should not hold (tab, and the line breaks of a multi-line comment, are text).
+_CONTROL_IN_VALUE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_HIDDEN = re.compile(_CONTROL_IN_VALUE.pattern[:-1] + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def hidden_characters(text: str) -> str | None:
+    """What a value holds that is invisible and changes how it, or the text around it, is
+    shown: a message naming the characters ("U+202E RIGHT-TO-LEFT OVERRIDE"), or None."""
+    bidi = sorted({ch for ch in text if ch in BIDI_CONTROLS})
+    control = sorted(set(_CONTROL_IN_VALUE.findall(text)))
+    parts = []
+    if bidi:
+        names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch)}" for ch in bidi)
+        parts.append(f"the invisible bidi control{'s' * (len(bidi) > 1)} {names}, which can change the order in "
+                     "which text is shown (a report keeps it to the value); remove "
+                     f"{'them' if len(bidi) > 1 else 'it'} unless the text is meant to be right-to-left")
+    if control:
+        names = ", ".join(f"U+{ord(ch):04X}" for ch in control)
+        parts.append(f"the control character{'s' * (len(control) > 1)} {names}, which is not text; remove "
+                     f"{'them' if len(control) > 1 else 'it'}")
+    return "the value holds " + "; and ".join(parts) if parts else None
+
+
+def _hidden_character_notes(text: str, header: list[str], header_line: int, rows: list[tuple[int, list[str]]],
+                            where: str) -> list[Problem]:
+    """A note per header name or value holding a bidi control or a control character
+    (:func:`hidden_characters`), naming its line and column; ``text`` is the whole file's."""
+    if not _HIDDEN.search(text):
+        return []
+    notes = []
+    for line, cells in [(header_line, header), *rows]:
+        for i, cell in enumerate(cells):
+            what = hidden_characters(cell) if cell else None
+            if what:
+                name = header[i] if i < len(header) and header[i] else f"column {i + 1}"
+                notes.append(Problem(where, line, name, what, "note"))
+    return notes
 
 
 def _header_problems(table: CsvTable, where: str, known: tuple[str, ...], required: tuple[str, ...]) -> list[Problem]:

@@ -13,8 +13,8 @@ from ..rubric import load_rubric
 from .entries import read_entries
 from .scores import read_scores
 from .sessions import check_session
-from .tables import read_csv_table
-from .years import _check_year, _is_year_name, _rubric_for, missing_entries
+from .tables import hidden_characters, read_csv_table
+from .years import _check_year, _is_year_name, _misnamed, _rubric_for, misnamed_years, missing_entries
 
 __all__ = ["validate_paths"]
 
@@ -27,14 +27,37 @@ def _kind(path: Path) -> str | None:
     return None
 
 
+def _refused(folder: Path) -> list[Problem]:
+    """The refusal of a folder whose name reads as a year but is not one in the digits 0–9."""
+    refusal = _misnamed(folder)
+    return [refusal] if refusal is not None else []
+
+
+def _scorebook_notes(book) -> list[Problem]:
+    """A note per score row of a scorebook whose text holds a bidi control or a control character."""
+    notes = []
+    for _, row in book.scores.iterrows():
+        for column in ("entry_id", "examiner_id", "criterion", "comment"):
+            value = row.get(column)
+            what = hidden_characters(value) if isinstance(value, str) and value else None
+            if what:
+                notes.append(Problem(display_path(book.path), None, column, f"{column}: {what}", "note",
+                                     sheet=row["sheet"], cell=row["cell"]))
+    return notes
+
+
 def _validate_file(path: Path) -> list[Problem]:
+    return _refused(path.parent) + _check_file(path)
+
+
+def _check_file(path: Path) -> list[Problem]:
     where = display_path(path)
     if path.suffix.casefold() == ".xlsx":  # a scorebook; any other workbook gets the CSV reader's advice
         from ..scorebook import read_scorebook
 
         book = read_scorebook(path)
         if book.kind is not None:
-            return book.problems
+            return book.problems + _scorebook_notes(book)
     in_year = _is_year_name(path.parent.name)
     year = int(path.parent.name) if in_year else None
     data_dir = path.parent.parent if in_year else None
@@ -111,17 +134,17 @@ def _validate_dir(path: Path) -> list[Problem]:
             if extra.name not in names and _kind(extra):
                 problems += _validate_file(extra)
         return problems + _sessions_problems(path / "training")
-    if has_files:  # a folder of files that is not a year folder: check each file
-        problems = []
+    if has_files or _refused(path):  # a folder of files that is not a year folder: check each file
+        problems = _refused(path)
         for f in sorted(path.glob("*.csv")):
             if _kind(f):
                 problems += _validate_file(f)
         return problems
     years = sorted(p for p in path.iterdir() if p.is_dir() and _is_year_name(p.name))
+    problems = misnamed_years(path)
     if not years:
-        return [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or scores.csv and "
-                                           "entries.csv")]
-    problems = []
+        return problems or [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or "
+                                                       "scores.csv and entries.csv")]
     if (path / "rubric.toml").exists():
         problems += _rubric_for(None, path)[1]
     for y in years:
@@ -137,9 +160,11 @@ def validate_paths(paths) -> list[Problem]:
     paths : files or folders. A folder is a data dir (holding year folders) or one year
         folder; every scores, entries and training file in it is checked, with cross-file
         checks. A file's kind comes from its name (``scores*.csv``, ``entries*.csv``,
-        ``training*.csv``) or else its header; its year from a 4-digit folder name, and then
-        the rubric from that folder's data dir (else the default rubric). A scores file's
-        entry ids are checked against the ``entries.csv`` beside it.
+        ``training*.csv``) or else its header; its year from a folder named by a year in the
+        digits 0–9, and then the rubric from that folder's data dir (else the default rubric).
+        A folder whose name reads as a year but is not written in the digits 0–9 ("２０２４")
+        is refused by name. A scores file's entry ids are checked against the ``entries.csv``
+        beside it. Every value holding a bidi control or a control character gets a note.
 
     Returns
     -------

@@ -4,12 +4,14 @@ A year's files live in ``<data_dir>/<year>/``: ``scores.csv`` and ``entries.csv`
 required), an optional ``rubric.toml`` override and the year's training sessions in
 ``training/<session>/`` (:func:`sessions_dir`; read by :mod:`scoring.data.sessions`). A
 ``training.csv`` (same columns as ``scores.csv``), the layout before training sessions, is
-still read. Only folders with a 4-digit name are years.
+still read. Only folders named by a year in the digits 0–9 are years; a folder whose name
+reads as a year written otherwise ("２０２４", "٢٠٢٤", "²⁰²⁴", "2024 ") is refused by name
+(:func:`misnamed_years`), never taken for one.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
@@ -32,6 +34,7 @@ __all__ = [
     "examiner_codes",
     "load_history",
     "load_year",
+    "misnamed_years",
     "missing_entries",
     "rubric_for",
     "sessions_dir",
@@ -68,7 +71,49 @@ class YearData:
 
 
 def _is_year_name(name: str) -> bool:
+    """True for a year written in the digits 0–9 ("2024"), the only names of year folders."""
     return bool(_YEAR.fullmatch(name))
+
+
+def _other_digits_year(name: str) -> int | None:
+    """The year a name means when it is not a plain year but reads as one: four digits of
+    another script or form ("２０２４", "٢٠٢٤", "²⁰²⁴"), or a year with spaces or invisible
+    characters around or in it. None for a plain year and for a name that is no year at all."""
+    if _is_year_name(name):
+        return None
+    kept = [ch for ch in name if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf"))]
+    digits = [unicodedata.digit(ch, None) for ch in kept]
+    if len(digits) != 4 or None in digits:
+        return None
+    return int("".join(str(d) for d in digits))
+
+
+def _misnamed(folder: Path) -> Problem | None:
+    """The refusal of a folder whose name reads as a year but is not written in the digits 0–9."""
+    year = _other_digits_year(folder.name)
+    if year is None:
+        return None
+    return Problem(display_path(folder), None, None, f"not a year folder: its name is not a year written in the "
+                                                     f"digits 0–9; rename it {year} if it holds {year}'s files")
+
+
+def misnamed_years(data_dir: str | Path | None = None) -> list[Problem]:
+    """An error per folder of ``data_dir`` whose name reads as a year but is not one written in
+    the digits 0–9 ("２０２４", "٢٠٢٤", "²⁰²⁴", "2024 "), naming it: such a folder is not a year
+    (:func:`available_years` leaves it out), and this says why."""
+    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    if not data_dir.is_dir():
+        return []
+    return [p for f in sorted(data_dir.iterdir()) if f.is_dir() and (p := _misnamed(f)) is not None]
+
+
+def _year(year: int | str, data_dir: str | Path) -> int:
+    """``year`` as a number; a text that is not a year written in the digits 0–9 is refused by name."""
+    if isinstance(year, str) and not _is_year_name(year.strip()):
+        folder = Path(data_dir) / year
+        raise InputError([_misnamed(folder) or Problem(display_path(folder), None, None,
+                                                       "not a year: write it in the digits 0–9, e.g. 2024")])
+    return int(year)
 
 
 def year_folder(year: int | str, data_dir: str | Path) -> Path:
@@ -77,11 +122,16 @@ def year_folder(year: int | str, data_dir: str | Path) -> Path:
     Raises
     ------
     InputError
-        "no data for <year>: folder not found", naming the folder, when it does not exist.
+        "no data for <year>: folder not found", naming the folder, when it does not exist
+        (and naming a folder that reads as that year but is not written in the digits 0–9);
+        a ``year`` given as text that is not a year in the digits 0–9 is refused by name.
     """
-    folder = Path(data_dir) / str(int(year))
+    year = _year(year, data_dir)
+    folder = Path(data_dir) / str(year)
     if not folder.is_dir():
-        raise InputError([Problem(display_path(folder), None, None, f"no data for {int(year)}: folder not found")])
+        problems = [Problem(display_path(folder), None, None, f"no data for {year}: folder not found")]
+        problems += [p for p in misnamed_years(data_dir) if _other_digits_year(Path(p.file).name) == year]
+        raise InputError(problems)
     return folder
 
 
@@ -91,8 +141,9 @@ def sessions_dir(year: int | str, data_dir: str | Path | None = None) -> Path:
 
 
 def available_years(data_dir: str | Path | None = None) -> list[int]:
-    """The years in ``data_dir`` (default ``scoring.paths.DATA_DIR``): 4-digit folders holding
-    a scores.csv, sorted."""
+    """The years in ``data_dir`` (default ``scoring.paths.DATA_DIR``): folders named by a year in
+    the digits 0–9 holding a scores.csv, sorted (:func:`misnamed_years` names the folders that
+    read as years but are not)."""
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     if not data_dir.is_dir():
         return []
@@ -107,7 +158,7 @@ def examiner_codes(data_dir: str | Path | None = None) -> frozenset[str]:
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     codes: set[str] = set()
     for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
-        if not (year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name)):
+        if not (year_dir.is_dir() and _is_year_name(year_dir.name)):
             continue
         for path in sorted(year_dir.rglob("*.csv")):
             table, _problems = read_csv_table(path, display_path(path))
@@ -205,8 +256,8 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
         Carrying every error found in the year's files (and the rubric's).
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
-    year = int(year)
     year_dir = year_folder(year, data_dir)
+    year = int(year)
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
         raise InputError(problems)

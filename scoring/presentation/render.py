@@ -15,7 +15,14 @@ Rules that make the HTML safe and Swedish:
   digits on (so years stay ``2024``), a real minus sign (U+2212) and ``–`` for a missing
   value;
 * codes (entry ids, examiner codes) sit in ``<span class="code">``, which the stylesheet
-  keeps on one line.
+  keeps on one line;
+* text from data that holds a bidi control (an invisible right-to-left override, a mark, an
+  isolate) or right-to-left letters cannot reorder the text around it: each value is isolated
+  in ``<bdi>`` (:func:`isolate_value`), and its controls are closed where their run of words
+  ends, so that an override cannot reverse the rest of a message built around a value either.
+  Where the pieces from data are not known, each such run of words is isolated by itself
+  (:func:`isolate_html`; :func:`isolate_text` with the Unicode isolates where no markup can
+  go). Text without such characters is written exactly as before.
 
 Objects
 -------
@@ -32,11 +39,14 @@ import math
 import numbers
 import re
 import string
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 
 import numpy as np
 import pandas as pd
+
+from ..problems import BIDI_CONTROLS
 
 __all__ = [
     "MARK",
@@ -57,6 +67,10 @@ __all__ = [
     "bullets",
     "group",
     "is_rendered",
+    "isolate_html",
+    "isolate_text",
+    "isolate_value",
+    "needs_isolation",
 ]
 
 #: Key of the output metadata that marks (and describes) output from this module.
@@ -151,6 +165,146 @@ def _format_number(x, spec: str) -> str:
     return number(x, precision, sign=sign)
 
 
+# --------------------------------------------------------------------------- bidi isolation
+
+_EMBEDDINGS = "\u202a\u202b\u202d\u202e"  # LRE RLE LRO RLO, each ended by PDF
+_PDF = "\u202c"
+_ISOLATES = "\u2066\u2067\u2068"  # LRI RLI FSI, each ended by PDI
+_FSI, _PDI = "\u2068", "\u2069"
+_RTL = frozenset(("R", "AL", "AN"))
+#: punctuation left outside an isolated run ("(", ":", "'", "," ...), where the page's text has it
+_EDGE = frozenset(("ON", "CS", "ES", "ET"))
+_WORD = re.compile(r"\S+")
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def needs_isolation(text: str) -> bool:
+    """True when ``text`` holds a bidi control or a right-to-left character (Hebrew, Arabic …):
+    shown as it is, it could reorder the text around it."""
+    if not text or max(text) < "\u0590":  # nothing right-to-left comes before Hebrew
+        return False
+    return any(ch in BIDI_CONTROLS or unicodedata.bidirectional(ch) in _RTL for ch in text)
+
+
+def _balanced(text: str) -> str:
+    """``text`` with its own bidi embeddings, overrides and isolates closed at its end, and an
+    isolate opened before it for each pop that closes no isolate of its own (which would close
+    an isolate around it). Only added to: ``text`` stays whole inside the result. (A pop of an
+    embedding that closes nothing of its own does nothing inside an isolate, so it stays.)"""
+    open_: list[str] = []
+    unmatched = 0
+    for ch in text:
+        if ch in _EMBEDDINGS:
+            open_.append(_PDF)
+        elif ch in _ISOLATES:
+            open_.append(_PDI)
+        elif ch == _PDF and open_ and open_[-1] == _PDF:
+            open_.pop()
+        elif ch == _PDI:
+            if _PDI in open_:
+                while open_.pop() != _PDI:
+                    pass
+            else:  # closes an isolate put before the text, and every embedding opened since
+                unmatched += 1
+                open_.clear()
+    return _FSI * unmatched + text + "".join(reversed(open_))
+
+
+def _runs(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` needs isolating: each run of words on one line that begins and ends with a
+    word holding a bidi control or a right-to-left letter, with only such words and words without
+    letters ("5", "–") between, less the punctuation at its ends."""
+    runs: list[tuple[int, int]] = []
+    start = end = None  # the open run
+    pending = None  # the open run's end before words without letters that may not belong to it
+    for m in _WORD.finditer(text):
+        word = m[0]
+        if needs_isolation(word):
+            kind = "rtl"
+        elif any(unicodedata.bidirectional(ch) == "L" for ch in word):
+            kind = "ltr"
+        else:
+            kind = "neutral"
+        if start is not None and _LINE_BREAK.search(text, end, m.start()):
+            runs.append((start, pending if pending is not None else end))
+            start = pending = None
+        if kind == "rtl":
+            if start is None:
+                start = m.start()
+            end, pending = m.end(), None
+        elif kind == "neutral" and start is not None:
+            pending = end if pending is None else pending
+            end = m.end()
+        elif start is not None:
+            runs.append((start, pending if pending is not None else end))
+            start = pending = None
+    if start is not None:
+        runs.append((start, pending if pending is not None else end))
+    trimmed = []
+    for a, b in runs:
+        while unicodedata.bidirectional(text[a]) in _EDGE:
+            a += 1
+        while unicodedata.bidirectional(text[b - 1]) in _EDGE:
+            b -= 1
+        trimmed.append((a, b))
+    return trimmed
+
+
+def _isolate(text: str, wrap: Callable[[str], str], plain: Callable[[str], str]) -> str:
+    if not needs_isolation(text):
+        return plain(text)
+    out, pos = [], 0
+    for a, b in _runs(text):
+        out += [plain(text[pos:a]), wrap(_balanced(text[a:b]))]
+        pos = b
+    out.append(plain(text[pos:]))
+    return "".join(out)
+
+
+def isolate_value(value: str) -> str:
+    """One value from the data (a name, a comment, a code) as escaped HTML: in ``<bdi>`` when it
+    holds a bidi control or right-to-left letters (:func:`needs_isolation`), so that it cannot
+    reorder the text around it. Inside, each run of words holding a bidi control is isolated by
+    itself (:func:`isolate_text`), so that a hidden override or mark in a name cannot reorder
+    the rest of a message built around the name either; right-to-left words without controls
+    are left as written. Anything else: just escaped.
+
+    >>> isolate_value("Förskolan Solrosen\u202e (fiktiv)")
+    '<bdi>Förskolan \u2068Solrosen\u202e\u202c\u2069 (fiktiv)</bdi>'
+    """
+    if not needs_isolation(value):
+        return escape(value)
+    return f"<bdi>{escape(_isolate(value, _isolate_controls, _identity))}</bdi>"
+
+
+def _isolate_controls(run: str) -> str:
+    return f"{_FSI}{run}{_PDI}" if any(ch in BIDI_CONTROLS for ch in run) else run
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def isolate_html(text: str) -> str:
+    """Text whose pieces from the data are not known (printed output, an error, a page's context)
+    as escaped HTML: each run of words holding a bidi control or right-to-left letters in
+    ``<bdi>`` with its own controls closed. A hidden right-to-left override in a name reverses
+    at most that name, never the text after it. Text without such characters is just escaped.
+
+    >>> isolate_html("Solrosen\u202e: 61,1 poäng <b>")
+    '<bdi>Solrosen\u202e\u202c</bdi>: 61,1 poäng &lt;b&gt;'
+    """
+    return _isolate(text, lambda run: f"<bdi>{escape(run)}</bdi>", escape)
+
+
+def isolate_text(text: str) -> str:
+    """:func:`isolate_html` for where no markup can go (a page's title, a figure's alt text):
+    each run between the Unicode first strong isolate and its pop (U+2068 … U+2069). Text
+    without bidi controls or right-to-left letters is returned as it is.
+    """
+    return _isolate(text, lambda run: f"{_FSI}{run}{_PDI}", _identity)
+
+
 # --------------------------------------------------------------------------- base classes
 
 
@@ -205,7 +359,7 @@ def _inline(value, spec: str = "") -> Inline:
         text = "ja" if value else "nej"
     else:
         text = format(str(value), spec)
-    return Inline(escape(text), text)
+    return Inline(isolate_value(text), text)
 
 
 _FORMATTER = string.Formatter()
@@ -222,7 +376,7 @@ def _fill(template: str, values: Mapping) -> Inline:
     html_parts: list[str] = []
     text_parts: list[str] = []
     for literal, field, spec, conversion in _FORMATTER.parse(template):
-        html_parts.append(escape(literal))
+        html_parts.append(isolate_html(literal))
         text_parts.append(literal)
         if field is None:
             continue
@@ -246,7 +400,7 @@ def text(template: str, **values) -> Inline:
 def join(pieces: Iterable, sep: str = ", ") -> Inline:
     """Inline pieces (or values, escaped) joined by a separator (escaped too)."""
     parts = [_inline(p) for p in pieces]
-    return Inline(escape(sep).join(p.html for p in parts), sep.join(p.text for p in parts))
+    return Inline(isolate_html(sep).join(p.html for p in parts), sep.join(p.text for p in parts))
 
 
 def em(template: str, **values) -> Inline:

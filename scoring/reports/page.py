@@ -17,7 +17,12 @@ HTML is decided in one place:
   text is harmless once escaped, and dropping it would silently hide what the author
   meant to show; stderr streams are dropped;
 * cells tagged ``remove-cell`` are left out, outputs of cells tagged ``remove-output``
-  dropped.
+  dropped;
+* text that may come from data and holds a bidi control or right-to-left letters is isolated
+  wherever it lands, so that it cannot reorder the page's own text: ``<bdi>`` in the rendered
+  output (:func:`scoring.presentation.render.isolate_value`), in plain-text output and in the
+  ``<h1>``'s context (:func:`~scoring.presentation.render.isolate_html`); the Unicode isolates
+  in the ``<title>`` and in a figure's alt text (:func:`~scoring.presentation.render.isolate_text`).
 
 The page carries ``lang="sv"``, a Content-Security-Policy that allows no script and no
 request (:data:`CSP`), and the stylesheet ``style.css`` inline. A last check parses the
@@ -63,7 +68,8 @@ def stylesheet() -> str:
 def document(title: str, body: str, *, body_class: str | None = None) -> str:
     """A whole HTML page: ``lang="sv"``, charset, CSP, escaped title, inline stylesheet, ``<main>``.
 
-    ``body`` is trusted HTML (built by this package); ``title`` is escaped here.
+    ``body`` is trusted HTML (built by this package); ``title`` is escaped here, and any
+    right-to-left text or bidi control in it isolated (:func:`~scoring.presentation.render.isolate_text`).
     """
     cls = f' class="{escape(body_class)}"' if body_class else ""
     return "\n".join([
@@ -74,7 +80,7 @@ def document(title: str, body: str, *, body_class: str | None = None) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title>",
+        f"<title>{escape(render.isolate_text(title))}</title>",
         f"<style>\n{stylesheet()}</style>",
         "</head>",
         f"<body{cls}>",
@@ -178,7 +184,7 @@ def _output(output, where: str) -> str:
 
 
 def _text(text: str) -> str:
-    return f'<pre class="text">{escape(text.rstrip())}</pre>' if text.strip() else ""
+    return f'<pre class="text">{render.isolate_html(text.rstrip())}</pre>' if text.strip() else ""
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/=]+")
@@ -194,7 +200,7 @@ def _figure(png, alt, size: dict, where: str) -> str:
         f' {k}="{int(size[k])}"' for k in ("width", "height")
         if isinstance(size.get(k), int | float) and size[k] > 0
     )
-    return f'<figure><img src="data:image/png;base64,{png}" alt="{escape(alt)}"{dims}></figure>'
+    return f'<figure><img src="data:image/png;base64,{png}" alt="{escape(render.isolate_text(alt))}"{dims}></figure>'
 
 
 # --------------------------------------------------------------------------- markdown
@@ -213,7 +219,7 @@ def _name_context(html: str, context: str) -> str:
     first = re.search(r"<h([1-6])>", html)
     if first is None or first.group(1) != "1":
         return html
-    return html.replace("</h1>", f", {escape(context)}</h1>", 1)
+    return html.replace("</h1>", f", {render.isolate_html(context)}</h1>", 1)
 
 
 def _first_heading(html: str) -> str | None:
@@ -253,6 +259,7 @@ RENDER_TAGS: dict[str, set[str]] = {
     "div": {"class"}, "p": {"class"}, "span": {"class"}, "h2": set(), "h3": set(), "h4": set(),
     "em": set(), "strong": set(), "ul": set(), "ol": set(), "li": set(), "br": set(),
     "table": set(), "caption": set(), "thead": set(), "tbody": set(), "tr": set(), "th": _CELL, "td": _CELL,
+    "bdi": set(),
 }
 _MARKDOWN_TAGS: dict[str, set[str]] = {
     **{f"h{n}": set() for n in range(1, 7)},
