@@ -303,6 +303,8 @@ def _report(args) -> int:
                          blind=args.blind)
     for f in result.failures:
         _say(f"failed: {f}", file=sys.stderr)
+    for note in result.notes:
+        _say(f"note: {note}", file=sys.stderr)
     for year, problems in result.left_out_years.items():
         reports = ", ".join(" ".join(str(x) for x in (r.year, r.kind, r.name) if x is not None)
                             for r in result.left_out if r.left_out == year)

@@ -23,6 +23,7 @@ from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
 from .scores import NOT_PEOPLE, SCORE_INPUT_COLUMNS, code_problem, criterion_scores, read_scores, scores_frame
+from .tables import _YEAR
 from .years import sessions_dir
 
 __all__ = [
@@ -58,7 +59,7 @@ def trainee_codes(data_dir: str | Path | None = None) -> set[str]:
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     codes: set[str] = set()
     for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
-        if not (year_dir.is_dir() and year_dir.name.isdigit()):
+        if not (year_dir.is_dir() and _YEAR.fullmatch(year_dir.name)):
             continue
         for session in available_sessions(year_dir.name, data_dir):
             try:

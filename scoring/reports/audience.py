@@ -50,6 +50,6 @@ def _data_files(data_dir: Path) -> list[Path]:
     """Every CSV file and workbook under a year folder: what the people are read from."""
     files: list[Path] = []
     for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
-        if year_dir.is_dir() and re.fullmatch(r"\d{4}", year_dir.name):
+        if year_dir.is_dir() and re.fullmatch(r"[0-9]{4}", year_dir.name):
             files += sorted(p for p in year_dir.rglob("*") if p.suffix in (".csv", ".xlsx") and p.is_file())
     return files

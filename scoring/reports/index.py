@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from ..kinds import REPORT_KINDS
 from ..paths import REPORTS_DIR
+from ..presentation.render import isolate_value
 from ..problems import display_path
 from . import manifest
 from .bundle import SEND_DIR
@@ -55,7 +56,7 @@ def find_reports(out_dir: str | Path, made: Mapping[str, dict] | None = None
         kind = REPORT_KINDS.get(str(info.get("kind")))
         html = out_dir / rel
         parts = Path(rel).parts
-        if kind is None or len(parts) < 2 or not re.fullmatch(r"\d{4}", parts[0]) or not html.is_file():
+        if kind is None or len(parts) < 2 or not re.fullmatch(r"[0-9]{4}", parts[0]) or not html.is_file():
             continue
         name = _name_of(kind, Path(*parts[1:]))
         found.append((int(parts[0]), kind.name, info.get("name") if name is False else name, html))
@@ -115,7 +116,7 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     if not reports:
         parts.append('<p class="empty">Inga rapporter ännu. Skapa dem med '
                      "<code>scoring report --year 2024</code>.</p>")
-    years = sorted({r[0] for r in reports} | {int(z.split("/")[0]) for z in zips if re.match(r"\d{4}/", z)},
+    years = sorted({r[0] for r in reports} | {int(z.split("/")[0]) for z in zips if re.match(r"[0-9]{4}/", z)},
                    reverse=True)
     for year in years:
         parts.append(f'<section id="ar-{year}"><h2>{year}</h2>')
@@ -168,9 +169,9 @@ def _group(kind: ReportKind, group, made: dict, out_dir: Path, label_of) -> str:
     for (year, _, name, path), info in zip(group, infos, strict=True):
         if name is not None and "/" in name and name.split("/")[0] != session:
             session = name.split("/")[0]
-            rows.append(f'<tr><th scope="rowgroup" colspan="3">{escape(session)}</th></tr>')
+            rows.append(f'<tr><th scope="rowgroup" colspan="3">{isolate_value(session)}</th></tr>')
         when, source = _made(info, path)
-        link = f'<a href="{_href(path, out_dir)}">{escape(label_of(kind, name, year))}</a>'
+        link = f'<a href="{_href(path, out_dir)}">{isolate_value(label_of(kind, name, year))}</a>'
         nb = path.with_suffix(".ipynb")
         if nb.is_file():
             link += f' <span class="meta">(<a href="{_href(nb, out_dir)}">notebook</a>)</span>'
@@ -208,9 +209,9 @@ def _inputs_html(info: dict | None) -> str:
     inputs = (info or {}).get("inputs") or []
     if not inputs:
         return '<span class="meta">okänd</span>'
-    where = escape(str(info.get("data_dir") or ""))
+    where = isolate_value(str(info.get("data_dir") or ""))
     items = "".join(
-        f"<li><code>{escape(str(i.get('file')))}</code> "
+        f"<li><code>{isolate_value(str(i.get('file')))}</code> "
         f"<code class=\"sha\">{escape((i.get('sha256') or 'saknas')[:SHORT_SHA])}</code></li>"
         for i in inputs
     )
@@ -227,7 +228,7 @@ def _send(out_dir: Path, year: int, zips: Mapping[str, dict]) -> str:
     items = []
     for z in sorted(mine, key=lambda z: (z.name not in shared, z.name.casefold())):
         text = shared.get(z.name) or z.stem
-        items.append(f'<li><a href="{_href(z, out_dir)}">{escape(text)}</a></li>')
+        items.append(f'<li><a href="{_href(z, out_dir)}">{isolate_value(text)}</a></li>')
     return (f"<h3>Att skicka ut</h3><p>En zip-fil per person med bara hens egna rapporter, "
             f"och en för juryn.</p><ul class=\"send\">{''.join(items)}</ul>")
 

@@ -304,22 +304,43 @@ class _HtmlParts(HTMLParser):
     values, text, comments and declarations; but not the markup itself, so that a code such
     as ``</table>`` is found where the page shows it, not in every table."""
 
+    #: Tags that never break a word: the text on both sides is one text (a name half inside a
+    #: ``<bdi>`` is still the name).
+    JOINING = frozenset({"bdi"})
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._join = False  # the next text continues the last part
 
     def handle_starttag(self, tag, attrs):
+        if tag in self.JOINING and not attrs:
+            self._join = bool(self.parts)
+            return
+        self._join = False
         self.parts.append(tag)
         for name, value in attrs:
             self.parts += [name, value or ""]
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag, attrs):
+        self._join = False
+        self.parts.append(tag)
+        for name, value in attrs:
+            self.parts += [name, value or ""]
 
     def handle_endtag(self, tag):
+        if tag in self.JOINING:
+            self._join = bool(self.parts)
+            return
+        self._join = False
         self.parts.append(tag)
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if self._join and self.parts:
+            self.parts[-1] += data
+        else:
+            self.parts.append(data)
+        self._join = True
 
     handle_comment = handle_decl = handle_pi = unknown_decl = handle_data
 

@@ -199,7 +199,7 @@ class RunResult:
         return [f for pair in zip(self.produced, self.notebooks, strict=True) for f in pair] + list(self.pdfs)
 
 
-_YEAR = r"\d{4}"
+_YEAR = r"[0-9]{4}"
 
 
 _HELP = "write a year (2024), a range (2019-2024) or a list (2019,2021)"

@@ -356,3 +356,9 @@ def test_a_code_that_looks_like_markup_is_found_where_shown_not_in_the_markup():
     assert privacy.scan_bytes(clean, "E07.html", forbidden) == []
     leaky = b"<table><tr><td>&lt;/table&gt;</td></tr></table><img alt='E03' src='data:,'>"
     assert sorted(f.token for f in privacy.scan_bytes(leaky, "E07.html", forbidden)) == ["</table>", "E03"]
+
+
+def test_a_name_or_code_split_by_an_isolate_is_found():
+    """Pages isolate right-to-left and bidi text in <bdi> (issue 16); the guard reads across it."""
+    for page, token in ((b"<p>Anna <bdi>Svensson</bdi> skrev</p>", "Anna Svensson"), (b"<td>E<bdi>03</bdi></td>", "E03")):
+        assert {f.token for f in scan_bytes(page, "x.html", OTHERS)} == {token}, page
