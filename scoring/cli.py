@@ -118,7 +118,8 @@ def _parser() -> argparse.ArgumentParser:
                         "their own reports, one for the jury")
     s.set_defaults(run=_report)
 
-    s = sub.add_parser("template", help="write an Excel scorebook for an examiner or a training session")
+    s = sub.add_parser("template", help="write an Excel scorebook for an examiner (recorded in data/scorebooks/<year>/"
+                                         "issued.csv) or a training session")
     s.add_argument("--year", required=True, type=int, help="the award year")
     who = s.add_mutually_exclusive_group(required=True)
     who.add_argument("--examiner", help="the examiner's code, e.g. E07")
@@ -137,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.add_argument("--replace", action="store_true",
                    help="replace the examiner's earlier scores for the workbook's entries")
+    s.add_argument("--allow-unissued", action="store_true",
+                   help="also take scorebooks made before the register of issued scorebooks existed (with a note); "
+                        "a scorebook is otherwise imported only under the code it was issued for")
     s.set_defaults(run=_import)
 
     s = sub.add_parser("demo", help="regenerate the synthetic demo data")
@@ -342,7 +346,8 @@ def _import(args) -> int:
     from .scorebook import import_scorebooks
 
     log.info("import: files=%s year=%s data=%s replace=%s", args.files, args.year, args.data, args.replace)
-    result = import_scorebooks(args.files, args.year, data_dir=args.data, replace=args.replace)
+    result = import_scorebooks(args.files, args.year, data_dir=args.data, replace=args.replace,
+                               allow_unissued=args.allow_unissued)
     for w in result.workbooks:
         for p in w.problems:
             _say(p, file=sys.stderr)

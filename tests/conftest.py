@@ -18,6 +18,20 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 def pytest_configure(config):
     ReadGuard.install(config, PROJECT_ROOT)
+    config._data_files = _data_files()
+
+
+def _data_files() -> set[Path]:
+    return {p for p in (PROJECT_ROOT / "data").rglob("*") if p.is_file()}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The project's own data folder is read, never written: a test that leaves a file there fails the run."""
+    left = sorted(_data_files() - getattr(session.config, "_data_files", set()))
+    if left:
+        shown = ", ".join(str(p.relative_to(PROJECT_ROOT)) for p in left[:5])
+        session.config.get_terminal_writer().line(f"tests wrote into the project's data folder: {shown}", red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")

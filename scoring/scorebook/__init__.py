@@ -5,6 +5,11 @@
 * :func:`import_scorebooks` appends examiners' scorebooks to the year's ``scores.csv``;
 * :func:`put` is the one way the project writes a value into any workbook cell (text is
   never turned into a formula).
+
+Hostile files are refused cheaply and completely: a workbook far larger than a scorebook
+before it is parsed (:mod:`.guard`); an examiner's scorebook imports only under the code
+``scoring template`` issued it for (:mod:`.issued`); one import into a year at a time
+(:mod:`.lock`).
 """
 
 from .cells import put

@@ -4,6 +4,9 @@ Nothing is lost or duplicated. A workbook with any error imports nothing; the sa
 workbook twice changes nothing; scores that differ from the examiner's earlier rows for
 the same entries are only replaced with ``replace=True``, and the import says what
 changed. ``scores.csv`` is written once, atomically, after every workbook was read.
+
+A workbook imports only under the code it was issued for (:mod:`.issued`), and one import
+into a year runs at a time (:mod:`.lock`): a second one waits, then refuses.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from ..data.years import year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import load_rubric
-from .layout import TRAINING
-from .reader import read_scorebook
+from .issued import Issued, issued_path, read_issued
+from .layout import IDENTITY_SHEET, TRAINING
+from .lock import IMPORT_LOCK, hold
+from .reader import Scorebook, read_scorebook
 from .scores_csv import ScoresCsv
 from .template import session_dir
 
@@ -70,7 +75,8 @@ def _key(r) -> tuple:
 
 
 def import_scorebooks(
-    paths, year: int | str, *, data_dir: str | Path | None = None, replace: bool = False
+    paths, year: int | str, *, data_dir: str | Path | None = None, replace: bool = False,
+    allow_unissued: bool = False,
 ) -> ImportResult:
     """Append the scores of filled examiner scorebooks to ``<data_dir>/<year>/scores.csv``.
 
@@ -82,6 +88,14 @@ def import_scorebooks(
     replace : replace the examiner's earlier individual rows for the scorebook's entries
         (only those) when they differ from the workbook. Without it such a workbook is
         refused, and rows are only ever added.
+    allow_unissued : also take scorebooks made before ``scoring template`` gave each an id
+        (they have none), under the code they name. Without it they are refused. A workbook
+        with an id is always checked against what was issued.
+
+    A workbook is refused unless ``scoring template`` issued it, from this data folder,
+    for this year, to the code it names, with the rows it has: its id is looked up in
+    ``<data_dir>/scorebooks/<year>/issued.csv``. The import holds the year's lock file
+    (``<year>/.scoring-import.lock``) from reading ``scores.csv`` until it is written.
 
     Returns
     -------
@@ -91,7 +105,9 @@ def import_scorebooks(
     ------
     InputError
         When the year's own files cannot be used (no year folder, an entries.csv or a
-        scores.csv with errors), or ``scores.csv`` changed on disk during the import.
+        scores.csv with errors, a damaged list of issued scorebooks), another import into
+        the year is still running after a short wait (naming its lock file), or
+        ``scores.csv`` changed on disk during the import.
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
@@ -106,18 +122,56 @@ def import_scorebooks(
     if errors:
         raise InputError(errors)
     known = set(entries["entry_id"])
-    scores = ScoresCsv.read(year_dir / "scores.csv", rubric, year)
 
-    results = []
-    for path in paths:
-        results.append(_one(Path(path), year, data_dir, rubric, known, entries_path, scores, replace))
-    written = scores.changed
-    if written:
-        scores.write()
+    with hold(year_dir / IMPORT_LOCK, f"an import into {year}"):
+        scores = ScoresCsv.read(year_dir / "scores.csv", rubric, year)
+        issued = _Issued(read_issued(year, data_dir), issued_path(year, data_dir), allow_unissued)
+        results = []
+        for path in paths:
+            results.append(_one(Path(path), year, data_dir, rubric, known, entries_path, scores, replace, issued))
+        written = scores.changed
+        if written:
+            scores.write()
     return ImportResult(scores.path, results, written)
 
 
-def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: ScoresCsv, replace: bool):
+class _Issued:
+    """The year's issued scorebooks, and how to judge a workbook against them."""
+
+    def __init__(self, by_id: dict[str, Issued], path: Path, allow_unissued: bool):
+        self.by_id, self.path, self.allow_unissued = by_id, path, allow_unissued
+
+    def problems(self, book: Scorebook, where: str) -> list[Problem]:
+        """Why ``book`` may not be imported under the code it names ([] when it may)."""
+
+        def no(message: str, severity: str = "error") -> list[Problem]:
+            return [Problem(where, None, None, message, severity, sheet=IDENTITY_SHEET)]
+
+        code, year = book.examiner_id, book.year
+        if book.workbook_id is None:
+            if self.allow_unissued:
+                return no("no issue id (made before `scoring template` recorded what it issues): imported under "
+                          f"{code}, the code it names", "note")
+            return no("this scorebook carries no issue id: it was made before `scoring template` recorded the "
+                      "scorebooks it issues, or its hidden sheet was edited; nothing imported. Make a new one "
+                      f"(`scoring template --year {year} --examiner {code}`) and copy the scores into it")
+        issued = self.by_id.get(book.workbook_id)
+        if issued is None or issued.year != year:
+            return no(f"this scorebook was not issued for {year} by `scoring template` from this data folder (its id "
+                      f"{book.workbook_id} is not in {display_path(self.path)}); nothing imported. Import the "
+                      "workbook as it was handed out, or make a new one with `scoring template`")
+        if issued.examiner_id != code:
+            return no(f"this scorebook was issued to {issued.examiner_id}, but its hidden sheet now says {code}; "
+                      "nothing imported (a scorebook imports only under the code it was issued for)")
+        if issued.fingerprint != book.fingerprint:
+            return no(f"this scorebook's entries or rows differ from those issued to {issued.examiner_id} "
+                      f"({' '.join(issued.entries)}); nothing imported (its hidden sheet was edited). Make a new one "
+                      "with `scoring template`")
+        return []
+
+
+def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: ScoresCsv, replace: bool,
+         issued: _Issued):
     where = display_path(path)
     book = read_scorebook(path, year=year, data_dir=data_dir, rubric=rubric)
     result = WorkbookImport(where, "refused", book.examiner_id, book.entries, list(book.problems))
@@ -128,6 +182,9 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
         result.problems.append(Problem(where, None, None, f"a training scorebook (session '{book.session}'): training "
                                                           "scores never enter scores.csv; put the file in "
                                                           f"{folder}/ instead"))
+        return result
+    result.problems += issued.problems(book, where)
+    if any(p.is_error for p in result.problems):
         return result
     unknown = book.scores.loc[~book.scores["entry_id"].isin(known)].drop_duplicates("entry_id")
     for _, r in unknown.iterrows():

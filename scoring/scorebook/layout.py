@@ -35,5 +35,9 @@ CODE_ROW, CODE_COL = 5, 2
 # The identity sheet: properties as (name, value) rows from row 2, the key table after
 # a row whose first cell is KEYS_HEADING.
 PROPERTIES = ("kind", "year", "examiner_id", "session", "per_question")
+#: The property after :data:`PROPERTIES` holding the id ``scoring template`` gave an examiner's
+#: scorebook when it issued it (recorded in ``<data>/scorebooks/<year>/issued.csv``); training
+#: scorebooks, and those made before ids were given, have none.
+WORKBOOK_ID = "workbook_id"
 KEYS_HEADING = "keys"
 KEY_COLUMNS = ("sheet", "row", "entry_id", "criterion", "question", "criterion_text")

@@ -3,10 +3,15 @@
 
 A formula is never evaluated: the workbook is opened with ``data_only=False`` and a
 formula in a score or comment cell is refused. A blank score cell is no score (not zero).
+A file is opened only when it is small enough to be a scorebook (:mod:`.guard`), and only
+the cells a sheet holds are looked at (never every cell of its used area, which one cell
+at XFD1048576 makes 17 billion).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -19,10 +24,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..data.scores import SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
+from ..data.scores import NOT_PEOPLE, SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
+from .guard import MAX_BYTES, Refusal, check_xlsx
 from .layout import (
     AWARD,
     CODE_COL,
@@ -41,9 +47,11 @@ from .layout import (
     MARKER,
     SCALE_SHEET,
     TRAINING,
+    WORKBOOK_ID,
 )
 
-__all__ = ["Scorebook", "read_scorebook", "SCOREBOOK_COLUMNS", "MAX_BYTES"]
+__all__ = ["Scorebook", "read_scorebook", "SCOREBOOK_COLUMNS", "MAX_BYTES", "STEP_TOLERANCE", "identity_of",
+           "is_reserved", "RESERVED_FOR"]
 
 #: Columns of :attr:`Scorebook.scores`.
 SCOREBOOK_COLUMNS = (
@@ -52,8 +60,8 @@ SCOREBOOK_COLUMNS = (
 #: The columns of :data:`SCOREBOOK_COLUMNS` that locate a score (instead of a CSV file's ``line``).
 _LOCATED_BY = ("sheet", "cell")
 
-#: A scorebook is a few tens of kilobytes; anything much larger is not one.
-MAX_BYTES = 20_000_000
+#: A number this close to one of the scale's steps is that step (a spreadsheet's 69.9999999…).
+STEP_TOLERANCE = 1e-6
 
 _COLUMN_OF = {
     "entry_id": COL_ENTRY, "criterion": COL_CRITERION, "question": COL_QUESTION,
@@ -74,6 +82,10 @@ class Scorebook:
     session : the training session (training scorebooks).
     entries : the entries (or training cases) of the template, in order.
     per_question : True when the template has one row per question.
+    workbook_id : the id ``scoring template`` gave an examiner's scorebook when it issued it
+        (None in a training scorebook and in one made before ids were given).
+    fingerprint : a checksum of what the hidden sheet says the workbook is (kind, year,
+        code, rows and their keys), recorded with the id when it was issued.
     scores : one row per score filled in, columns :data:`SCOREBOOK_COLUMNS` (``stage`` is
         ``individual``; ``sheet`` and ``cell`` locate the score cell). Empty when there
         are errors: a scorebook with any error gives nothing.
@@ -87,6 +99,8 @@ class Scorebook:
     session: str | None = None
     entries: tuple[str, ...] = ()
     per_question: bool = False
+    workbook_id: str | None = None
+    fingerprint: str | None = None
     scores: pd.DataFrame = field(default_factory=lambda: scores_frame([], located_by=_LOCATED_BY))
     problems: list[Problem] = field(default_factory=list)
 
@@ -123,20 +137,20 @@ def read_scorebook(
         not a workbook; not made by ``scoring template``; for another year; a sheet of the
         template renamed or deleted, or a sheet added with content; a scoring row's keys
         changed or deleted; content where the template has none; a score that is text,
-        a formula, a date or off the scale; a formula in a comment; a training
-        scorebook without the trainee's code.
+        a formula, a date or off the scale's steps (a number within :data:`STEP_TOLERANCE`
+        of a step is that step); a formula in a comment; merged cells where the template
+        reads; a training scorebook without the trainee's code; a code reserved for no
+        person (``TEAM``, ``REF``); a file far larger than a scorebook (refused before it
+        is parsed, see :mod:`scoring.scorebook.guard`).
     """
     path = Path(path)
     book = Scorebook(path)
     where = display_path(path)
 
-    def fail(message: str) -> Scorebook:
-        book.problems.append(Problem(where, None, None, message))
-        return book
-
-    wb, message = _open(path)
+    wb, refusal = _open(path)
     if wb is None:
-        return fail(message)
+        book.problems.append(Problem(where, None, None, refusal.message, sheet=refusal.sheet, cell=refusal.cell))
+        return book
     try:
         return _read(wb, book, where, year, data_dir, rubric)
     finally:
@@ -144,36 +158,78 @@ def read_scorebook(
 
 
 def _open(path: Path):
-    """``(workbook, None)`` or ``(None, why it cannot be read)``."""
+    """``(workbook, None)`` or ``(None, Refusal: why it cannot be read)``."""
     not_wb = "not an Excel workbook (.xlsx)"
+
+    def no(message: str):
+        return None, Refusal(message)
+
     try:
         size = path.stat().st_size
         with open(path, "rb") as f:
             head = f.read(8)
     except FileNotFoundError:
-        return None, "file not found"
+        return no("file not found")
     except IsADirectoryError:
-        return None, "is a folder, not a file"
+        return no("is a folder, not a file")
     except OSError as e:
-        return None, f"cannot read the file: {e.strerror or e}"
+        return no(f"cannot read the file: {e.strerror or e}")
     if size == 0:
-        return None, f"{not_wb}: the file is empty (0 bytes)"
+        return no(f"{not_wb}: the file is empty (0 bytes)")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return None, (f"{not_wb}: an old-format (.xls) or password-protected workbook; save it as an Excel "
-                      "workbook (.xlsx) without a password")
+        return no(f"{not_wb}: an old-format (.xls) or password-protected workbook; save it as an Excel "
+                  "workbook (.xlsx) without a password")
     if not head.startswith(b"PK"):
-        return None, f"{not_wb}: the file is not a zip archive (is it a CSV or a PDF?)"
+        return no(f"{not_wb}: the file is not a zip archive (is it a CSV or a PDF?)")
     if size > MAX_BYTES:
-        return None, f"{not_wb}: {size / 1e6:.0f} MB is far more than a scorebook; is it the right file?"
+        return no(f"{not_wb}: {size / 1e6:.0f} MB is far more than a scorebook; is it the right file?")
+    refusal = check_xlsx(path)
+    if refusal is not None:
+        return None, refusal
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "Data Validation extension is not supported"
             wb = load_workbook(path, data_only=False, keep_vba=False, keep_links=False, rich_text=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ExpatError) as e:
-        return None, f"{not_wb} (or a damaged one, or still being copied): {type(e).__name__}"
+        return no(f"{not_wb} (or a damaged one, or still being copied): {type(e).__name__}")
     except Exception as e:  # openpyxl raises many kinds on malformed parts; the user needs one message
-        return None, f"{not_wb}, or a damaged one: {type(e).__name__}: {e}"
+        return no(f"{not_wb}, or a damaged one: {type(e).__name__}: {e}")
     return wb, None
+
+
+def _cells(ws, min_row: int = 1) -> list:
+    """The cells a sheet holds from ``min_row`` on, row by row.
+
+    ``iter_rows`` would make (and keep) every cell of the sheet's used area; this reads
+    openpyxl's own table of the cells the file has, whose size the guard has bounded.
+    """
+    held = ws._cells  # openpyxl: {(row, column): cell}, the cells read from the file and made since
+    return sorted((c for (r, _), c in held.items() if r >= min_row), key=lambda c: (c.row, c.column))
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def is_reserved(code) -> bool:
+    """True for a code that stands for no person (``TEAM``, ``REF``, in any case)."""
+    return str(code).strip().upper() in NOT_PEOPLE
+
+
+#: Says what a reserved code is for, in a message.
+RESERVED_FOR = f"reserved for a team's agreed scores and the reference scores ({', '.join(sorted(NOT_PEOPLE))})"
+
+
+def _merged_over(ws, min_row: int, max_row: int, min_col: int, max_col: int) -> list:
+    """The merged ranges of a sheet that overlap the given block of cells, top to bottom."""
+    found = [r for r in ws.merged_cells.ranges
+             if r.min_row <= max_row and r.max_row >= min_row and r.min_col <= max_col and r.max_col >= min_col]
+    return sorted(found, key=lambda r: (r.min_row, r.min_col))
+
+
+def _merged_message(rng, what: str) -> str:
+    return (f"cells {rng.coord} are merged: unmerge them ({what} in a merged range is read as blank, so the "
+            "template's cells must stay unmerged)")
 
 
 def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
@@ -187,8 +243,14 @@ def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
     props: dict = {}
     keys: list[dict] = []
     in_keys = False
-    for row in ws.iter_rows(min_row=2, values_only=True):
-        first = row[0] if row else None
+    width = len(KEY_COLUMNS)
+    table: dict[int, list] = {}
+    for c in _cells(ws, min_row=2):
+        if c.column <= width:
+            table.setdefault(c.row, [None] * width)[c.column - 1] = c.value
+    for r in sorted(table):
+        row = table[r]
+        first = row[0]
         if first is None:
             continue
         if first == KEYS_HEADING:
@@ -214,6 +276,34 @@ def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
     return props, keys, []
 
 
+def identity_of(wb) -> dict | None:
+    """What a scorebook's hidden sheet says, as the reader sees it: ``workbook_id``,
+    ``fingerprint``, ``entries`` (in order) and ``per_question``; None when the sheet is
+    missing or changed. :func:`scoring.scorebook.template.write_template` records this when
+    it issues a scorebook; the importer compares what it reads with what was recorded."""
+    props, keys, _ = _identity(wb, "")
+    if props is None:
+        return None
+    return {"workbook_id": _workbook_id(props), "fingerprint": _fingerprint(props, keys),
+            "entries": tuple(dict.fromkeys(k["entry_id"] for k in keys)), "per_question": bool(props["per_question"])}
+
+
+def _workbook_id(props: dict) -> str | None:
+    value = props.get(WORKBOOK_ID)
+    return None if _blank(value) else str(value).strip()
+
+
+def _fingerprint(props: dict, keys: list[dict]) -> str:
+    """A checksum of what the identity sheet says: kind, year, code, session, layout, every key row."""
+    text = "" if props.get("examiner_id") is None else str(props.get("examiner_id"))
+    rows = [[str(k["sheet"]), int(k["row"]), str(k["entry_id"]),
+             "" if k.get("criterion") is None else str(k["criterion"]), k["question"],
+             str(k.get("criterion_text") or "")] for k in keys]
+    what = [str(props.get("kind")), int(props["year"]), text, str(props.get("session") or ""),
+            bool(props.get("per_question")), rows]
+    return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
     props, keys, problems = _identity(wb, where)
     if props is None:
@@ -224,6 +314,8 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
     book.session = props.get("session") or None
     book.per_question = props["per_question"]
     book.entries = tuple(dict.fromkeys(k["entry_id"] for k in keys))
+    book.workbook_id = _workbook_id(props)
+    book.fingerprint = _fingerprint(props, keys)
     training = book.kind == TRAINING
     if year is not None and int(year) != book.year:
         book.problems.append(Problem(where, None, None, f"this scorebook is for {book.year}, not {int(year)}; "
@@ -258,9 +350,13 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
         book.examiner_id, code_problems = _trainee_code(wb[INSTRUCTIONS_SHEET], where)
     else:
         book.examiner_id = str(props.get("examiner_id") or "")
+        if is_reserved(book.examiner_id):
+            code_problems.append(Problem(
+                where, None, None, f"the scorebook is made out to '{book.examiner_id}', a code {RESERVED_FOR}, not an "
+                                   "examiner's; nothing read (its hidden sheet was edited?)", sheet=IDENTITY_SHEET))
     book.problems += code_problems
 
-    cells, located, problems = _scoring_cells(wb, keys, where, book)
+    cells, located, problems = _scoring_cells(wb, keys, where, book, rubric)
     book.problems += problems
     columns = {c: i for i, c in enumerate(SCORE_INPUT_COLUMNS)}
     records, problems = check_score_rows(cells, columns, where, rubric, year=book.year)
@@ -304,6 +400,10 @@ def _row_of(cell: str) -> int:
 def _trainee_code(ws, where: str) -> tuple[str | None, list[Problem]]:
     c = ws.cell(CODE_ROW, CODE_COL)
     value = c.value
+    merged = _merged_over(ws, CODE_ROW, CODE_ROW, CODE_COL, CODE_COL)
+    if merged:
+        return None, [Problem(where, None, None, _merged_message(r, "your code"), sheet=ws.title,
+                              cell=f"{get_column_letter(r.min_col)}{r.min_row}") for r in merged]
     if c.data_type == "f":
         return None, [Problem(where, None, None, "a formula where your code goes; type the code itself (e.g. T07)",
                               sheet=ws.title, cell=c.coordinate)]
@@ -311,14 +411,16 @@ def _trainee_code(ws, where: str) -> tuple[str | None, list[Problem]]:
     if not text:
         return None, [Problem(where, None, None, "the trainee's code is blank; type your code (e.g. T07), not "
                                                  "your name", sheet=ws.title, cell=c.coordinate)]
+    if is_reserved(text):
+        return None, [Problem(where, None, None, f"'{_shown(text)}' is {RESERVED_FOR}; type your own code (e.g. T07)",
+                              sheet=ws.title, cell=c.coordinate)]
     return text, []
 
 
 def _first_content(ws) -> str | None:
-    for row in ws.iter_rows():
-        for c in row:
-            if c.value is not None and not (isinstance(c.value, str) and not c.value.strip()):
-                return c.coordinate
+    for c in _cells(ws):
+        if not _blank(c.value):
+            return c.coordinate
     return None
 
 
@@ -331,7 +433,7 @@ def _shown(value) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
+def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook, rubric: Rubric):
     """The text cells of every filled scoring row, ready for ``check_score_rows``.
 
     Returns ``(rows, located, problems)``: rows as ``(n, cells)``, ``located[n]`` the
@@ -349,16 +451,23 @@ def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
         by_sheet.setdefault(k["sheet"], {})[k["row"]] = k
     for sheet, krows in by_sheet.items():
         ws = wb[sheet]
+        # merged cells over the scoring rows: a merged cell reads as blank, so a score
+        # merged with its neighbour would silently be no score
+        merged_rows: set[int] = set()
+        for rng in _merged_over(ws, min(krows), max(krows), 1, LAST_COL):
+            bad(ws, ws.cell(rng.min_row, rng.min_col), _merged_message(rng, "a score, comment or key"))
+            merged_rows.update(range(rng.min_row, rng.max_row + 1))
         # content where the template has none: rows below the headings that are not scoring
         # rows, and anything right of the last column
-        for row in ws.iter_rows(min_row=HEADER_ROW + 1):
-            for c in row:
-                if c.value is None or (isinstance(c.value, str) and not c.value.strip()):
-                    continue
-                if c.row not in krows or c.column > LAST_COL:
-                    bad(ws, c, f"content '{_shown(c.value)}' where the template has none (a row or column added?); "
-                               "only the score and comment cells of the template's rows are read")
+        for c in _cells(ws, min_row=HEADER_ROW + 1):
+            if _blank(c.value):
+                continue
+            if c.row not in krows or c.column > LAST_COL:
+                bad(ws, c, f"content '{_shown(c.value)}' where the template has none (a row or column added?); "
+                           "only the score and comment cells of the template's rows are read")
         for r, k in sorted(krows.items()):
+            if r in merged_rows:
+                continue
             expect = {
                 COL_ENTRY: k["entry_id"],
                 COL_CRITERION: str(k.get("criterion_text") or ""),
@@ -373,7 +482,7 @@ def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
                     bad(ws, c, f"a key of this scoring row was {what}; it must read '{want}' "
                                "(do not move, sort, insert or delete rows)")
                     keys_ok = False
-            score, ok_score = _score_text(ws.cell(r, COL_SCORE), lambda c, m, ws=ws: bad(ws, c, m))
+            score, ok_score = _score_text(ws.cell(r, COL_SCORE), lambda c, m, ws=ws: bad(ws, c, m), rubric)
             comment, ok_comment = _comment_text(ws.cell(r, COL_COMMENT), lambda c, m, ws=ws: bad(ws, c, m))
             if not (keys_ok and ok_score and ok_comment):
                 continue
@@ -390,8 +499,14 @@ def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook):
     return rows, located, problems
 
 
-def _score_text(c, bad) -> tuple[str, bool]:
-    """A score cell as text for the row checker ("" = blank) and whether it can be used."""
+def _score_text(c, bad, rubric: Rubric) -> tuple[str, bool]:
+    """A score cell as text for the row checker ("" = blank) and whether it can be used.
+
+    A number within :data:`STEP_TOLERANCE` of one of the scale's steps is that step (as
+    text, so it is written as the step); any other number within the scale but off its
+    steps is refused here, however close (the row checker would let a near miss through).
+    A number outside the scale is left to the row checker to name.
+    """
     v = c.value
     if c.data_type == "f":
         bad(c, f"a formula ({_shown(v)}) in a score cell; type the score itself (formulas are never evaluated)")
@@ -399,7 +514,7 @@ def _score_text(c, bad) -> tuple[str, bool]:
     if v is None or (isinstance(v, str) and not v.strip()):
         return "", True
     if c.data_type == "n" and isinstance(v, (int, float)) and not isinstance(v, bool):
-        return _number_text(v), True
+        return _on_step(c, v, bad, rubric)
     if c.data_type == "s":
         bad(c, f"text '{_shown(v)}' in a score cell; type a number from the scale (leave it blank for no score)")
     elif c.data_type == "d":
@@ -409,6 +524,25 @@ def _score_text(c, bad) -> tuple[str, bool]:
     else:
         bad(c, f"'{_shown(v)}' in a score cell is not a number; type a number from the scale")
     return "", False
+
+
+def _on_step(c, v, bad, rubric: Rubric) -> tuple[str, bool]:
+    scale = rubric.scale
+    try:
+        x = float(v)
+    except OverflowError:  # an integer of hundreds of digits
+        x = float("nan")
+    if not np.isfinite(x):
+        bad(c, f"score {_shown(v)} is outside the scale {_number_text(scale.min)}–{_number_text(scale.max)}")
+        return "", False
+    steps = scale.values
+    nearest = float(steps[int(np.argmin(np.abs(steps - x)))])
+    if abs(x - nearest) <= STEP_TOLERANCE:
+        return _number_text(round(nearest, 9)), True
+    if scale.min < x < scale.max:
+        bad(c, f"score {_number_text(x)} is not on the scale's step of {_number_text(scale.step)}")
+        return "", False
+    return _number_text(x), True
 
 
 def _comment_text(c, bad) -> tuple[str, bool]:

@@ -6,6 +6,10 @@ the sheet ``Skala`` and, hidden, the template's identity and keys for the import
 score cell accepts only the scale's values (Excel data validation), the sheets are
 protected with only the score and comment cells (and a trainee's code cell) unlocked, and
 the workbook's structure is locked so sheets are not renamed, moved or deleted by mistake.
+
+An examiner's scorebook is issued: :func:`write_template` gives it an id, kept in its hidden
+sheet and recorded with the examiner's code in ``<data>/scorebooks/<year>/issued.csv``
+(:mod:`.issued`), and ``scoring import`` takes it only under that code.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
 from .cells import put
+from .issued import Issued, new_workbook_id, record_issued
 from .layout import (
     AWARD,
     CODE_COL,
@@ -53,7 +58,9 @@ from .layout import (
     SCALE_SHEET,
     TRAINING,
     VERSION,
+    WORKBOOK_ID,
 )
+from .reader import RESERVED_FOR, identity_of, is_reserved
 
 __all__ = ["UsageError", "TemplateRow", "build_template", "save_workbook", "session_dir", "template_rows",
            "write_template"]
@@ -108,6 +115,11 @@ def write_template(
     out : the ``.xlsx`` file to write (replaced atomically when it exists).
     year, examiner, session, entries, per_question, data_dir : as for :func:`build_template`.
 
+    An examiner's scorebook is issued: it gets a new id, recorded (before the file is
+    written) in ``<data_dir>/scorebooks/<year>/issued.csv`` with the examiner's code and
+    a checksum of its rows; ``scoring import`` takes it only under that code. A training
+    scorebook is not issued (every trainee fills in a copy of the same one).
+
     Returns
     -------
     The path written.
@@ -115,10 +127,16 @@ def write_template(
     Raises
     ------
     UsageError, InputError
-        As :func:`build_template`.
+        As :func:`build_template`; InputError also when the list of issued scorebooks
+        cannot be written (then no workbook is written either).
     """
+    workbook_id = new_workbook_id() if examiner is not None else None
     wb, _ = build_template(year, examiner=examiner, session=session, entries=entries, per_question=per_question,
-                           data_dir=data_dir, out=out)
+                           data_dir=data_dir, out=out, workbook_id=workbook_id)
+    if workbook_id is not None:  # recorded as the importer will read it back
+        it = identity_of(wb)
+        record_issued(Issued(workbook_id, int(year), str(examiner), it["entries"], it["per_question"],
+                             it["fingerprint"], file=Path(out).name), data_dir)
     return save_workbook(wb, Path(out))
 
 
@@ -131,6 +149,7 @@ def build_template(
     per_question: bool | None = None,
     data_dir: str | Path | None = None,
     out: str | Path = "scorebook.xlsx",
+    workbook_id: str | None = None,
 ):
     """The scorebook template as an openpyxl ``Workbook``, with its scoring rows.
 
@@ -147,6 +166,8 @@ def build_template(
         are given per question.
     data_dir : default the project's ``data/``.
     out : the file name used in messages.
+    workbook_id : the id of an issued scorebook, kept in its hidden sheet (None: no id;
+        :func:`write_template` gives one to every examiner's scorebook and records it).
 
     Returns
     -------
@@ -157,10 +178,14 @@ def build_template(
     UsageError
         Neither or both of ``examiner`` and ``session``; no entries given or assigned.
     InputError
-        Unknown entries, an examiner code that is not a code, unreadable input files.
+        Unknown entries, an examiner code that is not a code or is reserved (``TEAM``,
+        ``REF``), unreadable input files.
     """
     if (examiner is None) == (session is None):
         raise UsageError("give either an examiner (--examiner) or a training session (--session)")
+    if examiner is not None and is_reserved(examiner):
+        raise InputError([Problem(display_path(out), None, None, f"'{examiner}' is {RESERVED_FOR}, not an examiner's "
+                                                                 "code; give the examiner's own code (e.g. E07)")])
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
     year_dir = year_folder(year, data_dir)
@@ -177,7 +202,7 @@ def build_template(
         per_question = auto_q
     rows = template_rows(ids, rubric, per_question)
     _check_rows(rows, year, examiner if examiner is not None else "T00", rubric, out)
-    return _workbook(rows, rubric, year, examiner, session, names, per_question), rows
+    return _workbook(rows, rubric, year, examiner, session, names, per_question, workbook_id), rows
 
 
 def template_rows(entries: list[str], rubric: Rubric, per_question: bool = False) -> list[TemplateRow]:
@@ -312,7 +337,8 @@ def _check_rows(rows: list[TemplateRow], year: int, examiner: str, rubric: Rubri
 # --------------------------------------------------------------------------- the workbook
 
 
-def _workbook(rows, rubric: Rubric, year: int, examiner, session, names, per_question: bool) -> Workbook:
+def _workbook(rows, rubric: Rubric, year: int, examiner, session, names, per_question: bool,
+              workbook_id: str | None = None) -> Workbook:
     wb = Workbook()
     training = session is not None
     intro = wb.active
@@ -328,7 +354,7 @@ def _workbook(rows, rubric: Rubric, year: int, examiner, session, names, per_que
         _scoring_sheet(ws, srows, rubric, year, examiner, session, names, scale_rows)
         if training:
             ws.sheet_properties.tabColor = "ED7D31"
-    _identity(wb.create_sheet(IDENTITY_SHEET), rows, year, examiner, session, per_question)
+    _identity(wb.create_sheet(IDENTITY_SHEET), rows, year, examiner, session, per_question, workbook_id)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     return wb
@@ -458,7 +484,7 @@ def _scoring_sheet(ws, rows: list[TemplateRow], rubric, year, examiner, session,
     _protect(ws)
 
 
-def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question: bool) -> None:
+def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question: bool, workbook_id=None) -> None:
     put(ws, 1, 1, MARKER)
     put(ws, 1, 2, VERSION)
     props = {
@@ -472,6 +498,10 @@ def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question
     for name in PROPERTIES:
         put(ws, r, 1, name)
         put(ws, r, 2, props[name])
+        r += 1
+    if workbook_id is not None:  # only then: a workbook without one is written as before
+        put(ws, r, 1, WORKBOOK_ID)
+        put(ws, r, 2, workbook_id)
         r += 1
     r += 1
     put(ws, r, 1, KEYS_HEADING)

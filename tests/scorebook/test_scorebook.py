@@ -625,7 +625,8 @@ def test_libreoffice_saved_fixture_imports(tmp_path):
     data = demo_copy(tmp_path / "data", training=False)
     with zipfile.ZipFile(FIXTURES / "scorebook_libreoffice.xlsx") as z:
         assert b"<Application>LibreOffice" in z.read("docProps/app.xml")
-    result = import_scorebooks([FIXTURES / "scorebook_libreoffice.xlsx"], 2023, data_dir=data)
+    # made before `scoring template` gave each scorebook an id (tests/scorebook/test_hostile_scorebooks.py)
+    result = import_scorebooks([FIXTURES / "scorebook_libreoffice.xlsx"], 2023, data_dir=data, allow_unissued=True)
     assert result.ok and result.written, [str(p) for w in result.workbooks for p in w.problems]
     df, _ = read_scores(data / "2023" / "scores.csv", RUBRIC, year=2023)
     got = df[df["examiner_id"] == expected["examiner_id"]]
@@ -665,3 +666,6 @@ def test_libreoffice_opens_and_resaves_a_template_without_repair(data_dir, tmp_p
         (dv,) = ws.data_validations.dataValidation
         assert dv.type == "list" and dv.formula1 == f"{L.SCALE_SHEET}!$A$2:$A$12"
         assert not ws["D5"].protection.locked and ws["A5"].protection.locked
+    # its issue id and hidden sheet survive LibreOffice: it imports under the code it was issued for
+    assert import_cli(data_dir, resaved) == 0
+    assert len(imported(data_dir)) == len(FILLED)

@@ -20,8 +20,8 @@ from scoring.presentation import labels
 from scoring.presentation.labels import note_text
 from scoring.problems import InputError, display_path
 from scoring.rubric import load_rubric
+from scoring.scorebook import build_template, save_workbook, write_template
 from scoring.scorebook import layout as L
-from scoring.scorebook import write_template
 
 RUBRIC = load_rubric()
 HEADER = "year,entry_id,examiner_id,criterion,score,stage,question,comment\n"
@@ -100,7 +100,9 @@ def test_hand_ins_with_errors_are_listed_and_left_out(tmp_path):
     (folder / ".~lock.T01.xlsx#").write_text("LibreOffice lock")
     (folder / "T07.ods").write_bytes(b"PK\x03\x04")
     (folder / "notes.txt").write_text("agenda")
-    award = write_template(folder / "E99.xlsx", 2024, examiner="E99", entries=["2024-01"], data_dir=DATA_DIR)
+    # an award scorebook (built, not issued: issuing records it in the data folder's register)
+    book, _ = build_template(2024, examiner="E99", entries=["2024-01"], data_dir=DATA_DIR)
+    award = save_workbook(book, folder / "E99.xlsx")
 
     s = training.load_session(2024, "kurs", tmp_path / "data")
     by_name = {Path(h.file).name: h for h in s.hand_ins}
