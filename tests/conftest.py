@@ -51,19 +51,38 @@ def cases() -> dict:
 RUNS_REPORTS = ("run_reports(", 'main(["report"', "common = [\"report\"")
 
 
-def _runs_reports(func) -> bool:
+def _source(func) -> str:
     import inspect
 
     try:
-        source = inspect.getsource(func)
+        return inspect.getsource(func)
     except (OSError, TypeError):
-        return False
-    return any(s in source for s in RUNS_REPORTS)
+        return ""
+
+
+def _report_runners(module) -> set[str]:
+    """Names of the module's own functions that run reports, directly or through another of them."""
+    import inspect
+
+    funcs = {n: f for n, f in vars(module).items() if inspect.isfunction(f) and f.__module__ == module.__name__}
+    runners = {n for n, f in funcs.items() if any(s in _source(f) for s in RUNS_REPORTS)}
+    while True:
+        more = {n for n, f in funcs.items() if n not in runners and any(f"{r}(" in _source(f) for r in runners)}
+        if not more:
+            return runners
+        runners |= more
 
 
 def pytest_collection_modifyitems(config, items):
+    runners: dict[str, set[str]] = {}
     for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__ not in runners:
+            runners[module.__name__] = _report_runners(module)
+        names = runners.get(getattr(module, "__name__", ""), set())
         fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
         funcs = [getattr(item, "function", None)] + [d.func for defs in fixtures.values() for d in defs]
-        if any(_runs_reports(f) for f in funcs if f is not None):
+        sources = [_source(f) for f in funcs if f is not None]
+        if any(s in src for src in sources for s in RUNS_REPORTS) or any(
+                f"{n}(" in src for src in sources for n in names):
             item.add_marker(pytest.mark.slow)
