@@ -275,7 +275,12 @@ def _report(args) -> int:
         return 2
     data_dir = (args.data or DATA_DIR).resolve()
     out_dir = (args.out or REPORTS_DIR).resolve()
+    from .data.scores import code_problem
     from .data.years import misnamed_years
+
+    if args.examiner and (problem := code_problem(args.examiner)):
+        _say(f"error: --examiner {problem}", file=sys.stderr)
+        return 1
 
     for p in misnamed_years(data_dir):  # a folder that reads as a year but is none: say so, by name
         _say(f"skipped: {p}", file=sys.stderr)

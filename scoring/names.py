@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-__all__ = ["GENERIC", "Matcher", "fold", "name_forms"]
+__all__ = ["GENERIC", "Matcher", "fold", "name_forms", "redact"]
 
 #: Words that name a kind of unit, not a unit: never looked for on their own (folded).
 GENERIC = frozenset(
@@ -167,3 +167,18 @@ class Matcher:
             last = end
         out.append(text[last:])
         return "".join(out)
+
+
+_REDACTORS: dict[frozenset, Matcher] = {}
+
+
+def redact(text, codes: Iterable[str], replacement: str) -> str:
+    """``text`` with every code of ``codes`` replaced by ``replacement``, found as the privacy guard
+    finds them (whole tokens in any case, width or spelling, before a genitive); non-text as it is."""
+    codes = frozenset(str(c) for c in codes)
+    if not isinstance(text, str) or not codes:
+        return text
+    if codes not in _REDACTORS:
+        _REDACTORS.clear()  # one set of codes per report
+        _REDACTORS[codes] = Matcher(codes=codes)
+    return _REDACTORS[codes].sub(text, replacement)

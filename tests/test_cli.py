@@ -188,3 +188,15 @@ def test_error_messages_and_log_lines_escape_control_characters(tmp_path, capsys
     assert r.returncode == 0, r.stderr
     assert "rank: scores=" in r.stderr and "x\\x1b]0;pwned\\x07\\u202e" in r.stderr  # the log line
     assert _raw_controls(r.stderr) == []
+
+
+@pytest.mark.parametrize("code", ["2024", "{}", "TEAM", "." * 2, "E1/2", "<b>E1</b>"])
+def test_a_code_that_is_no_identifier_is_refused_by_report_and_template(code, tmp_path, capsys):
+    """Issue 15: a code '2024' blocked every examiner report of 2024 and one with braces crashed its
+    report; report and template now refuse such a code with a clear message, exit 1, nothing written."""
+    out = tmp_path / "out"
+    assert main(["report", "--year", "2024", "--kind", "examiner", "--examiner", code, "--out", str(out)]) == 1
+    assert "--examiner" in capsys.readouterr().err and not out.exists()
+    book = tmp_path / "book.xlsx"
+    assert main(["template", "--year", "2024", "--examiner", code, "--out", str(book)]) == 1
+    assert code in capsys.readouterr().err and not book.exists()

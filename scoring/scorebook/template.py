@@ -28,7 +28,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..data.entries import read_entries
-from ..data.scores import check_score_rows, individual, read_scores
+from ..data.scores import check_score_rows, code_problem, individual, read_scores
 from ..data.tables import read_csv_table
 from ..data.years import sessions_dir, year_folder
 from ..paths import DATA_DIR
@@ -186,6 +186,8 @@ def build_template(
     if examiner is not None and is_reserved(examiner):
         raise InputError([Problem(display_path(out), None, None, f"'{examiner}' is {RESERVED_FOR}, not an examiner's "
                                                                  "code; give the examiner's own code (e.g. E07)")])
+    if examiner is not None and (problem := code_problem(examiner)):
+        raise InputError([Problem(display_path(out), None, None, f"--examiner {problem}")])
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
     year_dir = year_folder(year, data_dir)

@@ -34,12 +34,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ... import names
 from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_model
 from ...consensus import dominance
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
 from ...disclosure import AT_LEAST, disclosure
-from ...names import Matcher
 from ...overview import individual
 from ...presentation import render
 from ...presentation.labels import (
@@ -229,16 +229,7 @@ def redact(text, codes) -> str:
     """``text`` with every occurrence of ``codes`` replaced by :data:`REDACTED`, found as the
     privacy guard finds them (:mod:`scoring.names`: whole tokens in any case, width or spelling,
     before a genitive: ``E07``, ``e07``, ``E07:s``, ``Ｅ０７``; not ``E070``)."""
-    if not isinstance(text, str) or not codes:
-        return text
-    codes = frozenset(codes)
-    if codes not in _MATCHERS:
-        _MATCHERS.clear()  # one set of codes per report
-        _MATCHERS[codes] = Matcher(codes=codes)
-    return _MATCHERS[codes].sub(text, REDACTED)
-
-
-_MATCHERS: dict[frozenset, Matcher] = {}
+    return names.redact(text, codes, REDACTED)
 
 
 # --------------------------------------------------------------------------- shared per year

@@ -25,7 +25,8 @@ from ...data.sessions import (
     load_session,
     trainee_codes,
 )
-from ...data.years import sessions_dir
+from ...data.years import examiner_codes, sessions_dir
+from ...names import redact
 from ...rubric import Rubric
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
 #: at least this many trainees scored it: with fewer, the others' scores could be worked out
 #: from the mean, the spread and one's own score.
 MIN_GROUP = 5
+#: What replaces another person's code in a trainee's own text.
+REDACTED = "[deltagare]"
 
 
 def _order(df: pd.DataFrame, rubric: Rubric) -> pd.Series:
@@ -250,7 +253,11 @@ def trainee_feedback(session: TrainingSession, code: str | None = None) -> Train
     scores["group_difference"] = scores["group_mean"] - scores["reference"]
     mine = session.scores[session.scores["examiner_id"] == code]
     if "comment" in mine.columns:
+        # another person's code in the trainee's own text is redacted, as in an examiner's (any spelling)
+        data_dir = session.folder.parents[2]
+        others = (trainee_codes(data_dir) | examiner_codes(data_dir) | set(session.trainees)) - {code}
         comments = mine.set_index(["entry_id", "criterion"])["comment"].fillna("").astype(str)
+        comments = comments.map(lambda t: redact(t, others, REDACTED))
         keys = pd.MultiIndex.from_frame(scores[["entry_id", "criterion"]])
         scores["comment"] = comments.reindex(keys).fillna("").to_numpy()
     else:

@@ -440,3 +440,23 @@ def test_notebook_runs_and_reruns_after_one_more_hand_in(tmp_path):
     ref = s.reference["score"]
     assert acc.loc["T26", "elevation"] == pytest.approx(80 - ref.mean())
     assert acc.loc["T26", "profile_error"] == pytest.approx(ref.std(ddof=0))
+
+
+def test_a_trainees_comment_naming_another_is_redacted_not_refused(tmp_path):
+    """Issue 15: a trainee's comment naming another trainee blocked their own page; now the other's
+    code is redacted as in an examiner's comments, in any spelling."""
+    import shutil
+
+    data = tmp_path / "data"
+    folder = data / "2024" / "training" / "grundutbildning"
+    data.mkdir()
+    shutil.copy(DATA_DIR / "rubric.toml", data / "rubric.toml")
+    shutil.copytree(DATA_DIR / "2024" / "training" / "grundutbildning", folder)
+    case = training.load_session(2024, "grundutbildning", data).cases[0]
+    (folder / "T98.csv").write_text(
+        "year,entry_id,examiner_id,criterion,score,comment\n"
+        f"2024,{case},T98,staff,50,\"Som T01 sa, och t01:s och \uff34\uff10\uff12 poäng\"\n", encoding="utf-8")
+    s = training.load_session(2024, "grundutbildning", data)
+    fb = training.trainee_feedback(s, "T98")
+    shown = fb.scores.loc[fb.scores["comment"] != "", "comment"].tolist()
+    assert shown == ["Som [deltagare] sa, och [deltagare]:s och [deltagare] poäng"]
