@@ -67,9 +67,11 @@ def _plan(out_dir: Path, year: int) -> tuple[dict[str, tuple[bool, str | None, l
             continue
         html = out_dir / rel
         if kind.private:
-            # the person's code: the last part of the report's name (the file name is its safe form)
+            # one zip per report name (a trainee's is keyed by session and code, so that two sessions'
+            # T03 never meet); the person's code is the last part of the name
             name = info.get("name")
-            key, code, private = f"{html.stem}.zip", kind.split(name)[-1] if name else html.stem, True
+            key = f"{kind.safe_name(name).replace('/', '-')}.zip" if name else f"{html.stem}.zip"
+            code, private = (kind.split(name)[-1] if name else html.stem), True
         else:
             key, code, private = kind.bundle, None, False
         members.setdefault(key, (private, code, []))[2].append((rel, info))

@@ -113,7 +113,8 @@ def test_whole_run_private_files_name_nobody_else(run):
         others = (set(EXAMINERS) | set(TRAINEES)) - {code}
         assert forbidden.codes == others and code not in forbidden.codes
         html = out / rel
-        files = [html, html.with_suffix(".ipynb"), out / str(entry["year"]) / "send" / f"{code}.zip"]
+        zip_name = entry["name"].replace("/", "-")  # a trainee's zip is keyed by session and code
+        files = [html, html.with_suffix(".ipynb"), out / str(entry["year"]) / "send" / f"{zip_name}.zip"]
         files += [html.with_suffix(".pdf")] if html.with_suffix(".pdf").exists() else []
         for f in files:
             assert f.is_file(), f
@@ -132,11 +133,11 @@ def test_trainee_names_are_forbidden_to_others(run):
 def test_send_zips_hold_only_their_own_reports(run):
     send = run["out"] / "2021" / "send"
     zips = sorted(p.name for p in send.iterdir())
-    assert zips == sorted([*(f"{c}.zip" for c in EXAMINERS), *(f"{c}.zip" for c in TRAINEES), "jury.zip"])
+    assert zips == sorted([*(f"{c}.zip" for c in EXAMINERS), *(f"grund-{c}.zip" for c in TRAINEES), "jury.zip"])
     with zipfile.ZipFile(send / "E02.zip") as z:
         assert z.namelist() == ["2021-examiners-E02.html"]
         assert z.read("2021-examiners-E02.html") == (run["out"] / "2021/examiners/E02.html").read_bytes()
-    with zipfile.ZipFile(send / "T01.zip") as z:
+    with zipfile.ZipFile(send / "grund-T01.zip") as z:
         assert z.namelist() == ["2021-training-grund-T01.html"]
     with zipfile.ZipFile(send / "jury.zip") as z:
         assert sorted(z.namelist()) == [f"2021-jury-{c}.html" for c in CLASSES]
@@ -256,3 +257,32 @@ def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatc
     assert sorted(result.pdfs) == [out / "2021/examiners/E02.pdf", out / "2021/examiners/E03.pdf"]
     with zipfile.ZipFile(out / "2021/send/E02.zip") as z:
         assert z.namelist() == ["2021-examiners-E02.html", "2021-examiners-E02.pdf"]
+
+
+def test_two_sessions_numbering_from_t01_never_share_a_zip(tmp_path):
+    """Issue 15: two sessions that both number from T01 put both T03 pages into send/T03.zip.
+    A trainee's zip is keyed by session and code."""
+    from dataclasses import replace
+
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _notebook(nbs / "training_trainee.ipynb", 'year = 2024\ndata_dir = ""\nsession = ""\ntrainee_id = ""',
+              "session + ' ' + trainee_id")
+    data = tmp_path / "data"
+    (data / "2024").mkdir(parents=True)
+    shutil.copy(RUBRIC_PATH, data / "rubric.toml")
+    (data / "2024" / "scores.csv").write_text("year,entry_id,examiner_id,criterion,score\n2024,B1,E01,staff,50\n",
+                                              encoding="utf-8")
+    kind = replace(TRAINEE_KIND, names=lambda year, data_dir: ["grund/T03", "fort/T03"],
+                   people=lambda data_dir: {"T03": privacy.Person("T03")})
+    out = tmp_path / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(REPORT_KINDS, "trainee", kind)
+        result = run_reports([2024], kinds="trainee", data_dir=data, out_dir=out, notebooks_dir=nbs, bundle=True,
+                             progress=False, timeout=120)
+    assert result.ok, result.failures
+    send = out / "2024" / "send"
+    assert sorted(p.name for p in send.glob("*.zip")) == ["fort-T03.zip", "grund-T03.zip"]
+    for session in ("grund", "fort"):
+        with zipfile.ZipFile(send / f"{session}-T03.zip") as z:
+            assert z.namelist() == [f"2024-training-{session}-T03.html"]
