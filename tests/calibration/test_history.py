@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from demo_copy import demo_copy
+from earlier_report import earlier_report
 
 from scoring.cli import main
 from scoring.data import History, load_history, load_year
@@ -57,10 +58,7 @@ def test_load_history_without_any_usable_year(tmp_path):
 def test_report_run_with_a_broken_year(data, tmp_path, capsys):
     """`scoring report --years 2022-2024`: 2023 and 2024 written, each saying 2022 is left out; exit 1."""
     out = tmp_path / "out"
-    good = out / str(BROKEN)
-    good.mkdir(parents=True)
-    (good / "calibration.html").write_text("<html>last good 2022 report</html>", encoding="utf-8")
-    (good / "calibration.ipynb").write_text("{}", encoding="utf-8")
+    good = earlier_report(out, f"{BROKEN}/calibration.html", "<html>last good 2022 report</html>").parent
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in good.iterdir()}
 
     code = main(["report", "--years", "2022-2024", "--data", str(data), "--out", str(out)])

@@ -7,6 +7,7 @@ The notebooks here are built by hand with the outputs a kernel would have produc
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 
@@ -354,27 +355,38 @@ def _reads_in_order(before: list, own: list) -> bool:
     return all(b[3] <= first[2] + 0.5 for b in before if same_line(b, first))
 
 
+_CHROMIUM_SCRIPT = """
+import json, sys
+from playwright.sync_api import sync_playwright
+from scoring.reports.pdf import CHROMIUM_FLAGS
+chromium, page, needles, layout = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
+    try:
+        tab = browser.new_page(viewport={"width": 1280, "height": 800})
+        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        tab.goto(page)
+        print(json.dumps([tab.evaluate(layout, needle) for needle in needles]))
+    finally:
+        browser.close()
+"""
+
+
 def chromium_order(page_path, *needles: str) -> list[tuple[int, int]]:
     """Per needle: (places holding it, places where Chromium does not show it in reading order
-    after what comes before it); skips without Chromium or Playwright."""
-    import importlib.util
+    after what comes before it). Chromium runs in a process of its own (Playwright's sync API
+    cannot share this one with the browser tests' session); without it the test skips, or fails
+    in CI (tests/browser/browser_support.py)."""
+    import subprocess
+    import sys
 
-    from scoring.reports.pdf import CHROMIUM_FLAGS, find_chromium
+    from browser.browser_support import require_browser
 
-    chromium = find_chromium()
-    if chromium is None or importlib.util.find_spec("playwright") is None:
-        pytest.skip("needs Chromium and Playwright (apt-get install chromium; pip install -e '.[dev]')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=list(CHROMIUM_FLAGS))
-        try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 800})
-            tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
-            tab.goto(page_path.resolve().as_uri())
-            found = [tab.evaluate(_LAYOUT_JS, needle) for needle in needles]
-        finally:
-            browser.close()
+    chromium = require_browser()
+    run = subprocess.run([sys.executable, "-c", _CHROMIUM_SCRIPT, chromium, page_path.resolve().as_uri(),
+                          json.dumps(needles), _LAYOUT_JS], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout)
     return [(len(f), sum(not _reads_in_order(x["before"], x["own"]) for x in f)) for f in found]
 
 

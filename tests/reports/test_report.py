@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
+from earlier_report import earlier_report
 from html_page import Page
 
 from scoring import reports
@@ -67,22 +67,6 @@ def _standin_notebook(path: Path, figure: str | None = None) -> Path:
     return path
 
 
-def _earlier_report(out: Path, rel: str, text: str, *, kind: str = "calibration", name: str | None = None,
-                    notebook: bool = True) -> Path:
-    """A good report an earlier run published at ``out/rel`` (and recorded, as runs do)."""
-    html = out / rel
-    html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(text, encoding="utf-8")
-    ipynb = html.with_suffix(".ipynb")
-    if notebook:
-        ipynb.write_text("{}", encoding="utf-8")
-    year = int(rel.split("/")[0])
-    manifest.record(out, out.parent, [manifest.Made(html=html, ipynb=ipynb, year=year, kind=kind, name=name,
-                                                    parameters={"year": year}, seconds=1.0,
-                                                    finished=time.time(), inputs=())])
-    return html
-
-
 class _ListHandler(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -110,7 +94,7 @@ def run(workspace):
     """One shared run over three years, one of which fails; a good old report for it."""
     out = workspace["out"]
     good = out / str(FAIL_YEAR)
-    _earlier_report(out, f"{FAIL_YEAR}/calibration.html", "<html>previous good report</html>")
+    earlier_report(out, f"{FAIL_YEAR}/calibration.html", "<html>previous good report</html>")
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in good.iterdir()}
 
     handler = _ListHandler()
@@ -241,7 +225,7 @@ def test_index_groups_kinds_with_swedish_labels(tmp_path):
     for rel, kind, name in (("2023/examiners/E07.html", "examiner", "E07"), ("2024/examiners/E02.html", "examiner",
                             "E02"), ("2024/jury-skola.html", "jury", "skola"), ("2024/jury-forskola.html", "jury",
                             "forskola"), ("2024/calibration.html", "calibration", None)):
-        _earlier_report(out, rel, "<html></html>", kind=kind, name=name, notebook=False)
+        earlier_report(out, rel, "<html></html>", kind=kind, name=name, notebook=False)
     for rel in ("2024/.calibration.x.tmp.html", "2024/notes.html", "misc/calibration.html",
                 "2024/examiners/README.html", "2022/calibration.html"):
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -290,7 +274,7 @@ def test_figure_without_text_alternative_fails_and_publishes_nothing(workspace, 
         tmp_path / "nb" / "calibration_report.ipynb",
         figure="import matplotlib.pyplot as plt\nplt.plot([1, 2], [2, 1])\nplt.show()",
     )
-    good = _earlier_report(tmp_path / "out", "2020/calibration.html", "good", notebook=False)
+    good = earlier_report(tmp_path / "out", "2020/calibration.html", "good", notebook=False)
     result = run_reports([2020], data_dir=workspace["data"], out_dir=tmp_path / "out",
                          notebooks_dir=notebook.parent, progress=False, timeout=120)
     assert [(f.year, f.kind) for f in result.failures] == [(2020, "calibration")]
@@ -554,7 +538,7 @@ def test_dead_kernel_and_timeout_fail_only_their_report(tmp_path):
               "if year == 2002:\n    time.sleep(60)\n"
               "print('klar', year)")
     data = _data(tmp_path / "data", years=(2001, 2002, 2003))
-    good = _earlier_report(tmp_path / "out", "2001/calibration.html", "good", notebook=False)
+    good = earlier_report(tmp_path / "out", "2001/calibration.html", "good", notebook=False)
     result = run_reports([2001, 2002, 2003], data_dir=data, out_dir=tmp_path / "out", notebooks_dir=nbs,
                          progress=False, timeout=5, workers=1)
     messages = {f.year: f.message for f in result.failures}
@@ -596,7 +580,7 @@ def test_private_report_naming_another_examiner_is_not_published(tmp_path):
     nbs = tmp_path / "nb"
     _notebook(nbs / "examiner_feedback.ipynb", LEAKS, parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
     data = _data(tmp_path / "data")
-    old = _earlier_report(tmp_path / "out", "2021/examiners/E01.html", "earlier good report", kind="examiner",
+    old = earlier_report(tmp_path / "out", "2021/examiners/E01.html", "earlier good report", kind="examiner",
                           name="E01", notebook=False)
     result = run_reports([2021], kinds="examiner", data_dir=data, out_dir=tmp_path / "out",
                          notebooks_dir=nbs, progress=False, timeout=120, names={"examiner": ["E01", "E02", "E03"]})
