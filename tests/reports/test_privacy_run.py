@@ -61,7 +61,7 @@ def test_every_file_written_for_a_person_names_nobody_else(run):
     for rel, report in private.items():
         own = REPORT_KINDS[report["kind"]].split(report["name"])[-1]
         html = out / rel
-        bundle = out / str(YEAR) / "send" / f"{html.stem}.zip"
+        bundle = out / str(YEAR) / "send" / f"{report['name'].replace('/', '-')}.zip"  # by session and code
         files = [html, html.with_suffix(".ipynb"), bundle]
         forbidden = privacy.Forbidden(codes=everyone - {own})
         assert privacy.scan(files, forbidden) == [], rel
