@@ -49,7 +49,8 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
         if pos["n"]:
             ax.axvspan(pos["q1"], pos["q3"], ymin=0.25, ymax=0.75, color=_POOL, lw=0)
             ax.plot([pos["median"]] * 2, [0.25, 0.75], color="black", lw=1.5)
-            seen = [x for x in (pos["q1"], pos["q3"], own, _NEUTRAL.get(m)) if x is not None and np.isfinite(x)]
+            ci = (e.get("ci_low"), e.get("ci_high")) if m == "bias" else ()
+            seen = [x for x in (pos["q1"], pos["q3"], own, _NEUTRAL.get(m), *ci) if x is not None and np.isfinite(x)]
             pad = max((max(seen) - min(seen)) * 0.15, 0.05 if m != "bias" else 1.0)
             ax.set_xlim(min(seen) - pad, max(seen) + pad)
         ax.set_ylim(0, 1)
