@@ -60,15 +60,28 @@ def data_checksum(year: int, data_dir: str | Path | None = None) -> str:
 
 def code_checksum(package_dir: str | Path = PACKAGE_DIR) -> str:
     """The package version and a sha256 (12 hex digits) of every source file of the ``scoring``
-    package (each file's path inside the package and its bytes): any change of code changes it."""
+    package (each file's path inside the package and its bytes): any change of code changes it.
+
+    This process's own package is hashed once, when first asked: the code that runs is the code
+    that was imported, and every cache lookup asks (a training session asks once per workbook).
+    """
     package_dir = Path(package_dir)
+    if package_dir == PACKAGE_DIR and _OWN_CODE:
+        return _OWN_CODE[0]
     h = hashlib.sha256()
     for p in sorted(package_dir.rglob("*")):
         if p.suffix in SOURCE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts:
             h.update(p.relative_to(package_dir).as_posix().encode())
             h.update(b"\0")
             h.update(p.read_bytes())
-    return f"{__version__}-{h.hexdigest()[:12]}"
+    checksum = f"{__version__}-{h.hexdigest()[:12]}"
+    if package_dir == PACKAGE_DIR:
+        _OWN_CODE.append(checksum)
+    return checksum
+
+
+#: :func:`code_checksum` of this process's package, once computed.
+_OWN_CODE: list[str] = []
 
 
 def cache_key(*settings, year: int | None = None, data_dir: str | Path | None = None,

@@ -35,9 +35,6 @@ LEVELS = ("mean_flag", "mean", "count")
 #: Above this many multisets of the others' scores, no mean is shown (the count only).
 MAX_MULTISETS = 250_000
 
-Key = tuple
-
-
 def _flag(team: Sequence[float], threshold: float) -> bool:
     return max(team) - min(team) > threshold
 
