@@ -5,6 +5,7 @@ share no score value. Checked by enumeration here, independently of the module's
 
 from itertools import combinations_with_replacement
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,3 +96,115 @@ def test_the_demo_examiner_pages_show_no_lowest_or_highest_and_give_nobody_away(
     assert row["others"] == 4 and row["others_mean"] == 50
     assert reader_can_tell(4, float(row["score"])) == []  # and so this row's view fits at least three multisets
     assert shown_rows / rows > 0.9  # the rule withholds the few rows that would give someone away, not all
+
+
+# ------------------------------------------------------------------ the mean alone, for any number
+
+
+@pytest.mark.parametrize("grid", [STEPS, (0, 1, 2, 3), tuple(range(0, 101, 25)), (1, 2, 3, 4, 5)])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_the_counted_mean_rule_equals_the_enumerated_one(grid, k):
+    """mean_disclosure counts multisets by their sum; levels() lists them. Without a flag (a
+    threshold no spread exceeds) levels() gives "mean_flag" exactly where the mean may be shown."""
+    listed = rule.levels(k, 0, grid, threshold=10**9, shown=shown)
+    assert listed
+    for m, level in listed.items():
+        expected = "mean" if level == "mean_flag" else "count"
+        assert rule.mean_disclosure(m, grid, shown) == expected, m
+
+
+def reader_can_tell_the_mean(k: int, grid) -> list[tuple]:
+    """Every multiset whose view (count and the mean as printed, or the count alone) fits fewer
+    than 3 multisets or makes a score value certain: listed, independently of the module."""
+    views: dict[tuple, list] = {}
+    for m in combinations_with_replacement(grid, k):
+        level = rule.mean_disclosure(m, grid, shown)
+        views.setdefault((level, shown(sum(m) / k)) if level == "mean" else (level,), []).append(m)
+    return [m for members in views.values()
+            if len(members) < 3 or set(members[0]).intersection(*map(set, members[1:])) for m in members]
+
+
+@pytest.mark.parametrize("k", [7, 10, 14, 20])
+def test_a_large_group_gives_nobody_away(k):
+    # beyond what levels() lists (MAX_MULTISETS) on a 0-100 scale: checked here on a small scale
+    # and on a few means of a large one, as a reader listing them would
+    assert reader_can_tell_the_mean(k, (0, 1, 2, 3)) == []
+    assert reader_can_tell_the_mean(min(k, 8), STEPS) == []
+
+
+def test_a_large_group_shows_its_mean_but_not_at_the_scale_ends():
+    grid = range(0, 101, 5)
+    # 29 others (a room of 30 trainees): a mean of 60 fits countless multisets
+    assert rule.mean_disclosure([60] * 29, grid, shown) == "mean"
+    assert rule.mean_disclosure([55, 65] * 14 + [60], grid, shown) == "mean"
+    # everyone at 0 or 100: the mean gives each score away; one step above 0 (sum 5) fits one multiset
+    assert rule.mean_disclosure([0] * 29, grid, shown) == "count"
+    assert rule.mean_disclosure([100] * 29, grid, shown) == "count"
+    assert rule.mean_disclosure([5] + [0] * 28, grid, shown) == "count"
+    # a score off the scale or an uneven scale: nothing to count with
+    assert rule.mean_disclosure([62.5] * 5, grid, shown) == "count"
+    assert rule.mean_disclosure([0, 10, 30], (0, 10, 30), shown) == "count"
+
+
+def test_pool_position_by_hand():
+    pos = rule.pool_position(3.0, np.array([6, 1, 3, 2, 5, 4, np.nan]))
+    # median of 1..6 = 3.5; linear quantiles at positions 1.25 and 3.75: 2.25 and 4.75;
+    # below 3: two values, one tie counted half: 2.5 / 6
+    assert pos == pytest.approx({"n": 6, "median": 3.5, "q1": 2.25, "q3": 4.75, "share_below": 2.5 / 6})
+    assert np.isnan(rule.pool_position(np.nan, np.array([1.0]))["share_below"])
+    assert rule.pool_position(1.0, np.array([]))["n"] == 0
+    assert rule.POOL_FROM == 5
+
+
+def _witnesses(k: int, total: int, values: list[int], limit: int) -> list[tuple]:
+    """Up to ``limit`` multisets of ``k`` of ``values`` (integers) summing to ``total``: a plain
+    depth-first search, independent of the module's counting."""
+    found: list[tuple] = []
+    values = sorted(values, reverse=True)
+
+    def search(i: int, left: int, rest: int, acc: tuple) -> None:
+        if len(found) >= limit:
+            return
+        if left == 0:
+            if rest == 0:
+                found.append(acc)
+            return
+        if i == len(values) or rest > left * values[i] or rest < left * values[-1]:
+            return
+        for n in range(min(left, rest // values[i] if values[i] else left), -1, -1):
+            search(i + 1, left - n, rest - n * values[i], acc + (values[i],) * n)
+
+    search(0, k, total, ())
+    return found
+
+
+def test_the_demo_trainee_pages_give_nobody_away():
+    """Every trainee page of the demo's first and last session: the others' mean is shown only where a reader
+    who knows the count and the mean as printed can name three sets of scores that fit it and,
+    for every score on the scale, a fitting set without it (found by a search of our own)."""
+    from scoring.kinds.training import session as training
+
+    checked = 0
+    for year in (2019, 2024):
+        for name in training.available_sessions(year):
+            s = training.load_session(year, name)
+            grid = s.rubric.scale.values
+            lo, step = float(grid[0]), float(grid[1] - grid[0])
+            steps = list(range(len(grid)))
+            for code in s.trainees:
+                fb = training.trainee_feedback(s, code)
+                assert not {"group_mean", "group_sd", "low", "high"} & set(fb.scores.columns)
+                for _, row in fb.scores[fb.scores["shown"] == "mean"].iterrows():
+                    others = s.scores[(s.scores["entry_id"] == row["entry_id"])
+                                      & (s.scores["criterion"] == row["criterion"])
+                                      & (s.scores["examiner_id"] != code)]["score"]
+                    k, text = len(others), shown(row["others_mean"])
+                    assert k == row["other_trainees"] and text == shown(others.mean())
+                    totals = [t for t in range(k * (len(grid) - 1) + 1) if shown(lo + step * t / k) == text]
+                    fitting = [m for t in totals for m in _witnesses(k, t, steps, 3)]
+                    assert len(set(fitting)) >= 3, (year, code, row["criterion"])
+                    for v in steps:
+                        without = [x for x in steps if x != v]
+                        assert any(_witnesses(k, t, without, 1) for t in totals), (year, code, v)
+                    checked += 1
+    assert checked > 100  # the rule shows the demo's ordinary rows, not nothing

@@ -39,7 +39,7 @@ from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_model
 from ...consensus import dominance
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
-from ...disclosure import AT_LEAST, disclosure
+from ...disclosure import AT_LEAST, POOL_FROM, disclosure, pool_position
 from ...overview import individual
 from ...presentation import render
 from ...presentation.labels import (
@@ -80,8 +80,6 @@ __all__ = [
 ]
 
 
-#: The other examiners' distribution is shown from this many in the examiner's connected group.
-POOL_FROM = 5
 #: A rate over the team's decisions (how often the consensus landed nearest you) is shown from this
 #: many decisions; below, the page says they are too few to tell.
 RATE_FROM = 10
@@ -180,22 +178,6 @@ def _closeness_rows(tables: dict[str, pd.DataFrame], examiner_id: str) -> pd.Dat
     if not rows:
         return pd.DataFrame(columns=["stage", *cols])
     return pd.concat(rows, ignore_index=True)[["stage", *cols]]
-
-
-def pool_position(own: float, pool: np.ndarray) -> dict:
-    """Where a value lies in the others' distribution: n, median, q1, q3, share below.
-
-    ``share_below`` counts ties as half (a mid-rank); NaN without a value or a pool.
-    """
-    pool = np.asarray(pool, dtype=float)
-    pool = pool[np.isfinite(pool)]
-    out = {"n": len(pool), "median": np.nan, "q1": np.nan, "q3": np.nan, "share_below": np.nan}
-    if len(pool):
-        out.update(median=float(np.median(pool)), q1=float(np.quantile(pool, 0.25)),
-                   q3=float(np.quantile(pool, 0.75)))
-        if own is not None and np.isfinite(own):
-            out["share_below"] = float((np.sum(pool < own) + 0.5 * np.sum(pool == own)) / len(pool))
-    return out
 
 
 def pool_of(effects: pd.DataFrame, examiner_id: str) -> dict[str, np.ndarray]:

@@ -162,12 +162,12 @@ def level_against_profile(accuracy: pd.DataFrame, step: float = 10) -> render.Fi
 
 
 def trainee_against_reference(feedback) -> render.Figure:
-    """One trainee's own scores (dot) against the reference (diamond) and the anonymous
-    group's mean ± one standard deviation (bar), per criterion; one panel per case.
+    """One trainee's own scores (dot) against the reference (diamond) and the other trainees'
+    mean (bar), per criterion; one panel per case.
 
     ``feedback`` is :func:`scoring.kinds.training.session.trainee_feedback`. Nobody is named: not the
-    trainee, not the group. The group is drawn only where its mean is shown
-    (``MIN_GROUP``).
+    trainee, not the others. The others' mean is drawn only where the page shows it (the
+    disclosure rule); no spread, lowest or highest.
     """
     f = feedback
     rubric = f.rubric
@@ -177,33 +177,29 @@ def trainee_against_reference(feedback) -> render.Figure:
     for ax, case in zip(axes, f.cases, strict=True):
         t = f.scores[(f.scores["entry_id"] == case) & f.scores["criterion"].isin(y_of)]
         y = t["criterion"].map(y_of)
-        g = t.dropna(subset=["group_mean"])
+        g = t.dropna(subset=["others_mean"])
         gy = g["criterion"].map(y_of)
-        sd = g["group_sd"].fillna(0)
-        ax.hlines(gy, g["group_mean"] - sd, g["group_mean"] + sd, color="grey", lw=6, alpha=0.35, zorder=2)
-        ax.vlines(g["group_mean"], gy - 0.3, gy + 0.3, color="black", lw=2, zorder=3)
+        ax.vlines(g["others_mean"], gy - 0.3, gy + 0.3, color="black", lw=2, zorder=3)
         ax.scatter(t["reference"], y, marker="D", s=160, facecolor="none", linewidth=2, edgecolor=_REFERENCE_COLOR,
                    zorder=4)
         own = t.dropna(subset=["score"])
         ax.scatter(own["score"], own["criterion"].map(y_of), s=80, color=_OWN_COLOR, zorder=5)
-        ax.set_title(f"Övningsfall {case}" if len(f.cases) > 1 else "Dina poäng mot referensen och gruppen")
+        ax.set_title(f"Övningsfall {case}" if len(f.cases) > 1 else "Dina poäng mot referensen och övrigas medel")
         parts = []
         for _, r in t.iterrows():
             you = number(float(r["score"]), None) if pd.notna(r["score"]) else "ingen poäng"
-            group = (f", gruppens medel {number(float(r['group_mean']), 1)} (standardavvikelse "
-                     f"{number(float(r['group_sd']), 1)})" if pd.notna(r["group_mean"]) else "")
+            others = f", övrigas medel {number(float(r['others_mean']), 1)}" if pd.notna(r["others_mean"]) else ""
             parts.append(f"{rubric.criterion_label(r['criterion'])}: du {you}, referens "
-                         f"{number(float(r['reference']), None)}{group}")
+                         f"{number(float(r['reference']), None)}{others}")
         alt_cases.append((f"Övningsfall {case}: " if len(f.cases) > 1 else "") + "; ".join(parts) + ".")
     _finish_case_axes(axes, crit, rubric)
     handles = [
         Line2D([], [], marker="o", ls="", color=_OWN_COLOR, ms=9, label="Din poäng"),
         Line2D([], [], marker="D", ls="", markerfacecolor="none", markeredgewidth=2, color=_REFERENCE_COLOR,
                label="Referens"),
-        Line2D([], [], color="black", lw=2, label="Gruppens medel"),
-        Line2D([], [], color="grey", lw=6, alpha=0.35, label="± en standardavvikelse"),
+        Line2D([], [], color="black", lw=2, label="Övrigas medel"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
-    alt = ("Punktdiagram: dina poäng per kriterium mot referensen och gruppens medel med spridning. "
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
+    alt = ("Punktdiagram: dina poäng per kriterium mot referensen och övrigas medel. "
            + " ".join(alt_cases))
     return render.Figure(fig, alt)

@@ -26,11 +26,12 @@ from ...data.sessions import (
     trainee_codes,
 )
 from ...data.years import examiner_codes, sessions_dir
+from ...disclosure import POOL_FROM, mean_disclosure, pool_position
 from ...names import redact
+from ...presentation import render
 from ...rubric import Rubric
 
 __all__ = [
-    "MIN_GROUP",
     "REFERENCE_FILE",
     "HandIn",
     "TraineeFeedback",
@@ -42,16 +43,13 @@ __all__ = [
     "load_session",
     "misunderstanding_list",
     "sessions_dir",
+    "shown_mean",
     "trainee_accuracy",
     "trainee_against_group",
     "trainee_codes",
     "trainee_feedback",
 ]
 
-#: A trainee's own page shows the group's mean and spread on a case and criterion only when
-#: at least this many trainees scored it: with fewer, the others' scores could be worked out
-#: from the mean, the spread and one's own score.
-MIN_GROUP = 5
 #: What replaces another person's code in a trainee's own text.
 REDACTED = "[deltagare]"
 
@@ -150,59 +148,72 @@ def trainee_accuracy(scores: pd.DataFrame, reference: pd.DataFrame, rubric: Rubr
 
 
 def trainee_against_group(scores: pd.DataFrame, reference: pd.DataFrame, code: str, rubric: Rubric) -> pd.DataFrame:
-    """One trainee's scores against the reference and the anonymous group (for their own feedback).
+    """One trainee's scores against the reference and the other trainees (for their own feedback).
+
+    The others' mean is given only where it gives no one away (:func:`scoring.disclosure.mean_disclosure`,
+    with the mean as the page prints it); their lowest, highest and spread never.
 
     Returns
     -------
     DataFrame
         One row per case and criterion of the reference: ``entry_id``, ``criterion``,
         ``score`` (the trainee's; NaN when left blank), ``reference``, ``difference``
-        (score − reference), and the group's ``mean``, ``sd`` (standard deviation, ddof=1),
-        ``low``, ``high`` and ``n_trainees`` over every trainee (the trainee included). No
-        other trainee's code is in it.
+        (score − reference), ``other_trainees`` (how many other trainees scored it), ``shown``
+        ("mean" or "count") and ``others_mean`` (NaN unless shown). No other trainee's code
+        or score is in it.
     """
-    s = scores[scores["entry_id"].isin(set(reference["entry_id"]))]
-    group = s.groupby(["entry_id", "criterion"])["score"].agg(mean="mean", sd="std", low="min", high="max")
-    group["n_trainees"] = s.groupby(["entry_id", "criterion"])["examiner_id"].nunique()
-    own = s[s["examiner_id"] == code].set_index(["entry_id", "criterion"])["score"]
-    out = reference.rename(columns={"score": "reference"}).set_index(["entry_id", "criterion"])
-    out = out.assign(score=own).join(group)
+    s = scores[scores["entry_id"].isin(set(reference["entry_id"]))].dropna(subset=["score"])
+    key = ["entry_id", "criterion"]
+    lists = s[s["examiner_id"] != code].groupby(key)["score"].agg(list).rename("_others")
+    own = s[s["examiner_id"] == code].groupby(key)["score"].mean()
+    out = reference.rename(columns={"score": "reference"}).set_index(key)
+    out = out.assign(score=own).join(lists)
+    out["_others"] = out["_others"].map(lambda x: x if isinstance(x, list) else [])
     out["difference"] = out["score"] - out["reference"]
-    out["n_trainees"] = out["n_trainees"].fillna(0).astype("int64")
+    out["other_trainees"] = out["_others"].map(len).astype("int64")
+    grid = rubric.scale.values
+    out["shown"] = [mean_disclosure(o, grid, shown_mean) for o in out["_others"]]
+    out["others_mean"] = [float(np.mean(o)) if v == "mean" else math.nan
+                          for o, v in zip(out["_others"], out["shown"], strict=True)]
     out = out.reset_index()
     out = out.assign(_o=_order(out, rubric)).sort_values(["entry_id", "_o"], kind="stable").drop(columns="_o")
-    return out[["entry_id", "criterion", "score", "reference", "difference", "mean", "sd", "low", "high",
-                "n_trainees"]].reset_index(drop=True)
+    return out[["entry_id", "criterion", "score", "reference", "difference", "other_trainees", "shown",
+                "others_mean"]].reset_index(drop=True)
+
+
+def shown_mean(mean: float) -> str:
+    """The others' mean as a trainee's page prints it (what the disclosure rule counts with)."""
+    return render.number(mean, 1)
 
 
 @dataclass
 class TraineeFeedback:
-    """What one trainee's own page shows: their scores, the reference and the anonymous group.
+    """What one trainee's own page shows: their scores, the reference and the anonymous others.
 
-    Nothing in it names another trainee or gives another trainee's score: the group appears
-    only as means and spreads, and only where at least :data:`MIN_GROUP` trainees scored.
+    Nothing in it names another trainee or gives another trainee's score: the others appear
+    only as means where these give no one away (:func:`trainee_against_group`) and as quartiles
+    of their level and profile error from :data:`scoring.disclosure.POOL_FROM` others.
 
     Attributes
     ----------
     year, session, code : the award year, the session's name and the trainee's code.
     rubric : the year's rubric.
     cases : the training cases, in the reference's order.
-    scores : one row per case and criterion of the reference: ``entry_id``, ``criterion``,
-        ``score`` (the trainee's; NaN when left blank), ``reference``, ``difference``
-        (score − reference), ``group_mean``, ``group_sd`` and ``group_difference`` (group
-        mean − reference) over every trainee who scored it (this one included; NaN when
-        fewer than :data:`MIN_GROUP`), ``n_trainees``, ``comment`` (the trainee's own).
+    scores : one row per case and criterion of the reference: the columns of
+        :func:`trainee_against_group`, ``others_difference`` (others' mean − reference; NaN
+        where the mean is not shown) and ``comment`` (the trainee's own, other people's
+        codes redacted).
     criteria : one row per criterion (over the cases): ``criterion``, ``n_scores`` (cases
         the trainee scored), ``difference`` (mean of score − reference over those cases),
-        ``within_one_step`` (share of them within one scale step), ``group_difference``
+        ``within_one_step`` (share of them within one scale step), ``others_difference``
         (mean over the cases where it is shown; NaN when none), ``questions`` (the
         criterion's question numbers in the rubric).
     accuracy : the trainee's row of :func:`trainee_accuracy` (distance, elevation,
         stereotype accuracy, ``profile_error``, ``within_one_step``, ``note`` ...).
-    group : the group's level and profile over every trainee: ``n_trainees``,
-        ``elevation`` and ``elevation_sd`` (mean and standard deviation of the trainees'
-        elevations), ``profile_error`` (their mean); NaN when fewer than
-        :data:`MIN_GROUP` trainees.
+    group : ``n_trainees`` (everyone with an accepted hand-in), and for ``elevation`` and
+        ``profile_error`` the others' :func:`scoring.disclosure.pool_position` around the
+        trainee's own value (``n``, ``median``, ``q1``, ``q3``, ``share_below``; ``n`` 0 and
+        the rest NaN when fewer than :data:`scoring.disclosure.POOL_FROM` others).
     """
 
     year: int
@@ -246,11 +257,8 @@ def trainee_feedback(session: TrainingSession, code: str | None = None) -> Train
         raise ValueError(f"no accepted scorebook with the code {code!r} in training session {session.name} "
                          f"{session.year} (see the trainer's report for files left out)")
     rubric = session.rubric
-    own = trainee_against_group(session.scores, session.reference, code, rubric)
-    hidden = own["n_trainees"] < MIN_GROUP
-    scores = own.drop(columns=["low", "high"]).rename(columns={"mean": "group_mean", "sd": "group_sd"})
-    scores.loc[hidden, ["group_mean", "group_sd"]] = math.nan
-    scores["group_difference"] = scores["group_mean"] - scores["reference"]
+    scores = trainee_against_group(session.scores, session.reference, code, rubric)
+    scores["others_difference"] = scores["others_mean"] - scores["reference"]
     mine = session.scores[session.scores["examiner_id"] == code]
     if "comment" in mine.columns:
         # another person's code in the trainee's own text is redacted, as in an examiner's (any spelling)
@@ -274,23 +282,20 @@ def trainee_feedback(session: TrainingSession, code: str | None = None) -> Train
             "difference": float(scored["difference"].mean()) if len(scored) else math.nan,
             "within_one_step": float(scored["difference"].abs().le(step * (1 + 1e-9)).mean())
             if len(scored) else math.nan,
-            "group_difference": float(g["group_difference"].mean()) if g["group_difference"].notna().any()
+            "others_difference": float(g["others_difference"].mean()) if g["others_difference"].notna().any()
             else math.nan,
             "questions": questions.get(criterion, ()),
         })
     criteria = pd.DataFrame(rows, columns=["criterion", "n_scores", "difference", "within_one_step",
-                                           "group_difference", "questions"])
+                                           "others_difference", "questions"])
 
-    everyone = trainee_accuracy(session.scores, session.reference, rubric)
-    accuracy = everyone.set_index("examiner_id").loc[code]
-    n = len(everyone)
-    enough = n >= MIN_GROUP
-    group = {
-        "n_trainees": n,
-        "elevation": float(everyone["elevation"].mean()) if enough else math.nan,
-        "elevation_sd": float(everyone["elevation"].std()) if enough else math.nan,
-        "profile_error": float(everyone["profile_error"].mean()) if enough else math.nan,
-    }
+    everyone = trainee_accuracy(session.scores, session.reference, rubric).set_index("examiner_id")
+    accuracy = everyone.loc[code]
+    peers = everyone.drop(index=code)
+    group: dict = {"n_trainees": len(everyone)}
+    for measure in ("elevation", "profile_error"):
+        pool = peers[measure].to_numpy(dtype=float) if len(peers) >= POOL_FROM else []
+        group[measure] = pool_position(float(accuracy[measure]), pool)
     return TraineeFeedback(int(session.year), session.name, code, rubric, session.cases, scores, criteria,
                            accuracy, group)
 

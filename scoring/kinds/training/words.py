@@ -2,17 +2,18 @@
 
 The counterpart of :mod:`scoring.presentation.labels` for :mod:`scoring.kinds.training.session`: everything comes
 back as :mod:`scoring.presentation.render` blocks (escaped, Swedish numbers). A trainee's blocks name
-nobody but the trainee: the group appears only as means and spreads, and only where
-:data:`scoring.kinds.training.session.MIN_GROUP` trainees or more scored.
+nobody but the trainee: the others appear only as means where these give no one away and as
+quartiles (:mod:`scoring.disclosure`).
 """
 
 from __future__ import annotations
 
 import math
 
+from ...disclosure import AT_LEAST, POOL_FROM
 from ...presentation import render
 from ...presentation.labels import show
-from .session import MIN_GROUP, TraineeFeedback, TrainingSession
+from .session import TraineeFeedback, TrainingSession
 
 __all__ = ["summary", "trainee_heading", "trainee_scores", "level_and_profile", "criterion_advice",
            "own_comments"]
@@ -63,9 +64,9 @@ def trainee_heading(fb: TraineeFeedback) -> render.Block:
         render.paragraph(
             "Dina poäng på " + ("övningsfallen" if len(fb.cases) > 1 else "övningsfallet")
             + " {cases} jämförda med referensbedömningen, som erfarna examinatorer har enats om, och med "
-            "gruppen: {n} deltagare. Gruppen visas bara som medelvärde och spridning, aldrig med någon annan "
-            "deltagares kod eller poäng.",
-            cases=_cases(fb.cases), n=fb.group["n_trainees"]),
+            "de {n} andra deltagarna. De visas bara som medelvärden och kvartiler, aldrig med någon annans kod "
+            "eller poäng.",
+            cases=_cases(fb.cases), n=fb.group["n_trainees"] - 1),
     ]
     if int(a["n_scores"]) < int(a["n_reference"]):
         blocks.append(render.paragraph(
@@ -75,15 +76,16 @@ def trainee_heading(fb: TraineeFeedback) -> render.Block:
 
 
 def trainee_scores(fb: TraineeFeedback) -> render.Block:
-    """The trainee's scores per case and criterion, the reference and the group (a table)."""
-    columns = ["criterion", "score", "reference", "difference", "group_mean", "group_sd", "n_trainees"]
+    """The trainee's scores per case and criterion, the reference and the others' mean (a table)."""
+    columns = ["criterion", "score", "reference", "difference", "others_mean", "other_trainees"]
     if len(fb.cases) > 1:
         columns = ["entry_id", *columns]
-    table = show(fb.scores[columns], fb.rubric, precision={"group_mean": 1, "group_sd": 1, "difference": 0})
-    if fb.scores["group_mean"].isna().any() and (fb.scores["n_trainees"] > 0).any():
+    table = show(fb.scores[columns], fb.rubric, precision={"others_mean": 1, "difference": 0})
+    if ((fb.scores["shown"] == "count") & (fb.scores["other_trainees"] > 0)).any():
         note = render.paragraph(
-            "Gruppens medel och spridning visas bara där minst {k} deltagare satt poäng, så att ingen annans "
-            "poäng kan räknas fram.", css="note", k=MIN_GROUP)
+            "Övrigas medel visas bara där det inte går att räkna ut någons poäng ur det: minst {k} olika "
+            "uppsättningar poäng ska passa medlet och ingen poäng får vara säkert given; annars visas bara "
+            "antalet.", css="note", k=AT_LEAST)
         return render.group(table, note)
     return table
 
@@ -113,10 +115,7 @@ def level_and_profile(fb: TraineeFeedback) -> render.Block:
                  "poäng för det som bidraget faktiskt visar, och jämför med skalans nivåbeskrivningar: leta "
                  "efter styrkor lika noga som efter utvecklingsområden.")
     blocks.append(render.paragraph(level, lead=render.strong("Nivå:"), e=_signed(e)))
-    if not math.isnan(g["elevation"]):
-        blocks.append(render.paragraph(
-            "Gruppens medelnivå var {ge} poäng (standardavvikelse {sd} mellan deltagarna).",
-            ge=_signed(g["elevation"]), sd=render.number(g["elevation_sd"], 1)))
+    blocks.append(_among_others("nivå", g["elevation"], sign=True))
 
     if _within(pe, step / 2):
         profile = ("{lead} du skiljer fallets starka kriterier från de svaga ungefär som referensen (profilfel "
@@ -135,13 +134,22 @@ def level_and_profile(fb: TraineeFeedback) -> render.Block:
         "Profilfelet är det som återstår av avståndet till referensen när nivån räknats bort, det vill säga hur "
         "väl du skiljer fallets starka kriterier från de svaga. Utbildning brukar rätta till nivån snabbare än "
         "profilen, därför visas de var för sig."))
-    if not math.isnan(g["profile_error"]):
-        blocks.append(render.paragraph("Gruppens profilfel var i medel {gp} poäng.",
-                                       gp=render.number(g["profile_error"], 1)))
+    blocks.append(_among_others("profilfel", g["profile_error"], sign=False))
     blocks.append(render.paragraph(
         "{share:.0%} av dina poäng låg högst ett skalsteg ({step} poäng) från referensen.",
         share=float(a["within_one_step"]), step=step))
     return render.group(*blocks)
+
+
+def _among_others(measure: str, pos: dict, sign: bool) -> render.Block:
+    """Where the others lie on a measure: their median and middle half (quartiles only), or why not."""
+    if not pos["n"]:
+        return render.paragraph("De andra deltagarnas {measure} visas inte: färre än {k} andra har lämnat in.",
+                                css="note", measure=measure, k=POOL_FROM)
+    return render.paragraph(
+        "De {n} andra deltagarnas {measure}: median {median} poäng, hälften mellan {q1} och {q3}.",
+        n=pos["n"], measure=measure, median=render.number(pos["median"], 1, sign=sign),
+        q1=render.number(pos["q1"], 1, sign=sign), q3=render.number(pos["q3"], 1, sign=sign))
 
 
 def _questions(qs) -> str:
@@ -157,14 +165,14 @@ def _questions(qs) -> str:
 
 def criterion_advice(fb: TraineeFeedback) -> render.Block:
     """Per criterion, in plain Swedish: how the trainee's scores lie against the reference,
-    the group where it is shown, and what to look at again."""
+    the others' mean where it is shown, and what to look at again."""
     step, rubric = fb.step, fb.rubric
     one_case = len(fb.cases) == 1
     items = []
     for _, c in fb.criteria.iterrows():
         label = render.strong("{label}", label=rubric.criterion_label(c["criterion"]))
         qs = _questions(c["questions"])
-        d, gd = c["difference"], c["group_difference"]
+        d, gd = c["difference"], c["others_difference"]
         values = {"label": label, "d": _signed(d, 0 if one_case else 1), "qs": qs}
         if c["n_scores"] == 0:
             items.append(render.text("{label}: du satte ingen poäng. Varje kriterium behöver en poäng, även när "
@@ -188,10 +196,12 @@ def criterion_advice(fb: TraineeFeedback) -> render.Block:
         if not math.isnan(gd):
             values["gd"] = _signed(gd)
             if not _within(d, step) and not _within(gd, step / 2) and (gd > 0) == (d > 0):
-                text += (" Gruppen låg också " + ("över" if gd > 0 else "under")
+                text += (" De andra låg också " + ("över" if gd > 0 else "under")
                          + " referensen (i medel {gd}): ta gärna upp kriteriet i diskussionen.")
+            elif _within(gd, 0):
+                text += " Övrigas medel låg på referensen."
             else:
-                text += " Gruppens medel låg {gd} poäng från referensen."
+                text += " Övrigas medel låg {gd} poäng från referensen."
         items.append(render.text(text, **values))
     return render.bullets(items)
 

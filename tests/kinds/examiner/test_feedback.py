@@ -142,15 +142,6 @@ def test_consensus_closeness_by_hand():
     assert "examiner_id" not in c.reset_index().columns
 
 
-def test_pool_position_by_hand():
-    pos = feedback.pool_position(3.0, np.array([6, 1, 3, 2, 5, 4, np.nan]))
-    # median of 1..6 = 3.5; linear quantiles at positions 1.25 and 3.75: 2.25 and 4.75;
-    # below 3: two values, one tie counted half: 2.5 / 6
-    assert pos == pytest.approx({"n": 6, "median": 3.5, "q1": 2.25, "q3": 4.75, "share_below": 2.5 / 6})
-    assert np.isnan(feedback.pool_position(np.nan, np.array([1.0]))["share_below"])
-    assert feedback.pool_position(1.0, np.array([]))["n"] == 0
-
-
 def test_pool_is_the_others_of_the_group_and_only_when_large_enough():
     effects = pd.DataFrame({
         "examiner_id": [OWN, "A", "B", "C", "D", "E", "F"],

@@ -240,17 +240,18 @@ def test_every_training_table_has_swedish_headers(tmp_path):
         assert all(f">{labels.COLUMNS_SV[c]}</th>" in html for c in t.columns)
 
 
-def test_one_trainee_against_the_anonymous_group_by_hand():
-    # T2: target_group 50 (reference 60 -> -10; group 70, 50, 60: mean 60, low 50, high 70, 3 trainees)
-    #     leadership 60 (reference 40 -> +20; group 50, 60: mean 55, 2 trainees)
+def test_one_trainee_against_the_anonymous_others_by_hand():
+    # T2: target_group 50 (reference 60 -> -10); the others 70 and 60: mean 65,0, which four pairs
+    #     on the 0-100 scale in steps of 10 fit (30+100, 40+90, 50+80, 60+70), sharing no value: shown
+    #     leadership 60 (reference 40 -> +20); one other (50): their mean is their score: the count only
     # T3 left leadership blank: score NaN there
     t = training.trainee_against_group(ONE_CASE, ONE_REF, "T2", RUBRIC)
     assert t["criterion"].tolist() == ["target_group", "leadership"]
-    assert t[["score", "reference", "difference", "mean", "low", "high", "n_trainees"]].values.tolist() == [
-        [50, 60, -10, 60, 50, 70, 3], [60, 40, 20, 55, 50, 60, 2]]
-    # standard deviations (ddof=1): target_group 10 (see the discussion list), leadership sqrt(50)
-    assert t["sd"].tolist() == pytest.approx([10, math.sqrt(50)])
-    assert "examiner_id" not in t.columns
+    assert t[["score", "reference", "difference", "other_trainees"]].values.tolist() == [
+        [50, 60, -10, 2], [60, 40, 20, 1]]
+    assert t["shown"].tolist() == ["mean", "count"]
+    assert t["others_mean"].iloc[0] == 65 and math.isnan(t["others_mean"].iloc[1])
+    assert not {"examiner_id", "low", "high", "sd", "mean"} & set(t.columns)
     t3 = training.trainee_against_group(ONE_CASE, ONE_REF, "T3", RUBRIC)
     assert t3["score"].isna().tolist() == [False, True]
 
@@ -279,36 +280,37 @@ def six_trainees(tmp_path) -> training.TrainingSession:
 
 def test_trainee_feedback_by_hand(tmp_path):
     s = six_trainees(tmp_path)
-    assert training.MIN_GROUP == 5
     fb = training.trainee_feedback(s, "T1")
     t = fb.scores.set_index("criterion")
-    # target_group: T1 70 - 60 = +10; the group 70, 50, 60, 80, 60 (5 trainees: shown): mean 64,
-    # deviations 6, -14, -4, 16, -4 -> variance 520 / 4 = 130
-    assert t.loc["target_group", ["score", "reference", "difference", "n_trainees"]].tolist() == [70, 60, 10, 5]
-    assert t.loc["target_group", "group_mean"] == pytest.approx(64)
-    assert t.loc["target_group", "group_sd"] == pytest.approx(math.sqrt(130))
-    assert t.loc["target_group", "group_difference"] == pytest.approx(4)
-    # leadership: 4 trainees, fewer than MIN_GROUP: no group mean or spread
-    assert t.loc["leadership", "n_trainees"] == 4
-    assert t.loc[["leadership", "staff"], ["group_mean", "group_sd", "group_difference"]].isna().all().all()
-    assert math.isnan(t.loc["staff", "score"]) and t.loc["staff", "n_trainees"] == 1
+    # target_group: T1 70 - 60 = +10; the others 50, 60, 80, 60: mean 62,5 (many sets of four fit): shown
+    assert t.loc["target_group", ["score", "reference", "difference", "other_trainees"]].tolist() == [70, 60, 10, 4]
+    assert t.loc["target_group", "others_mean"] == pytest.approx(62.5)
+    assert t.loc["target_group", "others_difference"] == pytest.approx(2.5)
+    # leadership: the others 40, 60, 30: mean 43,3 (130 in three scores: many sets): shown
+    assert t.loc["leadership", "other_trainees"] == 3 and t.loc["leadership", "others_mean"] == pytest.approx(130 / 3)
+    # staff: T1 left it blank and one other (T6) scored it: the count only
+    assert math.isnan(t.loc["staff", "score"]) and t.loc["staff", "other_trainees"] == 1
+    assert t.loc["staff", "shown"] == "count" and math.isnan(t.loc["staff", "others_mean"])
+    assert not {"group_mean", "group_sd", "low", "high"} & set(fb.scores.columns)
     assert t.loc["target_group", "comment"] == "<b>Tydlig</b> målgrupp, se `kod` & $x^2$"
     assert t.loc["leadership", "comment"] == ""
     assert "examiner_id" not in fb.scores.columns and "examiner_id" not in fb.criteria.columns
     c = fb.criteria.set_index("criterion")
     assert c.loc["target_group", ["n_scores", "difference", "within_one_step"]].tolist() == [1, 10, 1]
-    assert c.loc["leadership", "difference"] == 10 and math.isnan(c.loc["leadership", "group_difference"])
+    assert c.loc["leadership", "difference"] == 10
+    assert c.loc["leadership", "others_difference"] == pytest.approx(130 / 3 - 40)
+    assert math.isnan(c.loc["staff", "others_difference"])
     assert c.loc["staff", "n_scores"] == 0 and c.loc["leadership", "questions"] == (5, 6, 7, 8, 9)
     # T1: d = (+10, +10) -> elevation 10, profile error 0
     assert fb.accuracy["elevation"] == pytest.approx(10) and fb.accuracy["profile_error"] == pytest.approx(0)
-    # elevations: T1 10, T2 (-10 + 0) / 2 = -5, T3 (0 + 20) / 2 = 10, T4 (20 - 10) / 2 = 5, T5 0, T6 -20
-    # mean 0, variance (100 + 25 + 100 + 25 + 0 + 400) / 5 = 130
+    # elevations: T1 10, T2 (-10 + 0) / 2 = -5, T3 (0 + 20) / 2 = 10, T4 (20 - 10) / 2 = 5, T5 0, T6 -20;
+    # the five others sorted -20, -5, 0, 5, 10: median 0, quartiles (linear) -5 and 5; below T1's 10:
+    # four, and one tie counted half: 4,5 / 5
     # profile errors sqrt(distance² - elevation²): T1 0, T2 sqrt(50 - 25) = 5, T3 sqrt(200 - 100) = 10,
-    # T4 sqrt(250 - 25) = 15, T5 0, T6 0 -> mean 5
+    # T4 sqrt(250 - 25) = 15, T5 0, T6 0; the others sorted 0, 0, 5, 10, 15: median 5, quartiles 0 and 10
     assert fb.group["n_trainees"] == 6
-    assert fb.group["elevation"] == pytest.approx(0)
-    assert fb.group["elevation_sd"] == pytest.approx(math.sqrt(130))
-    assert fb.group["profile_error"] == pytest.approx(5)
+    assert fb.group["elevation"] == pytest.approx({"n": 5, "median": 0, "q1": -5, "q3": 5, "share_below": 0.9})
+    assert fb.group["profile_error"] == pytest.approx({"n": 5, "median": 5, "q1": 0, "q3": 10, "share_below": 0.2})
     assert training.trainee_feedback(s, "").code == "T1"  # the notebook's default: the first trainee
     with pytest.raises(ValueError, match="no accepted scorebook with the code 'T9'"):
         training.trainee_feedback(s, "T9")
@@ -316,18 +318,29 @@ def test_trainee_feedback_by_hand(tmp_path):
 
 def test_trainee_feedback_hides_a_small_group(tmp_path):
     folder = session_dir(tmp_path)
-    for code, x in (("T1", 70), ("T2", 50), ("T3", 60), ("T4", 80)):
+    for code, x in (("T1", 70), ("T2", 50), ("T3", 60), ("T4", 100)):
         (folder / f"{code}.csv").write_text(HEADER + f"2024,CASE,{code},target_group,{x},,,\n", encoding="utf-8")
-    fb = training.trainee_feedback(training.load_session(2024, "kurs", tmp_path / "data"), "T2")
-    assert fb.scores["group_mean"].isna().all() and fb.scores["group_sd"].isna().all()
-    assert all(math.isnan(fb.group[k]) for k in ("elevation", "elevation_sd", "profile_error"))
-    assert fb.group["n_trainees"] == 4
-    # what the page says names nobody else and gives no group figure
+    session = training.load_session(2024, "kurs", tmp_path / "data")
+    fb = training.trainee_feedback(session, "T2")
+    # the three others 70, 60, 100: mean 76,7 (230 in three scores: many sets fit): shown
+    assert fb.scores["others_mean"].iloc[0] == pytest.approx(230 / 3)
+    # three others are too few for quartiles of their level and profile
+    assert fb.group["n_trainees"] == 4 and fb.group["elevation"]["n"] == fb.group["profile_error"]["n"] == 0
     page = " ".join(b.text for b in (training_labels.trainee_heading(fb), training_labels.trainee_scores(fb),
                                      training_labels.level_and_profile(fb), training_labels.criterion_advice(fb)))
-    assert "Gruppens medelnivå" not in page and "Gruppens profilfel" not in page
-    assert "minst 5 deltagare" in page
+    assert "färre än 5 andra har lämnat in" in page and "median" not in page
     assert not any(code in page for code in ("T1", "T3", "T4"))
+    # T4's others are 70, 50, 60 (mean 60); T1's 50, 60, 100 (mean 70): both shown; T3 alone with
+    # 100 beside two others at the scale's top would be given away: two others at 100 have mean 100
+    (folder / "T5.csv").write_text(HEADER + "2024,CASE,T5,target_group,100,,,\n", encoding="utf-8")
+    (folder / "T1.csv").write_text(HEADER + "2024,CASE,T1,target_group,100,,,\n", encoding="utf-8")
+    (folder / "T2.csv").unlink()
+    top = training.load_session(2024, "kurs", tmp_path / "data")
+    fb3 = training.trainee_feedback(top, "T3")  # the others: 100, 100, 100
+    assert fb3.scores["other_trainees"].iloc[0] == 3 and fb3.scores["shown"].iloc[0] == "count"
+    text = training_labels.trainee_scores(fb3).text
+    assert "100" not in text  # the others' mean is not on the page
+    assert "Övrigas medel visas bara där det inte går att räkna ut någons poäng" in text
 
 
 def test_trainee_prose_says_what_to_practise(tmp_path):
@@ -347,17 +360,18 @@ def test_trainee_prose_says_what_to_practise(tmp_path):
     # T3: profile error 10 (one step): similar, some criteria off; T6: -20 strict
     assert "liknar referensens" in text("T3", level)
     assert "−20,0 poäng under referensen: du bedömer strängt" in text("T6", level)
-    # group: mean level 0 (sd sqrt(130) = 11,4), mean profile error 5
-    assert "Gruppens medelnivå var 0,0 poäng (standardavvikelse 11,4" in text("T1", level)
-    assert "Gruppens profilfel var i medel 5,0 poäng." in text("T1", level)
+    # the five others' levels: median 0, middle half -5 to +5; their profile errors: 5, 0 to 10
+    assert "De 5 andra deltagarnas nivå: median 0,0 poäng, hälften mellan −5,0 och +5,0." in text("T1", level)
+    assert "De 5 andra deltagarnas profilfel: median 5,0 poäng, hälften mellan 0,0 och 10,0." in text("T1", level)
+    assert "standardavvikelse" not in text("T1", level)
     advice = text("T3", training_labels.criterion_advice).splitlines()
     # T3 leadership 60 against 40: two steps over; bands 50–60 and 30–40 of the rubric
     assert advice[1] == ("- Chef- och ledarskap: +20 poäng, över referensen med mer än ett skalsteg. Läs frågorna "
                          "5–9 i bedömningsmallen igen och pröva vilka belägg bidraget ger för var och en. Du valde "
                          "nivån ”Systematiskt arbetssätt, delvis utvärderat”, referensen ligger på ”Början till "
-                         "systematiskt arbetssätt”.")
-    # target_group 60 = reference; the group's mean 64 is shown (5 trainees)
-    assert advice[0] == "- Målgrupp: samma som referensen. Gruppens medel låg +4,0 poäng från referensen."
+                         "systematiskt arbetssätt”. Övrigas medel låg på referensen.")
+    # target_group 60 = reference; the others' (70, 50, 80, 60) mean 65 is shown
+    assert advice[0] == "- Målgrupp: samma som referensen. Övrigas medel låg +5,0 poäng från referensen."
     assert advice[2].startswith("- Medarbetare: du satte ingen poäng.")
     # T4 target_group 80: +20 over, and the group is over too but by less than half a step: no joint note
     assert "ta gärna upp" not in text("T4", training_labels.criterion_advice)
