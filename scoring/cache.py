@@ -45,11 +45,17 @@ def files_checksum(files: Iterable[str | Path]) -> str:
     return h.hexdigest()
 
 
+#: Files a run writes into a year's data folder: never an input.
+OUTPUTS = frozenset({"utskick.csv"})
+
+
 def year_files(year: int, data_dir: str | Path | None = None) -> list[Path]:
-    """The files a year's results depend on: its CSV and rubric files and the general rubric."""
+    """The files a year's results depend on: its CSV and rubric files and the general rubric (not
+    the send list ``utskick.csv``, which a report run writes)."""
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year_dir = data_dir / str(int(year))
-    files = sorted(p for p in year_dir.glob("*") if p.is_file() and p.suffix in (".csv", ".toml"))
+    files = sorted(p for p in year_dir.glob("*")
+                   if p.is_file() and p.suffix in (".csv", ".toml") and p.name not in OUTPUTS)
     return files + [p for p in (data_dir / "rubric.toml", RUBRIC_PATH) if p.is_file()]
 
 

@@ -124,11 +124,15 @@ def _parser() -> argparse.ArgumentParser:
     who = s.add_mutually_exclusive_group(required=True)
     who.add_argument("--examiner", help="the examiner's code, e.g. E07")
     who.add_argument("--session", help="a training session (folder in data/<year>/training/)")
+    who.add_argument("--planned", action="store_true",
+                     help="every examiner of the year's assignments.csv: one scorebook each, <code>.xlsx in --out "
+                          "(a folder)")
     s.add_argument("--entries", help="comma-separated entry ids (default: the examiner's rows in "
                                      "assignments.csv; for a session, the cases of its reference.csv)")
     s.add_argument("--per-question", action="store_true", default=None,
                    help="one row per question (default: as the year's scores are given)")
-    s.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx", help="the workbook to write")
+    s.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx",
+                   help="the workbook to write (with --planned: the folder to write them to)")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
     s.set_defaults(run=_template)
 
@@ -141,7 +145,44 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-unissued", action="store_true",
                    help="also take scorebooks made before the register of issued scorebooks existed (with a note); "
                         "a scorebook is otherwise imported only under the code it was issued for")
+    s.add_argument("--by", metavar="NAME", help="who runs the import, for the change log (default: the login name)")
     s.set_defaults(run=_import)
+
+    s = sub.add_parser("correct", help="correct one score in the year's scores.csv, with a reason; logged in "
+                                        "changes.csv")
+    s.add_argument("--year", required=True, type=int, help="the award year")
+    s.add_argument("--entry", required=True, help="the entry id, e.g. 2024-07")
+    s.add_argument("--examiner", required=True, help="the examiner's code (TEAM for a team's row)")
+    s.add_argument("--criterion", required=True, help="criterion id or Swedish label")
+    s.add_argument("--question", type=int, help="the question, for scores given per question")
+    s.add_argument("--stage", default="individual", help="the row's stage (default: individual)")
+    s.add_argument("--score", required=True, help="the new score, on the rubric's scale")
+    s.add_argument("--reason", required=True, help="why the score is corrected (kept in the change log)")
+    s.add_argument("--by", metavar="NAME", help="who corrects it, for the change log (default: the login name)")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    s.set_defaults(run=_correct)
+
+    s = sub.add_parser("plan", help="plan the year's teams without conflicts of interest; write assignments.csv")
+    s.add_argument("--year", required=True, type=int, help="the award year")
+    s.add_argument("--team-size", default="4-6", metavar="MIN-MAX", help="examiners per entry (default: 4-6)")
+    s.add_argument("--seed", type=int, default=0, help="random seed of the search (default: 0)")
+    s.add_argument("--keep", action="store_true",
+                   help="re-plan: keep every assignment of the existing assignments.csv that still meets every rule")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    s.set_defaults(run=_plan)
+
+    s = sub.add_parser("shortlist", help="the site visits: per class the entries to visit, each with the reason")
+    s.add_argument("--year", required=True, type=int, help="the award year")
+    s.add_argument("--visits", type=int, default=3, metavar="K", help="entries to visit per class (default: 3)")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    _format_option(s)
+    s.set_defaults(run=_shortlist)
+
+    s = sub.add_parser("status", help="who has handed in what, against the year's assignments.csv")
+    s.add_argument("--year", required=True, type=int, help="the award year")
+    s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
+    _format_option(s)
+    s.set_defaults(run=_status)
 
     s = sub.add_parser("demo", help="regenerate the synthetic demo data")
     s.add_argument("--out", type=Path, help="output folder (default: the project's data/)")
@@ -331,6 +372,8 @@ def _report(args) -> int:
 def _template(args) -> int:
     from .scorebook import UsageError, write_template
 
+    if args.planned:
+        return _planned_templates(args)
     if args.out.suffix.lower() != ".xlsx":
         _say(f"usage error: --out must name an .xlsx file, not {args.out}", file=sys.stderr)
         return 2
@@ -347,12 +390,114 @@ def _template(args) -> int:
     return 0
 
 
+def _planned_templates(args) -> int:
+    """One issued scorebook per examiner of the year's plan, in the folder ``--out``."""
+    from .data.register import read_assignments
+    from .data.years import year_folder
+    from .paths import DATA_DIR
+    from .scorebook import write_template
+
+    data_dir = args.data or DATA_DIR
+    path = year_folder(args.year, data_dir) / "assignments.csv"
+    if not path.is_file():
+        raise InputError([Problem(display_path(path), None, None, "file not found: plan the teams first with "
+                                                                  f"`scoring plan --year {args.year}`")])
+    assignments, problems = read_assignments(path)
+    if any(p.is_error for p in problems):
+        raise InputError([p for p in problems if p.is_error])
+    if args.out.suffix.lower() == ".xlsx" or (args.out.exists() and not args.out.is_dir()):
+        _say(f"usage error: with --planned, --out is a folder, not {args.out}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    for code in sorted(set(assignments["examiner_id"])):
+        _say(display_path(write_template(args.out / f"{code}.xlsx", args.year, examiner=code,
+                                         per_question=args.per_question, data_dir=args.data)))
+    return 0
+
+
+def _team_size(text: str) -> tuple[int, int]:
+    parts = text.replace("–", "-").split("-")
+    try:
+        lo, hi = (int(parts[0]), int(parts[-1])) if len(parts) <= 2 else (0, -1)
+    except ValueError:
+        lo, hi = 0, -1
+    if not 1 <= lo <= hi:
+        raise ValueError(f"--team-size {text!r}: give the smallest and largest team as MIN-MAX (e.g. 4-6) or one "
+                         "number")
+    return lo, hi
+
+
+def _plan(args) -> int:
+    from .data.register import load_register, write_assignments
+    from .data.years import year_folder
+    from .paths import DATA_DIR
+    from .plan import PlanError, plan_teams
+    from .plan.office import components_for, plan_summary
+    from .rubric import load_rubric
+
+    data_dir = args.data or DATA_DIR
+    team_size = _team_size(args.team_size)
+    folder = year_folder(args.year, data_dir)
+    rubric = load_rubric(year=args.year, data_dir=data_dir)
+    register = load_register(args.year, data_dir, rubric)
+    entries = register.entries.assign(**{"class": [rubric.class_label(c) for c in register.entries["class"]]})
+    for p in register.problems:
+        _say(p, file=sys.stderr)
+    if args.keep and register.assignments is None:
+        _say(f"usage error: --keep needs a plan to keep: {display_path(folder / 'assignments.csv')} does not exist",
+             file=sys.stderr)
+        return 2
+    components, source = components_for(args.year, data_dir)
+    log.debug("plan: year=%s team_size=%s seed=%s keep=%s components=%s (%s)", args.year, team_size, args.seed,
+             args.keep, components, source)
+    try:
+        plan = plan_teams(entries, register.examiners, register.conflicts, team_size=team_size,
+                          seed=args.seed, keep=register.assignments if args.keep else None, components=components)
+    except PlanError as e:
+        for line in str(e).splitlines():
+            _say(f"{display_path(folder / 'assignments.csv')}: not written: {line}", file=sys.stderr)
+        return 1
+    path = write_assignments(folder / "assignments.csv", plan.assignments)
+    _say(plan_summary(plan, entries, source), lines=True)
+    _say(f"written: {display_path(path)}", file=sys.stderr)
+    return 0
+
+
+def _shortlist(args) -> int:
+    from .kinds.jury.shortlist import shortlist
+
+    if args.visits < 1:
+        _say(f"usage error: --visits must be at least 1, not {args.visits}", file=sys.stderr)
+        return 2
+    table = shortlist(args.year, args.visits, args.data)
+    if args.format == "table":
+        table = table[["class", "entry_id", "name", "rank", "rank_low", "rank_high", "method_dependent", "reason"]]
+    _print_table(table, args.format)
+    return 0
+
+
+def _status(args) -> int:
+    from .data.register import hand_in_status
+    from .paths import DATA_DIR
+    from .rubric import load_rubric
+
+    data_dir = args.data or DATA_DIR
+    status = hand_in_status(args.year, data_dir, load_rubric(year=args.year, data_dir=data_dir))
+    _print_table(status, args.format)
+    if args.format == "table":
+        late = status[status["status"] != "done"]
+        _say(f"{len(status) - len(late)} of {len(status)} examiner(s) done" +
+             (f"; remind: {', '.join(late['examiner_id'])}" if len(late) else ""), file=sys.stderr)
+    return 0
+
+
 def _import(args) -> int:
     from .scorebook import import_scorebooks
 
-    log.info("import: files=%s year=%s data=%s replace=%s", args.files, args.year, args.data, args.replace)
+    log.info("import: files=%s year=%s data=%s replace=%s by=%s", args.files, args.year, args.data, args.replace,
+             args.by)
     result = import_scorebooks(args.files, args.year, data_dir=args.data, replace=args.replace,
-                               allow_unissued=args.allow_unissued)
+                               allow_unissued=args.allow_unissued, by=args.by)
     for w in result.workbooks:
         for p in w.problems:
             _say(p, file=sys.stderr)
@@ -371,10 +516,28 @@ def _import(args) -> int:
                 _say(f"  {c['entry_id']} {c['criterion']}{q}: {what[c['change']]}")
     if result.written:
         _say(f"written: {display_path(result.scores_file)}", file=sys.stderr)
+        _say(f"logged: {result.logged} change(s) in {display_path(result.changes_file)}", file=sys.stderr)
     refused = sum(w.status == "refused" for w in result.workbooks)
     if refused:
         print(f"{refused} workbook(s) refused", file=sys.stderr)
     return 1 if refused else 0
+
+
+def _correct(args) -> int:
+    from .scorebook import correct_score
+
+    log.info("correct: year=%s entry=%s examiner=%s criterion=%s question=%s stage=%s score=%s by=%s data=%s",
+             args.year, args.entry, args.examiner, args.criterion, args.question, args.stage, args.score, args.by,
+             args.data)
+    c = correct_score(args.year, entry=args.entry, examiner=args.examiner, criterion=args.criterion,
+                      question=args.question, stage=args.stage, score=args.score, reason=args.reason, by=args.by,
+                      data_dir=args.data)
+    q = f" question {c.question}" if c.question is not None else ""
+    _say(f"{display_path(c.scores_file)}:{c.line}: {c.entry_id} {c.examiner_id} {c.criterion}{q} ({c.stage}): "
+         f"changed {c.old_score:g} -> {c.new_score:g}")
+    _say(f"written: {display_path(c.scores_file)}", file=sys.stderr)
+    _say(f"logged: 1 change in {display_path(c.changes_file)}", file=sys.stderr)
+    return 0
 
 
 def _demo(args) -> int:

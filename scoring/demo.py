@@ -1,10 +1,11 @@
 """A seeded, synthetic, multi-year demo data set (fictional entries and examiners).
 
-``generate()`` writes, per award year, ``<out>/<year>/entries.csv``, ``scores.csv``,
+``generate()`` writes, per award year, ``<out>/<year>/entries.csv``, ``examiners.csv``, ``scores.csv``,
 ``assignments.csv`` and the year's training session ``training/grundutbildning/``
 (``reference.csv`` plus the trainees' scores: a ``trainees.csv``, or in the last year about
 25 filled Excel scorebooks), the generator's true values in ``<out>/demo_truth/`` and a
-``<out>/README.md`` describing it all. The same seed gives byte-identical CSV files and
+``<out>/README.md`` describing it all, and the register of conflicts of interest
+``<out>/conflicts.csv`` (:mod:`scoring.demo_register`). The same seed gives byte-identical CSV files and
 workbooks with identical cells (a workbook's zip bytes record when it was written).
 
 The model, in fractions of the rubric scale's span (so any scale works):
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import demo_register
 from .paths import DATA_DIR
 from .rubric import Rubric, load_rubric
 
@@ -49,7 +51,9 @@ DEFAULT_YEARS = range(2019, 2025)
 TRAINING_SESSION = "grundutbildning"
 
 SCORE_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
-ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance")
+ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "administration")
+EXAMINER_COLUMNS = ("examiner_id", "experienced", "administration", "district", "max_entries")
+CONFLICT_COLUMNS = ("examiner_id", "entry_id", "unit_id", "district", "reason")
 
 #: The planted messy-but-valid inputs, by award year.
 MESSY_INPUTS = {
@@ -198,9 +202,9 @@ def generate(
 
     Returns
     -------
-    The paths written: per year ``entries.csv``, ``scores.csv``, ``assignments.csv``,
+    The paths written: per year ``entries.csv``, ``examiners.csv``, ``scores.csv``, ``assignments.csv``,
     ``training/<session>/reference.csv`` and ``trainees.csv`` (or, in the last year, one
-    ``<code>.xlsx`` per trainee); then ``demo_truth/entries.csv``, ``examiners.csv``,
+    ``<code>.xlsx`` per trainee); then ``conflicts.csv``, ``demo_truth/entries.csv``, ``examiners.csv``,
     ``trainees.csv`` and ``README.md``. A ``<year>/training.csv`` of the old layout is removed.
     """
     out = Path(out_dir) if out_dir is not None else DATA_DIR
@@ -211,11 +215,17 @@ def generate(
               np.random.default_rng([seed, y, 1]) if y == years[-1] else None)
         for y in years
     ]  # fmt: skip
+    for g in generated:
+        for e in g.entries:
+            e["administration"] = demo_register.administration(e)
+    register_rng = np.random.default_rng([seed, 0, 1])  # the register's own stream: no score changes
+    roster = demo_register.examiners(register_rng, generated, pool, DISTRICTS)
 
     written: list[Path] = []
     for g in generated:
         folder = out / str(g.year)
         written.append(_write_csv(folder / "entries.csv", ENTRY_COLUMNS, _entry_records(g)))
+        written.append(_write_csv(folder / "examiners.csv", EXAMINER_COLUMNS, roster[g.year]))
         excel = MESSY_INPUTS.get(g.year) == "swedish_excel"
         written.append(
             _write_csv(
@@ -234,6 +244,8 @@ def generate(
             trainees = [r for r in g.training if r["stage"] != "reference"]
             written.append(_write_csv(session / "trainees.csv", SCORE_COLUMNS, _score_records(trainees, g.rubric)))
         (folder / "training.csv").unlink(missing_ok=True)  # the layout before training sessions
+    written.append(_write_csv(out / "conflicts.csv", CONFLICT_COLUMNS,
+                              demo_register.conflicts(register_rng, generated, pool, DISTRICTS)))
     written.append(_write_csv(out / "demo_truth" / "entries.csv", *_truth_entries(generated)))
     written.append(_write_csv(out / "demo_truth" / "examiners.csv", *_truth_examiners(generated, pool)))
     written.append(_write_csv(out / "demo_truth" / "trainees.csv", *_truth_trainees(generated)))
@@ -804,10 +816,16 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 _FILES = (
-    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance` (optional `aliases`)"),
+    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance, administration` "
+     "(optional `aliases`)"),
+    ("`<year>/examiners.csv`", "`examiner_id, experienced, administration, district, max_entries`: the year's "
+     "examiners (the register the team plan reads; `experienced` is `nej` in an examiner's first year)"),
+    ("`conflicts.csv`", "`examiner_id, entry_id, unit_id, district, reason`: a few declared conflicts of interest "
+     "(jäv), none of them broken by the demo's teams"),
     ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment`: "
      "individual, consensus and site-visit scores"),
-    ("`<year>/assignments.csv`", "`entry_id, examiner_id`: the teams (used by `scoring template`)"),
+    ("`<year>/assignments.csv`", "`entry_id, examiner_id`: the teams (used by `scoring template` and "
+     "`scoring status`; `scoring plan` writes one)"),
     (f"`<year>/training/{TRAINING_SESSION}/reference.csv`", "the year's training case `TRAIN-<year>` (not an entry): "
      "its `reference` rows (examiner `REF`)"),
     (f"`<year>/training/{TRAINING_SESSION}/trainees.csv`", "the trainees' `individual` rows (the new examiners and "

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-__all__ = ["GENERIC", "Matcher", "fold", "name_forms", "redact"]
+__all__ = ["GENERIC", "Matcher", "fold", "name_forms", "place_key", "redact"]
 
 #: Words that name a kind of unit, not a unit: never looked for on their own (folded).
 GENERIC = frozenset(
@@ -66,6 +66,13 @@ def fold(text: str) -> tuple[str, list[int]]:
 
 def _folded(text: str) -> str:
     return fold(text)[0]
+
+
+def place_key(name: str) -> str:
+    """A district's or administration's name as compared (the conflicts of interest): folded,
+    any dash one ``-``, spacing ignored: "Spånga–Tensta" and "spanga - tensta" are one district."""
+    text = re.sub(rf"\s*[{re.escape(_DASHES)}]+\s*", "-", _folded(str(name or "")))
+    return " ".join(text.split())
 
 
 def name_forms(name: str) -> list[str]:

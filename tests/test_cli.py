@@ -200,3 +200,16 @@ def test_a_code_that_is_no_identifier_is_refused_by_report_and_template(code, tm
     book = tmp_path / "book.xlsx"
     assert main(["template", "--year", "2024", "--examiner", code, "--out", str(book)]) == 1
     assert code in capsys.readouterr().err and not book.exists()
+
+
+def test_shortlist_command_prints_the_overview_s_list(capsys):
+    """Issue 21: `scoring shortlist` gives the list the jury's overview shows, as JSON too."""
+    from scoring.kinds.jury.shortlist import shortlist
+
+    assert main(["shortlist", "--year", "2024", "--visits", "2", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = shortlist(2024, 2)
+    assert [r["entry_id"] for r in rows] == expected["entry_id"].tolist()
+    assert all(sum(r["class"] == c and r["rank"] <= 2 for r in rows) == 2 for c in set(expected["class"]))
+    assert main(["shortlist", "--year", "2024", "--visits", "0"]) == 2
+    assert "--visits must be at least 1" in capsys.readouterr().err

@@ -125,11 +125,13 @@ def test_files_written(generated):
     names = {str(p.relative_to(out)) for p in paths}
     for y in YEARS:
         t = f"{y}/training/{TRAINING_SESSION}"
-        assert {f"{y}/entries.csv", f"{y}/scores.csv", f"{y}/assignments.csv", f"{t}/reference.csv"} <= names
+        assert {f"{y}/entries.csv", f"{y}/examiners.csv", f"{y}/scores.csv", f"{y}/assignments.csv",
+                f"{t}/reference.csv"} <= names
         assert (f"{t}/trainees.csv" in names) == (y != WORKBOOK_YEAR)
         assert f"{y}/training.csv" not in names
     assert {f"{WORKBOOK_YEAR}/training/{TRAINING_SESSION}/T{i:02d}.xlsx" for i in range(1, 26)} <= names
-    assert {"demo_truth/entries.csv", "demo_truth/examiners.csv", "demo_truth/trainees.csv", "README.md"} <= names
+    assert {"conflicts.csv", "demo_truth/entries.csv", "demo_truth/examiners.csv", "demo_truth/trainees.csv",
+            "README.md"} <= names
     for p in paths:
         if p.suffix == ".xlsx":
             continue
@@ -147,7 +149,8 @@ def test_entries(data, rubric):
     years, _, _ = data
     for y, d in years.items():
         e = d["entries"]
-        assert list(e.columns) == ["entry_id", "name", "class", "district", "staff_count", "budget_in_balance"]
+        assert list(e.columns) == ["entry_id", "name", "class", "district", "staff_count", "budget_in_balance",
+                                   "administration"]
         assert 25 <= len(e) <= 35
         assert e["entry_id"].is_unique and e["name"].is_unique
         assert all(re.fullmatch(rf"{y}-\d\d", i) for i in e["entry_id"])
@@ -187,6 +190,39 @@ def test_assignments_are_the_teams(generated, data):
         pairs = set(zip(a["entry_id"], a["examiner_id"], strict=True))
         ind = individual(d["scores"])
         assert pairs == set(zip(ind["entry_id"], ind["examiner_id"], strict=True)) and len(pairs) == len(a)
+
+
+def test_the_register_is_consistent_with_the_teams(generated, data):
+    """Issue 20: every year's examiners.csv holds the year's examiners (new ones not experienced),
+    and no team of the demo breaks the register: no examiner on an entry of their own
+    administration or district or one they declared a conflict with, none above max_entries."""
+    from scoring.names import place_key
+
+    out, _ = generated
+    years, _, truth = data
+    conflicts = read_table(out / "conflicts.csv")
+    assert list(conflicts.columns) == ["examiner_id", "entry_id", "unit_id", "district", "reason"]
+    assert len(conflicts) >= 4 and (conflicts["reason"] != "").all()
+    assert (conflicts["entry_id"] != "").any() and (conflicts["district"] != "").any()
+    for y, d in years.items():
+        ex = read_table(out / str(y) / "examiners.csv").set_index("examiner_id")
+        assert list(ex.columns) == ["experienced", "administration", "district", "max_entries"]
+        active = truth[truth["year"] == str(y)].set_index("examiner_id")
+        assert set(ex.index) == set(active.index)
+        new = active["first_year"].astype(int) == y
+        assert (ex.loc[active.index, "experienced"] == np.where(new, "nej", "ja")).all(), y
+        entries = d["entries"].set_index("entry_id")
+        assert (entries["administration"] != "").all()
+        ind = individual(d["scores"])[["entry_id", "examiner_id"]].drop_duplicates()
+        load = ind.groupby("examiner_id").size()
+        assert (load <= ex.loc[load.index, "max_entries"].astype(int)).all(), y
+        for _, r in ind.iterrows():
+            e, x = entries.loc[r["entry_id"]], ex.loc[r["examiner_id"]]
+            assert place_key(e["administration"]) != place_key(x["administration"]), (y, r.tolist())
+            assert not x["district"] or place_key(e["district"]) != place_key(x["district"]), (y, r.tolist())
+            mine = conflicts[conflicts["examiner_id"] == r["examiner_id"]]
+            assert r["entry_id"] not in set(mine["entry_id"]), (y, r.tolist())
+            assert place_key(e["district"]) not in {place_key(t) for t in mine["district"] if t}, (y, r.tolist())
 
 
 def test_consensus_and_site_visit(data, rubric):

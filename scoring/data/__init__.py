@@ -7,13 +7,17 @@ line (the header is line 1) and column. Nothing here raises on bad input except
 error it found.
 
 By concern: :mod:`.tables` reads CSV text, :mod:`.scores` the score rows, :mod:`.entries`
-the entries, :mod:`.years` a year's folder and the years before it, :mod:`.sessions` a
-training session's folder and :mod:`.validate` checks files and folders as ``scoring
-validate`` does. This package re-exports the names of the first four; import
+the entries, :mod:`.decisions` the jury's decision, :mod:`.years` a year's folder and the
+years before it, :mod:`.sessions` a training session's folder and :mod:`.validate` checks
+files and folders as ``scoring validate`` does. This package re-exports the names of the first five; import
 :mod:`.sessions` and :mod:`.validate` (which read scorebooks) by their own names.
+:mod:`.people` reads the private ``people.csv`` (names and e-mail addresses, for the send list
+only); its names are re-exported too.
 """
 
+from .decisions import AWARDS, DECISION_COLUMNS, check_decisions, load_decisions, paragraphs, read_decisions
 from .entries import ENTRY_COLUMNS, YES_NO, class_id_for, read_entries
+from .people import PEOPLE_COLUMNS, check_people, load_people, people_path, read_people
 from .scores import (
     KEY,
     NOT_PEOPLE,
@@ -43,28 +47,39 @@ from .years import (
 
 __all__ = [
     "examiner_codes",
+    "AWARDS",
+    "DECISION_COLUMNS",
     "KEY",
     "SCORE_COLUMNS",
     "SCORE_INPUT_COLUMNS",
     "SCORE_REQUIRED_COLUMNS",
     "ENTRY_COLUMNS",
     "NOT_PEOPLE",
+    "PEOPLE_COLUMNS",
     "YES_NO",
     "CsvTable",
     "YearData",
     "History",
     "LeftOutYear",
     "available_years",
+    "check_decisions",
+    "check_people",
     "check_score_rows",
     "class_id_for",
     "column_name",
     "criterion_scores",
     "individual",
+    "load_decisions",
     "load_history",
+    "load_people",
     "load_year",
     "missing_entries",
+    "people_path",
+    "paragraphs",
     "read_csv_table",
+    "read_decisions",
     "read_entries",
+    "read_people",
     "read_scores",
     "rubric_for",
     "scores_frame",

@@ -14,8 +14,9 @@ from .tables import _WHOLE, _header_problems, _show, read_csv_table
 __all__ = ["ENTRY_COLUMNS", "YES_NO", "class_id_for", "read_entries"]
 
 #: Columns of the DataFrame returned by :func:`read_entries`, in order.
-ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "aliases", "line")
-_ENTRY_INPUT = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "aliases")
+ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "aliases",
+                 "administration", "unit_id", "line")
+_ENTRY_INPUT = ENTRY_COLUMNS[:-1]
 _ENTRY_REQUIRED = ("entry_id", "name", "class")
 
 #: Words read as yes and no (``budget_in_balance``), case-folded.
@@ -36,6 +37,8 @@ def _entries_frame(records: list[dict]) -> pd.DataFrame:
             "staff_count": pd.array(col["staff_count"], dtype="Int64"),
             "budget_in_balance": pd.array(col["budget_in_balance"], dtype="boolean"),
             "aliases": pd.Series(col["aliases"], dtype="str"),
+            "administration": pd.Series(col["administration"], dtype="str"),
+            "unit_id": pd.Series(col["unit_id"], dtype="str"),
             "line": pd.Series(col["line"], dtype="int64"),
         }
     )
@@ -67,7 +70,9 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
         ``class`` (the class id), ``district`` (NA when blank), ``staff_count`` (Int64),
         ``budget_in_balance`` (boolean, NA when unknown; ja/nej, yes/no, true/false, 1/0,
         sant/falskt), ``aliases`` (other names the unit goes by, ``;``-separated as written; NA
-        when blank: redacted in blind packs like the name), ``line``.
+        when blank: redacted in blind packs like the name), ``administration`` (the city
+        administration the unit belongs to) and ``unit_id`` (the same unit across years; both NA
+        when blank), ``line``.
     problems : list of Problem
         One per thing wrong; a repeated entry_id is reported and only its first row kept.
         Never raises.
@@ -92,7 +97,9 @@ def read_entries(path: str | Path, rubric: Rubric) -> tuple[pd.DataFrame, list[P
             row.append(Problem(where, line, column, message))
 
         rec = {"line": line, "entry_id": get("entry_id"), "name": get("name"), "district": get("district") or None,
-               "aliases": "; ".join(a.strip() for a in get("aliases").split(";") if a.strip()) or None}
+               "aliases": "; ".join(a.strip() for a in get("aliases").split(";") if a.strip()) or None,
+               "administration": " ".join(get("administration").split()) or None,
+               "unit_id": get("unit_id") or None}
         for c in _ENTRY_REQUIRED:
             if c in table.columns and get(c) == "":
                 bad(c, f"{c} is blank; every row needs one")

@@ -27,6 +27,10 @@ _YEAR = re.compile(r"[0-9]{4}")  # not \d, which is also "２０２４" and "٢�
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+#: Columns whose values may run over several lines (Alt+Enter in Excel): free text.
+MULTILINE = ("comment", "motivation", "strengths", "improvements")
+
+
 def _show(text: str, limit: int = 40) -> str:
     """A value as quoted in a message: on one line, shortened when long."""
     text = " ".join(text.split())
@@ -225,7 +229,7 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
             swallowed = any(
                 s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
             )  # a multi-line comment holding what look like rows
-            if swallowed or any(header[i] != "comment" for i in spread):
+            if swallowed or any(header[i] not in MULTILINE for i in spread):
                 last = line_before
                 problems.append(
                     Problem(where, line, None, f"a value runs over lines {line}–{last}: is a quote (\") left open?")

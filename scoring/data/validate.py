@@ -1,7 +1,8 @@
 """Validation: every problem of input files and folders, as ``scoring validate PATH...`` reports them.
 
-Checks scores, entries and training files, rubric overrides, scorebooks and training
-sessions, with the cross-file checks of a year folder; never raises on bad input.
+Checks scores, entries and training files, the register (examiners, conflicts of interest,
+assignments), the jury's decisions, rubric overrides, scorebooks and training sessions, with the cross-file checks
+of a year folder; never raises on bad input.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from pathlib import Path
 
 from ..problems import InputError, Problem, display_path
 from ..rubric import load_rubric
+from .changes import check_changes
+from .decisions import check_decisions
 from .entries import read_entries
+from .people import check_people
+from .register import check_assignments, check_conflicts, read_examiners
 from .scores import read_scores
 from .sessions import check_session
 from .tables import hidden_characters, read_csv_table
@@ -21,7 +26,7 @@ __all__ = ["validate_paths"]
 
 def _kind(path: Path) -> str | None:
     name = path.name.casefold()
-    for kind in ("scores", "entries", "training"):
+    for kind in ("scores", "entries", "training", "examiners", "conflicts", "assignments", "decisions"):
         if name.startswith(kind) and name.endswith(".csv"):
             return kind
     return None
@@ -58,6 +63,9 @@ def _check_file(path: Path) -> list[Problem]:
         book = read_scorebook(path)
         if book.kind is not None:
             return book.problems + _scorebook_notes(book)
+    name = path.name.casefold()
+    if name.startswith("changes") and name.endswith(".csv"):  # a change log, against the scores.csv beside it
+        return check_changes(path.parent, path)
     in_year = _is_year_name(path.parent.name)
     year = int(path.parent.name) if in_year else None
     data_dir = path.parent.parent if in_year else None
@@ -85,9 +93,17 @@ def _check_file(path: Path) -> list[Problem]:
                 Problem(where, None, None, "cannot tell what this file holds: name it scores*.csv, entries*.csv "
                                            "or training*.csv")
             ]
+    if kind == "examiners":
+        return read_examiners(path)[1]
     rubric, problems = _rubric_for(year, data_dir)
     if rubric is None:
         return problems
+    if kind == "conflicts":
+        return problems + check_conflicts(path.parent, rubric)
+    if kind == "assignments":
+        return problems + check_assignments(path.parent, rubric)
+    if kind == "decisions":
+        return problems + check_decisions(path.parent, rubric, path)
     if kind == "entries":
         return problems + read_entries(path, rubric)[1]
     scores, probs = read_scores(path, rubric, year=year)
@@ -123,13 +139,13 @@ def _validate_dir(path: Path) -> list[Problem]:
     if path.parent.name == "training" and _is_year_name(path.parent.parent.name):
         return check_session(path)
     names = {"scores.csv", "entries.csv", "training.csv"}
-    has_files = any(_kind(f) for f in path.glob("*.csv"))
+    has_files = any(_kind(f) not in (None, "conflicts") for f in path.glob("*.csv"))
     if _is_year_name(path.name):
         year = int(path.name)
         rubric, problems = _rubric_for(year, path.parent)
         if rubric is None:
             return problems
-        problems += _check_year(path, rubric, year)[1]
+        problems += _check_year(path, rubric, year)[1] + check_changes(path)
         for extra in sorted(path.glob("*.csv")):
             if extra.name not in names and _kind(extra):
                 problems += _validate_file(extra)
@@ -147,6 +163,9 @@ def _validate_dir(path: Path) -> list[Problem]:
                                                        "scores.csv and entries.csv")]
     if (path / "rubric.toml").exists():
         problems += _rubric_for(None, path)[1]
+    if (path / "conflicts.csv").is_file():
+        problems += _validate_file(path / "conflicts.csv")
+    problems += check_people(path)
     for y in years:
         problems += _validate_dir(y)
     return problems
@@ -165,6 +184,9 @@ def validate_paths(paths) -> list[Problem]:
         A folder whose name reads as a year but is not written in the digits 0–9 ("２０２４")
         is refused by name. A scores file's entry ids are checked against the ``entries.csv``
         beside it. Every value holding a bidi control or a control character gets a note.
+        A year's change log (``changes.csv``, or a ``changes*.csv`` given alone) is checked
+        against the ``scores.csv`` beside it (:func:`scoring.data.changes.check_changes`): a
+        malformed log is an error, a hand edit of ``scores.csv`` a note, no log nothing.
 
     Returns
     -------

@@ -133,6 +133,15 @@ COLUMNS_SV = {
     "shown": "Visas om övriga",
     "consensus_diff": "Konsensus − din",
     "change_ci": "Förändring mot tidigare år (95 % KI)",
+    # the jury's overview, the site-visit shortlist and the decision (scoring.kinds.jury, scoring.kinds.decision)
+    "leader": "Ledare",
+    "runner_up": "Närmast efter",
+    "other_leaders": "Annan ledare med",
+    "decision": "Beslut",
+    "reason": "Varför",
+    "method": "Sätt att räkna",
+    "method_dependent": "Beror på sättet att räkna",
+    "same_as_decision": "Samma som beslutet",
 }
 
 

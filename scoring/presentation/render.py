@@ -62,6 +62,7 @@ __all__ = [
     "em",
     "strong",
     "code",
+    "link",
     "paragraph",
     "heading",
     "bullets",
@@ -419,6 +420,19 @@ def code(value) -> Inline:
     """A code (entry id, examiner code, file name) that never wraps: ``<span class="code">``."""
     t = _inline(value)
     return Inline(f'<span class="code">{t.html}</span>', t.text)
+
+
+#: What a rendered link may point to: a report beside the page (a plain file name).
+SIBLING = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(html|pdf)")
+
+
+def link(template: str, href: str, **values) -> Inline:
+    """A link to a report in the same folder (``href`` a plain file name such as ``jury.html``,
+    never from the data); the text is filled in as in :func:`paragraph`."""
+    if not SIBLING.fullmatch(href):
+        raise ValueError(f"a link goes to a report beside this one, not to {href!r}")
+    t = _fill(template, values)
+    return Inline(f'<a href="{href}">{t.html}</a>', t.text)
 
 
 def paragraph(template: str, *, css: str | None = None, meta: Mapping | None = None, **values) -> Block:

@@ -21,28 +21,54 @@ executed notebooks are never sent. Each private zip is scanned by the privacy gu
 anyone else is not written and is reported as a failure. Every zip is written to a
 temporary file, recorded, and moved into place. Zips this tool wrote for people who no
 longer have a report that year are removed; a file in ``send/`` it did not write is never
-touched.
+touched. Every zip, the jury's too, is also scanned for the names and e-mail addresses of the
+private ``data/people.csv`` (:func:`scoring.reports.audience.contacts`): reports hold codes only.
+
+The send list
+-------------
+When ``data/people.csv`` exists, :func:`write_send_list` then writes ``data/<year>/utskick.csv``
+(:data:`SEND_LIST`, outside the reports folder, atomically) for the office's mail merge: one row
+per zip written, with ``zip`` (its path in the reports folder), ``code`` (whose it is: the
+examiner's code, ``<session>/<trainee code>``, or the name of a shared zip without ``.zip``:
+``jury``), the ``name`` and ``email`` that ``people.csv`` gives for that code (a trainee's
+``<year>/<session>/<code>`` row first), ``sha256`` of the zip, ``made`` (when the zip with that
+content was first made) and ``changed`` (``ja`` when the zip is new or its checksum differs from
+the previous list's row for it, else ``nej``). A zip whose code has no row in ``people.csv`` is
+listed with name and e-mail empty, and the run says so.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import uuid
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from ..data.people import load_people, people_path
+from ..data.tables import read_csv_table
+from ..data.years import sessions_dir
+from ..files import write_atomically
 from ..kinds import REPORT_KINDS
+from ..paths import DATA_DIR
+from ..problems import InputError, display_path
 from . import manifest, privacy
-from .audience import forbidden_for
+from .audience import contacts, forbidden_for
 
-__all__ = ["SEND_DIR", "Bundles", "write_bundles", "bundle_contents"]
+__all__ = ["SEND_DIR", "SEND_LIST", "SEND_LIST_COLUMNS", "Bundles", "SendList", "write_bundles",
+           "bundle_contents", "recipients", "write_send_list"]
 
 logger = logging.getLogger("scoring.report")
 
 SEND_DIR = "send"
+#: The send list's file name in ``data/<year>/``, and its columns.
+SEND_LIST = "utskick.csv"
+SEND_LIST_COLUMNS = ("zip", "code", "name", "email", "sha256", "made", "changed")
 
 
 class Bundles(NamedTuple):
@@ -55,12 +81,22 @@ class Bundles(NamedTuple):
 
 def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str | None, list[Path]]]:
     """What each zip of the year will hold: ``{zip name: (private, person code, files)}``."""
-    return _plan(Path(out_dir), year)[0]
+    return {k: (private, code, files) for k, (private, code, _, files) in _plan(Path(out_dir), year)[0].items()}
 
 
-def _plan(out_dir: Path, year: int) -> tuple[dict[str, tuple[bool, str | None, list[Path]]], list[str]]:
-    """(what each zip will hold, notes on what was left out)."""
-    members: dict[str, tuple[bool, str | None, list[tuple[str, dict]]]] = {}
+def recipients(out_dir: str | Path, year: int) -> dict[str, str]:
+    """Whom each zip of the year is for: ``{zip name: code}``, the code as ``people.csv`` has it
+    (``E07``, ``grundutbildning/T03``; a shared zip's name without ``.zip``: ``jury``)."""
+    return {k: recipient for k, (_, _, recipient, _) in _plan(Path(out_dir), year)[0].items()}
+
+
+_Plan = dict[str, tuple[bool, str | None, str, list[Path]]]
+
+
+def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
+    """(what each zip will hold: private, the code the guard knows, the recipient's code and the
+    files; notes on what was left out)."""
+    members: dict[str, tuple[bool, str | None, str, list[tuple[str, dict]]]] = {}
     for rel, info in manifest.entries(out_dir).items():
         kind = REPORT_KINDS.get(str(info.get("kind")))
         if info.get("year") != year or kind is None or not (kind.private or kind.bundle):
@@ -72,13 +108,15 @@ def _plan(out_dir: Path, year: int) -> tuple[dict[str, tuple[bool, str | None, l
             name = info.get("name")
             key = f"{kind.safe_name(name).replace('/', '-')}.zip" if name else f"{html.stem}.zip"
             code, private = (kind.split(name)[-1] if name else html.stem), True
+            recipient = str(name) if name else html.stem
         else:
             key, code, private = kind.bundle, None, False
-        members.setdefault(key, (private, code, []))[2].append((rel, info))
-    zips: dict[str, tuple[bool, str | None, list[Path]]] = {}
+            recipient = Path(kind.bundle).stem
+        members.setdefault(key, (private, code, recipient, []))[3].append((rel, info))
+    zips: _Plan = {}
     notes: list[str] = []
     owned = manifest.Owned(out_dir) if members else None
-    for key, (private, code, reports) in sorted(members.items()):
+    for key, (private, code, recipient, reports) in sorted(members.items()):
         files: list[Path] = []
         newest = max((info for _, info in reports if info.get("verified")), key=_made, default=None)
         for rel, info in sorted(reports):
@@ -99,7 +137,7 @@ def _plan(out_dir: Path, year: int) -> tuple[dict[str, tuple[bool, str | None, l
                 notes.append(f"{SEND_DIR}/{key}: {pdf.relative_to(out_dir).as_posix()} left out: it was made "
                              f"from an earlier version of {html.name}; run with --pdf to make it again")
         if files:
-            zips[key] = (private, code, files)
+            zips[key] = (private, code, recipient, files)
     return zips, notes
 
 
@@ -131,9 +169,14 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
     failures: list[str] = []
     if not contents:
         return Bundles(written, failures, notes)
+    try:
+        everyone = contacts(data_dir)  # people.csv: no zip may hold a name or an address of it
+    except InputError as exc:
+        return Bundles(written, [f"{SEND_DIR}/: no zip written: {exc}: what no report may hold is not known"],
+                       notes)
     owned = manifest.Owned(out_dir)
     send.mkdir(parents=True, exist_ok=True)
-    for zip_name, (private, code, files) in sorted(contents.items()):
+    for zip_name, (private, code, _, files) in sorted(contents.items()):
         target = send / zip_name
         if owned.foreign([target]):
             failures.append(f"{SEND_DIR}/{zip_name} not written: a file of that name is there that scoring report "
@@ -143,8 +186,13 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
         tmp = send / f".{zip_name}.{uuid.uuid4().hex[:8]}.tmp"
         try:
             _write_zip(tmp, year, year_dir, files)
-            if private:
-                findings = privacy.scan([(f"{SEND_DIR}/{zip_name}", tmp)], forbidden_for(code, data_dir))
+            try:
+                forbidden = forbidden_for(code, data_dir) if private else everyone
+            except InputError as exc:  # people.csv changed since, and cannot be read
+                failures.append(f"{SEND_DIR}/{zip_name} not written: {exc}")
+                continue
+            if forbidden:
+                findings = privacy.scan([(f"{SEND_DIR}/{zip_name}", tmp)], forbidden)
                 if findings:
                     failures.append(f"{SEND_DIR}/{zip_name} not written: {privacy.PrivacyError(findings)}")
                     continue
@@ -170,3 +218,89 @@ def _write_zip(path: Path, year: int, year_dir: Path, files: list[Path]) -> None
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, f.read_bytes())
+
+
+class SendList(NamedTuple):
+    """What :func:`write_send_list` did: the list written (None if none), failures and notes."""
+
+    path: Path | None
+    failures: list[str]
+    notes: list[str]
+
+
+def write_send_list(out_dir: str | Path, year: int, data_dir: str | Path | None, zips: Iterable[Path]) -> SendList:
+    """Write ``<data_dir>/<year>/utskick.csv`` for the zips of ``zips`` that lie in the year's
+    ``send/`` (those :func:`write_bundles` just wrote), when ``<data_dir>/people.csv`` exists.
+
+    Nothing is written without ``people.csv`` (a note says so when a list of an earlier run is
+    still there, since it holds names and addresses), when ``people.csv`` has errors (each is a
+    failure) or when no zip was written (the list of the last run stays as it was). A zip whose
+    code has no row in ``people.csv`` is listed without name and address, with a note.
+    """
+    out_dir = Path(out_dir)
+    data_dir = Path(data_dir if data_dir is not None else DATA_DIR)
+    target = data_dir / str(year) / SEND_LIST
+    source = people_path(data_dir)
+    if not source.exists():
+        kept = ([f"{display_path(target)} from an earlier run is still there and lists names and e-mail addresses; "
+                 f"{display_path(source)} is gone: delete the list too if they are to go"] if target.exists() else [])
+        return SendList(None, [], kept)
+    listed = sorted(z for z in map(Path, zips) if z.parent == out_dir / str(year) / SEND_DIR and z.is_file())
+    if not listed:
+        return SendList(None, [], [])
+    people, problems = load_people(data_dir)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        shown = "; ".join(str(p) for p in errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
+        return SendList(None, [f"{display_path(target)} not written: {display_path(source)} has errors: {shown}"], [])
+    by_code = {str(c).casefold(): (n, e) for c, n, e in people[["code", "name", "email"]].itertuples(index=False)}
+    whose = recipients(out_dir, year)
+    made = manifest.zips(out_dir)
+    previous, notes = _previous(target)
+    rows = []
+    for z in listed:
+        rel = z.relative_to(out_dir).as_posix()
+        code = whose.get(z.name, z.stem)
+        person = by_code.get(f"{year}/{code}".casefold()) if "/" in code else None
+        if person is None:
+            person = by_code.get(code.casefold())
+            if person is not None and "/" in code and _session_in_other_years(data_dir, year, code):
+                notes.append(f"{rel}: {display_path(source)} gives {code} without a year, and a session of that "
+                             f"name is in other years too: write {year}/{code} to be sure it is this year's trainee")
+        if person is None:
+            notes.append(f"{rel}: {code} has no row in {display_path(source)}, so it is listed without name and "
+                         "e-mail: add the person there, or send it by hand")
+        name, email = person or ("", "")
+        sha = manifest.sha256(z)
+        before = previous.get(rel)
+        changed = before is None or before[0] != sha
+        when = (made.get(rel) or {}).get("made") or datetime.now().astimezone().isoformat(timespec="seconds")
+        rows.append((rel, code, name, email, sha, when if changed else before[1], "ja" if changed else "nej"))
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(SEND_LIST_COLUMNS)
+    writer.writerows(rows)
+    write_atomically(target, "\ufeff" + text.getvalue())  # a BOM, so that Excel reads å, ä and ö right
+    logger.info("%s: send list of %d zip(s) written to %s (%d changed)", year, len(rows), display_path(target),
+                sum(r[-1] == "ja" for r in rows))
+    return SendList(target, [], notes)
+
+
+def _previous(path: Path) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """The previous send list: ``{zip: (sha256, made)}``, and a note when it could not be read
+    (then every zip counts as changed)."""
+    if not path.exists():
+        return {}, []
+    table, problems = read_csv_table(path, display_path(path))
+    if table is None or not all(c in table.columns for c in ("zip", "sha256", "made")):
+        why = "; ".join(str(p) for p in problems if p.is_error) or "it lacks the columns zip, sha256 and made"
+        return {}, [f"the previous {display_path(path)} could not be read ({why}): every zip is marked changed"]
+    i, s, m = (table.columns[c] for c in ("zip", "sha256", "made"))
+    return {cells[i]: (cells[s], cells[m]) for _, cells in table.rows}, []
+
+
+def _session_in_other_years(data_dir: Path, year: int, code: str) -> bool:
+    """Whether the session of a trainee's ``<session>/<code>`` has a folder in another year."""
+    session = code.split("/")[-2]
+    return any((sessions_dir(p.name, data_dir) / session).is_dir() for p in data_dir.iterdir()
+               if p.is_dir() and p.name.isdigit() and p.name != str(year))

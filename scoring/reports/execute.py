@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cache import OUTPUTS
 from ..presentation.render import MARK
 from . import manifest, privacy
 
@@ -291,7 +292,7 @@ def _under(paths: Iterable[str], root: Path) -> tuple[str, ...]:
 def static_inputs(data_dir: Path, year: int) -> tuple[str, ...]:
     """The year's files and the rubric, for a report whose reads were not recorded."""
     files = [data_dir / "rubric.toml"] + sorted((data_dir / str(year)).rglob("*"))
-    return tuple(str(f) for f in files if f.is_file() and not f.name.startswith("."))
+    return tuple(str(f) for f in files if f.is_file() and not f.name.startswith(".") and f.name not in OUTPUTS)
 
 
 class inline_figures:

@@ -7,7 +7,8 @@ when it was made, and from which data: the input files and the start of each one
 SHA-256, from the reports' records (:mod:`scoring.reports.manifest`). Only reports this tool
 made are listed (a file of someone else's in the folder never is). Inputs shared by every
 report of a group are shown once above its table. The zips of ``<year>/send/`` this tool
-wrote are listed under the year. Every link is relative, so the folder can be moved or
+wrote are listed under the year, and where the year has a team plan, who has not yet handed in
+everything (:func:`scoring.data.register.hand_in_status`). Every link is relative, so the folder can be moved or
 zipped as it is. An ``index.html`` this tool did not write is never replaced.
 
 :class:`Listing` keeps ``manifest.json`` and ``index.html`` true while a run publishes.
@@ -125,6 +126,7 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
             if group:
                 parts.append(_group(REPORT_KINDS[kind_name], group, made, out_dir, label_of))
         parts.append(_send(out_dir, year, zips))
+        parts.append(_hand_ins(data_dir, year))
         parts.append("</section>")
     log = (f'Uppgifterna om källdata finns också i <a href="{manifest.FILE}">{manifest.FILE}</a>. '
            if (out_dir / manifest.FILE).is_file() else "")
@@ -231,6 +233,29 @@ def _send(out_dir: Path, year: int, zips: Mapping[str, dict]) -> str:
         items.append(f'<li><a href="{_href(z, out_dir)}">{isolate_value(text)}</a></li>')
     return (f"<h3>Att skicka ut</h3><p>En zip-fil per person med bara hens egna rapporter, "
             f"och en för juryn.</p><ul class=\"send\">{''.join(items)}</ul>")
+
+
+def _hand_ins(data_dir: str | Path | None, year: int) -> str:
+    """Who has handed in what against the year's team plan (``scoring status``), when there is one."""
+    from ..data.register import hand_in_status
+    from ..paths import DATA_DIR
+    from ..problems import InputError
+    from ..rubric import load_rubric
+
+    data_dir = Path(data_dir if data_dir is not None else DATA_DIR)
+    if not (data_dir / str(year) / "assignments.csv").is_file():
+        return ""
+    try:
+        status = hand_in_status(year, data_dir, load_rubric(year=year, data_dir=data_dir))
+    except (InputError, ValueError, OSError):
+        return ("<h3>Inlämning mot lagplanen</h3><p>Kan inte läsas: kör <code>scoring validate</code> på årets "
+                "mapp.</p>")
+    late = status[status["status"] != "done"]
+    text = f"{len(status) - len(late)} av {len(status)} examinatorer har lämnat in allt enligt lagplanen."
+    items = "".join(f"<li>{isolate_value(r['examiner_id'])}: saknar {isolate_value(r['missing'])}</li>"
+                    for _, r in late.iterrows())
+    remind = f"<p>Påminn:</p><ul class=\"send\">{items}</ul>" if items else ""
+    return f"<h3>Inlämning mot lagplanen</h3><p>{text}</p>{remind}"
 
 
 class Listing:

@@ -259,7 +259,7 @@ RENDER_TAGS: dict[str, set[str]] = {
     "div": {"class"}, "p": {"class"}, "span": {"class"}, "h2": set(), "h3": set(), "h4": set(),
     "em": set(), "strong": set(), "ul": set(), "ol": set(), "li": set(), "br": set(),
     "table": set(), "caption": set(), "thead": set(), "tbody": set(), "tr": set(), "th": _CELL, "td": _CELL,
-    "bdi": set(),
+    "bdi": set(), "a": {"href"},
 }
 _MARKDOWN_TAGS: dict[str, set[str]] = {
     **{f"h{n}": set() for n in range(1, 7)},
@@ -329,6 +329,9 @@ class _Rebuild(HTMLParser):
             if name == "style":  # mistune's table alignment, the only style it writes
                 if value.replace(" ", "") == "text-align:right":
                     kept.append(("class", "num"))
+                continue
+            if name == "href" and self.strict and not render.SIBLING.fullmatch(value):
+                self._refuse(f"a link to {value[:40]!r}")  # rendered links go to a report beside this one
                 continue
             if name == "href" and not _LINK.match(value.strip()):
                 self._refuse(f"a link to {value[:40]!r}")

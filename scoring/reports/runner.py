@@ -381,14 +381,29 @@ def run_reports(
                 logger.warning("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
                 result.failures.append(Failure(job.year, job.kind, job.name, outcome.error))
 
+    # no report holds a name or an address of data/people.csv (private ones were checked before publishing)
+    from .audience import withdraw_naming_contacts
+
+    for w in withdraw_naming_contacts(out_dir, result.produced, data_dir):
+        logger.warning("%s %s: %s", w.year, w.kind, w.message)
+        result.failures.append(Failure(w.year, w.kind, w.name, w.message))
+        i = result.produced.index(w.html)
+        del result.produced[i], result.notebooks[i]
+        result.pdfs = [p for p in result.pdfs if p != w.html.with_suffix(".pdf")]
+
     if bundle:
-        from .bundle import write_bundles
+        from .bundle import write_bundles, write_send_list
 
         for year in years:
             try:
                 written, failures, notes = write_bundles(out_dir, year, data_dir=data_dir)
             except OSError as exc:
                 written, failures, notes = [], [f"could not write the bundles: {exc}"], []
+            try:  # data/<year>/utskick.csv, when data/people.csv exists
+                sent = write_send_list(out_dir, year, data_dir, written)
+                failures, notes = failures + sent.failures, notes + sent.notes
+            except OSError as exc:
+                failures = [*failures, f"could not write the send list: {exc}"]
             result.bundles.extend(written)
             for msg in failures:
                 logger.warning("%s send: %s", year, msg)

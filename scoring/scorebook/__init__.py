@@ -3,6 +3,8 @@
 * :func:`write_template` writes an examiner's (or a training session's) scorebook;
 * :func:`read_scorebook` reads a filled one, checked cell by cell;
 * :func:`import_scorebooks` appends examiners' scorebooks to the year's ``scores.csv``;
+* :func:`correct_score` changes one score of it, with a reason (both log every change in
+  the year's ``changes.csv``: :mod:`scoring.data.changes`);
 * :func:`put` is the one way the project writes a value into any workbook cell (text is
   never turned into a formula).
 
@@ -13,16 +15,19 @@ before it is parsed (:mod:`.guard`); an examiner's scorebook imports only under 
 """
 
 from .cells import put
+from .correct import Correction, correct_score
 from .importer import ImportResult, WorkbookImport, import_scorebooks
 from .reader import Scorebook, read_scorebook
 from .template import UsageError, build_template, save_workbook, session_dir, write_template
 
 __all__ = [
+    "Correction",
     "ImportResult",
     "Scorebook",
     "UsageError",
     "WorkbookImport",
     "build_template",
+    "correct_score",
     "import_scorebooks",
     "put",
     "read_scorebook",

@@ -6,7 +6,9 @@ the same entries are only replaced with ``replace=True``, and the import says wh
 changed. ``scores.csv`` is written once, atomically, after every workbook was read.
 
 A workbook imports only under the code it was issued for (:mod:`.issued`), and one import
-into a year runs at a time (:mod:`.lock`): a second one waits, then refuses.
+into a year runs at a time (:mod:`.lock`): a second one waits, then refuses. Every score row
+an import adds, changes or removes is appended to the year's change log ``changes.csv``
+(:mod:`scoring.data.changes`) just before ``scores.csv`` is replaced.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.changes import CHANGE_LOG, ScoreChange, journal, sha256_file, text_value, who
 from ..data.entries import read_entries
 from ..data.years import year_folder
 from ..paths import DATA_DIR
@@ -41,7 +44,7 @@ class WorkbookImport:
     ``status``: ``"imported"`` (rows added or replaced), ``"unchanged"`` (everything was
     already there) or ``"refused"`` (nothing imported; see ``problems``). ``changes``: one
     row per score added, changed or removed (columns :data:`CHANGE_COLUMNS`), also for a
-    refused workbook whose scores differ from earlier ones.
+    refused workbook whose scores differ from earlier ones. ``sha256``: the workbook's checksum.
     """
 
     file: str
@@ -50,6 +53,7 @@ class WorkbookImport:
     entries: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLUMNS)))
+    sha256: str = ""
 
     def counts(self) -> dict[str, int]:
         c = self.changes["change"].value_counts()
@@ -58,11 +62,14 @@ class WorkbookImport:
 
 @dataclass
 class ImportResult:
-    """Every workbook's outcome and whether ``scores.csv`` was written."""
+    """Every workbook's outcome, whether ``scores.csv`` was written and how many rows were
+    appended to the change log ``changes_file``."""
 
     scores_file: Path
     workbooks: list[WorkbookImport]
     written: bool
+    changes_file: Path | None = None
+    logged: int = 0
 
     @property
     def ok(self) -> bool:
@@ -76,7 +83,7 @@ def _key(r) -> tuple:
 
 def import_scorebooks(
     paths, year: int | str, *, data_dir: str | Path | None = None, replace: bool = False,
-    allow_unissued: bool = False,
+    allow_unissued: bool = False, by: str | None = None, reason: str = "",
 ) -> ImportResult:
     """Append the scores of filled examiner scorebooks to ``<data_dir>/<year>/scores.csv``.
 
@@ -91,11 +98,15 @@ def import_scorebooks(
     allow_unissued : also take scorebooks made before ``scoring template`` gave each an id
         (they have none), under the code they name. Without it they are refused. A workbook
         with an id is always checked against what was issued.
+    by : who runs the import, for the change log (default the login name).
+    reason : why, for the change log (may be blank for an import).
 
     A workbook is refused unless ``scoring template`` issued it, from this data folder,
     for this year, to the code it names, with the rows it has: its id is looked up in
     ``<data_dir>/scorebooks/<year>/issued.csv``. The import holds the year's lock file
-    (``<year>/.scoring-import.lock``) from reading ``scores.csv`` until it is written.
+    (``<year>/.scoring-import.lock``) from reading ``scores.csv`` until it is written. Every
+    score row added, changed or removed is appended to ``<year>/changes.csv`` (action
+    ``import``, or ``import --replace`` with ``replace``), the workbook as its source.
 
     Returns
     -------
@@ -107,10 +118,14 @@ def import_scorebooks(
         When the year's own files cannot be used (no year folder, an entries.csv or a
         scores.csv with errors, a damaged list of issued scorebooks), another import into
         the year is still running after a short wait (naming its lock file), or
-        ``scores.csv`` changed on disk during the import.
+        ``scores.csv`` changed on disk during the import, or the change log's header is not
+        its own.
+    ValueError
+        When ``by`` or ``reason`` is not one line of text, or no login name can be found.
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     year = int(year)
+    by, reason = who(by), text_value(reason, "the reason", required=False)
     year_dir = year_folder(year, data_dir)
     rubric = load_rubric(year=year, data_dir=data_dir)
     entries_path = year_dir / "entries.csv"
@@ -130,9 +145,26 @@ def import_scorebooks(
         for path in paths:
             results.append(_one(Path(path), year, data_dir, rubric, known, entries_path, scores, replace, issued))
         written = scores.changed
+        logged = _logged(results)
         if written:
-            scores.write()
-    return ImportResult(scores.path, results, written)
+            scores.write(journal(year_dir / CHANGE_LOG, logged, by=by, reason=reason,
+                                 action="import --replace" if replace else "import"))
+    return ImportResult(scores.path, results, written, year_dir / CHANGE_LOG, len(logged) if written else 0)
+
+
+def _logged(results: list[WorkbookImport]) -> list[ScoreChange]:
+    """The change log's rows of an import: every score row its imported workbooks added,
+    changed or removed."""
+    out = []
+    for w in results:
+        if w.status != "imported":
+            continue
+        for c in w.changes.itertuples(index=False):
+            out.append(ScoreChange(
+                c.entry_id, w.examiner_id, c.criterion, "individual",
+                None if pd.isna(c.old) else float(c.old), None if pd.isna(c.new) else float(c.new),
+                None if pd.isna(c.question) else int(c.question), w.file, w.sha256))
+    return out
 
 
 class _Issued:
@@ -177,6 +209,7 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
     result = WorkbookImport(where, "refused", book.examiner_id, book.entries, list(book.problems))
     if not book.ok:
         return result
+    result.sha256 = sha256_file(path)
     if book.kind == TRAINING:
         folder = display_path(session_dir(book.year, book.session or "<session>", data_dir))
         result.problems.append(Problem(where, None, None, f"a training scorebook (session '{book.session}'): training "

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..files import write_atomically
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from .lock import hold
@@ -121,19 +120,5 @@ def record_issued(issued: Issued, data_dir: str | Path | None = None) -> Path:
         if not old:
             writer.writerow(ISSUED_COLUMNS)
         writer.writerow(row)
-        _write_atomically(path, old + buf.getvalue().encode("utf-8"))
+        write_atomically(path, old + buf.getvalue().encode("utf-8"))
     return path
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

@@ -28,8 +28,8 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..data.entries import read_entries
+from ..data.register import read_assignments
 from ..data.scores import check_score_rows, code_problem, individual, read_scores
-from ..data.tables import read_csv_table
 from ..data.years import sessions_dir, year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
@@ -271,17 +271,11 @@ def _mostly_per_question(scores) -> bool:
 
 def _assigned(path: Path, examiner: str) -> list[str]:
     """The entries an examiner is assigned to in ``assignments.csv`` (``entry_id, examiner_id``)."""
-    where = display_path(path)
-    table, problems = read_csv_table(path, where)
+    assignments, problems = read_assignments(path)
     errors = [p for p in problems if p.is_error]
-    if table is not None:
-        for col in ("entry_id", "examiner_id"):
-            if col not in table.columns:
-                errors.append(Problem(where, table.header_line, col, f"missing required column '{col}'"))
-    if errors or table is None:
+    if errors:
         raise InputError(errors)
-    e, x = table.columns["entry_id"], table.columns["examiner_id"]
-    return _split_ids(cells[e] for _, cells in table.rows if cells[x] == examiner)
+    return _split_ids(assignments.loc[assignments["examiner_id"] == examiner, "entry_id"])
 
 
 def _entry_names(year_dir: Path, ids: list[str], rubric: Rubric) -> dict[str, str]:

@@ -286,3 +286,21 @@ def test_two_sessions_numbering_from_t01_never_share_a_zip(tmp_path):
     for session in ("grund", "fort"):
         with zipfile.ZipFile(send / f"{session}-T03.zip") as z:
             assert z.namelist() == [f"2024-training-{session}-T03.html"]
+
+
+def test_the_index_says_who_has_not_handed_in(tmp_path):
+    """Issue 20: under a year with a team plan, the index lists who to remind and what is missing."""
+    from demo_copy import demo_copy
+
+    from scoring.data.register import hand_in_status
+    from scoring.reports.index import _hand_ins
+    from scoring.rubric import load_rubric
+
+    data = demo_copy(tmp_path / "data", (2024,), training=False)
+    status = hand_in_status(2024, data, load_rubric())
+    html = _hand_ins(data, 2024)
+    done = int((status["status"] == "done").sum())
+    assert f"{done} av {len(status)} examinatorer har lämnat in allt enligt lagplanen." in html
+    assert "<li>E64: saknar 2024-18</li>" in html  # the demo's planted gap
+    (data / "2024" / "assignments.csv").unlink()
+    assert _hand_ins(data, 2024) == ""  # no plan, nothing to say

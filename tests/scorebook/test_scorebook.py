@@ -205,6 +205,25 @@ def test_template_entries_from_assignments(data_dir, tmp_path, capsys):
     assert "E42 has no entries in" in capsys.readouterr().err
 
 
+def test_scorebooks_for_the_whole_plan_in_one_command(data_dir, tmp_path, capsys):
+    """Issue 20: one issued scorebook per examiner of assignments.csv, each with their entries."""
+    from scoring.scorebook.issued import read_issued
+
+    (data_dir / "2023" / "assignments.csv").write_text("entry_id,examiner_id\nA3,E99\nA1,E98\nA2,E99\n")
+    out = tmp_path / "books"
+    assert main(["template", "--year", "2023", "--planned", "--out", str(out), "--data", str(data_dir)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["E98.xlsx", "E99.xlsx"]
+    assert load_workbook(out / "E99.xlsx").sheetnames[1:3] == ["A3", "A2"]
+    issued = {(i.examiner_id, i.entries) for i in read_issued(2023, data_dir).values()}
+    assert issued == {("E98", ("A1",)), ("E99", ("A3", "A2"))}
+    assert main(["template", "--year", "2023", "--planned", "--out", str(tmp_path / "x.xlsx"),
+                 "--data", str(data_dir)]) == 2
+    assert "with --planned, --out is a folder" in capsys.readouterr().err
+    (data_dir / "2023" / "assignments.csv").unlink()
+    assert main(["template", "--year", "2023", "--planned", "--out", str(out), "--data", str(data_dir)]) == 1
+    assert "plan the teams first with `scoring plan --year 2023`" in capsys.readouterr().err
+
+
 def test_template_usage_and_input_errors(data_dir, tmp_path, capsys):
     base = ["template", "--year", "2023", "--data", str(data_dir)]
     out = ["--out", str(tmp_path / "x.xlsx")]

@@ -1,7 +1,10 @@
 """Jury packs: one per competition class for the jury's deliberation (``notebooks/jury_pack.ipynb``),
-with a blind variant for shortlisting; all of a year's packs are sent in one zip.
+with a blind variant for shortlisting; and the jury's overview across the classes, one per year
+(``reports/<year>/jury.html``, ``notebooks/jury_overview.ipynb``), which every named pack points
+to. All of a year's packs and the overview are sent in one zip.
 
-The pack's numbers and words are in :mod:`.pack`, its figure in :mod:`.figures`.
+The pack's numbers and words are in :mod:`.pack`, its figure in :mod:`.figures`; the overview's
+in :mod:`.overview`, the site-visit shortlist in :mod:`.shortlist`.
 """
 
 from __future__ import annotations
@@ -54,6 +57,16 @@ KINDS = (
         section="Jurypaket per tävlingsklass",
         blind=Blind(suffix="-blind", context=", anonymiserat", label=" (anonymiserat)",
                     forbidden=_names_and_districts),
+        bundle="jury.zip",
+        bundle_label="Juryn (alla jurypaket)",
+    ),
+    ReportKind(
+        name="jury_overview",
+        notebook="jury_overview.ipynb",
+        output="jury",
+        label="Juryns översikt – alla klasser",
+        noun="jury overviews",
+        section="Juryns översikt",
         bundle="jury.zip",
         bundle_label="Juryn (alla jurypaket)",
     ),

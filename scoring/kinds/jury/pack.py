@@ -10,6 +10,9 @@ entry's code in every free text, districts removed. The other functions show a p
 :mod:`scoring.presentation.render` in plain Swedish; the figure is
 :func:`scoring.kinds.jury.figures.criterion_profiles`.
 
+A named pack says where the jury's overview across the classes is (:func:`overview_note`,
+``jury.html``: :mod:`scoring.kinds.jury.overview`); a blind pack never does.
+
 The year's model is :func:`scoring.calibration.year_model` (fitted once per data), and the
 year's ranking and sensitivity table are kept in memory per data checksum, so a worker that
 makes every class's pack computes them once.
@@ -52,6 +55,12 @@ __all__ = [
     "comments",
     "comments_table",
     "percent",
+    "certainty",
+    "METHOD_PHRASES",
+    "OVERVIEW_FILE",
+    "year_tables",
+    "rank_interval",
+    "overview_note",
 ]
 
 #: Resampling replicates behind the rank intervals and P(first): the default of
@@ -68,7 +77,7 @@ METHODS_SV = {
     "zscore": "z-poäng per examinator",
 }
 #: The same, as a phrase after "Om rangordningen görs ...".
-_METHOD_PHRASE = {
+METHOD_PHRASES = {
     "adjusted": "med poäng justerade för examinatorernas generositet",
     "consensus": "med lagets konsensuspoäng",
     "mean": "med medelvärdet av examinatorernas poäng",
@@ -81,6 +90,9 @@ STAGES_SV = {"individual": "Individuell", "consensus": "Konsensus", "site_visit"
 _STAGE_ORDER = {s: i for i, s in enumerate(STAGES_SV)}
 
 _MEMORY: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+#: The jury's overview across the classes (``scoring.kinds.jury.overview``), beside the packs.
+OVERVIEW_FILE = "jury.html"
 
 
 # --------------------------------------------------------------------------- blinding
@@ -257,6 +269,20 @@ def _class_id(class_id: str, rubric: Rubric, entries: pd.DataFrame) -> str:
     raise ValueError(f"no entries of class '{class_id}' in the data (classes there: {', '.join(present)})")
 
 
+def year_tables(year: int, data_dir: str | Path | None = None, *, n_draws: int = N_DRAWS,
+                seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The year's ranking and sensitivity table as every pack shows them: ``rank_entries(method=
+    "adjusted")`` (``n_draws`` replicates, ``seed``; the numbers ``scoring rank`` prints) and
+    ``method_sensitivity``, all classes, with the year's model (:func:`scoring.calibration.year_model`).
+
+    Raises InputError when the year's data have errors (``scoring.data.load_year``).
+    """
+    from ...calibration import year_model
+
+    yd = load_year(year, data_dir)
+    return _year_tables(yd, year_model(yd, data_dir), data_dir, n_draws, seed)
+
+
 def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The year's ranking (adjusted) and sensitivity table, computed once per data and settings."""
     from ...cache import cache_key
@@ -289,7 +315,8 @@ def percent(p: float) -> str:
     return render.number(p * 100, 0) + "\u00a0%"
 
 
-def _certainty(p: float) -> str:
+def certainty(p: float) -> str:
+    """How sure a lead with chance to win ``p`` is, in the words of the pack's summary."""
     if p >= 0.95:
         return "Ledningen är mycket säker."
     if p >= 0.8:
@@ -299,7 +326,8 @@ def _certainty(p: float) -> str:
     return "Ledningen är mycket osäker: inget bidrag är en klar favorit."
 
 
-def _rank_interval(low, high) -> str:
+def rank_interval(low, high) -> str:
+    """A rank's interval as the pack prints it: "2–5", or "3" when it is one place."""
     if pd.isna(low) or pd.isna(high):
         return render.MISSING
     return str(int(low)) if int(low) == int(high) else f"{int(low)}–{int(high)}"
@@ -357,7 +385,7 @@ def summary(pack: JuryPack) -> render.Block:
     others = others.sort_values(["p_first", "score"], ascending=False)
     sure = render.text("Sannolikheten att {who} är bäst av de bidrag som kan vinna är {p}. {reading}",
                        who=render.text("ledaren") if len(ids) == 1 else render.text("någon av dem"),
-                       p=percent(p), reading=_certainty(p))
+                       p=percent(p), reading=certainty(p))
     if len(others) and others["p_first"].iloc[0] > 0:
         nxt = others.iloc[0]
         sure = render.join([sure, render.text("Näst störst chans har {who}: {p}.", who=pack.label(nxt["entry_id"]),
@@ -370,7 +398,7 @@ def summary(pack: JuryPack) -> render.Block:
     differ = s[s["differs"].astype(bool) & ~s["chosen"].astype(bool)]
     for _, row in differ.iterrows():
         who = [w for w in str(row["leader"]).split(", ") if w]
-        how = _METHOD_PHRASE.get(row["method"], row["method"])
+        how = METHOD_PHRASES.get(row["method"], row["method"])
         if len(who) == 1:
             changes.append(render.text("Om rangordningen görs {how} i stället leder {who}.", how=how,
                                        who=pack.label(who[0])))
@@ -409,6 +437,19 @@ def _steps(margin: float, rubric: Rubric) -> render.Inline:
         return render.text(": ett skalsteg ({step} poäng) högre på ett enda kriterium skulle räcka", step=step)
     return render.text(": det motsvarar ett skalsteg ({step} poäng) högre på {k} av de {n} kriterierna",
                        step=step, k=k, n=len(weights))
+
+
+def overview_note(pack: JuryPack) -> render.Block | None:
+    """Where the jury's overview across the classes is (:data:`OVERVIEW_FILE`, beside the packs);
+    None for a blind pack, which never points to the overview (it names the entries)."""
+    if pack.blind:
+        return None
+    return render.paragraph(
+        "{q} {overview}, med ledarna sida vid sida, förslaget till platsbesök och beslutets status (filen {file} "
+        "i samma mapp som det här jurypaketet).",
+        q=render.strong("Alla klasser:"), overview=render.link("Juryns översikt över alla klasser {year}",
+                                                               OVERVIEW_FILE, year=pack.year),
+        file=render.code(OVERVIEW_FILE))
 
 
 def method_sentence(pack: JuryPack) -> render.Block:
@@ -450,7 +491,7 @@ def ranking_table(pack: JuryPack) -> render.Block:
         "rank": r["rank"],
         "entry": entry,
         "score": r["score"],
-        "rank_interval": [_rank_interval(lo, hi) for lo, hi in zip(r["rank_low"], r["rank_high"], strict=True)],
+        "rank_interval": [rank_interval(lo, hi) for lo, hi in zip(r["rank_low"], r["rank_high"], strict=True)],
         "p_first": [percent(p) if ok else render.MISSING for p, ok in zip(r["p_first"], r["eligible"], strict=True)],
     })
     records = [

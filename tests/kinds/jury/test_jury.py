@@ -135,6 +135,19 @@ def test_index_lists_the_packs_and_the_blind_packs(made):
     assert index.count("(anonymiserat)</a>") == len(made["classes"])
 
 
+def test_named_packs_point_to_the_overview_and_blind_packs_never(made):
+    """Every named pack says where the jury's overview across the classes is (jury.html, beside it);
+    a blind pack never does: the overview names the entries."""
+    for cls in made["classes"]:
+        named, blind = _page(made, cls), _page(made, cls, blind=True)
+        assert f"Alla klasser: Juryns översikt över alla klasser {YEAR}" in named.text
+        assert "jury.html" in named.text and ("jury.html", f"Juryns översikt över alla klasser {YEAR}") in named.links
+        assert "jury.html" not in blind.text and "Juryns översikt" not in blind.text
+        assert not [href for href, _ in blind.links if "jury.html" in href]
+        notebook = json.dumps(_notebook(made, cls, blind=True), ensure_ascii=False)
+        assert "jury.html" not in notebook
+
+
 def test_blind_run_records_its_parameter(made):
     nb = _notebook(made, CLASS, blind=True)
     assert nb["metadata"]["papermill"]["parameters"]["blind"] is True
