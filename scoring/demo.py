@@ -41,8 +41,14 @@ from pathlib import Path
 import numpy as np
 
 from . import demo_register
+from .data.changes import CHANGE_LOG, CHANGE_LOG_COLUMNS
+from .data.decisions import DECISION_COLUMNS
+from .data.people import PEOPLE_COLUMNS
+from .demo_decisions import decisions as demo_decisions
+from .demo_people import people as demo_people
 from .paths import DATA_DIR
 from .rubric import Rubric, load_rubric
+from .scorebook.correct import demo_changes
 
 DEFAULT_SEED = 2024
 DEFAULT_YEARS = range(2019, 2025)
@@ -244,6 +250,17 @@ def generate(
             trainees = [r for r in g.training if r["stage"] != "reference"]
             written.append(_write_csv(session / "trainees.csv", SCORE_COLUMNS, _score_records(trainees, g.rubric)))
         (folder / "training.csv").unlink(missing_ok=True)  # the layout before training sessions
+    for g in generated:
+        folder = out / str(g.year)
+        rows = demo_decisions(np.random.default_rng([seed, g.year, 2]), g.year, g.entries, _final_totals(g))
+        written.append(_write_csv(folder / "decisions.csv", DECISION_COLUMNS[:-1], rows))
+        scores_text = (folder / "scores.csv").read_bytes()
+        log = demo_changes(np.random.default_rng([seed, g.year, 3]), g.year, scores_text, rubric=g.rubric)
+        written.append(_write_csv(folder / CHANGE_LOG, CHANGE_LOG_COLUMNS, log))
+    written.append(_write_csv(out / "people.csv", PEOPLE_COLUMNS[:-1], demo_people(
+        np.random.default_rng([seed, 0, 2]), [e.id for e in sorted(pool, key=lambda e: e.id)],
+        [(f"{g.year}/{TRAINING_SESSION}", code) for g in generated for code in _trainee_codes(g)],
+        [e["entry_id"] for g in generated for e in g.entries])))
     written.append(_write_csv(out / "conflicts.csv", CONFLICT_COLUMNS,
                               demo_register.conflicts(register_rng, generated, pool, DISTRICTS)))
     written.append(_write_csv(out / "demo_truth" / "entries.csv", *_truth_entries(generated)))
@@ -525,6 +542,20 @@ def _weighted_totals(rows: list[dict], rubric: Rubric) -> dict[str, float]:
     for r in rows:
         totals[r["entry_id"]] = totals.get(r["entry_id"], 0.0) + w[r["criterion"]] * r["score"]
     return totals
+
+
+def _final_totals(g: _Year) -> dict[str, float]:
+    """Each entry's weighted total at its last stage: the site visit where there is one, else the consensus."""
+    final = {(r["entry_id"], r["criterion"]): r for r in g.scores if r["stage"] == "consensus"}
+    final.update({(r["entry_id"], r["criterion"]): r for r in g.scores if r["stage"] == "site_visit"})
+    return _weighted_totals([r for r in final.values() if r["criterion"] in g.rubric.weights], g.rubric)
+
+
+def _trainee_codes(g: _Year) -> list[str]:
+    """The codes of the year's training session: the hand-ins' or the trainees' rows'."""
+    if g.hand_ins:
+        return [h["code"] for h in g.hand_ins]
+    return list(dict.fromkeys(r["examiner_id"] for r in g.training if r["stage"] != "reference"))
 
 
 def _site_visit(rng: np.random.Generator, g: _Year, consensus: list[dict]) -> list[dict]:
@@ -824,6 +855,12 @@ _FILES = (
      "(jäv), none of them broken by the demo's teams"),
     ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment`: "
      "individual, consensus and site-visit scores"),
+    ("`<year>/decisions.csv`", "`class, award, entry_id, motivation, override_reason`: the jury's decision, in "
+     "the style of the city's published motivations (one class of one year without a prize)"),
+    ("`<year>/changes.csv`", "the change log: a few corrections already made in `scores.csv` (old → new, who, "
+     "why, the checksums before and after)"),
+    ("`people.csv`", "`code, name, email`: fictional people (example.org) for the send list of `--bundle`; "
+     "never read into a report"),
     ("`<year>/assignments.csv`", "`entry_id, examiner_id`: the teams (used by `scoring template` and "
      "`scoring status`; `scoring plan` writes one)"),
     (f"`<year>/training/{TRAINING_SESSION}/reference.csv`", "the year's training case `TRAIN-<year>` (not an entry): "

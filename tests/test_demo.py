@@ -413,3 +413,27 @@ def test_generated_data_pass_validation(generated):
     problems = validate_paths([out])
     errors = [str(p) for p in problems if p.severity == "error"]
     assert not errors, "\n".join(errors)
+
+
+def test_decisions_change_logs_and_people_are_consistent(generated):
+    """Issue 21: every demo year has a valid decision (one class of one year without a prize), a
+    change log whose checksums lead to the scores.csv as written, and people.csv is valid."""
+    from scoring.data.changes import check_changes
+    from scoring.data.decisions import check_decisions
+    from scoring.data.people import check_people
+
+    out, _ = generated
+    no_prize = 0
+    for y in YEARS:
+        rubric = load_rubric(year=y, data_dir=out)
+        assert check_decisions(out / str(y), rubric) == [], y
+        assert check_changes(out / str(y)) == [], y
+        log = read_table(out / str(y) / "changes.csv")
+        assert len(log) >= 1 and (log["action"] == "correct").all() and (log["reason"] != "").all()
+        before, after = log["scores_sha256_before"].to_numpy(), log["scores_sha256_after"].to_numpy()
+        assert (before[1:] == after[:-1]).all()
+        no_prize += (read_table(out / str(y) / "decisions.csv")["award"] == "inget_pris").sum()
+    assert no_prize == 1
+    assert check_people(out) == []
+    people = read_table(out / "people.csv")
+    assert people["email"].str.endswith("@example.org").all() and people["code"].is_unique

@@ -58,6 +58,14 @@ def _first_trainee(year, data_dir: Path) -> str | None:
     return None
 
 
+def _leaders(hostile) -> set[str]:
+    """Each class's leader by the adjusted score, as the overview names them."""
+    from scoring.kinds.jury.pack import year_tables
+
+    ranking = year_tables(hostile["year"].year, hostile["data"])[0]
+    return set(ranking.loc[ranking["rank"] == 1, "entry_id"])
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of report as the browser tests see it.
@@ -133,6 +141,14 @@ KINDS: tuple[Kind, ...] = (
         names=lambda year, name: [name],
         shows=lambda hostile, name: [name],
     ),
+    # the jury's overview across the classes, jury.html: names every class's leader
+    Kind(
+        id="jury_overview", runner="jury_overview",
+        shows=lambda hostile, name: [n for eid, n in hostile["names"].items() if eid in _leaders(hostile)],
+    ),
+    # the published decision, beslut.html, and the jury's record beside it
+    Kind(id="decision", runner="decision", pick=lambda year, data_dir: "beslut"),
+    Kind(id="decision_record", runner="decision_record", pick=lambda year, data_dir: "beslut-underlag"),
     # the trainer's page of a training session, training/<session>.html
     Kind(
         id="training", runner="training",

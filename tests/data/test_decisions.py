@@ -248,6 +248,7 @@ def test_check_decisions_of_a_year_folder(folder):
 
 def test_load_decisions_of_a_demo_year(tmp_path):
     data = demo_copy(tmp_path / "data", (2023,), training=False)
+    (data / "2023" / "decisions.csv").unlink()  # the demo's own; made again below
     assert load_decisions(2023, data) is None
     yd = load_year(2023, data)
     rows = decisions(np.random.default_rng(0), 2023, _entry_dicts(yd), _totals(yd))

@@ -59,6 +59,7 @@ def _decisions(ranking: pd.DataFrame) -> list[tuple]:
 def data(tmp_path_factory):
     """Demo years 2022 (no decision) and 2023 (the decision above, a winner's name with markup)."""
     root = demo_copy(tmp_path_factory.mktemp("decision") / "data", (UNDECIDED, YEAR), training=False)
+    (root / str(UNDECIDED) / "decisions.csv").unlink()  # the demo decides every year: not this copy
     yd = load_year(YEAR, root)
     ranking = rank_entries(yd.scores, "adjusted", entries=yd.entries, n_draws=N_DRAWS, seed=0)
     rows = _decisions(ranking)
