@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_report)
 
     s = sub.add_parser("template", help="write an Excel scorebook for an examiner (recorded in data/scorebooks/<year>/"
-                                         "issued.csv) or a training session")
+                                         "issued.csv), a training session or a team's consensus meeting")
     s.add_argument("--year", required=True, type=int, help="the award year")
     who = s.add_mutually_exclusive_group(required=True)
     who.add_argument("--examiner", help="the examiner's code, e.g. E07")
@@ -127,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     who.add_argument("--planned", action="store_true",
                      help="every examiner of the year's assignments.csv: one scorebook each, <code>.xlsx in --out "
                           "(a folder)")
+    who.add_argument("--team", metavar="ENTRY",
+                     help="the team leader's consensus workbook for one entry: the members' scores and comments, "
+                          "the spread and the agenda; the team's consensus scores, strengths and areas for "
+                          "development (imported under TEAM)")
     s.add_argument("--entries", help="comma-separated entry ids (default: the examiner's rows in "
                                      "assignments.csv; for a session, the cases of its reference.csv)")
     s.add_argument("--per-question", action="store_true", default=None,
@@ -377,12 +381,33 @@ def _template(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         _say(f"usage error: --out must name an .xlsx file, not {args.out}", file=sys.stderr)
         return 2
+    if args.team is not None:
+        return _team_template(args)
     entries = args.entries.split(",") if args.entries else None
     log.info("template: year=%s examiner=%s session=%s entries=%s per_question=%s out=%s data=%s",
              args.year, args.examiner, args.session, entries, args.per_question, args.out, args.data)
     try:
         path = write_template(args.out, args.year, examiner=args.examiner, session=args.session, entries=entries,
                               per_question=args.per_question, data_dir=args.data)
+    except UsageError as e:
+        _say(f"usage error: {e}", file=sys.stderr)
+        return 2
+    _say(display_path(path))
+    return 0
+
+
+def _team_template(args) -> int:
+    """The team leader's consensus workbook for one entry (``--team ENTRY``)."""
+    from .scorebook import UsageError, write_consensus_template
+
+    for given, option in ((args.entries, "--entries"), (args.per_question, "--per-question")):
+        if given:
+            _say(f"usage error: {option} does not go with --team (the workbook is for one entry, with question rows "
+                 "where the team scored per question)", file=sys.stderr)
+            return 2
+    log.info("template: year=%s team=%s out=%s data=%s", args.year, args.team, args.out, args.data)
+    try:
+        path = write_consensus_template(args.out, args.year, args.team, data_dir=args.data)
     except UsageError as e:
         _say(f"usage error: {e}", file=sys.stderr)
         return 2

@@ -45,6 +45,7 @@ from .data.changes import CHANGE_LOG, CHANGE_LOG_COLUMNS
 from .data.decisions import DECISION_COLUMNS
 from .data.people import PEOPLE_COLUMNS
 from .demo_decisions import decisions as demo_decisions
+from .demo_feedback import team_texts
 from .demo_people import people as demo_people
 from .paths import DATA_DIR
 from .rubric import Rubric, load_rubric
@@ -56,8 +57,11 @@ DEFAULT_YEARS = range(2019, 2025)
 #: The name of every year's demo training session (its folder in ``<year>/training/``).
 TRAINING_SESSION = "grundutbildning"
 
-SCORE_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
-ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "administration")
+SCORE_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "strengths",
+                 "improvements")
+TRAINING_COLUMNS = SCORE_COLUMNS[:8]  # a training session's files: no consensus, no team texts
+ENTRY_COLUMNS = ("entry_id", "name", "class", "district", "staff_count", "budget_in_balance", "administration",
+                 "unit_id")
 EXAMINER_COLUMNS = ("examiner_id", "experienced", "administration", "district", "max_entries")
 CONFLICT_COLUMNS = ("examiner_id", "entry_id", "unit_id", "district", "reason")
 
@@ -224,6 +228,9 @@ def generate(
     for g in generated:
         for e in g.entries:
             e["administration"] = demo_register.administration(e)
+    demo_register.units(np.random.default_rng([seed, 0, 3]), generated)  # a stream of its own
+    for g in generated:
+        _team_texts(np.random.default_rng([seed, g.year, 4]), g, last=g is generated[-1])
     register_rng = np.random.default_rng([seed, 0, 1])  # the register's own stream: no score changes
     roster = demo_register.examiners(register_rng, generated, pool, DISTRICTS)
 
@@ -235,7 +242,7 @@ def generate(
         excel = MESSY_INPUTS.get(g.year) == "swedish_excel"
         written.append(
             _write_csv(
-                folder / "scores.csv", SCORE_COLUMNS, _score_records(g.scores, g.rubric, excel),
+                folder / "scores.csv", SCORE_COLUMNS, _score_records(g.scores, g.rubric, excel, texts=True),
                 sep=";" if excel else ",", bom=excel,
             )
         )  # fmt: skip
@@ -243,12 +250,12 @@ def generate(
         written.append(_write_csv(folder / "assignments.csv", ("entry_id", "examiner_id"), teams))
         session = folder / "training" / TRAINING_SESSION
         reference = [r for r in g.training if r["stage"] == "reference"]
-        written.append(_write_csv(session / "reference.csv", SCORE_COLUMNS, _score_records(reference, g.rubric)))
+        written.append(_write_csv(session / "reference.csv", TRAINING_COLUMNS, _score_records(reference, g.rubric)))
         if g.hand_ins:
             written += _write_scorebooks(g, session, out)
         else:
             trainees = [r for r in g.training if r["stage"] != "reference"]
-            written.append(_write_csv(session / "trainees.csv", SCORE_COLUMNS, _score_records(trainees, g.rubric)))
+            written.append(_write_csv(session / "trainees.csv", TRAINING_COLUMNS, _score_records(trainees, g.rubric)))
         (folder / "training.csv").unlink(missing_ok=True)  # the layout before training sessions
     for g in generated:
         folder = out / str(g.year)
@@ -544,6 +551,20 @@ def _weighted_totals(rows: list[dict], rubric: Rubric) -> dict[str, float]:
     return totals
 
 
+def _team_texts(rng: np.random.Generator, g: _Year, last: bool) -> None:
+    """The team's strengths and areas for development on every consensus row (:mod:`scoring.demo_feedback`);
+    in the last year two entries leave one criterion's texts out (the office's checklist finds them)."""
+    s = g.rubric.scale
+    questions = {c.id: tuple(c.questions) for c in g.rubric.criteria}
+    rows = [r for r in g.scores if r["stage"] == "consensus" and r["criterion"] in questions]
+    for r in rows:
+        r["strengths"], r["improvements"] = team_texts(rng, r["criterion"], r["score"], s.min, s.max,
+                                                       questions[r["criterion"]])
+    if last and rows:
+        for i in rng.choice(len(rows), size=min(2, len(rows)), replace=False):
+            rows[int(i)]["strengths" if i % 2 else "improvements"] = ""
+
+
 def _final_totals(g: _Year) -> dict[str, float]:
     """Each entry's weighted total at its last stage: the site visit where there is one, else the consensus."""
     final = {(r["entry_id"], r["criterion"]): r for r in g.scores if r["stage"] == "consensus"}
@@ -751,13 +772,14 @@ def _entry_records(g: _Year) -> list[tuple]:
     return [tuple(e[c] for c in ENTRY_COLUMNS) for e in g.entries]
 
 
-def _score_records(rows: list[dict], rubric: Rubric, decimal_comma: bool = False) -> list[tuple]:
+def _score_records(rows: list[dict], rubric: Rubric, decimal_comma: bool = False, texts: bool = False) -> list[tuple]:
+    """The rows as written; ``texts``: with the consensus rows' strengths and improvements columns."""
     return [
         (
             r["year"], r["entry_id"], r["examiner_id"], r["criterion"],
             _fmt(r["score"], decimal_comma), r["stage"],
             "" if r["question"] is None else r["question"], r["comment"],
-        )  # fmt: skip
+        ) + ((r.get("strengths", ""), r.get("improvements", "")) if texts else ())  # fmt: skip
         for r in rows
     ]
 
@@ -847,14 +869,15 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 _FILES = (
-    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance, administration` "
-     "(optional `aliases`)"),
+    ("`<year>/entries.csv`", "`entry_id, name, class, district, staff_count, budget_in_balance, administration, "
+     "unit_id` (optional `aliases`): a few units return across years under the same `unit_id` and name"),
     ("`<year>/examiners.csv`", "`examiner_id, experienced, administration, district, max_entries`: the year's "
      "examiners (the register the team plan reads; `experienced` is `nej` in an examiner's first year)"),
     ("`conflicts.csv`", "`examiner_id, entry_id, unit_id, district, reason`: a few declared conflicts of interest "
      "(jäv), none of them broken by the demo's teams"),
-    ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment`: "
-     "individual, consensus and site-visit scores"),
+    ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment, strengths, "
+     "improvements`: individual, consensus and site-visit scores; the consensus rows carry the team's strengths "
+     "and areas for development, one point per line (two criteria of the last year have one of them left out)"),
     ("`<year>/decisions.csv`", "`class, award, entry_id, motivation, override_reason`: the jury's decision, in "
      "the style of the city's published motivations (one class of one year without a prize)"),
     ("`<year>/changes.csv`", "the change log: a few corrections already made in `scores.csv` (old → new, who, "

@@ -1,5 +1,6 @@
-"""The demo's register (:mod:`scoring.demo`): the entries' administrations, the examiners of each
-year (``examiners.csv``) and a few declared conflicts of interest (``conflicts.csv``).
+"""The demo's register (:mod:`scoring.demo`): the entries' administrations and units (a few return
+across years), the examiners of each year (``examiners.csv``) and a few declared conflicts of
+interest (``conflicts.csv``).
 
 Drawn from a random stream of its own, after the scores, so adding it changed no score. Every
 register is consistent with the demo's teams: no examiner sat on an entry of their own
@@ -13,7 +14,7 @@ import numpy as np
 
 from .names import place_key
 
-__all__ = ["CENTRAL", "administration", "conflicts", "examiners"]
+__all__ = ["CENTRAL", "administration", "conflicts", "examiners", "units"]
 
 #: City administrations that are not a district's (fackförvaltningar): the examiners who work
 #: there have no district of their own.
@@ -100,3 +101,36 @@ def conflicts(rng: np.random.Generator, generated, pool, districts: tuple[str, .
             rows.append((e.id, options[int(rng.integers(len(options)))], "", "",
                          _REASONS_ENTRY[int(rng.integers(len(_REASONS_ENTRY)))]))
     return sorted(rows)
+
+
+#: Entries the tests name: never turned into a returning unit (their names stay as generated).
+_KEEP_NAMES = ("Solrosen", "Regnbågen")
+
+
+def units(rng: np.random.Generator, generated, n_return: int = 3) -> None:
+    """Give every entry a ``unit_id`` (``U001`` …), and in every year after the first make a few
+    entries units that took part before: the same unit id, name, district and administration as
+    an earlier entry of the same class (as Familjerätt Sydväst took part in 2018 and 2019)."""
+    next_id = 1
+    for k, g in enumerate(generated):
+        if k:
+            earlier = [e for h in generated[:k] for e in h.entries]
+            names = {e["name"] for e in g.entries}
+            candidates = [e for e in g.entries if not any(w in e["name"] for w in _KEEP_NAMES)]
+            taken: set[str] = set()
+            for i in sorted(rng.choice(len(candidates), size=min(n_return, len(candidates)), replace=False)):
+                e = candidates[i]
+                options = [x for x in earlier if x["class"] == e["class"] and x["unit_id"] not in taken
+                           and x["name"] not in names]
+                if not options:
+                    continue
+                x = options[int(rng.integers(len(options)))]
+                names.discard(e["name"])
+                e.update(name=x["name"], district=x["district"], administration=x["administration"],
+                         unit_id=x["unit_id"])
+                names.add(x["name"])
+                taken.add(x["unit_id"])
+        for e in g.entries:
+            if "unit_id" not in e:
+                e["unit_id"] = f"U{next_id:03d}"
+                next_id += 1

@@ -1,4 +1,5 @@
-"""The rubric: criteria, weights, questions, the score scale and the competition classes.
+"""The rubric: criteria, weights, questions (with their Swedish wording where known), the score
+scale with its named bands, and the competition classes.
 
 Read from ``data/rubric.toml``; a year may override top-level tables in
 ``data/<year>/rubric.toml``. A broken rubric is refused with a clear message.
@@ -21,11 +22,23 @@ STAGES = ("individual", "consensus", "site_visit", "reference")
 
 @dataclass(frozen=True)
 class Criterion:
+    """One criterion: its id, labels, weight and question numbers.
+
+    ``question_texts`` holds the Swedish wording of those of its questions whose wording is known
+    (``[criteria.question_texts]`` in ``rubric.toml``), as ``(number, text)`` pairs in question
+    order; a question without one is named by its number only.
+    """
+
     id: str
     label_sv: str
     label_en: str
     weight: float
     questions: tuple[int, ...]
+    question_texts: tuple[tuple[int, str], ...] = ()
+
+    def question_text(self, question: int) -> str | None:
+        """The question's Swedish wording, or None when the rubric does not give it."""
+        return dict(self.question_texts).get(int(question))
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,22 @@ class Scale:
             if b.low - 1e-9 <= x <= b.high + 1e-9:
                 return b
         return None
+
+    def lower_band(self, x: float) -> Band | None:
+        """The named band holding ``x``; for a score between two bands (a mean of question
+        scores, 25 between 0–20 and 30–40) the lower of them. None without bands, for a missing
+        score or one below the lowest band."""
+        try:
+            x = float(x)
+        except (TypeError, ValueError):  # None, pd.NA
+            return None
+        if not math.isfinite(x):
+            return None
+        held = self.band(x)
+        if held is not None:
+            return held
+        below = [b for b in self.bands if b.high < x]
+        return max(below, key=lambda b: b.high) if below else None
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,13 @@ class Rubric:
         for c in self.criteria:
             if k in (c.id.casefold(), " ".join(c.label_sv.split()).casefold()):
                 return c
+        return None
+
+    def question_text(self, question: int) -> str | None:
+        """The Swedish wording of question ``question`` (None when the rubric does not give it)."""
+        for c in self.criteria:
+            if int(question) in c.questions:
+                return c.question_text(question)
         return None
 
     def criterion_label(self, criterion_id: str, lang: str = "sv") -> str:
@@ -222,8 +258,9 @@ def _build(raw: dict, source: str) -> Rubric:
             if q in seen_q:
                 problems.append(f"question {q} is in two criteria: '{seen_q[q]}' and '{cid}'")
             seen_q[q] = cid
+        texts = _question_texts(c.get("question_texts"), questions, f"criterion '{cid}'", problems)
         criteria.append(
-            Criterion(str(cid), str(c.get("sv", cid)), str(c.get("en", cid)), float(weight), questions)
+            Criterion(str(cid), str(c.get("sv", cid)), str(c.get("en", cid)), float(weight), questions, texts)
         )
     if not criteria:
         problems.append("no [[criteria]] defined")
@@ -249,3 +286,27 @@ def _build(raw: dict, source: str) -> Rubric:
     if problems:
         raise InputError([Problem(source, None, None, p) for p in problems])
     return Rubric(tuple(criteria), scale, classes, float(threshold), source)
+
+
+def _question_texts(raw, questions: tuple[int, ...], what: str, problems: list[str]) -> tuple[tuple[int, str], ...]:
+    """A criterion's ``question_texts`` table (question number -> Swedish wording) as
+    ``(number, text)`` pairs in question order; each thing wrong appended to ``problems``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        problems.append(f"{what}: 'question_texts' must be a table of question number = \"text\"")
+        return ()
+    texts: dict[int, str] = {}
+    for key, text in raw.items():
+        if not str(key).strip().isdigit():
+            problems.append(f"{what}: question_texts key '{key}' is not a question number")
+            continue
+        q = int(key)
+        if q not in questions:
+            problems.append(f"{what}: question_texts has question {q}, which is not one of its questions "
+                            f"({', '.join(map(str, questions)) or 'none'})")
+        elif not isinstance(text, str) or not " ".join(text.split()):
+            problems.append(f"{what}: question {q}'s text must be a non-empty string")
+        else:
+            texts[q] = " ".join(text.split())
+    return tuple(sorted(texts.items()))

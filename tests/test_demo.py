@@ -150,7 +150,7 @@ def test_entries(data, rubric):
     for y, d in years.items():
         e = d["entries"]
         assert list(e.columns) == ["entry_id", "name", "class", "district", "staff_count", "budget_in_balance",
-                                   "administration"]
+                                   "administration", "unit_id"]
         assert 25 <= len(e) <= 35
         assert e["entry_id"].is_unique and e["name"].is_unique
         assert all(re.fullmatch(rf"{y}-\d\d", i) for i in e["entry_id"])
@@ -304,8 +304,9 @@ def test_scores_are_valid(generated, rubric):
         for path in files:
             name = path.name
             raw = read_table(path)
+            texts = ["strengths", "improvements"] if name == "scores.csv" else []  # consensus rows only there
             assert list(raw.columns) == [
-                "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment"
+                "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", *texts
             ]
             assert (raw["year"] == str(y)).all()
             scores = raw["score"].str.replace(",", ".", regex=False).astype(float)
@@ -334,7 +335,8 @@ def test_messy_inputs(generated, data, rubric):
 
     path = out / str(where["swedish_excel"]) / "scores.csv"
     text = path.read_bytes().decode("utf-8")
-    assert text.startswith("\ufeffyear;entry_id;examiner_id;criterion;score;stage;question;comment\n")
+    assert text.startswith("\ufeffyear;entry_id;examiner_id;criterion;score;stage;question;comment;strengths;"
+                           "improvements\n")
     assert re.search(r";\d+,0;", text)
 
     raw = read_table(out / str(where["question_level"]) / "scores.csv")
@@ -437,3 +439,30 @@ def test_decisions_change_logs_and_people_are_consistent(generated):
     assert check_people(out) == []
     people = read_table(out / "people.csv")
     assert people["email"].str.endswith("@example.org").all() and people["code"].is_unique
+
+
+def test_units_return_and_consensus_rows_carry_the_team_s_texts(generated, rubric):
+    """Issue 19: every entry has a unit id, a few units return across years (same name and class),
+    and every consensus row has the team's strengths and areas for development (one point per
+    line), but for two criteria of the last year left without one for the office's checklist."""
+    out, _ = generated
+    seen: dict[str, tuple[str, str]] = {}
+    returning = {}
+    for y in YEARS:
+        e = read_table(out / str(y) / "entries.csv")
+        assert (e["unit_id"] != "").all() and e["unit_id"].is_unique, y
+        for _, r in e.iterrows():
+            if r["unit_id"] in seen:
+                assert seen[r["unit_id"]] == (r["name"], r["class"]), (y, r["unit_id"])
+                returning.setdefault(y, []).append(r["entry_id"])
+            seen[r["unit_id"]] = (r["name"], r["class"])
+        s = read_table(out / str(y) / "scores.csv")
+        consensus = s[s["stage"] == "consensus"]
+        others = s[s["stage"] != "consensus"]
+        assert (others[["strengths", "improvements"]] == "").all().all(), y
+        empty = (consensus[["strengths", "improvements"]] == "").sum().sum()
+        assert empty == (2 if y == YEARS[-1] else 0), y
+        points = consensus["strengths"].str.split("\n").str.len()
+        assert points.between(1, 3).all() and consensus["strengths"].nunique() > len(consensus) / 3, y
+        assert consensus["improvements"].str.contains("fråga ").mean() > 0.9
+    assert len(returning.get(YEARS[-1], [])) >= 2 and sum(map(len, returning.values())) >= 8

@@ -81,3 +81,63 @@ def test_year_override_replaces_top_level_tables(tmp_path):
     assert len(r.criteria) == 6
     assert "2000/rubric.toml" in r.source
     assert load_rubric(year=2001, data_dir=tmp_path).class_ids[0] == "forskola"
+
+
+def test_question_texts_from_the_2022_entry():
+    """Every question's Swedish wording as the 2022 entry (seed 003) gives it; 11 and 12 have none there."""
+    r = load_rubric()
+    assert r.question_text(5) == "Våra ledarskapsbeteenden märks och har effekt"
+    assert r.question_text(23).startswith("Hur vi delar med oss av goda exempel")
+    assert r.question_text(11) is None and r.question_text(12) is None
+    assert r.question_text(99) is None
+    worded = sorted(q for q in r.question_criterion if r.question_text(q))
+    assert worded == [q for q in range(1, 24) if q not in (11, 12)]
+    staff = r.criterion("staff")
+    assert [q for q, _ in staff.question_texts] == [10, 13]
+    assert staff.question_text(13).startswith("Resultaten från den senaste medarbetarundersökningen")
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('5 = "Våra ledarskapsbeteenden', '4 = "Våra ledarskapsbeteenden', "question_texts has question 4"),
+        ('5 = "Våra ledarskapsbeteenden märks och har effekt"', "5 = 7", "question 5's text must be a non-empty"),
+        ('5 = "Våra ledarskapsbeteenden märks och har effekt"', '5 = "  "', "must be a non-empty string"),
+        ('5 = "Våra ledarskapsbeteenden', 'fem = "Våra ledarskapsbeteenden', "key 'fem' is not a question number"),
+    ],
+)
+def test_broken_question_texts_are_refused(tmp_path, old, new, message):
+    assert old in BASE
+    with pytest.raises(InputError, match=message):
+        load_rubric(_write(tmp_path, BASE.replace(old, new, 1)))
+
+
+def test_a_rubric_without_question_texts_still_loads(tmp_path):
+    lines = BASE.splitlines()
+    kept, skipping = [], False
+    for line in lines:
+        if line.startswith("[criteria.question_texts]"):
+            skipping = True
+            continue
+        if skipping and (line.startswith("[") or not line.strip()):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    r = load_rubric(_write(tmp_path, "\n".join(kept)))
+    assert all(c.question_texts == () for c in r.criteria)
+    assert r.question_text(5) is None
+
+
+def test_a_score_between_two_bands_takes_the_lower():
+    s = load_rubric().scale
+    assert s.lower_band(25).label_sv == "Ansats saknas eller är anekdotisk"  # between 0-20 and 30-40
+    assert s.lower_band(45) == s.band(40)
+    assert s.lower_band(85) == s.band(80)
+    assert s.lower_band(30) == s.band(30) and s.lower_band(100).label_sv == "Förebildligt"
+    assert s.lower_band(float("nan")) is None and s.lower_band(None) is None
+    from scoring.rubric import Band, Scale
+
+    top = Scale(0, 100, 10, (Band(30, 60, "Mitt", "Middle"), Band(70, 100, "Topp", "Top")))
+    assert top.lower_band(10) is None  # below the lowest band
+    assert top.lower_band(65).label_sv == "Mitt"
+    assert Scale(0, 100, 10).lower_band(50) is None  # no bands

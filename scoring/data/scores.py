@@ -4,6 +4,11 @@
 :func:`~scoring.data.tables.read_csv_table`; :func:`check_score_rows` checks rows already
 split into cells (a scorebook's too); :func:`criterion_scores` rolls question scores up to
 their criterion; :func:`individual` keeps the examiners' own scores.
+
+A consensus row may carry the team's texts for the entrant, :data:`TEXT_COLUMNS`
+(``strengths``, ``improvements``): one point per line, read as :func:`points` gives them
+(each line trimmed, a leading bullet and blank lines dropped, "" when absent). Any other row
+carrying them is an error.
 """
 
 from __future__ import annotations
@@ -24,19 +29,29 @@ __all__ = [
     "SCORE_COLUMNS",
     "SCORE_INPUT_COLUMNS",
     "SCORE_REQUIRED_COLUMNS",
+    "TEXT_COLUMNS",
     "check_score_rows",
     "criterion_scores",
     "individual",
+    "join_points",
+    "points",
     "read_scores",
     "scores_frame",
 ]
 
 #: Columns of the DataFrame returned by :func:`read_scores`, in order.
 SCORE_COLUMNS = (
-    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "line",
+    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "strengths",
+    "improvements", "line",
 )
 #: Columns a scores file may have, in the order the project writes them.
-SCORE_INPUT_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment")
+SCORE_INPUT_COLUMNS = (
+    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "strengths",
+    "improvements",
+)
+#: The team's texts for the entrant, carried by consensus rows only: its strengths and its areas
+#: for development for the criterion, one point per line.
+TEXT_COLUMNS = ("strengths", "improvements")
 #: Columns every scores file must have.
 SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score")
 
@@ -44,6 +59,27 @@ SCORE_REQUIRED_COLUMNS = ("year", "entry_id", "examiner_id", "criterion", "score
 NOT_PEOPLE = frozenset({"TEAM", "REF"})
 
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
+#: A bullet someone typed before a point ("• ", "- ", "– ", "* "): the point is the text after it.
+_BULLET = re.compile(r"^(?:[•·▪◦‣]|[-–—*](?=\s))\s*")
+
+
+def points(text) -> list[str]:
+    """The points of a strengths or improvements text: one per line, each trimmed, a leading
+    bullet (``•``, ``-``, ``–``, ``*`` …) dropped, blank lines left out. Any line break (``\\n``,
+    ``\\r\\n``, ``\\r``, Excel's and LibreOffice's) ends a point."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return []
+    out = []
+    for line in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _BULLET.sub("", line.strip()).strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def join_points(texts) -> str:
+    """The points of several texts as one text, one point per line, each point once (in order)."""
+    return "\n".join(dict.fromkeys(p for t in texts for p in points(t)))
 
 
 def code_problem(code: str, *, reserved_ok: bool = False, person: str = "examiner") -> str | None:
@@ -103,7 +139,8 @@ def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -
         score), ``line`` int64, every other column text; empty (with these columns and
         types) for no records.
     """
-    col = {c: [r[c] for r in records] for c in (*SCORE_INPUT_COLUMNS, *located_by)}
+    col = {c: [r.get(c, "") if c in TEXT_COLUMNS else r[c] for r in records]
+           for c in (*SCORE_INPUT_COLUMNS, *located_by)}
     return pd.DataFrame(
         {
             "year": pd.Series(col["year"], dtype="int64"),
@@ -114,6 +151,7 @@ def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -
             "stage": pd.Series(col["stage"], dtype="str"),
             "question": pd.array(col["question"], dtype="Int64"),
             "comment": pd.Series(col["comment"], dtype="str"),
+            **{c: pd.Series(col[c], dtype="str") for c in TEXT_COLUMNS},
             **{c: pd.Series(col[c], dtype="int64" if c == "line" else "str") for c in located_by},
         }
     )
@@ -205,6 +243,13 @@ def _score_row(
                 rec["question"] = n
 
     rec["comment"] = get("comment")
+    for c in TEXT_COLUMNS:
+        rec[c] = "\n".join(points(get(c)))
+        stage = rec.get("stage")
+        if rec[c] and stage is not None and stage != "consensus":
+            what = "strengths" if c == "strengths" else "areas for development"
+            bad(c, f"{c}: only a consensus row carries the team's {what} (this row's stage is {stage}); move the "
+                   "text to the entry's consensus row for the criterion, or into comment")
     return rec, problems
 
 
@@ -225,7 +270,9 @@ def read_scores(
         One row per usable input row, columns :data:`SCORE_COLUMNS`: ``year`` (int),
         ``entry_id``, ``examiner_id``, ``criterion`` (the criterion id), ``score`` (float),
         ``stage`` (default "individual"), ``question`` (Int64, NA for a criterion-level
-        score), ``comment`` ("" when blank), ``line`` (1-based line in the file).
+        score), ``comment`` ("" when blank), ``strengths`` and ``improvements`` (consensus rows:
+        one point per line as :func:`points` gives them; "" when blank or the file has no such
+        column), ``line`` (1-based line in the file).
     problems : list of Problem
         One per thing wrong. Every data row is either in ``scores`` or named by at least one
         problem; an exact duplicate row is kept once and reported as a note. Never raises.
@@ -351,8 +398,11 @@ def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         criterion-level score as given, or the mean of that examiner's question scores for
         the criterion and stage (so it may fall between the scale's steps);
         ``n_questions`` is the number of question scores behind it (0 for a score given at
-        the criterion level); ``comment`` joins the question comments; ``line`` is the
-        first line the score came from. Rows keep their input order.
+        the criterion level); ``comment`` joins the question comments; ``strengths`` and
+        ``improvements`` (:data:`TEXT_COLUMNS`, "" when the input has none) are a
+        criterion-level row's texts, or the points of the question rows' texts, one per line,
+        each point once; ``line`` is the first line the score came from. Rows keep their
+        input order.
 
     Raises
     ------
@@ -370,6 +420,8 @@ def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         df["comment"] = ""
     df["criterion"] = [(c.id if (c := rubric.criterion(x)) is not None else x) for x in df["criterion"]]
     df["comment"] = df["comment"].fillna("").astype("str")
+    for c in TEXT_COLUMNS:
+        df[c] = df[c].fillna("").astype("str") if c in df.columns else ""
     df["_order"] = range(len(df))
     has_line = "line" in df.columns
     if not has_line:
@@ -388,6 +440,8 @@ def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
                 score=("score", "mean"),
                 n_questions=("score", "size"),
                 comment=("comment", lambda s: " / ".join(c for c in s if c)),
+                strengths=("strengths", join_points),
+                improvements=("improvements", join_points),
                 line=("line", "min"),
                 _order=("_order", "min"),
             )
@@ -400,12 +454,14 @@ def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     else:
         rolled = None
     whole = whole.assign(n_questions=0)
-    cols = keys + ["score", "n_questions", "comment", "line", "_order"]
+    cols = keys + ["score", "n_questions", "comment", *TEXT_COLUMNS, "line", "_order"]
     out = pd.concat([whole[cols]] + ([rolled[cols]] if rolled is not None else []), ignore_index=True)
     out = out.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
     out["score"] = out["score"].astype("float64")
     out["n_questions"] = out["n_questions"].astype("int64")
     out["comment"] = out["comment"].astype("str")
+    for c in TEXT_COLUMNS:
+        out[c] = out[c].astype("str")
     if has_line:
         out["line"] = out["line"].astype(scores["line"].dtype)
     else:

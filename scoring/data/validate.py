@@ -42,7 +42,7 @@ def _scorebook_notes(book) -> list[Problem]:
     """A note per score row of a scorebook whose text holds a bidi control or a control character."""
     notes = []
     for _, row in book.scores.iterrows():
-        for column in ("entry_id", "examiner_id", "criterion", "comment"):
+        for column in ("entry_id", "examiner_id", "criterion", "comment", "strengths", "improvements"):
             value = row.get(column)
             what = hidden_characters(value) if isinstance(value, str) and value else None
             if what:

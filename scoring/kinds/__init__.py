@@ -9,13 +9,14 @@ bundles and privacy guard (:mod:`scoring.reports`) read only these declarations.
 from __future__ import annotations
 
 from ..reports.kind import ReportKind
-from . import calibration_report, decision, examiner, jury, training
+from . import calibration_report, decision, entry, examiner, jury, training
 
 __all__ = ["REPORT_KINDS", "KIND_GROUPS", "DEFAULT_KIND", "ReportKind"]
 
 #: Every kind of report, in index order.
 REPORT_KINDS: dict[str, ReportKind] = {
-    k.name: k for package in (calibration_report, jury, decision, examiner, training) for k in package.KINDS
+    k.name: k for package in (calibration_report, jury, decision, examiner, training, entry)
+    for k in package.KINDS
 }
 
 #: The kind made when none is named (``scoring report --year 2024``).

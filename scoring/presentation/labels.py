@@ -142,6 +142,10 @@ COLUMNS_SV = {
     "method": "Sätt att räkna",
     "method_dependent": "Beror på sättet att räkna",
     "same_as_decision": "Samma som beslutet",
+    # the letter to each entrant (scoring.kinds.entry) and the award office's checklist
+    "band": "Nivå",
+    "strengths": "Styrkor",
+    "improvements": "Utvecklingsområden",
 }
 
 

@@ -45,8 +45,9 @@ import logging
 import os
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -81,22 +82,24 @@ class Bundles(NamedTuple):
 
 def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str | None, list[Path]]]:
     """What each zip of the year will hold: ``{zip name: (private, person code, files)}``."""
-    return {k: (private, code, files) for k, (private, code, _, files) in _plan(Path(out_dir), year)[0].items()}
+    return {k: (plan[0], plan[1], plan[3]) for k, plan in _plan(Path(out_dir), year)[0].items()}
 
 
 def recipients(out_dir: str | Path, year: int) -> dict[str, str]:
     """Whom each zip of the year is for: ``{zip name: code}``, the code as ``people.csv`` has it
     (``E07``, ``grundutbildning/T03``; a shared zip's name without ``.zip``: ``jury``)."""
-    return {k: recipient for k, (_, _, recipient, _) in _plan(Path(out_dir), year)[0].items()}
+    return {k: plan[2] for k, plan in _plan(Path(out_dir), year)[0].items()}
 
 
-_Plan = dict[str, tuple[bool, str | None, str, list[Path]]]
+_Plan = dict[str, tuple[bool, str | None, str, list[Path], Callable | None]]
 
 
 def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
-    """(what each zip will hold: private, the code the guard knows, the recipient's code and the
-    files; notes on what was left out)."""
+    """(what each zip will hold: private, the code the guard knows, the recipient's code, the
+    files and what else it must not hold (the kind's ``forbidden`` for the report's name); notes
+    on what was left out)."""
     members: dict[str, tuple[bool, str | None, str, list[tuple[str, dict]]]] = {}
+    extra: dict[str, Callable] = {}
     for rel, info in manifest.entries(out_dir).items():
         kind = REPORT_KINDS.get(str(info.get("kind")))
         if info.get("year") != year or kind is None or not (kind.private or kind.bundle):
@@ -109,6 +112,8 @@ def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
             key = f"{kind.safe_name(name).replace('/', '-')}.zip" if name else f"{html.stem}.zip"
             code, private = (kind.split(name)[-1] if name else html.stem), True
             recipient = str(name) if name else html.stem
+            if kind.forbidden is not None and name:
+                extra[key] = partial(_forbidden_in, kind.forbidden, year, name)
         else:
             key, code, private = kind.bundle, None, False
             recipient = Path(kind.bundle).stem
@@ -137,8 +142,13 @@ def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
                 notes.append(f"{SEND_DIR}/{key}: {pdf.relative_to(out_dir).as_posix()} left out: it was made "
                              f"from an earlier version of {html.name}; run with --pdf to make it again")
         if files:
-            zips[key] = (private, code, recipient, files)
+            zips[key] = (private, code, recipient, files, extra.get(key))
     return zips, notes
+
+
+def _forbidden_in(forbidden: Callable, year: int, name: str, data_dir: Path) -> privacy.Forbidden:
+    """A kind's ``forbidden(year, data_dir, name)`` with the data folder given last."""
+    return forbidden(year, data_dir, name)
 
 
 def _made(info: dict) -> float:
@@ -176,7 +186,7 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
                        notes)
     owned = manifest.Owned(out_dir)
     send.mkdir(parents=True, exist_ok=True)
-    for zip_name, (private, code, _, files) in sorted(contents.items()):
+    for zip_name, (private, code, _, files, also) in sorted(contents.items()):
         target = send / zip_name
         if owned.foreign([target]):
             failures.append(f"{SEND_DIR}/{zip_name} not written: a file of that name is there that scoring report "
@@ -188,6 +198,8 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
             _write_zip(tmp, year, year_dir, files)
             try:
                 forbidden = forbidden_for(code, data_dir) if private else everyone
+                if also is not None:
+                    forbidden = forbidden | also(Path(data_dir) if data_dir is not None else DATA_DIR)
             except InputError as exc:  # people.csv changed since, and cannot be read
                 failures.append(f"{SEND_DIR}/{zip_name} not written: {exc}")
                 continue

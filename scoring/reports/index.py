@@ -127,6 +127,7 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
                 parts.append(_group(REPORT_KINDS[kind_name], group, made, out_dir, label_of))
         parts.append(_send(out_dir, year, zips))
         parts.append(_hand_ins(data_dir, year))
+        parts.append(_todo(data_dir, year))
         parts.append("</section>")
     log = (f'Uppgifterna om källdata finns också i <a href="{manifest.FILE}">{manifest.FILE}</a>. '
            if (out_dir / manifest.FILE).is_file() else "")
@@ -235,6 +236,25 @@ def _send(out_dir: Path, year: int, zips: Mapping[str, dict]) -> str:
             f"och en för juryn.</p><ul class=\"send\">{''.join(items)}</ul>")
 
 
+def _todo(data_dir: str | Path | None, year: int) -> str:
+    """What the office still has to do for the year, as each kind declares it (``ReportKind.todo``)."""
+    from ..paths import DATA_DIR
+
+    data_dir = Path(data_dir if data_dir is not None else DATA_DIR)
+    if not (data_dir / str(year)).is_dir():
+        return ""
+    items = []
+    for kind in REPORT_KINDS.values():
+        if kind.todo is not None:
+            try:
+                items += kind.todo(year, data_dir)
+            except Exception as exc:  # the index is written whatever the data's state
+                items.append(f"{kind.section}: kan inte läsas ({exc.__class__.__name__}); kör scoring validate")
+    if not items:
+        return ""
+    return "<h3>Att göra</h3><ul>" + "".join(f"<li>{isolate_value(t)}</li>" for t in items) + "</ul>"
+
+
 def _hand_ins(data_dir: str | Path | None, year: int) -> str:
     """Who has handed in what against the year's team plan (``scoring status``), when there is one."""
     from ..data.register import hand_in_status
@@ -278,7 +298,7 @@ class Listing:
 
     def published(self, record: dict | None) -> None:
         if record is not None:
-            self.made[record["html"]] = manifest.entry(record, self.out_dir)
+            self.made[record["html"]] = manifest.listing_entry(record, self.out_dir)
             self.write()
 
     def write(self, force: bool = False) -> tuple[Path | None, Path | None]:

@@ -64,6 +64,11 @@ class ReportKind:
         person alone.
     people : for a private kind, ``f(data_dir) -> {name: Person}``: everyone its reports are
         about, over every year of the data; a private report may name only its own person.
+    forbidden : for a private kind, ``f(year, data_dir, name) -> Forbidden``: what its report for
+        ``name`` must not contain besides other people (an entrant's letter: every other entry
+        and district); checked like the people, in every file and in the zip.
+    todo : ``f(year, data_dir) -> [Swedish sentence]``: what the award office still has to do
+        before the kind's reports are complete (shown in the index under the year).
     blind : the kind's blind variant, if it has one.
     bundle : for a kind that is not private, the zip in ``send/`` that carries its reports
         (``jury.zip``), and ``bundle_label`` the index's text for it.
@@ -84,6 +89,8 @@ class ReportKind:
     group: str | None = None
     private: bool = False
     people: Callable[[Path], Mapping[str, Person]] | None = None
+    forbidden: Callable[[int, Path, str], Forbidden] | None = None
+    todo: Callable[[int, Path], list[str]] | None = None
     blind: Blind | None = None
     bundle: str | None = None
     bundle_label: str = ""

@@ -64,8 +64,8 @@ from pathlib import Path
 
 from ..problems import display_path
 
-__all__ = ["FILE", "RECORDS", "Made", "Owned", "claim", "describe_inputs", "entries", "entry", "is_ours", "load",
-           "new_record", "record", "sha256", "write", "write_record", "write_zip_record", "zips"]
+__all__ = ["FILE", "RECORDS", "Made", "Owned", "claim", "describe_inputs", "entries", "is_ours", "listing_entry",
+           "load", "new_record", "record", "sha256", "write", "write_record", "write_zip_record", "zips"]
 
 logger = logging.getLogger("scoring.report")
 
@@ -391,7 +391,7 @@ def entries(out_dir: str | Path, pending: Iterable = ()) -> dict[str, dict]:
     return dict(sorted(found.items()))
 
 
-def entry(record: dict, out_dir: str | Path) -> dict:
+def listing_entry(record: dict, out_dir: str | Path) -> dict:
     """The manifest entry of a report just published with ``record``."""
     return _entry([record], Path(out_dir))
 

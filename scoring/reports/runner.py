@@ -448,6 +448,8 @@ def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, sour
             context = f"{kind.title(name, year, data_dir)} {year}"
         if kind.private:
             forbidden = forbidden_for(kind.split(name)[-1], data_dir)
+            if kind.forbidden is not None and name is not None:
+                forbidden = forbidden | kind.forbidden(year, data_dir, name)
         jobs.append(Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,

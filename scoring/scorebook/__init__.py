@@ -1,6 +1,8 @@
 """Examiner scorebooks in Excel: the template the package writes, and reading it back.
 
 * :func:`write_template` writes an examiner's (or a training session's) scorebook;
+* :func:`write_consensus_template` writes a team leader's consensus workbook for one entry
+  (:mod:`.consensus`), imported as the entry's consensus under ``TEAM``;
 * :func:`read_scorebook` reads a filled one, checked cell by cell;
 * :func:`import_scorebooks` appends examiners' scorebooks to the year's ``scores.csv``;
 * :func:`correct_score` changes one score of it, with a reason (both log every change in
@@ -15,6 +17,7 @@ before it is parsed (:mod:`.guard`); an examiner's scorebook imports only under 
 """
 
 from .cells import put
+from .consensus import build_consensus_template, write_consensus_template
 from .correct import Correction, correct_score
 from .importer import ImportResult, WorkbookImport, import_scorebooks
 from .reader import Scorebook, read_scorebook
@@ -26,6 +29,7 @@ __all__ = [
     "Scorebook",
     "UsageError",
     "WorkbookImport",
+    "build_consensus_template",
     "build_template",
     "correct_score",
     "import_scorebooks",
@@ -33,5 +37,6 @@ __all__ = [
     "read_scorebook",
     "save_workbook",
     "session_dir",
+    "write_consensus_template",
     "write_template",
 ]

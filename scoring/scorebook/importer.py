@@ -1,4 +1,5 @@
-"""``scoring import``: filled examiner scorebooks into the year's ``scores.csv``.
+"""``scoring import``: filled examiner scorebooks and teams' consensus workbooks into the year's
+``scores.csv``.
 
 Nothing is lost or duplicated. A workbook with any error imports nothing; the same
 workbook twice changes nothing; scores that differ from the examiner's earlier rows for
@@ -9,6 +10,10 @@ A workbook imports only under the code it was issued for (:mod:`.issued`), and o
 into a year runs at a time (:mod:`.lock`): a second one waits, then refuses. Every score row
 an import adds, changes or removes is appended to the year's change log ``changes.csv``
 (:mod:`scoring.data.changes`) just before ``scores.csv`` is replaced.
+
+A consensus workbook (``scoring template --team``, :mod:`.consensus`) is stored as its entry's
+consensus: rows with ``stage=consensus`` under ``TEAM``, the team's texts in ``strengths`` and
+``improvements``; ``replace`` replaces the entry's earlier consensus (under any code).
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from ..data.years import year_folder
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import load_rubric
+from .consensus import consensus_changes
 from .issued import Issued, issued_path, read_issued
-from .layout import IDENTITY_SHEET, TRAINING
+from .layout import CONSENSUS, IDENTITY_SHEET, TRAINING
 from .lock import IMPORT_LOCK, hold
 from .reader import Scorebook, read_scorebook
 from .scores_csv import ScoresCsv
@@ -43,8 +49,11 @@ class WorkbookImport:
 
     ``status``: ``"imported"`` (rows added or replaced), ``"unchanged"`` (everything was
     already there) or ``"refused"`` (nothing imported; see ``problems``). ``changes``: one
-    row per score added, changed or removed (columns :data:`CHANGE_COLUMNS`), also for a
-    refused workbook whose scores differ from earlier ones. ``sha256``: the workbook's checksum.
+    row per score added, changed or removed (columns :data:`CHANGE_COLUMNS`; a consensus
+    row whose score stays but whose texts change is ``changed``), also for a refused workbook
+    whose scores differ from earlier ones. ``sha256``: the workbook's checksum. ``kind``:
+    ``"award"`` or ``"consensus"`` (None when it could not be read). ``examiner_id`` is
+    ``TEAM`` for a consensus workbook.
     """
 
     file: str
@@ -54,6 +63,9 @@ class WorkbookImport:
     problems: list[Problem] = field(default_factory=list)
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLUMNS)))
     sha256: str = ""
+    kind: str | None = None
+    #: the change log's rows of this workbook, when they are not one per row of ``changes``
+    log: list[ScoreChange] | None = field(default=None, repr=False)
 
     def counts(self) -> dict[str, int]:
         c = self.changes["change"].value_counts()
@@ -63,13 +75,18 @@ class WorkbookImport:
 @dataclass
 class ImportResult:
     """Every workbook's outcome, whether ``scores.csv`` was written and how many rows were
-    appended to the change log ``changes_file``."""
+    appended to the change log ``changes_file``. ``columns_added``: the columns the new rows
+    needed and the file's header lacked (``strengths``, ``improvements`` for a first consensus
+    with texts; ``stage``, ``question``, ``comment``), added at the end of the header; when
+    the file had rows, every row was rewritten with an empty cell for each (a note on the
+    first imported workbook says so)."""
 
     scores_file: Path
     workbooks: list[WorkbookImport]
     written: bool
     changes_file: Path | None = None
     logged: int = 0
+    columns_added: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -93,13 +110,19 @@ def import_scorebooks(
     year : the award year; a scorebook made for another year is refused.
     data_dir : default the project's ``data/``.
     replace : replace the examiner's earlier individual rows for the scorebook's entries
-        (only those) when they differ from the workbook. Without it such a workbook is
-        refused, and rows are only ever added.
+        (only those) when they differ from the workbook; for a consensus workbook, the
+        entry's earlier consensus. Without it such a workbook is refused, and rows are only
+        ever added.
     allow_unissued : also take scorebooks made before ``scoring template`` gave each an id
         (they have none), under the code they name. Without it they are refused. A workbook
         with an id is always checked against what was issued.
     by : who runs the import, for the change log (default the login name).
     reason : why, for the change log (may be blank for an import).
+
+    A team's consensus workbook (``scoring template --team``) is stored as its entry's
+    consensus: one row per criterion scored, ``stage=consensus``, ``examiner_id=TEAM``, the
+    team's texts in ``strengths`` and ``improvements``. The entry's earlier consensus (rows
+    under any code) is only replaced with ``replace``; a workbook with no score changes nothing.
 
     A workbook is refused unless ``scoring template`` issued it, from this data folder,
     for this year, to the code it names, with the rows it has: its id is looked up in
@@ -146,10 +169,20 @@ def import_scorebooks(
             results.append(_one(Path(path), year, data_dir, rubric, known, entries_path, scores, replace, issued))
         written = scores.changed
         logged = _logged(results)
+        added = tuple(scores.added_columns) if written else ()
+        if written and scores.rewrites_rows:
+            first = next(w for w in results if w.status == "imported")
+            s = "s" if len(added) > 1 else ""
+            first.problems.append(Problem(
+                display_path(scores.path), None, None,
+                f"column{s} {', '.join(added)} added to the header (the new rows need {'them' if s else 'it'}): "
+                f"every row of the file is rewritten with an empty cell for {'each' if s else 'it'}, its values "
+                "kept", "note"))
         if written:
             scores.write(journal(year_dir / CHANGE_LOG, logged, by=by, reason=reason,
                                  action="import --replace" if replace else "import"))
-    return ImportResult(scores.path, results, written, year_dir / CHANGE_LOG, len(logged) if written else 0)
+    return ImportResult(scores.path, results, written, year_dir / CHANGE_LOG, len(logged) if written else 0,
+                        added)
 
 
 def _logged(results: list[WorkbookImport]) -> list[ScoreChange]:
@@ -158,6 +191,9 @@ def _logged(results: list[WorkbookImport]) -> list[ScoreChange]:
     out = []
     for w in results:
         if w.status != "imported":
+            continue
+        if w.log is not None:
+            out += w.log
             continue
         for c in w.changes.itertuples(index=False):
             out.append(ScoreChange(
@@ -180,13 +216,14 @@ class _Issued:
             return [Problem(where, None, None, message, severity, sheet=IDENTITY_SHEET)]
 
         code, year = book.examiner_id, book.year
+        again = (f"--team {book.entries[0]}" if book.kind == CONSENSUS and book.entries else f"--examiner {code}")
         if book.workbook_id is None:
             if self.allow_unissued:
                 return no("no issue id (made before `scoring template` recorded what it issues): imported under "
                           f"{code}, the code it names", "note")
             return no("this scorebook carries no issue id: it was made before `scoring template` recorded the "
                       "scorebooks it issues, or its hidden sheet was edited; nothing imported. Make a new one "
-                      f"(`scoring template --year {year} --examiner {code}`) and copy the scores into it")
+                      f"(`scoring template --year {year} {again}`) and copy the scores into it")
         issued = self.by_id.get(book.workbook_id)
         if issued is None or issued.year != year:
             return no(f"this scorebook was not issued for {year} by `scoring template` from this data folder (its id "
@@ -206,7 +243,7 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
          issued: _Issued):
     where = display_path(path)
     book = read_scorebook(path, year=year, data_dir=data_dir, rubric=rubric)
-    result = WorkbookImport(where, "refused", book.examiner_id, book.entries, list(book.problems))
+    result = WorkbookImport(where, "refused", book.examiner_id, book.entries, list(book.problems), kind=book.kind)
     if not book.ok:
         return result
     result.sha256 = sha256_file(path)
@@ -226,6 +263,8 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
                                        sheet=r["sheet"], cell=f"A{r['cell'][1:]}"))
     if any(p.is_error for p in result.problems):
         return result
+    if book.kind == CONSENSUS:
+        return _consensus(result, book, scores, replace, rubric)
 
     new = [
         {**r, "question": None if pd.isna(r["question"]) else int(r["question"])}
@@ -270,4 +309,29 @@ def _one(path: Path, year, data_dir, rubric, known, entries_path, scores: Scores
     else:
         scores.append([new_by_key[(c[0], c[1], c[2])] for c in changes])
     result.status = "imported" if changes else "unchanged"
+    return result
+
+
+def _consensus(result: WorkbookImport, book: Scorebook, scores: ScoresCsv, replace: bool, rubric) -> WorkbookImport:
+    """A consensus workbook as its entry's consensus (:func:`.consensus.consensus_changes`); a
+    workbook without any score changes nothing (not even with ``replace``)."""
+    if book.scores.empty:
+        result.status = "unchanged"
+        return result
+    found = consensus_changes(book, scores.records, rubric, result.file, result.sha256)
+    result.changes = pd.DataFrame(found.changes, columns=list(CHANGE_COLUMNS))
+    result.changes["question"] = result.changes["question"].astype("Int64")
+    result.log = found.log
+    if found.destructive and not replace:
+        n = result.counts()
+        result.problems.append(Problem(
+            result.file, None, None,
+            f"entry {book.entries[0]} already has another consensus in {display_path(scores.path)} "
+            f"({n['changed']} changed, {n['removed']} removed, {n['added']} added by this workbook); nothing "
+            "imported. To replace the entry's earlier consensus, run the import again with --replace",
+        ))
+        return result
+    scores.remove(found.remove)
+    scores.append(found.add)
+    result.status = "imported" if found.changes else "unchanged"
     return result

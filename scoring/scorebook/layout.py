@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 #: The hidden, protected sheet that records the template's identity and keys.
 IDENTITY_SHEET = "_scoring"
 INSTRUCTIONS_SHEET = "Instruktioner"
@@ -13,8 +15,10 @@ RESERVED_SHEETS = (IDENTITY_SHEET, INSTRUCTIONS_SHEET, SCALE_SHEET, "History")
 MARKER = "scoring-scorebook"
 VERSION = 1
 
-#: The two kinds of scorebook.
-AWARD, TRAINING = "award", "training"
+#: The kinds of scorebook: an examiner's, a training session's, a team's consensus workbook.
+AWARD, TRAINING, CONSENSUS = "award", "training", "consensus"
+#: The code a consensus workbook's rows are written under (it is the one workbook that does).
+TEAM = "TEAM"
 
 # Scoring sheets: rows 1-3 title and notes, row 4 the column headings, scoring rows from 5.
 HEADER_ROW = 4
@@ -41,3 +45,59 @@ PROPERTIES = ("kind", "year", "examiner_id", "session", "per_question")
 WORKBOOK_ID = "workbook_id"
 KEYS_HEADING = "keys"
 KEY_COLUMNS = ("sheet", "row", "entry_id", "criterion", "question", "criterion_text")
+
+# A consensus workbook (``scoring template --team``): one scoring sheet for its entry, with the
+# same title rows, heading row and first row as an examiner's. Its identity sheet also lists the
+# team's members (MEMBERS: their codes, space-separated, in the order of their columns); the key
+# table has one row per criterion (the rows whose consensus cells are read), question None.
+MEMBERS = "members"
+#: The identity property holding the last row of a consensus sheet (the rows below it hold nothing).
+LAST_ROW = "last_row"
+
+@dataclass(frozen=True)
+class ConsensusColumns:
+    """The columns of a consensus workbook's sheet for a team of ``n`` members: the criterion
+    and question (keys), each member's score, the spread, the agenda flag, the consensus score,
+    strengths and areas for development (the cells the team fills in), each member's comment."""
+
+    n: int
+
+    criterion: int = 1
+    question: int = 2
+
+    def member(self, i: int) -> int:
+        """The score column of member ``i`` (0-based)."""
+        return 3 + i
+
+    @property
+    def spread(self) -> int:
+        return 3 + self.n
+
+    @property
+    def agenda(self) -> int:
+        return 4 + self.n
+
+    @property
+    def score(self) -> int:
+        return 5 + self.n
+
+    @property
+    def strengths(self) -> int:
+        return 6 + self.n
+
+    @property
+    def improvements(self) -> int:
+        return 7 + self.n
+
+    def comment(self, i: int) -> int:
+        """The comment column of member ``i`` (0-based)."""
+        return 8 + self.n + i
+
+    @property
+    def last(self) -> int:
+        return 7 + 2 * self.n
+
+    @property
+    def inputs(self) -> tuple[int, int, int]:
+        """The columns the team fills in: score, strengths, improvements."""
+        return (self.score, self.strengths, self.improvements)

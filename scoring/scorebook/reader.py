@@ -1,5 +1,7 @@
 """Reading a filled scorebook back: exactly the cells the template made, checked like
 ``scoring validate`` checks a scores file, every problem named by file, sheet and cell.
+An examiner's and a training scorebook are read by :func:`_scoring_cells`, a team's consensus
+workbook (:mod:`.consensus`) by :func:`consensus_cells`.
 
 A formula is never evaluated: the workbook is opened with ``data_only=False`` and a
 formula in a score or comment cell is refused. A blank score cell is no score (not zero).
@@ -24,7 +26,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..data.scores import NOT_PEOPLE, SCORE_INPUT_COLUMNS, check_score_rows, scores_frame
+from ..data.scores import NOT_PEOPLE, SCORE_INPUT_COLUMNS, check_score_rows, points, scores_frame
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -38,24 +40,30 @@ from .layout import (
     COL_ENTRY,
     COL_QUESTION,
     COL_SCORE,
+    CONSENSUS,
     HEADER_ROW,
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
     KEY_COLUMNS,
     KEYS_HEADING,
     LAST_COL,
+    LAST_ROW,
     MARKER,
+    MEMBERS,
     SCALE_SHEET,
+    TEAM,
     TRAINING,
     WORKBOOK_ID,
+    ConsensusColumns,
 )
 
 __all__ = ["Scorebook", "read_scorebook", "SCOREBOOK_COLUMNS", "MAX_BYTES", "STEP_TOLERANCE", "identity_of",
-           "is_reserved", "RESERVED_FOR"]
+           "is_reserved", "members_of", "consensus_cells", "RESERVED_FOR"]
 
 #: Columns of :attr:`Scorebook.scores`.
 SCOREBOOK_COLUMNS = (
-    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "sheet", "cell",
+    "year", "entry_id", "examiner_id", "criterion", "score", "stage", "question", "comment", "strengths",
+    "improvements", "sheet", "cell",
 )  # fmt: skip
 #: The columns of :data:`SCOREBOOK_COLUMNS` that locate a score (instead of a CSV file's ``line``).
 _LOCATED_BY = ("sheet", "cell")
@@ -76,18 +84,23 @@ class Scorebook:
     Attributes
     ----------
     path : the file.
-    kind : ``"award"`` or ``"training"`` (None when the file is not a scorebook).
+    kind : ``"award"``, ``"training"`` or ``"consensus"`` (a team's consensus workbook,
+        :mod:`.consensus`); None when the file is not a scorebook.
     year : the award year the template was made for.
-    examiner_id : the examiner's code (award) or the code the trainee typed (training).
+    examiner_id : the examiner's code (award), the code the trainee typed (training) or
+        ``TEAM`` (consensus).
     session : the training session (training scorebooks).
     entries : the entries (or training cases) of the template, in order.
     per_question : True when the template has one row per question.
     workbook_id : the id ``scoring template`` gave an examiner's scorebook when it issued it
         (None in a training scorebook and in one made before ids were given).
     fingerprint : a checksum of what the hidden sheet says the workbook is (kind, year,
-        code, rows and their keys), recorded with the id when it was issued.
+        code, rows and their keys; a consensus workbook's members), recorded with the id when
+        it was issued.
+    members : a consensus workbook's team, in the order of its columns (() for the others).
     scores : one row per score filled in, columns :data:`SCOREBOOK_COLUMNS` (``stage`` is
-        ``individual``; ``sheet`` and ``cell`` locate the score cell). Empty when there
+        ``individual``, in a consensus workbook ``consensus`` with the team's ``strengths``
+        and ``improvements``; ``sheet`` and ``cell`` locate the score cell). Empty when there
         are errors: a scorebook with any error gives nothing.
     problems : errors and notes, each naming the file and, where it applies, sheet and cell.
     """
@@ -101,6 +114,7 @@ class Scorebook:
     per_question: bool = False
     workbook_id: str | None = None
     fingerprint: str | None = None
+    members: tuple[str, ...] = ()
     scores: pd.DataFrame = field(default_factory=lambda: scores_frame([], located_by=_LOCATED_BY))
     problems: list[Problem] = field(default_factory=list)
 
@@ -140,8 +154,10 @@ def read_scorebook(
         a formula, a date or off the scale's steps (a number within :data:`STEP_TOLERANCE`
         of a step is that step); a formula in a comment; merged cells where the template
         reads; a training scorebook without the trainee's code; a code reserved for no
-        person (``TEAM``, ``REF``); a file far larger than a scorebook (refused before it
-        is parsed, see :mod:`scoring.scorebook.guard`).
+        person (``TEAM``, ``REF``) in an examiner's scorebook; a file far larger than a
+        scorebook (refused before it is parsed, see :mod:`scoring.scorebook.guard`). A
+        consensus workbook (``scoring template --team``) is read by the same rules, its
+        consensus cells as :func:`scoring.scorebook.consensus.consensus_cells` says.
     """
     path = Path(path)
     book = Scorebook(path)
@@ -271,7 +287,7 @@ def _identity(wb, where: str) -> tuple[dict | None, list[dict], list[Problem]]:
             k["entry_id"], k["sheet"] = str(k["entry_id"]), str(k["sheet"])
     except (KeyError, TypeError, ValueError):
         return None, [], bad
-    if props.get("kind") not in (AWARD, TRAINING) or not keys:
+    if props.get("kind") not in (AWARD, TRAINING, CONSENSUS) or not keys:
         return None, [], bad
     return props, keys, []
 
@@ -288,6 +304,12 @@ def identity_of(wb) -> dict | None:
             "entries": tuple(dict.fromkeys(k["entry_id"] for k in keys)), "per_question": bool(props["per_question"])}
 
 
+def members_of(props: dict) -> tuple[str, ...]:
+    """A consensus workbook's members as its identity sheet lists them."""
+    value = props.get(MEMBERS)
+    return () if _blank(value) else tuple(str(value).split())
+
+
 def _workbook_id(props: dict) -> str | None:
     value = props.get(WORKBOOK_ID)
     return None if _blank(value) else str(value).strip()
@@ -301,6 +323,8 @@ def _fingerprint(props: dict, keys: list[dict]) -> str:
              str(k.get("criterion_text") or "")] for k in keys]
     what = [str(props.get("kind")), int(props["year"]), text, str(props.get("session") or ""),
             bool(props.get("per_question")), rows]
+    if props.get("kind") == CONSENSUS:  # its columns follow from its members; its last row is recorded
+        what += [list(members_of(props)), str(props.get(LAST_ROW))]
     return hashlib.sha256(json.dumps(what, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -316,6 +340,7 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
     book.entries = tuple(dict.fromkeys(k["entry_id"] for k in keys))
     book.workbook_id = _workbook_id(props)
     book.fingerprint = _fingerprint(props, keys)
+    book.members = members_of(props) if book.kind == CONSENSUS else ()
     training = book.kind == TRAINING
     if year is not None and int(year) != book.year:
         book.problems.append(Problem(where, None, None, f"this scorebook is for {book.year}, not {int(year)}; "
@@ -348,6 +373,13 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
     code_problems: list[Problem] = []
     if training:
         book.examiner_id, code_problems = _trainee_code(wb[INSTRUCTIONS_SHEET], where)
+    elif book.kind == CONSENSUS:  # the one workbook written under the team's code
+        book.examiner_id = str(props.get("examiner_id") or "")
+        if book.examiner_id != TEAM or not book.members or len(book.entries) != 1:
+            code_problems.append(Problem(
+                where, None, None, f"the consensus workbook's hidden sheet '{IDENTITY_SHEET}' was changed (its code, "
+                                   "team or entry); nothing read. Make a new one with `scoring template --team`",
+                sheet=IDENTITY_SHEET))
     else:
         book.examiner_id = str(props.get("examiner_id") or "")
         if is_reserved(book.examiner_id):
@@ -355,8 +387,14 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
                 where, None, None, f"the scorebook is made out to '{book.examiner_id}', a code {RESERVED_FOR}, not an "
                                    "examiner's; nothing read (its hidden sheet was edited?)", sheet=IDENTITY_SHEET))
     book.problems += code_problems
+    if book.kind == CONSENSUS and code_problems:
+        return book
 
-    cells, located, problems = _scoring_cells(wb, keys, where, book, rubric)
+    if book.kind == CONSENSUS:
+        cells, located, problems, column_of = consensus_cells(wb, keys, where, book, rubric, props)
+    else:
+        cells, located, problems = _scoring_cells(wb, keys, where, book, rubric)
+        column_of = _COLUMN_OF
     book.problems += problems
     columns = {c: i for i, c in enumerate(SCORE_INPUT_COLUMNS)}
     records, problems = check_score_rows(cells, columns, where, rubric, year=book.year)
@@ -366,8 +404,8 @@ def _read(wb, book: Scorebook, where: str, year, data_dir, rubric) -> Scorebook:
             sheet, cell = INSTRUCTIONS_SHEET, _code_cell()
         elif p.column in ("examiner_id", "year"):
             sheet, cell = IDENTITY_SHEET, None
-        elif p.column in _COLUMN_OF and sheet is not None:
-            cell = f"{get_column_letter(_COLUMN_OF[p.column])}{_row_of(cell)}"
+        elif p.column in column_of and sheet is not None:
+            cell = f"{get_column_letter(column_of[p.column])}{_row_of(cell)}"
         book.problems.append(Problem(where, None, None, p.message, p.severity, sheet=sheet, cell=cell))
     book.problems.sort(key=lambda p: (p.sheet is not None, expected.index(p.sheet) if p.sheet in expected else -1,
                                       _cell_order(p.cell)))
@@ -495,7 +533,7 @@ def _scoring_cells(wb, keys: list[dict], where: str, book: Scorebook, rubric: Ru
             located[n] = (ws.title, ws.cell(r, COL_SCORE).coordinate)
             question = "" if k["question"] is None else str(k["question"])
             rows.append((n, [str(book.year), k["entry_id"], book.examiner_id or "", str(k["criterion"]), score,
-                             "individual", question, comment]))
+                             "individual", question, comment, "", ""]))
     return rows, located, problems
 
 
@@ -557,3 +595,99 @@ def _comment_text(c, bad) -> tuple[str, bool]:
     if c.data_type == "d":
         return v.isoformat(), True
     return str(v).replace("\r\n", "\n").replace("\r", "\n").strip(), True
+
+
+# --------------------------------------------------------------------------- consensus workbooks
+
+
+def consensus_cells(wb, keys: list[dict], where: str, book, rubric: Rubric, props: dict):
+    """The filled consensus rows of a consensus workbook, ready for ``check_score_rows``.
+
+    Reads exactly the cells the template made for the team: per criterion (a key row) the
+    consensus score, strengths and improvements; checks the key cells of those rows, merged
+    cells over them, and content where the template has none (below its last row, right of
+    its last column, or in a consensus column of a question's row).
+
+    Returns ``(rows, located, problems, column_of)``: rows as ``(n, cells)`` in the order of
+    :data:`scoring.data.scores.SCORE_INPUT_COLUMNS`, ``located[n]`` the (sheet, score cell) of
+    row n, the problems (sheet and cell named) and the column of each score column, for
+    locating the row checker's problems. ``props`` are the identity sheet's properties.
+    """
+    problems: list[Problem] = []
+    rows: list[tuple[int, list[str]]] = []
+    located: dict[int, tuple[str, str]] = {}
+    cols = ConsensusColumns(len(book.members))
+    column_of = {"criterion": cols.criterion, "question": cols.question, "score": cols.score,
+                 "strengths": cols.strengths, "improvements": cols.improvements}
+
+    def bad(ws, c, message: str) -> None:
+        problems.append(Problem(where, None, None, message, sheet=ws.title, cell=c.coordinate))
+
+    sheet = keys[0]["sheet"]
+    ws = wb[sheet]
+    krows = {k["row"]: k for k in keys}
+    last_row = _last_row(props, max(krows))
+    merged_rows: set[int] = set()
+    for rng in _merged_over(ws, min(krows), max(krows), 1, cols.last):
+        if any(rng.min_row <= r <= rng.max_row for r in krows):
+            bad(ws, ws.cell(rng.min_row, rng.min_col), _merged_message(rng, "a consensus score, text or key"))
+            merged_rows.update(range(rng.min_row, rng.max_row + 1))
+    for c in _cells(ws, min_row=HEADER_ROW + 1):
+        if _blank(c.value):
+            continue
+        if c.row > last_row or c.column > cols.last:
+            bad(ws, c, f"content '{_shown(c.value)}' where the template has none (a row or column added?); only "
+                       "the consensus cells of the criteria's rows are read")
+        elif c.row not in krows and c.column in cols.inputs:
+            bad(ws, c, f"content '{_shown(c.value)}' in a question's row: the consensus score and texts are given "
+                       "per criterion, in the criterion's row (the yellow cells)")
+    silent: list[str] = []
+    for r, k in sorted(krows.items()):
+        if r in merged_rows:
+            continue
+        keys_ok = True
+        for col, want in ((cols.criterion, str(k.get("criterion_text") or "")), (cols.question, "")):
+            c = ws.cell(r, col)
+            have = "" if c.value is None else str(c.value)
+            if have.strip() != want:
+                what = "deleted" if not have.strip() else f"changed to '{_shown(have)}'"
+                bad(ws, c, f"a key of this criterion's row was {what}; it must read '{want}' "
+                           "(do not move, sort, insert or delete rows)")
+                keys_ok = False
+        score, ok_score = _score_text(ws.cell(r, cols.score), lambda c, m: bad(ws, c, m), rubric)
+        texts = {}
+        ok_texts = True
+        for name, col in (("strengths", cols.strengths), ("improvements", cols.improvements)):
+            text, ok = _comment_text(ws.cell(r, col),
+                                     lambda c, m: bad(ws, c, m.replace("a comment cell", "a text cell")))
+            texts[name] = "\n".join(points(text))
+            ok_texts = ok_texts and ok
+        if not (keys_ok and ok_score and ok_texts):
+            continue
+        if score == "":
+            for name, col in (("strengths", cols.strengths), ("improvements", cols.improvements)):
+                if texts[name]:
+                    what = "strengths" if name == "strengths" else "areas for development"
+                    score_cell = ws.cell(r, cols.score).coordinate
+                    bad(ws, ws.cell(r, col), f"{what} without a consensus score: give the team's score for "
+                                             f"{k.get('criterion_text')} in {score_cell}, or clear the text")
+            continue
+        if not texts["strengths"] and not texts["improvements"]:
+            silent.append(str(k.get("criterion_text") or k["criterion"]))
+        n = len(rows)
+        located[n] = (ws.title, ws.cell(r, cols.score).coordinate)
+        rows.append((n, [str(book.year), k["entry_id"], TEAM, str(k["criterion"]), score, CONSENSUS, "", "",
+                         texts["strengths"], texts["improvements"]]))
+    if silent and not any(p.is_error for p in problems):
+        problems.append(Problem(where, None, None, f"scored without strengths or areas for development: "
+                                                   f"{', '.join(silent)} (the entrant's letter has none for "
+                                                   f"{'them' if len(silent) > 1 else 'it'})", "note", sheet=sheet))
+    return rows, located, problems, column_of
+
+
+def _last_row(props: dict, fallback: int) -> int:
+    """The last row of the consensus sheet, as its identity sheet says (else the last key row)."""
+    try:
+        return max(int(props.get(LAST_ROW)), fallback)
+    except (TypeError, ValueError):
+        return fallback

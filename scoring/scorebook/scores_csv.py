@@ -4,7 +4,10 @@ written back atomically.
 Rows that are kept are written back exactly as they were (byte for byte); new rows follow
 the file's own format: its separator, byte-order mark, line ending and decimal comma (with
 the number of decimals most of its scores have). A corrected row changes only in its score
-cell, written like the score it replaces (its decimals, decimal comma and quotes). A file
+cell, written like the score it replaces (its decimals, decimal comma and quotes). A column
+the new rows need and the header lacks (``stage``, ``question``, ``comment``, ``strengths``,
+``improvements``) is added at the end of the header, and then, only then, every row gets an
+empty cell for it (:attr:`ScoresCsv.added_columns`). A file
 that is not UTF-8 is refused: its new rows could not be written in the same encoding without
 a risk to å, ä and ö. :meth:`ScoresCsv.write` can have the change logged
 (:mod:`scoring.data.changes`) just before the file is replaced.
@@ -25,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.changes import sha256_bytes
-from ..data.scores import SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS, check_score_rows, read_scores
+from ..data.scores import SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS, TEXT_COLUMNS, check_score_rows, read_scores
 from ..data.tables import column_name, sniff_delimiter
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric
@@ -64,7 +67,7 @@ class ScoresCsv:
     newline: str = "\n"
     decimal_comma: bool = False
     decimals: int = 0
-    header: list[str] = field(default_factory=lambda: list(SCORE_INPUT_COLUMNS))
+    header: list[str] = field(default_factory=lambda: [c for c in SCORE_INPUT_COLUMNS if c not in TEXT_COLUMNS])
     _chunks: list[_Chunk] = field(default_factory=list)
     _removed: set[int] = field(default_factory=set)
     _added: list[dict] = field(default_factory=list)
@@ -215,12 +218,30 @@ class ScoresCsv:
         return bool(self._removed or self._added or self._replaced)
 
     # ------------------------------------------------------------------ writing
+    @property
+    def added_columns(self) -> list[str]:
+        """The columns the rows to be added need and the file's header lacks, in the order they
+        are added at its end. Adding one rewrites every row of the file: each gets an empty
+        cell per added column (its values kept). Only a column a new row needs is ever added;
+        a file without a ``stage`` column holds individual scores only, as an examiner's new
+        rows are."""
+        tests = (
+            ("stage", lambda r: (r.get("stage") or "individual") != "individual"),
+            ("question", lambda r: r["question"] is not None),
+            ("comment", lambda r: bool(r["comment"])),
+            *((c, lambda r, c=c: bool(r.get(c))) for c in TEXT_COLUMNS),
+        )
+        return [c for c, test in tests if c not in self.header and any(test(r) for r in self._added)]
+
+    @property
+    def rewrites_rows(self) -> bool:
+        """True when writing adds columns to a file that has rows: every row is rewritten (its
+        values kept, an empty cell added per column)."""
+        return bool(self.added_columns) and any(c.line is not None for c in self._chunks if c.line not in self._removed)
+
     def text(self) -> str:
         """The file's new content (without the byte-order mark)."""
-        # a file without a stage column holds individual scores only, as the new rows are
-        needed = [c for c, test in (("question", lambda r: r["question"] is not None),
-                                    ("comment", lambda r: bool(r["comment"])))
-                  if c not in self.header and any(test(r) for r in self._added)]
+        needed = self.added_columns
         header = self.header + needed
         extra = self.delimiter * len(needed)
         out = []
@@ -252,8 +273,8 @@ class ScoresCsv:
             return "" if r["question"] is None else str(r["question"])
         if name == "year":
             return str(r["year"])
-        if name in ("entry_id", "examiner_id", "criterion", "stage", "comment"):
-            return str(r[name] or "")
+        if name in ("entry_id", "examiner_id", "criterion", "stage", "comment", *TEXT_COLUMNS):
+            return str(r.get(name) or "")
         return ""
 
     def _score(self, x: float) -> str:

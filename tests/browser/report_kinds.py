@@ -66,6 +66,21 @@ def _leaders(hostile) -> set[str]:
     return set(ranking.loc[ranking["rank"] == 1, "entry_id"])
 
 
+def _entry_with_consensus(year) -> str | None:
+    """An entry with a consensus (the letter is written for those only): one whose name holds
+    markup if any (so the hostile run puts it in the title and heading), else the first."""
+    s = year.scores
+    e = year.entries[year.entries["entry_id"].isin(s.loc[s["stage"] == "consensus", "entry_id"])]
+    marked = e[e["name"].astype(str).str.contains("<", regex=False)]
+    ids = sorted((marked if len(marked) else e)["entry_id"].astype(str))
+    return ids[0] if ids else None
+
+
+def _entry_name(year, entry_id) -> str:
+    e = year.entries
+    return str(e.loc[e["entry_id"] == entry_id, "name"].iloc[0])
+
+
 @dataclass(frozen=True)
 class Kind:
     """One kind of report as the browser tests see it.
@@ -164,5 +179,13 @@ KINDS: tuple[Kind, ...] = (
         options=lambda name: {"names": {"trainee": [name]}},
         names=lambda year, name: name.split("/", 1),
         figures=1,
+    ),
+    # the letter to one entrant, entries/<entry_id>.html: names its own unit, no one else
+    Kind(
+        id="entry", runner="entry",
+        pick=lambda year, data_dir: _entry_with_consensus(year),
+        options=lambda name: {"names": {"entry": [name]}},
+        names=lambda year, name: [name, _entry_name(year, name)],
+        shows=lambda hostile, name: [hostile["names"][name]] if name in hostile["names"] else [],
     ),
 )

@@ -501,7 +501,7 @@ def test_question_scores_roll_up_to_the_mean(tmp_path, rubric):
     assert problems == []
     out = criterion_scores(df, rubric)
     assert list(out.columns) == ["year", "entry_id", "examiner_id", "criterion", "stage",
-                                 "score", "n_questions", "comment", "line"]
+                                 "score", "n_questions", "comment", "strengths", "improvements", "line"]
     rows = {(r.examiner_id, r.criterion, r.stage): r for r in out.itertuples()}
     assert len(out) == 4
     staff = rows[("E01", "staff", "individual")]

@@ -18,7 +18,7 @@ import pandas as pd
 from ...data.changes import ChangeLog, Gap, read_change_log
 from ...paths import DATA_DIR
 from ...presentation import render
-from ...presentation.labels import problem, source_paths
+from ...presentation.labels import COLUMNS_SV, problem, show, source_paths
 from ...rubric import Rubric, load_rubric
 
 __all__ = ["score_changes", "changes_table"]
@@ -139,3 +139,26 @@ def score_changes(year: int, data_dir: str | Path | None = None, rubric: Rubric 
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     rubric = rubric if rubric is not None else load_rubric(year=year, data_dir=data_dir)
     return _section(read_change_log(data_dir / str(int(year))), rubric)
+
+
+def consensus_checklist(yd) -> render.Block:
+    """The award office's checklist before the letters go out: the consensus texts (strengths,
+    areas for development) missing per entry and criterion, and the entries without a consensus,
+    which get no letter (:mod:`scoring.kinds.entry.checklist`)."""
+    from ..entry.checklist import missing_texts, without_consensus
+
+    missing = missing_texts(yd)
+    none = without_consensus(yd)
+    blocks = []
+    if missing.empty:
+        blocks.append(render.paragraph("Alla bidrag med konsensus har styrkor och utvecklingsområden för varje "
+                                       "kriterium."))
+    else:
+        table = missing.assign(missing=[COLUMNS_SV[m] for m in missing["missing"]])
+        blocks.append(render.paragraph("{n} konsensustexter saknas; be lagen komplettera innan "
+                                       "återföringsrapporterna skickas:", n=len(missing)))
+        blocks.append(show(table, yd.rubric))
+    if none:
+        blocks.append(render.paragraph("Ingen återföringsrapport skrivs för {ids}: bidraget har ingen "
+                                       "konsensuspoäng.", ids=render.join([render.code(e) for e in none])))
+    return render.group(*blocks)

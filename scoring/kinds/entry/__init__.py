@@ -1,0 +1,103 @@
+"""The letter to every entrant (återföringsrapport): one private letter per entry with a consensus
+and year, ``reports/<year>/entries/<entry_id>.html`` (``notebooks/entry_letter.ipynb``; with
+``--pdf`` a PDF beside it, with ``--bundle`` ``send/<entry_id>.zip`` for the unit alone).
+
+What the letter holds is gathered in :mod:`.letter`, its Swedish words are in :mod:`.words`, and
+the award office's checklist (consensus texts missing, entries without a consensus) in
+:mod:`.checklist`. An entry without a consensus score gets no letter: :func:`_entries` leaves it
+out and the run's log names it.
+
+A letter names its own unit only. Being private, its files are checked before they are published
+against every examiner's and trainee's code and every name and address of ``people.csv``
+(:func:`scoring.reports.audience.forbidden_for`); what it must not name beyond people (every
+other entry's code, name and alias, every other district) is :func:`forbidden`, which the
+runner does not read yet (see its docstring).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ...reports.kind import ReportKind
+from ...reports.privacy import Forbidden
+
+logger = logging.getLogger("scoring.report")
+
+
+def _entries(year: int, data_dir: Path) -> list[str]:
+    """The year's entries with a consensus score; the log names those left without a letter."""
+    from ...data import load_year
+    from .checklist import without_consensus
+    from .letter import has_consensus
+
+    yd = load_year(year, data_dir)
+    left = without_consensus(yd)
+    if left:
+        logger.warning("%s entry: no letter for %s: no consensus score (the team's agreed score) in scores.csv",
+                       year, ", ".join(left))
+    return has_consensus(yd)
+
+
+def label_of(entry_id: str, year: int, data_dir: str | Path | None) -> str:
+    """``<entry_id> <name>`` as the letter's title and the index show it; the id if the name cannot be read."""
+    try:
+        from ...data import load_year
+
+        entries = load_year(year, data_dir).entries
+        name = entries.loc[entries["entry_id"].astype(str) == str(entry_id), "name"]
+        return f"{entry_id} {name.iloc[0]}" if len(name) else str(entry_id)
+    except Exception:
+        return str(entry_id)
+
+
+def forbidden(year: int, data_dir: Path, entry_id: str) -> Forbidden:
+    """What no file of the letter to ``entry_id`` may hold besides other people: every examiner code,
+    every other entry's code, name and alias of any year (but the unit's own entries, linked by
+    ``unit_id``), every district but the unit's own, matched as the privacy guard matches
+    (:mod:`scoring.names`; :class:`.letter.Others`).
+
+    The runner joins it to :func:`scoring.reports.audience.forbidden_for` (people) for every file
+    of the letter and for its zip (:attr:`scoring.reports.kind.ReportKind.forbidden`).
+    """
+    from .letter import others
+
+    return others(year, entry_id, data_dir).forbidden()
+
+
+def todo(year: int, data_dir: Path) -> list[str]:
+    """The award office's checklist for the letters (shown in the index): the consensus texts
+    missing and the entries that get no letter (:mod:`.checklist`)."""
+    from ...data import load_year
+    from ...presentation.labels import COLUMNS_SV
+    from .checklist import missing_texts, without_consensus
+
+    yd = load_year(year, data_dir)
+    missing = missing_texts(yd)
+    items = [f"Konsensustext saknas för {r.entry_id}, {yd.rubric.criterion_label(r.criterion)}: "
+             f"{COLUMNS_SV[r.missing].lower()}" for r in missing.itertuples()]
+    none = without_consensus(yd)
+    if none:
+        items.append("Ingen återföringsrapport (ingen konsensuspoäng): " + ", ".join(none))
+    return items
+
+
+KINDS = (
+    ReportKind(
+        name="entry",
+        notebook="entry_letter.ipynb",
+        output="entries/{name}",
+        label="Återföringsrapport – {label}",
+        noun="entry letters",
+        per="entry",
+        units="entries with a consensus",
+        parameter="entry_id",
+        names=_entries,
+        none_ok=True,
+        label_of=label_of,
+        section="Återföringsrapporter till de tävlande",
+        private=True,
+        forbidden=forbidden,
+        todo=todo,
+    ),
+)
