@@ -230,7 +230,7 @@ def generate(
             e["administration"] = demo_register.administration(e)
     demo_register.units(np.random.default_rng([seed, 0, 3]), generated)  # a stream of its own
     for g in generated:
-        _team_texts(np.random.default_rng([seed, g.year, 4]), g, last=g is generated[-1])
+        _team_texts(np.random.default_rng([seed, g.year, 4]), g, gaps=len(generated) > 1 and g is generated[-2])
     register_rng = np.random.default_rng([seed, 0, 1])  # the register's own stream: no score changes
     roster = demo_register.examiners(register_rng, generated, pool, DISTRICTS)
 
@@ -551,16 +551,17 @@ def _weighted_totals(rows: list[dict], rubric: Rubric) -> dict[str, float]:
     return totals
 
 
-def _team_texts(rng: np.random.Generator, g: _Year, last: bool) -> None:
+def _team_texts(rng: np.random.Generator, g: _Year, gaps: bool) -> None:
     """The team's strengths and areas for development on every consensus row (:mod:`scoring.demo_feedback`);
-    in the last year two entries leave one criterion's texts out (the office's checklist finds them)."""
+    with ``gaps`` (the year before the last) two entries leave one criterion's texts out (the office's
+    checklist finds them; the last year's letters are complete)."""
     s = g.rubric.scale
     questions = {c.id: tuple(c.questions) for c in g.rubric.criteria}
     rows = [r for r in g.scores if r["stage"] == "consensus" and r["criterion"] in questions]
     for r in rows:
         r["strengths"], r["improvements"] = team_texts(rng, r["criterion"], r["score"], s.min, s.max,
                                                        questions[r["criterion"]])
-    if last and rows:
+    if gaps and rows:
         for i in rng.choice(len(rows), size=min(2, len(rows)), replace=False):
             rows[int(i)]["strengths" if i % 2 else "improvements"] = ""
 
@@ -877,7 +878,8 @@ _FILES = (
      "(jäv), none of them broken by the demo's teams"),
     ("`<year>/scores.csv`", "`year, entry_id, examiner_id, criterion, score, stage, question, comment, strengths, "
      "improvements`: individual, consensus and site-visit scores; the consensus rows carry the team's strengths "
-     "and areas for development, one point per line (two criteria of the last year have one of them left out)"),
+     "and areas for development, one point per line (two criteria of the year before the last have one of them "
+     "left out)"),
     ("`<year>/decisions.csv`", "`class, award, entry_id, motivation, override_reason`: the jury's decision, in "
      "the style of the city's published motivations (one class of one year without a prize)"),
     ("`<year>/changes.csv`", "the change log: a few corrections already made in `scores.csv` (old → new, who, "

@@ -4,7 +4,7 @@
 
 Built from the rubric's questions and the consensus score: more strengths where the score is
 high, more areas where it is low, each point naming the question it answers. Drawn from a random
-stream of its own (no score changes). A few criteria of the last year are left without a text,
+stream of its own (no score changes). A few criteria of the year before the last are left without a text,
 so the award office's checklist has something to find.
 """
 

@@ -287,6 +287,25 @@ def _forms_not_in(names: list[str], shown: str) -> frozenset[str]:
     return frozenset(f for f, subforms in forms.items() if not subforms & found)
 
 
+def _page_words() -> str:
+    """The words every letter's files hold whatever the data: the page's head, stylesheet and
+    Content-Security-Policy, the markup the rendering path writes, and the notebook's own prose.
+    A name made of such words cannot be told from the page itself (the guard would refuse every
+    letter), so it is left out like the letter's own words."""
+    import json
+
+    from ...paths import NOTEBOOKS_DIR
+    from ...reports.page import RENDER_TAGS, document
+
+    markup = " ".join([*RENDER_TAGS, *(a for attrs in RENDER_TAGS.values() for a in attrs)])
+    try:
+        cells = json.loads((NOTEBOOKS_DIR / "entry_letter.ipynb").read_text(encoding="utf-8"))["cells"]
+        prose = " ".join("".join(c["source"]) for c in cells)
+    except (OSError, ValueError, KeyError):
+        prose = ""
+    return "\n".join([document("", ""), markup, prose])
+
+
 def others(year: int, entry_id: str, data_dir: str | Path | None = None) -> Others:
     """What the letter to ``entry_id`` of ``year`` must not name (see :class:`Others`)."""
     data_dir = Path(data_dir if data_dir is not None else DATA_DIR)
@@ -301,7 +320,7 @@ def others(year: int, entry_id: str, data_dir: str | Path | None = None) -> Othe
         shown += _rubric_words(load_rubric(year=year, data_dir=data_dir))
     except InputError:
         pass
-    text = "\n".join(shown)
+    text = "\n".join([*shown, _page_words()])
     return Others(
         examiners=frozenset(examiner_codes(data_dir) - NOT_PEOPLE),
         entries=frozenset(rest["entry_id"]) - {str(entry_id)},
