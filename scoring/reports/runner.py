@@ -412,6 +412,15 @@ def run_reports(
                 logger.warning("%s send: %s", year, msg)
                 result.notes.append(f"{year} send: {msg}")
 
+    for kind_name in available:  # what the award office still has to do, as the kinds declare it
+        kind = REPORT_KINDS[kind_name]
+        for year in years if kind.todo is not None else ():
+            try:
+                todo = kind.todo(year, data_dir)
+            except Exception as exc:  # the run's reports stand; the to-do could not be read
+                todo = [f"kan inte läsas: {message(exc)}"]
+            result.notes += [f"{year} {kind.name}: {t}" for t in todo]
+
     result.manifest, result.index = listing.finish()  # again from the records on disk
     for what, msg in listing.errors.items():
         logger.warning(msg)

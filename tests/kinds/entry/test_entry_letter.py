@@ -13,7 +13,9 @@ scan).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import logging
 import shutil
@@ -348,12 +350,15 @@ def run(demo):
     handler.emit = records.append
     logging.getLogger("scoring.report").addHandler(handler)
     start = time.perf_counter()
+    err = io.StringIO()
     try:
-        code = main(["report", "--year", str(YEAR), "--kind", "entry", "--data", str(demo.data), "--out", str(out)])
+        with contextlib.redirect_stderr(err):
+            code = main(["report", "--year", str(YEAR), "--kind", "entry", "--data", str(demo.data), "--out",
+                         str(out)])
     finally:
         logging.getLogger("scoring.report").removeHandler(handler)
     return SimpleNamespace(code=code, out=out, folder=out / str(YEAR) / "entries", seconds=time.perf_counter() - start,
-                           log="\n".join(r.getMessage() for r in records))
+                           log="\n".join(r.getMessage() for r in records), err=err.getvalue())
 
 
 @pytest.mark.slow
@@ -364,6 +369,9 @@ def test_one_letter_per_entry_with_a_consensus(run, demo):
     assert sorted(p.stem for p in run.folder.glob("*.html")) == expected
     assert sorted(p.stem for p in run.folder.glob("*.ipynb")) == expected
     assert f"no letter for {demo.no_consensus}" in run.log
+    # the run's summary says which entry gets no letter, and which consensus texts are missing
+    assert f"note: {YEAR} entry: Ingen återföringsrapport (ingen konsensuspoäng): {demo.no_consensus}" in run.err
+    assert f"note: {YEAR} entry: Konsensustext saknas för {demo.gaps}, " in run.err
 
 
 @pytest.mark.slow
