@@ -77,6 +77,11 @@ def _rows(path: Path, known: tuple[str, ...], required: tuple[str, ...], empty_o
     return rows(), problems
 
 
+def _code_problem(code: str) -> str | None:
+    """Why a row's ``examiner_id`` is no examiner's code (blank included), or None."""
+    return code_problem(code) if code else "examiner_id is blank; every row needs one"
+
+
 def read_examiners(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     """The year's examiners (:data:`EXAMINER_COLUMNS`): ``experienced`` boolean,
     ``administration`` and ``district`` text ("" when blank), ``max_entries`` Int64 (NA: no limit)."""
@@ -87,7 +92,7 @@ def read_examiners(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     for line, get in rows or ():
         bad = []
         code = get("examiner_id")
-        why = code_problem(code) if code else "examiner_id is blank; every row needs one"
+        why = _code_problem(code)
         if why:
             bad.append(Problem(where, line, "examiner_id", why))
         elif code in first:
@@ -123,7 +128,7 @@ def read_conflicts(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     for line, get in rows or ():
         bad = []
         code = get("examiner_id")
-        why = code_problem(code) if code else "examiner_id is blank; every row needs one"
+        why = _code_problem(code)
         if why:
             bad.append(Problem(where, line, "examiner_id", why))
         targets = [c for c in _CONFLICT_TARGETS if get(c)]
@@ -148,7 +153,7 @@ def read_assignments(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     records, first = [], {}
     for line, get in rows or ():
         pair = (get("entry_id"), get("examiner_id"))
-        why = (code_problem(pair[1]) if pair[1] else "examiner_id is blank; every row needs one")
+        why = _code_problem(pair[1])
         if not pair[0]:
             problems.append(Problem(where, line, "entry_id", "entry_id is blank; every row needs one"))
         elif why:

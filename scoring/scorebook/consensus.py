@@ -48,17 +48,11 @@ from .layout import (
     HEADER_ROW,
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
-    KEY_COLUMNS,
-    KEYS_HEADING,
     LAST_ROW,
-    MARKER,
     MEMBERS,
-    PROPERTIES,
     RESERVED_SHEETS,
     SCALE_SHEET,
     TEAM,
-    VERSION,
-    WORKBOOK_ID,
     ConsensusColumns,
 )
 from .reader import identity_of
@@ -70,6 +64,8 @@ from .template import (
     _protect,
     _scale_sheet,
     _sheet_name,
+    identity_sheet,
+    instruction_lines,
     save_workbook,
 )
 
@@ -354,53 +350,14 @@ def _instructions(ws, rubric: Rubric, year: int, entry: str, name: str, members:
         ("7. Spara som Excel-arbetsbok (.xlsx), även i LibreOffice, och skicka filen till utmärkelsens "
          "administratör. Den läses in som bidragets konsensus (under koden TEAM).", None),
     ]
-    row = 7
-    for text, font in lines:
-        put(ws, row, 1, text, **({"font": font} if font else {}))
-        row += 1
-    row += 1
-    put(ws, row, 1, f"Poängskala: {s.min:g}–{s.max:g} i steg om {s.step:g}", font=_BOLD)
-    for b in s.bands:
-        row += 1
-        put(ws, row, 1, f"{b.low:g}–{b.high:g}")
-        put(ws, row, 2, b.label_sv)
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 45
-    ws.column_dimensions["C"].width = 45
-    _protect(ws)
+    instruction_lines(ws, lines, s)
 
 
 def _identity(ws, keys: list[TemplateRow], year: int, per_question: bool, members: list[str], last_row: int,
               workbook_id: str | None) -> None:
-    put(ws, 1, 1, MARKER)
-    put(ws, 1, 2, VERSION)
     props = {"kind": CONSENSUS, "year": year, "examiner_id": TEAM, "session": "",
              "per_question": "yes" if per_question else "no"}
-    r = 2
-    for name in PROPERTIES:
-        put(ws, r, 1, name)
-        put(ws, r, 2, props[name])
-        r += 1
-    if workbook_id is not None:
-        put(ws, r, 1, WORKBOOK_ID)
-        put(ws, r, 2, workbook_id)
-        r += 1
-    put(ws, r, 1, MEMBERS)
-    put(ws, r, 2, " ".join(members))
-    r += 1
-    put(ws, r, 1, LAST_ROW)
-    put(ws, r, 2, last_row)
-    r += 2
-    put(ws, r, 1, KEYS_HEADING)
-    r += 1
-    for c, name in enumerate(KEY_COLUMNS, 1):
-        put(ws, r, c, name)
-    for k in keys:
-        r += 1
-        for c, v in enumerate((k.sheet, k.row, k.entry_id, k.criterion, k.question, k.criterion_text), 1):
-            put(ws, r, c, v)
-    ws.sheet_state = "veryHidden"
-    _protect(ws)
+    identity_sheet(ws, keys, props, workbook_id, ((MEMBERS, " ".join(members)), (LAST_ROW, last_row)))
 
 
 # --------------------------------------------------------------------------- importing

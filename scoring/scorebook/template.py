@@ -14,9 +14,8 @@ sheet and recorded with the examiner's code in ``<data>/scorebooks/<year>/issued
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from ..data.entries import read_entries
 from ..data.register import read_assignments
 from ..data.scores import check_score_rows, code_problem, individual, read_scores
 from ..data.years import sessions_dir, year_folder
+from ..files import write_atomically
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -410,13 +410,19 @@ def _instructions(ws, rubric: Rubric, year: int, examiner, session, per_question
     else:
         lines.append(("7. Spara som Excel-arbetsbok (.xlsx), även i LibreOffice, och skicka filen till "
                       "utmärkelsens administratör.", None))
+    instruction_lines(ws, lines, s)
+
+
+def instruction_lines(ws, lines: list[tuple[str, object]], scale) -> None:
+    """The instructions sheet from row 7: the numbered ``(text, font)`` lines, then the scale and
+    its named bands; the columns' widths and the sheet's protection (every workbook's own)."""
     row = 7
     for text, font in lines:
         put(ws, row, 1, text, **({"font": font} if font else {}))
         row += 1
     row += 1
-    put(ws, row, 1, f"Poängskala: {s.min:g}–{s.max:g} i steg om {s.step:g}", font=_BOLD)
-    for b in s.bands:
+    put(ws, row, 1, f"Poängskala: {scale.min:g}–{scale.max:g} i steg om {scale.step:g}", font=_BOLD)
+    for b in scale.bands:
         row += 1
         put(ws, row, 1, f"{b.low:g}–{b.high:g}")
         put(ws, row, 2, b.label_sv)
@@ -481,8 +487,6 @@ def _scoring_sheet(ws, rows: list[TemplateRow], rubric, year, examiner, session,
 
 
 def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question: bool, workbook_id=None) -> None:
-    put(ws, 1, 1, MARKER)
-    put(ws, 1, 2, VERSION)
     props = {
         "kind": TRAINING if session is not None else AWARD,
         "year": year,
@@ -490,14 +494,24 @@ def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question
         "session": session or "",
         "per_question": "yes" if per_question else "no",
     }
+    identity_sheet(ws, rows, props, workbook_id)
+
+
+def identity_sheet(ws, rows: list[TemplateRow], props: dict, workbook_id: str | None = None,
+                   extra: tuple[tuple[str, object], ...] = ()) -> None:
+    """The hidden identity sheet: the marker and version, the :data:`PROPERTIES` from ``props``,
+    the workbook id (only when there is one: a workbook without one is written as before), any
+    ``extra`` (name, value) rows, then the keys of every scoring row the importer reads."""
+    put(ws, 1, 1, MARKER)
+    put(ws, 1, 2, VERSION)
     r = 2
     for name in PROPERTIES:
         put(ws, r, 1, name)
         put(ws, r, 2, props[name])
         r += 1
-    if workbook_id is not None:  # only then: a workbook without one is written as before
-        put(ws, r, 1, WORKBOOK_ID)
-        put(ws, r, 2, workbook_id)
+    for name, value in ((WORKBOOK_ID, workbook_id),) * (workbook_id is not None) + tuple(extra):
+        put(ws, r, 1, name)
+        put(ws, r, 2, value)
         r += 1
     r += 1
     put(ws, r, 1, KEYS_HEADING)
@@ -513,16 +527,9 @@ def _identity(ws, rows: list[TemplateRow], year, examiner, session, per_question
 
 
 def save_workbook(wb: Workbook, out: str | Path) -> Path:
-    """Save a workbook atomically: a temporary file in the same folder, then ``os.replace``."""
+    """Save a workbook atomically (:func:`scoring.files.write_atomically`)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out
+    buf = io.BytesIO()
+    wb.save(buf)
+    return write_atomically(out, buf.getvalue())
