@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from ..kinds import REPORT_KINDS
 from ..paths import REPORTS_DIR
+from ..presentation import glossary
 from ..presentation.render import isolate_value
 from ..problems import display_path
 from . import manifest
@@ -129,6 +130,9 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
         parts.append(_hand_ins(data_dir, year))
         parts.append(_todo(data_dir, year))
         parts.append("</section>")
+    if reports:
+        parts.append('<section id="ordlista"><h2>Ordlista</h2><p>Samma ord betyder samma sak i alla '
+                     "rapporter:</p>" + glossary.definitions(glossary.TERMS).html + "</section>")
     log = (f'Uppgifterna om källdata finns också i <a href="{manifest.FILE}">{manifest.FILE}</a>. '
            if (out_dir / manifest.FILE).is_file() else "")
     parts.append(

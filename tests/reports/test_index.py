@@ -14,6 +14,7 @@ import re
 import shutil
 import time
 import zipfile
+from html import escape
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -22,6 +23,7 @@ import pytest
 from html_page import Page
 
 from scoring.paths import RUBRIC_PATH
+from scoring.presentation import glossary
 from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports
 from scoring.reports.audience import forbidden_for
 from scoring.reports.bundle import write_bundles
@@ -216,6 +218,10 @@ def test_index_in_swedish_with_codes_only_and_provenance(run):
     assert page.count("Källdata för alla rapporter nedan") == 2 * 3
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d">\d{4}-\d\d-\d\d \d\d:\d\d</time>',
                      page)
+    # the one glossary: every term of scoring.presentation.glossary, defined once, at the end
+    assert "Ordlista" in [text for _, text in parser.headings]
+    for t in glossary.TERMS.values():
+        assert page.count(escape(t.definition)) == 1, t.name
 
 
 def test_manifest_is_for_the_administrator_only(run):
