@@ -191,6 +191,9 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="regenerate the synthetic demo data")
     s.add_argument("--out", type=Path, help="output folder (default: the project's data/)")
     s.add_argument("--seed", type=int, help="random seed (default: the committed data's seed)")
+    s.add_argument("--scale", choices=["city", "national"], default="city",
+                   help="city: the demo's six years (default); national: one year of about 200,000 scores "
+                        "(6,000 entries, 1,000 examiners) for measuring, written to --out (required)")
     s.set_defaults(run=_demo)
     return p
 
@@ -567,8 +570,18 @@ def _correct(args) -> int:
 
 def _demo(args) -> int:
     from .demo import DEFAULT_SEED, generate
+    from .paths import DATA_DIR
 
-    files = generate(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed)
+    if args.scale == "national":
+        from .demo_national import generate_national
+
+        if args.out is None or args.out.resolve() == DATA_DIR.resolve():
+            _say("scoring demo --scale national: name a folder of its own with --out (the project's data/ "
+                 "holds the city demo)", sys.stderr)
+            return 1
+        files = generate_national(args.out, **({} if args.seed is None else {"seed": args.seed}))
+    else:
+        files = generate(args.out, seed=DEFAULT_SEED if args.seed is None else args.seed)
     for f in files:
         _say(display_path(f))
     return 0
