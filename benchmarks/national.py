@@ -1,0 +1,162 @@
+"""A national-size year: time and peak memory of every report kind, all processes together.
+
+Generates the national demo year (``scoring demo --scale national``: about 215,000 scores,
+6,000 entries, 1,000 examiners) into a temporary folder unless ``--data`` names one, then
+runs ``scoring report`` for each kind as a user would (a fresh process, an empty cache) and
+samples, every 50 ms, the resident memory of the runner and of every process under it (its
+kernels), summed: the **peak of the whole run**, which is what has to fit in the machine
+(issue 22's target: 2 GB). Prints per kind the wall time, that peak, the largest single
+process and the HTML written, against the issue's targets.
+
+Usage::
+
+    .venv/bin/python benchmarks/national.py                       # every kind of issue 22
+    .venv/bin/python benchmarks/national.py --kinds calibration examiner
+    .venv/bin/python benchmarks/national.py --data /tmp/nat       # an already generated year
+
+``--growth`` instead measures how time and memory grow with the number of scores (1k to
+200k scores: the national scenario cut to fewer entries and examiners), for the calibration
+report and one examiner's report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scoring.demo_national import NATIONAL, generate_national  # noqa: E402
+
+SCORING = [sys.executable, "-m", "scoring"]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+#: kind -> (extra arguments, target seconds); peak memory target 2 GB for every kind.
+KINDS = {
+    "calibration": ([], 30.0),
+    "jury": ([], 60.0),
+    "examiner": (["--examiner", "N0001"], 5.0),
+}
+MEMORY_TARGET = 2 * 1024**3
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def measure(args: list[str]) -> dict:
+    """Run one command; its wall time, the peak of its process tree's summed RSS and the
+    largest single process's RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak_sum = peak_one = 0
+    while proc.poll() is None:
+        sizes = [_rss(p) for p in _tree(proc.pid)]
+        peak_sum, peak_one = max(peak_sum, sum(sizes)), max(peak_one, max(sizes, default=0))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read() if proc.stderr else ""
+    return {"wall": wall, "peak": peak_sum, "largest": peak_one, "rc": proc.returncode, "stderr": err}
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024**3:.2f} GiB"
+
+
+def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
+    ok = True
+    print(f"{'kind':<12} {'wall s':>8} {'target':>7} {'peak, all processes':>20} {'largest process':>16} "
+          f"{'HTML written':>13}  verdict")
+    for kind in kinds:
+        extra, target = KINDS[kind]
+        out = work / f"reports-{kind}"
+        env_cache = work / f"cache-{kind}"
+        os.environ["SCORING_CACHE_DIR"] = str(env_cache)
+        m = measure([*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind", kind,
+                     "--out", str(out), *extra])
+        html = sum(p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html")
+        largest_html = max((p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html"), default=0)
+        met = m["rc"] == 0 and m["wall"] <= target and m["peak"] <= MEMORY_TARGET
+        ok &= met
+        print(f"{kind:<12} {m['wall']:>8.1f} {target:>7.0f} {_gib(m['peak']):>20} {_gib(m['largest']):>16} "
+              f"{html / 1e6:>9.1f} MB  {'MET' if met else 'MISSED'}"
+              + (f" (largest page {largest_html / 1e6:.1f} MB)" if kind == "jury" else "")
+              + ("" if m["rc"] == 0 else f"  exit {m['rc']}: {m['stderr'][-300:]}"))
+    return ok
+
+
+def growth(work: Path) -> None:
+    print(f"{'scores':>8} {'entries':>8} {'examiners':>9}  {'calibration s':>13} {'peak':>10}  "
+          f"{'examiner s':>10} {'peak':>10}")
+    for n_entries in (30, 300, 1500, 3000, 6000):
+        n_examiners = max(20, n_entries // 6)
+        settings = replace(NATIONAL, n_entries=n_entries, n_examiners=n_examiners)
+        data = work / f"growth-{n_entries}"
+        generate_national(data, settings=settings)
+        n_scores = sum(1 for _ in open(data / str(NATIONAL.year) / "scores.csv")) - 1
+        row = [f"{n_scores:>8} {n_entries:>8} {n_examiners:>9}"]
+        for kind, extra in (("calibration", []), ("examiner", ["--examiner", "N0001"])):
+            os.environ["SCORING_CACHE_DIR"] = str(work / f"cache-growth-{n_entries}-{kind}")
+            m = measure([*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind", kind,
+                         "--out", str(work / f"growth-reports-{n_entries}"), *extra])
+            row.append(f"{m['wall']:>13.1f} {_gib(m['peak']):>10}" if m["rc"] == 0 else f"{'failed':>24}")
+        print("  ".join(row), flush=True)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, help="an already generated national data folder")
+    p.add_argument("--kinds", nargs="+", choices=list(KINDS), default=list(KINDS))
+    p.add_argument("--growth", action="store_true", help="time and memory against the number of scores")
+    args = p.parse_args()
+    print(f"CPython {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average at start "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory(prefix="national-") as tmp:
+        work = Path(tmp)
+        if args.growth:
+            growth(work)
+            return 0
+        data = args.data
+        if data is None:
+            data = work / "data"
+            t = time.perf_counter()
+            generate_national(data)
+            print(f"generated the national year in {time.perf_counter() - t:.1f} s: {data}")
+        ok = run_kinds(data, args.kinds, work)
+    print(f"load average at end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
