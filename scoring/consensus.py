@@ -183,13 +183,13 @@ def dominance(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
     g = m.groupby(KEY)
     m["team"] = g["score"].transform("size")
     nearest = m["distance"] == g["distance"].transform("min")
-    m["credit"] = nearest / m.groupby(KEY)["distance"].transform(lambda d: (d == d.min()).sum())
+    m["credit"] = nearest / nearest.groupby([m[k] for k in KEY]).transform("sum")
     by = m.groupby("examiner_id")
     out = pd.DataFrame(
         {
             "decisions": by.size(),
             "nearest": by["credit"].sum(),
-            "expected_share": by["team"].apply(lambda t: float(np.mean(1.0 / t))),
+            "expected_share": (1.0 / m["team"]).groupby(m["examiner_id"]).mean(),
             "movement": by["move"].mean(),
             "abs_movement": by["distance"].mean(),
         }

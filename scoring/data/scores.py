@@ -157,10 +157,24 @@ def scores_frame(records: list[dict], located_by: tuple[str, ...] = ("line",)) -
     )
 
 
+def _memo(f):
+    """``f`` remembered per argument within one file's check (a year repeats a few codes,
+    criteria and scores over thousands of rows)."""
+    seen: dict = {}
+
+    def g(x):
+        if x not in seen:
+            seen[x] = f(x)
+        return seen[x]
+    return g
+
+
 def _score_row(
-    get, present, line: int, where: str, rubric: Rubric, year: int | None
+    get, present, line: int, where: str, rubric: Rubric, year: int | None, memo=None
 ) -> tuple[dict, list[Problem]]:
-    """Parse one scores row; the record is complete only when no error was found."""
+    """Parse one scores row; the record is complete only when no error was found. ``memo``:
+    remembered lookups (:func:`_lookups`) shared by the rows of one file."""
+    memo = memo or _lookups(rubric)
     problems: list[Problem] = []
 
     def bad(column: str, message: str) -> None:
@@ -185,7 +199,7 @@ def _score_row(
 
     ex = get("examiner_id")
     if ex:
-        problem = code_problem(ex, reserved_ok=True)
+        problem = memo["code"](ex)
         if problem:
             bad("examiner_id", f"examiner_id {problem}")
         else:
@@ -194,7 +208,7 @@ def _score_row(
     crit = None
     cr = get("criterion")
     if cr:
-        crit = rubric.criterion(cr)
+        crit = memo["criterion"](cr)
         if crit is None:
             bad("criterion", f"'{_show(cr)}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} "
                              "or their Swedish labels")
@@ -203,7 +217,7 @@ def _score_row(
 
     sc = get("score")
     if sc:
-        x = _parse_number(sc)
+        x = memo["number"](sc)
         scale = rubric.scale
         if x is None:
             bad("score", f"score '{_show(sc)}' is not a number")
@@ -218,8 +232,7 @@ def _score_row(
     if st == "":
         rec["stage"] = "individual"
     else:
-        key = column_name(st)
-        key = _STAGE_ALIASES.get(key, _STAGE_ALIASES.get(key.replace("_", ""), key))
+        key = memo["stage"](st)
         if key in STAGES:
             rec["stage"] = key
         else:
@@ -244,13 +257,24 @@ def _score_row(
 
     rec["comment"] = get("comment")
     for c in TEXT_COLUMNS:
-        rec[c] = "\n".join(points(get(c)))
+        text = get(c)
+        rec[c] = "\n".join(points(text)) if text else ""
         stage = rec.get("stage")
         if rec[c] and stage is not None and stage != "consensus":
             what = "strengths" if c == "strengths" else "areas for development"
             bad(c, f"{c}: only a consensus row carries the team's {what} (this row's stage is {stage}); move the "
                    "text to the entry's consensus row for the criterion, or into comment")
     return rec, problems
+
+
+def _lookups(rubric: Rubric) -> dict:
+    return {"code": _memo(lambda ex: code_problem(ex, reserved_ok=True)), "criterion": _memo(rubric.criterion),
+            "number": _memo(_parse_number), "stage": _memo(_stage_key)}
+
+
+def _stage_key(text: str) -> str:
+    key = column_name(text)
+    return _STAGE_ALIASES.get(key, _STAGE_ALIASES.get(key.replace("_", ""), key))
 
 
 def read_scores(
@@ -315,12 +339,13 @@ def check_score_rows(
     complete = all(c in columns for c in SCORE_REQUIRED_COLUMNS)
     records: list[dict] = []
     problems: list[Problem] = []
+    memo = _lookups(rubric)
     for line, cells in rows:
         def get(c, cells=cells):
             i = columns.get(c)
             return cells[i] if i is not None else ""
 
-        rec, row_problems = _score_row(get, columns, line, where, rubric, year)
+        rec, row_problems = _score_row(get, columns, line, where, rubric, year, memo)
         problems += row_problems
         if complete and not row_problems:
             records.append(rec)
