@@ -1,5 +1,11 @@
-"""Aggregation and ranking: each entry's weighted total under a named method, its rank within
-its class, a 90 % interval of that rank and its probability of being the best eligible entry.
+"""Aggregation and ranking: each entry's weighted total under a named method, its place within
+its class, a 90 % interval of that place and its probability of being the best eligible entry.
+
+Places are counted among the class's eligible entries (budget in balance), since only they can
+win; an entry that cannot win gets its place among the class's entries that cannot win, and
+``would_rank``, the place it would have had among the eligible entries had its budget been in
+balance. A class's ranking therefore starts at 1 for its best eligible entry, whatever an entry
+that cannot win scored.
 
 Methods (``METHODS``), each giving one value per entry x criterion that the rubric's weights
 turn into a weighted total on the rubric's scale:
@@ -34,7 +40,8 @@ further to Student t quantiles (``"t"``: ``sqrt(n / (n - 1)) * t(n - 1) / z`` at
 interval's level, which turns a mean's interval into the t interval and gives the score
 intervals their nominal coverage) makes P(first) underconfident. The rank intervals cover the
 true rank for more than 90 % of the entries under all three (ranks are discrete, so a 90 %
-rank interval holds at least 90 % of the replicates). What no resampling within a
+rank interval holds at least 90 % of the replicates); the measured range under every method
+and scenario is :data:`RANK_INTERVAL_COVERAGE`, which the jury pack states. What no resampling within a
 team can see is a severity its members share (teams drawn within a circle of like-minded
 examiners): that is the examiner model's job. ``consensus`` has one agreed score per
 criterion and nothing to resample: it is given the sampling error of its team, i.e. each
@@ -58,7 +65,8 @@ from .data.scores import criterion_scores, individual
 from .notes import Note
 from .rubric import Rubric, load_rubric
 
-__all__ = ["CORRECTIONS", "METHODS", "RANK_COLUMNS", "method_sensitivity", "rank_entries"]
+__all__ = ["CORRECTIONS", "METHODS", "PLACE_COLUMNS", "RANK_COLUMNS", "RANK_INTERVAL_COVERAGE", "method_places",
+           "method_sensitivity", "rank_entries"]
 
 METHODS = ("consensus", "mean", "median", "trimmed", "zscore", "adjusted")
 #: Small-team corrections of the examiner bootstrap (``rank_entries(correction=...)``).
@@ -68,8 +76,20 @@ CORRECTIONS = ("variance", "t", "none")
 #: ``entries`` has names).
 RANK_COLUMNS = (
     "entry_id", "name", "class", "method", "score", "score_low", "score_high", "rank", "rank_low", "rank_high",
-    "eligible", "p_first", "leader", "n_examiners", "n_criteria", "note",
+    "would_rank", "eligible", "p_first", "leader", "n_examiners", "n_criteria", "note",
 )
+#: Columns of the DataFrame returned by :func:`method_places`, in order.
+PLACE_COLUMNS = ("class", "entry_id", "method", "score", "rank", "would_rank", "eligible")
+
+#: The measured coverage of the 90 % rank intervals: the lowest and the highest share of
+#: entries whose interval held their true within-class rank, over every method and scenario
+#: of the reference simulation (``benchmarks/calibration.py``, 100 seeds per scenario, 1000
+#: draws; figures in ``benchmarks/README.md``, "Latest figures" of calibration.py: rank cov
+#: 92.3 % (raw mean, circles) to 99.3 % (median, unbiased)). That run did not measure the
+#: ``adjusted`` method; this is the range of the other methods until it is recorded. The jury
+#: pack writes its sentence on the rank intervals from it, and ``tests/test_ranking.py``
+#: re-measures it on a few seeds.
+RANK_INTERVAL_COVERAGE = (0.92, 0.99)
 
 #: Teams with at least this many examiners have their highest and lowest scores dropped
 #: by the ``trimmed`` method.
@@ -121,13 +141,19 @@ def rank_entries(
     Returns
     -------
     DataFrame
-        One row per entry, columns :data:`RANK_COLUMNS`, sorted by class and rank:
-        ``score`` is the weighted total on the rubric's scale (NaN when the entry has no
-        score under the method); ``score_low``/``score_high`` the ``level`` interval of the
-        score over the replicates; ``rank`` its rank within its class, 1 = best, ties share
-        the best rank of the tie (1, 2, 2, 4); ``rank_low``/``rank_high`` the ``level``
-        interval of that rank over the replicates (a tie counts as every rank it spans, and
-        the interval always holds ``rank``); ``eligible`` False when the budget is not in
+        One row per entry, columns :data:`RANK_COLUMNS`, sorted by class, then the eligible
+        entries by rank, then the entries that cannot win by rank (entries without a score
+        last in each): ``score`` is the weighted total on the rubric's scale (NaN when the
+        entry has no score under the method); ``score_low``/``score_high`` the ``level``
+        interval of the score over the replicates; ``rank`` the entry's place among the
+        class's eligible entries, 1 = best, ties share the best rank of the tie (1, 2, 2, 4),
+        and for an entry that cannot win its place among the class's entries that cannot
+        win; ``rank_low``/``rank_high`` the ``level`` interval of that place over the
+        replicates, counted among the same entries (a tie counts as every rank it spans, and
+        the interval always holds ``rank``); ``would_rank`` the place the entry would have
+        had among the class's eligible entries had it been eligible (1 + the number of
+        eligible entries with a higher score; equal to ``rank`` for an eligible entry, NA
+        without a score); ``eligible`` False when the budget is not in
         balance (``budget_in_balance`` = nej); ``p_first`` the share of replicates in which
         the entry is the best eligible entry of its class (a tie shares the replicate), 0
         for ineligible entries and NaN for entries without a score, so that the eligible
@@ -208,6 +234,53 @@ def method_sensitivity(
             rows.append({"class": cls, "method": m, "leader": who, "score": score, "chosen": m == chosen,
                          "differs": who != base})
     return pd.DataFrame(rows, columns=["class", "method", "leader", "score", "chosen", "differs"])
+
+
+def method_places(
+    scores: pd.DataFrame,
+    entries: pd.DataFrame | None = None,
+    *,
+    methods: Sequence[str] = METHODS,
+    rubric: Rubric | None = None,
+    min_scores: int = 12,
+    model=None,
+) -> pd.DataFrame:
+    """Every entry's place and total under each method, as :func:`rank_entries` gives them
+    (``rank`` and ``would_rank`` do not depend on the resampling, so none is done).
+
+    Parameters
+    ----------
+    scores, entries, rubric, min_scores, model : as for :func:`rank_entries`.
+    methods : the methods, in the order of the rows.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PLACE_COLUMNS`, one row per method and entry (methods in the given
+        order, entries in the order of the entries table): ``score`` the entry's weighted
+        total under the method (NaN without a score); ``rank`` its place among the class's
+        eligible entries (for an entry that cannot win: among those that cannot win);
+        ``would_rank`` its place among the class's eligible entries had it been eligible
+        (``rank`` for an eligible entry); both NA without a score.
+
+    Raises
+    ------
+    ValueError
+        As :func:`rank_entries`.
+    """
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"unknown method '{m}'; use one of: {', '.join(METHODS)}")
+    year = _Year.build(scores, entries, rubric or load_rubric())
+    frames = []
+    for m in dict.fromkeys(methods):
+        point = _method_totals(year, m, 0, None, min_scores, model, None)[1]
+        rank, would = _places(year, np.round(point, _DECIMALS))
+        frames.append(pd.DataFrame({"class": year.classes, "entry_id": year.entry_ids, "method": m, "score": point,
+                                    "rank": _int(rank), "would_rank": _int(would), "eligible": year.eligible}))
+    if not frames:
+        return pd.DataFrame(columns=list(PLACE_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(PLACE_COLUMNS)]
 
 
 # --------------------------------------------------------------------------- the year's data
@@ -585,6 +658,29 @@ def _leaders(year: _Year, point: np.ndarray) -> dict[str, tuple[str, float]]:
     return out
 
 
+def _groups(year: _Year, total: np.ndarray):
+    """Per class, the positions of its scored eligible entries and of its scored entries that
+    cannot win: the two groups within which places are counted."""
+    scored = np.isfinite(total)
+    for cls in year.class_order:
+        in_class = (year.classes == cls) & scored
+        yield np.flatnonzero(in_class & year.eligible), np.flatnonzero(in_class & ~year.eligible)
+
+
+def _places(year: _Year, total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rank`` (place within the entry's group: the class's eligible entries, or its entries
+    that cannot win) and ``would_rank`` (place among the class's eligible entries had the entry
+    been eligible) of the rounded totals; NaN without a score. Ties share the best place."""
+    rank, would = np.full(len(total), np.nan), np.full(len(total), np.nan)
+    for ok, out in _groups(year, total):
+        for idx in (ok, out):
+            t = total[idx]
+            rank[idx] = 1 + (t[None, :] > t[:, None]).sum(axis=1)
+        would[ok] = rank[ok]
+        would[out] = 1 + (total[ok][None, :] > total[out][:, None]).sum(axis=1)
+    return rank, would
+
+
 def _rank_table(
     year: _Year, method: str, cells: np.ndarray, point: np.ndarray, draws: np.ndarray, notes: list[list[Note]],
     level: float,
@@ -592,7 +688,6 @@ def _rank_table(
     from scipy import stats
 
     n_e = len(year.entry_ids)
-    rank = np.full(n_e, np.nan)
     low, high = np.full(n_e, np.nan), np.full(n_e, np.nan)
     p_first = np.where(year.eligible, np.nan, 0.0)
     leader = _leader_mask(year, point)
@@ -600,25 +695,24 @@ def _rank_table(
     draws = np.round(draws, _DECIMALS)
     alpha = (1 - level) / 2
     score_low, score_high = np.full(n_e, np.nan), np.full(n_e, np.nan)
-    for cls in year.class_order:
-        idx = np.flatnonzero((year.classes == cls) & np.isfinite(total))
-        if not len(idx):
-            continue
-        t = total[idx]
-        rank[idx] = 1 + (t[None, :] > t[:, None]).sum(axis=1)
-        d = draws[:, idx]
-        d = np.where(np.isnan(d), t[None, :], d)  # an entry the draws miss keeps its point value
-        score_low[idx], score_high[idx] = np.quantile(d, [alpha, 1 - alpha], axis=0)
-        r_min = stats.rankdata(-d, method="min", axis=1)
-        r_max = stats.rankdata(-d, method="max", axis=1)
-        low[idx] = np.minimum(np.quantile(r_min, alpha, axis=0, method="inverted_cdf"), rank[idx])
-        high[idx] = np.maximum(np.quantile(r_max, 1 - alpha, axis=0, method="inverted_cdf"), rank[idx])
-        ok = year.eligible[idx]
-        if ok.any():
-            de = np.where(ok[None, :], d, -np.inf)
-            best = de == de.max(axis=1, keepdims=True)
-            best &= ok[None, :]
-            p_first[idx[ok]] = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)[ok]
+    rank, would = _places(year, total)
+    for ok, out in _groups(year, total):
+        for idx in (ok, out):  # places and their intervals within the group
+            if not len(idx):
+                continue
+            t = total[idx]
+            d = draws[:, idx]
+            d = np.where(np.isnan(d), t[None, :], d)  # an entry the draws miss keeps its point value
+            score_low[idx], score_high[idx] = np.quantile(d, [alpha, 1 - alpha], axis=0)
+            r_min = stats.rankdata(-d, method="min", axis=1)
+            r_max = stats.rankdata(-d, method="max", axis=1)
+            low[idx] = np.minimum(np.quantile(r_min, alpha, axis=0, method="inverted_cdf"), rank[idx])
+            high[idx] = np.maximum(np.quantile(r_max, 1 - alpha, axis=0, method="inverted_cdf"), rank[idx])
+        if len(ok):  # the chance of being the best eligible entry of the class
+            d = draws[:, ok]
+            d = np.where(np.isnan(d), total[ok][None, :], d)
+            best = d == d.max(axis=1, keepdims=True)
+            p_first[ok] = (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
     for i in range(n_e):
         if not year.eligible[i]:
             notes[i].insert(0, Note("not_eligible"))
@@ -636,6 +730,7 @@ def _rank_table(
             "rank": _int(rank),
             "rank_low": _int(low),
             "rank_high": _int(high),
+            "would_rank": _int(would),
             "eligible": year.eligible,
             "p_first": p_first,
             "leader": leader,
@@ -647,8 +742,10 @@ def _rank_table(
     if year.names is None:
         out = out.drop(columns="name")
     order = {c: i for i, c in enumerate(year.class_order)}
-    out = out.assign(_c=out["class"].map(order), _r=out["rank"].astype("Float64").fillna(np.inf))
-    return out.sort_values(["_c", "_r", "entry_id"], kind="stable").drop(columns=["_c", "_r"]).reset_index(drop=True)
+    out = out.assign(_c=out["class"].map(order), _g=~out["eligible"].astype(bool),
+                     _r=out["rank"].astype("Float64").fillna(np.inf))
+    return (out.sort_values(["_c", "_g", "_r", "entry_id"], kind="stable").drop(columns=["_c", "_g", "_r"])
+            .reset_index(drop=True))
 
 
 def _int(x: np.ndarray) -> pd.arrays.IntegerArray:

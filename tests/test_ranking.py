@@ -14,9 +14,17 @@ from scoring.data import load_year
 from scoring.notes import Note
 from scoring.paths import DATA_DIR
 from scoring.presentation.labels import note_text
-from scoring.ranking import METHODS, method_sensitivity, rank_entries
+from scoring.ranking import (
+    METHODS,
+    PLACE_COLUMNS,
+    RANK_COLUMNS,
+    RANK_INTERVAL_COVERAGE,
+    method_places,
+    method_sensitivity,
+    rank_entries,
+)
 from scoring.rubric import CompetitionClass, Criterion, Rubric, Scale
-from scoring.simulate import simulate_year
+from scoring.simulate import Settings, simulate_year
 
 # three criteria with unequal weights on a 0-10 scale, two classes
 RUBRIC = Rubric(
@@ -200,10 +208,60 @@ def test_ties_are_reported_as_ties():
 def test_an_entry_with_budget_not_in_balance_is_ranked_but_cannot_lead():
     ent = entries_of({"A": "x", "B": "x"}, budget={"A": "nej"})
     r = by_entry(rank_entries(SMALL, "mean", ent, rubric=RUBRIC, n_draws=200))
-    assert r.loc["A", "rank"] == 1 and not r.loc["A", "eligible"]
+    # A has the higher score (6.25 against 5.6) but cannot win: B is first among the eligible,
+    # A first among those that cannot win, and would have been first had it been eligible
+    assert r.loc["B", "rank"] == 1 and (r.loc["B", "rank_low"], r.loc["B", "rank_high"]) == (1, 1)
+    assert r.loc["A", "rank"] == 1 and not r.loc["A", "eligible"] and r.loc["A", "would_rank"] == 1
+    assert r.loc["B", "would_rank"] == 1
     assert r.loc["A", "p_first"] == 0 and not r.loc["A", "leader"]
     assert r.loc["B", "p_first"] == 1 and r.loc["B", "leader"]
     assert r.loc["A", "note"].startswith("budget inte i balans")
+
+
+# one examiner per entry: no resampling spread, so every interval is the point's place
+GATED = long({("A", "E1"): [9, 9, 9], ("B", "E2"): [8, 8, 8], ("C", "E3"): [7, 7, 7], ("D", "E4"): [6, 6, 6],
+              ("F", "E5"): [5, 5, 5], ("G", "E6"): [8, 8, 8]})
+GATED_ENTRIES = entries_of({"A": "x", "B": "x", "C": "x", "D": "x", "F": "x", "G": "y"},
+                           budget={"A": "nej", "D": "nej"})
+
+
+def test_places_count_only_the_eligible_entries_and_those_that_cannot_win_have_their_own():
+    # class x by score: A 9 (cannot win), B 8, C 7, D 6 (cannot win), F 5; class y: G alone.
+    # Among the eligible B, C, F are 1, 2, 3 (A's higher score moves none of them); among those
+    # that cannot win A, D are 1, 2; had they been eligible A would be 1st and D 3rd (after B, C).
+    t = rank_entries(GATED, "mean", GATED_ENTRIES, rubric=RUBRIC, n_draws=100)
+    assert list(t.columns) == list(RANK_COLUMNS)
+    assert list(t["entry_id"]) == ["B", "C", "F", "A", "D", "G"]  # eligible by place, then the others
+    r = by_entry(t)
+    assert list(r.loc[["B", "C", "F", "A", "D", "G"], "rank"]) == [1, 2, 3, 1, 2, 1]
+    assert list(r.loc[["B", "C", "F", "A", "D", "G"], "rank_low"]) == [1, 2, 3, 1, 2, 1]
+    assert list(r.loc[["B", "C", "F", "A", "D", "G"], "rank_high"]) == [1, 2, 3, 1, 2, 1]
+    assert list(r.loc[["B", "C", "F", "A", "D", "G"], "would_rank"]) == [1, 2, 3, 1, 3, 1]
+    assert list(r.loc[["B", "C", "F", "A", "D", "G"], "p_first"]) == [1, 0, 0, 0, 0, 1]
+    assert list(r.loc[["B", "G"], "leader"]) == [True, True] and r["leader"].sum() == 2
+
+
+def test_a_tie_with_an_entry_that_cannot_win_shares_the_place_it_would_have_had():
+    s = long({("A", "E1"): [8, 8, 8], ("B", "E2"): [8, 8, 8], ("C", "E3"): [9, 9, 9]})
+    r = by_entry(rank_entries(s, "mean", entries_of({"A": "x", "B": "x", "C": "x"}, budget={"A": "nej"}),
+                              rubric=RUBRIC, n_draws=50))
+    assert (r.loc["C", "rank"], r.loc["B", "rank"], r.loc["A", "rank"]) == (1, 2, 1)
+    assert r.loc["A", "would_rank"] == 2  # tied with B: the best place of the tie
+
+
+def test_method_places_are_rank_entries_places_for_every_method():
+    yd = load_year(2023)
+    places = method_places(yd.scores, yd.entries, methods=NON_MODEL, rubric=yd.rubric)
+    assert list(places.columns) == list(PLACE_COLUMNS) and list(dict.fromkeys(places["method"])) == NON_MODEL
+    assert (~places["eligible"]).any()  # the demo year has entries that cannot win
+    for m in NON_MODEL:
+        want = rank_entries(yd.scores, m, yd.entries, rubric=yd.rubric, n_draws=1).set_index("entry_id")
+        got = places[places["method"] == m].set_index("entry_id").reindex(want.index)
+        for c in ("rank", "would_rank"):
+            assert got[c].equals(want[c]), (m, c)
+        np.testing.assert_allclose(got["score"], want["score"])
+    with pytest.raises(ValueError, match="unknown method 'best'"):
+        method_places(SMALL, SMALL_ENTRIES, methods=["best"], rubric=RUBRIC)
 
 
 @pytest.mark.parametrize("method", NON_MODEL)
@@ -217,7 +275,11 @@ def test_p_first_of_eligible_entries_sums_to_one_per_class_on_a_demo_year(method
     assert np.allclose(sums, 1.0) and len(sums) == r["class"].nunique()
     assert (r.groupby("class")["leader"].sum() >= 1).all()
     assert ((r["rank_low"] <= r["rank"]) & (r["rank"] <= r["rank_high"])).all()
-    assert r.groupby("class")["rank"].min().eq(1).all()
+    eligible = r[r["eligible"]]
+    assert eligible.groupby("class")["rank"].min().eq(1).all()
+    assert (eligible.loc[eligible["leader"], "rank"] == 1).all()  # the leader is first, whatever cannot win
+    assert (eligible["would_rank"] == eligible["rank"]).all()
+    assert eligible["rank_high"].le(eligible.groupby("class")["entry_id"].transform("size")).all()
 
 
 @pytest.mark.parametrize(
@@ -335,19 +397,37 @@ def test_adjusted_fits_the_examiner_model():
 # --------------------------------------------------------------------------- honest uncertainty
 
 
-def test_rank_intervals_cover_the_true_rank_in_simulation():
-    # Fresh seeds of the reference simulation (scoring.simulate); the benchmark runs many more.
+def _coverage(settings: Settings, seeds, method: str = "mean", n_draws: int = 200) -> float:
+    """Share of entries whose rank interval holds their true place: within the class, among the
+    eligible entries (or among those that cannot win), by the simulation's true quality."""
     hits = []
-    for seed in range(101, 107):
-        y = simulate_year(seed=seed)
-        truth = y.entries.assign(q=y.entries["entry_id"].map(y.quality))
-        true_rank = truth.groupby("class")["q"].rank(ascending=False, method="min")
+    for seed in seeds:
+        y = simulate_year(settings, seed=seed)
+        truth = y.entries.assign(q=y.entries["entry_id"].map(y.quality), ok=y.entries["budget_in_balance"] != "nej")
+        true_rank = truth.groupby(["class", "ok"])["q"].rank(ascending=False, method="min")
         true_rank = dict(zip(truth["entry_id"], true_rank, strict=True))
-        for method in ("mean", "trimmed"):
-            r = rank_entries(y.scores, method, y.entries, n_draws=400, seed=seed)
-            t = r["entry_id"].map(true_rank)
-            hits += list((r["rank_low"] <= t) & (t <= r["rank_high"]))
-    assert np.mean(hits) >= 0.85
+        r = rank_entries(y.scores, method, y.entries, n_draws=n_draws, seed=seed)
+        t = r["entry_id"].map(true_rank)
+        hits += list((r["rank_low"] <= t) & (t <= r["rank_high"]))
+    return float(np.mean(hits))
+
+
+def test_the_stated_rank_interval_coverage_still_holds_in_simulation():
+    """The jury pack says the rank intervals held the true place for RANK_INTERVAL_COVERAGE of the
+    entries (benchmarks/README.md: 92-99 %). Re-measured here on fresh seeds of the benchmark's three
+    scenarios with raw means and fewer draws (20 seeds x 35 entries each; the benchmark runs 100
+    seeds at 1000 draws): each must lie in the stated range, within 2.5 points below it (about two
+    binomial standard errors at 700 entries), so the sentence cannot silently become false."""
+    low, high = RANK_INTERVAL_COVERAGE
+    for settings in (Settings(), Settings(circle_size=20), Settings().unbiased()):
+        got = _coverage(settings, range(5000, 5020))
+        assert low - 0.025 <= got <= high + 0.01, (settings, got)
+
+
+def test_rank_intervals_among_the_eligible_cover_the_true_place_when_some_cannot_win():
+    # A third of the entries cannot win: places and true places are counted within each group.
+    got = _coverage(Settings(not_in_balance=1 / 3), range(6000, 6020))
+    assert got >= RANK_INTERVAL_COVERAGE[0] - 0.025
 
 
 # --------------------------------------------------------------------------- command line
@@ -360,7 +440,15 @@ def test_cli_json_one_record_per_entry(capsys):
     assert main(["rank", SCORES_2023, "--method", "mean", "--draws", "200", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == len(load_year(2023).entries)
-    assert {"entry_id", "class", "score", "rank", "rank_low", "rank_high", "p_first", "eligible"} <= set(records[0])
+    assert {"entry_id", "class", "score", "rank", "rank_low", "rank_high", "would_rank", "p_first",
+            "eligible"} <= set(records[0])
+    # the places of rank_entries: among the eligible entries, the others by themselves
+    want = rank_entries(load_year(2023).scores, "mean", load_year(2023).entries, n_draws=200).set_index("entry_id")
+    for r in records:
+        w = want.loc[r["entry_id"]]
+        assert (r["rank"], r["rank_low"], r["rank_high"], r["would_rank"], r["eligible"]) == (
+            w["rank"], w["rank_low"], w["rank_high"], w["would_rank"], w["eligible"])
+    assert {r["rank"] for r in records if r["eligible"] and r["leader"]} == {1}
 
 
 def test_cli_csv_and_table_with_one_class(capsys):

@@ -63,7 +63,7 @@ def _leaders(hostile) -> set[str]:
     from scoring.kinds.jury.pack import year_tables
 
     ranking = year_tables(hostile["year"].year, hostile["data"])[0]
-    return set(ranking.loc[ranking["rank"] == 1, "entry_id"])
+    return set(ranking.loc[ranking["leader"].astype(bool), "entry_id"])
 
 
 def _entry_with_consensus(year) -> str | None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...presentation import render
+from ...presentation import glossary, render
 from ...presentation.labels import COLUMNS_SV, demo_note
-from ..jury.pack import METHODS_SV, JuryPack, certainty, percent, rank_interval
+from ..jury.pack import METHODS_SV, JuryPack, lead_reading, rank_interval
 from .decision import ClassDecision, Decision
 from .words import intro as _no_decision
 
@@ -67,7 +67,7 @@ def summary_table(dec: Decision) -> render.Block | None:
             "class": dec.rubric.class_label(c.class_id),
             "decision": _outcome(pack, c),
             "leader": pack.labels(leaders) if leaders else render.text(render.MISSING),
-            "p_first": percent(float(lead["p_first"].sum())) if len(lead) else render.MISSING,
+            "p_first": glossary.chance(float(lead["p_first"].sum())) if len(lead) else render.MISSING,
             "same_as_decision": _same(c, leaders),
         })
     t = pd.DataFrame(rows, columns=["class", "decision", "leader", "p_first", "same_as_decision"])
@@ -104,19 +104,22 @@ def _class(dec: Decision, c: ClassDecision) -> render.Block:
         verb = "leder" if len(leaders) == 1 else "delar ledningen i"
         blocks.append(render.paragraph(
             "{q} {who} {verb} rangordningen med {p} chans att vinna. {reading}", q=render.strong("Underlaget:"),
-            who=pack.labels(leaders), verb=verb, p=percent(p), reading=certainty(p)))
+            who=pack.labels(leaders), verb=verb, p=glossary.chance(p), reading=lead_reading(p)))
     else:
         blocks.append(render.paragraph("{q} inget bidrag i klassen kan vinna enligt rangordningen.",
                                        q=render.strong("Underlaget:")))
     if c.winner is not None and c.winner not in leaders:
         w = r[r["entry_id"] == c.winner]
-        if len(w) and pd.notna(w["rank"].iloc[0]):
+        if len(w) and pd.notna(w["rank"].iloc[0]) and bool(w["eligible"].iloc[0]):
             x = w.iloc[0]
             blocks.append(render.paragraph(
                 "Vinnaren {who} har placering {rank} i rangordningen (möjlig placering {interval}) och {p} chans att "
                 "vinna.", who=pack.label(c.winner), rank=int(x["rank"]),
-                interval=rank_interval(x["rank_low"], x["rank_high"]),
-                p=percent(x["p_first"]) if bool(x["eligible"]) else render.MISSING))
+                interval=rank_interval(x["rank_low"], x["rank_high"]), p=glossary.chance(x["p_first"])))
+        elif len(w) and pd.notna(w["would_rank"].iloc[0]):  # cannot win: its place had its budget been in balance
+            blocks.append(render.paragraph(
+                "Vinnaren {who} står inte i rangordningen, eftersom budgeten inte är i balans; med budget i balans "
+                "hade bidraget fått placering {rank}.", who=pack.label(c.winner), rank=int(w["would_rank"].iloc[0])))
         blocks.append(render.paragraph("{note} Domarkommittén valde ett annat bidrag än det som leder rangordningen. "
                                        "{free}", note=render.strong("Anteckning:"), free=FREE))
     elif c.winner is None and c.no_prize and leaders:

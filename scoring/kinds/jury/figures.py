@@ -7,18 +7,27 @@ that gives the numbers, as :mod:`scoring.kinds.calibration_report.figures` does.
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 
 from ...presentation import render
 from ...presentation.style import COLORS
 
-#: Characters per line of an entry's name in a panel title (two lines at most, then "…").
-TITLE_CHARS = 36
+#: Lines of an entry's name in a panel title at most (then "…"); the title's first line is
+#: the entry's place and code.
+TITLE_LINES = 2
+#: Font size of a panel's title.
+TITLE_SIZE = "small"
+#: Figure width (inches) and the axes' share of it: the panels' width, which the titles wrap to.
+FIG_WIDTH, AXES_LEFT, AXES_WIDTH = 8.0, 0.26, 0.72
+#: The gap between two columns of panels, as a share of a panel's width (the scale's "100" of one
+#: panel and "0" of the next stay apart).
+GAP = 0.15
 
 
 def criterion_profiles(pack) -> render.Figure:
@@ -45,25 +54,28 @@ def criterion_profiles(pack) -> render.Figure:
     low, high, median = wide.min().to_numpy(), wide.max().to_numpy(), wide.median().to_numpy()
     rank = dict(zip(pack.ranking["entry_id"], pack.ranking["rank"], strict=True))
     eligible = dict(zip(pack.ranking["entry_id"], pack.ranking["eligible"], strict=True))
-    titles = [_title(e, rank.get(e), pack.names.get(e, ""), bool(eligible.get(e, True))) for e in order]
 
     lo, hi = float(rubric.scale.min), float(rubric.scale.max)
     span, n_c = hi - lo, len(crit)
     n = max(len(order), 1)
     ncols = 1 if n == 1 else 2 if n <= 8 else 3
     nrows = math.ceil(n / ncols)
+    gap_w = GAP * span
+    x_range = ncols * span + (ncols - 1) * gap_w + 0.04 * span
+    panel_pt = 72 * FIG_WIDTH * AXES_WIDTH * span / x_range  # a panel's width in points
+    titles = [_title(e, rank.get(e), pack.names.get(e, ""), bool(eligible.get(e, True)), panel_pt) for e in order]
     # the layout in criterion rows (1 unit = one criterion's row): each panel's title above it,
     # the scale's labels below the lowest panel of each column, axis title and legend at the foot
     lines = max((t.count("\n") + 1 for t in titles), default=1)
-    title_h, ticks_h, foot_h, gap_w = 0.75 * lines + 0.35, 1.8, 3.2, 0.1 * span
+    title_h, ticks_h, foot_h = 0.75 * lines + 0.35, 1.8, 3.2
     pitch = n_c + title_h + 1.2
     top = (nrows - 1) * pitch + n_c + title_h
     total = top + ticks_h + foot_h
     ticks = np.linspace(lo, hi, 6)
-    fig = Figure(figsize=(8, 0.2 * total))
-    ax = fig.add_axes((0.26, foot_h / total, 0.72, (top + ticks_h) / total))
+    fig = Figure(figsize=(FIG_WIDTH, 0.2 * total))
+    ax = fig.add_axes((AXES_LEFT, foot_h / total, AXES_WIDTH, (top + ticks_h) / total))
     ax.set_axis_off()
-    ax.set_xlim(-0.02 * span, ncols * span + (ncols - 1) * gap_w + 0.02 * span)
+    ax.set_xlim(-0.02 * span, x_range - 0.02 * span)
     ax.set_ylim(-ticks_h, top)
 
     y = np.arange(n_c)[::-1].astype(float)
@@ -80,7 +92,8 @@ def criterion_profiles(pack) -> render.Figure:
         med_x += list(x0 + median - lo)
         dot_x += list(x0 + wide.loc[eid].to_numpy() - lo)
         row_y += list(y0 + y)
-        ax.text(x0, y0 + n_c - 0.2, titles[k], fontsize="small", va="bottom", ha="left")
+        ax.text(x0, y0 + n_c - 0.2, titles[k], fontsize=TITLE_SIZE, va="bottom", ha="left", gid=f"title-{k}",
+                parse_math=False)
         if c == 0:
             for yy, label in zip(y, labels, strict=True):
                 ax.text(x0 - 0.03 * span, y0 + yy, label, ha="right", va="center")
@@ -114,12 +127,62 @@ def criterion_profiles(pack) -> render.Figure:
     return render.Figure(fig, alt)
 
 
-def _title(entry_id: str, rank, name: str, eligible: bool) -> str:
-    """A panel's title: rank and code (and "kan inte vinna"), then the name on at most two lines."""
-    head = ("" if rank is None or pd.isna(rank) else f"{int(rank)}. ") + entry_id
-    if not eligible:
-        head += " – kan inte vinna"
-    lines = textwrap.wrap(name, TITLE_CHARS)
-    if len(lines) > 2:
-        lines = [lines[0], lines[1][:TITLE_CHARS - 1].rstrip() + "…"]
-    return "\n".join([head, *lines])
+def _title(entry_id: str, rank, name: str, eligible: bool, width_pt: float) -> str:
+    """A panel's title, wrapped to the panel's width (``width_pt`` points, measured in the
+    title's font): place and code ("kan inte vinna" for an entry whose budget is not in
+    balance: its place counts among the others), then the name on at most
+    :data:`TITLE_LINES` lines, the last cut with "…" when the name is longer."""
+    head = entry_id + " – kan inte vinna" if not eligible else (
+        ("" if rank is None or pd.isna(rank) else f"{int(rank)}. ") + entry_id)
+    fits = _measure(width_pt)
+    lines = _wrap(head, fits, 2) + _wrap(" ".join(name.split()), fits, TITLE_LINES)
+    return "\n".join(lines)
+
+
+#: The resolutions a title is measured at: the page's (100 dpi) and the PNG's (150); the font's
+#: hinting makes a line's width differ a little between them.
+MEASURE_DPI = (100, 150)
+
+
+def _measure(width_pt: float):
+    """A test of whether a line fits ``width_pt`` points in the title's font, at every
+    resolution of :data:`MEASURE_DPI`."""
+    renderers = [RendererAgg(10, 10, dpi) for dpi in MEASURE_DPI]
+    prop = FontProperties(size=TITLE_SIZE)
+
+    def fits(line: str) -> bool:
+        return all(r.get_text_width_height_descent(line, prop, ismath=False)[0] * 72 / r.dpi <= 0.98 * width_pt
+                   for r in renderers)
+
+    return fits
+
+
+def _wrap(text: str, fits, max_lines: int) -> list[str]:
+    """``text`` in lines that each ``fits``, broken between words (inside a word only when the word
+    alone is too long), at most ``max_lines``: the last one then ends in "…"."""
+    if not text:
+        return []
+    lines: list[str] = []
+    words = text.split(" ")
+    line = ""
+    for word in words:
+        candidate = f"{line} {word}" if line else word
+        if fits(candidate):
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        while not fits(word):  # a word wider than the panel: break it where it must
+            cut = max(1, max(i for i in range(1, len(word) + 1) if fits(word[:i]) or i == 1))
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        last = lines[max_lines - 1]
+        while last and not fits(last.rstrip() + "…"):
+            last = last[:-1]
+        lines = [*lines[:max_lines - 1], last.rstrip() + "…"]
+    return lines

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...data import load_year
 from ...data.decisions import DECISIONS_FILE, MENTION, NO_PRIZE, WINNER, load_decisions
-from ...presentation import render
+from ...presentation import glossary, render
 from ...presentation.labels import COLUMNS_SV, demo_note, is_demo, problem
 from ...problems import InputError, Problem
 from ...reports.kind import safe_name
@@ -106,13 +106,13 @@ def _leaders(p: jury.JuryPack) -> list[str]:
 
 
 def _runner_up(p: jury.JuryPack, leaders: list[str]) -> render.Inline:
-    r = p.ranking
-    others = r[r["score"].notna() & r["eligible"].astype(bool) & ~r["entry_id"].isin(leaders)]
-    if not leaders or others.empty:
+    """The pack's runner-up (:func:`scoring.kinds.jury.pack.runner_up`) and how far behind."""
+    runners = jury.runner_up(p)
+    if not leaders or not runners:
         return render.text(render.MISSING)
-    runner = others.sort_values("score", ascending=False).iloc[0]
-    lead = float(r.loc[r["entry_id"] == leaders[0], "score"].iloc[0])
-    return render.text("{who}, {d:.1f} poäng efter", who=p.label(runner["entry_id"]), d=lead - float(runner["score"]))
+    score = p.ranking.set_index("entry_id")["score"]
+    return render.text("{who}, {d:.1f} poäng efter", who=p.labels(runners),
+                       d=float(score[leaders[0]]) - float(score[runners[0]]))
 
 
 def _other_leaders(p: jury.JuryPack) -> str:
@@ -133,7 +133,7 @@ def leaders_table(ov: Overview) -> render.Block:
         rows.append({
             "class": ov.rubric.class_label(cls),
             "leader": p.labels(leaders) if leaders else render.text(render.MISSING),
-            "p_first": jury.percent(chance) if chance is not None else render.MISSING,
+            "p_first": glossary.chance(chance),
             "runner_up": _runner_up(p, leaders),
             "other_leaders": _other_leaders(p),
             "decision": _decision_short(ov, cls),
@@ -230,14 +230,17 @@ def shortlist_section(ov: Overview) -> render.Block:
     intro = render.paragraph(
         "Förslag till platsbesök: i varje klass {top} med justerade poäng, och dessutom varje bidrag vars möjliga "
         "placering (90 % intervall) når plats {k}, eller som hamnar bland {top} med ett annat sätt att räkna "
-        "poängen. {flag} betyder att bidragets plats på listan beror på hur poängen räknas.",
+        "poängen. Placeringarna räknas bland klassens bidrag som kan vinna, som i jurypaketen; ett bidrag vars "
+        "budget inte är i balans kan inte vinna och föreslås inte. {flag} betyder att bidragets plats på listan "
+        "beror på hur poängen räknas.",
         top=top, k=k, flag=render.em("Beror på sättet att räkna"))
+    gated = _gated(ov)
     if s.empty:
-        return render.group(intro, render.paragraph("Inga bidrag med poäng."))
+        return render.group(intro, render.paragraph("Inga bidrag med poäng."), gated)
     n = len(s)
     flagged = int(s["method_dependent"].sum())
     blocks = [intro, render.paragraph("{n} bidrag på listan, {f} av dem med en plats som beror på sättet att räkna.",
-                                      n=n, f=flagged, meta={"shortlist": _records(s)})]
+                                      n=n, f=flagged, meta={"shortlist": _records(s)}), gated]
     for cls in dict.fromkeys(s["class"]):
         mine = s[s["class"] == cls]
         t = pd.DataFrame({
@@ -251,6 +254,26 @@ def shortlist_section(ov: Overview) -> render.Block:
         blocks += [render.heading("{label}", level=3, label=ov.rubric.class_label(cls)),
                    render.Table(t, headers=COLUMNS_SV, right=["rank_interval"])]
     return render.group(*blocks)
+
+
+def _gated(ov: Overview) -> render.Block | None:
+    """The entries left off the list because their budget is not in balance although they would
+    have been among the best visited had it been (their ``would_rank``); None when there are none."""
+    k = ov.visits
+    items = []
+    for cls, p in ov.packs.items():
+        r = p.ranking
+        out = r[~r["eligible"].astype(bool) & r["would_rank"].notna()]
+        out = out[out["would_rank"] <= k]
+        items += [render.text("{label}: {who}, plats {rank} med budget i balans", label=ov.rubric.class_label(cls),
+                              who=p.label(e), rank=int(w)) for e, w in zip(out["entry_id"], out["would_rank"],
+                                                                           strict=True)]
+    if not items:
+        return None
+    return render.group(
+        render.paragraph("Inte på listan eftersom budgeten inte är i balans, fast bidraget hade hamnat bland {top} "
+                         "med budget i balans:", top=f"de {k} främsta" if k > 1 else "den främsta"),
+        render.bullets(items))
 
 
 def _records(s: pd.DataFrame) -> list[dict]:

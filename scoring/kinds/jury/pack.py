@@ -2,11 +2,14 @@
 and what the examiners scored and wrote.
 
 :func:`load_pack` gathers one class's numbers: the ranking under the examiner-effect model
-(``scoring.ranking.rank_entries(method="adjusted")``: rank intervals and P(first)), the leader
-under every method (``method_sensitivity``), the model's adjusted score per criterion, the
-class's scores and comments. With ``blind=True`` the pack holds no entry name and no
-district at all (:class:`Blinder`): names are dropped from the tables and replaced by the
-entry's code in every free text, districts removed. The other functions show a pack through
+(``scoring.ranking.rank_entries(method="adjusted")``: places, rank intervals and P(first),
+counted among the class's entries that can win; the entries that cannot win in a table of
+their own with the place they would have had), the leader under every method
+(``method_sensitivity``) and every entry's place and total under every method
+(``method_places``), the model's adjusted score per criterion, the class's scores and
+comments. With ``blind=True`` the pack holds no entry name and no district at all
+(:class:`Blinder`): names are dropped from the tables and replaced by the entry's code in
+every free text, districts removed. The other functions show a pack through
 :mod:`scoring.presentation.render` in plain Swedish; the figure is
 :func:`scoring.kinds.jury.figures.criterion_profiles`.
 
@@ -14,8 +17,12 @@ A named pack says where the jury's overview across the classes is (:func:`overvi
 ``jury.html``: :mod:`scoring.kinds.jury.overview`); a blind pack never does.
 
 The year's model is :func:`scoring.calibration.year_model` (fitted once per data), and the
-year's ranking and sensitivity table are kept in memory per data checksum, so a worker that
-makes every class's pack computes them once.
+year's ranking, sensitivity table and places are kept in memory per data checksum, so a worker
+that makes every class's pack computes them once.
+
+A probability is put into words by the glossary (:func:`scoring.presentation.glossary.chance`,
+:func:`~scoring.presentation.glossary.chance_reading`), from the value as printed. The runner-up
+is defined once (:func:`runner_up`) and named once in the summary.
 """
 
 from __future__ import annotations
@@ -32,8 +39,8 @@ from ...consensus import consensus_agenda
 from ...data import class_id_for, load_year
 from ...names import Matcher, fold, name_forms
 from ...overview import individual
-from ...presentation import render
-from ...presentation.labels import demo_note, is_demo, note_text, show
+from ...presentation import glossary, render
+from ...presentation.labels import COLUMNS_SV, demo_note, is_demo, note_text, show
 from ...rubric import Rubric
 
 __all__ = [
@@ -45,7 +52,10 @@ __all__ = [
     "load_pack",
     "heading",
     "summary",
+    "runner_up",
+    "lead_reading",
     "method_sentence",
+    "interval_sentence",
     "ranking_table",
     "budget_gate",
     "sensitivity_table",
@@ -54,8 +64,6 @@ __all__ = [
     "site_visit_table",
     "comments",
     "comments_table",
-    "percent",
-    "certainty",
     "METHOD_PHRASES",
     "OVERVIEW_FILE",
     "year_tables",
@@ -89,7 +97,7 @@ METHOD_PHRASES = {
 STAGES_SV = {"individual": "Individuell", "consensus": "Konsensus", "site_visit": "Platsbesök"}
 _STAGE_ORDER = {s: i for i, s in enumerate(STAGES_SV)}
 
-_MEMORY: dict[tuple, tuple[pd.DataFrame, pd.DataFrame]] = {}
+_MEMORY: dict[tuple, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = {}
 
 #: The jury's overview across the classes (``scoring.kinds.jury.overview``), beside the packs.
 OVERVIEW_FILE = "jury.html"
@@ -159,8 +167,11 @@ class JuryPack:
     year, class_id, rubric, blind : what the pack is about.
     entries : the class's entries (``entry_id``, ``budget_in_balance``, and ``name`` unless blind).
     scores : the class's criterion-level scores of every stage, comments blinded when blind.
-    ranking : ``rank_entries(method="adjusted")`` rows of the class, by rank (no ``name`` when blind).
+    ranking : ``rank_entries(method="adjusted")`` rows of the class: the entries that can win by
+        place, then those that cannot (no ``name`` when blind).
     sensitivity : ``method_sensitivity`` rows of the class (leader per method).
+    places : ``method_places`` rows of the class (every entry's place and total under every
+        method, the adjusted first).
     cells : the model's adjusted score per entry and criterion (``entry_id, criterion,
         adjusted, raw_mean, n_scores``) of the class's entries.
     n_draws, seed : the resampling behind ``ranking``.
@@ -179,6 +190,7 @@ class JuryPack:
     n_draws: int
     seed: int
     demo: bool = False
+    places: pd.DataFrame | None = None
 
     @property
     def class_label(self) -> str:
@@ -238,7 +250,7 @@ def load_pack(
     rubric = yd.rubric
     class_id = _class_id(class_id, rubric, yd.entries)
     model = year_model(yd, data_dir)
-    ranking, sensitivity = _year_tables(yd, model, data_dir, n_draws, seed)
+    ranking, sensitivity, places = _year_tables(yd, model, data_dir, n_draws, seed)
 
     mine = yd.entries[yd.entries["class"] == class_id]
     ids = set(mine["entry_id"])
@@ -255,7 +267,7 @@ def load_pack(
         year=yd.year, class_id=class_id, rubric=rubric, blind=blind, entries=entries, scores=scores,
         ranking=ranking, sensitivity=sensitivity[sensitivity["class"] == class_id].reset_index(drop=True),
         cells=cells, n_draws=n_draws, seed=seed,
-        demo=is_demo(yd.entries),
+        demo=is_demo(yd.entries), places=places[places["class"] == class_id].reset_index(drop=True),
     )
 
 
@@ -280,50 +292,45 @@ def year_tables(year: int, data_dir: str | Path | None = None, *, n_draws: int =
     from ...calibration import year_model
 
     yd = load_year(year, data_dir)
-    return _year_tables(yd, year_model(yd, data_dir), data_dir, n_draws, seed)
+    return _year_tables(yd, year_model(yd, data_dir), data_dir, n_draws, seed)[:2]
 
 
-def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The year's ranking (adjusted) and sensitivity table, computed once per data and settings."""
+def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The year's ranking (adjusted), sensitivity table and places under every method (the
+    adjusted first), computed once per data and settings."""
     from ...cache import cache_key
-    from ...ranking import method_sensitivity, rank_entries
+    from ...ranking import METHODS, method_places, method_sensitivity, rank_entries
 
     key = cache_key(n_draws, seed, year=yd.year, data_dir=data_dir)
     if key not in _MEMORY:
         ranking = rank_entries(yd.scores, "adjusted", entries=yd.entries, rubric=yd.rubric, n_draws=n_draws,
                                seed=seed, model=model)
         sensitivity = method_sensitivity(yd.scores, yd.entries, rubric=yd.rubric, model=model)
+        methods = list(dict.fromkeys(["adjusted", *METHODS]))
+        places = method_places(yd.scores, yd.entries, methods=methods, rubric=yd.rubric, model=model)
         _MEMORY.clear()  # one year at a time is enough
-        _MEMORY[key] = (ranking, sensitivity)
-    ranking, sensitivity = _MEMORY[key]
-    return ranking.copy(), sensitivity.copy()
+        _MEMORY[key] = (ranking, sensitivity, places)
+    ranking, sensitivity, places = _MEMORY[key]
+    return ranking.copy(), sensitivity.copy(), places.copy()
 
 
 # --------------------------------------------------------------------------- numbers in words
 
 
-def percent(p: float) -> str:
-    """A probability as the jury reads it: "64 %", "< 1 %" rather than "0 %" for a small
-    chance that is not nil, "> 99 %" rather than "100 %" when it is not certain; "–" when missing."""
-    if p is None or (isinstance(p, float) and math.isnan(p)) or p is pd.NA:
-        return render.MISSING
-    p = float(p)
-    if 0 < p < 0.005:
-        return "<\u00a01\u00a0%"
-    if 0.995 <= p < 1:
-        return ">\u00a099\u00a0%"
-    return render.number(p * 100, 0) + "\u00a0%"
+#: What the summary adds to the words of a lead that is not sure (by the words of
+#: :data:`scoring.presentation.glossary.CHANCE_WORDS`).
+_LEAD_MORE = {"osäker": "ett annat bidrag kan mycket väl vara bäst",
+              "mycket osäker": "inget bidrag är en klar favorit"}
 
 
-def certainty(p: float) -> str:
-    """How sure a lead with chance to win ``p`` is, in the words of the pack's summary."""
-    if p >= 0.95:
-        return "Ledningen är mycket säker."
-    if p >= 0.8:
-        return "Ledningen är ganska säker."
-    if p >= 0.5:
-        return "Ledningen är osäker: ett annat bidrag kan mycket väl vara bäst."
-    return "Ledningen är mycket osäker: inget bidrag är en klar favorit."
+def lead_reading(p: float) -> str:
+    """How sure a lead with chance to win ``p`` is, as a sentence ("Ledningen är mycket säker."):
+    the glossary's words for the chance as printed (:func:`scoring.presentation.glossary.chance_reading`)."""
+    words = glossary.chance_reading(p)
+    if not words:
+        return ""
+    more = _LEAD_MORE.get(words)
+    return f"Ledningen är {words}" + (f": {more}." if more else ".")
 
 
 def rank_interval(low, high) -> str:
@@ -356,20 +363,39 @@ def heading(pack: JuryPack) -> render.Block:
     return render.group(*blocks)
 
 
+def _leader_ids(pack: JuryPack) -> list[str]:
+    """The ranking's leader: the best eligible entry of the class (every entry of a tie)."""
+    r = pack.ranking
+    return list(r.loc[r["score"].notna() & r["leader"].astype(bool), "entry_id"].astype(str))
+
+
+def runner_up(pack: JuryPack) -> list[str]:
+    """The runner-up, defined once for every page that names it: the eligible entry with the
+    highest adjusted score after the leader, i.e. the best placed eligible entry that does not
+    lead (every entry of a tie; [] when the class has no other scored eligible entry)."""
+    r = pack.ranking
+    others = r[r["score"].notna() & r["eligible"].astype(bool) & ~r["leader"].astype(bool)]
+    if others.empty:
+        return []
+    return list(others.loc[others["rank"] == others["rank"].min(), "entry_id"].astype(str))
+
+
 def summary(pack: JuryPack) -> render.Block:
     """The three answers a jury member needs first, in plain words made from the numbers:
-    who leads the class, how sure that is, and what would change the answer."""
+    who leads the class, how sure that is (and the runner-up, :func:`runner_up`, named once with
+    its chance), and what would change the answer (another way of counting, and where the leader
+    then stands; the lead over the runner-up; a better-scored entry that cannot win)."""
     r = pack.ranking
     scored = r[r["score"].notna()]
-    lead = scored[scored["leader"].astype(bool)]
-    blocks = []
-    if lead.empty:
+    ids = _leader_ids(pack)
+    if not ids:
         why = ("inget bidrag har budget i balans" if len(scored) and not scored["eligible"].any()
                else "inget bidrag har poäng")
         return render.group(render.paragraph("{who} Inget bidrag i klassen kan vinna: {why}.",
                                              who=render.strong("Vem leder?"), why=why))
-    ids = list(lead["entry_id"])
-    score = float(lead["score"].iloc[0])
+    by_id = scored.set_index("entry_id")
+    score = float(by_id.loc[ids[0], "score"])
+    blocks = []
     if len(ids) == 1:
         blocks.append(render.paragraph(
             "{q} {who} leder klassen med {score:.1f} poäng av {top} möjliga.",
@@ -379,18 +405,29 @@ def summary(pack: JuryPack) -> render.Block:
             "{q} Delad ledning: {who} har samma poäng, {score:.1f} av {top} möjliga.",
             q=render.strong("Vem leder?"), who=pack.labels(ids), score=score, top=pack.rubric.scale.max))
 
-    # how sure
-    p = float(lead["p_first"].sum()) if len(ids) > 1 else float(lead["p_first"].iloc[0])
-    others = scored[scored["eligible"].astype(bool) & ~scored["entry_id"].isin(ids)]
-    others = others.sort_values(["p_first", "score"], ascending=False)
-    sure = render.text("Sannolikheten att {who} är bäst av de bidrag som kan vinna är {p}. {reading}",
-                       who=render.text("ledaren") if len(ids) == 1 else render.text("någon av dem"),
-                       p=percent(p), reading=certainty(p))
-    if len(others) and others["p_first"].iloc[0] > 0:
-        nxt = others.iloc[0]
-        sure = render.join([sure, render.text("Näst störst chans har {who}: {p}.", who=pack.label(nxt["entry_id"]),
-                                              p=percent(nxt["p_first"]))], " ")
-    blocks.append(render.paragraph("{q} {text}", q=render.strong("Hur säkert är det?"), text=sure))
+    # how sure, and the runner-up (named here, once)
+    p = float(by_id.loc[ids, "p_first"].sum())
+    sure = [render.text("Sannolikheten att {who} är bäst av de bidrag som kan vinna är {p}. {reading}",
+                        who=render.text("ledaren") if len(ids) == 1 else render.text("någon av dem"),
+                        p=glossary.chance(p), reading=lead_reading(p))]
+    runners = runner_up(pack)
+    if runners:
+        chances = [glossary.chance(by_id.loc[e, "p_first"]) for e in runners]
+        if len(runners) == 1:
+            sure.append(render.text("Närmast efter kommer {who} med {p} chans att vinna.",
+                                    who=pack.label(runners[0]), p=chances[0]))
+        else:
+            sure.append(render.text("Närmast efter kommer {who}, med samma poäng och {p} chans att vinna.",
+                                    who=pack.labels(runners), p=" och ".join(chances)))
+        others = scored[scored["eligible"].astype(bool) & ~scored["entry_id"].isin([*ids, *runners])]
+        if len(others):
+            best = others.sort_values(["p_first", "score"], ascending=False).iloc[0]
+            runner_p = max(glossary.chance_percent(by_id.loc[e, "p_first"]) for e in runners)
+            if glossary.chance_percent(best["p_first"]) > runner_p:
+                sure.append(render.text("Bland de övriga bidragen har {who} störst chans att vinna, {p}, trots "
+                                        "lägre poäng.", who=pack.label(best["entry_id"]),
+                                        p=glossary.chance(best["p_first"])))
+    blocks.append(render.paragraph("{q} {text}", q=render.strong("Hur säkert är det?"), text=render.join(sure, " ")))
 
     # what would change the answer
     changes = []
@@ -399,22 +436,22 @@ def summary(pack: JuryPack) -> render.Block:
     for _, row in differ.iterrows():
         who = [w for w in str(row["leader"]).split(", ") if w]
         how = METHOD_PHRASES.get(row["method"], row["method"])
+        standing = _standing(pack, row["method"], ids)
         if len(who) == 1:
-            changes.append(render.text("Om rangordningen görs {how} i stället leder {who}.", how=how,
-                                       who=pack.label(who[0])))
+            changes.append(render.text("Om rangordningen görs {how} i stället leder {who}; {standing}.", how=how,
+                                       who=pack.label(who[0]), standing=standing))
         elif who:
-            changes.append(render.text("Om rangordningen görs {how} i stället delar {who} ledningen.", how=how,
-                                       who=pack.labels(who)))
+            changes.append(render.text("Om rangordningen görs {how} i stället delar {who} ledningen; {standing}.",
+                                       how=how, who=pack.labels(who), standing=standing))
     same = s[~s["differs"].astype(bool)]
     if differ.empty:
         changes.append(render.text("Alla {n} sätt att räkna poängen ger samma ledare.", n=len(s)))
     elif len(same) > 1:
         changes.append(render.text("Med övriga {n} sätt att räkna leder samma bidrag.", n=len(same) - 1))
-    if len(others):
-        runner = others.sort_values("score", ascending=False).iloc[0]
-        margin = score - float(runner["score"])
-        changes.append(render.text("Avståndet till {who} är {d:.1f} poäng{steps}.", who=pack.label(runner["entry_id"]),
-                                   d=margin, steps=_steps(margin, pack.rubric)))
+    if runners:
+        margin = score - float(by_id.loc[runners[0], "score"])
+        changes.append(render.text("Försprånget till närmast efter är {d:.1f} poäng{steps}.", d=margin,
+                                   steps=_steps(margin, pack.rubric)))
     blocked = scored[~scored["eligible"].astype(bool) & (scored["score"] > score)]
     for _, row in blocked.iterrows():
         changes.append(render.text("{who} har högre poäng ({s:.1f}) men kan inte vinna eftersom budgeten inte är i "
@@ -422,6 +459,33 @@ def summary(pack: JuryPack) -> render.Block:
     blocks.append(render.paragraph("{q} {text}", q=render.strong("Vad skulle ändra svaret?"),
                                    text=render.join(changes, " ")))
     return render.group(*blocks)
+
+
+def _standing(pack: JuryPack, method: str, ids: list[str]) -> render.Inline:
+    """Where the ranking's leader (each of a tie) stands under another way of counting:
+    "ledaren hamnar då på plats 3 med 56,7 poäng"."""
+    p = _places(pack, method)
+    parts = []
+    for eid in ids:
+        rank, score = (p.loc[eid, "rank"], p.loc[eid, "score"]) if eid in p.index else (pd.NA, np.nan)
+        if pd.isna(rank):
+            parts.append(render.text("{who} har då ingen poäng", who=_who_of(ids, eid)))
+        else:
+            parts.append(render.text("{who} hamnar då på plats {rank} med {score:.1f} poäng", who=_who_of(ids, eid),
+                                     rank=int(rank), score=float(score)))
+    return render.join(parts, " och ")
+
+
+def _who_of(ids: list[str], eid: str) -> render.Inline:
+    return render.text("ledaren") if len(ids) == 1 else render.code(eid)
+
+
+def _places(pack: JuryPack, method: str) -> pd.DataFrame:
+    """``method_places`` rows of one method, by entry id (empty without places)."""
+    p = pack.places
+    if p is None or p.empty:
+        return pd.DataFrame(columns=["rank", "would_rank", "score"])
+    return p[p["method"] == method].set_index("entry_id")
 
 
 def _steps(margin: float, rubric: Rubric) -> render.Inline:
@@ -435,6 +499,9 @@ def _steps(margin: float, rubric: Rubric) -> render.Inline:
         return render.text(": mer än ett skalsteg ({step} poäng) högre på varje kriterium", step=step)
     if k == 1:
         return render.text(": ett skalsteg ({step} poäng) högre på ett enda kriterium skulle räcka", step=step)
+    if k == len(weights):
+        return render.text(": det motsvarar ett skalsteg ({step} poäng) högre på alla {n} kriterierna", step=step,
+                           n=k)
     return render.text(": det motsvarar ett skalsteg ({step} poäng) högre på {k} av de {n} kriterierna",
                        step=step, k=k, n=len(weights))
 
@@ -452,52 +519,77 @@ def overview_note(pack: JuryPack) -> render.Block | None:
         file=render.code(OVERVIEW_FILE))
 
 
+def interval_sentence() -> str:
+    """How often the rank intervals held the true place in simulations with known truth, from
+    :data:`scoring.ranking.RANK_INTERVAL_COVERAGE` (the figures of ``benchmarks/README.md``)."""
+    from ...ranking import RANK_INTERVAL_COVERAGE
+
+    low, high = (round(100 * x) for x in RANK_INTERVAL_COVERAGE)
+    share = f"{low}" if low == high else f"{low}–{high}"
+    return (f"i simuleringar med känd sanning låg rätt placering inom intervallet för {share} av 100 bidrag")
+
+
 def method_sentence(pack: JuryPack) -> render.Block:
-    """The method in words a jury member understands, and what the interval and P(first) mean."""
+    """The method in words a jury member understands, and what the interval and P(first) mean.
+
+    Each claim is one that ``benchmarks/README.md`` records: the rank intervals' coverage
+    (:func:`interval_sentence`) and that the adjusted scores came nearer the true quality than
+    raw means in simulations where examiners differ in generosity; no claim that the adjustment
+    finds the winner more often.
+    """
     scale = pack.rubric.scale
     return render.group(
         render.paragraph(
             "Poängen är examinatorernas individuella poäng, justerade för hur generös eller sträng varje "
-            "examinator är jämfört med kollegor som bedömt samma bidrag, och vägda samman över de {n} kriterierna "
-            "till en totalpoäng på skalan {lo}–{hi}. På så sätt missgynnas inget bidrag av att ha fått stränga "
-            "examinatorer.", n=len(pack.rubric.criteria), lo=scale.min, hi=scale.max),
+            "examinator är, och vägda samman över de {n} kriterierna till en totalpoäng på skalan {lo}–{hi}. "
+            "Justeringen jämför examinatorerna bara på bidrag som de bedömt tillsammans: den som i medel satt "
+            "högre poäng än kollegorna på samma bidrag räknas som generös, och hens poäng räknas ned så mycket. "
+            "I simuleringar med känd sanning, där examinatorerna var olika generösa, låg de justerade poängen "
+            "närmare bidragens sanna nivå än medelvärdet av examinatorernas poäng.",
+            n=len(pack.rubric.criteria), lo=scale.min, hi=scale.max),
         render.paragraph(
-            "Ingen poäng är exakt: med andra examinatorer hade den blivit något annorlunda. {interval} visar mellan "
-            "vilka placeringar bidraget hamnar i 90 fall av 100 när den osäkerheten räknas in (ett 90 % "
-            "intervall). {p} är hur ofta bidraget då blir bäst av de bidrag som kan vinna (i {n} simuleringar); "
-            "ett bidrag vars budget inte är i balans får ingen chans att vinna ({missing}).",
+            "Ingen poäng är exakt: med andra examinatorer hade den blivit något annorlunda. Därför räknas "
+            "rangordningen om i {n} slumpade varianter av poängen. {interval} är det intervall av placeringar "
+            "som 90 % av varianterna ger, räknat bland klassens bidrag som kan vinna; {measured}. {p} är hur ofta "
+            "bidraget i varianterna blir bäst av de bidrag som kan vinna. Ett bidrag vars budget inte är i balans "
+            "kan inte vinna: det står i en egen tabell under rangordningen, med den placering det hade fått med "
+            "budget i balans. {words}",
             interval=render.em("Möjlig placering"), p=render.em("Chans att vinna"), n=pack.n_draws,
-            missing=render.MISSING),
+            measured=interval_sentence(), words=glossary.chance_thresholds()),
     )
 
 
-def ranking_table(pack: JuryPack) -> render.Block:
-    """The class's ranking: rank, entry (code, name and notes), score, the 90 % interval of the rank,
-    chance to win.
+def _entry_cell(pack: JuryPack, entry_id: str, notes) -> render.Inline:
+    """An entry with its notes (the budget gate left out: said by the table it is in)."""
+    who = pack.label(entry_id)
+    note = note_text(tuple(n for n in notes if n.code != "not_eligible"), pack.rubric)
+    return render.text("{who} – {note}", who=who, note=render.em("{n}", n=note)) if note.strip() else who
 
-    An entry's notes (``rank_entries``' ``note``: the budget gate, examiners not adjusted for,
-    missing criteria) follow its name in the same cell, so the table keeps five columns and
-    fits an A4 page. The output metadata carries the exact numbers (``{"scoring":
-    {"jury_ranking": [...]}}``: entry_id, score, rank, rank_low, rank_high, p_first, eligible)
-    for checks.
+
+def ranking_table(pack: JuryPack) -> render.Block:
+    """The class's ranking of the entries that can win: place, entry (code, name and notes),
+    score, the 90 % interval of the place, chance to win. Places and intervals count only the
+    class's entries that can win; those that cannot are in :func:`budget_gate`'s table.
+
+    An entry's notes (``rank_entries``' ``note``: examiners not adjusted for, missing
+    criteria) follow its name in the same cell, so the table keeps five columns and fits an
+    A4 page. The output metadata carries the exact numbers of every entry of the class, both
+    tables' (``{"scoring": {"jury_ranking": [...]}}``: entry_id, score, rank, rank_low,
+    rank_high, would_rank, p_first, eligible) for checks.
     """
     r = pack.ranking
-    entry = []
-    for eid, notes in zip(r["entry_id"], r["note"], strict=True):
-        who = pack.label(eid)
-        note = note_text(notes, pack.rubric)
-        entry.append(render.text("{who} – {note}", who=who, note=render.em("{n}", n=note)) if note.strip() else who)
+    ok = r[r["eligible"].astype(bool)]
     t = pd.DataFrame({
-        "rank": r["rank"],
-        "entry": entry,
-        "score": r["score"],
-        "rank_interval": [rank_interval(lo, hi) for lo, hi in zip(r["rank_low"], r["rank_high"], strict=True)],
-        "p_first": [percent(p) if ok else render.MISSING for p, ok in zip(r["p_first"], r["eligible"], strict=True)],
+        "rank": ok["rank"],
+        "entry": [_entry_cell(pack, e, n) for e, n in zip(ok["entry_id"], ok["note"], strict=True)],
+        "score": ok["score"],
+        "rank_interval": [rank_interval(lo, hi) for lo, hi in zip(ok["rank_low"], ok["rank_high"], strict=True)],
+        "p_first": [glossary.chance(p) for p in ok["p_first"]],
     })
     records = [
         {"entry_id": str(x["entry_id"]), "score": _float(x["score"]), "rank": _int(x["rank"]),
-         "rank_low": _int(x["rank_low"]), "rank_high": _int(x["rank_high"]), "p_first": _float(x["p_first"]),
-         "eligible": bool(x["eligible"])}
+         "rank_low": _int(x["rank_low"]), "rank_high": _int(x["rank_high"]), "would_rank": _int(x["would_rank"]),
+         "p_first": _float(x["p_first"]), "eligible": bool(x["eligible"])}
         for _, x in r.iterrows()
     ]
     table = show(t, pack.rubric, precision={"score": 1}, right=["rank_interval", "p_first"])
@@ -512,22 +604,38 @@ def _int(x) -> int | None:
     return None if pd.isna(x) else int(x)
 
 
+#: The header of the place an entry that cannot win would have had.
+WOULD_RANK = "Placering med budget i balans"
+
+
 def budget_gate(pack: JuryPack) -> render.Block:
-    """Which entries cannot win because their budget is not in balance (and whose budget is unknown)."""
+    """Which entries cannot win because their budget is not in balance, in a table of their own:
+    their place and its interval among the class's entries that cannot win, their score, and the
+    place each would have had among the entries that can win had its budget been in balance
+    (``would_rank``); and whose budget is unknown."""
     r = pack.ranking
     budget = dict(zip(pack.entries["entry_id"], pack.entries["budget_in_balance"], strict=True))
-    out = list(r.loc[~r["eligible"].astype(bool), "entry_id"])
+    out = r[~r["eligible"].astype(bool)]
     unknown = [e for e in r["entry_id"] if pd.isna(budget.get(e))]
     blocks = []
-    if out:
+    if len(out):
+        they = ("Det kan inte vinna och står därför inte i rangordningen ovan, utan här med sin poäng." if len(out) == 1
+                else "De kan inte vinna och står därför inte i rangordningen ovan, utan här med sina poäng.")
         blocks.append(render.paragraph(
-            "Budgeten är inte i balans för {n} av klassens {total} bidrag. De står kvar i rangordningen med sina "
-            "poäng men kan inte vinna: chansen att vinna räknas bara bland bidragen med budget i balans.",
-            n=len(out), total=len(r)))
-        rank = dict(zip(r["entry_id"], r["rank"], strict=True))
-        blocks.append(render.bullets(
-            render.text("{who}: placering {rank} på poäng, kan inte vinna", who=pack.label(e), rank=rank[e])
-            for e in out))
+            "Budgeten är inte i balans för {n} av klassens {total} bidrag. {they} Placering och möjlig placering "
+            "räknas här bland klassens bidrag som inte kan vinna; kolumnen {would} visar den placering bidraget hade "
+            "fått bland dem som kan vinna om budgeten varit i balans.", n=len(out), total=len(r), they=they,
+            would=render.em("{w}", w=WOULD_RANK)))
+        t = pd.DataFrame({
+            "rank": out["rank"],
+            "entry": [_entry_cell(pack, e, n) for e, n in zip(out["entry_id"], out["note"], strict=True)],
+            "score": out["score"],
+            "rank_interval": [rank_interval(lo, hi) for lo, hi in zip(out["rank_low"], out["rank_high"],
+                                                                      strict=True)],
+            "would_rank": out["would_rank"],
+        })
+        blocks.append(render.Table(t, headers=COLUMNS_SV | {"would_rank": WOULD_RANK}, precision={"score": 1},
+                                   right=["rank_interval"]))
     else:
         blocks.append(render.paragraph("Alla {n} bidrag i klassen har budget i balans och kan vinna.",
                                        n=len(r) - len(unknown)) if not unknown else None)
@@ -537,28 +645,52 @@ def budget_gate(pack: JuryPack) -> render.Block:
     return render.group(*blocks)
 
 
+#: How many entries of the adjusted ranking the sensitivity table follows: the leader and the next two.
+FOLLOWED = 3
+
+
 def sensitivity_table(pack: JuryPack) -> render.Block:
-    """The leader under each way of counting the scores, and whether it differs from the ranking's."""
+    """Where the leader and the next two of the ranking (eligible entries, by place) stand under
+    every way of counting the scores: per way of counting its leader, whether that is the
+    ranking's, and for each of the three its place among the class's entries that can win with
+    its total ("3 (56,7)"). The output metadata carries the numbers (``{"scoring":
+    {"jury_standing": [{method, entry_id, rank, score}, ...]}}``)."""
     s = pack.sensitivity
-    names = pack.names
-    t = pd.DataFrame({
+    r = pack.ranking
+    followed = list(r.loc[r["eligible"].astype(bool) & r["score"].notna(), "entry_id"].astype(str))[:FOLLOWED]
+    columns = {
         "method": [METHODS_SV.get(m, m) for m in s["method"]],
         "leader": s["leader"].replace("", render.MISSING),
-        **({"name": [", ".join(names.get(w, "") for w in str(x).split(", ") if w) for x in s["leader"]]}
-           if names else {}),
-        "score": s["score"],
         "same_leader": ["rangordningens sätt" if c else ("nej" if d else "ja")
                         for c, d in zip(s["chosen"], s["differs"], strict=True)],
-    })
+    }
+    records = []
+    for eid in followed:
+        cells = []
+        for m in s["method"]:
+            p = _places(pack, m)
+            rank, score = (p.loc[eid, "rank"], p.loc[eid, "score"]) if eid in p.index else (pd.NA, np.nan)
+            cells.append(render.MISSING if pd.isna(rank) else f"{int(rank)} ({render.number(float(score), 1)})")
+            records.append({"method": str(m), "entry_id": eid, "rank": _int(rank), "score": _float(score)})
+        columns[eid] = cells
     differ = int((s["differs"] & ~s["chosen"]).sum())
     sentence = (render.paragraph("Med alla {n} sätt att räkna poängen leder samma bidrag.", n=len(s)) if not differ
                 else render.paragraph("Med {k} av de {n} andra sätten att räkna poängen leder ett annat bidrag.",
                                       k=differ, n=len(s) - 1))
+    blocks = [sentence]
+    if followed:
+        who = (render.text("rangordningens ledare {a}", a=pack.label(followed[0])) if len(followed) == 1 else
+               render.text("de {n} första i rangordningen, {all},", n="två" if len(followed) == 2 else "tre",
+                           all=pack.labels(followed)))
+        blocks.append(render.paragraph(
+            "Tabellen visar var {who} hamnar med varje sätt att räkna: i varje ruta bidragets placering bland "
+            "klassens bidrag som kan vinna och, inom parentes, dess totalpoäng med det sättet.", who=who))
     table = render.Table(
-        t, headers={"method": "Sätt att räkna", "leader": "Ledare", "name": "Verksamhet", "score": "Ledarens poäng",
-                    "same_leader": "Samma ledare som rangordningen"},
-        precision={"score": 1}, code_lists=["leader"])
-    return render.group(sentence, table)
+        pd.DataFrame(columns),
+        headers={"method": "Sätt att räkna", "leader": "Ledare", "same_leader": "Samma ledare som rangordningen"},
+        code_lists=["leader"], right=followed, meta={"jury_standing": records})
+    blocks.append(table)
+    return render.group(*blocks)
 
 
 def agenda(pack: JuryPack) -> render.Block:
@@ -617,8 +749,8 @@ def site_visit_changes(pack: JuryPack) -> render.Block:
         after = float((final * weight).sum() / weight[final.notna()].sum())
         changed = int((g["change"].fillna(0) != 0).sum())
         lines.append(render.text("{who}: {before:.1f} poäng efter konsensus, {after:.1f} efter platsbesöket "
-                                 "({diff:+.1f}); {k} av {n} kriterier ändrade.", who=pack.label(eid), before=before,
-                                 after=after, diff=after - before, k=changed, n=len(g)))
+                                 "({diff}); {k} av {n} kriterier ändrade.", who=pack.label(eid), before=before,
+                                 after=after, diff=glossary.signed(after - before), k=changed, n=len(g)))
     n_entries = len(lines)
     return render.group(
         render.paragraph("{n} av klassens {total} bidrag fick platsbesök. Totalpoäng (vägd över kriterierna) före "
@@ -644,7 +776,8 @@ def comments_table(pack: JuryPack) -> pd.DataFrame:
 
 def comments(pack: JuryPack) -> render.Block:
     """The examiners' comments per entry (rank order) and criterion, as text: who wrote what by
-    examiner code, the team's comments at consensus and site visit marked as such."""
+    examiner code, the team's comments at consensus and site visit as the team's ("Laget vid
+    konsensus:"), with no examiner's code."""
     c = comments_table(pack)
     blocks = []
     for eid in pack.ranking["entry_id"]:
@@ -662,9 +795,11 @@ _TEAM_SV = {"consensus": "Laget vid konsensus", "site_visit": "Laget vid platsbe
 
 
 def _who(row) -> render.Inline:
-    """One comment: "E07: text", or "Laget vid konsensus (TEAM): text"."""
-    who = render.code(row["examiner_id"])
+    """One comment: "E07: text" for an examiner's own, "Laget vid konsensus: text" for the team's.
+
+    A consensus or site-visit row carries the code of the examiner who typed the team's text
+    (or ``TEAM``); the text is the team's, so no code is shown with it."""
     if row["stage"] == "individual":
-        return render.text("{who}: {comment}", who=who, comment=row["comment"])
+        return render.text("{who}: {comment}", who=render.code(row["examiner_id"]), comment=row["comment"])
     team = _TEAM_SV.get(row["stage"], STAGES_SV.get(row["stage"], row["stage"]))
-    return render.text("{team} ({who}): {comment}", team=team, who=who, comment=row["comment"])
+    return render.text("{team}: {comment}", team=team, comment=row["comment"])

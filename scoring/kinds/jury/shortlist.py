@@ -1,6 +1,9 @@
 """The site-visit shortlist: per class the entries worth a visit, each with the reason.
 
-An entry is on the list of its class when
+Places count among the class's entries that can win, as in the jury packs and ``scoring rank``
+(``rank_entries``' ``rank``); an entry whose budget is not in balance cannot win and is not
+proposed (the jury's overview names those that would have been among the best). An eligible
+entry is on the list of its class when
 
 * it is among the ``visits`` best by the adjusted score (its rank under
   ``rank_entries(method="adjusted")`` is at most ``visits``; a tie at the last place takes
@@ -38,12 +41,10 @@ SHORTLIST_COLUMNS = ("class", "entry_id", "name", "rank", "rank_low", "rank_high
 def method_ranks(scores: pd.DataFrame, entries: pd.DataFrame, *, rubric=None, model=None,
                  methods=("consensus", "mean", "median", "trimmed", "zscore")) -> pd.DataFrame:
     """Each entry's place in its class under each other way of counting: ``entry_id, method, rank``
-    (``rank_entries``' ``rank``, which does not depend on the resampling)."""
-    from ...ranking import rank_entries
+    (``rank_entries``' ``rank``, among the class's eligible entries: ``scoring.ranking.method_places``)."""
+    from ...ranking import method_places
 
-    frames = [rank_entries(scores, m, entries=entries, rubric=rubric, n_draws=1, seed=0, model=model)
-              [["entry_id", "rank"]].assign(method=m) for m in methods]
-    return pd.concat(frames, ignore_index=True)[["entry_id", "method", "rank"]]
+    return method_places(scores, entries, methods=methods, rubric=rubric, model=model)[["entry_id", "method", "rank"]]
 
 
 def _phrases(methods: list[str]) -> str:
@@ -66,8 +67,6 @@ def _reason(row: dict, visits: int, inside: list[str], outside: list[str]) -> st
             text += f" Bland {top} om rangordningen görs {_phrases(inside)}."
     else:
         text = f"Plats {rank} med justerade poäng, men bland {top} om rangordningen görs {_phrases(inside)}."
-    if not row["eligible"]:
-        text += " Kan inte vinna: budgeten är inte i balans."
     return text
 
 
@@ -77,7 +76,8 @@ def shortlist_table(ranking: pd.DataFrame, ranks: pd.DataFrame | None, visits: i
     Parameters
     ----------
     ranking : ``rank_entries(method="adjusted")`` rows: ``entry_id, class, score, rank, rank_low,
-        rank_high, eligible, p_first`` (and ``name``), in class order.
+        rank_high, eligible, p_first`` (and ``name``), in class order; the rows of entries that
+        cannot win are passed over.
     ranks : the other ways of counting, ``entry_id, method, rank`` (:func:`method_ranks`); None
         or empty: no method is compared.
     visits : how many entries of a class are visited (K), at least 1.
@@ -85,8 +85,8 @@ def shortlist_table(ranking: pd.DataFrame, ranks: pd.DataFrame | None, visits: i
     Returns
     -------
     DataFrame
-        Columns :data:`SHORTLIST_COLUMNS`: one row per entry on the list, by class (in the
-        ranking's order) and rank. ``basis`` is one of :data:`BASES`; ``method_dependent``
+        Columns :data:`SHORTLIST_COLUMNS`: one row per entry on the list (all eligible), by class
+        (in the ranking's order) and rank. ``basis`` is one of :data:`BASES`; ``method_dependent``
         True when some way of counting puts the entry inside the ``visits`` best and another
         outside; ``methods`` the ways of counting (ids, comma-separated) that decide otherwise
         than the adjusted score; ``reason`` why, in Swedish.
@@ -101,8 +101,8 @@ def shortlist_table(ranking: pd.DataFrame, ranks: pd.DataFrame | None, visits: i
     rows = []
     order = list(dict.fromkeys(ranking["class"]))
     for _, r in ranking.iterrows():
-        if pd.isna(r["rank"]):
-            continue  # no score: no place
+        if pd.isna(r["rank"]) or not bool(r["eligible"]):
+            continue  # no score: no place; cannot win: not proposed
         eid = str(r["entry_id"])
         in_top = int(r["rank"]) <= visits
         ranked = {m: by[eid] for m, by in other.items() if pd.notna(by.get(eid))}  # a method may not rank it

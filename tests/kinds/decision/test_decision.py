@@ -98,12 +98,22 @@ def _winner(expected, cls: str) -> str:
 
 
 def _percent(p: float) -> str:
-    """The chance to win as the pages should show it (independent of jury.percent; no-break spaces as spaces)."""
-    if 0 < p < 0.005:
+    """The chance to win as the pages should show it (independent of the glossary; no-break spaces as
+    spaces): never "0 %" for a chance that is not nil, never "100 %" for one that is not sure."""
+    whole = round(p * 100)
+    if p > 0 and whole == 0:
         return "< 1 %"
-    if 0.995 <= p < 1:
+    if p < 1 and whole == 100:
         return "> 99 %"
-    return f"{round(p * 100):.0f} %"
+    return f"{whole} %"
+
+
+def _reading(p: float) -> str:
+    """The words for the lead's chance, by the whole per cent printed (independent of the glossary)."""
+    printed = _percent(p)
+    whole = 0 if printed.startswith("<") else 99 if printed.startswith(">") else int(printed.split()[0])
+    return ("mycket säker" if whole >= 95 else "ganska säker" if whole >= 80 else "osäker" if whole >= 50
+            else "mycket osäker")
 
 
 # --------------------------------------------------------------------------- declared, and only with a decision
@@ -168,7 +178,8 @@ def test_record_beside_the_ranking(data, expected, cache):
         lead = r[(r["class"] == cls) & r["leader"]]
         eid = lead["entry_id"].iloc[0]
         assert f"Underlaget: {eid} " in text
-        assert f"leder rangordningen med {_percent(lead['p_first'].iloc[0])} chans att vinna." in text
+        assert (f"leder rangordningen med {_percent(lead['p_first'].iloc[0])} chans att vinna. Ledningen är "
+                f"{_reading(lead['p_first'].iloc[0])}") in text
         s = expected["sensitivity"]
         for _, m in s[s["class"] == cls].iterrows():
             assert re.search(rf"{re.escape(METHODS_SV[m['method']])}\s+{re.escape(m['leader'].split(', ')[0])} ", text)
@@ -183,6 +194,14 @@ def test_record_beside_the_ranking(data, expected, cache):
             f"(möjlig placering {low if low == high else f'{low}–{high}'}) och {_percent(school['p_first'])} chans "
             "att vinna.") in sections["skola"]
     assert f"Domarkommitténs skäl att ändå låta det vinna: {REASON}" in sections["socialtjanst"]
+    # a winner that cannot win has no place among those that can: the place it would have had
+    out = r[r["entry_id"] == _winner(expected, "socialtjanst")].iloc[0]
+    ok = r[(r["class"] == "socialtjanst") & r["eligible"]]
+    would = 1 + int((ok["score"] > out["score"]).sum())
+    assert out["would_rank"] == would
+    assert (f"Vinnaren {out['entry_id']} {out['name']} står inte i rangordningen, eftersom budgeten inte är i "
+            f"balans; med budget i balans hade bidraget fått placering {would}.") in sections["socialtjanst"]
+    assert "Vinnaren " + out["entry_id"] + " " + out["name"] + " har placering" not in sections["socialtjanst"]
     assert "delar inte ut något pris i klassen, fast rangordningen har en ledare som kan vinna" in \
         sections["aldreomsorg"]
     s = expected["sensitivity"]

@@ -22,6 +22,7 @@ from scoring.kinds import REPORT_KINDS
 from scoring.kinds.jury import overview
 from scoring.kinds.jury import pack as jury
 from scoring.kinds.jury.shortlist import shortlist
+from scoring.presentation import glossary
 from scoring.ranking import rank_entries
 from scoring.reports import run_reports
 
@@ -92,8 +93,15 @@ def test_before_a_decision(data, cache, ranking):
     for cls in ov.packs:
         lead = ranking[(ranking["class"] == cls) & ranking["leader"]].iloc[0]
         line = next(ln for ln in table if ln.startswith(ov.rubric.class_label(cls)))
-        assert f" {lead['entry_id']} " in line and jury.percent(lead["p_first"]).replace("\xa0", " ") in line
+        assert f" {lead['entry_id']} " in line and glossary.chance(lead["p_first"]).replace("\xa0", " ") in line
         assert line.rstrip().endswith("inte fattat")
+        # the runner-up is the pack's: the eligible entry with the second-highest score, and its gap
+        ok = ranking[(ranking["class"] == cls) & ranking["eligible"]].sort_values("score", ascending=False)
+        runner = ok.iloc[1]
+        gap = f"{ok['score'].iloc[0] - runner['score']:.1f}".replace(".", ",")
+        assert f" {runner['entry_id']} " in line and f"{gap} poäng efter" in line
+        assert jury.runner_up(ov.packs[cls]) == [runner["entry_id"]]
+        assert f"Närmast efter kommer {runner['entry_id']} " in jury.summary(ov.packs[cls]).text
 
 
 def test_a_decision_with_errors_is_shown_not_raised(data, cache, ranking):
@@ -135,6 +143,23 @@ def test_the_shortlist_section(data, cache):
         assert reason in block.text
     meta = block.metadata()["scoring"]["shortlist"]
     assert [m["entry_id"] for m in meta] == list(s["entry_id"])
+    # places count among the entries that can win: those that cannot are never proposed, and the ones that
+    # would have been among the two best with their budget in balance are named apart
+    r = pd.concat([p.ranking for p in ov.packs.values()])
+    out = r[~r["eligible"]]
+    assert len(out) and not set(out["entry_id"]) & set(s["entry_id"])
+    assert not (out["would_rank"] <= 2).any() and "Inte på listan" not in block.text
+    ov3 = overview.load_overview(YEAR, data, visits=3)
+    assert not set(out["entry_id"]) & set(ov3.shortlist["entry_id"])
+    text = overview.shortlist_section(ov3).text
+    near = out[out["would_rank"] <= 3]
+    assert len(near)  # the demo year has such entries
+    tail = text[text.index("Inte på listan eftersom budgeten inte är i balans, fast bidraget hade hamnat bland de "
+                           "3 främsta med budget i balans:"):]
+    for _, x in near.iterrows():
+        assert f"{x['entry_id']} " in tail and f"plats {x['would_rank']} med budget i balans" in tail
+    for eid in set(out["entry_id"]) - set(near["entry_id"]):
+        assert eid not in tail
 
 
 def test_named_packs_point_to_the_overview_and_blind_ones_never(data, cache):
@@ -172,7 +197,7 @@ def test_the_overview_page(made, ranking, data):
         cls = next(c for c in ranking["class"].unique() if row[0] == rubric.class_label(c))
         lead = ranking[(ranking["class"] == cls) & ranking["leader"]].iloc[0]
         assert row[1].split()[0] == lead["entry_id"]
-        assert row[2] == " ".join(jury.percent(lead["p_first"]).split())
+        assert row[2] == " ".join(glossary.chance(lead["p_first"]).split())
     s = made["shortlist"]
     tables = [t for t in page.tables if t and t[0][:2] == ["Bidrag", "Placering"]]  # one per class
     assert len(tables) == s["class"].nunique()

@@ -17,12 +17,14 @@ NA = pd.NA
 
 
 def _ranking() -> pd.DataFrame:
-    """Two classes as ``rank_entries`` gives them: A with six entries (a3 cannot win), B with two and
-    one entry without a score."""
+    """Two classes as ``rank_entries`` gives them: A with six entries that can win and a3 that cannot
+    (first among those that cannot win: its own place, which is no place among the others), B with
+    two and one entry without a score."""
     rows = [
         # entry, class, rank, low, high, eligible
-        ("a1", "A", 1, 1, 1, True), ("a2", "A", 2, 1, 3, True), ("a3", "A", 3, 2, 4, False),
+        ("a1", "A", 1, 1, 1, True), ("a2", "A", 2, 1, 3, True), ("a7", "A", 3, 2, 4, True),
         ("a4", "A", 4, 3, 5, True), ("a5", "A", 5, 5, 6, True), ("a6", "A", 6, 4, 6, True),
+        ("a3", "A", 1, 1, 1, False),
         ("b1", "B", 1, 1, 2, True), ("b2", "B", 2, 1, 2, True), ("b3", "B", NA, NA, NA, True),
     ]
     r = pd.DataFrame(rows, columns=["entry_id", "class", "rank", "rank_low", "rank_high", "eligible"])
@@ -34,8 +36,8 @@ def _ranking() -> pd.DataFrame:
 
 def _ranks() -> pd.DataFrame:
     """Places under two other ways of counting (B's entries are not ranked by them)."""
-    consensus = {"a1": 1, "a2": 2, "a3": 4, "a4": 3, "a5": 5, "a6": 6}
-    mean = {"a1": 1, "a2": 4, "a3": 3, "a4": 5, "a5": 2, "a6": 6}
+    consensus = {"a1": 1, "a2": 2, "a7": 4, "a4": 3, "a5": 5, "a6": 6, "a3": 1}
+    mean = {"a1": 1, "a2": 4, "a7": 3, "a4": 5, "a5": 2, "a6": 6, "a3": 1}
     return pd.DataFrame([(e, m, r) for m, ranks in (("consensus", consensus), ("mean", mean))
                          for e, r in ranks.items()], columns=["entry_id", "method", "rank"])
 
@@ -47,17 +49,19 @@ def test_the_rule_by_hand():
     assert got == [
         ("a1", "top", False, ""),  # first under every way of counting
         ("a2", "top", True, "mean"),  # fourth by the mean
-        ("a3", "top", True, "consensus"),  # fourth by consensus; cannot win
+        ("a7", "top", True, "consensus"),  # fourth by consensus
         ("a4", "interval", True, "consensus"),  # place 4, its interval 3-5 reaches place 3; third by consensus
         ("a5", "method", True, "mean"),  # place 5, interval 5-6, but second by the mean
         ("b1", "top", False, ""),  # no other way of counting ranks B: it decides nothing
         ("b2", "top", False, ""),
-    ]  # a6 (place 6, interval 4-6, never in the three best) and b3 (no score) are not on the list
+    ]  # a6 (place 6, interval 4-6, never in the three best), b3 (no score) and a3 (cannot win, though
+    # first among those that cannot) are not on the list
     reasons = dict(zip(s["entry_id"], s["reason"], strict=True))
     assert reasons["a1"] == "Plats 1 med justerade poäng: bland de 3 främsta."
     assert reasons["a2"] == ("Plats 2 med justerade poäng: bland de 3 främsta. Hamnar utanför de 3 främsta om "
                              "rangordningen görs med medelvärdet av examinatorernas poäng.")
-    assert reasons["a3"].endswith("Kan inte vinna: budgeten är inte i balans.")
+    assert reasons["a7"] == ("Plats 3 med justerade poäng: bland de 3 främsta. Hamnar utanför de 3 främsta om "
+                             "rangordningen görs med lagets konsensuspoäng.")
     assert reasons["a4"] == ("Plats 4 med justerade poäng, men den möjliga placeringen 3–5 når plats 3: bidraget kan "
                              "höra till de främsta. Bland de 3 främsta om rangordningen görs med lagets "
                              "konsensuspoäng.")
@@ -71,7 +75,8 @@ def test_the_number_of_visits_moves_the_line():
     assert [(r.entry_id, r.basis) for r in s.itertuples()] == [
         ("a1", "top"), ("a2", "interval"), ("b1", "top"), ("b2", "interval")]
     s = shortlist_table(_ranking(), None, visits=5)  # no other way of counting: nothing flagged
-    assert list(s["entry_id"]) == ["a1", "a2", "a3", "a4", "a5", "a6", "b1", "b2"]
+    assert list(s["entry_id"]) == ["a1", "a2", "a7", "a4", "a5", "a6", "b1", "b2"]
+    assert s["eligible"].all()
     assert not s["method_dependent"].any()
     with pytest.raises(ValueError, match="visits must be at least 1"):
         shortlist_table(_ranking(), None, visits=0)
@@ -104,8 +109,9 @@ def test_the_demo_list_follows_the_rule_on_independent_rankings(year, visits):
     s = year["lists"][visits].set_index("entry_id")
     r = year["ranking"]["adjusted"].set_index("entry_id")
     others = {m: t.set_index("entry_id")["rank"] for m, t in year["ranking"].items() if m != "adjusted"}
+    assert (~r["eligible"]).any()  # the demo year has entries that cannot win: never proposed
     for eid, x in r.iterrows():
-        if pd.isna(x["rank"]):
+        if pd.isna(x["rank"]) or not x["eligible"]:
             assert eid not in s.index
             continue
         inside = {m for m, ranks in others.items() if pd.notna(ranks[eid]) and ranks[eid] <= visits}
