@@ -79,7 +79,7 @@ COLUMNS_SV = {
     "change": glossary.term("drift"),
     "change_low": "95 % intervall, nedre",
     "change_high": "95 % intervall, övre",
-    "flagged": "Säker förändring",
+    "flagged": glossary.term("drift_flag"),
     "consensus_shift": "Konsensus − individuellt",
     "site_visit_shift": "Platsbesök − individuellt",
     "ci_low": "95 % intervall, nedre",
@@ -97,16 +97,16 @@ COLUMNS_SV = {
     "question": "Fråga",
     # examiner training (scoring.kinds.training.session)
     "reference": "Referens",
-    "sd": "Standardavvikelse",
+    "sd": "Standardavvikelse (poäng)",
     "n_trainees": "Antal deltagare",
-    "difference": "Skillnad mot referensen",
-    "distance": "Avstånd till referensen",
-    "elevation": "Nivå",
-    "differential_elevation": "Differentiell nivå",
-    "stereotype_accuracy": "Profil över kriterier",
-    "differential_accuracy": "Differentiell profil",
-    "profile_error": "Profilfel",
-    "within_one_step": "Andel inom ett steg",
+    "difference": "Skillnad mot referensen (poäng)",
+    "distance": glossary.label("distance"),
+    "elevation": glossary.label("elevation"),
+    "differential_elevation": glossary.label("differential_elevation"),
+    "stereotype_accuracy": glossary.label("profile_error"),
+    "differential_accuracy": glossary.label("differential_accuracy"),
+    "profile_error": glossary.label("profile_error"),
+    "within_one_step": glossary.term("within_one_step"),
     "n_reference": "Antal referenspoäng",
     "note": "Anmärkning",
     "file": "Fil",
@@ -129,7 +129,7 @@ COLUMNS_SV = {
     "own_score": "Din poäng",
     "others": "Övriga i laget",
     "others_mean": "Övrigas medel",
-    "others_difference": "Övrigas medel − referens",
+    "others_difference": "Övrigas medel − referens (poäng)",
     "shown": "Visas om övriga",
     "consensus_diff": "Konsensus − din",
     "change_ci": glossary.term("drift") + " (95 % intervall)",
@@ -353,9 +353,30 @@ def left_out_years(history, shown: int = 3) -> render.Block:
     return render.Block(out.html, out.text, {"left_out": listed})
 
 
-#: Thresholds of the plain-language readings of the rater measures (:func:`examiner_reading`,
-#: and an examiner's own feedback): range below / above, halo above, inconsistency above
-#: this multiple of the model's residual sd.
+#: The rater measures an examiner is read on (the model's column names) and their glossary keys.
+READ_MEASURES = {"bias": "generosity", "range": "scale_use", "halo": "halo", "inconsistency": "inconsistency"}
+
+
+#: A measure is read from the examiner's position among colleagues: the share of the other examiners of
+#: their connected group (shown only from :data:`scoring.disclosure.POOL_FROM` of them) whose value lies
+#: below theirs, in whole per cent as the page prints it. At most POSITION_LOW: lower than most
+#: colleagues; at least POSITION_HIGH: higher than most; at most POSITION_EXTREME (or at least 100 minus
+#: it): lower (higher) than nearly all.
+POSITION_LOW, POSITION_HIGH = 25, 75
+
+
+POSITION_EXTREME = 10
+
+
+#: A measure resting on fewer scores than this is not read ("för få poäng för att säga"): the
+#: examiner's scores for generosity and inconsistency, their scores with a colleague on the same entry
+#: and criterion (``n_compared``) for scale use and halo.
+SCORES_FROM = 12
+
+
+#: The fixed thresholds, used where there is no pool of colleagues to read a position from and to tell
+#: a large value in the same direction: scale use below / above, halo above, inconsistency above this
+#: multiple of the typical examiner's (the colleagues' median, else the model's residual sd).
 RANGE_LOW, RANGE_HIGH = 0.75, 1.25
 
 
@@ -366,73 +387,294 @@ INCONSISTENCY_HIGH = 1.1
 
 
 def _points(x: float) -> str:
-    """A number of score points without its sign, with one decimal (the sentence says the direction)."""
+    """A number of score points without its sign, with one decimal."""
     return render.number(abs(x), 1)
 
 
-def examiner_reading(row, residual_sd: float | None = None) -> str:
+def _finite(x) -> bool:
+    try:
+        return x is not None and x is not pd.NA and bool(np.isfinite(float(x)))
+    except (TypeError, ValueError):
+        return False
+
+
+def share_percent(share) -> int | None:
+    """A share of colleagues (0-1) in whole per cent as the page prints it (None when missing): what
+    the position is read from, so that a reading never disagrees with the printed figure."""
+    if not _finite(share):
+        return None
+    return int(render.number(100 * float(share), 0).replace(render.MINUS, "-"))
+
+
+class Level:
+    """How one of an examiner's measures reads (:func:`measure_level`).
+
+    Attributes
+    ----------
+    side : "missing" (no value), "few" (fewer than :data:`SCORES_FROM` scores behind it), "low",
+        "middle" or "high": from the position among colleagues where there is a pool, else from
+        the fixed rule.
+    fixed : the side by the fixed rule alone ("low", "middle", "high"; None when it cannot be
+        told): for generosity whether its 95 % interval lies wholly below / above 0, for the
+        others :data:`RANGE_LOW`/:data:`RANGE_HIGH`, :data:`HALO_HIGH`, :data:`INCONSISTENCY_HIGH`.
+    percent : the share of colleagues below, as printed (None without a pool).
+    n_pool : how many colleagues the share is out of (0 without a pool).
+    n : the number of scores the measure rests on (None when not known).
+    typical : for inconsistency, what it is compared with (colleagues' median or the residual sd).
+    """
+
+    __slots__ = ("fixed", "measure", "n", "n_pool", "percent", "side", "typical", "value")
+
+    def __init__(self, measure, value, side, fixed=None, percent=None, n_pool=0, n=None, typical=None):
+        self.measure, self.value, self.side, self.fixed = measure, value, side, fixed
+        self.percent, self.n_pool, self.n, self.typical = percent, n_pool, n, typical
+
+    @property
+    def extreme(self) -> bool:
+        """Lower or higher than nearly all colleagues (:data:`POSITION_EXTREME`)."""
+        return self.percent is not None and (self.percent <= POSITION_EXTREME
+                                             or self.percent >= 100 - POSITION_EXTREME)
+
+    @property
+    def far(self) -> bool:
+        """The position and the fixed rule agree on a side other than the middle (a large value)."""
+        return self.side in ("low", "high") and self.fixed == self.side
+
+    def __repr__(self) -> str:
+        return (f"Level({self.measure}: {self.side}, fixed={self.fixed}, percent={self.percent}, "
+                f"n_pool={self.n_pool}, n={self.n})")
+
+
+def measure_level(measure: str, value, *, position=None, n=None, ci=(None, None), residual_sd=None) -> Level:
+    """Read one rater measure of an examiner: the rules behind every reading of it.
+
+    Parameters
+    ----------
+    measure : "bias", "range", "halo" or "inconsistency" (:data:`READ_MEASURES`).
+    value : the examiner's value.
+    position : :func:`scoring.disclosure.pool_position` of the value among the colleagues (n,
+        median, q1, q3, share_below), or None without a pool (fewer than
+        :data:`scoring.disclosure.POOL_FROM` colleagues).
+    n : the number of scores behind the measure; below :data:`SCORES_FROM` the side is "few".
+    ci : for generosity, its 95 % interval (of the shrunken estimate).
+    residual_sd : for inconsistency without a pool, the model's residual sd to compare with.
+
+    Rules (in this order): no value: "missing"; fewer than :data:`SCORES_FROM` scores: "few";
+    with a pool, the share of colleagues below as printed: at most :data:`POSITION_LOW` per cent
+    "low", at least :data:`POSITION_HIGH` "high", else "middle"; without a pool the fixed rule
+    decides (see :class:`Level`).
+    """
+    if not _finite(value):
+        return Level(measure, value, "missing")
+    value = float(value)
+    pos = position if position is not None and position.get("n", 0) else None
+    percent = share_percent(pos["share_below"]) if pos is not None else None
+    n_pool = int(pos["n"]) if pos is not None else 0
+    typical = None
+    if measure == "bias":
+        lo, hi = ci
+        fixed = ("high" if _finite(lo) and lo > 0 else "low" if _finite(hi) and hi < 0
+                 else "middle" if _finite(lo) and _finite(hi) else None)
+    elif measure == "range":
+        fixed = "low" if value < RANGE_LOW else "high" if value > RANGE_HIGH else "middle"
+    elif measure == "halo":
+        fixed = "high" if value > HALO_HIGH else "middle"
+    elif measure == "inconsistency":
+        typical = float(pos["median"]) if pos is not None else residual_sd
+        fixed = (None if not _finite(typical) or typical <= 0
+                 else "high" if value > INCONSISTENCY_HIGH * typical else "middle")
+    else:
+        raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(READ_MEASURES)}")
+    n = int(n) if _finite(n) else None
+    if n is not None and n < SCORES_FROM:
+        side = "few"
+    elif percent is not None:
+        side = "low" if percent <= POSITION_LOW else "high" if percent >= POSITION_HIGH else "middle"
+    else:
+        side = fixed or "missing"
+    return Level(measure, value, side, fixed, percent, n_pool, n, typical)
+
+
+def measure_n(measure: str, row) -> float | None:
+    """How many scores ``measure`` rests on in an examiner's row: ``n_compared`` (scores with a
+    colleague on the same entry and criterion) for scale use and halo, ``n_scores`` otherwise."""
+    get = row.get if hasattr(row, "get") else (lambda k, default=None: getattr(row, k, default))
+    return get("n_compared") if measure in ("range", "halo") else get("n_scores")
+
+
+def colleague_pool(effects: pd.DataFrame, examiner_id: str) -> dict[str, np.ndarray]:
+    """The other examiners' values of each measure, anonymous: those of the examiner's connected
+    group, missing values dropped, each sorted on its own (no colleague's values can be linked across
+    measures). Empty when the examiner is not in ``effects`` or has fewer than
+    :data:`scoring.disclosure.POOL_FROM` colleagues in the group."""
+    from ..disclosure import POOL_FROM
+
+    mine = effects["examiner_id"] == examiner_id
+    if not mine.any():
+        return {}
+    peers = effects.loc[~mine & (effects["group"] == effects.loc[mine, "group"].iloc[0])]
+    if len(peers) < POOL_FROM:
+        return {}
+    return {m: np.sort(peers[m].dropna().to_numpy(dtype=float)) for m in READ_MEASURES}
+
+
+def examiner_positions(effects: pd.DataFrame) -> dict[str, dict[str, dict]]:
+    """Every examiner's position among their colleagues, for :func:`examiner_reading`'s ``position``.
+
+    Examiner id -> measure -> :func:`scoring.disclosure.pool_position` of their value in
+    :func:`colleague_pool` (the pool an examiner's own page shows); an empty dict for an examiner
+    without a pool.
+    """
+    from ..disclosure import pool_position
+
+    out = {}
+    for _, row in effects.iterrows():
+        pool = colleague_pool(effects, row["examiner_id"])
+        out[row["examiner_id"]] = {m: pool_position(row[m], pool[m]) for m in pool}
+    return out
+
+
+def _among(level: Level) -> str:
+    """Where the examiner lies in the group, e.g. "82 % av de 38 övriga i gruppen ligger under"."""
+    return f"{level.percent}\u00a0% av de {level.n_pool} övriga i gruppen ligger under"
+
+
+def _bias_reading(level: Level, lo, hi) -> str:
+    b = level.value
+    if level.side == "missing":
+        return "Generositeten kan inte skattas: examinatorn delar inga bidrag med andra."
+    interval = (f", {glossary.term('shrunken_interval')} {glossary.signed_interval(lo, hi)}"
+                if _finite(lo) and _finite(hi) else "")
+    if level.side == "few":
+        return (f"För få poäng för att säga något om generositeten: {level.n} poäng, minst {SCORES_FROM} "
+                f"behövs. Skattningen är {glossary.signed(b)} poäng, krympt mot 0{interval}.")
+    if level.fixed == "high":
+        text = f"Generösare än genomsnittet i gruppen: {glossary.signed(b)} poäng{interval}, helt över 0."
+    elif level.fixed == "low":
+        text = f"Strängare än genomsnittet i gruppen: {glossary.signed(b)} poäng{interval}, helt under 0."
+    else:
+        text = (f"Skiljer sig inte tydligt från genomsnittet i gruppen: {glossary.signed(b)} poäng{interval}"
+                + (", som rymmer 0." if interval else "."))
+    if level.percent is not None:
+        words = {"low": "Lägre än de flesta", "high": "Högre än de flesta", "middle": "I mitten av gruppen"}
+        text += f" {words[level.side]}: {_among(level)}"
+        text += (", men skillnaden mot genomsnittet är inte tydlig." if level.fixed == "middle"
+                 and level.side != "middle" else ".")
+    return text
+
+
+def _range_reading(level: Level) -> str:
+    r = render.number(level.value, 2)
+    if level.percent is not None:
+        among = _among(level)
+        if level.side == "low":
+            return (f"Använder en smalare del av skalan än de flesta i gruppen ({glossary.term('scale_use').lower()} "
+                    f"{r}; {among})" + (f", under {render.number(RANGE_LOW, 2)}." if level.far else "."))
+        if level.side == "high":
+            return (f"Använder en större del av skalan än de flesta i gruppen ({glossary.term('scale_use').lower()} "
+                    f"{r}; {among})" + (f", över {render.number(RANGE_HIGH, 2)}." if level.far else "."))
+        return f"Använder skalan som de flesta i gruppen ({glossary.term('scale_use').lower()} {r}; {among})."
+    if level.side == "low":
+        return (f"Använder en smalare del av skalan än medbedömarna ({glossary.term('scale_use').lower()} {r}, "
+                f"under {render.number(RANGE_LOW, 2)}).")
+    if level.side == "high":
+        return (f"Använder en större del av skalan än medbedömarna ({glossary.term('scale_use').lower()} {r}, "
+                f"över {render.number(RANGE_HIGH, 2)}).")
+    return (f"{glossary.term('scale_use')} {r}: inom {render.number(RANGE_LOW, 2)}–{render.number(RANGE_HIGH, 2)}, "
+            "ingen tydlig skillnad mot medbedömarna.")
+
+
+def _halo_reading(level: Level) -> str:
+    h = render.number(level.value, 2)
+    effect = f"över {render.number(HALO_HIGH, 2)}: ofta ungefär samma poäng på alla kriterier (haloeffekt)"
+    if level.percent is not None:
+        among = _among(level)
+        if level.side == "high":
+            return (f"Ger ett bidrag mer lika poäng över kriterierna än de flesta i gruppen (halo {h}; {among})"
+                    + (f", {effect}." if level.far else "."))
+        if level.side == "low":
+            return (f"Skiljer mer mellan ett bidrags starka och svaga kriterier än de flesta i gruppen "
+                    f"(halo {h}; {among}).")
+        return f"Skiljer mellan ett bidrags starka och svaga kriterier som de flesta i gruppen (halo {h}; {among})."
+    if level.side == "high":
+        return (f"Ger ofta ungefär samma poäng på alla kriterier för ett bidrag (halo {h}, över "
+                f"{render.number(HALO_HIGH, 2)}: haloeffekt).")
+    return f"Halo {h}: inte över {render.number(HALO_HIGH, 2)}, ingen tydlig haloeffekt."
+
+
+def _inconsistency_reading(level: Level) -> str:
+    inc = _points(level.value)
+    if level.percent is not None:
+        among = _among(level)
+        median = f"gruppens median {_points(level.typical)}"
+        if level.side == "high":
+            return (f"Högre {glossary.term('inconsistency').lower()} än de flesta i gruppen ({inc} poäng mot {median}; "
+                    f"{among})" + (f", över {render.number(INCONSISTENCY_HIGH, 1)} gånger medianen." if level.far
+                                   else "."))
+        if level.side == "low":
+            return (f"Lägre {glossary.term('inconsistency').lower()} än de flesta i gruppen "
+                    f"({inc} poäng mot {median}; {among}).")
+        return f"{glossary.term('inconsistency')} som de flesta i gruppen ({inc} poäng mot {median}; {among})."
+    typical = f"{_points(level.typical)} poäng för modellen som helhet"
+    if level.side == "high":
+        return (f"Hög {glossary.term('inconsistency').lower()}: {inc} poäng mot {typical}, över "
+                f"{render.number(INCONSISTENCY_HIGH, 1)} gånger.")
+    return (f"{glossary.term('inconsistency')} {inc} poäng mot {typical}: inte över "
+            f"{render.number(INCONSISTENCY_HIGH, 1)} gånger.")
+
+
+def examiner_reading(row, residual_sd: float | None = None, position=None) -> str:
     """A plain-language Swedish reading of one examiner's row of ``examiner_effects``.
 
-    Also importable as ``scoring.calibration.reading``.
+    Also importable as ``scoring.calibration.reading``. The rules are :func:`measure_level`'s, the
+    same as on the examiner's own page: a measure resting on fewer than :data:`SCORES_FROM` scores is
+    not read; with ``position`` each measure is read from the share of colleagues below the examiner
+    (the figure the examiner's page shows), so a reading never contradicts it; generosity is
+    "Generösare"/"Strängare" only when the 95 % interval of the shrunken estimate lies wholly above /
+    below 0 ("tydlig"), and the interval is named for what it is.
 
     Parameters
     ----------
     row : mapping or Series
         With bias, ci_low, ci_high, adjusted, n_scores, range, halo, inconsistency and
-        optionally group, min_scores.
+        optionally n_compared, residual_sd.
     residual_sd : float, optional
         The model's residual sd (``sqrt(variances["residual"])``); inconsistency is read
-        against it. Default: the row's ``residual_sd`` when present.
+        against it when there is no position. Default: the row's ``residual_sd`` when present.
+    position : mapping, optional
+        Measure -> :func:`scoring.disclosure.pool_position` of the examiner's value among their
+        colleagues, e.g. ``examiner_positions(effects)[examiner_id]``; an empty mapping (or a
+        measure missing from it) reads that measure by the fixed thresholds.
 
     Returns
     -------
     str
-        A few sentences, e.g. "Generösare än genomsnittet i gruppen: i medel 6,2 poäng
-        högre (95 % KI 2,1 till 10,3). Använder skalan ungefär som medbedömarna. ..."
+        A few sentences, e.g. "Generösare än genomsnittet i gruppen: +6,2 poäng, 95 % intervall
+        (krympt skattning) +2,1 till +10,3, helt över 0. ..." (the interval named by the glossary's
+        ``shrunken_interval``).
     """
     get = row.get if hasattr(row, "get") else (lambda k, default=None: getattr(row, k, default))
-    parts = []
-    bias, lo, hi = get("bias"), get("ci_low"), get("ci_high")
-    if bias is None or not np.isfinite(bias):
-        parts.append("Stränghet kan inte skattas: examinatorn delar inga bidrag med andra.")
-    elif np.isfinite(lo) and lo > 0:
-        parts.append(
-            f"Generösare än genomsnittet i gruppen: i medel {_points(bias)} poäng högre "
-            f"(95 % KI {_points(lo)} till {_points(hi)})."
-        )
-    elif np.isfinite(hi) and hi < 0:
-        parts.append(
-            f"Strängare än genomsnittet i gruppen: i medel {_points(bias)} poäng lägre "
-            f"(95 % KI {_points(-hi)} till {_points(-lo)})."
-        )
-    else:
-        signed = ("+" if bias >= 0 else render.MINUS) + _points(bias)
-        parts.append(f"Skiljer sig inte säkert från genomsnittet i gruppen ({signed} poäng).")
-    if get("adjusted") is False or get("adjusted") is np.False_:
-        parts.append(f"Har bara {int(get('n_scores'))} poäng: för få för att justeras för i rangordningen.")
-    rng = get("range")
-    if rng is not None and np.isfinite(rng):
-        if rng < RANGE_LOW:
-            parts.append(
-                f"Använder en smalare del av skalan än medbedömarna (spridning {render.number(rng, 2)} av deras)."
-            )
-        elif rng > RANGE_HIGH:
-            parts.append(f"Sprider poängen mer än medbedömarna ({render.number(rng, 2)} gånger deras spridning).")
-        else:
-            parts.append("Använder skalan ungefär som medbedömarna.")
-    halo = get("halo")
-    if halo is not None and np.isfinite(halo):
-        if halo > HALO_HIGH:
-            parts.append("Ger ofta ungefär samma poäng på alla kriterier för ett bidrag (haloeffekt).")
-        else:
-            parts.append("Skiljer mellan bidragets starka och svaga kriterier ungefär som medbedömarna.")
+    position = position or {}
     sd = residual_sd if residual_sd is not None else get("residual_sd")
-    inc = get("inconsistency")
-    if inc is not None and np.isfinite(inc) and sd is not None and np.isfinite(sd) and sd > 0:
-        if inc > INCONSISTENCY_HIGH * sd:
-            parts.append(
-                f"Poängen har stor oförklarad spridning ({_points(inc)} poäng mot {_points(sd)} i genomsnitt)."
-            )
-        else:
-            parts.append("Poängen är ungefär lika samstämmiga som andras.")
+    levels = {m: measure_level(m, get(m), position=position.get(m), n=measure_n(m, row),
+                               ci=(get("ci_low"), get("ci_high")), residual_sd=sd)
+              for m in READ_MEASURES}
+    parts = [_bias_reading(levels["bias"], get("ci_low"), get("ci_high"))]
+    adjusted = get("adjusted")
+    if (adjusted is False or adjusted is np.False_) and _finite(get("n_scores")):
+        parts.append(f"Har bara {int(get('n_scores'))} poäng: för få för att justeras för i rangordningen.")
+    few = [m for m in ("range", "halo") if levels[m].side == "few"]
+    if few:
+        parts.append(f"För få poäng med medbedömare för att säga något om {glossary.term('scale_use').lower()} "
+                     f"och halo: {levels[few[0]].n}, minst {SCORES_FROM} behövs.")
+    if levels["range"].side not in ("missing", "few"):
+        parts.append(_range_reading(levels["range"]))
+    if levels["halo"].side not in ("missing", "few"):
+        parts.append(_halo_reading(levels["halo"]))
+    inc = levels["inconsistency"]
+    if inc.side == "few":
+        parts.append(f"För få poäng för att säga något om {glossary.term('inconsistency').lower()}: "
+                     f"{inc.n}, minst {SCORES_FROM} behövs.")
+    elif inc.side != "missing":
+        parts.append(_inconsistency_reading(inc))
     return " ".join(parts)

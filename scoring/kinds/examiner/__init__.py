@@ -1,6 +1,7 @@
 """Examiner feedback: one private report per examiner and year (``notebooks/examiner_feedback.ipynb``).
 
-Its numbers and words are in :mod:`.feedback`, its figures in :mod:`.figures`. A report may
+Its numbers and blocks are in :mod:`.feedback`, its readings, advice and rules in words in
+:mod:`.words`, its figures in :mod:`.figures`. A report may
 name its own examiner only: every other examiner code of any year is forbidden in it.
 """
 

@@ -19,6 +19,11 @@ writes for this examiner (the executed notebook stores every output it displays)
   :data:`REDACTED`, and problems of broken earlier years are shown by place only (their
   messages may quote a code).
 
+Every reading on the page (what a measure says about you, what to do, how often the team landed
+near you, whether your generosity changed) follows the rules written once in
+:func:`scoring.presentation.labels.measure_level` and :mod:`.words`, read from the same pool
+and share of colleagues below you that the page's table shows.
+
 The year's examiner model comes from :func:`scoring.calibration.year_model` (fitted once
 per data). What the reports of a year share beyond it (the drift over the history, the
 consensus closeness of every examiner, the codes to redact) is computed once per state of
@@ -39,22 +44,25 @@ from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_model
 from ...consensus import dominance
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
-from ...disclosure import AT_LEAST, POOL_FROM, disclosure, pool_position
+from ...disclosure import POOL_FROM, disclosure, pool_position
 from ...overview import individual
-from ...presentation import render
+from ...presentation import glossary, render
 from ...presentation.labels import (
     COLUMNS_SV,
-    HALO_HIGH,
-    INCONSISTENCY_HIGH,
-    RANGE_HIGH,
-    RANGE_LOW,
+    READ_MEASURES,
+    Level,
+    colleague_pool,
     demo_note,
     is_demo,
     left_out_years,
+    measure_level,
+    measure_n,
 )
 from ...presentation.render import number
 from ...problems import InputError, Problem
 from ...rubric import Rubric, load_rubric
+from . import words
+from .words import RATE_FROM
 
 __all__ = [
     "MEASURES",
@@ -69,8 +77,10 @@ __all__ = [
     "effects",
     "examiner_feedback",
     "heading",
+    "levels",
     "pool_of",
     "pool_position",
+    "positions",
     "redact",
     "shared",
     "team_comparison",
@@ -80,22 +90,15 @@ __all__ = [
 ]
 
 
-#: A rate over the team's decisions (how often the consensus landed nearest you) is shown from this
-#: many decisions; below, the page says they are too few to tell.
-RATE_FROM = 10
 #: What replaces another examiner's code in text shown to this examiner.
 REDACTED = "[examinator]"
 #: The measures of the examiner-effect model, in the report's order.
-MEASURES = ("bias", "range", "halo", "inconsistency")
+MEASURES = tuple(READ_MEASURES)
 STAGES = ("consensus", "site_visit")
 
 KEY = ["entry_id", "criterion"]
-MEASURE_LABELS = {
-    "bias": "Avvikelse (poäng)",
-    "range": "Spridning",
-    "halo": "Halo",
-    "inconsistency": "Inkonsekvens (poäng)",
-}
+#: The measures' names on the page: the glossary's terms with their units.
+MEASURE_LABELS = {m: glossary.label(key) for m, key in READ_MEASURES.items()}
 _STAGE_SV = {"consensus": "Konsensus", "site_visit": "Platsbesök"}
 
 
@@ -196,15 +199,11 @@ def pool_of(effects: pd.DataFrame, examiner_id: str) -> dict[str, np.ndarray]:
         (only they are comparable), missing values dropped, each sorted on its own so that
         no colleague's values can be linked across measures. Empty when the examiner is not
         in ``effects`` or their group has fewer than :data:`POOL_FROM` others: a
-        distribution of so few would give their values away.
+        distribution of so few would give their values away. The pool is
+        :func:`scoring.presentation.labels.colleague_pool`, the same the calibration report's
+        readings are read from (:func:`scoring.presentation.labels.examiner_positions`).
     """
-    mine = effects["examiner_id"] == examiner_id
-    if not mine.any():
-        return {}
-    peers = effects.loc[~mine & (effects["group"] == effects.loc[mine, "group"].iloc[0])]
-    if len(peers) < POOL_FROM:
-        return {}
-    return {m: np.sort(peers[m].dropna().to_numpy(dtype=float)) for m in MEASURES}
+    return colleague_pool(effects, examiner_id)
 
 
 def redact(text, codes) -> str:
@@ -396,150 +395,105 @@ def _in_later_years(code: str, year: int, data_dir) -> bool:
 # --------------------------------------------------------------------------- presentation
 
 
-
 def _finite(x) -> bool:
     return x is not None and not pd.isna(x) and np.isfinite(float(x))
 
 
 def heading(fb: ExaminerFeedback) -> render.Block:
-    """The report's opening: examiner and year, what they scored, who the page is for."""
+    """The report's opening: examiner and year, what they scored, who the page is for and the privacy rule."""
     blocks = [render.heading("Examinator {code}, {year:d}", code=render.code(fb.examiner_id), year=fb.year)]
     if fb.scored:
         blocks.append(render.paragraph(
-            "Du bedömde {entries} bidrag individuellt {year:d} och satte {scores} poäng. Sidan är bara till dig: "
-            "andra examinatorer visas aldrig med kod, bara som en anonym fördelning eller som medelvärden.",
+            "Du bedömde {entries} bidrag individuellt {year:d} och satte {scores} poäng. Sidan är bara till dig.",
             entries=len(fb.entries), year=fb.year, scores=int(fb.effect.get("n_scores", len(fb.team))),
         ))
     else:
         blocks.append(render.paragraph(
             "Du bedömde inga bidrag individuellt {year:d}, så det finns ingen återkoppling på årets poäng. "
             "Din utveckling över åren fram till {year:d} visas längre ned.", year=fb.year))
+    blocks.append(render.paragraph("{rule}", rule=words.privacy_sentence()))
     if fb.demo:
         blocks.append(demo_note())
     return render.group(*blocks)
 
 
-def _bias_text(e: dict) -> tuple[str, str]:
-    """(what your bias says, what to do) in Swedish."""
-    b, lo, hi = e.get("bias"), e.get("ci_low"), e.get("ci_high")
-    if not _finite(b):
-        return ("Din nivå kan inte skattas i år: du delade inga bidrag med andra examinatorer.", "")
-    if _finite(lo) and lo > 0:
-        return (f"Du är generösare än genomsnittet: i medel {number(b, 1)} poäng högre än en genomsnittlig examinator "
-                f"på samma bidrag och kriterier (95 % konfidensintervall {number(lo, 1)} till {number(hi, 1)}).",
-                "Läs bedömningsmallens nivåbeskrivningar igen innan du sätter poäng, och pröva varje hög poäng mot "
-                "underlaget: vilka belägg i bidraget bär den?")
-    if _finite(hi) and hi < 0:
-        return (f"Du är strängare än genomsnittet: i medel {number(-b, 1)} poäng lägre än en genomsnittlig examinator "
-                f"på samma bidrag och kriterier (95 % konfidensintervall {number(-hi, 1)} till {number(-lo, 1)}).",
-                "Pröva om dina låga poäng speglar vad bidraget visar eller vad du saknar i det; utgå från "
-                "bedömningsmallens nivåbeskrivningar och ge poäng för de belägg som finns.")
-    return (f"Din nivå skiljer sig inte säkert från genomsnittet: {number(b, 1, sign=True)} poäng, och intervallet "
-            f"{number(lo, 1, sign=True)} till {number(hi, 1, sign=True)} rymmer 0.",
-            "Fortsätt som nu.")
-
-
-def _range_text(e: dict) -> tuple[str, str]:
-    r = e.get("range")
-    if not _finite(r):
-        return ("Spridningen kan inte skattas: för få av dina poäng har medbedömare.", "")
-    if r < RANGE_LOW:
-        return (f"Du använder en smalare del av skalan än medbedömarna (spridning {number(r, 2)}).",
-                "Våga använda hela skalan: när ett bidrag är tydligt starkt eller svagt på ett kriterium, låt "
-                "poängen visa det. Jämför med mallens beskrivningar av de högsta och lägsta nivåerna.")
-    if r > RANGE_HIGH:
-        return (f"Du sprider poängen mer än medbedömarna ({number(r, 2)} gånger deras spridning).",
-                "Kontrollera att dina höga och låga poäng har stöd i underlaget; när beläggen är blandade hör "
-                "poängen oftast hemma närmare mitten.")
-    return (f"Du använder skalan ungefär som medbedömarna (spridning {number(r, 2)}).", "Fortsätt som nu.")
-
-
-def _halo_text(e: dict) -> tuple[str, str]:
-    h = e.get("halo")
-    if not _finite(h):
-        return ("Halo kan inte skattas: för få av dina poäng har medbedömare.", "")
-    if h > HALO_HIGH:
-        return (f"Du ger ofta ett bidrag ungefär samma poäng på alla kriterier (halo {number(h, 2)}).",
-                "Bedöm ett kriterium i taget mot mallens frågor för just det kriteriet innan du bildar dig en "
-                "helhetsbild; sätt gärna poängen kriterium för kriterium över alla dina bidrag i stället för "
-                "bidrag för bidrag.")
-    return (f"Du skiljer mellan bidragens starka och svaga kriterier ungefär som medbedömarna (halo {number(h, 2)}).",
-            "Fortsätt som nu.")
-
-
-def _inconsistency_text(e: dict, typical: float) -> tuple[str, str]:
-    """Read against ``typical``: the other examiners' median (the model's residual sd without a pool)."""
-    inc = e.get("inconsistency")
-    if not _finite(inc) or not _finite(typical) or typical <= 0:
-        return ("Inkonsekvensen kan inte skattas i år.", "")
-    if inc > INCONSISTENCY_HIGH * typical:
-        return (f"Dina poäng har större oförklarad spridning än andras: {number(inc, 1)} poäng mot "
-                f"{number(typical, 1)} för en typisk examinator.",
-                "Anteckna vilka belägg varje poäng bygger på och jämför liknande underlag mellan bidragen; ta upp "
-                "de poäng du var mest osäker på i konsensusdiskussionen.")
-    return (f"Dina poäng är ungefär lika samstämmiga som andras: {number(inc, 1)} poäng oförklarad spridning mot "
-            f"{number(typical, 1)} för en typisk examinator.", "Fortsätt som nu.")
-
-
-_MEANING = {
-    "bias": "Hur mycket högre (+) eller lägre (−) poäng du i medel sätter än en genomsnittlig examinator skulle ha "
-            "satt på samma bidrag och kriterier. Modellen jämför alla som bedömt samma bidrag, direkt eller via "
-            "kedjor av gemensamma bidrag, och tar hänsyn till att bidragen är olika starka: den som fått starka "
-            "bidrag räknas inte som generös.",
-    "range": "Hur mycket du skiljer starka bidrag från svaga jämfört med medbedömarna på samma bidrag och "
-             "kriterier. 1 betyder lika mycket; under 1 att du håller dig till en smalare del av skalan "
-             "(centraltendens); över 1 att du sprider poängen mer.",
-    "halo": "Om du ger ett bidrag ungefär samma poäng på alla kriterier. 0 betyder att du skiljer mellan "
-            "bidragets starka och svaga kriterier lika mycket som medbedömarna; nära 1 att du ger nästan samma "
-            "poäng överallt; under 0 att du skiljer mer än de.",
-    "inconsistency": "Den oförklarade spridningen i dina poäng (i poäng): det som återstår när bidragets och "
-                     "kriteriets nivå, din generella nivå och ditt helhetsintryck av bidraget räknats bort.",
+#: Extra explanation of a measure on the page, after the glossary's definition.
+_MORE = {
+    "bias": "Modellen jämför alla som bedömt samma bidrag, direkt eller via kedjor av gemensamma bidrag, och tar "
+            "hänsyn till att bidragen är olika starka: den som fått starka bidrag räknas inte som generös.",
 }
 
 
+def positions(fb: ExaminerFeedback) -> dict[str, dict]:
+    """Per measure, :func:`scoring.disclosure.pool_position` of your value among your colleagues: the
+    figures the table shows and the readings are read from."""
+    return {m: pool_position(fb.effect.get(m), fb.pool.get(m, np.array([]))) for m in MEASURES}
+
+
+def levels(fb: ExaminerFeedback) -> dict[str, Level]:
+    """Per measure, how it reads (:func:`scoring.presentation.labels.measure_level`), from the same
+    positions as the table (:func:`positions`)."""
+    e = fb.effect
+    pos = positions(fb)
+    return {m: measure_level(m, e.get(m), position=pos[m] if pos[m]["n"] else None, n=measure_n(m, e),
+                             ci=(e.get("ci_low"), e.get("ci_high")), residual_sd=fb.residual_sd)
+            for m in MEASURES}
+
+
+def _digits(m: str) -> int:
+    return 1 if m in ("bias", "inconsistency") else 2
+
+
+def _value(m: str, x) -> str:
+    return glossary.signed(x, _digits(m)) if m == "bias" else number(x, _digits(m))
+
+
 def effects(fb: ExaminerFeedback) -> render.Block:
-    """Your four measures beside the others' distribution (a table), then what each means and what to do."""
+    """Your four measures beside the others' distribution (a table), then what each means, what it
+    says about you and what to do, read from the table's own share of colleagues below you."""
     if not fb.scored:
         return render.paragraph("Inga poäng {year:d}: inga mått att visa.", year=fb.year)
     e = fb.effect
+    pos = positions(fb)
     rows = []
-    n_pool = 0
     for m in MEASURES:
-        own = e.get(m)
-        pos = pool_position(own, fb.pool.get(m, np.array([])))
-        digits = 1 if m in ("bias", "inconsistency") else 2
-        sign = m == "bias"
-        value = number(own, digits, sign=sign)
-        if m == "bias" and _finite(own) and _finite(e.get("ci_low")):
-            value += f" ({number(e['ci_low'], digits, sign=True)} till {number(e['ci_high'], digits, sign=True)})"
+        p = pos[m]
+        value = _value(m, e.get(m))
+        name = MEASURE_LABELS[m]
+        if m == "bias" and _finite(e.get(m)) and _finite(e.get("ci_low")):
+            value += f" ({glossary.signed_interval(e['ci_low'], e['ci_high'], _digits(m))})"
+            name += f" med {glossary.term('shrunken_interval')}"
         rows.append({
-            "measure": MEASURE_LABELS[m],
+            "measure": name,
             "own_value": value,
-            "pool_median": number(pos["median"], digits, sign=sign),
-            "pool_middle": (render.MISSING if not pos["n"]
-                            else f"{number(pos['q1'], digits, sign=sign)} till {number(pos['q3'], digits, sign=sign)}"),
-            "share_below": pos["share_below"],
+            "pool_median": _value(m, p["median"]),
+            "pool_middle": (render.MISSING if not p["n"] else f"{_value(m, p['q1'])} till {_value(m, p['q3'])}"),
+            "share_below": _percent(p["share_below"]),
         })
-        n_pool = max(n_pool, pos["n"])
+    n_pool = max(p["n"] for p in pos.values())
     table = render.Table(
-        pd.DataFrame(rows).assign(share_below=[_percent(r["share_below"]) for r in rows]),
-        headers=COLUMNS_SV, right=["own_value", "pool_median", "pool_middle", "share_below"],
+        pd.DataFrame(rows), headers=COLUMNS_SV, right=["own_value", "pool_median", "pool_middle", "share_below"],
         caption=(render.text("Dina mått jämförda med de {n} andra examinatorerna i din jämförelsegrupp (anonymt)",
                              n=n_pool) if n_pool else
-                 render.text("Dina mått (din jämförelsegrupp har för få andra examinatorer för att visa deras "
-                             "fördelning utan att röja enskildas värden)")),
+                 render.text("Dina mått (din jämförelsegrupp har färre än {k} andra examinatorer: deras "
+                             "fördelning visas inte)", k=POOL_FROM)),
     )
-    texts = {"bias": _bias_text(e), "range": _range_text(e), "halo": _halo_text(e),
-             "inconsistency": _inconsistency_text(e, _typical_inconsistency(fb))}
-    blocks: list[render.Block | None] = [table]
+    lv = levels(fb)
+    blocks: list[render.Block | None] = [table, render.paragraph("{rules}", css="note",
+                                                                 rules=words.reading_rules(bool(n_pool)))]
     if e.get("adjusted") is False or e.get("adjusted") is np.False_:
         blocks.append(render.paragraph(
-            "Du har bara {n} poäng i år, färre än {k}: skattningarna är osäkra, och dina poäng justeras inte "
-            "för i rangordningen.", css="note", n=int(e.get("n_scores", 0)), k=fb.min_scores))
+            "Du har bara {n} poäng i år, färre än {k}: dina poäng justeras inte för i rangordningen.",
+            css="note", n=int(e.get("n_scores", 0)), k=fb.min_scores))
     for m in MEASURES:
-        said, todo = texts[m]
+        said, todo = words.measure_reading(lv[m], (e.get("ci_low"), e.get("ci_high")))
+        key = READ_MEASURES[m]
         blocks.append(render.heading("{name}", level=3, name=MEASURE_LABELS[m]))
-        blocks.append(render.paragraph("{meaning}", meaning=_MEANING[m]))
+        blocks.append(render.paragraph("{meaning}", meaning=" ".join(
+            [glossary.TERMS[key].definition, *([_MORE[m]] if m in _MORE else [])])))
+        if m == "bias":
+            blocks.append(render.paragraph("{term}: {meaning}", term=glossary.term("shrunken_interval"),
+                                           meaning=glossary.TERMS["shrunken_interval"].definition))
         blocks.append(render.paragraph("{said}", said=render.strong("{s}", s=said)))
         if todo:
             blocks.append(render.paragraph("Vad du kan göra: {todo}", todo=todo))
@@ -549,13 +503,8 @@ def effects(fb: ExaminerFeedback) -> render.Block:
     return render.group(*blocks)
 
 
-def _typical_inconsistency(fb: ExaminerFeedback) -> float:
-    pool = fb.pool.get("inconsistency", np.array([]))
-    return float(np.median(pool)) if len(pool) else fb.residual_sd
-
-
 def _percent(x) -> str:
-    return render.MISSING if not _finite(x) else f"{number(100 * x, 0)} %"
+    return render.MISSING if not _finite(x) else f"{number(100 * x, 0)}\u00a0%"
 
 
 def team_entries(fb: ExaminerFeedback) -> render.Block:
@@ -590,7 +539,7 @@ def team_scores(fb: ExaminerFeedback) -> render.Block:
             "agenda": t["agenda"].to_numpy(),
             "consensus": t["consensus"].to_numpy(),
             "site_visit": t["site_visit"].to_numpy(),
-            "consensus_diff": [number(x, None, sign=True) for x in t["consensus_diff"]],
+            "consensus_diff": [glossary.signed(x, None) for x in t["consensus_diff"]],
         })
         name = names.get(entry)
         caption = (render.text("{code} {name}", code=render.code(entry), name=name) if isinstance(name, str)
@@ -599,9 +548,7 @@ def team_scores(fb: ExaminerFeedback) -> render.Block:
                                    precision={"others_mean": 1}, caption=caption))
     if ((fb.team["shown"] != "mean_flag") & (fb.team["others"] > 0)).any():
         tables.append(render.paragraph(
-            "Där övrigas medel eller agendamarkering saknas skulle de avslöja en kollegas poäng: de visas bara "
-            "där minst {n} olika uppsättningar av kollegernas poäng stämmer med det som står här och ingen "
-            "enskild poäng är säker.", css="note", n=AT_LEAST))
+            "Där övrigas medel eller agendamarkering saknas skulle de avslöja en kollegas poäng.", css="note"))
     return render.group(*tables)
 
 
@@ -614,16 +561,17 @@ def comments(fb: ExaminerFeedback) -> render.Block:
 
 
 def consensus_closeness_block(fb: ExaminerFeedback) -> render.Block:
-    """How often the team's decision landed nearest your score, against chance, and how far you moved."""
+    """How often the team's decision landed nearest your score, against chance, and how far you moved;
+    read only from :data:`RATE_FROM` decisions, and together with your generosity."""
     if fb.closeness.empty:
         return render.paragraph("Inga konsensusbeslut att jämföra med {year:d}.", year=fb.year)
+    generosity = levels(fb)["bias"] if fb.scored else None
     blocks = []
     for _, r in fb.closeness.iterrows():
-        stage = _STAGE_SV[r["stage"]].lower()
         if int(r["decisions"]) < RATE_FROM:
             blocks.append(render.paragraph(
-                "{Stage}: {n} beslut (bidrag × kriterier) som du hade bedömt är för få för att säga hur ofta lagets "
-                "poäng landade närmast din (det krävs minst {k}).", Stage=_STAGE_SV[r["stage"]],
+                "{Stage}: {n} beslut (bidrag × kriterier) som du hade bedömt: för få beslut för att säga hur ofta "
+                "lagets poäng landade närmast din (det krävs minst {k}).", Stage=_STAGE_SV[r["stage"]],
                 n=int(r["decisions"]), k=RATE_FROM))
             continue
         blocks.append(render.paragraph(
@@ -632,28 +580,19 @@ def consensus_closeness_block(fb: ExaminerFeedback) -> render.Block:
             "slumpvis vald lagmedlem skulle det ske i {expected}. I medel låg lagets poäng {move} poäng från din "
             "(> 0: högre än din), i medel {abs} poäng bort.",
             Stage=_STAGE_SV[r["stage"]], n=int(r["decisions"]), share=_percent(r["nearest_share"]),
-            expected=_percent(r["expected_share"]), move=number(r["movement"], 1, sign=True),
+            expected=_percent(r["expected_share"]), move=glossary.signed(r["movement"]),
             abs=number(r["abs_movement"], 1),
         ))
-        blocks.append(render.paragraph("{s}", s=render.em("{t}", t=_closeness_reading(r, stage))))
+        said, todo = words.closeness_reading(r, generosity)
+        blocks.append(render.paragraph("{s}", s=render.em("{t}", t=said)))
+        if todo:
+            blocks.append(render.paragraph("Vad du kan göra: {todo}", todo=todo))
     return render.group(*blocks)
 
 
-def _closeness_reading(r, stage: str) -> str:
-    share, expected, n = r["nearest_share"], r["expected_share"], int(r["decisions"])
-    # a binomial band around the share expected by chance (normal approximation, 95 %)
-    band = 1.96 * np.sqrt(expected * (1 - expected) / n) if n else np.inf
-    if share > expected + band:
-        return (f"Lagets {stage} hamnar oftare nära dig än slumpen ger. Se till att de andras belägg får samma "
-                "utrymme som dina innan laget bestämmer sig.")
-    if share < expected - band:
-        return (f"Lagets {stage} hamnar mer sällan nära dig än slumpen ger: du flyttar dig oftare än andra. Det "
-                "är bra när argumenten övertygar; stå på dig när du har belägg.")
-    return f"Lagets {stage} hamnar ungefär så ofta nära dig som slumpen ger."
-
-
 def trend(fb: ExaminerFeedback) -> render.Block:
-    """Your effect per year with intervals and the changes flagged, in a table and in words."""
+    """Your generosity per year with its interval, the change from your earlier years and whether it
+    is flagged (at the stated false-alarm rate), in a table and in words."""
     blocks: list[render.Block] = [left_out_years(History(pd.DataFrame(), fb.left_out))]
     t = fb.trend.dropna(subset=["bias"])
     if t.empty:
@@ -668,19 +607,21 @@ def trend(fb: ExaminerFeedback) -> render.Block:
         "flagged": t["flagged"].map(lambda f: "ja" if f else "nej"),
     })
     blocks.append(render.Table(df, headers=COLUMNS_SV, right=["bias_ci", "change_ci"]))
-    flagged = t[t["flagged"].astype(bool)]
+    blocks.append(render.paragraph("{rule}", rule=words.drift_rule()))
+    flags = t["flagged"].astype(bool)
+    flagged = t[flags]
+    outside = ~flags & ((t["change_low"] > 0) | (t["change_high"] < 0))
+    if outside.any():
+        blocks.append(render.paragraph(
+            "Intervallen för förändringen är 95\u00a0% intervall för varje års jämförelse för sig. Att ett av dem "
+            "ligger helt på ena sidan om 0 räcker inte för en flagga: flaggans felrisk delas på alla dina års "
+            "jämförelser."))
     if flagged.empty:
-        blocks.append(render.paragraph(
-            "Ingen säker förändring: för inget år utesluter intervallet för förändringen mot dina tidigare år 0."))
+        blocks.append(render.paragraph("Ingen {flag} mot dina tidigare år.",
+                                       flag=glossary.term("drift_flag").lower()))
     for _, r in flagged.iterrows():
-        direction = "generösare" if r["change"] > 0 else "strängare"
-        blocks.append(render.paragraph(
-            "{year:d}: din nivå ändrades säkert jämfört med dina tidigare år: {change} poäng (95 % KI {lo} till "
-            "{hi}). Du var alltså {direction} i förhållande till kollegerna än tidigare. Fundera på vad som ändrats "
-            "(nya bidragstyper, ny mall, eget arbetssätt) och stäm av dina nivåer mot mallens beskrivningar.",
-            year=int(r["year"]), change=number(r["change"], 1, sign=True), lo=number(r["change_low"], 1, sign=True),
-            hi=number(r["change_high"], 1, sign=True), direction=direction,
-        ))
+        blocks.append(render.paragraph("{s}", s=words.drift_flag_text(int(r["year"]), r["change"], r["change_low"],
+                                                                     r["change_high"])))
     return render.group(*blocks)
 
 
@@ -688,5 +629,5 @@ def _ci(x, lo, hi) -> str:
     if not _finite(x):
         return render.MISSING
     if not (_finite(lo) and _finite(hi)):
-        return number(x, 1, sign=True)
-    return f"{number(x, 1, sign=True)} ({number(lo, 1, sign=True)} till {number(hi, 1, sign=True)})"
+        return glossary.signed(x)
+    return f"{glossary.signed(x)} ({glossary.signed_interval(lo, hi)})"

@@ -15,8 +15,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
-from ...presentation import render
+from ...presentation import glossary, render
 from ...presentation.render import number
 from ...presentation.style import COLORS, SwedishFormatter
 from .feedback import MEASURE_LABELS, MEASURES, ExaminerFeedback, pool_position
@@ -29,6 +30,19 @@ _CONSENSUS = COLORS[3]
 _SITE = COLORS[2]
 #: where "like the others" lies on each measure's axis
 _NEUTRAL = {"bias": 0.0, "range": 1.0, "halo": 0.0}
+_GENEROSITY = glossary.term("generosity").lower()
+#: tick labels of a generosity axis: signed, as every difference on the page ("+10", "−20", "0")
+_SIGNED = FuncFormatter(lambda x, _pos: glossary.signed(x, None))
+
+
+def _value(m: str, x) -> str:
+    """A measure's value as the page's table writes it (generosity signed)."""
+    digits = 1 if m in ("bias", "inconsistency") else 2
+    return glossary.signed(x, digits) if m == "bias" else number(x, digits)
+
+
+def _share(x) -> str:
+    return render.MISSING if x is None or not np.isfinite(x) else f"{number(100 * x, 0)}\u00a0%"
 
 
 
@@ -62,21 +76,21 @@ def effects_against_pool(fb: ExaminerFeedback) -> render.Figure | None:
             ax.axvline(own, color=_OWN, lw=2.5)
         ax.set_title(MEASURE_LABELS[m])
         ax.set_yticks([])
-        ax.xaxis.set_major_formatter(SwedishFormatter(short=True))
+        ax.xaxis.set_major_formatter(_SIGNED if m == "bias" else SwedishFormatter(short=True))
         ax.spines[["top", "right", "left"]].set_visible(False)
-        digits, sign = (1, True) if m == "bias" else ((1, False) if m == "inconsistency" else (2, False))
-        mine = number(own, digits, sign=sign)
+        mine = _value(m, own)
         if m == "bias" and np.isfinite(own) and pd.notna(e.get("ci_low")):
-            mine += f" (95 % KI {number(e['ci_low'], 1, sign=True)} till {number(e['ci_high'], 1, sign=True)})"
+            mine += f" ({glossary.term('shrunken_interval')} {glossary.signed_interval(e['ci_low'], e['ci_high'])})"
         others = ("inga andra" if not pos["n"] else
-                  f"de andras median {number(pos['median'], digits, sign=sign)}, mittersta hälften "
-                  f"{number(pos['q1'], digits, sign=sign)} till {number(pos['q3'], digits, sign=sign)}")
+                  f"de andras median {_value(m, pos['median'])}, mittersta hälften "
+                  f"{_value(m, pos['q1'])} till {_value(m, pos['q3'])}, {_share(pos['share_below'])} under dig")
         parts.append(f"{MEASURE_LABELS[m]}: du {mine}; {others}")
     handles = [Patch(color=_POOL, label="Andra examinatorer: mittersta hälften"),
                Line2D([], [], color="black", lw=1.5, label="Deras median"),
                Line2D([], [], color=_OWN, lw=2.5, label="Du"),
-               Patch(color=_OWN, alpha=0.15, label="Ditt 95 % konfidensintervall")]
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.02), ncols=4, frameon=False)
+               Patch(color=_OWN, alpha=0.15, label=f"{glossary.term('generosity')}: ditt "
+                                                   f"{glossary.term('shrunken_interval')}")]
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.06), ncols=2, frameon=False)
     pool_text = (f"mot kvartilerna hos de {n_pool} andra examinatorerna i din jämförelsegrupp, utan koder"
                  if n_pool else "(för få andra examinatorer i din jämförelsegrupp för att visa deras fördelning)")
     alt = f"Fyra diagram: dina mått (linje) {pool_text}. {'. '.join(parts)}."
@@ -151,7 +165,7 @@ def _entry_alt(entry: str, d: pd.DataFrame) -> str:
 
 
 def trend(fb: ExaminerFeedback) -> render.Figure | None:
-    """Your effect per year with its 95 % interval; years with a flagged change marked."""
+    """Your generosity per year with its interval (of the shrunken estimate); flagged years marked."""
     t = fb.trend.dropna(subset=["bias"])
     if t.empty:
         return None
@@ -161,26 +175,27 @@ def trend(fb: ExaminerFeedback) -> render.Figure | None:
     low = np.where(t["ci_low"].notna(), t["bias"] - t["ci_low"], 0.0)
     high = np.where(t["ci_high"].notna(), t["ci_high"] - t["bias"], 0.0)
     ax.errorbar(years, t["bias"], yerr=[np.maximum(low, 0), np.maximum(high, 0)], fmt="o-", color=_OWN,
-                ecolor="#9bbbd9", capsize=4, label="Din avvikelse med 95 % konfidensintervall")
+                ecolor="#9bbbd9", capsize=4,
+                label=f"Din {_GENEROSITY} med {glossary.term('shrunken_interval')}")
     flagged = t["flagged"].astype(bool).to_numpy()
     if flagged.any():
         ax.scatter(years[flagged], t["bias"][flagged], s=140, facecolor="none", edgecolor=_CONSENSUS,
-                   linewidths=2, zorder=5, label="Säker förändring mot dina tidigare år")
+                   linewidths=2, zorder=5, label=f"{glossary.term('drift_flag')} mot dina tidigare år")
     ax.axhline(0, color="grey", lw=0.8, ls=":")
-    ax.yaxis.set_major_formatter(SwedishFormatter(short=True))
+    ax.yaxis.set_major_formatter(_SIGNED)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlim(years.min() - 0.5, years.max() + 0.5)
-    ax.set_ylabel("Avvikelse (poäng; > 0 generösare)")
-    ax.set_title("Din nivå år för år, jämfört med årets genomsnittliga examinator")
+    ax.set_ylabel(f"{glossary.label('generosity')}; > 0 högre")
+    ax.set_title(f"Din {_GENEROSITY} år för år, jämfört med årets genomsnittliga examinator")
     ax.legend(frameon=False, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)
     ax.spines[["top", "right"]].set_visible(False)
     values = "; ".join(
-        f"{y} {number(b, 1, sign=True)}"
-        + (f" ({number(lo, 1, sign=True)} till {number(hi, 1, sign=True)})" if pd.notna(lo) else "")
+        f"{y} {glossary.signed(b)}" + (f" ({glossary.signed_interval(lo, hi)})" if pd.notna(lo) else "")
         for y, b, lo, hi in zip(years, t["bias"], t["ci_low"], t["ci_high"], strict=True)
     )
     marks = [str(y) for y, f in zip(years, flagged, strict=True) if f]
-    flag_text = (f"Säker förändring mot tidigare år: {', '.join(marks)}." if marks
-                 else "Ingen säker förändring mellan åren.")
-    alt = f"Punktdiagram med 95 % konfidensintervall: din avvikelse i poäng per år. {values}. {flag_text}"
+    flag = glossary.term("drift_flag")
+    flag_text = (f"{flag} mot tidigare år: {', '.join(marks)}." if marks else f"Ingen {flag.lower()} mellan åren.")
+    alt = (f"Punktdiagram med {glossary.term('shrunken_interval')}: din {_GENEROSITY} i poäng per år. {values}. "
+           f"{flag_text}")
     return render.Figure(fig, alt)

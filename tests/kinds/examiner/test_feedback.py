@@ -169,6 +169,199 @@ def test_redact_whole_tokens_only():
     assert feedback.redact(None, {"E07"}) is None
 
 
+# --------------------------------------------------------------------------- the page's words (issue 17)
+
+#: What issue 17 found on the page and must never come back: "säker"/"säkert" for a test, the
+#: interval called a confidence interval, the old names of the measures, readings that did not fit.
+FORBIDDEN = re.compile(r"\bsäker(t)?\b|konfidens|\bKI\b|avvikelse|stå på dig|ungefär så ofta|ungefär som|"
+                       r"i medel [\d,]+ poäng (högre|lägre)", re.IGNORECASE)
+
+
+def _pool(below: int, above: int, low: float, high: float) -> np.ndarray:
+    return np.sort(np.r_[np.full(below, low), np.full(above, high)])
+
+
+def _strict_examiner(**effect) -> feedback.ExaminerFeedback:
+    """Issue 17's example: the strictest examiner (−23 points, 0 % below), halo 0,21 with 82 % of the
+    38 colleagues below, 0 % nearest the consensus against chance 18 %, a flagged year."""
+    from scoring.rubric import load_rubric
+
+    e = {"bias": -23.2, "se": 3.7, "ci_low": -30.5, "ci_high": -15.9, "n_entries": 3, "n_scores": 18,
+         "adjusted": True, "range": 0.87, "halo": 0.21, "inconsistency": 5.5, "n_compared": 18} | effect
+    pool = {"bias": np.linspace(-8, 9, 38), "range": _pool(15, 23, 0.7, 1.2), "halo": _pool(31, 7, 0.1, 0.3),
+            "inconsistency": _pool(24, 14, 4.5, 6.5)}
+    closeness = pd.DataFrame([
+        {"stage": "consensus", "decisions": 18, "nearest": 0.0, "nearest_share": 0.0, "expected_share": 0.18,
+         "movement": 22.2, "abs_movement": 22.2},
+        {"stage": "site_visit", "decisions": 6, "nearest": 0.0, "nearest_share": 0.0, "expected_share": 0.17,
+         "movement": 10.0, "abs_movement": 10.0},
+    ])
+    trend = pd.DataFrame({
+        "year": [2022, 2023, 2024], "bias": [-11.1, -16.5, -23.2], "se": [3.5, 3.5, 3.7],
+        "ci_low": [-18.0, -23.3, -30.5], "ci_high": [-4.1, -9.7, -15.9], "n_scores": [24, 24, 18],
+        "adjusted": [True] * 3, "group": [1] * 3, "earlier_years": [0, 1, 2], "earlier_bias": [np.nan, -11.1, -13.8],
+        "change": [np.nan, -5.4, -9.4], "change_low": [np.nan, -15.2, -17.0], "change_high": [np.nan, 4.4, -1.8],
+        "flagged": [False, False, True],
+    })
+    empty = pd.DataFrame(columns=["entry_id", "criterion"])
+    return feedback.ExaminerFeedback(
+        year=2024, examiner_id=OWN, rubric=load_rubric(), scored=True, effect=e, residual_sd=5.0, min_scores=12,
+        pool=pool, entries=pd.DataFrame(columns=["entry_id", "name", "class", "others", "site_visit"]),
+        team=empty, comments=empty, closeness=closeness, trend=trend)
+
+
+def _page(fb) -> str:
+    """The page's text, whitespace (no-break spaces too) normalised, with its figures' texts."""
+    from scoring.kinds.examiner import figures
+
+    blocks = [feedback.heading(fb), feedback.effects(fb), feedback.consensus_closeness_block(fb), feedback.trend(fb)]
+    return " ".join(" ".join(b.text.split()) for b in blocks) + " " + _figure_texts(figures.effects_against_pool(fb)) \
+        + " " + _figure_texts(figures.trend(fb))
+
+
+def _figure_texts(fig) -> str:
+    """A figure's alt text and every text drawn in it (titles, labels, legends)."""
+    from matplotlib.text import Text
+
+    return " ".join([fig.alt, *(t.get_text() for t in fig.figure.findobj(Text) if t.get_text())])
+
+
+def test_the_strictest_examiner_is_not_told_to_hold_their_ground():
+    text = _page(_strict_examiner())
+    assert "Du hör till de strängaste i gruppen" in text
+    assert ("Lagets konsensuspoäng låg oftast över din: i medel +22,2 poäng. Det hänger ihop med din generositet: "
+            "du sätter tydligt lägre poäng än en genomsnittlig examinator") in text
+    assert "se råden under Generositet" in text and "belägg kommer fram" not in text
+    assert not FORBIDDEN.search(text), FORBIDDEN.search(text)
+
+
+def test_a_rate_from_few_decisions_is_not_read():
+    """Issue 17: "0 % vs slumpen 17 %" from 6 decisions read as "ungefär så ofta som slumpen ger"."""
+    text = feedback.consensus_closeness_block(_strict_examiner()).text
+    assert ("Platsbesök: 6 beslut (bidrag × kriterier) som du hade bedömt: för få beslut för att säga hur ofta "
+            "lagets poäng landade närmast din (det krävs minst 10).") in " ".join(text.split())
+    fb = _strict_examiner()
+    fb.closeness = fb.closeness.assign(decisions=[18, 10], nearest=[0.0, 0.0])  # 10: read, and not clear
+    text = " ".join(feedback.consensus_closeness_block(fb).text.split())
+    assert "Med 10 beslut skiljer sig 0 % inte tydligt från slumpens 17 %" in text
+    assert "ungefär" not in text
+
+
+def test_readings_agree_with_the_table_beside_them():
+    """Issue 17: halo 0,21 with 82 % of colleagues below was read as "ungefär som medbedömarna"."""
+    block = feedback.effects(_strict_examiner())
+    table = Page(block.html).tables[0]
+    rows = {r[0]: r for r in table[1:]}
+    assert table[0] == ["Mått", "Ditt värde", "Övrigas median", "Övrigas mittersta hälft", "Andel under dig"]
+    assert rows["Halo"][1:] == ["0,21", "0,10", "0,10 till 0,10", "82 %"]
+    assert list(rows) == ["Generositet (poäng) med 95 % intervall (krympt skattning)", "Skalanvändning", "Halo",
+                          "Inkonsekvens (poäng)"]
+    text = " ".join(block.text.split())
+    assert ("Du ger ett bidrag mer lika poäng över kriterierna än de flesta kollegor (halo 0,21; 82 % av de 38 "
+            "kollegorna i din jämförelsegrupp ligger under dig).") in text
+    # every reading's share is the table's
+    for name, share in ((n, r[4]) for n, r in rows.items()):
+        assert f"{share} av de 38 kollegorna" in text, name
+
+
+def test_one_term_and_one_sign_per_measure():
+    """Issue 17: "Avvikelse" in one table and "Generositet" in the next, "Spridning" here and
+    "Skalanvändning" in the calibration report; "7,1" and "+7,1"."""
+    from scoring.presentation import glossary
+    from scoring.presentation.labels import COLUMNS_SV
+
+    fb = _strict_examiner()
+    assert feedback.MEASURE_LABELS == {"bias": glossary.label("generosity"), "range": glossary.label("scale_use"),
+                                       "halo": glossary.label("halo"), "inconsistency": glossary.label("inconsistency")}
+    assert COLUMNS_SV["range"] == glossary.term("scale_use") and COLUMNS_SV["halo"] == glossary.term("halo")
+    effects_table = Page(feedback.effects(fb).html).tables[0]
+    trend_table = Page(feedback.trend(fb).html).tables[0]
+    assert effects_table[1][:3] == ["Generositet (poäng) med 95 % intervall (krympt skattning)",
+                                    "−23,2 (−30,5 till −15,9)", "+0,5"]
+    assert trend_table[0][1] == "Generositet (poäng), 95 % intervall (krympt skattning)"
+    assert [r[1] for r in trend_table[1:]] == ["−11,1 (−18,0 till −4,1)", "−16,5 (−23,3 till −9,7)",
+                                               "−23,2 (−30,5 till −15,9)"]
+    lenient = _strict_examiner(bias=7.1, ci_low=1.0, ci_high=13.2)
+    assert Page(feedback.effects(lenient).html).tables[0][1][1] == "+7,1 (+1,0 till +13,2)"
+    text = _page(fb)
+    for old in ("Avvikelse", "Spridning", "avvikelse"):
+        assert old not in text
+    for key in ("generosity", "scale_use", "halo", "inconsistency", "shrunken_interval"):
+        assert glossary.term(key) in text, key
+    assert glossary.TERMS["generosity"].definition in text and glossary.TERMS["halo"].definition in text
+
+
+def test_the_interval_is_named_for_what_it_is():
+    """Issue 17: the examiner interval was called a 95 % konfidensintervall and the text called the
+    shrunk estimate the examiner's average difference."""
+    text = _page(_strict_examiner())
+    assert "konfidens" not in text and not re.search(r"\bKI\b", text)
+    assert ("Modellens skattning av din generositet är −23,2 poäng, med 95 % intervall (krympt skattning) −30,5 "
+            "till −15,9: hela intervallet ligger under 0") in text
+    assert "Skattningen är krympt: bygger den på få poäng dras den mot 0." in text
+    assert "i medel 23,2" not in text and "i medel −23,2" not in text
+    few = _page(_strict_examiner(n_scores=8, n_compared=8))
+    assert "Din generositet bygger på 8 poäng, färre än 12: för få poäng för att säga något om den." in few
+    assert "är krympt mot 0 just för att den bygger på få poäng" in few
+
+
+def test_the_privacy_rule_is_one_sentence():
+    """Issue 17: a 7-line paragraph explained the privacy rule."""
+    import json as _json
+
+    from scoring.kinds.examiner import words
+    from scoring.paths import PROJECT_ROOT
+
+    text = feedback.heading(_strict_examiner()).text
+    assert text.count(words.privacy_sentence()) == 1
+    nb = _json.loads((PROJECT_ROOT / "notebooks" / "examiner_feedback.ipynb").read_text(encoding="utf-8"))
+    prose = [" ".join("".join(c["source"]).split()) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    assert not any("uppsättningar" in p or "enskild poäng är säker" in p for p in prose)
+    assert max(len(p) for p in prose) < 700
+    note = feedback.team_scores(SimpleNamespace(
+        team=pd.DataFrame({"entry_id": ["A"], "criterion": ["target_group"], "score": [50.0], "others": [2],
+                           "shown": ["count"], "others_mean": [np.nan], "agenda": pd.array([pd.NA], dtype="boolean"),
+                           "consensus": [50.0], "site_visit": [np.nan], "consensus_diff": [0.0]}),
+        entries=pd.DataFrame({"entry_id": ["A"], "name": ["a"]}), rubric=_strict_examiner().rubric, year=2024))
+    assert note.text.strip().endswith("Där övrigas medel eller agendamarkering saknas skulle de avslöja en kollegas "
+                                      "poäng.")
+
+
+def test_the_notebook_prose_uses_the_glossary():
+    import json as _json
+
+    from scoring.paths import PROJECT_ROOT
+    from scoring.presentation import glossary
+
+    nb = _json.loads((PROJECT_ROOT / "notebooks" / "examiner_feedback.ipynb").read_text(encoding="utf-8"))
+    prose = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert not FORBIDDEN.search(prose), FORBIDDEN.search(prose)
+    for key in ("generosity", "scale_use", "halo", "inconsistency"):
+        assert glossary.term(key).lower() in prose.lower(), key
+    assert glossary.term("shrunken_interval") in prose
+    assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_drift_says_changed_only_when_flagged_at_the_stated_rate():
+    """Issue 17: "din nivå ändrades säkert", yet with no real drift 16 % of examiners got that at least
+    once in six years; the flag is now decided at scoring.calibration.drift.FALSE_ALARM per examiner."""
+    from scoring.calibration.drift import FALSE_ALARM
+
+    fb = _strict_examiner()
+    text = " ".join(feedback.trend(fb).text.split())
+    rate = f"högst {round(100 * FALSE_ALARM)} fall av 100"
+    assert f"en examinator utan verklig förändring flaggas i {rate} över alla sina år" in text
+    assert text.count("ändrades") == 2  # the rule ("Bara ett flaggat år ...") and the one flagged year
+    assert "2024: flaggad förändring. Din generositet ändrades" in text and "2023: flaggad" not in text
+    assert Page(feedback.trend(fb).html).tables[0][0][-1] == "Flaggad förändring"
+    assert not FORBIDDEN.search(text)
+    # a year whose own interval excludes 0 without a flag is explained, not called a change
+    fb.trend = fb.trend.assign(change_high=[np.nan, -0.5, -1.8], flagged=[False, False, False])
+    text = " ".join(feedback.trend(fb).text.split())
+    assert "räcker inte för en flagga" in text and "Ingen flaggad förändring mot dina tidigare år." in text
+    assert "Din generositet ändrades" not in text
+
+
 # --------------------------------------------------------------------------- on the demo data
 
 
@@ -205,6 +398,29 @@ def test_feedback_holds_only_the_examiner_and_aggregates(cached):
     drift = examiner_drift(history.scores).query("examiner_id == 'E39'").drop(columns="examiner_id")
     pd.testing.assert_frame_equal(fb.trend, drift.reset_index(drop=True), check_dtype=False)
     assert list(fb.trend["year"]) == [2021, 2022, 2023]
+
+
+def test_every_examiners_page_reads_as_its_tables(cached):
+    """On the demo data (2023, its 38 examiners): no page says "säker", calls the interval a
+    konfidensintervall, names a measure by an old name or reads against its own table; the strictest
+    examiner (E39) gets the strict advice and no advice to hold their ground."""
+    codes = sorted(set(load_year(2023, cached).scores.query("stage == 'individual'")["examiner_id"]))
+    for code in codes:
+        fb = feedback.examiner_feedback(2023, code, cached)
+        text = _page(fb)
+        assert not FORBIDDEN.search(text), (code, FORBIDDEN.search(text))
+        table = Page(feedback.effects(fb).html).tables[0]
+        for row in table[1:]:
+            share = row[4]
+            if share != "–" and "för få" not in text:
+                assert f"{share} av de " in text, (code, row)
+        lv = feedback.levels(fb)
+        for m, level in lv.items():
+            printed = table[1 + feedback.MEASURES.index(m)][4]
+            if level.percent is not None:
+                assert printed == f"{level.percent} %", (code, m)
+    e39 = _page(feedback.examiner_feedback(2023, "E39", cached))
+    assert "Du hör till de strängaste i gruppen" in e39 and "tydligt lägre poäng" in e39
 
 
 def test_shared_is_computed_once_per_data(cached, demo, monkeypatch):
