@@ -54,3 +54,40 @@ def require_kind(kind_id: str) -> None:
     why = next(k for k in KINDS if k.id == kind_id).missing()
     if why:
         pytest.fail(why, pytrace=False)
+
+
+#: The text nodes of ``<main>`` that start above a height (the first screen), with the computed
+#: font size of their element and where they lie (CSS px from the top of the page).
+_TEXT_ABOVE = """(height) => {
+    const out = [];
+    const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+        if (!rects.length) continue;
+        const top = Math.min(...rects.map(r => r.top)) + window.scrollY;
+        if (top >= height) continue;
+        const e = n.parentElement;
+        out.push({text: n.textContent.trim(), tag: e.tagName, size: parseFloat(getComputedStyle(e).fontSize),
+                  top: top, bottom: Math.max(...rects.map(r => r.bottom)) + window.scrollY});
+    }
+    return out;
+}"""
+
+
+def text_above(page, height: float) -> list[dict]:
+    """Every piece of text in a Playwright page's ``<main>`` that starts above ``height`` CSS px
+    (``text``, ``tag``, computed font ``size`` in px, ``top`` and ``bottom``), in document order."""
+    return page.evaluate(_TEXT_ABOVE, height)
+
+
+def block_boxes(page, selector: str) -> list[dict]:
+    """The text and box (``top``, ``bottom`` in CSS px from the top of the page) of every element
+    matching ``selector`` in a Playwright page, in document order."""
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)].map(e => {
+        const r = e.getBoundingClientRect();
+        return {text: e.innerText, top: r.top + window.scrollY, bottom: r.bottom + window.scrollY,
+                size: parseFloat(getComputedStyle(e).fontSize)};
+    })""", selector)

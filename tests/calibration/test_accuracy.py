@@ -211,3 +211,38 @@ def test_squares_sum_to_distance_and_match_a_two_way_anova(n_cases):
         assert r["stereotype_accuracy"] ** 2 == pytest.approx(ss["C(criterion)"] / n)
         assert r["differential_elevation"] == 0 and r["differential_accuracy"] == 0
     assert r["elevation"] == pytest.approx(d["d"].mean())
+
+
+@pytest.mark.parametrize("n_cases, k", [(1, 6), (2, 6), (4, 3)])
+def test_components_match_cronbachs_own_formulas(n_cases, k):
+    """Cronbach (1955) writes each component with the judge's scores x and the true scores t
+    centred separately (not through d = x - t):
+
+        E² = (x.. − t..)²
+        DE² = (1/n) Σi [(xi. − x..) − (ti. − t..)]²
+        SA² = (1/k) Σj [(x.j − x..) − (t.j − t..)]²
+        DA² = (1/nk) Σij [(xij − xi. − x.j + x..) − (tij − ti. − t.j + t..)]²
+
+    An implementation in that form, written here independently of the module's, gives the same four
+    numbers (the module returns their square roots, E signed)."""
+    rng = np.random.default_rng(100 * n_cases + k)
+    cases = [f"C{i}" for i in range(n_cases)]
+    crits = [f"k{j}" for j in range(k)]
+    t = rng.integers(0, 11, size=(n_cases, k)) * 10.0
+    x = np.clip(t + rng.integers(-3, 4, size=(n_cases, k)) * 10.0, 0, 100)
+    ref = pd.DataFrame([(c, j, t[a, b]) for a, c in enumerate(cases) for b, j in enumerate(crits)],
+                       columns=["entry_id", "criterion", "score"])
+    sc = pd.DataFrame([(c, j, x[a, b], "T") for a, c in enumerate(cases) for b, j in enumerate(crits)],
+                      columns=["entry_id", "criterion", "score", "examiner_id"])
+    r = reference_accuracy(sc, ref, step=10).iloc[0]
+
+    def parts(m):
+        grand, rows, cols = m.mean(), m.mean(axis=1, keepdims=True), m.mean(axis=0, keepdims=True)
+        return grand, rows - grand, cols - grand, m - rows - cols + grand
+
+    xg, xr, xc, xi = parts(x)
+    tg, tr, tc, ti = parts(t)
+    assert r["elevation"] == pytest.approx(xg - tg)
+    assert r["differential_elevation"] ** 2 == pytest.approx(np.mean((xr - tr) ** 2), abs=1e-9)
+    assert r["stereotype_accuracy"] ** 2 == pytest.approx(np.mean((xc - tc) ** 2), abs=1e-9)
+    assert r["differential_accuracy"] ** 2 == pytest.approx(np.mean((xi - ti) ** 2), abs=1e-9)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,7 +38,6 @@ __all__ = [
     "available_sessions",
     "check_session",
     "discussion_list",
-    "hand_in_table",
     "load_session",
     "misunderstanding_list",
     "sessions_dir",
@@ -137,14 +135,26 @@ def misunderstanding_list(scores: pd.DataFrame, reference: pd.DataFrame, rubric:
 
 
 def trainee_accuracy(scores: pd.DataFrame, reference: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
-    """Each trainee's accuracy against the reference (:func:`~scoring.calibration.reference_accuracy`)
-    plus ``profile_error`` = sqrt(distance² − elevation²): the part of the distance that is
-    not the overall level (on a complete table with one case, the stereotype accuracy). It
-    is defined for incomplete tables too, so every trainee can be placed in the figure.
+    """Each trainee's accuracy against the reference: :func:`~scoring.calibration.reference_accuracy`
+    with its ``stereotype_accuracy`` named ``profile_error`` ("Profilfel").
+
+    The profile error is Cronbach's (1955) stereotype accuracy, sqrt(mean over criteria j of
+    (d[., j] − d[., .])²) with d = score − reference: how the trainee's mean deviation per
+    criterion varies around their level, i.e. how well they tell the case's strong criteria
+    from its weak ones. With several cases the case part (``differential_elevation``) and the
+    interaction (``differential_accuracy``) are separate columns, never mixed into it. On an
+    incomplete hand-in (a criterion left blank) the three parts are NaN, with a note: the
+    profile is not defined over criteria that have no score.
+
+    Returns
+    -------
+    DataFrame
+        ``examiner_id`` (the trainee's code), ``n_scores``, ``n_reference``, ``distance``,
+        ``elevation``, ``differential_elevation``, ``profile_error``,
+        ``differential_accuracy``, ``within_one_step`` and ``note``, one row per trainee.
     """
     acc = reference_accuracy(scores, reference, rubric=rubric)
-    profile = np.sqrt(np.maximum(acc["distance"] ** 2 - acc["elevation"] ** 2, 0))
-    return acc.assign(profile_error=profile)
+    return acc.rename(columns={"stereotype_accuracy": "profile_error"})
 
 
 def trainee_against_group(scores: pd.DataFrame, reference: pd.DataFrame, code: str, rubric: Rubric) -> pd.DataFrame:
@@ -208,12 +218,13 @@ class TraineeFeedback:
         ``within_one_step`` (share of them within one scale step), ``others_difference``
         (mean over the cases where it is shown; NaN when none), ``questions`` (the
         criterion's question numbers in the rubric).
-    accuracy : the trainee's row of :func:`trainee_accuracy` (distance, elevation,
-        stereotype accuracy, ``profile_error``, ``within_one_step``, ``note`` ...).
+    accuracy : the trainee's row of :func:`trainee_accuracy` (``distance``, ``elevation``,
+        ``profile_error``, the differential parts, ``within_one_step``, ``note`` ...).
     group : ``n_trainees`` (everyone with an accepted hand-in), and for ``elevation`` and
         ``profile_error`` the others' :func:`scoring.disclosure.pool_position` around the
-        trainee's own value (``n``, ``median``, ``q1``, ``q3``, ``share_below``; ``n`` 0 and
-        the rest NaN when fewer than :data:`scoring.disclosure.POOL_FROM` others).
+        trainee's own value (``n``, ``median``, ``q1``, ``q3``, ``share_below``), over the
+        others who have a value (a profile error needs every criterion scored); ``n`` 0 and
+        the rest NaN when fewer than :data:`scoring.disclosure.POOL_FROM` of them.
     """
 
     year: int
@@ -294,21 +305,8 @@ def trainee_feedback(session: TrainingSession, code: str | None = None) -> Train
     peers = everyone.drop(index=code)
     group: dict = {"n_trainees": len(everyone)}
     for measure in ("elevation", "profile_error"):
-        pool = peers[measure].to_numpy(dtype=float) if len(peers) >= POOL_FROM else []
-        group[measure] = pool_position(float(accuracy[measure]), pool)
+        pool = peers[measure].to_numpy(dtype=float)
+        pool = pool[np.isfinite(pool)]
+        group[measure] = pool_position(float(accuracy[measure]), pool if len(pool) >= POOL_FROM else [])
     return TraineeFeedback(int(session.year), session.name, code, rubric, session.cases, scores, criteria,
                            accuracy, group)
-
-
-def hand_in_table(session: TrainingSession) -> pd.DataFrame:
-    """One row per file in the session folder: ``file`` (its name), ``codes``, ``n_scores``,
-    ``status`` (Swedish: "med" or "utelämnad") and ``problems`` (each on its own line)."""
-    rows = [{
-        "file": Path(h.file).name,
-        "codes": ", ".join(h.codes),
-        "n_scores": h.n_scores,
-        "status": "med" if h.accepted else "utelämnad",
-        "problems": "\n".join(f"{p.location}: {'note: ' if not p.is_error else ''}{p.message}"
-                              if (p.sheet or p.row) else p.message for p in h.problems),
-    } for h in session.hand_ins]
-    return pd.DataFrame(rows, columns=["file", "codes", "n_scores", "status", "problems"])

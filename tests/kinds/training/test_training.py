@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 from scoring.data.validate import validate_paths
 from scoring.kinds.training import session as training
 from scoring.kinds.training import words as training_labels
+from scoring.kinds.training.group import group_result
+from scoring.kinds.training.hand_ins import hand_in_table, hand_ins
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
 from scoring.presentation import labels
 from scoring.presentation.labels import note_text
@@ -79,8 +81,8 @@ def test_demo_session_loads_clean():
     assert all(h.accepted and h.kind == "workbook" for h in s.hand_ins) and not s.problems
     per_trainee = s.scores.groupby("examiner_id").size()
     assert (per_trainee < len(RUBRIC.criteria)).sum() == 4  # four left criteria blank (blank = no score)
-    assert training_labels.summary(s).text.startswith("Utbildning grundutbildning 2024\n\n25 inlämnade filer, 25 "
-                                                      "deltagare med. Övningsfallet: TRAIN-2024;")
+    assert training_labels.group_summary(group_result(s)).text.startswith(
+        "Gruppen mot referensen\n\n25 deltagare med, övningsfallet TRAIN-2024; skala 0–100 i steg om 10 poäng.")
     older = training.load_session(2021, "grundutbildning")
     assert [Path(h.file).name for h in older.hand_ins] == ["trainees.csv"] and len(older.trainees) >= 8
 
@@ -127,12 +129,17 @@ def test_hand_ins_with_errors_are_listed_and_left_out(tmp_path):
     assert any("an examiner's award scorebook, not a training scorebook" in m for m in messages("E99.xlsx"))
     assert award.is_file()
 
-    table = training.hand_in_table(s)
-    assert list(table.columns) == ["file", "codes", "n_scores", "status", "problems"]
-    row = table.set_index("file").loc["T02.xlsx"]
-    assert row["status"] == "utelämnad" and row["problems"] == "sheet 'CASE', cell D5: score 137 is outside the " \
-                                                                "scale 0–100"
-    assert table.set_index("file").loc["T06.xlsx", "status"] == "med"
+    # the trainer's screen (projected): in Swedish, by code, no file name and nothing the trainee typed
+    table = hand_in_table(s)
+    assert list(table.columns) == ["codes", "n_scores", "status", "problems"]
+    by_code = table.set_index("codes")
+    assert by_code.loc["T02", "status"] == "utelämnad"
+    assert by_code.loc["T02", "problems"] == "en poäng ligger utanför skalan (blad CASE, cell D5)"
+    assert by_code.loc["T06", "status"] == "med"
+    shown = hand_ins(s, show_trainees=True).text + hand_ins(s).text
+    for typed in ("kopia", "utan kod.", "T07.ods", "T02.xlsx", "137", "sheet", "cell D5:"):
+        assert typed not in shown, typed
+    assert "T02: en poäng ligger utanför skalan (blad CASE, cell D5)." in hand_ins(s).text
     # scoring validate reports the same problems, with sheet and cell
     problems = [str(p) for p in validate_paths([folder])]
     assert f"{t02}: sheet 'CASE', cell D5: score 137 is outside the scale 0–100" in problems
@@ -215,21 +222,42 @@ def test_tables_with_two_cases_by_hand():
 
 
 def test_trainee_accuracy_profile_error_by_hand():
-    # T1: d = (10, 10) -> distance 10, elevation 10, profile 0
-    # T2: d = (-10, 20) -> distance sqrt(250), elevation 5, profile sqrt(250 - 25) = 15
-    #     (= stereotype accuracy: criterion deviations -15 and 15)
-    # T3: d = (0) on the one criterion scored -> 0, incomplete
+    # the profile error is Cronbach's stereotype accuracy, sqrt(mean_j (d.j - d..)^2):
+    # T1: d = (10, 10) -> elevation 10, profile 0
+    # T2: d = (-10, 20) -> elevation 5, criterion deviations -15 and 15: profile 15
+    # T3: one criterion of two scored: no profile (NaN), incomplete
     a = training.trainee_accuracy(ONE_CASE, ONE_REF, RUBRIC).set_index("examiner_id")
-    assert a["profile_error"].tolist() == pytest.approx([0, 15, 0])
-    assert a.loc["T2", "stereotype_accuracy"] == pytest.approx(15)
+    assert a.loc[["T1", "T2"], "profile_error"].tolist() == pytest.approx([0, 15])
+    assert math.isnan(a.loc["T3", "profile_error"]) and "stereotype_accuracy" not in a.columns
     assert note_text(a.loc["T3", "note"]).startswith("ofullständig")
+
+
+def test_profile_error_with_two_cases_keeps_the_case_parts_apart():
+    # Issue 18: sqrt(distance² - elevation²) mixed the case part and the interaction into the profile.
+    # T1 on cases C and D (reference C: 60, 40; D: 50, 50):
+    #   d = [[+10, +10], [-10, -10]]: the whole deviation is the case level (one case too high, one too low)
+    #   elevation 0; case means +10, -10 -> differential elevation 10; criterion means 0, 0 -> profile 0;
+    #   interaction 0; distance 10. The old profile error was sqrt(100 - 0) = 10.
+    # T2: d = [[+10, -10], [-10, +10]]: all interaction: profile 0, differential accuracy 10
+    # T3: d = [[+10, -10], [+10, -10]]: the same profile on both cases: profile 10, the rest 0
+    ref = reference({"C": {"target_group": 60, "leadership": 40}, "D": {"target_group": 50, "leadership": 50}})
+    scores = long({
+        "T1": {"C": {"target_group": 70, "leadership": 50}, "D": {"target_group": 40, "leadership": 40}},
+        "T2": {"C": {"target_group": 70, "leadership": 30}, "D": {"target_group": 40, "leadership": 60}},
+        "T3": {"C": {"target_group": 70, "leadership": 30}, "D": {"target_group": 60, "leadership": 40}},
+    })
+    a = training.trainee_accuracy(scores, ref, RUBRIC).set_index("examiner_id")
+    assert a["distance"].tolist() == pytest.approx([10, 10, 10])
+    assert a["profile_error"].tolist() == pytest.approx([0, 0, 10])
+    assert a["differential_elevation"].tolist() == pytest.approx([10, 0, 0])
+    assert a["differential_accuracy"].tolist() == pytest.approx([0, 10, 0])
 
 
 def test_every_training_table_has_swedish_headers(tmp_path):
     folder = session_dir(tmp_path)
     hand_in(folder, "T01.xlsx", "T01", {"target_group": 70})
     s = training.load_session(2024, "kurs", tmp_path / "data")
-    tables = [training.hand_in_table(s), training.discussion_list(ONE_CASE, ONE_REF, RUBRIC),
+    tables = [hand_in_table(s), training.discussion_list(ONE_CASE, ONE_REF, RUBRIC),
               training.misunderstanding_list(ONE_CASE, ONE_REF, RUBRIC),
               training.trainee_accuracy(ONE_CASE, ONE_REF, RUBRIC),
               training.trainee_feedback(s, "T01").scores, training.trainee_feedback(s, "T01").criteria]
@@ -301,16 +329,15 @@ def test_trainee_feedback_by_hand(tmp_path):
     assert c.loc["leadership", "others_difference"] == pytest.approx(130 / 3 - 40)
     assert math.isnan(c.loc["staff", "others_difference"])
     assert c.loc["staff", "n_scores"] == 0 and c.loc["leadership", "questions"] == (5, 6, 7, 8, 9)
-    # T1: d = (+10, +10) -> elevation 10, profile error 0
-    assert fb.accuracy["elevation"] == pytest.approx(10) and fb.accuracy["profile_error"] == pytest.approx(0)
+    # T1: d = (+10, +10) on the two of six criteria scored -> elevation 10; no profile error (incomplete)
+    assert fb.accuracy["elevation"] == pytest.approx(10) and math.isnan(fb.accuracy["profile_error"])
     # elevations: T1 10, T2 (-10 + 0) / 2 = -5, T3 (0 + 20) / 2 = 10, T4 (20 - 10) / 2 = 5, T5 0, T6 -20;
     # the five others sorted -20, -5, 0, 5, 10: median 0, quartiles (linear) -5 and 5; below T1's 10:
     # four, and one tie counted half: 4,5 / 5
-    # profile errors sqrt(distance² - elevation²): T1 0, T2 sqrt(50 - 25) = 5, T3 sqrt(200 - 100) = 10,
-    # T4 sqrt(250 - 25) = 15, T5 0, T6 0; the others sorted 0, 0, 5, 10, 15: median 5, quartiles 0 and 10
     assert fb.group["n_trainees"] == 6
     assert fb.group["elevation"] == pytest.approx({"n": 5, "median": 0, "q1": -5, "q3": 5, "share_below": 0.9})
-    assert fb.group["profile_error"] == pytest.approx({"n": 5, "median": 5, "q1": 0, "q3": 10, "share_below": 0.2})
+    # nobody scored every criterion: no profile errors to place anyone among
+    assert fb.group["profile_error"]["n"] == 0
     assert training.trainee_feedback(s, "").code == "T1"  # the notebook's default: the first trainee
     with pytest.raises(ValueError, match="no accepted scorebook with the code 'T9'"):
         training.trainee_feedback(s, "T9")
@@ -328,7 +355,7 @@ def test_trainee_feedback_hides_a_small_group(tmp_path):
     assert fb.group["n_trainees"] == 4 and fb.group["elevation"]["n"] == fb.group["profile_error"]["n"] == 0
     page = " ".join(b.text for b in (training_labels.trainee_heading(fb), training_labels.trainee_scores(fb),
                                      training_labels.level_and_profile(fb), training_labels.criterion_advice(fb)))
-    assert "färre än 5 andra har lämnat in" in page and "median" not in page
+    assert "färre än 5 andra har ett värde" in page and "median" not in page
     assert not any(code in page for code in ("T1", "T3", "T4"))
     # T4's others are 70, 50, 60 (mean 60); T1's 50, 60, 100 (mean 70): both shown; T3 alone with
     # 100 beside two others at the scale's top would be given away: two others at 100 have mean 100
@@ -343,6 +370,117 @@ def test_trainee_feedback_hides_a_small_group(tmp_path):
     assert "Övrigas medel visas bara där det inte går att räkna ut någons poäng" in text
 
 
+#: {code: (target_group, leadership)} against the reference 60, 40 (every trainee scores both criteria).
+#: d = score - reference; elevation = (d1 + d2) / 2; with two criteria the profile error (stereotype
+#: accuracy) is |d1 - d2| / 2.
+COMPLETE = {
+    "T1": (70, 50),  # d (+10, +10): elevation +10, profile error 0
+    "T2": (50, 40),  # d (-10, 0): -5, 5
+    "T3": (60, 60),  # d (0, +20): +10, 10
+    "T4": (80, 30),  # d (+20, -10): +5, 15
+    "T5": (60, 40),  # d (0, 0): 0, 0
+    "T6": (40, 40),  # d (-20, 0): -10, 10
+    "T7": (60, 50),  # d (0, +10): +5, 5
+}
+
+
+def complete_session(tmp_path, scores=COMPLETE) -> training.TrainingSession:
+    folder = session_dir(tmp_path, reference={"target_group": 60, "leadership": 40})
+    for code, (a, b) in scores.items():
+        (folder / f"{code}.csv").write_text(HEADER + f"2024,CASE,{code},target_group,{a},,,\n"
+                                                     f"2024,CASE,{code},leadership,{b},,,\n", encoding="utf-8")
+    return training.load_session(2024, "kurs", tmp_path / "data")
+
+
+def test_the_profile_is_read_from_the_trainees_place_in_the_group(tmp_path):
+    """Issue 18: the second-worst profile of the group read "liknar referensens" (a profile error of one
+    scale step was read as similar, whatever the others had). Now the reading comes from the trainee's
+    place among the others' quartiles: a profile error in their top quarter never reads as similar."""
+    s = complete_session(tmp_path)
+    fb = {c: training.trainee_feedback(s, c) for c in COMPLETE}
+    assert {c: f.accuracy["profile_error"] for c, f in fb.items()} == pytest.approx(
+        {"T1": 0, "T2": 5, "T3": 10, "T4": 15, "T5": 0, "T6": 10, "T7": 5})
+    # T3 (10, second worst with T6): the others 0, 5, 15, 0, 10, 5 sorted 0, 0, 5, 5, 10, 15: median 5,
+    # quartiles (linear, 6 values) 0 + 0.25 * 5 = 1,25 and 5 + 0.75 * 5 = 8,75; 10 is above both
+    assert fb["T3"].group["profile_error"] == pytest.approx(
+        {"n": 6, "median": 5, "q1": 1.25, "q3": 8.75, "share_below": 4.5 / 6})
+    assert training_labels.position(10, fb["T3"].group["profile_error"]) == "high"
+
+    def text(code):
+        return training_labels.level_and_profile(fb[code]).text
+
+    for code in ("T3", "T4", "T6"):  # the worst quarter: never similar
+        assert "liknar referensens" not in text(code), code
+        assert "högre än för de flesta andra deltagare" in text(code), code
+        assert "Öva på att först rangordna kriterierna" in text(code), code
+    assert "Profil: ditt profilfel är 10,0 poäng, högre än för de flesta andra deltagare: du ser delvis andra " \
+           "starka och svaga sidor i fallet än referensen." in text("T3")
+    # T7 (5): the others 0, 5, 10, 15, 0, 10 sorted 0, 0, 5, 10, 10, 15: median 7,5, quartiles 1,25 and 10;
+    # 5 lies between: as most others, and within half a step: similar
+    assert "ditt profilfel är 5,0 poäng, som för de flesta andra deltagare: din profil liknar referensens." \
+        in text("T7")
+    # T1 (0): the others 5, 10, 15, 0, 10, 5 sorted 0, 5, 5, 10, 10, 15: q1 5; 0 lies below
+    assert "ditt profilfel är 0,0 poäng, lägre än för de flesta andra deltagare: din profil liknar referensens." \
+        in text("T1")
+    # the others' quartiles as the page shows them (T3's)
+    assert "De 6 andra deltagarnas profilfel: median 5,0 poäng, hälften mellan 1,2 och 8,8." in text("T3")
+
+
+def test_the_level_is_read_against_the_reference_and_the_group(tmp_path):
+    s = complete_session(tmp_path)
+
+    def text(code):
+        return training_labels.level_and_profile(training.trainee_feedback(s, code)).text
+
+    # T1 +10: more than half a step over the reference (generous); the others' levels -5, 10, 5, 0, -10, 5
+    # sorted -10, -5, 0, 5, 5, 10: median 2,5, quartiles -3,75 and 5; +10 is above: more generous than most
+    assert "Nivå: dina poäng låg i medel +10,0 poäng över referensen: du bedömer generöst." in text("T1")
+    assert "Du var generösare än de flesta andra deltagare." in text("T1")
+    # T6 -10: strict, and below the others' quartiles (-5 ... +10 around it)
+    assert "−10,0 poäng under referensen: du bedömer strängt." in text("T6")
+    assert "Du var strängare än de flesta andra deltagare." in text("T6")
+    # T5 0: near the reference, in the middle of the others
+    assert "0,0 poäng från referensen, inom ett halvt skalsteg: nära referensens nivå. Du låg inom de andra " \
+           "deltagarnas mittersta hälft." in text("T5")
+
+
+def test_with_too_few_others_the_profile_is_read_from_the_scale_step(tmp_path):
+    # four trainees: three others are too few for quartiles; the reading falls back on the scale step
+    s = complete_session(tmp_path, {c: COMPLETE[c] for c in ("T1", "T2", "T3", "T4")})
+
+    def text(code):
+        return training_labels.level_and_profile(training.trainee_feedback(s, code)).text
+
+    assert "ditt profilfel är 0,0 poäng: din profil liknar referensens." in text("T1")  # 0: within half a step
+    assert "ditt profilfel är 10,0 poäng: på några kriterier ligger du annorlunda till" in text("T3")  # one step
+    assert "ditt profilfel är 15,0 poäng, mer än ett skalsteg: du ser delvis andra" in text("T4")
+    assert "De andra deltagarnas profilfel visas inte: färre än 5 andra har ett värde." in text("T4")
+    assert "för de flesta" not in text("T4")
+
+
+def test_an_incomplete_hand_in_is_said_first(tmp_path):
+    """Issue 18: a trainee who scored 4 of 6 criteria read "100 % av dina poäng inom ett skalsteg" before
+    the gap was mentioned. The gap now comes first, before any share or reading."""
+    folder = session_dir(tmp_path)
+    four = dict(list(REFERENCE.items())[:4])  # 4 of the 6 criteria, each on the reference: 100 % within a step
+    rows = "".join(f"2024,CASE,T1,{c},{x},,,\n" for c, x in four.items())
+    (folder / "T1.csv").write_text(HEADER + rows, encoding="utf-8")
+    (folder / "T2.csv").write_text(HEADER + "".join(f"2024,CASE,T2,{c},{x},,,\n" for c, x in REFERENCE.items()),
+                                   encoding="utf-8")
+    s = training.load_session(2024, "kurs", tmp_path / "data")
+    fb = training.trainee_feedback(s, "T1")
+    page = training_labels.trainee_heading(fb).text + "\n" + training_labels.level_and_profile(fb).text
+    gap = page.index("Ditt protokoll är inte komplett: du satte 4 av 6 poäng, 2 saknas.")
+    assert gap < page.index("%") and gap < page.index("Nivå:") and gap < page.index("Profil:")
+    assert "Profil: ditt profilfel kan inte räknas, eftersom inte varje kriterium har en poäng." in page
+    assert "Av de 4 poäng du satte låg 100\u00a0% högst ett skalsteg (10 poäng) från referensen." in page
+    # the warning is the page's first paragraph after its heading (class warning)
+    html = training_labels.trainee_heading(fb).html
+    assert html.index('<p class="warning">Ditt protokoll är inte komplett') < html.index("<p>")
+    # a complete hand-in has no such sentence
+    assert "inte komplett" not in training_labels.trainee_heading(training.trainee_feedback(s, "T2")).text
+
+
 def test_trainee_prose_says_what_to_practise(tmp_path):
     s = six_trainees(tmp_path)
 
@@ -350,19 +488,13 @@ def test_trainee_prose_says_what_to_practise(tmp_path):
         return block(training.trainee_feedback(s, code)).text
 
     level = training_labels.level_and_profile
-    # T1: level +10 (more than half a step of 10): generous; profile error 0: like the reference
+    # T1: level +10 (more than half a step of 10): generous
     assert "+10,0 poäng över referensen: du bedömer generöst" in text("T1", level)
-    assert "ungefär som referensen (profilfel 0,0 poäng)" in text("T1", level)
-    # T4: level +5 (half a step): near; profile error 15 (more than a step): clearly different
-    assert "+5,0 poäng från referensen, alltså nära referensens nivå" in text("T4", level)
-    assert "skiljer sig tydligt från referensens (profilfel 15,0 poäng)" in text("T4", level)
-    assert "Öva på att först rangordna kriterierna" in text("T4", level)
-    # T3: profile error 10 (one step): similar, some criteria off; T6: -20 strict
-    assert "liknar referensens" in text("T3", level)
+    # T4: level +5 (half a step): near; T6: -20 strict
+    assert "+5,0 poäng från referensen, inom ett halvt skalsteg: nära referensens nivå" in text("T4", level)
     assert "−20,0 poäng under referensen: du bedömer strängt" in text("T6", level)
-    # the five others' levels: median 0, middle half -5 to +5; their profile errors: 5, 0 to 10
+    # the five others' levels: median 0, middle half -5 to +5
     assert "De 5 andra deltagarnas nivå: median 0,0 poäng, hälften mellan −5,0 och +5,0." in text("T1", level)
-    assert "De 5 andra deltagarnas profilfel: median 5,0 poäng, hälften mellan 0,0 och 10,0." in text("T1", level)
     assert "standardavvikelse" not in text("T1", level)
     advice = text("T3", training_labels.criterion_advice).splitlines()
     # T3 leadership 60 against 40: two steps over; bands 50–60 and 30–40 of the rubric
@@ -402,8 +534,10 @@ def test_a_session_before_anyone_hands_in(tmp_path):
     assert d["criterion"].tolist() == RUBRIC.criterion_ids and d["sd"].isna().all() and (d["n_trainees"] == 0).all()
     assert training.misunderstanding_list(s.scores, s.reference, RUBRIC).empty
     assert training.trainee_accuracy(s.scores, s.reference, RUBRIC).empty
-    assert training_labels.summary(s).text.endswith("0 inlämnade filer, 0 deltagare med. Övningsfallet: CASE; "
-                                                    "6 kriterier; skala 0–100 i steg om 10.")
+    assert training_labels.group_summary(group_result(s)).text == (
+        "Gruppen mot referensen\n\n0 deltagare med, övningsfallet CASE; skala 0–100 i steg om 10 poäng.\n\n"
+        "Inga poäng att jämföra med referensen än.")
+    assert hand_ins(s).text.startswith("Inga protokoll inlämnade än.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -430,9 +564,10 @@ def test_notebook_runs_and_reruns_after_one_more_hand_in(tmp_path):
     shutil.copytree(DATA_DIR / "2024" / "training" / "grundutbildning", folder)
     params = {"year": 2024, "session": "grundutbildning", "data_dir": str(data)}
 
-    def run(name):
+    def run(name, **extra):
         out = tmp_path / name
-        papermill.execute_notebook(str(NOTEBOOKS_DIR / "examiner_training.ipynb"), str(out), parameters=params,
+        papermill.execute_notebook(str(NOTEBOOKS_DIR / "examiner_training.ipynb"), str(out),
+                                   parameters=params | extra,
                                    kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=False)
         nb = json.loads(out.read_text(encoding="utf-8"))
         images = sum("image/png" in o.get("data", {}) for c in nb["cells"] for o in c.get("outputs", []))
@@ -440,13 +575,21 @@ def test_notebook_runs_and_reruns_after_one_more_hand_in(tmp_path):
 
     first, images = run("first.ipynb")
     assert images == 2
-    assert "25 inlämnade filer, 25 deltagare med" in first and "T25" in first and "T26" not in first
+    assert "25 deltagare med, övningsfallet" in first and "Alla 25 inlämnade protokoll räknas med." in first
+    assert "T25" not in first  # the room sees the group: no trainee by default (issue 18)
     hand_in(folder, "T26.xlsx", "T26", {c: 80 for c in REFERENCE}, session="grundutbildning")
     hand_in(folder, "T27.xlsx", "T27", {"staff": "åtta"}, session="grundutbildning")  # an error: left out
     second, images = run("second.ipynb")
     assert images == 2
-    assert "27 inlämnade filer, 26 deltagare med, 1 fil utelämnad" in second
-    assert "T26" in second and "T27.xlsx" in second and "åtta" in second and "in a score cell" in second
+    assert "26 deltagare med" in second and "1 protokoll väntar på rättning" in second
+    assert "26 av 27 inlämnade protokoll räknas med; 1 lämnas utanför tills det är rättat." in second
+    # the left-out hand-in by its code, in Swedish, without what was typed or the file's name
+    assert '<span class="code">T27</span>: en poäng är inte ett tal (blad TRAIN-2024, cell D' in second
+    assert "åtta" not in second and "T27.xlsx" not in second and "in a score cell" not in second
+    assert "T26" not in second
+    # the trainer's own screen: every trainee with their code (show_trainees)
+    own, images = run("third.ipynb", show_trainees=True)
+    assert images == 2 and "Varje deltagare" in own and "T26" in own and ">Deltagare</th>" in own
     # T26 scored 80 everywhere: elevation = 80 - the mean of the reference (60, 50, 40, 60, 60, 40 in the
     # demo: 170 / 6), and the profile error is the reference's own spread around its mean
     s = training.load_session(2024, "grundutbildning", data)
