@@ -2,16 +2,20 @@
 
 from .accuracy import reference_accuracy
 from .cache import year_model
-from .decision import decision_study, entry_variance
-from .drift import examiner_drift
+from .decision import DecisionUncertainty, decision_study, decision_study_uncertainty, entry_variance
+from .drift import FALSE_ALARM, comparison_level, examiner_drift
 from .effects import effects_table, examiner_effects
 from .measures import rater_measures
 from .model import ExaminerModel, connected_groups, fit_examiner_model
 
 __all__ = [
+    "DecisionUncertainty",
     "ExaminerModel",
+    "FALSE_ALARM",
+    "comparison_level",
     "connected_groups",
     "decision_study",
+    "decision_study_uncertainty",
     "effects_table",
     "entry_variance",
     "examiner_drift",

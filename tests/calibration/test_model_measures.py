@@ -109,19 +109,115 @@ def test_measures_match_a_direct_computation():
 
 
 def test_reading_in_swedish():
-    row = {"bias": 6.24, "ci_low": 2.1, "ci_high": 10.3, "adjusted": True, "n_scores": 24, "range": 0.6,
-           "halo": 0.7, "inconsistency": 12.0}
+    row = {"bias": 6.24, "ci_low": 2.1, "ci_high": 10.3, "adjusted": True, "n_scores": 24, "n_compared": 24,
+           "range": 0.6, "halo": 0.7, "inconsistency": 12.0}
     text = reading(row, residual_sd=7.5)
-    assert text.startswith("Generösare än genomsnittet i gruppen: i medel 6,2 poäng högre (95 % KI 2,1 till 10,3).")
-    assert "smalare del av skalan" in text and "haloeffekt" in text and "oförklarad spridning" in text
-    row.update(bias=-4.0, ci_low=-7.0, ci_high=-1.0, adjusted=False, n_scores=6, range=1.0, halo=0.0,
-               inconsistency=6.0)
+    assert text.startswith("Generösare än genomsnittet i gruppen: +6,2 poäng, 95 % intervall (krympt skattning) "
+                           "+2,1 till +10,3, helt över 0.")
+    assert "smalare del av skalan" in text and "haloeffekt" in text and "Hög inkonsekvens: 12,0 poäng" in text
+    row.update(bias=-4.0, ci_low=-7.0, ci_high=-1.0, adjusted=False, n_scores=14, n_compared=14, range=1.0,
+               halo=0.0, inconsistency=6.0)
     text = reading(row, residual_sd=7.5)
-    assert "Strängare än genomsnittet i gruppen: i medel 4,0 poäng lägre (95 % KI 1,0 till 7,0)." in text
-    assert "för få för att justeras" in text and "ungefär som medbedömarna" in text
+    assert ("Strängare än genomsnittet i gruppen: −4,0 poäng, 95 % intervall (krympt skattning) −7,0 till −1,0, "
+            "helt under 0.") in text
+    assert "för få för att justeras" in text and "ingen tydlig skillnad mot medbedömarna" in text
     row.update(bias=1.0, ci_low=-2.0, ci_high=4.0)
-    assert "Skiljer sig inte säkert" in reading(row, 7.5)
+    assert "Skiljer sig inte tydligt från genomsnittet i gruppen: +1,0 poäng" in reading(row, 7.5)
     assert "kan inte skattas" in reading({"bias": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+
+
+def _readings():
+    """Readings of rows on every side of every rule, with and without a position."""
+    from scoring.disclosure import pool_position
+
+    pool = np.linspace(-1, 1, 38)
+    for bias, lo, hi in ((-23.2, -30.5, -15.9), (1.0, -2.0, 4.0), (6.2, 2.1, 10.3)):
+        for n in (6, 11, 12, 24):
+            for x in (-0.5, 0.0, 0.21, 0.6):
+                row = {"bias": bias, "ci_low": lo, "ci_high": hi, "adjusted": n >= 12, "n_scores": n,
+                       "n_compared": n, "range": 1 + x, "halo": x, "inconsistency": 6 + 10 * x}
+                yield reading(row, 7.5)
+                yield reading(row, 7.5, position={m: pool_position(x, pool) for m in ("bias", "range", "halo",
+                                                                                        "inconsistency")})
+
+
+def test_reading_never_calls_a_95_interval_certain():
+    """Issue 17: "säkert" must never stand for a 5 % test, the interval is that of a shrunken estimate
+    and never a "konfidensintervall"/"KI", and no sign is left out of a difference."""
+    import re
+
+    texts = list(_readings())
+    assert len(texts) == 96
+    for text in texts:
+        assert not re.search(r"\bsäker(t)?\b|konfidens|\bKI\b|i medel \d", text, re.IGNORECASE), text
+        assert "ungefär som" not in text, text
+    assert sum("95 % intervall (krympt skattning)" in t for t in texts) >= 64
+
+
+def test_reading_says_too_few_scores_below_the_stated_number():
+    from scoring.presentation.labels import SCORES_FROM
+
+    assert SCORES_FROM == 12
+    row = {"bias": -9.0, "ci_low": -15.0, "ci_high": -3.0, "adjusted": False, "n_scores": SCORES_FROM - 1,
+           "n_compared": SCORES_FROM - 1, "range": 0.5, "halo": 0.7, "inconsistency": 20.0}
+    text = reading(row, 7.5)
+    assert text.startswith("För få poäng för att säga något om generositeten: 11 poäng, minst 12 behövs. "
+                           "Skattningen är −9,0 poäng, krympt mot 0, 95 % intervall (krympt skattning) −15,0 till "
+                           "−3,0.")
+    assert "För få poäng med medbedömare för att säga något om skalanvändning och halo: 11, minst 12 behövs." in text
+    assert "För få poäng för att säga något om inkonsekvens: 11, minst 12 behövs." in text
+    assert not {"Strängare", "smalare", "haloeffekt", "Hög inkonsekvens"} & set(text.replace(".", " ").split())
+    row.update(n_scores=SCORES_FROM, n_compared=SCORES_FROM)  # at the stated number: read
+    text = reading(row, 7.5)
+    assert text.startswith("Strängare än genomsnittet") and "haloeffekt" in text and "Hög inkonsekvens" in text
+
+
+def test_reading_follows_the_position_among_colleagues():
+    """Issue 17: halo 0,21 with 82 % of the colleagues below is higher than most, not "ungefär som
+    medbedömarna"; the sides turn at the shares as printed (25 % / 75 %)."""
+    from scoring.disclosure import pool_position
+    from scoring.presentation.labels import measure_level
+
+    row = {"bias": 0.5, "ci_low": -3.0, "ci_high": 4.0, "adjusted": True, "n_scores": 24, "n_compared": 24,
+           "range": 1.0, "halo": 0.21, "inconsistency": 7.0}
+    pool = np.r_[np.full(31, 0.1), np.full(7, 0.3)]  # 31 of 38 below 0,21: 81,6 % prints as 82 %
+    position = {"halo": pool_position(0.21, pool)}
+    text = reading(row, 7.5, position=position)
+    assert ("Ger ett bidrag mer lika poäng över kriterierna än de flesta i gruppen (halo 0,21; 82\u00a0% av de 38 "
+            "övriga i gruppen ligger under).") in text
+    assert "Halo 0,21: inte över 0,40, ingen tydlig haloeffekt." in reading(row, 7.5)  # no pool: fixed rule
+
+    def side(share, measure="halo", value=0.21):
+        n = 200  # a pool whose share below the value is `share` (ties none)
+        below = round(share * n)
+        return measure_level(measure, value, position={"n": n, "median": 0.0, "q1": 0.0, "q3": 0.0,
+                                                       "share_below": below / n}).side
+
+    assert [side(s) for s in (0.10, 0.25, 0.255, 0.745, 0.75, 0.90)] == ["low", "low", "middle", "middle", "high",
+                                                                         "high"]
+    # generosity: its side is the position, "tydlig" only from the interval
+    lenient_pool = np.linspace(-5, 5, 20)
+    text = reading(row | {"bias": 4.9}, 7.5, position={"bias": pool_position(4.9, lenient_pool)})
+    assert text.startswith("Skiljer sig inte tydligt från genomsnittet i gruppen: +4,9 poäng, 95 % intervall "
+                           "(krympt skattning) −3,0 till +4,0, som rymmer 0. Högre än de flesta: 95\u00a0% av de 20 "
+                           "övriga i gruppen ligger under, men skillnaden mot genomsnittet är inte tydlig.")
+
+
+def test_positions_are_the_pools_an_examiners_page_shows():
+    from scoring.disclosure import pool_position
+    from scoring.kinds.examiner import feedback
+    from scoring.presentation.labels import examiner_positions
+
+    model = fit_examiner_model(load_year(2023).scores)
+    e = model.effects
+    positions = examiner_positions(e)
+    assert set(positions) == set(e["examiner_id"])
+    for code in ("E39", e["examiner_id"].iloc[0]):
+        pool = feedback.pool_of(e, code)
+        own = e.set_index("examiner_id").loc[code]
+        for m in ("bias", "range", "halo", "inconsistency"):
+            assert positions[code][m] == pool_position(own[m], pool[m])
+    assert 0 <= positions["E39"]["bias"]["share_below"] <= 0.1  # the demo's strictest of 2023
 
 
 # --------------------------------------------------------------------------- drift
@@ -143,15 +239,19 @@ def test_drift_flags_an_examiner_whose_leniency_moves():
 
 
 def test_drift_on_the_demo_data():
-    """Demo truth: E39, E40, E41, E44, E48 drift. Recall and false flags are quoted in the note."""
+    """Demo truth: E39, E40, E41, E44, E48 drift. Recall and false flags are quoted in the note.
+
+    Flagged at a per-examiner false-alarm rate of FALSE_ALARM (5 %) only E39 is found (its change
+    reaches -15 points); E41 (+7.7, 95 % interval +0.9 to +14.6) was found by the old 5 % test per
+    comparison, which flagged 15 % of examiners without drift at least once in six years."""
     history = pd.concat([load_year(y).scores.assign(year=y) for y in YEARS], ignore_index=True)
     d = examiner_drift(history)
     truth = pd.read_csv(DATA_DIR / "demo_truth" / "examiners.csv", dtype={"examiner_id": str})
     drifting = truth.groupby("examiner_id")["drifting"].first().eq("ja")
     multi = d.groupby("examiner_id")["year"].nunique() >= 2
     flagged = d.groupby("examiner_id")["flagged"].any()[multi]
-    assert flagged[drifting[flagged.index]].mean() >= 0.4  # recall
-    assert flagged[~drifting[flagged.index]].mean() <= 0.1  # examiners falsely flagged
+    assert flagged["E39"] and flagged[drifting[flagged.index]].mean() >= 0.2  # recall
+    assert flagged[~drifting[flagged.index]].mean() <= 0.05  # examiners falsely flagged
     # the change is the year's effect less the precision-weighted mean of earlier years
     e39 = d[d["examiner_id"] == "E39"].reset_index(drop=True)
     w = 1 / e39["se"] ** 2

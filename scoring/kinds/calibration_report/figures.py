@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...presentation import render
+from ...presentation import glossary, render
 from ...presentation.labels import COEFFICIENTS_SV
 from ...presentation.render import number
 from ...presentation.style import COLORS, WIDTH, errors, figure, legend_below, wrap
@@ -154,7 +154,8 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
 
 
 def examiner_bias(effects: pd.DataFrame) -> render.Figure:
-    """Forest plot: each examiner's effect from the examiner-effect model with its 95 % interval."""
+    """Forest plot: each examiner's effect from the examiner-effect model with its 95 % interval around the
+    shrunken estimate (the glossary's ``shrunken_interval``, named so in the text alternative and the axis)."""
     e = effects.sort_values("bias")
     fig, ax = figure(8, 0.22 * len(e) + 1.5)
     y = np.arange(len(e))
@@ -162,7 +163,8 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
                 fmt="o", color=COLORS[0], ecolor="lightgrey", capsize=2, ms=4)
     ax.set_yticks(y, e["examiner_id"], fontsize="small")
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("Generositet i poäng, jämfört med genomsnittet i gruppen (> 0 = generösare)")
+    ax.set_xlabel(f"{glossary.term('generosity')} i poäng, jämfört med genomsnittet i gruppen (> 0 = generösare)\n"
+                  f"linjerna: {glossary.term('shrunken_interval')}")
     ax.set_title("Examinatorernas generositet och stränghet")
     known = e.dropna(subset=["bias"])
     if len(known):
@@ -175,6 +177,6 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
                    f"över 0 (generösare), {number(below)} helt under 0 (strängare)")
     else:
         summary = "inga examinatorer med medbedömare"
-    alt = ("Punktdiagram med 95 % konfidensintervall: varje examinators generositet enligt modellen, jämfört "
-           f"med genomsnittet i gruppen. {summary}.")
+    alt = (f"Punktdiagram med {glossary.term('shrunken_interval')}: varje examinators generositet enligt modellen, "
+           f"jämfört med genomsnittet i gruppen. {summary}.")
     return render.Figure(fig, alt)
