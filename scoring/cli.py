@@ -30,6 +30,10 @@ class _PrintableFormatter(logging.Formatter):
         return "\n".join(printable(line) for line in super().format(record).split("\n"))
 
 
+#: The name of the console's log handler :func:`main` installs.
+_CONSOLE = "scoring-console"
+
+
 def _say(message, file=None, *, lines: bool = False) -> None:
     """Print a message for the user on one line, control characters from the data shown as
     escapes; ``lines``: a text of several lines (a table), each line escaped."""
@@ -42,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_CONSOLE)
     handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, handlers=[handler])
     if not args.verbose:  # keep the progress bar readable; our own logger still reports each run
@@ -87,7 +92,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from .ranking import METHODS
 
-    s = sub.add_parser("rank", help="rank the entries of each class, with rank intervals and P(first)")
+    s = sub.add_parser("rank", help="rank the entries of each class among its eligible entries (those that cannot "
+                                    "win apart, with would_rank), with rank intervals and P(first)")
     s.add_argument("scores", metavar="SCORES.csv")
     s.add_argument("--entries", metavar="ENTRIES.csv", help="entries table (default: entries.csv beside SCORES.csv)")
     s.add_argument("--class", dest="class_", metavar="C", help="only this class (id or Swedish label)")
@@ -116,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--bundle", action="store_true",
                    help="also write <out>/<year>/send/: one zip per examiner and trainee with only "
                         "their own reports, one for the jury")
+    s.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log every step as it happens (without it: the progress bar, then a summary that "
+                        "counts the warnings)")
     s.set_defaults(run=_report)
 
     s = sub.add_parser("template", help="write an Excel scorebook for an examiner (recorded in data/scorebooks/<year>/"
@@ -264,7 +273,7 @@ def _agreement(args) -> int:
 
 def _examiners(args) -> int:
     from .calibration import examiner_effects
-    from .presentation.labels import examiner_reading, note_text
+    from .presentation.labels import examiner_positions, examiner_reading, note_text
 
     scores, rubric = _read_scores_for_cli(args.scores)
     if not (scores["stage"] == "individual").any():
@@ -275,7 +284,9 @@ def _examiners(args) -> int:
         _say(f"note: {note_text(note)}", file=sys.stderr)
     if args.reading:
         sd = effects.attrs["residual_sd"]
-        effects = effects.assign(reading=[examiner_reading(r, sd) for _, r in effects.iterrows()])
+        positions = examiner_positions(effects)
+        effects = effects.assign(reading=[examiner_reading(r, sd, position=positions.get(r["examiner_id"]))
+                                          for _, r in effects.iterrows()])
     _print_table(effects, args.format)
     return 0
 
@@ -314,6 +325,22 @@ def _rank(args) -> int:
 
 
 def _report(args) -> int:
+    """``scoring report``: the progress bar while it runs, then a summary; log lines only with ``-v``."""
+    console = [h for h in logging.getLogger().handlers if h.get_name() == _CONSOLE]
+    saved = [h.level for h in console]
+    if not args.verbose:  # a warning of the run is in its summary (RunResult.warnings)
+        for h in console:
+            h.setLevel(logging.CRITICAL + 1)
+    try:
+        return _run_report(args)
+    finally:
+        for h, level in zip(console, saved, strict=True):
+            h.setLevel(level)
+
+
+def _run_report(args) -> int:
+    from collections import Counter
+
     from .data import available_years
     from .paths import DATA_DIR, REPORTS_DIR
     from .reports import parse_years, run_reports
@@ -367,7 +394,13 @@ def _report(args) -> int:
                             for r in result.left_out if r.left_out == year)
         _say(f"left out: {year} is not in the trends of {reports} (its data has errors"
              f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
-    if args.bundle:
+    if result.warnings:
+        counted = Counter(result.warnings)
+        _say(f"{len(result.warnings)} warning(s){'' if args.verbose else ' (-v logs them as they come)'}:",
+             file=sys.stderr)
+        for text, n in counted.items():
+            _say(f"warning: {text}" + (f" ({n} times)" if n > 1 else ""), file=sys.stderr)
+    if result.bundles:
         _say(f"{len(result.bundles)} zip(s) to send written to {display_path(out_dir)}/<year>/send/",
              file=sys.stderr)
     pdfs = f", {len(result.pdfs)} PDF(s)" if args.pdf else ""

@@ -16,13 +16,20 @@ made from the newest state go in; a report whose provenance is unknown stays out
 left out is named in the notes :func:`write_bundles` returns, with what to do.
 
 Members are named ``<year>-<path with / as ->``, e.g. ``2024-examiners-E07.html``. The
-executed notebooks are never sent. Each private zip is scanned by the privacy guard
+executed notebooks are never sent. A shared zip also holds :data:`CONTENTS`, a text file in Swedish
+saying what each file is and when it was made (the index says it too), so that the jury can
+see whether the blind packs are there without opening them. Each private zip is scanned by the privacy guard
 (:mod:`scoring.reports.privacy`) before it replaces the previous one; a zip that names
 anyone else is not written and is reported as a failure. Every zip is written to a
 temporary file, recorded, and moved into place. Zips this tool wrote for people who no
 longer have a report that year are removed; a file in ``send/`` it did not write is never
 touched. Every zip, the jury's too, is also scanned for the names and e-mail addresses of the
 private ``data/people.csv`` (:func:`scoring.reports.audience.contacts`): reports hold codes only.
+
+A zip is kept in step with its reports: :func:`out_of_date` names the zips of a year that no longer
+hold what they should (a pack made again, blind packs made later, a report that has no zip yet), and
+a run that made reports of a year with zips makes them again (:func:`scoring.reports.run_reports`),
+also without ``--bundle``.
 
 The send list
 -------------
@@ -43,9 +50,10 @@ import csv
 import io
 import logging
 import os
+import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -60,13 +68,16 @@ from ..paths import DATA_DIR
 from ..problems import InputError, display_path
 from . import manifest, privacy
 from .audience import contacts, forbidden_for
+from .kind import ReportKind
 
-__all__ = ["SEND_DIR", "SEND_LIST", "SEND_LIST_COLUMNS", "Bundles", "SendList", "write_bundles",
-           "bundle_contents", "recipients", "write_send_list"]
+__all__ = ["CONTENTS", "SEND_DIR", "SEND_LIST", "SEND_LIST_COLUMNS", "Bundles", "SendList", "write_bundles",
+           "bundle_contents", "out_of_date", "recipients", "report_label", "report_name", "write_send_list"]
 
 logger = logging.getLogger("scoring.report")
 
 SEND_DIR = "send"
+#: The text file in a shared zip that lists what the zip holds.
+CONTENTS = "innehall.txt"
 #: The send list's file name in ``data/<year>/``, and its columns.
 SEND_LIST = "utskick.csv"
 SEND_LIST_COLUMNS = ("zip", "code", "name", "email", "sha256", "made", "changed")
@@ -85,6 +96,67 @@ def bundle_contents(out_dir: str | Path, year: int) -> dict[str, tuple[bool, str
     return {k: (plan[0], plan[1], plan[3]) for k, plan in _plan(Path(out_dir), year)[0].items()}
 
 
+def out_of_date(out_dir: str | Path, year: int, made: Mapping[str, dict] | None = None,
+                zips: Mapping[str, dict] | None = None) -> list[str]:
+    """The zips of the year's ``send/`` (by name) that do not hold what they should now: one with
+    other files or other versions of them than its reports have now (blind packs made after it, a
+    report made again), one that is missing (a report with no zip yet) or one left over (its
+    reports are gone). Empty for a year that was never bundled (no zip of this tool in its ``send/``).
+
+    ``made``: the manifest's entries and ``zips`` the zips' records, when the caller has them
+    (default: read from the records, :func:`manifest.entries`, :func:`manifest.zips`).
+    """
+    out_dir = Path(out_dir)
+    folder = Path(str(year), SEND_DIR)
+    zips = manifest.zips(out_dir) if zips is None else zips
+    have = {Path(rel).name: rec for rel, rec in zips.items() if Path(rel).parent == folder}
+    if not have:
+        return []
+    plan = _plan(out_dir, year, made)[0]
+    stale = []
+    for name in sorted(set(plan) | set(have)):
+        if name not in plan or name not in have:
+            stale.append(name)
+            continue
+        recorded = {m.get("file"): m.get("sha256") for m in have[name].get("members") or []}
+        if recorded != {f.relative_to(out_dir).as_posix(): _sha(f) for f in plan[name][3]}:
+            stale.append(name)
+    return stale
+
+
+def _sha(path: Path) -> str | None:
+    try:
+        return manifest.sha256(path)
+    except OSError:
+        return None
+
+
+def report_name(kind: ReportKind, rel: Path) -> str | None | bool:
+    """The report name a path under a year's folder stands for (``jury-skola-blind.html``: the
+    name ``skola-blind``); None for a kind made once a year; False if the path is not of this kind."""
+    pattern = re.escape(kind.output).replace(re.escape("{name}"), "(?P<name>.+)")
+    m = re.fullmatch(pattern + r"\.html", Path(rel).as_posix())
+    if m is None:
+        return False
+    if "name" not in m.groupdict():
+        return None
+    name = m["name"]
+    parts = len(kind.parameter) if isinstance(kind.parameter, tuple) else 1
+    return name if name.count("/") == parts - 1 else False
+
+
+def report_label(rel: str, info: Mapping, data_dir: str | Path | None = None) -> str:
+    """The Swedish text the index links a report of the manifest with (``rel``: its HTML's path in
+    the output folder; ``info``: its manifest entry), as the zips' contents files name it too."""
+    kind = REPORT_KINDS.get(str(info.get("kind")))
+    parts = Path(rel).parts
+    if kind is None or len(parts) < 2 or not parts[0].isdigit():
+        return Path(rel).name
+    name = report_name(kind, Path(*parts[1:]))
+    return kind.link_text(info.get("name") if name is False else name, int(parts[0]),
+                          Path(data_dir) if data_dir is not None else None)
+
+
 def recipients(out_dir: str | Path, year: int) -> dict[str, str]:
     """Whom each zip of the year is for: ``{zip name: code}``, the code as ``people.csv`` has it
     (``E07``, ``grundutbildning/T03``; a shared zip's name without ``.zip``: ``jury``)."""
@@ -94,13 +166,13 @@ def recipients(out_dir: str | Path, year: int) -> dict[str, str]:
 _Plan = dict[str, tuple[bool, str | None, str, list[Path], Callable | None]]
 
 
-def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
+def _plan(out_dir: Path, year: int, made: Mapping[str, dict] | None = None) -> tuple[_Plan, list[str]]:
     """(what each zip will hold: private, the code the guard knows, the recipient's code, the
     files and what else it must not hold (the kind's ``forbidden`` for the report's name); notes
-    on what was left out)."""
+    on what was left out). ``made``: the manifest's entries (default: from the records)."""
     members: dict[str, tuple[bool, str | None, str, list[tuple[str, dict]]]] = {}
     extra: dict[str, Callable] = {}
-    for rel, info in manifest.entries(out_dir).items():
+    for rel, info in (manifest.entries(out_dir) if made is None else made).items():
         kind = REPORT_KINDS.get(str(info.get("kind")))
         if info.get("year") != year or kind is None or not (kind.private or kind.bundle):
             continue
@@ -120,7 +192,7 @@ def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
         members.setdefault(key, (private, code, recipient, []))[3].append((rel, info))
     zips: _Plan = {}
     notes: list[str] = []
-    owned = manifest.Owned(out_dir) if members else None
+    owned = None  # read only when a PDF beside a report needs it
     for key, (private, code, recipient, reports) in sorted(members.items()):
         files: list[Path] = []
         newest = max((info for _, info in reports if info.get("verified")), key=_made, default=None)
@@ -138,7 +210,7 @@ def _plan(out_dir: Path, year: int) -> tuple[_Plan, list[str]]:
             files.append(html)
             if info.get("pdf"):
                 files.append(out_dir / info["pdf"])
-            elif pdf.is_file() and pdf in owned:
+            elif pdf.is_file() and pdf in (owned := owned or manifest.Owned(out_dir)):
                 notes.append(f"{SEND_DIR}/{key}: {pdf.relative_to(out_dir).as_posix()} left out: it was made "
                              f"from an earlier version of {html.name}; run with --pdf to make it again")
         if files:
@@ -174,7 +246,8 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
     out_dir = Path(out_dir)
     year_dir = out_dir / str(year)
     send = year_dir / SEND_DIR
-    contents, notes = _plan(out_dir, year)
+    made = manifest.entries(out_dir)
+    contents, notes = _plan(out_dir, year, made)
     written: list[Path] = []
     failures: list[str] = []
     if not contents:
@@ -195,7 +268,8 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
             continue
         tmp = send / f".{zip_name}.{uuid.uuid4().hex[:8]}.tmp"
         try:
-            _write_zip(tmp, year, year_dir, files)
+            listing = None if private else _contents_text(zip_name, year, files, made, out_dir, data_dir)
+            _write_zip(tmp, year, year_dir, files, listing)
             try:
                 forbidden = forbidden_for(code, data_dir) if private else everyone
                 if also is not None:
@@ -222,14 +296,50 @@ def write_bundles(out_dir: str | Path, year: int, *, data_dir: str | Path | None
     return Bundles(written, failures, notes)
 
 
-def _write_zip(path: Path, year: int, year_dir: Path, files: list[Path]) -> None:
+def _write_zip(path: Path, year: int, year_dir: Path, files: list[Path], listing: str | None = None) -> None:
+    """The zip of ``files``, each dated by its modification time; ``listing``: the text of
+    :data:`CONTENTS`, dated by the newest file (so that a zip made again of the same files is the
+    same bytes, and the send list marks it unchanged)."""
+    def member(name: str, data: bytes, mtime: float) -> None:
+        info = zipfile.ZipInfo(name, datetime.fromtimestamp(mtime).timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        z.writestr(info, data)
+
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        if listing is not None:
+            member(CONTENTS, listing.encode("utf-8"), max(f.stat().st_mtime for f in files))
         for f in files:
-            arcname = f"{year}-" + f.relative_to(year_dir).as_posix().replace("/", "-")
-            info = zipfile.ZipInfo(arcname, datetime.fromtimestamp(f.stat().st_mtime).timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            z.writestr(info, f.read_bytes())
+            member(_member_name(year, year_dir, f), f.read_bytes(), f.stat().st_mtime)
+
+
+def _member_name(year: int, year_dir: Path, f: Path) -> str:
+    return f"{year}-" + f.relative_to(year_dir).as_posix().replace("/", "-")
+
+
+def _contents_text(zip_name: str, year: int, files: list[Path], made: Mapping[str, dict], out_dir: Path,
+                   data_dir: str | Path | None) -> str:
+    """What a shared zip holds, in Swedish, one line per file: its name in the zip, what it is and
+    when it was made (a BOM and CRLF, so that Windows' Notepad shows it right)."""
+    lines = [f"Innehåll i {zip_name}, Kvalitetsutmärkelsen {year}: {len(files)} filer.", ""]
+    for f in files:
+        html = f.with_suffix(".html").relative_to(out_dir).as_posix()
+        info = made.get(html) or {}
+        what = report_label(html, info, data_dir) if info else f.name
+        if f.suffix == ".pdf":
+            what += ", som PDF"
+        elif when := _when(info.get("made")):
+            what += f", gjord {when}"
+        lines.append(f"{_member_name(year, out_dir / str(year), f)}: {what}")
+    lines += ["", "Sidorna öppnas i en webbläsare och hämtar inget från internet."]
+    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+
+
+def _when(iso) -> str | None:
+    try:
+        return f"{datetime.fromisoformat(str(iso)):%Y-%m-%d %H:%M}" if iso else None
+    except ValueError:
+        return None
 
 
 class SendList(NamedTuple):

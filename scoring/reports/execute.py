@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -363,3 +364,105 @@ def _first_line(exc: BaseException) -> str:
 
 def short(job: Job) -> str:
     return " ".join(str(x) for x in (job.year, job.kind, job.name) if x is not None)
+
+
+# --------------------------------------------------------------------------- the run's log
+
+
+class WarningLog:
+    """Every warning (or worse) logged while a run runs, by any logger: ``messages``, in order.
+
+    The command line prints them once, counted, after the run (``scoring report`` shows only the
+    progress bar while it runs, and its log lines with ``-v``). Where nothing configured logging
+    (a notebook calling :func:`~scoring.reports.run_reports`), they are also printed as Python
+    would print them (``logging.lastResort``), through the progress bar.
+    """
+
+    def __init__(self):
+        self.messages: list[str] = []
+        self._handlers: list[logging.Handler] = []
+
+    def __enter__(self):
+        root = logging.getLogger()
+        printed = _configured(logging.getLogger(__name__)) or logging.lastResort is None
+        self._handlers = [_Collect(self.messages)] + ([] if printed else [_ThroughBar(logging.lastResort)])
+        for h in self._handlers:
+            root.addHandler(h)
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handlers:
+            logging.getLogger().removeHandler(h)
+        return False
+
+
+class through_bar:
+    """While the progress bar is shown, the console's log lines are written through tqdm, so that
+    they do not tear the bar; each console handler keeps its level, filters and format (the
+    command line hides INFO lines without ``-v`` by the level of its handler)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._swapped: list[tuple[logging.Handler, logging.Handler]] = []
+
+    def __enter__(self):
+        root = logging.getLogger()
+        for h in list(root.handlers) if self.enabled else ():
+            if _is_console(h):
+                wrapper = _ThroughBar(h)
+                root.removeHandler(h)
+                root.addHandler(wrapper)
+                self._swapped.append((h, wrapper))
+        return self
+
+    def __exit__(self, *exc):
+        root = logging.getLogger()
+        for h, wrapper in self._swapped:
+            root.removeHandler(wrapper)
+            root.addHandler(h)
+        return False
+
+
+class _Collect(logging.Handler):
+    def __init__(self, messages: list[str]):
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.messages.append(record.getMessage())
+        except Exception:  # a bad format string: the record says so itself
+            self.handleError(record)
+
+
+class _ThroughBar(logging.Handler):
+    """A console handler's lines written with ``tqdm.write`` (its level, filters and format kept)."""
+
+    def __init__(self, inner: logging.Handler):
+        super().__init__(inner.level)
+        self.inner = inner
+        self.filters = list(inner.filters)
+        self.setFormatter(inner.formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=getattr(self.inner, "stream", None) or sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def _is_console(h: logging.Handler) -> bool:
+    return (isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+            and h.stream in (sys.stdout, sys.stderr))
+
+
+def _configured(logger: logging.Logger) -> bool:
+    """Whether a record of ``logger`` reaches any handler (else Python prints warnings itself)."""
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.handlers:
+            return True
+        current = current.parent if current.propagate else None
+    return False

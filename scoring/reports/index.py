@@ -1,15 +1,22 @@
 """``reports/index.html``: one page for the administrator linking every report of the output folder.
 
-Per year (newest first) and kind of report (the order of
-:data:`~scoring.reports.runner.REPORT_KINDS`, each under its Swedish heading), one row
-per report: the link (class by its Swedish label, examiner and trainee by code only),
-when it was made, and from which data: the input files and the start of each one's
-SHA-256, from the reports' records (:mod:`scoring.reports.manifest`). Only reports this tool
-made are listed (a file of someone else's in the folder never is). Inputs shared by every
-report of a group are shown once above its table. The zips of ``<year>/send/`` this tool
-wrote are listed under the year, and where the year has a team plan, who has not yet handed in
-everything (:func:`scoring.data.register.hand_in_status`). Every link is relative, so the folder can be moved or
-zipped as it is. An ``index.html`` this tool did not write is never replaced.
+Per year (newest first, each year a ``<details>`` that opens without a script, the newest open)
+and kind of report (the order of :data:`~scoring.kinds.REPORT_KINDS`, each under its Swedish
+heading; kinds that share a heading share it), one row per report: the link (class by its
+Swedish label, examiner and trainee by code only) and, where ``--pdf`` made one from this very
+page, its PDF; when it was made; and from which data: the input files and the start of each
+one's SHA-256, from the reports' records (:mod:`scoring.reports.manifest`). Every row says
+it: inputs shared by every report of a table are listed once above it and each row gives
+their count, so rows made from the same files read the same. The executed notebook beside each
+report is mentioned once, at the top: the page is for the administrator, who sends reports and
+checks their data, not for the analyst who opens a notebook (and knows where it lies).
+
+Only reports this tool made are listed (a file of someone else's in the folder never is). The
+zips of ``<year>/send/`` this tool wrote are listed under the year, a shared zip with what it
+holds, and a zip that no longer holds what it should (:func:`scoring.reports.bundle.out_of_date`)
+says so; where the year has a team plan, who has not yet handed in everything
+(:func:`scoring.data.register.hand_in_status`). Every link is relative, so the folder can be
+moved or zipped as it is. An ``index.html`` this tool did not write is never replaced.
 
 :class:`Listing` keeps ``manifest.json`` and ``index.html`` true while a run publishes.
 """
@@ -32,7 +39,7 @@ from ..presentation import glossary
 from ..presentation.render import isolate_value
 from ..problems import display_path
 from . import manifest
-from .bundle import SEND_DIR
+from .bundle import SEND_DIR, out_of_date, report_label, report_name
 from .kind import ReportKind
 from .page import check_page, document
 
@@ -43,6 +50,9 @@ SHORT_SHA = 12
 
 #: In every index this tool writes (how it knows an ``index.html`` for its own).
 FOOTER = "<footer>Genererad av <code>scoring report</code>."
+
+#: Where a report's data is not known (being made again, or made before the records).
+UNKNOWN = "okänd (rapporten görs om eller gjordes före körningsloggen)"
 
 
 def find_reports(out_dir: str | Path, made: Mapping[str, dict] | None = None
@@ -60,23 +70,10 @@ def find_reports(out_dir: str | Path, made: Mapping[str, dict] | None = None
         parts = Path(rel).parts
         if kind is None or len(parts) < 2 or not re.fullmatch(r"[0-9]{4}", parts[0]) or not html.is_file():
             continue
-        name = _name_of(kind, Path(*parts[1:]))
+        name = report_name(kind, Path(*parts[1:]))
         found.append((int(parts[0]), kind.name, info.get("name") if name is False else name, html))
     order = {name: i for i, name in enumerate(REPORT_KINDS)}  # read now: kinds may be added later
     return sorted(found, key=lambda r: (-r[0], order[r[1]], (r[2] or "").casefold()))
-
-
-def _name_of(kind: ReportKind, rel: Path) -> str | None | bool:
-    """The report name a path of this kind stands for; False if the path is not of this kind."""
-    pattern = re.escape(kind.output).replace(re.escape("{name}"), "(?P<name>.+)")
-    m = re.fullmatch(pattern + r"\.html", rel.as_posix())
-    if m is None:
-        return False
-    if "name" not in m.groupdict():
-        return None
-    name = m["name"]
-    parts = len(kind.parameter) if isinstance(kind.parameter, tuple) else 1
-    return name if name.count("/") == parts - 1 else False
 
 
 def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | None = None,
@@ -105,15 +102,14 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     reports = find_reports(out_dir, made)
     zips = manifest.zips(out_dir)
 
-    def label_of(kind: ReportKind, name: str | None, year: int) -> str:
-        return kind.link_text(name, year, data_dir)
-
     parts = [
         "<h1>Rapporter</h1>",
-        '<p class="meta">Stockholms stads kvalitetsutmärkelse · '
-        f'sidan skapad <time datetime="{now.isoformat(timespec="seconds")}">'
-        f"{now:%Y-%m-%d %H:%M}</time>. Varje rapport visar när den gjordes och från vilka "
-        "datafiler (med början av filens SHA-256-kontrollsumma).</p>",
+        f'<p class="meta">Stockholms stads kvalitetsutmärkelse · sidan skapad '
+        f'<time datetime="{now.isoformat(timespec="seconds")}">{now:%Y-%m-%d %H:%M}</time></p>',
+        "<p>Varje rapport visar när den gjordes och från vilka datafiler, med början av varje fils "
+        "SHA-256-kontrollsumma. Där en PDF gjordes (<code>scoring report --pdf</code>) länkas den bredvid "
+        "rapporten. Bredvid varje rapport ligger också den körda notebooken, med samma namn och ändelsen "
+        "<code>.ipynb</code>, för den som vill granska beräkningarna.</p>",
     ]
     if not reports:
         parts.append('<p class="empty">Inga rapporter ännu. Skapa dem med '
@@ -121,15 +117,16 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     years = sorted({r[0] for r in reports} | {int(z.split("/")[0]) for z in zips if re.match(r"[0-9]{4}/", z)},
                    reverse=True)
     for year in years:
-        parts.append(f'<section id="ar-{year}"><h2>{year}</h2>')
-        for kind_name in REPORT_KINDS:
-            group = [r for r in reports if r[0] == year and r[1] == kind_name]
-            if group:
-                parts.append(_group(REPORT_KINDS[kind_name], group, made, out_dir, label_of))
-        parts.append(_send(out_dir, year, zips))
-        parts.append(_hand_ins(data_dir, year))
-        parts.append(_todo(data_dir, year))
-        parts.append("</section>")
+        body = []
+        for heading, kinds in _headings():
+            tables = [_group(kind, group, made, out_dir, data_dir) for kind in kinds
+                      if (group := [r for r in reports if r[0] == year and r[1] == kind.name])]
+            if tables:
+                body.append(f"<h3>{escape(heading)}</h3>\n" + "\n".join(tables))
+        body += [_send(out_dir, year, zips, made, data_dir), _hand_ins(data_dir, year), _todo(data_dir, year)]
+        opened = " open" if year == years[0] else ""
+        parts.append(f'<section id="ar-{year}"><details class="year"{opened}><summary><h2>{year}</h2></summary>\n'
+                     + "\n".join(b for b in body if b) + "\n</details></section>")
     if reports:
         parts.append('<section id="ordlista"><h2>Ordlista</h2><p>Samma ord betyder samma sak i alla '
                      "rapporter:</p>" + glossary.definitions(glossary.TERMS).html + "</section>")
@@ -152,6 +149,19 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
     return index
 
 
+def _headings() -> list[tuple[str, list[ReportKind]]]:
+    """The kinds in index order under their headings; kinds in a row with the same heading share
+    it (the trainer's report and the trainees' pages: one heading, a table each)."""
+    out: list[tuple[str, list[ReportKind]]] = []
+    for kind in REPORT_KINDS.values():  # read now: kinds may be added later
+        heading = kind.section or kind.label.format(label="").strip(" –")
+        if out and out[-1][0] == heading:
+            out[-1][1].append(kind)
+        else:
+            out.append((heading, [kind]))
+    return out
+
+
 def _ours(index: Path) -> bool:
     try:
         return FOOTER in index.read_text(encoding="utf-8", errors="replace")
@@ -163,13 +173,13 @@ def _href(path: Path, out_dir: Path) -> str:
     return escape(quote(path.relative_to(out_dir).as_posix()))
 
 
-def _group(kind: ReportKind, group, made: dict, out_dir: Path, label_of) -> str:
-    heading = kind.section or kind.label.format(label="").strip(" –")
+def _group(kind: ReportKind, group, made: dict, out_dir: Path, data_dir) -> str:
+    """One kind's table: a row per report; inputs every report of it shares are listed once above it."""
     rows = []
     infos = [made.get(path.relative_to(out_dir).as_posix()) for _, _, _, path in group]
     inputs = [_inputs_key(info) for info in infos]
     shared = inputs[0] if len(inputs) > 1 and inputs[0] and all(i == inputs[0] for i in inputs) else None
-    out = [f"<h3>{escape(heading)}</h3>"]
+    out = []
     if shared:
         out.append(f'<div class="provenance">Källdata för alla rapporter nedan: {_inputs_html(infos[0])}</div>')
     session = None
@@ -178,11 +188,9 @@ def _group(kind: ReportKind, group, made: dict, out_dir: Path, label_of) -> str:
             session = name.split("/")[0]
             rows.append(f'<tr><th scope="rowgroup" colspan="3">{isolate_value(session)}</th></tr>')
         when, source = _made(info, path)
-        link = f'<a href="{_href(path, out_dir)}">{isolate_value(label_of(kind, name, year))}</a>'
-        nb = path.with_suffix(".ipynb")
-        if nb.is_file():
-            link += f' <span class="meta">(<a href="{_href(nb, out_dir)}">notebook</a>)</span>'
-        data = "" if shared else source
+        label = kind.link_text(name, year, data_dir)
+        link = f'<a href="{_href(path, out_dir)}">{isolate_value(label)}</a>' + _pdf(info, path, out_dir, label)
+        data = f'<span class="same">{_count(info)}, samma som ovan</span>' if shared else source
         rows.append(f"<tr><td>{link}</td><td>{when}</td><td>{data}</td></tr>")
     out.append(
         '<table class="reports"><thead><tr><th scope="col">Rapport</th><th scope="col">Gjord</th>'
@@ -191,10 +199,27 @@ def _group(kind: ReportKind, group, made: dict, out_dir: Path, label_of) -> str:
     return "\n".join(out)
 
 
+def _pdf(info: dict | None, html: Path, out_dir: Path, label: str) -> str:
+    """The PDF made with this very page, linked (named for a screen reader by its report); a PDF
+    beside it from an earlier version, said so."""
+    if info and info.get("pdf") and (out_dir / info["pdf"]).is_file():
+        return (f' <a class="pdf" href="{_href(out_dir / info["pdf"], out_dir)}" '
+                f'aria-label="{escape(label)} som PDF">PDF</a>')
+    if html.with_suffix(".pdf").is_file() and (info or {}).get("verified"):
+        return (' <span class="meta">(PDF:en bredvid hör inte till den här versionen: gör om med '
+                '<code>--pdf</code>)</span>')
+    return ""
+
+
 def _inputs_key(info: dict | None):
     if not info or not info.get("inputs"):
         return None
     return tuple((i.get("file"), i.get("sha256")) for i in info["inputs"])
+
+
+def _count(info: dict | None) -> str:
+    n = len((info or {}).get("inputs") or [])
+    return f"{n} {'fil' if n == 1 else 'filer'}"
 
 
 def _made(info: dict | None, path: Path) -> tuple[str, str]:
@@ -209,35 +234,59 @@ def _made(info: dict | None, path: Path) -> tuple[str, str]:
                     _inputs_html(info))
     mtime = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     return (f'<time datetime="{mtime.isoformat(timespec="seconds")}">{mtime:%Y-%m-%d %H:%M}</time>',
-            '<span class="meta">okänd (rapporten görs om eller gjordes före körningsloggen)</span>')
+            f'<span class="meta">{UNKNOWN}</span>')
 
 
 def _inputs_html(info: dict | None) -> str:
     inputs = (info or {}).get("inputs") or []
     if not inputs:
-        return '<span class="meta">okänd</span>'
+        return f'<span class="meta">{UNKNOWN}</span>'
     where = isolate_value(str(info.get("data_dir") or ""))
     items = "".join(
         f"<li><code>{isolate_value(str(i.get('file')))}</code> "
         f"<code class=\"sha\">{escape((i.get('sha256') or 'saknas')[:SHORT_SHA])}</code></li>"
         for i in inputs
     )
-    n = len(inputs)
-    summary = f"{n} {'fil' if n == 1 else 'filer'}" + (f" i <code>{where}</code>" if where else "")
+    summary = _count(info) + (f" i <code>{where}</code>" if where else "")
     return f"<details><summary>{summary}</summary><ul class=\"inputs\">{items}</ul></details>"
 
 
-def _send(out_dir: Path, year: int, zips: Mapping[str, dict]) -> str:
+def _send(out_dir: Path, year: int, zips: Mapping[str, dict], made: Mapping[str, dict], data_dir) -> str:
+    """The year's zips: each linked; a shared one with what it holds; one that no longer holds what
+    it should, and a report that has no zip yet, said so with what to do."""
     shared = {k.bundle: k.bundle_label for k in REPORT_KINDS.values() if k.bundle}
-    mine = sorted(out_dir / rel for rel in zips if Path(rel).parent == Path(str(year), SEND_DIR))
+    mine = {Path(rel).name: rec for rel, rec in zips.items() if Path(rel).parent == Path(str(year), SEND_DIR)}
     if not mine:
         return ""
+    stale = out_of_date(out_dir, year, made, zips)
+    again = (f' <strong class="stale">Inaktuell: gör om den med <code>scoring report --year {year} '
+             "--bundle</code>.</strong>")
     items = []
-    for z in sorted(mine, key=lambda z: (z.name not in shared, z.name.casefold())):
-        text = shared.get(z.name) or z.stem
-        items.append(f'<li><a href="{_href(z, out_dir)}">{isolate_value(text)}</a></li>')
+    for name in sorted(mine, key=lambda n: (n not in shared, n.casefold())):
+        z = out_dir / str(year) / SEND_DIR / name
+        item = f'<a href="{_href(z, out_dir)}">{isolate_value(shared.get(name) or Path(name).stem)}</a>'
+        if name in shared:
+            item += _holds(mine[name], made, data_dir)
+        items.append(f"<li>{item}{again if name in stale else ''}</li>")
+    missing = [n for n in stale if n not in mine]
+    lack = (f"<p>{len(missing)} {'rapport saknar' if len(missing) == 1 else 'rapporter saknar'} zip-fil: gör "
+            f"dem med <code>scoring report --year {year} --bundle</code>.</p>" if missing else "")
     return (f"<h3>Att skicka ut</h3><p>En zip-fil per person med bara hens egna rapporter, "
-            f"och en för juryn.</p><ul class=\"send\">{''.join(items)}</ul>")
+            f"och en för juryn.</p>{lack}<ul class=\"send\">{''.join(items)}</ul>")
+
+
+def _holds(record: dict, made: Mapping[str, dict], data_dir) -> str:
+    """What a shared zip holds, from its record: each report by its link text (a PDF as such)."""
+    labels = []
+    for m in record.get("members") or []:
+        rel = str(m.get("file"))
+        html = Path(rel).with_suffix(".html").as_posix()
+        label = report_label(html, made[html], data_dir) if html in made else Path(rel).name
+        labels.append(label + (" (PDF)" if rel.endswith(".pdf") else ""))
+    n = len(labels)
+    items = "".join(f"<li>{isolate_value(label)}</li>" for label in labels)
+    return (f' <details class="holds"><summary>innehåller {n} {"fil" if n == 1 else "filer"}</summary>'
+            f'<ul class="holds">{items}</ul></details>')
 
 
 def _todo(data_dir: str | Path | None, year: int) -> str:

@@ -36,7 +36,12 @@ Guarantees
   run makes again without inputs until each is published (:class:`scoring.reports.index.Listing`),
   so they never claim data a report was not made from, even after a kill.
   ``bundle=True`` writes ``<out>/<year>/send/`` (:mod:`scoring.reports.bundle`): a zip never
-  holds a PDF made with another version of its HTML (the run says so in ``notes``).
+  holds a PDF made with another version of its HTML (the run says so in ``notes``). A year
+  whose ``send/`` holds zips gets them made again when the run changed what they should hold
+  (:func:`scoring.reports.bundle.out_of_date`), also without ``bundle=True``.
+* What went wrong is in :class:`RunResult` (``failures``, ``notes``, ``left_out``); any other
+  warning logged while the run ran is in ``warnings``. The log itself says every step at INFO
+  level, through the progress bar so that it stays whole.
 
 Kinds of report live in :data:`REPORT_KINDS`; a kind whose notebook is missing
 fails with a clear message instead of a traceback.
@@ -59,7 +64,7 @@ from ..kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from .audience import forbidden_for
-from .execute import Job, Pool, inline_figures, message, short
+from .execute import Job, Pool, WarningLog, inline_figures, message, short, through_bar
 from .kind import ReportKind
 
 __all__ = [
@@ -158,9 +163,12 @@ class RunResult:
         kernel), ``execute`` (Papermill), ``page`` (the HTML page), ``privacy`` (the guard).
     pdfs : the PDFs printed beside the HTML reports (with ``pdf=True``).
     manifest : the updated ``manifest.json`` (None if it could not be written).
-    bundles : the zips written to ``<year>/send/`` (with ``bundle=True``).
+    bundles : the zips written to ``<year>/send/`` (with ``bundle=True``, or made again because
+        the run changed what they hold).
     notes : what the user should know that is no failure (a PDF left out of a zip because it
         was made with an older version of the report).
+    warnings : every other warning logged while the run ran (by this package or a library), in
+        order; a repeated one as often as it came.
     """
 
     produced: list[Path] = field(default_factory=list)
@@ -175,6 +183,7 @@ class RunResult:
     manifest: Path | None = None
     bundles: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def left_out_years(self) -> dict[int, list[str]]:
@@ -277,7 +286,8 @@ def run_reports(
         (:mod:`scoring.reports.warm`); False starts a new kernel for every report.
     bundle : also write ``<out>/<year>/send/`` for every year of the run: one zip per
         person with only their own reports, and one for the jury
-        (:func:`scoring.reports.bundle.write_bundles`).
+        (:func:`scoring.reports.bundle.write_bundles`). Without it, a year that has zips gets
+        them made again only where the run changed what they should hold.
     pdf : also print each report to a PDF beside it (``scoring.reports.pdf.print_pdf``),
         in the worker, before anything is published: the privacy guard scans the PDF with
         the HTML and the notebook, and a report is published whole or not at all.
@@ -294,8 +304,17 @@ def run_reports(
     -------
     RunResult
         files produced, failures (year, kind, name, message) and the index, which is
-        rebuilt at the end also when some runs failed.
+        rebuilt at the end also when some runs failed; the warnings logged meanwhile.
     """
+    with WarningLog() as log:
+        result = _run(years, kinds, data_dir, out_dir, progress=progress, timeout=timeout, workers=workers,
+                      names=names, notebooks_dir=notebooks_dir, warm=warm, bundle=bundle, pdf=pdf, blind=blind)
+    result.warnings = log.messages
+    return result
+
+
+def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, notebooks_dir, warm, bundle, pdf,
+         blind) -> RunResult:
     from tqdm.auto import tqdm
 
     years = [years] if isinstance(years, int) else list(dict.fromkeys(int(y) for y in years))
@@ -327,13 +346,13 @@ def run_reports(
     with inline_figures(), Pool(min(workers, expected), warm, result.warmup) as pool, tqdm(
         total=0, desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not expected, dynamic_ncols=True,
-    ) as bar, _redirect_logging(progress):
+    ) as bar, through_bar(progress and bool(expected)):
         for kind_name in kinds:
             kind = REPORT_KINDS[kind_name]
             notebook = kind.notebook_path(nb_dir)
             if not notebook.is_file():
                 msg = f"{kind.noun} are not available yet: {display_path(notebook)} is missing"
-                logger.warning(msg)
+                logger.info(msg)
                 result.failures.append(Failure(None, kind.name, None, msg))
                 continue
             for year in years:
@@ -342,7 +361,7 @@ def run_reports(
                                         sources.get(kind.name), pdf)
                 except Exception as exc:  # no data for the year, unreadable data ...
                     msg = message(exc)
-                    logger.warning("%s %s: %s", year, kind.name, msg)
+                    logger.info("%s %s: %s", year, kind.name, msg)
                     result.failures.append(Failure(year, kind.name, None, msg))
                     continue
                 for job in planned:
@@ -350,7 +369,7 @@ def run_reports(
                     if foreign := owned.foreign(_targets(job)):
                         msg = (f"{_rel(foreign[0], out_dir)} is there but was not written by scoring report (or "
                                "was changed since), so it is left as it is: move it away to make this report")
-                        logger.warning("%s: %s", short(job), msg)
+                        logger.info("%s: %s", short(job), msg)
                         result.failures.append(Failure(job.year, job.kind, job.name, msg))
                     else:
                         jobs.append(job)
@@ -375,26 +394,27 @@ def run_reports(
                 listing.published(outcome.record)
                 for year, problems in outcome.left_out:
                     left = LeftOut(job.year, job.kind, job.name, year, problems)
-                    logger.warning("%s", left)
+                    logger.info("%s", left)
                     result.left_out.append(left)
             else:
-                logger.warning("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
+                logger.info("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
                 result.failures.append(Failure(job.year, job.kind, job.name, outcome.error))
 
     # no report holds a name or an address of data/people.csv (private ones were checked before publishing)
     from .audience import withdraw_naming_contacts
 
     for w in withdraw_naming_contacts(out_dir, result.produced, data_dir):
-        logger.warning("%s %s: %s", w.year, w.kind, w.message)
+        logger.info("%s %s: %s", w.year, w.kind, w.message)
         result.failures.append(Failure(w.year, w.kind, w.name, w.message))
         i = result.produced.index(w.html)
         del result.produced[i], result.notebooks[i]
         result.pdfs = [p for p in result.pdfs if p != w.html.with_suffix(".pdf")]
 
-    if bundle:
-        from .bundle import write_bundles, write_send_list
+    from .bundle import out_of_date, write_bundles, write_send_list
 
-        for year in years:
+    for year in years:  # with --bundle every year; else a year whose zips no longer hold what they should
+        stale = [] if bundle else out_of_date(out_dir, year)
+        if bundle or stale:
             try:
                 written, failures, notes = write_bundles(out_dir, year, data_dir=data_dir)
             except OSError as exc:
@@ -405,11 +425,13 @@ def run_reports(
             except OSError as exc:
                 failures = [*failures, f"could not write the send list: {exc}"]
             result.bundles.extend(written)
+            if stale:
+                notes = [f"made again, as this run changed what they hold: {', '.join(stale)}", *notes]
             for msg in failures:
-                logger.warning("%s send: %s", year, msg)
+                logger.info("%s send: %s", year, msg)
                 result.failures.append(Failure(year, "send", None, msg))
             for msg in notes:
-                logger.warning("%s send: %s", year, msg)
+                logger.info("%s send: %s", year, msg)
                 result.notes.append(f"{year} send: {msg}")
 
     for kind_name in available:  # what the award office still has to do, as the kinds declare it
@@ -423,7 +445,7 @@ def run_reports(
 
     result.manifest, result.index = listing.finish()  # again from the records on disk
     for what, msg in listing.errors.items():
-        logger.warning(msg)
+        logger.info(msg)
         result.failures.append(Failure(None, what, None, msg))
     if result.index is not None:
         logger.info("index: %s", result.index)
@@ -503,24 +525,3 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
-
-
-class _redirect_logging:
-    """While the bar is shown, route console logging through tqdm so lines do not tear it."""
-
-    def __init__(self, enabled: bool):
-        self._cm = None
-        if enabled:
-            from tqdm.contrib.logging import logging_redirect_tqdm
-
-            self._cm = logging_redirect_tqdm()
-
-    def __enter__(self):
-        if self._cm is not None:
-            self._cm.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._cm is not None:
-            return self._cm.__exit__(*exc)
-        return False

@@ -1,5 +1,11 @@
 """A whole ``--kind all --bundle`` run of stand-in notebooks: privacy of every file, the send-out zips, the index.
 
+The index (issue 18): every row says which data it was made from (the same words for the same
+files), a PDF made with a report is linked beside it, the notebooks are named once at the top,
+each year folds in a ``<details>``; the jury's zip says what it holds, inside and on the index,
+and is made again when a later run adds blind packs. Its layout in a browser:
+``tests/browser/test_browser_index.py``.
+
 The run covers every kind in the registry plus a private per-trainee kind registered
 for the test (the real trainee pages are still being written); when the real private
 kinds land, their notebooks join the run through ``kinds="all"`` and the whole-run
@@ -24,9 +30,10 @@ from html_page import Page
 
 from scoring.paths import RUBRIC_PATH
 from scoring.presentation import glossary
-from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports
+from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports, write_index
 from scoring.reports.audience import forbidden_for
-from scoring.reports.bundle import write_bundles
+from scoring.reports.bundle import CONTENTS, out_of_date, write_bundles
+from scoring.reports.kind import Blind
 
 YEARS = (2020, 2021)
 EXAMINERS = ("E01", "E02", "E03")
@@ -142,7 +149,11 @@ def test_send_zips_hold_only_their_own_reports(run):
     with zipfile.ZipFile(send / "grund-T01.zip") as z:
         assert z.namelist() == ["2021-training-grund-T01.html"]
     with zipfile.ZipFile(send / "jury.zip") as z:
-        assert sorted(z.namelist()) == [f"2021-jury-{c}.html" for c in CLASSES]
+        assert z.namelist() == [CONTENTS, *(f"2021-jury-{c}.html" for c in CLASSES)]
+        listing = z.read(CONTENTS).decode("utf-8-sig").splitlines()
+    assert listing[0] == "Innehåll i jury.zip, Kvalitetsutmärkelsen 2021: 2 filer."
+    assert [line.split(", gjord ")[0] for line in listing[2:4]] == [
+        "2021-jury-forskola.html: Jurypaket – Förskola", "2021-jury-skola.html: Jurypaket – Skola"]
     assert sorted(p.name for p in run["result"].bundles if p.parent == send) == zips
 
 
@@ -216,6 +227,9 @@ def test_index_in_swedish_with_codes_only_and_provenance(run):
     # inputs shared by a group are shown once above it (jury, examiner, trainee groups of both
     # years); a group of one report shows them in its row
     assert page.count("Källdata för alla rapporter nedan") == 2 * 3
+    # the notebooks are named once, at the top: the page is for the administrator
+    assert "(notebook)" not in page and not [h for h, _ in parser.links if h.endswith(".ipynb")]
+    assert page.count(".ipynb") == 1
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:]+[+-]\d\d:\d\d">\d{4}-\d\d-\d\d \d\d:\d\d</time>',
                      page)
     # the one glossary: every term of scoring.presentation.glossary, defined once, at the end
@@ -230,7 +244,7 @@ def test_manifest_is_for_the_administrator_only(run):
     assert len(made["reports"]) == len(run["result"].reports)
     for z in (run["out"] / "2021/send").glob("*.zip"):
         with zipfile.ZipFile(z) as f:
-            assert all(n.endswith(".html") for n in f.namelist())  # no manifest, no notebook
+            assert all(n.endswith(".html") or n == CONTENTS for n in f.namelist())  # no manifest, no notebook
 
 
 def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatch):
@@ -263,6 +277,22 @@ def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatc
     assert sorted(result.pdfs) == [out / "2021/examiners/E02.pdf", out / "2021/examiners/E03.pdf"]
     with zipfile.ZipFile(out / "2021/send/E02.zip") as z:
         assert z.namelist() == ["2021-examiners-E02.html", "2021-examiners-E02.pdf"]
+    # issue 18: the index links each PDF made with its report (76 PDFs were not linked)
+    links = Page.read(out / "index.html").links
+    assert [(h, t) for h, t in links if h.endswith(".pdf")] == [("2021/examiners/E02.pdf", "PDF"),
+                                                                ("2021/examiners/E03.pdf", "PDF")]
+    # made again, changed, without --pdf: the PDF beside it is of the earlier version, and not linked
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    _notebook(changed / "examiner_feedback.ipynb", 'year = 2024\ndata_dir = ""\nexaminer_id = ""',
+              "examiner_id + ' igen'")
+    again = run_reports([2021], kinds="examiner", names={"examiner": ["E02"]}, data_dir=run["data"], out_dir=out,
+                        notebooks_dir=changed, progress=False, timeout=120)
+    assert again.ok, again.failures
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert [h for h, _ in Page(page).links if h.endswith(".pdf")] == ["2021/examiners/E03.pdf"]
+    row = re.search(r'<tr><td><a href="2021/examiners/E02.html">.*?</tr>', page)[0]
+    assert "PDF:en bredvid hör inte till den här versionen" in row
 
 
 def test_two_sessions_numbering_from_t01_never_share_a_zip(tmp_path):
@@ -310,3 +340,95 @@ def test_the_index_says_who_has_not_handed_in(tmp_path):
     assert "<li>E64: saknar 2024-18</li>" in html  # the demo's planted gap
     (data / "2024" / "assignments.csv").unlink()
     assert _hand_ins(data, 2024) == ""  # no plan, nothing to say
+
+
+def _rows(page: str) -> dict[str, str]:
+    """Each report row of the index: its link, and the text of its Källdata cell."""
+    rows = re.findall(r'<tr><td><a href="([^"]+\.html)">.*?</td><td>.*?</td><td>(.*?)</td></tr>', page, re.DOTALL)
+    return {href: re.sub(r"<[^>]+>", "", cell).strip() for href, cell in rows}
+
+
+def test_every_row_says_its_data_and_the_same_files_read_the_same(run):
+    """Issue 18: Källdata was empty for every row of a group whose inputs were listed above it,
+    and read "27 filer" in one row, nothing in the next. Now every row names the count, and rows
+    made from the same files say the same (the files themselves are listed once)."""
+    page = (run["out"] / "index.html").read_text(encoding="utf-8")
+    made = manifest.load(run["out"])["reports"]
+    rows = _rows(page)
+    assert sorted(rows) == sorted(made)
+    assert [h for h, cell in rows.items() if not cell] == []
+    said: dict[tuple, set[str]] = {}
+    for href, cell in rows.items():
+        files = tuple((i["file"], i["sha256"]) for i in made[href]["inputs"])
+        n = len(files)
+        assert re.match(rf"{n} {'fil' if n == 1 else 'filer'}\b", cell), (href, cell)
+        said.setdefault(files, set()).add(cell.split(" i ")[0].split(",")[0])
+    assert all(len(words) == 1 for words in said.values()), said
+    assert page.count("1 fil, samma som ovan") == len(rows) - 2  # all but the calibration report of each year
+
+
+def test_each_year_folds_the_newest_open(run):
+    """Issue 18: a <details> per year, no script needed (the page's CSP forbids scripts)."""
+    page = (run["out"] / "index.html").read_text(encoding="utf-8")
+    years = re.findall(r'<section id="ar-(\d{4})"><details class="year"( open)?><summary><h2>(\d{4})</h2></summary>',
+                       page)
+    assert years == [("2021", " open", "2021"), ("2020", "", "2020")]
+    assert page.count("<details class=\"year\"") == 2 and "<script" not in page
+    assert page.index("</details></section>") < page.index('<section id="ar-2020">')
+    assert page.index('<section id="ordlista">') > page.rindex("</details></section>")  # the glossary: last
+
+
+def test_blind_packs_made_later_go_into_the_jury_zip(run, tmp_path):
+    """Issue 18: blind packs made after the jury's zip (a run with --blind, without --bundle) were
+    not in it, and nothing said so. The run makes the zip again; the zip and the index list them."""
+    from dataclasses import replace
+
+    from scoring.reports.privacy import Forbidden
+
+    out = tmp_path / "reports"
+    shutil.copytree(run["out"], out)
+    blind = Blind(suffix="-blind", context=", anonymiserat", label=" (anonymiserat)",
+                  forbidden=lambda year, data_dir: Forbidden())  # the stand-in data has no entries.csv
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(REPORT_KINDS, "trainee", TRAINEE_KIND)
+        mp.setitem(REPORT_KINDS, "jury", replace(REPORT_KINDS["jury"], blind=blind))
+        result = run_reports([2021], kinds="jury", names={"jury": list(CLASSES)}, data_dir=run["data"], out_dir=out,
+                             notebooks_dir=run["root"] / "notebooks", blind=True, progress=False, timeout=120)
+        assert result.ok, result.failures
+        assert out / "2021/send/jury.zip" in result.bundles
+        assert result.notes == ["2021 send: made again, as this run changed what they hold: jury.zip"]
+        packs = [f"2021-jury-{c}{b}.html" for c in CLASSES for b in ("-blind", "")]
+        with zipfile.ZipFile(out / "2021/send/jury.zip") as z:
+            assert z.namelist() == [CONTENTS, *packs]
+            listing = z.read(CONTENTS).decode("utf-8-sig")
+        assert "2021-jury-skola-blind.html: Jurypaket – Skola (anonymiserat), gjord " in listing
+        page = (out / "index.html").read_text(encoding="utf-8")
+        send = page[page.index("<h3>Att skicka ut</h3>"):]
+        assert "innehåller 4 filer" in send
+        assert "<li>Jurypaket – Förskola (anonymiserat)</li><li>Jurypaket – Förskola</li>" in send
+        assert "Inaktuell" not in page and out_of_date(out, 2021) == []
+
+
+def test_the_index_says_which_zip_is_out_of_date(run, tmp_path):
+    """A pack made again, and an examiner's report with no zip yet, after the last run that zipped."""
+    out = tmp_path / "reports"
+    shutil.copytree(run["out"], out)
+    for rel, kind, name in (("2021/jury-skola.html", "jury", "skola"), ("2021/examiners/E04.html", "examiner",
+                                                                         "E04")):
+        html = out / rel
+        html.write_text(f"<html>{name} igen</html>", encoding="utf-8")
+        manifest.record(out, run["data"], [manifest.Made(
+            html=html, ipynb=html.with_suffix(".ipynb"), year=2021, kind=kind, name=name,
+            parameters={"year": 2021}, seconds=1.0, finished=time.time(), inputs=())])
+    assert out_of_date(out, 2021) == ["E04.zip", "jury.zip"]
+    assert out_of_date(out, 2020) == []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(REPORT_KINDS, "trainee", TRAINEE_KIND)
+        page = write_index(out, data_dir=run["data"]).read_text(encoding="utf-8")
+    after = dict(re.findall(r'<li><a href="2021/send/([^"]+)">[^<]*</a>((?:\s*<details class="holds">.*?</details>)?'
+                            r'.*?)</li>', page))
+    assert sorted(after) == ["E01.zip", "E02.zip", "E03.zip", "grund-T01.zip", "grund-T02.zip", "jury.zip"]
+    assert [z for z, item in after.items() if "Inaktuell" in item] == ["jury.zip"]
+    assert after["jury.zip"].endswith('<strong class="stale">Inaktuell: gör om den med <code>scoring report --year '
+                                      '2021 --bundle</code>.</strong>')
+    assert "<p>1 rapport saknar zip-fil: gör dem med <code>scoring report --year 2021 --bundle</code>.</p>" in page

@@ -28,7 +28,7 @@ from html_page import Page
 
 from scoring.cli import main
 from scoring.reports import execute, manifest, run_reports, write_index
-from scoring.reports.bundle import write_bundles
+from scoring.reports.bundle import CONTENTS, write_bundles
 
 YEAR = 2024
 EXAMINERS = ("E01", "E02", "E03")
@@ -428,5 +428,5 @@ def test_a_shared_zip_holds_reports_of_one_state_of_the_data(tmp_path):
     written, failures, notes = write_bundles(out, YEAR, data_dir=data)
     assert failures == [] and written == [out / f"{YEAR}/send/jury.zip"]
     with zipfile.ZipFile(written[0]) as z:
-        assert z.namelist() == [f"{YEAR}-jury-forskola.html"]
+        assert z.namelist() == [CONTENTS, f"{YEAR}-jury-forskola.html"]
     assert len(notes) == 1 and f"{YEAR}/jury-skola.html left out" in notes[0] and "scores.csv" in notes[0]

@@ -361,6 +361,80 @@ def test_cli_report_options():
     assert args.bundle is True and args.workers == 3
     assert _parser().parse_args(["report"]).bundle is False
     assert main(["report", "--year", "2024", "--workers", "0"]) == 2
+    # -v after the command as before it; without it, no log line while the run runs
+    assert [_parser().parse_args(a).verbose for a in (["report"], ["report", "-v"], ["-v", "report"],
+                                                        ["report", "--verbose", "--year", "2024"])] == [
+        False, True, True, True]
+
+
+#: A report whose output carries a note the runner cannot read: it logs a warning per report.
+ODD_NOTE = ('from IPython.display import display\n'
+            'display({"text/plain": "ett år utelämnat"}, raw=True,\n'
+            '        metadata={"scoring": {"left_out": [{"year": "inget år"}]}})')
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory):
+    """``scoring report`` over two years of stand-in reports, as a user runs it (its own process, so
+    that the command line sets up logging as it does for a user), without and with ``-v``."""
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("cli")
+    nbs = root / "notebooks"
+    _notebook(nbs / "calibration_report.ipynb", "print('Rapport för', year)", ODD_NOTE)
+    data = _data(root / "data", years=(2020, 2021))
+    code = ("import sys\nfrom pathlib import Path\nimport scoring.reports.runner as runner\n"
+            f"runner.NOTEBOOKS_DIR = Path({str(nbs)!r})\n"
+            "from scoring.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+    runs = {}
+    for verbose in (False, True):
+        command = ["report", "--years", "2020-2021", "--data", str(data), "--out", str(root / f"out-{verbose}")]
+        r = subprocess.run([sys.executable, "-c", code, *command, *(["-v"] if verbose else [])],
+                           capture_output=True, text=True, cwd=root, timeout=600)
+        runs[verbose] = r
+    return runs
+
+
+@pytest.mark.slow
+def test_a_report_run_shows_the_bar_and_a_summary_and_no_log_line(cli_runs):
+    """Issue 18: a run printed its INFO lines into its progress bar (147 in one run). Without -v:
+    the bar, then the summary, the warnings counted there."""
+    r = cli_runs[False]
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in re.split(r"[\r\n]+", r.stderr) if line.strip()]
+    assert [line for line in lines if re.search(r" (DEBUG|INFO|WARNING|ERROR) ", line)] == []
+    assert any(line.startswith("reports:") and "2/2" in line for line in lines)  # the bar
+    tail = r.stderr[r.stderr.rindex("2/2"):].splitlines()[1:]
+    assert tail == [
+        "2 warning(s) (-v logs them as they come):",
+        "warning: unreadable left_out note in a report: {'year': 'inget år'} (2 times)",
+        f"2 report(s) written; index: {tail[-1].split('index: ')[1]}",
+    ]
+    assert r.stdout == ""
+
+
+@pytest.mark.slow
+def test_a_report_run_logs_every_step_with_verbose(cli_runs):
+    r = cli_runs[True]
+    assert r.returncode == 0, r.stderr
+    assert re.search(r" INFO scoring\.report: 2021 calibration: wrote .*calibration\.html in \d", r.stderr)
+    assert len(re.findall(r" WARNING scoring\.report: unreadable left_out note", r.stderr)) == 2
+    assert "2 warning(s):" in r.stderr and "2 report(s) written" in r.stderr
+
+
+def test_the_warnings_of_a_run_are_in_its_result(workspace, tmp_path):
+    """Whatever logs a warning while a run runs (here the runner, reading a report's odd note)."""
+    nbs = tmp_path / "nb"
+    _notebook(nbs / "calibration_report.ipynb", ODD_NOTE)
+    result = run_reports([2020, 2021], data_dir=workspace["data"], out_dir=tmp_path / "out", notebooks_dir=nbs,
+                         progress=False, timeout=120)
+    assert result.ok, result.failures
+    assert result.warnings == ["unreadable left_out note in a report: {'year': 'inget år'}"] * 2
+    before = list(logging.getLogger().handlers)  # the run leaves no handler behind
+    run_reports([2021], data_dir=workspace["data"], out_dir=tmp_path / "out", notebooks_dir=nbs, progress=False,
+                timeout=120)
+    assert logging.getLogger().handlers == before
 
 
 @pytest.mark.slow

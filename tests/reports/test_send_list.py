@@ -27,7 +27,7 @@ from scoring.paths import RUBRIC_PATH
 from scoring.problems import InputError
 from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports
 from scoring.reports.audience import contacts, forbidden_for, withdraw_naming_contacts
-from scoring.reports.bundle import SEND_LIST, SEND_LIST_COLUMNS, write_send_list
+from scoring.reports.bundle import CONTENTS, SEND_LIST, SEND_LIST_COLUMNS, write_send_list
 
 YEARS = (2020, 2021)
 EXAMINERS = ("E01", "E02", "E03")
@@ -101,11 +101,11 @@ def _write_people(data: Path, rows) -> None:
         csv.writer(f, lineterminator="\n").writerows([("code", "name", "email"), *rows])
 
 
-def _run(data: Path, out: Path, notebooks: Path, years=YEARS, kinds="all", names=None):
+def _run(data: Path, out: Path, notebooks: Path, years=YEARS, kinds="all", names=None, bundle=True):
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(REPORT_KINDS, "trainee", TRAINEE_KIND)
         return run_reports(list(years), kinds=kinds, data_dir=data, out_dir=out, notebooks_dir=notebooks,
-                           names=names or {"jury": list(CLASSES), "examiner": list(EXAMINERS)}, bundle=True,
+                           names=names or {"jury": list(CLASSES), "examiner": list(EXAMINERS)}, bundle=bundle,
                            progress=False, timeout=120)
 
 
@@ -191,6 +191,38 @@ def test_a_rerun_marks_exactly_the_changed_zips(run, tmp_path):
     assert again["2021/send/E02.zip"]["sha256"] != first["2021/send/E02.zip"]["sha256"]
     assert again["2021/send/E02.zip"]["made"] >= first["2021/send/E02.zip"]["made"]
     assert (data / "2020" / SEND_LIST).read_bytes() == before_2020  # a year not in the run is left as it is
+
+
+def test_a_run_without_bundle_makes_the_zips_it_changed_again(run, tmp_path):
+    """Issue 18: a report made again after the zips were made (here without --bundle) left its zip
+    holding the old version. The run makes the year's zips again, and the send list marks the one
+    that changed; a year the run did not touch is left as it is."""
+    data, out = tmp_path / "data", tmp_path / "reports"
+    shutil.copytree(run["data"], data)
+    shutil.copytree(run["out"], out)
+    first = {r["zip"]: r for r in _send_list(data, 2021)}
+    before_2020 = _snapshot(out / "2020" / "send")
+    with open(data / "2021/scores.csv", "a", encoding="utf-8") as f:  # E02's page will say one row more
+        f.write("2021,B2,E02,staff,60\n")
+    result = _run(data, out, run["notebooks"], years=[2021], kinds="examiner", names={"examiner": ["E02"]},
+                  bundle=False)
+    assert result.ok, result.failures
+    assert result.notes[0] == "2021 send: made again, as this run changed what they hold: E02.zip"
+    with zipfile.ZipFile(out / "2021/send/E02.zip") as z:
+        assert z.read("2021-examiners-E02.html") == (out / "2021/examiners/E02.html").read_bytes()
+    again = {r["zip"]: r for r in _send_list(data, 2021)}
+    assert {z for z, r in again.items() if r["changed"] == "ja"} == {"2021/send/E02.zip"}
+    assert set(again) == set(first)
+    assert _snapshot(out / "2020" / "send") == before_2020
+    # nothing changed since: a run without --bundle leaves the zips alone
+    stamp = {p: p.stat().st_mtime_ns for p in (out / "2021/send").iterdir()}
+    result = _run(data, out, run["notebooks"], years=[2021], kinds="calibration", bundle=False)
+    assert result.ok and result.notes == [] and result.bundles == []
+    assert {p: p.stat().st_mtime_ns for p in (out / "2021/send").iterdir()} == stamp
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def test_no_people_csv_no_send_list(run, tmp_path):
@@ -302,7 +334,7 @@ def test_a_report_naming_a_person_is_not_published(leaky):
         assert f"{gone}.html" not in (out / "index.html").read_text(encoding="utf-8")
     assert (out / "2021/jury-forskola.html").is_file() and (out / "2021/examiners/E02.html").is_file()
     with zipfile.ZipFile(out / "2021/send/jury.zip") as z:
-        assert z.namelist() == ["2021-jury-forskola.html"]
+        assert z.namelist() == [CONTENTS, "2021-jury-forskola.html"]
     listed = {r["zip"] for r in _send_list(leaky["data"], 2021)}
     assert "2021/send/E01.zip" not in listed and "2021/send/E02.zip" in listed
     assert {p.name for p in leaky["result"].reports} == {"jury-forskola.html", "E02.html", "E03.html", "T01.html",
