@@ -24,14 +24,14 @@ FREE = ("Det står domarkommittén fritt att göra: rangordningen är ett underl
 
 
 def intro(dec: Decision) -> render.Block:
-    """What the record is, or that the year has no decision yet."""
+    """What the record is, or that the year has no decision yet (short: the table of every class's decision
+    follows on the first screen, issue 18)."""
     if dec.decisions is None:
         return _no_decision(dec)
     return render.group(
         render.paragraph(
-            "Domarkommitténs beslut för {year}, klass för klass, bredvid rangordningen och de andra sätten att räkna "
-            "poängen. Där beslutet skiljer sig från rangordningen står en anteckning; den konstaterar skillnaden "
-            "och värderar den inte.", year=dec.year),
+            "Domarkommitténs beslut för {year} bredvid rangordningens ledare, först för alla klasser i en tabell, "
+            "sedan klass för klass med de andra sätten att räkna poängen.", year=dec.year),
         demo_note() if dec.demo else None,
     )
 

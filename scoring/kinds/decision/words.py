@@ -1,7 +1,8 @@
 """The published decision (``beslut.html``) in the words the city publishes its winners with:
 per class "Vinnare: …" or that no prize is given, "Hedersomnämnande: …", each followed by
-"Motivering: …" in its paragraphs. No number from the model and no examiner's code: the page
-shows only what ``decisions.csv`` and the entries' names say.
+"Motivering: …" in its paragraphs, after the outcome of every class in one list (the page's first
+screen, issue 18). No number from the model and no examiner's code: the page shows only what
+``decisions.csv`` and the entries' names say.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from ...presentation import render
 from ...presentation.labels import demo_note
 from .decision import ClassDecision, Decision
 
-__all__ = ["intro", "awards", "committee"]
+__all__ = ["intro", "summary", "awards", "committee"]
 
 
 def intro(dec: Decision) -> render.Block:
@@ -27,6 +28,27 @@ def intro(dec: Decision) -> render.Block:
             "hedersomnämnanden som kommittén har beslutat om, var och en med sin motivering.", year=dec.year),
         demo_note() if dec.demo else None,
     )
+
+
+def _outcome(dec: Decision, c: ClassDecision) -> render.Inline:
+    """"Förskola: vinnare Förskolan X; hedersomnämnande: Förskolan Y" (names only, as published)."""
+    label = render.strong("{label}:", label=dec.rubric.class_label(c.class_id))
+    won = (render.text("vinnare {name}", name=dec.name(c.winner)) if c.winner is not None
+           else "inget pris" if c.no_prize else render.MISSING)
+    if not c.mentions:
+        return render.text("{label} {won}", label=label, won=won)
+    return render.text("{label} {won}; {mention}: {names}", label=label, won=won,
+                       mention="hedersomnämnanden" if len(c.mentions) > 1 else "hedersomnämnande",
+                       names=render.join([dec.name(e) for e in c.mentions]))
+
+
+def summary(dec: Decision) -> render.Block | None:
+    """The decision of every class in one list, in the rubric's order: the winner or "inget pris",
+    and the honourable mentions (None without a decision)."""
+    if dec.decisions is None:
+        return None
+    return render.group(render.paragraph("Beslutet klass för klass, med motiveringarna längre ned:"),
+                        render.bullets([_outcome(dec, c) for c in dec.classes]))
 
 
 def _motivation(text: str) -> list[render.Block]:

@@ -7,6 +7,8 @@ words are in :mod:`.words`. What the letter holds:
 * per criterion the named band (``rubric.scale.lower_band``) of the entry's final score: the
   site-visit score where there is one, else the consensus (a mean between two bands takes the
   lower); the scores themselves never reach the page (the rubric has no setting that shows them);
+* the overall band, by the same rule, of the weighted total of those final scores (the rubric's
+  weights over the criteria with a score: the total the class position is counted from);
 * the team's strengths and areas for development from the consensus rows (``strengths`` and
   ``improvements`` of ``scores.csv``, one point per line; a missing column is no text), with
   every examiner code, other entry's code and name (aliases too) and other district in them
@@ -470,6 +472,8 @@ class EntryLetter:
     development : :class:`Development` since the last participation.
     weakest : the two weakest criteria (ids), for where to look next.
     demo : the entries are the synthetic demo's.
+    overall : the Swedish label of the band of the weighted total of the final scores (None when
+        the rubric has no bands or the entry no final score).
     """
 
     year: int
@@ -482,6 +486,7 @@ class EntryLetter:
     development: Development
     weakest: list[str]
     demo: bool = False
+    overall: str | None = None
 
     def __repr__(self) -> str:
         return f"<EntryLetter {self.entry_id} {self.year}>"
@@ -537,9 +542,10 @@ def entry_letter(year: int, entry_id: str = "", data_dir: str | Path | None = No
             rec[column] = tuple(hidden.redact(p) for p in points)
         rows.append(rec)
     criteria = pd.DataFrame(rows, columns=["criterion", "score", "stage", "band", *TEXTS])
+    overall = yd.rubric.scale.lower_band(_totals(final.loc[final["entry_id"] == code], yd.rubric).get(code, np.nan))
     return EntryLetter(
         year=year, entry_id=code, name=str(row["name"]), class_id=str(row["class"]), rubric=yd.rubric,
         criteria=criteria, position=class_position(code, yd, final),
         development=development(year, code, yd, data_dir, final), weakest=weakest(criteria, yd.rubric),
-        demo=is_demo(yd.entries),
+        demo=is_demo(yd.entries), overall=overall.label_sv if overall else None,
     )

@@ -41,7 +41,8 @@ def _visited(letter: EntryLetter) -> bool:
 
 
 def heading(letter: EntryLetter) -> render.Block:
-    """The letter's opening: to whom, for which year, and what it holds."""
+    """The letter's opening (its first screen, issue 18): to whom, for which year, what it holds and the
+    overall level (:attr:`EntryLetter.overall`)."""
     blocks = [
         render.heading("{name}, {year:d}", name=letter.name, year=letter.year),
         render.paragraph(
@@ -51,6 +52,11 @@ def heading(letter: EntryLetter) -> render.Block:
             "återföring till er.",
             year=letter.year, code=render.code(letter.entry_id), cls=letter.rubric.class_label(letter.class_id)),
     ]
+    if letter.overall is not None:
+        blocks.append(render.paragraph(
+            "Sammantaget, med alla kriterier vägda samman enligt bedömningsmallen, ligger ert bidrag på nivån "
+            "{band}. Nivån på varje kriterium, med lagets styrkor och utvecklingsområden, står här nedanför.",
+            band=render.strong("{b}", b=letter.overall)))
     if letter.demo:
         blocks.append(demo_note())
     return render.group(*blocks)
@@ -142,7 +148,9 @@ def development(letter: EntryLetter) -> render.Block:
                                    y0=d.earlier_year))
     df = d.rows.assign(criterion=d.rows["criterion"].map(letter.rubric.criterion_label),
                        change=d.rows["change"].map(lambda c: CHANGE_SV.get(c) if isinstance(c, str) else None))
-    headers = COLUMNS_SV | {"earlier_band": f"Nivå {d.earlier_year}", "band": f"Nivå {letter.year}"}
+    # "change" is the level's change here, not the glossary's change of an examiner's generosity
+    headers = COLUMNS_SV | {"earlier_band": f"Nivå {d.earlier_year}", "band": f"Nivå {letter.year}",
+                            "change": "Förändring"}
     blocks.append(render.Table(df[["criterion", "earlier_band", "band", "change"]], headers=headers,
                                caption=render.text("Nivå per kriterium {y0:d} och {y:d}", y0=d.earlier_year,
                                                    y=letter.year)))

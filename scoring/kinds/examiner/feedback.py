@@ -76,6 +76,7 @@ __all__ = [
     "consensus_closeness_block",
     "effects",
     "examiner_feedback",
+    "generosity",
     "heading",
     "levels",
     "pool_of",
@@ -400,13 +401,20 @@ def _finite(x) -> bool:
 
 
 def heading(fb: ExaminerFeedback) -> render.Block:
-    """The report's opening: examiner and year, what they scored, who the page is for and the privacy rule."""
+    """The report's opening: examiner and year, what they scored, their generosity and what to do about it
+    (the page's first screen, issue 18; the same reading as under the measures, :func:`generosity`),
+    who the page is for and the privacy rule."""
     blocks = [render.heading("Examinator {code}, {year:d}", code=render.code(fb.examiner_id), year=fb.year)]
     if fb.scored:
         blocks.append(render.paragraph(
             "Du bedömde {entries} bidrag individuellt {year:d} och satte {scores} poäng. Sidan är bara till dig.",
             entries=len(fb.entries), year=fb.year, scores=int(fb.effect.get("n_scores", len(fb.team))),
         ))
+        said, todo = generosity(fb)
+        blocks.append(render.paragraph("{term} {said}", term=render.strong("{t}:", t=glossary.term("generosity")),
+                                       said=said))
+        if todo:
+            blocks.append(render.paragraph("{what} {todo}", what=render.strong("Vad du kan göra:"), todo=todo))
     else:
         blocks.append(render.paragraph(
             "Du bedömde inga bidrag individuellt {year:d}, så det finns ingen återkoppling på årets poäng. "
@@ -438,6 +446,14 @@ def levels(fb: ExaminerFeedback) -> dict[str, Level]:
     return {m: measure_level(m, e.get(m), position=pos[m] if pos[m]["n"] else None, n=measure_n(m, e),
                              ci=(e.get("ci_low"), e.get("ci_high")), residual_sd=fb.residual_sd)
             for m in MEASURES}
+
+
+def generosity(fb: ExaminerFeedback) -> tuple[str, str]:
+    """(what your generosity says about you, what you can do; "" for nothing): the reading of the
+    measures' table (:func:`scoring.kinds.examiner.words.measure_reading`), which the page's opening
+    repeats so that its first screen holds it."""
+    e = fb.effect
+    return words.measure_reading(levels(fb)["bias"], (e.get("ci_low"), e.get("ci_high")))
 
 
 def _digits(m: str) -> int:

@@ -135,6 +135,7 @@ def test_no_decision_yet_says_so(data, cache):
     assert words.intro(dec).text == (f"Inget beslut är registrerat för {UNDECIDED}: årets datamapp har ingen "
                                      "decisions.csv.")
     assert words.awards(dec) is None and record.classes(dec) is None and record.summary_table(dec) is None
+    assert words.summary(dec) is None
 
 
 # --------------------------------------------------------------------------- the published decision, in process
@@ -158,9 +159,27 @@ def test_published_decision_in_the_citys_words(data, expected, cache):
     assert "<script>" not in html and "<i>" not in html and "&lt;script&gt;" in html  # text from data is text
 
 
+def test_published_decision_in_one_list_first(data, expected, cache):
+    """Issue 18: the page's first screen holds every class's decision, in the rubric's order, by name."""
+    dec = decision.load_decision(YEAR, data)
+    e = expected["year"].entries.set_index("entry_id")
+    label = expected["year"].rubric.class_label
+    rows = expected["rows"]
+    assert words.summary(dec).text.splitlines() == [
+        "Beslutet klass för klass, med motiveringarna längre ned:",
+        "",
+        f"- {label('forskola')}: vinnare {HOSTILE_NAME}; hedersomnämnande: {e.loc[rows[1]['entry_id'], 'name']}",
+        f"- {label('skola')}: vinnare {e.loc[rows[2]['entry_id'], 'name']}",
+        f"- {label('aldreomsorg')}: inget pris; hedersomnämnande: {e.loc[rows[4]['entry_id'], 'name']}",
+        f"- {label('socialtjanst')}: vinnare {e.loc[rows[5]['entry_id'], 'name']}",
+        f"- {label('andra')}: vinnare {e.loc[rows[6]['entry_id'], 'name']}",
+    ]
+    assert "<script>" not in words.summary(dec).html and "&lt;script&gt;" in words.summary(dec).html
+
+
 def test_published_decision_shows_no_number_code_or_reason(data, expected, cache):
     dec = decision.load_decision(YEAR, data)
-    text = "\n".join(b.text for b in (words.intro(dec), words.awards(dec), words.committee(dec)))
+    text = "\n".join(b.text for b in (words.intro(dec), words.summary(dec), words.awards(dec), words.committee(dec)))
     codes = set(expected["year"].scores["examiner_id"]) | set(expected["year"].entries["entry_id"])
     assert not [c for c in codes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)]
     assert "%" not in text and not re.search(r"\d+,\d", text)  # no chance to win, no score
@@ -265,6 +284,8 @@ def test_published_page(made, expected):
     page = Page.read(made["out"] / str(YEAR) / "beslut.html")
     assert page.title == f"Domarkommitténs beslut, Kvalitetsutmärkelsen {YEAR}"
     assert [h for h in page.headings if h[0] == "h2"][0] == ("h2", "Förskola")
+    every = page.text.index(f"Förskola: vinnare {HOSTILE_NAME}; hedersomnämnande: ")  # the list, before the classes
+    assert every < page.text.index(f"Vinnare: {HOSTILE_NAME}")
     assert f"Vinnare: {HOSTILE_NAME}" in page.text and "script" not in page.tags
     assert "Motivering: Verksamhetens styrka är värdegrunden <i>som</i> genomsyrar allt." in page.text
     notebook = (made["out"] / str(YEAR) / "beslut.ipynb").read_text(encoding="utf-8")

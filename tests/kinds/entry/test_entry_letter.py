@@ -272,6 +272,35 @@ def test_the_band_is_the_final_scores_lower_band(demo):
         assert score == expected and band == RUBRIC.scale.lower_band(expected).label_sv
 
 
+#: data/rubric.toml's bands by their lowest score: a total inside a band has it, one between two bands
+#: (45 between 30–40 and 50–60) the lower (the rule of a criterion's level).
+BAND_FROM = ((0, "Ansats saknas eller är anekdotisk"), (30, "Början till systematiskt arbetssätt"),
+             (50, "Systematiskt arbetssätt, delvis utvärderat"), (70, "Väl utvecklat, utvärderat och förbättrat"),
+             (90, "Förebildligt"))
+
+
+def _band_by_hand(total: float) -> str:
+    return [label for low, label in BAND_FROM if low <= total][-1]
+
+
+def test_the_overall_level_is_the_band_of_the_weighted_total(demo):
+    """Issue 18: the letter's opening names one level for the whole entry, the band of the weighted total of
+    its final scores. The demo's rubric weighs the six criteria equally, so the total is their mean."""
+    assert [b.label_sv for b in RUBRIC.scale.bands] == [label for _, label in BAND_FROM]
+    assert set(RUBRIC.weights.values()) == {1 / 6}
+    assert _band_by_hand(46.7) == BAND_FROM[1][1] and _band_by_hand(63.3) == BAND_FROM[2][1]
+    seen = set()
+    for entry in (e for e in demo.year.entries["entry_id"] if e != demo.no_consensus):
+        el = letter.entry_letter(YEAR, entry, demo.data)
+        final = letter.final_scores(demo.year.scores)
+        scores = final.loc[final["entry_id"] == entry, "score"]
+        assert len(scores) == 6, entry
+        assert el.overall == _band_by_hand(sum(scores) / 6), entry
+        assert f"ligger ert bidrag på nivån {el.overall}." in " ".join(words.heading(el).text.split())
+        seen.add(el.overall)
+    assert len(seen) >= 2  # the demo's letters do not all say the same
+
+
 def test_no_heading_without_points(demo):
     el = letter.entry_letter(YEAR, demo.gaps, demo.data)
     html = words.criteria(el).html

@@ -235,6 +235,25 @@ def test_the_strictest_examiner_is_not_told_to_hold_their_ground():
     assert not FORBIDDEN.search(text), FORBIDDEN.search(text)
 
 
+def test_the_opening_holds_the_generosity_and_what_to_do():
+    """Issue 18: the page's first screen holds the examiner's generosity and what to do about it, the
+    same reading as under the measures, before the privacy rule."""
+    from scoring.kinds.examiner import words
+
+    text = " ".join(feedback.heading(_strict_examiner()).text.split())
+    said = ("Generositet: Modellens skattning av din generositet är −23,2 poäng, med 95 % intervall (krympt "
+            "skattning) −30,5 till −15,9: hela intervallet ligger under 0, så du sätter tydligt lägre poäng än en "
+            "genomsnittlig examinator på samma bidrag och kriterier. 0 % av de 38 kollegorna i din "
+            "jämförelsegrupp ligger under dig.")
+    todo = "Vad du kan göra: Du hör till de strängaste i gruppen, och det drar ned poängen för bidragen du bedömer."
+    assert said in text and todo in text
+    assert text.index(said) < text.index(todo) < text.index(" ".join(words.privacy_sentence().split()))
+    below = " ".join(feedback.effects(_strict_examiner()).text.split())
+    assert said.removeprefix("Generositet: ") in below and todo in below  # the same reading as under the measures
+    average = " ".join(feedback.heading(_strict_examiner(bias=0.4, ci_low=-3.0, ci_high=3.8)).text.split())
+    assert "Intervallet rymmer 0" in average and "Vad du kan göra: Fortsätt som nu." in average
+
+
 def test_a_rate_from_few_decisions_is_not_read():
     """Issue 17: "0 % vs slumpen 17 %" from 6 decisions read as "ungefär så ofta som slumpen ger"."""
     text = feedback.consensus_closeness_block(_strict_examiner()).text
