@@ -104,12 +104,6 @@ def _leaders() -> dict[str, str]:
     return dict(zip(lead["class"], lead["entry_id"], strict=True))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 18: the overview's table of leaders starts below its summary section (557 px at 1024 px), so "
-    "the rows of the last three classes end below 768 px. Needs the overview (notebooks/jury_overview.ipynb, "
-    "scoring/kinds/jury/overview.py, owned elsewhere) to put 'Ledarna sida vid sida' and its table right "
-    "after the title's paragraph, its explanation, the summary section and the demo note after the table "
-    "(measured: the last row then ends at 671 px at 1024 px)"))
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_jury_overview_names_every_leader_on_its_first_screen(pages, open_page, width):
     from scoring.rubric import load_rubric

@@ -188,7 +188,7 @@ def test_the_overview_page(made, ranking, data):
     page = Page.read(made["out"] / str(YEAR) / "jury.html")
     assert page.title == f"Juryns översikt, {YEAR}"
     assert [h for h in page.headings if h[0] == "h2"] == [
-        ("h2", f"Alla klasser {YEAR} i korthet"), ("h2", "Ledarna sida vid sida"), ("h2", "Beslutets status"),
+        ("h2", "Ledarna sida vid sida"), ("h2", f"Alla klasser {YEAR} i korthet"), ("h2", "Beslutets status"),
         ("h2", "Förslag till platsbesök"), ("h2", "Klass för klass")]
     leaders = page.table("Klass")
     assert leaders[0] == ["Klass", "Ledare", "Chans att vinna", "Närmast efter", "Annan ledare med", "Beslut"]
