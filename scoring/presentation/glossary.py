@@ -115,6 +115,9 @@ TERMS: dict[str, Term] = {
         "Närmast konsensus", None,
         "Hur ofta lagets gemensamma poäng (konsensus eller platsbesök) hamnade närmast just en examinators "
         "individuella poäng bland lagets, delat lika när flera låg lika nära."),
+    "jury": Term(
+        "Juryn", None,
+        "Juryn, som utser vinnarna i varje klass; stadsdirektören är ordförande."),
     "spread": Term(
         "Spridning", "poäng",
         "Högsta minus lägsta individuella poäng på ett bidrag och kriterium."),

@@ -19,7 +19,7 @@ from .words import intro as _no_decision
 __all__ = ["intro", "summary_table", "classes", "FREE"]
 
 #: What every note where the jury chose otherwise says.
-FREE = ("Det står domarkommittén fritt att göra: rangordningen är ett underlag för beslutet, inte beslutet "
+FREE = ("Det står juryn fritt att göra: rangordningen är ett underlag för beslutet, inte beslutet "
         "självt.")
 
 
@@ -30,7 +30,7 @@ def intro(dec: Decision) -> render.Block:
         return _no_decision(dec)
     return render.group(
         render.paragraph(
-            "Domarkommitténs beslut för {year} bredvid rangordningens ledare, först för alla klasser i en tabell, "
+            "Juryns beslut för {year} bredvid rangordningens ledare, först för alla klasser i en tabell, "
             "sedan klass för klass med de andra sätten att räkna poängen.", year=dec.year),
         demo_note() if dec.demo else None,
     )
@@ -97,7 +97,7 @@ def _class(dec: Decision, c: ClassDecision) -> render.Block:
     reason = c.rows[c.winner].get("override_reason") if c.winner is not None else None
     if isinstance(reason, str) and reason.strip():
         blocks.append(render.paragraph(
-            "Vinnarens budget är inte i balans, så rangordningen ger bidraget ingen chans att vinna. Domarkommitténs "
+            "Vinnarens budget är inte i balans, så rangordningen ger bidraget ingen chans att vinna. Juryns "
             "skäl att ändå låta det vinna: {reason}", reason=reason))
     if leaders:
         p = float(r.loc[r["entry_id"].isin(leaders), "p_first"].sum())
@@ -120,10 +120,10 @@ def _class(dec: Decision, c: ClassDecision) -> render.Block:
             blocks.append(render.paragraph(
                 "Vinnaren {who} står inte i rangordningen, eftersom budgeten inte är i balans; med budget i balans "
                 "hade bidraget fått placering {rank}.", who=pack.label(c.winner), rank=int(w["would_rank"].iloc[0])))
-        blocks.append(render.paragraph("{note} Domarkommittén valde ett annat bidrag än det som leder rangordningen. "
+        blocks.append(render.paragraph("{note} Juryn valde ett annat bidrag än det som leder rangordningen. "
                                        "{free}", note=render.strong("Anteckning:"), free=FREE))
     elif c.winner is None and c.no_prize and leaders:
-        blocks.append(render.paragraph("{note} Domarkommittén delar inte ut något pris i klassen, fast rangordningen "
+        blocks.append(render.paragraph("{note} Juryn delar inte ut något pris i klassen, fast rangordningen "
                                        "har en ledare som kan vinna. {free}", note=render.strong("Anteckning:"),
                                        free=FREE))
     blocks.append(_methods(pack, c))

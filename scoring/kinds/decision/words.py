@@ -23,9 +23,9 @@ def intro(dec: Decision) -> render.Block:
             file=render.code(DECISIONS_FILE))
     return render.group(
         render.paragraph(
-            "Domarkommittén har utsett vinnarna i Stockholms stads kvalitetsutmärkelse {year}. Här följer "
-            "domarkommitténs beslut klass för klass: vinnaren, eller att inget pris delas ut, och de "
-            "hedersomnämnanden som kommittén har beslutat om, var och en med sin motivering.", year=dec.year),
+            "Juryn har utsett vinnarna i Stockholms stads kvalitetsutmärkelse {year}. Här följer "
+            "juryns beslut klass för klass: vinnaren, eller att inget pris delas ut, och de "
+            "hedersomnämnanden som juryn har beslutat om, var och en med sin motivering.", year=dec.year),
         demo_note() if dec.demo else None,
     )
 
@@ -67,7 +67,7 @@ def _class(dec: Decision, c: ClassDecision) -> render.Block:
         blocks.append(render.paragraph("{w} {unit}", w=render.strong("Vinnare:"), unit=dec.unit(c.winner)))
         blocks += _motivation(c.rows[c.winner]["motivation"])
     elif c.no_prize:
-        blocks.append(render.paragraph("{w} Domarkommittén delar inte ut något pris i klassen {label} i år.",
+        blocks.append(render.paragraph("{w} Juryn delar inte ut något pris i klassen {label} i år.",
                                        w=render.strong("Ingen vinnare:"), label=label))
         blocks += _motivation(c.rows[None]["motivation"])
     for eid in c.mentions:
@@ -89,6 +89,6 @@ def committee(dec: Decision) -> render.Block | None:
     if dec.decisions is None:
         return None
     return render.paragraph(
-        "Beslutet är fattat av domarkommittén för Stockholms stads kvalitetsutmärkelse {year}. Domarkommittén "
+        "Beslutet är fattat av juryn (domarkommittén) för Stockholms stads kvalitetsutmärkelse {year}. Juryn "
         "består av förvaltnings- och bolagschefer samt representanter för organisationer eller högskola. "
-        "Stadsdirektören är ordförande i kommittén.", year=dec.year)
+        "Stadsdirektören är ordförande i juryn.", year=dec.year)

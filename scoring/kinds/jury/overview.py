@@ -73,7 +73,7 @@ def load_overview(year: int, data_dir: str | Path | None = None, *, visits: int 
     yd = load_year(year, data_dir)
     present = list(dict.fromkeys(yd.entries["class"].astype(str)))
     order = [c for c in yd.rubric.class_ids if c in present] + [c for c in present if c not in yd.rubric.class_ids]
-    packs = {c: jury.load_pack(year, c, data_dir) for c in order}
+    packs = {c: jury.class_pack(yd, c, data_dir) for c in order}
     problems: list[Problem] = []
     try:
         decisions = load_decisions(year, data_dir)
@@ -171,7 +171,7 @@ def decision_status(ov: Overview) -> render.Block:
         )
     if ov.decisions is None:
         return render.paragraph(
-            "Inget beslut är registrerat för {year} ännu. När domarkommittén har beslutat skrivs beslutet in i "
+            "Inget beslut är registrerat för {year} ännu. När juryn har beslutat skrivs beslutet in i "
             "{file} i årets datamapp: en rad per utmärkelse med motivering. Då visar översikten beslutet klass för "
             "klass.", year=ov.year, file=render.code(DECISIONS_FILE))
     d = ov.decisions
@@ -179,7 +179,7 @@ def decision_status(ov: Overview) -> render.Block:
     none = int((d["award"] == NO_PRIZE).sum())
     mentions = int((d["award"] == MENTION).sum())
     return render.paragraph(
-        "Domarkommitténs beslut är registrerat: vinnare i {w} av {n} klasser, inget pris i {none} och {m} "
+        "Juryns beslut är registrerat: vinnare i {w} av {n} klasser, inget pris i {none} och {m} "
         "hedersomnämnanden. Det publicerbara beslutet med motiveringarna finns i {file} i samma mapp.",
         w=winners, n=len(ov.packs), none=none, m=mentions, file=render.code(DECISION_FILE))
 
@@ -200,7 +200,7 @@ def class_decision(ov: Overview, cls: str) -> render.Block:
         eid = str(winner["entry_id"].iloc[0])
         pieces.append(render.text("vinnare {who}.", who=p.label(eid)))
         if leaders and eid not in leaders:
-            pieces.append(render.text("Domarkommittén valde ett annat bidrag än rangordningens ledare, vilket "
+            pieces.append(render.text("Juryn valde ett annat bidrag än rangordningens ledare, vilket "
                                       "den är fri att göra."))
     elif (rows["award"] == NO_PRIZE).any():
         pieces.append(render.text("inget pris delas ut i klassen."))

@@ -153,7 +153,7 @@ def test_published_decision_in_the_citys_words(data, expected, cache):
     assert ("Motivering: Verksamhetens styrka är värdegrunden <i>som</i> genomsyrar allt.\n\nDe tydliga målen lever i "
             "verksamheten.\n\nReflektion ses som en viktig del av arbetet.") in text
     assert "Hedersomnämnande: " + e.loc[expected["rows"][1]["entry_id"], "name"] in text
-    assert ("Ingen vinnare: Domarkommittén delar inte ut något pris i klassen Äldreomsorg (inkl. "
+    assert ("Ingen vinnare: Juryn delar inte ut något pris i klassen Äldreomsorg (inkl. "
             "myndighetsutövning) i år.\n\nMotivering: Juryn har inte funnit något bidrag") in text
     html = words.awards(dec).html
     assert "<script>" not in html and "<i>" not in html and "&lt;script&gt;" in html  # text from data is text
@@ -204,15 +204,15 @@ def test_record_beside_the_ranking(data, expected, cache):
             assert re.search(rf"{re.escape(METHODS_SV[m['method']])}\s+{re.escape(m['leader'].split(', ')[0])} ", text)
     notes = {cls for cls, text in sections.items() if "Anteckning:" in text}
     assert notes == {"skola", "socialtjanst", "aldreomsorg"}  # where the jury chose otherwise than the ranking
-    assert ("Anteckning: Domarkommittén valde ett annat bidrag än det som leder rangordningen. Det står "
-            "domarkommittén fritt att göra: rangordningen är ett underlag för beslutet, inte beslutet självt.") in \
+    assert ("Anteckning: Juryn valde ett annat bidrag än det som leder rangordningen. Det står "
+            "juryn fritt att göra: rangordningen är ett underlag för beslutet, inte beslutet självt.") in \
         sections["skola"]
     school = r[r["entry_id"] == _winner(expected, "skola")].iloc[0]
     low, high = school["rank_low"], school["rank_high"]
     assert (f"Vinnaren {school['entry_id']} {school['name']} har placering {school['rank']} i rangordningen "
             f"(möjlig placering {low if low == high else f'{low}–{high}'}) och {_percent(school['p_first'])} chans "
             "att vinna.") in sections["skola"]
-    assert f"Domarkommitténs skäl att ändå låta det vinna: {REASON}" in sections["socialtjanst"]
+    assert f"Juryns skäl att ändå låta det vinna: {REASON}" in sections["socialtjanst"]
     # a winner that cannot win has no place among those that can: the place it would have had
     out = r[r["entry_id"] == _winner(expected, "socialtjanst")].iloc[0]
     ok = r[(r["class"] == "socialtjanst") & r["eligible"]]
@@ -276,13 +276,13 @@ def test_both_documents_for_the_decided_year_only(made):
         f"{YEAR}/beslut-underlag.html", f"{YEAR}/beslut.html"]
     assert not (out / str(UNDECIDED)).exists() or not any((out / str(UNDECIDED)).glob("beslut*"))
     links = Page.read(out / "index.html").links
-    assert (f"{YEAR}/beslut.html", "Domarkommitténs beslut") in links
+    assert (f"{YEAR}/beslut.html", "Juryns beslut") in links
     assert (f"{YEAR}/beslut-underlag.html", "Beslutet bredvid underlaget (för juryns akt)") in links
 
 
 def test_published_page(made, expected):
     page = Page.read(made["out"] / str(YEAR) / "beslut.html")
-    assert page.title == f"Domarkommitténs beslut, Kvalitetsutmärkelsen {YEAR}"
+    assert page.title == f"Juryns beslut, Kvalitetsutmärkelsen {YEAR}"
     assert [h for h in page.headings if h[0] == "h2"][0] == ("h2", "Förskola")
     every = page.text.index(f"Förskola: vinnare {HOSTILE_NAME}; hedersomnämnande: ")  # the list, before the classes
     assert every < page.text.index(f"Vinnare: {HOSTILE_NAME}")

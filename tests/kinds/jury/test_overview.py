@@ -120,10 +120,10 @@ def test_a_decision_beside_the_leaders(data, cache, ranking):
     _write(data, rows)
     ov = overview.load_overview(YEAR, data, visits=2)
     assert overview.decision_status(ov).text.startswith(
-        "Domarkommitténs beslut är registrerat: vinnare i 4 av 5 klasser, inget pris i 1 och 0 hedersomnämnanden.")
+        "Juryns beslut är registrerat: vinnare i 4 av 5 klasser, inget pris i 1 och 0 hedersomnämnanden.")
     school = overview.class_decision(ov, "skola").text
     assert school.startswith(f"Beslut: vinnare {rows[1][2]} ")
-    assert school.endswith("Domarkommittén valde ett annat bidrag än rangordningens ledare, vilket den är fri att "
+    assert school.endswith("Juryn valde ett annat bidrag än rangordningens ledare, vilket den är fri att "
                            "göra.")
     assert "annat bidrag" not in overview.class_decision(ov, "forskola").text
     assert overview.class_decision(ov, "aldreomsorg").text == "Beslut: inget pris delas ut i klassen."
@@ -205,6 +205,6 @@ def test_the_overview_page(made, ranking, data):
     assert [r[0].split()[0] for r in rows] == list(s["entry_id"])
     assert [r[-1] for r in rows] == list(s["reason"])
     assert [r[3] for r in rows] == ["ja" if x else "" for x in s["method_dependent"]]
-    assert "Domarkommittén valde ett annat bidrag än rangordningens ledare" in page.text
+    assert "Juryn valde ett annat bidrag än rangordningens ledare" in page.text
     assert (f"{YEAR}/jury.html", "Juryns översikt – alla klasser") in Page.read(made["out"] / "index.html").links
 
