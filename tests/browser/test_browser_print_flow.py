@@ -254,13 +254,6 @@ def test_a_jury_pack_takes_at_most_four_pages_before_the_comments(printed):
         f"{next(n for n, p in enumerate(lines, 1) if heading in p)}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 18: since the trainee's page was rebuilt (commit c0d0eb8) its content takes 1.95 (T01) to 2.14 "
-    "(T09) A4 pages at this stylesheet: its figure is 931 x 756 px at its own size (half a page at the "
-    "print scale of 65 %), and 'Vad nivå och profil betyder' and 'Om sidan' follow the comments. Needs the "
-    "trainee's page (scoring/kinds/training, notebooks/trainee_feedback.ipynb, owned elsewhere) to take "
-    "about a fifth of a page less, e.g. a figure of about 780 x 520 px and the page's privacy sentence in "
-    "its opening instead of a section of its own"))
 @pytest.mark.parametrize("trainee", TRAINEES)
 def test_a_trainees_page_takes_at_most_two_pages(printed, trainee):
     lines = pdf_lines(printed[trainee].with_suffix(".pdf"))

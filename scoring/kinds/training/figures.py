@@ -33,6 +33,11 @@ TEXT_PT = 14
 #: Width of every training figure in inches: about 930 px on the page, inside the text column at a
 #: 1024 px wide screen (1024 px less the page's padding of 2 × 24 px, and room for a scroll bar).
 WIDTH = 9.2
+#: A trainee's own figure is read on a page, not projected, and printed: narrower and lower than the
+#: trainer's (about 780 × 520 px for one case of six criteria, issue 18), with the same text size.
+TRAINEE_WIDTH = 7.7
+#: Inches per criterion and below the panels (title, axis, one row of legend) in a trainee's figure.
+TRAINEE_ROW, TRAINEE_EXTRA_HEIGHT = 0.55, 0.9
 #: Characters per line of a criterion's label on the y axis.
 _LABEL_CHARS = 18
 
@@ -40,11 +45,13 @@ _REFERENCE_COLOR = COLORS[3]
 _OWN_COLOR = COLORS[0]
 
 
-def _case_axes(cases: list[str], crit: list[str], extra_height: float = 2.0):
-    """A figure with one panel per case (two per row) sharing the criterion axis; y positions per criterion."""
+def _case_axes(cases: list[str], crit: list[str], extra_height: float = 2.0, *, width: float = WIDTH,
+               row: float = 0.75):
+    """A figure ``width`` inches wide with one panel per case (two per row) sharing the criterion axis,
+    ``row`` inches per criterion; y positions per criterion."""
     ncols = min(len(cases), 2)
     nrows = math.ceil(len(cases) / ncols)
-    fig = Figure(figsize=(WIDTH, nrows * (0.75 * len(crit) + 1.0) + extra_height), layout="constrained")
+    fig = Figure(figsize=(width, nrows * (row * len(crit) + 1.0) + extra_height), layout="constrained")
     grid = fig.subplots(nrows, ncols, sharey=True, sharex=True, squeeze=False)
     axes = list(grid.ravel())
     for ax in axes[len(cases):]:  # an odd number of cases: the last row's empty panel goes
@@ -71,8 +78,8 @@ def _finish_case_axes(axes, crit: list[str], rubric: Rubric) -> None:
     axes[0].set_ylim(-0.75, len(crit) - 0.4)
 
 
-def _legend(fig: Figure, handles: list) -> None:
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2), frameon=False,
+def _legend(fig: Figure, handles: list, ncols: int = 2) -> None:
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), ncols), frameon=False,
                fontsize=TEXT_PT)
 
 
@@ -215,7 +222,7 @@ def trainee_against_reference(feedback) -> render.Figure:
     f = feedback
     rubric = f.rubric
     crit = [c for c in rubric.criterion_ids if c in set(f.scores["criterion"])]
-    fig, axes, y_of = _case_axes(f.cases, crit)
+    fig, axes, y_of = _case_axes(f.cases, crit, TRAINEE_EXTRA_HEIGHT, width=TRAINEE_WIDTH, row=TRAINEE_ROW)
     alt_cases = []
     for ax, case in zip(axes, f.cases, strict=True):
         t = f.scores[(f.scores["entry_id"] == case) & f.scores["criterion"].isin(y_of)]
@@ -242,7 +249,7 @@ def trainee_against_reference(feedback) -> render.Figure:
         Line2D([], [], marker="D", ls="", markerfacecolor="none", markeredgewidth=2.5, ms=12, color=_REFERENCE_COLOR,
                label="Referens"),
         Line2D([], [], color="black", lw=2.5, label="Övrigas medel"),
-    ])
+    ], ncols=3)  # three short labels: one row
     alt = ("Punktdiagram: dina poäng per kriterium mot referensen och övrigas medel. "
            + " ".join(alt_cases))
     return render.Figure(fig, alt)

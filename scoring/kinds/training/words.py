@@ -235,7 +235,8 @@ def each_trainee(g: GroupResult) -> render.Block:
 
 def trainee_heading(fb: TraineeFeedback) -> render.Block:
     """A trainee page's opening: session, year and code; first of all, an incomplete hand-in
-    (before any share or reading); then what the page compares."""
+    (before any share or reading); then what the page compares, and that it is the trainee's
+    alone (the others shown only as means and quartiles: the page has no section of its own for this)."""
     a = fb.accuracy
     blocks = [render.heading("Utbildning {session} {year}: återkoppling till {code}", session=fb.session,
                              year=fb.year, code=render.code(fb.code))]
@@ -246,9 +247,11 @@ def trainee_heading(fb: TraineeFeedback) -> render.Block:
             "poäng och räknas inte. Profilfelet räknas bara när varje kriterium har en poäng, och allt nedan "
             "gäller de {n} poäng du satte.", css="warning", n=n, k=k, missing=k - n))
     blocks.append(render.paragraph(
-        "Dina poäng på " + ("övningsfallen" if len(fb.cases) > 1 else "övningsfallet")
-        + " {cases} mot referensbedömningen och mot de {others} andra deltagarna, som bara visas som medelvärden "
-        "och kvartiler.", cases=_cases(fb.cases), others=fb.group["n_trainees"] - 1))
+        "Din personliga återkoppling efter utbildningsdagen: dina poäng på "
+        + ("övningsfallen" if len(fb.cases) > 1 else "övningsfallet")
+        + " {cases} mot referensbedömningen och mot de {others} andra deltagarna. Sidan är bara till dig: de "
+        "andra visas bara som medelvärden och kvartiler, utan koder, och ett medel bara där ingens poäng kan "
+        "räknas ut ur det.", cases=_cases(fb.cases), others=fb.group["n_trainees"] - 1))
     return render.group(*blocks)
 
 

@@ -53,6 +53,15 @@ def test_every_text_is_at_least_18_px_and_the_figure_fits_1024_px(demo, name):
     assert len(texts(f)) >= 10
 
 
+def test_a_trainees_figure_is_smaller_than_the_trainers(demo):
+    """Issue 18: a trainee's page prints on at most 2 A4 pages; its figure was 931 × 756 px, half a page
+    at the print scale of 65 %. It is now about 780 × 520 px (one case, six criteria), its text as large
+    as the trainer's (the test above), and the trainer's projected figures keep their width."""
+    width, height = demo["trainee"].size
+    assert 740 <= width <= 800 and 480 <= height <= 540, (width, height)
+    assert all(demo[name].size[0] > 900 for name in ("scores", "level", "level with codes"))
+
+
 def test_the_counts_are_as_large_as_the_rest(demo):
     counts = [t for t in texts(demo["scores"]) if t.get_text().isdigit() and t.get_fontsize() == figures.TEXT_PT]
     assert len(counts) >= 20  # one per score given per criterion (the axis' numbers are digits too)

@@ -209,6 +209,16 @@ def test_the_trainee_page_shows_their_scores_against_reference_and_group(run):
 
 
 @pytest.mark.slow
+def test_the_page_says_it_is_the_trainees_alone_in_its_opening(run):
+    """Issue 18 (print on at most 2 A4 pages): the privacy sentence is part of the opening, before the
+    level and profile, not a section "Om sidan" of its own after the comments."""
+    page = Page.read(_trainee_files(run, "T03")[0])
+    said = page.text.index("Sidan är bara till dig: de andra visas bara som medelvärden och kvartiler, utan koder")
+    assert said < page.text.index("Nivå:")
+    assert not any(text == "Om sidan" for _, text in page.headings), page.headings
+
+
+@pytest.mark.slow
 def test_the_index_lists_the_training_reports_under_the_year(run):
     index = Page.read(run["out"] / "index.html")
     links = dict(index.links)
