@@ -21,6 +21,7 @@ from ...presentation.labels import (
     source_paths,
 )
 from ...rubric import Rubric
+from .lead import percent, whole_or_half
 
 
 def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric) -> render.Block:
@@ -31,7 +32,24 @@ def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric) -> render.
     missing = completeness[completeness["scored"] < completeness["expected"]]
     if missing.empty:
         return render.paragraph("Alla {n} examinatorers protokoll är fullständiga.", n=len(completeness))
-    return show(missing, rubric, precision={"complete_share": 2})
+    return show(missing.assign(complete_share=missing["complete_share"].map(percent)), rubric,
+                right=["complete_share"])
+
+
+def classes_table(classes: pd.DataFrame, rubric: Rubric) -> render.Table:
+    """``overview.classes_overview`` with counts as whole numbers and the median team as "5" or "5,5"."""
+    return show(classes.assign(team_median=classes["team_median"].map(whole_or_half)), rubric,
+                right=["team_median"])
+
+
+def dominance_table(dominance: pd.DataFrame, rubric: Rubric) -> render.Table:
+    """``consensus.dominance`` with shares as per cent, the (tie-split) count nearest consensus as a
+    whole number, movements in points with one decimal and dominance with two."""
+    d = dominance.assign(nearest_share=dominance["nearest_share"].map(percent),
+                         expected_share=dominance["expected_share"].map(percent),
+                         movement=dominance["movement"].map(glossary.signed))
+    return show(d, rubric, precision={"nearest": 0, "abs_movement": 1, "dominance": 2},
+                right=["nearest_share", "expected_share", "movement"])
 
 
 def intervals(table: pd.DataFrame, rubric: Rubric, coefficients=REPORTED, row: str = "criterion") -> render.Table:
@@ -172,7 +190,7 @@ def decision_table(study: pd.DataFrame, rubric: Rubric, uncertainty=None, target
     first = "Examinatorer per bidrag"
     out = wide.reset_index().rename(columns={"team_size": first} | names)
     out = out.astype({first: object} | dict.fromkeys(names.values(), object))
-    out.loc[len(out)] = [f"Minsta lag för {target}", *[("–" if pd.isna(n) else int(n)) for n in smallest]]
+    out.loc[len(out)] = [f"Minsta lag för {target}", *[("–" if pd.isna(n) else str(int(n))) for n in smallest]]
     total = smallest.get("total", float("nan"))
     if uncertainty is None or uncertainty.n_boot == 0:
         sentence = (render.paragraph("För den viktade totalpoängen behövs minst {n:d} examinatorer per bidrag för en "
@@ -250,9 +268,12 @@ def drift_table(drift: pd.DataFrame, year: int, rubric: Rubric, false_alarm: flo
                 render.paragraph("Ingen av de {m} examinatorerna med tidigare år har fått sin förändring i "
                                  "generositet flaggad.", m=len(d)))
     d["flagged"] = d["flagged"].map({True: "ja", False: "nej"})
-    columns = ["examiner_id", "earlier_years", "earlier_bias", "bias", "change", "change_low", "change_high",
-               "flagged"]
-    return render.group(sentence, show(d[columns], rubric, precision=1), rule)
+    d["change_ci"] = [f"{glossary.signed(c)} ({glossary.signed_interval(lo, hi)})"
+                      for c, lo, hi in zip(d["change"], d["change_low"], d["change_high"], strict=True)]
+    d["earlier_bias"] = d["earlier_bias"].map(glossary.signed)
+    d["bias"] = d["bias"].map(glossary.signed)
+    columns = ["examiner_id", "earlier_years", "earlier_bias", "bias", "change_ci", "flagged"]
+    return render.group(sentence, show(d[columns], rubric, right=["earlier_bias", "bias", "change_ci"]), rule)
 
 
 def _percent(p: float) -> str:

@@ -428,7 +428,7 @@ def heading(fb: ExaminerFeedback) -> render.Block:
 #: Extra explanation of a measure on the page, after the glossary's definition.
 _MORE = {
     "bias": "Modellen jämför alla som bedömt samma bidrag, direkt eller via kedjor av gemensamma bidrag, och tar "
-            "hänsyn till att bidragen är olika starka: den som fått starka bidrag räknas inte som generös.",
+            "hänsyn till att bidragen är olika starka: den som fått starka bidrag räknas inte bara därför som generös.",
 }
 
 
