@@ -223,7 +223,7 @@ def test_incomplete_scorebooks_sentence_or_table():
     assert text == "Alla 1 examinatorers protokoll är fullständiga."
     missing = complete.assign(scored=[5], complete_share=[5 / 6], missing=["A: Målgrupp"])
     t = calibration_words.incomplete_scorebooks(missing, RUBRIC)
-    assert isinstance(t, render.Table) and Cells(t.html).rows[1][4] == "0,83"
+    assert isinstance(t, render.Table) and Cells(t.html).rows[1][4] == "83\u00a0%"
 
 
 # --------------------------------------------------------------------------- figures
