@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ._coding import _error, long_arrays
+from ._coding import _error, _extract
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> np.float64:
@@ -35,26 +35,47 @@ class Design:
     only avoids cancellation in the uncorrected sums). Shapes: per rating ``(M,)``:
     ``u`` target code, ``v`` rater code, ``y``, ``key`` = u r + v; per target ``(n,)``:
     ``m_i`` count, ``y_i`` sum; per rater ``(r,)``: ``m_j``, ``y_j``; per non-empty cell
-    ``(L,)``: ``cells`` sorted keys, ``m_ij`` count, and (lazily) ``ci``, ``cj`` target and
-    rater code, ``y_ij`` sum. ``constant``: all ratings are equal.
+    ``(L,)`` (``n_cells`` of them): ``cells`` sorted keys, ``m_ij`` count, and ``ci``,
+    ``cj`` target and rater code, ``y_ij`` sum (all built on first use; a complete
+    design's cells are its ratings, so it stores none). ``u`` is built on first use too
+    when the ratings come target by target (``_u_starts``: where each target's start).
+    ``constant``: all ratings are equal.
     """
 
-    u: np.ndarray
+    _u: np.ndarray | None  # None: from ``_u_starts``
     v: np.ndarray
     y: np.ndarray
-    key: np.ndarray
     m_i: np.ndarray
     y_i: np.ndarray
     m_j: np.ndarray
     y_j: np.ndarray
-    cells: np.ndarray
-    m_ij: np.ndarray
+    n_cells: int
     constant: bool
+    _cell_keys: np.ndarray | None = None  # sorted keys of the non-empty cells (None: complete)
+    _cell_counts: np.ndarray | None = None  # ratings per non-empty cell (None: complete)
+    _u_starts: np.ndarray | None = None  # (n + 1,) start of each target's ratings, and the end
+
+    @cached_property
+    def u(self) -> np.ndarray:
+        if self._u is not None:
+            return self._u
+        return np.repeat(np.arange(self.n), np.diff(self._u_starts))
 
     n = property(lambda self: len(self.m_i))
     r = property(lambda self: len(self.m_j))
     M = property(lambda self: len(self.y))
-    n_cells = property(lambda self: len(self.m_ij), doc="lambda_0: non-empty target x rater cells")
+
+    @cached_property
+    def key(self) -> np.ndarray:
+        return np.multiply(self.u, self.r, dtype=np.int64) + self.v
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        return np.arange(self.M) if self._cell_keys is None else self._cell_keys
+
+    @cached_property
+    def m_ij(self) -> np.ndarray:
+        return np.ones(self.M) if self._cell_counts is None else self._cell_counts
 
     @property
     def complete(self) -> bool:
@@ -115,6 +136,8 @@ class Design:
     @cached_property
     def k5(self) -> float:
         """sum_ij m_ij^2 (= M without replicates)."""
+        if self._cell_counts is None:  # complete: every m_ij is 1
+            return np.float64(self.M)
         return dot(self.m_ij, self.m_ij)
 
     @cached_property
@@ -128,27 +151,52 @@ class Design:
         return rater_adjusted(self, with_f=True)
 
 
-def design(u: np.ndarray, v: np.ndarray, y: np.ndarray) -> Design:
-    """Build :class:`Design` from 0-based codes ``u``, ``v`` and ratings ``y``, all (M,)."""
-    n, r, M = int(u.max()) + 1, int(v.max()) + 1, len(y)
+def design(u: np.ndarray | None, v: np.ndarray, y: np.ndarray, *, own_y: bool = False,
+           starts: np.ndarray | None = None) -> Design:
+    """Build :class:`Design` from 0-based codes ``u``, ``v`` and ratings ``y``, all (M,).
+
+    ``own_y``: ``y`` is a float array of the caller's that may be centred in place.
+    ``starts``: instead of ``u``, where each target's ratings start (and the end), (n + 1,),
+    when they come target by target.
+    """
+    n = len(starts) - 1 if u is None else int(u.max()) + 1
+    r, M = int(v.max()) + 1, len(y)
     constant = bool(y.min() == y.max())
-    y = y - y.mean()
-    key = u.astype(np.int64, copy=False) * r + v
-    if n * r <= max(4 * M, 1 << 20):  # dense cell index: bincount, no sort
-        counts = np.bincount(key, minlength=n * r)
-        if M == n * r and counts.max() == 1:  # complete
-            cells, m_ij = np.arange(M), np.ones(M)
-        else:
-            cells = np.flatnonzero(counts)
-            m_ij = counts[cells].astype(float)
+    if own_y:
+        y -= y.mean()
     else:
-        cells, cnt = np.unique(key, return_counts=True)
-        m_ij = cnt.astype(float)
+        y = y - y.mean()
+    if u is None:
+        m_i = np.diff(starts).astype(float)
+        y_i = np.add.reduceat(y, starts[:-1])
+    else:
+        m_i, y_i = np.bincount(u, minlength=n).astype(float), np.bincount(u, y, minlength=n)
+    cell_keys = cell_counts = None
+    if M == n * r and (u is not None or (m_i == r).all()):  # complete when no cell is filled twice
+        filled = np.zeros((n, r), dtype=bool)
+        if u is None:  # r ratings per target, in order: row i of v.reshape(n, r) is target i's
+            filled[np.arange(n)[:, None], v.reshape(n, r)] = True
+        else:
+            filled[u, v] = True
+        complete = bool(filled.all())
+    else:
+        complete = False
+    if not complete:
+        if u is None:
+            u = np.repeat(np.arange(n), np.diff(starts))
+        key = np.multiply(u, r, dtype=np.int64) + v
+        if n * r <= max(4 * M, 1 << 20):  # dense cell index: bincount, no sort
+            counts = np.bincount(key, minlength=n * r)
+            cell_keys = np.flatnonzero(counts)
+            cell_counts = counts[cell_keys].astype(float)
+        else:
+            cell_keys, cnt = np.unique(key, return_counts=True)
+            cell_counts = cnt.astype(float)
     return Design(
-        u=u, v=v, y=y, key=key,
-        m_i=np.bincount(u, minlength=n).astype(float), y_i=np.bincount(u, y, minlength=n),
+        _u=u, v=v, y=y, m_i=m_i, y_i=y_i,
         m_j=np.bincount(v, minlength=r).astype(float), y_j=np.bincount(v, y, minlength=r),
-        cells=cells, m_ij=m_ij, constant=constant,
+        n_cells=M if complete else len(cell_counts), constant=constant,
+        _cell_keys=cell_keys, _cell_counts=cell_counts, _u_starts=starts,
     )
 
 
@@ -167,12 +215,13 @@ def from_frame(data: pd.DataFrame, targets: str, raters: str, ratings: str,
                 confidence: float = 0.95) -> Design:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1; got {confidence}")
-    u, v, y, _, _ = long_arrays(data, targets, raters, ratings)
+    u, v, y, _, _, starts = _extract(data, targets, raters, ratings, unit_runs=True)
     if len(y) == 0:
         raise _error("no_ratings", f"no ratings in column '{ratings}'")
-    if not np.isfinite(y).all():
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise _error("infinite_ratings", f"column '{ratings}' holds infinite ratings")
-    d = design(u, v, y)
+    own = y.dtype.kind != "f" or not np.may_share_memory(y, data[ratings].to_numpy())  # never centre the caller's
+    d = design(u, v, y.astype(float, copy=False), own_y=own, starts=starts)
     check(d)
     return d
 

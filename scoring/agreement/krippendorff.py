@@ -7,10 +7,12 @@ or with Gwet's agreement weights. Nothing of size units x values x values is eve
 ``krippendorff`` package, its issue #38):
 
 - nominal: from the per-unit value counts (a sparse units x values matrix);
-- interval: from per-unit sums and sums of squares;
+- interval: from per-unit sums and sums of squares of the ratings (no count matrix);
 - ordinal: Krippendorff's ordinal metric is the interval metric on the mid-ranks of
   the pairable values, so the same per-unit sums on mid-ranks;
-- ratio and weighted: the values x values coincidence matrix, accumulated as
+- ratio and weighted: the disagreement of every pair of values within a unit, from the
+  pairs of each unit's stored counts (a units x values-per-unit layout); when units hold
+  many distinct values, the values x values coincidence matrix instead, accumulated as
   ``N' D N`` with the sparse count matrix ``N`` (units x values) and
   ``D = diag(1 / (m_u - 1))``.
 """
@@ -18,6 +20,7 @@ or with Gwet's agreement weights. Nothing of size units x values x values is eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -51,7 +54,8 @@ class _Pairable:
         return int(self.m.size)
 
 
-def _pairable(c: _Coded) -> _Pairable:
+def _check_pairable(c: _Coded) -> np.ndarray:
+    """Which units (U,) have two or more ratings; ``ValueError`` when none has."""
     keep = c.m >= 2
     if not keep.any():
         raise _error(
@@ -59,6 +63,18 @@ def _pairable(c: _Coded) -> _Pairable:
             "Krippendorff's alpha needs at least one unit with two or more ratings "
             "(units with a single rating carry no pairable values)",
         )
+    return keep
+
+
+def _of_ratings(c: _Coded, per_unit: np.ndarray) -> np.ndarray:
+    """A per-unit array (U,) spread to the ratings (N,)."""
+    if c.unit_starts is not None:
+        return np.repeat(per_unit, np.diff(c.unit_starts))
+    return per_unit[c.unit]
+
+
+def _pairable(c: _Coded) -> _Pairable:
+    keep = _check_pairable(c)
     counts = c.counts[keep] if not keep.all() else c.counts
     m = c.m[keep]
     rows = np.repeat(np.arange(m.size), np.diff(counts.indptr))
@@ -80,19 +96,32 @@ def _alpha_nominal(p: _Pairable) -> float:
     return _alpha(p.n - o_diag, p.n * p.n - float(np.sum(p.n_c**2)), p.n)
 
 
-def _alpha_squared_difference(p: _Pairable, v: np.ndarray) -> float:
-    """Alpha for the metric (v_c - v_k)^2 with values v (V,), from per-unit sums, O(nnz).
+def _alpha_squared_difference(c: _Coded, ordinal: bool) -> float:
+    """Alpha for the metric (v_c - v_k)^2 from per-unit sums of the ratings, O(ratings).
 
-    Within unit u: ``sum_{i != j} (x_i - x_j)^2 = 2 (m_u S2_u - S1_u^2)``.
+    ``v`` are the categories (interval) or their mid-ranks among the pairable values
+    (ordinal). Within unit u: ``sum_{i != j} (x_i - x_j)^2 = 2 (m_u S2_u - S1_u^2)``.
     """
-    v = v - (p.n_c @ v) / p.n  # centre: less cancellation
-    x = p.counts.data
-    vu = v[p.counts.indices]
-    s1 = np.bincount(p.rows, weights=x * vu, minlength=p.n_units)
-    s2 = np.bincount(p.rows, weights=x * vu * vu, minlength=p.n_units)
-    do_sum = float(np.sum(2.0 * (p.m * s2 - s1 * s1) / (p.m - 1.0)))
-    de_sum = 2.0 * p.n * float(p.n_c @ (v * v))
-    return _alpha(do_sum, de_sum, p.n)
+    keep = _check_pairable(c)
+    every = bool(keep.all())
+    cat = c.cat if every else c.cat[_of_ratings(c, keep)]
+    n_c = np.bincount(cat, minlength=c.cats.size).astype(float)
+    m = c.m if every else c.m[keep]
+    n = float(m.sum())
+    v = _midranks(n_c) if ordinal else c.cats
+    v = v - (n_c @ v) / n  # centre: less cancellation
+    vu = v[c.cat]  # every rating; the sums of units with one rating are dropped below
+    if c.unit_starts is not None:  # each unit's ratings together: sums over runs
+        s1 = np.add.reduceat(vu, c.unit_starts[:-1])
+        s2 = np.add.reduceat(np.square(vu, out=vu), c.unit_starts[:-1])
+    else:
+        s1 = np.bincount(c.unit, weights=vu, minlength=c.n_units)
+        s2 = np.bincount(c.unit, weights=np.square(vu, out=vu), minlength=c.n_units)
+    if not every:
+        s1, s2 = s1[keep], s2[keep]
+    do_sum = float(np.sum(2.0 * (m * s2 - s1 * s1) / (m - 1.0)))
+    de_sum = 2.0 * n * float(n_c @ (v * v))
+    return _alpha(do_sum, de_sum, n)
 
 
 def _midranks(n_c: np.ndarray) -> np.ndarray:
@@ -115,14 +144,58 @@ def _coincidence(p: _Pairable) -> np.ndarray:
     return np.asarray((p.counts.T.tocsr() @ scaled).toarray())
 
 
+#: the pair layouts (:func:`_code_layout`, :func:`_observed_disagreement`) are used up to
+#: this many places in a unit's row
+_MAX_PAIR_WIDTH = 256
+
+
+def _few_pairs(n_rows: int, width: int, n_values: int) -> bool:
+    """Whether a rows x width layout holds few enough pairs of places (at most about four per
+    value laid out) that going through them beats the count or coincidence matrix."""
+    return width <= _MAX_PAIR_WIDTH and n_rows * width * (width - 1) // 2 <= 4 * n_values + (1 << 16)
+
+
+def _observed_disagreement(p: _Pairable, delta) -> float:
+    """``sum_ck o_ck d_ck`` for a metric with ``d_cc = 0``, from the pairs within units.
+
+    ``delta(a, b)`` gives ``d`` for arrays of category codes. Each unit's stored counts
+    (distinct values ``c`` with counts ``n_uc``) are laid out in a row of a units x
+    (most distinct values in a unit) array, so every pair of them is a column pair
+    ``(j, j + lag)``: ``sum_u 2 / (m_u - 1) sum_{j < l} n_uj n_ul d(c_uj, c_ul)``, time
+    O(units x width^2). A wide or ragged layout (units with many distinct values, or a
+    few such units among many small ones: :func:`_few_pairs`) takes the coincidence matrix
+    instead (:func:`_coincidence`, which also needs ``delta`` as a (V, V) matrix:
+    ``delta(None, None)``).
+    """
+    counts = p.counts
+    width = int(np.diff(counts.indptr).max())
+    if not _few_pairs(p.n_units, width, counts.nnz):
+        return float(np.sum(_coincidence(p) * delta(None, None)))
+    pos = np.arange(counts.nnz) - counts.indptr[p.rows]
+    cat = np.zeros((p.n_units, width), dtype=np.int64)
+    cat[p.rows, pos] = counts.indices
+    x = np.zeros((p.n_units, width))  # 0 on unused places: they add nothing
+    x[p.rows, pos] = counts.data
+    per_unit = np.zeros(p.n_units)
+    for lag in range(1, width):
+        d = delta(cat[:, :-lag], cat[:, lag:])
+        per_unit += np.sum(x[:, :-lag] * x[:, lag:] * d, axis=1)
+    return float(np.sum(2.0 * per_unit / (p.m - 1.0)))
+
+
+def _ratio_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Ratio metric ((a - b) / (a + b))^2 elementwise; 0 where a + b = 0."""
+    s = a + b
+    d = a - b
+    return np.divide(d, s, out=np.zeros_like(d), where=s > 0) ** 2
+
+
 def _ratio_delta(cats: np.ndarray) -> np.ndarray:
     """Ratio metric ((c - k) / (c + k))^2, (V, V); 0 where c = k = 0."""
     if cats.min() < 0:
         raise _error("negative_ratio",
                      "the ratio level needs non-negative categories (a ratio scale has an absolute zero)")
-    s = np.add.outer(cats, cats)
-    d = np.subtract.outer(cats, cats)
-    return np.divide(d, s, out=np.zeros_like(d), where=s > 0) ** 2
+    return _ratio_difference(cats[:, None], cats[None, :])
 
 
 def _delta(level: str, cats: np.ndarray, p: _Pairable, weights) -> np.ndarray:
@@ -139,15 +212,121 @@ def _delta(level: str, cats: np.ndarray, p: _Pairable, weights) -> np.ndarray:
     return _ratio_delta(cats)
 
 
-def _alpha_level(level: str, cats: np.ndarray, p: _Pairable, weights) -> float:
-    if weights is None and level == "nominal":
-        return _alpha_nominal(p)
-    if weights is None and level == "interval":
-        return _alpha_squared_difference(p, cats)
-    if weights is None and level == "ordinal":
-        return _alpha_squared_difference(p, _midranks(p.n_c))
-    delta = _delta(level, cats, p, weights)
-    return _alpha(float(np.sum(_coincidence(p) * delta)), float(p.n_c @ delta @ p.n_c), p.n)
+def _code_layout(c: _Coded) -> np.ndarray | None:
+    """Every unit's category codes in a row, (U, most ratings in a unit), V after its last.
+
+    Only when the rows of a unit are contiguous (unit codes, in first-seen order, never
+    decrease) and the layout holds few pairs of places (:func:`_few_pairs`: many raters
+    per unit, or a ragged layout, go through the count matrix instead); None otherwise.
+    Complete data (every unit with the same number of ratings) is a reshape.
+    """
+    n = c.n_ratings
+    width = int(c.m.max())
+    if not _few_pairs(c.n_units, width, n):
+        return None
+    if c.unit_starts is None and (c.unit[1:] < c.unit[:-1]).any():
+        return None
+    if c.n_units * width == n:
+        return c.cat.reshape(c.n_units, width)
+    m = c.m.astype(np.int64)
+    pos = np.arange(n) - _of_ratings(c, np.cumsum(m) - m)
+    layout = np.full((c.n_units, width), c.cats.size, dtype=np.int64)
+    layout[c.unit, pos] = c.cat
+    return layout
+
+
+#: pairs of categories are looked up in a (V + 1) x (V + 1) table up to this many categories
+_MAX_TABLE_CATEGORIES = 2047
+
+
+def _alpha_from_layout(level: str, c: _Coded, layout: np.ndarray) -> float:
+    """Nominal or ratio alpha from the pairs of ratings within units (:func:`_code_layout`).
+
+    Every pair of ratings of a unit is a column pair ``(j, j + lag)`` of its row, so
+    ``sum_ck o_ck d_ck = sum_u 2 / (m_u - 1) sum_{i < j} d(c_i, c_j)`` in O(units x
+    width^2) with no count matrix; nominal alpha takes ``sum_c o_cc`` from the equal
+    pairs. The ratio metric comes from a (V + 1) x (V + 1) table whose last row and
+    column (the empty places, code V) are 0, or, with more categories, from the values.
+    """
+    keep = _check_pairable(c)
+    every = bool(keep.all())
+    v = c.cats.size
+    expected = _ratio_delta(c.cats) if level == "ratio" else None
+    cat = c.cat if every else c.cat[_of_ratings(c, keep)]
+    n_c = np.bincount(cat, minlength=v).astype(float)
+    m = c.m if every else c.m[keep]
+    n = float(m.sum())
+    width = layout.shape[1]
+    same = c.n_units * width == c.n_ratings  # no empty places, every unit weighs 2 / (width - 1)
+    if expected is not None and v <= _MAX_TABLE_CATEGORIES:
+        table = np.zeros((v + 1, v + 1))
+        table[:v, :v] = expected
+        table = table.ravel()
+        row = layout * (v + 1)
+        keys = np.empty(layout.size, dtype=np.int64)  # reused by every lag
+        found = np.empty(layout.size)
+
+        def pair(lag):
+            k = keys[: c.n_units * (width - lag)].reshape(c.n_units, width - lag)
+            np.add(row[:, :-lag], layout[:, lag:], out=k)
+            return table.take(k, out=found[: k.size].reshape(k.shape), mode="clip")
+    elif expected is not None:
+        values = np.append(c.cats, np.nan)  # the ratio metric is 0 against NaN
+
+        def pair(lag):
+            return _ratio_difference(values[layout[:, :-lag]], values[layout[:, lag:]])
+    else:
+        equal = np.empty(layout.size, dtype=bool)
+
+        def pair(lag):
+            a, b = layout[:, :-lag], layout[:, lag:]
+            e = np.equal(a, b, out=equal[: a.size].reshape(a.shape))
+            return e if same else e & (b < v)
+    if same:
+        pairs = 2.0 * float(sum(float(np.sum(pair(lag))) for lag in range(1, width))) / (width - 1.0)
+    else:
+        per_unit = np.zeros(c.n_units)
+        for lag in range(1, width):
+            per_unit += np.sum(pair(lag), axis=1)
+        pairs = float(np.sum(2.0 * (per_unit if every else per_unit[keep]) / (m - 1.0)))
+    if expected is None:  # pairs = sum_c o_cc
+        return _alpha(n - pairs, n * n - float(np.sum(n_c**2)), n)
+    return _alpha(pairs, float(n_c @ expected @ n_c), n)
+
+
+class _Levels:
+    """Alpha at any level from one coding of the ratings: the value layout and the count
+    matrix are built on first use and shared by the levels."""
+
+    def __init__(self, c: _Coded):
+        self.c = c
+
+    @cached_property
+    def layout(self) -> np.ndarray | None:
+        return _code_layout(self.c)
+
+    @cached_property
+    def pairable(self) -> _Pairable:
+        return _pairable(self.c)
+
+    def alpha(self, level: str, weights=None) -> float:
+        """Alpha at ``level`` (or with Gwet's ``weights``)."""
+        c = self.c
+        if weights is None and level in ("interval", "ordinal"):
+            return _alpha_squared_difference(c, level == "ordinal")
+        if weights is None and level in ("nominal", "ratio") and self.layout is not None:
+            return _alpha_from_layout(level, c, self.layout)
+        p = self.pairable
+        if weights is None and level == "nominal":
+            return _alpha_nominal(p)
+        expected = _delta(level, c.cats, p, weights)  # (V, V)
+        ratio = weights is None and level == "ratio"
+
+        def delta(a, b):
+            if a is None:
+                return expected
+            return _ratio_difference(c.cats[a], c.cats[b]) if ratio else expected[a, b]
+        return _alpha(_observed_disagreement(p, delta), float(p.n_c @ expected @ p.n_c), p.n)
 
 
 def _check_level(level: str) -> None:
@@ -251,12 +430,14 @@ def krippendorff_alpha_estimate(data: pd.DataFrame, units: str, raters: str, rat
     """
     _check_se_method(se_method, ("gwet", "gwet_table", "gwet_dist", "bootstrap"))
     c = _code(data, units, raters, ratings, categories, se_method is not None, scale_free=_is_unweighted(weights))
-    p = _pairable(c)
+    n_pairable = int(_check_pairable(c).sum())
     if weights is None:
         _check_level(level)
-    alpha = _alpha_level(level, c.cats, p, weights)
+    levels = _Levels(c)
+    alpha = levels.alpha(level, weights)
     if se_method is None:
-        return _point(alpha, c, p.n_units)
+        return _point(alpha, c, n_pairable)
+    p = levels.pairable
     if se_method == "bootstrap":
         est = _boot(
             lambda d: krippendorff_alpha_estimate(d, units, raters, ratings, level, c.cats, weights=weights,
@@ -325,13 +506,14 @@ def krippendorff_alpha(data: pd.DataFrame, units: str, raters: str, ratings: str
         return krippendorff_alpha_estimate(data, units, raters, ratings, level, categories, weights=weights,
                                            se_method=None).estimate
     c = _code(data, units, raters, ratings, categories, with_raters=False, scale_free=_is_unweighted(weights))
-    p = _pairable(c)
+    _check_pairable(c)
     if weights is not None:
         raise ValueError("weights define one metric: give a single level (it is ignored) or no weights")
     levels = list(level)
     for lv in levels:
         _check_level(lv)
+    by_level = _Levels(c)
     return pd.Series(
-        [_alpha_level(lv, c.cats, p, weights) for lv in levels],
+        [by_level.alpha(lv) for lv in levels],
         index=pd.Index(levels, name="level"), name="alpha",
     )

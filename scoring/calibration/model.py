@@ -15,12 +15,16 @@ cells); the examiner x entry block of the random-effects cross-product is block-
 by entry (one team per entry) and is eliminated entry by entry, leaving an examiners x
 examiners Schur complement that is factored by Cholesky. This is lme4's penalised
 least-squares formulation (Bates, Maechler, Bolker & Walker 2015, J. Stat. Softw. 67(1),
-sec. 3.4-3.6) rearranged for this design.
+sec. 3.4-3.6) rearranged for this design. When every entry's block has one nonzero
+eigenvalue (each examiner of an entry scored each of its criteria once, the usual design),
+the Schur complement is ``I + a M`` for one fixed matrix ``M`` and a scalar ``a``: one
+eigendecomposition of ``M`` then serves every step of the optimiser (:class:`_Spectrum`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -46,7 +50,9 @@ class _Design:
     Row arrays have shape (n,); ``team`` (E, m) holds examiner indices per entry, padded
     with ``K`` (a dummy index); ``G`` (E, m, m) is the examiner x entry block of
     Z~'Z~ per entry and ``g`` (E, m) the matching block of Z~'y~ (Z~, y~: demeaned within
-    cells); ``Q``, ``gamma`` its eigen-decomposition (gamma >= 0).
+    cells); ``Q``, ``gamma`` its eigen-decomposition (gamma >= 0). ``spectrum`` is built
+    on first use (:meth:`uniform_spectrum`); it depends on ``team`` and ``G`` only, so a
+    copy with other scores (``dataclasses.replace(d, y=..., g=...)``) shares it.
     """
 
     y: np.ndarray
@@ -56,6 +62,7 @@ class _Design:
     slot: np.ndarray
     cell_n: np.ndarray
     cell_entry: np.ndarray
+    cell_crit: np.ndarray
     cell_mean: np.ndarray
     team: np.ndarray
     G: np.ndarray
@@ -66,6 +73,7 @@ class _Design:
     examiners: pd.Index
     entries: pd.Index
     cells: pd.DataFrame  # entry_id, criterion (one row per cell, in cell order)
+    spectrum: list = field(default_factory=list, repr=False)  # [] or [_Spectrum or None], filled on first use
 
     @property
     def n(self) -> int:
@@ -87,6 +95,13 @@ class _Design:
         m = self.team.shape[1]
         return int(np.bincount(self.entry * m + self.slot).max())
 
+    def uniform_spectrum(self) -> _Spectrum | None:
+        """The eigendecomposition behind the one-eigenvalue shortcut (:class:`_Spectrum`), or
+        None when the entries' blocks have more than one nonzero eigenvalue (or none)."""
+        if not self.spectrum:
+            self.spectrum.append(_Spectrum.of(self))
+        return self.spectrum[0]
+
 
 def _design(ind: pd.DataFrame) -> _Design:
     """Build the absorbed design from individual scores (entry_id, examiner_id, criterion, score)."""
@@ -97,7 +112,7 @@ def _design(ind: pd.DataFrame) -> _Design:
     n_e, n_k = len(entries), len(examiners)
 
     cell_key = entry.astype(np.int64) * len(crit_labels) + crit_codes
-    cell, cell_keys = pd.factorize(cell_key, sort=True)
+    cell, cell_keys = _sorted_codes(cell_key)
     n_cells = len(cell_keys)
     cell_n = np.bincount(cell, minlength=n_cells).astype(float)
     cell_mean = np.bincount(cell, y, n_cells) / cell_n
@@ -107,37 +122,141 @@ def _design(ind: pd.DataFrame) -> _Design:
 
     # each entry's team: slot = position of the examiner in the entry's sorted team
     pair_key = entry.astype(np.int64) * n_k + examiner
-    pairs = np.unique(pair_key)
+    pair_of, pairs = _sorted_codes(pair_key)
     pair_entry, pair_exam = pairs // n_k, pairs % n_k
     first = np.searchsorted(pair_entry, np.arange(n_e))
     pair_slot = np.arange(len(pairs)) - first[pair_entry]
     m = int(pair_slot.max()) + 1 if len(pairs) else 1
     team = np.full((n_e, m), n_k, dtype=int)
     team[pair_entry, pair_slot] = pair_exam
-    slot = pair_slot[np.searchsorted(pairs, pair_key)]
+    slot = pair_slot[pair_of]
 
     # G_e = sum over the entry's cells of diag(N_c) - N_c N_c' / n_c, N_c = counts per slot
-    counts = np.zeros((n_cells, m))
-    np.add.at(counts, (cell, slot), 1.0)
+    # (sums by bincount, each in row order: the same as adding the rows one by one)
+    counts = np.bincount(cell * m + slot, minlength=n_cells * m).astype(float).reshape(n_cells, m)
     outer = counts[:, :, None] * counts[:, None, :] / cell_n[:, None, None]
-    G = np.zeros((n_e, m, m))
-    np.add.at(G, cell_entry, -outer)
-    diag = np.zeros((n_e, m))
-    np.add.at(diag, (entry, slot), 1.0)
+    cell_block = (cell_entry[:, None] * (m * m) + np.arange(m * m)).ravel()
+    G = np.bincount(cell_block, -outer.ravel(), n_e * m * m).reshape(n_e, m, m)
+    diag = np.bincount(entry * m + slot, minlength=n_e * m).astype(float).reshape(n_e, m)
     G[:, np.arange(m), np.arange(m)] += diag
-    g = np.zeros((n_e, m))
-    np.add.at(g, (entry, slot), yt)
+    g = np.bincount(entry * m + slot, yt, n_e * m).reshape(n_e, m)
     gamma, Q = np.linalg.eigh(G)
     gamma = np.clip(gamma, 0.0, None)
     cells = pd.DataFrame({"entry_id": entries[cell_entry], "criterion": crit_labels[cell_crit]})
     return _Design(
         y=y, cell=cell, examiner=examiner, entry=entry, slot=slot, cell_n=cell_n,
-        cell_entry=cell_entry, cell_mean=cell_mean, team=team, G=G, g=g, Q=Q, gamma=gamma,
+        cell_entry=cell_entry, cell_crit=cell_crit, cell_mean=cell_mean, team=team, G=G, g=g, Q=Q, gamma=gamma,
         yty=float(yt @ yt), examiners=pd.Index(examiners), entries=pd.Index(entries), cells=cells,
     )  # fmt: skip
 
 
+def _sorted_codes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(key, sort=True)`` for non-negative int keys: each key's index among the
+    distinct keys, and the distinct keys ascending (a presence table when the keys' range is
+    at most a few times their number, else ``np.unique``)."""
+    if key.size and int(key.max()) < max(8 * key.size, 1 << 20):
+        present = np.zeros(int(key.max()) + 1, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present) - 1
+        return rank[key], np.flatnonzero(present)
+    distinct, codes = np.unique(key, return_inverse=True)
+    return codes.reshape(-1), distinct
+
+
 # --------------------------------------------------------------------------- solver
+
+
+class _Spectrum:
+    """``M_G = sum_e P_e' G_e P_e = V diag(mu) V'`` (K, K) when every nonzero eigenvalue of
+    every entry's block ``G_e`` is one number ``c``.
+
+    Then ``H_e = G_e (I + psi_u G_e)^-1 = G_e / (1 + psi_u c)``, so with one relative sd
+    for every examiner (``lam = theta_b``) the Schur complement is ``S = I + a M_G``,
+    ``a = psi_b / (1 + psi_u c)``: ``S^-1``, ``log det S`` and the traces of the gradient
+    follow from ``mu`` and ``V`` at every (psi_b, psi_u) without another factorisation.
+    """
+
+    #: eigenvalues of the entries' blocks within this relative distance of 0 or ``c`` count as such
+    TOLERANCE = 1e-12
+
+    def __init__(self, c: float, V: np.ndarray, mu: np.ndarray):
+        self.c, self.V, self.mu = c, V, mu
+
+    @classmethod
+    def of(cls, d: _Design) -> _Spectrum | None:
+        c = float(d.gamma.max()) if d.gamma.size else 0.0
+        if not c > 0:
+            return None
+        off = (d.gamma > cls.TOLERANCE * c) & (np.abs(d.gamma - c) > cls.TOLERANCE * c)
+        if off.any():
+            return None
+        mu, V = np.linalg.eigh(_scatter_matrix(d, d.G))
+        return cls(c, V, mu)
+
+
+class _CholeskySchur:
+    """The Schur complement ``S`` (K, K) factored by Cholesky; ``H`` (E, m, m) the blocks
+    ``G_e (I + theta_u^2 G_e)^-1`` it was built from (:func:`_schur_matrix`)."""
+
+    def __init__(self, S: np.ndarray, H: np.ndarray):
+        self.chol = linalg.cholesky(S, lower=True, check_finite=False)
+        self.H = H
+
+    def solve(self, x: np.ndarray) -> np.ndarray:
+        return linalg.cho_solve((self.chol, True), x, check_finite=False)
+
+    def logdet(self) -> float:
+        return 2.0 * float(np.sum(np.log(np.diag(self.chol))))
+
+    def inverse_lower(self) -> np.ndarray:
+        """S^-1 (K, K) in its lower triangle (the upper one holds the factor's zeros)."""
+        inv, info = lapack.dpotri(self.chol, lower=1)
+        if info != 0:  # pragma: no cover - S = I + PSD is always positive definite
+            raise np.linalg.LinAlgError(f"dpotri failed ({info})")
+        return inv
+
+    def inverse(self) -> np.ndarray:
+        """S^-1 (K, K) from the Cholesky factor."""
+        inv = self.inverse_lower()
+        inv += inv.T
+        inv[np.diag_indices_from(inv)] *= 0.5
+        return inv
+
+    def inverse_diagonal(self) -> np.ndarray:
+        return np.diag(self.inverse_lower()).copy()
+
+
+class _SpectralSchur:
+    """``S = I + a V diag(mu) V'`` through :class:`_Spectrum`; its Cholesky factor (for
+    :meth:`ExaminerModel.draw_cells`) is built on first use, as :func:`_schur_matrix` builds S."""
+
+    def __init__(self, spectrum: _Spectrum, a: float, d: _Design, lam: np.ndarray, theta_u: float):
+        self.spectrum, self.a = spectrum, a
+        self.scale = 1.0 / (1.0 + a * spectrum.mu)  # the eigenvalues of S^-1
+        self._rebuild = (d, lam, theta_u)
+
+    def solve(self, x: np.ndarray) -> np.ndarray:
+        V = self.spectrum.V
+        return V @ (self.scale * (V.T @ x))
+
+    def logdet(self) -> float:
+        return float(np.sum(np.log1p(self.a * self.spectrum.mu)))
+
+    def inverse(self) -> np.ndarray:
+        V = self.spectrum.V
+        return (V * self.scale) @ V.T
+
+    def inverse_diagonal(self) -> np.ndarray:
+        V = self.spectrum.V
+        return (V * V) @ self.scale
+
+    def trace_inverse_times(self) -> float:
+        """tr(S^-1 M_G) = sum mu / (1 + a mu)."""
+        return float(np.sum(self.spectrum.mu * self.scale))
+
+    @cached_property
+    def chol(self) -> np.ndarray:
+        return linalg.cholesky(_schur_matrix(*self._rebuild)[0], lower=True, check_finite=False)
 
 
 @dataclass
@@ -145,16 +264,18 @@ class _Solution:
     """The penalised least-squares solution at given relative sds.
 
     ``lam`` (K,) examiner relative sds (theta_b, 0 for examiners not adjusted for),
-    ``theta_u`` the examiner x entry relative sd; ``chol`` the lower Cholesky factor of
-    the Schur complement S (K, K); ``vb`` (K,), ``vu`` (E, m) the spherical modes and
+    ``theta_u`` the examiner x entry relative sd; ``schur`` the Schur complement S (K, K)
+    ready to solve with (:class:`_CholeskySchur` or :class:`_SpectralSchur`), ``chol`` its
+    lower Cholesky factor; ``vb`` (K,), ``vu`` (E, m) the spherical modes and
     ``b = lam vb``, ``u = theta_u vu`` the conditional modes in score points; ``r2`` the
     penalised residual sum of squares; ``logdet`` log det of I + Lambda' Z~'Z~ Lambda;
-    ``Dinv`` (E, m, m) the per-entry inverses of I + theta_u^2 G_e.
+    ``Dinv`` (E, m, m) the per-entry inverses of I + theta_u^2 G_e; ``w`` (K,)
+    ``sum_e P_e' D_e^-1 g_e`` and ``wu`` (E, m) ``D_e^-1 (g_e - G_e b_e)`` (vu / theta_u).
     """
 
     lam: np.ndarray
     theta_u: float
-    chol: np.ndarray
+    schur: _CholeskySchur | _SpectralSchur
     vb: np.ndarray
     vu: np.ndarray
     b: np.ndarray
@@ -162,15 +283,16 @@ class _Solution:
     r2: float
     logdet: float
     Dinv: np.ndarray
+    w: np.ndarray
+    wu: np.ndarray
+
+    @property
+    def chol(self) -> np.ndarray:
+        return self.schur.chol
 
     def s_inverse(self) -> np.ndarray:
-        """S^-1 (K, K) from the Cholesky factor."""
-        inv, info = lapack.dpotri(self.chol, lower=1)
-        if info != 0:  # pragma: no cover - S = I + PSD is always positive definite
-            raise np.linalg.LinAlgError(f"dpotri failed ({info})")
-        inv += inv.T  # dpotri fills the lower triangle; the upper one is the factor's zeros
-        inv[np.diag_indices_from(inv)] *= 0.5
-        return inv
+        """S^-1 (K, K)."""
+        return self.schur.inverse()
 
 
 def _scatter_matrix(d: _Design, H: np.ndarray) -> np.ndarray:
@@ -199,24 +321,43 @@ def _blocks(d: _Design, theta_u: float, power: int) -> np.ndarray:
     return np.einsum("eij,ej,ekj->eik", d.Q, f, d.Q, optimize=True)
 
 
+def _schur_matrix(d: _Design, lam: np.ndarray, theta_u: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(S, H)``: S = I + diag(lam) M diag(lam) (K, K) with M = sum_e P_e' H_e P_e and
+    H_e = G_e (I + theta_u^2 G_e)^-1 (E, m, m)."""
+    H = _blocks(d, theta_u, 1)  # G (I + t2 G)^-1
+    M = _scatter_matrix(d, H)
+    S = M * (lam[0] * lam[0]) if lam.size and lam.min() == lam.max() else M * np.outer(lam, lam)
+    S[np.diag_indices_from(S)] += 1.0
+    return S, H
+
+
 def _solve(d: _Design, lam: np.ndarray, theta_u: float) -> _Solution:
-    """Solve the absorbed penalised least-squares system at (lam, theta_u)."""
+    """Solve the absorbed penalised least-squares system at (lam, theta_u).
+
+    With one relative sd for every examiner and entries' blocks with one nonzero
+    eigenvalue, through the design's spectrum (:class:`_Spectrum`, computed once per
+    design; not for lam = 0 before it exists, where S = I); otherwise by Cholesky.
+    """
     t2 = theta_u * theta_u
     Dinv = _blocks(d, theta_u, 0)
-    H = _blocks(d, theta_u, 1)  # G (I + t2 G)^-1
-    S = _scatter_matrix(d, H) * np.outer(lam, lam)
-    S[np.diag_indices_from(S)] += 1.0
-    chol = linalg.cholesky(S, lower=True, check_finite=False)
+    one_lam = lam.size > 0 and lam.min() == lam.max()
+    spectrum = d.uniform_spectrum() if one_lam and (lam[0] > 0 or d.spectrum) else None
+    if spectrum is not None:
+        schur = _SpectralSchur(spectrum, lam[0] * lam[0] / (1.0 + t2 * spectrum.c), d, lam, theta_u)
+    else:
+        schur = _CholeskySchur(*_schur_matrix(d, lam, theta_u))
     h = np.einsum("eij,ej->ei", Dinv, d.g)
-    rb = lam * _scatter_vector(d, h)
-    vb = linalg.cho_solve((chol, True), rb, check_finite=False)
+    w = _scatter_vector(d, h)
+    rb = lam * w
+    vb = schur.solve(rb)
     b = lam * vb
-    vu = theta_u * np.einsum("eij,ej->ei", Dinv, d.g - np.einsum("eij,ej->ei", d.G, _team_values(d, b)))
+    wu = np.einsum("eij,ej->ei", Dinv, d.g - np.einsum("eij,ej->ei", d.G, _team_values(d, b)))
+    vu = theta_u * wu
     r2 = d.yty - t2 * float(np.sum(d.g * h)) - float(rb @ vb)
-    logdet = float(np.sum(np.log1p(t2 * d.gamma))) + 2.0 * float(np.sum(np.log(np.diag(chol))))
+    logdet = float(np.sum(np.log1p(t2 * d.gamma))) + schur.logdet()
     return _Solution(
-        lam=lam, theta_u=theta_u, chol=chol, vb=vb, vu=vu, b=b, u=theta_u * vu, r2=max(r2, 0.0),
-        logdet=logdet, Dinv=Dinv,
+        lam=lam, theta_u=theta_u, schur=schur, vb=vb, vu=vu, b=b, u=theta_u * vu, r2=max(r2, 0.0),
+        logdet=logdet, Dinv=Dinv, w=w, wu=wu,
     )  # fmt: skip
 
 
@@ -239,24 +380,28 @@ def _gradient(d: _Design, sol: _Solution, psi_b: float) -> np.ndarray:
     """
     psi_u = sol.theta_u**2
     df = d.n - d.n_cells
-    k = d.n_examiners
-    Sinv = sol.s_inverse()
-    M = _scatter_matrix(d, _blocks(d, sol.theta_u, 1))
-    idx = d.team[:, :, None] * (k + 1) + d.team[:, None, :]
-    Sinv_pad = np.zeros((k + 1, k + 1))
-    Sinv_pad[:k, :k] = Sinv
-    Sinv_team = Sinv_pad.ravel()[idx]  # (E, m, m)
     denom = 1.0 + psi_u * d.gamma
-    f = d.gamma**2 / denom**2
-    dH_trace = float(np.einsum("eij,eik,ek,ejk->", Sinv_team, d.Q, f, d.Q, optimize=True))
-    dlog_b = float(np.sum(Sinv * M))
+    if isinstance(sol.schur, _SpectralSchur):  # H_e = G_e / (1 + psi_u c): both traces from tr(S^-1 M_G)
+        c = sol.schur.spectrum.c
+        trace = sol.schur.trace_inverse_times()
+        dlog_b = trace / (1.0 + psi_u * c)
+        dH_trace = c * trace / (1.0 + psi_u * c) ** 2
+    else:
+        k = d.n_examiners
+        Sinv = sol.schur.inverse_lower()
+        filled = d.team < k
+        team = np.where(filled, d.team, 0)
+        pad = filled[:, :, None] & filled[:, None, :]
+        a, b = team[:, :, None], team[:, None, :]  # (S^-1)_ab read from the lower triangle
+        Sinv_team = np.where(pad, Sinv[np.maximum(a, b), np.minimum(a, b)], 0.0)  # (E, m, m)
+        f = d.gamma**2 / denom**2
+        dH_trace = float(np.einsum("eij,eik,ek,ejk->", Sinv_team, d.Q, f, d.Q, optimize=True))
+        dlog_b = float(np.sum(Sinv_team * sol.schur.H))  # tr(S^-1 M), M = sum_e P_e' H_e P_e
     dlog_u = float(np.sum(d.gamma / denom)) - psi_b * dH_trace
     rho = d.g - np.einsum("eij,ej->ei", d.G, _team_values(d, sol.b) + sol.u)
-    w = _scatter_vector(d, np.einsum("eij,ej->ei", sol.Dinv, d.g))
-    Sw = linalg.cho_solve((sol.chol, True), w, check_finite=False)
+    Sw = sol.schur.solve(sol.w)
     dr2_b = -float(Sw @ _scatter_vector(d, rho))
-    wu = np.einsum("eij,ej->ei", sol.Dinv, d.g - np.einsum("eij,ej->ei", d.G, _team_values(d, sol.b)))
-    dr2_u = -float(np.sum(wu * rho))
+    dr2_u = -float(np.sum(sol.wu * rho))
     scale = df / sol.r2
     return np.array([dlog_b + scale * dr2_b, dlog_u + scale * dr2_u])
 
@@ -394,8 +539,17 @@ def connected_groups(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ind = individual(scores)
     entry, entries = pd.factorize(ind["entry_id"], sort=True)
     examiner, examiners = pd.factorize(ind["examiner_id"], sort=True)
-    n_k, n_e = len(examiners), len(entries)
-    graph = sparse.coo_matrix((np.ones(len(ind)), (examiner, n_k + entry)), shape=(n_k + n_e, n_k + n_e))
+    examiner_group, entry_group = _group_numbers(examiner, entry, len(examiners), len(entries))
+    return (
+        pd.DataFrame({"examiner_id": examiners, "group": examiner_group}),
+        pd.DataFrame({"entry_id": entries, "group": entry_group}),
+    )
+
+
+def _group_numbers(examiner: np.ndarray, entry: np.ndarray, n_k: int, n_e: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group number (:func:`connected_groups`) of every examiner (n_k,) and entry (n_e,), from
+    the codes of the scores' examiners and entries (0-based, in sorted label order)."""
+    graph = sparse.coo_matrix((np.ones(len(entry)), (examiner, n_k + entry)), shape=(n_k + n_e, n_k + n_e))
     _, label = csgraph.connected_components(graph, directed=False)
     size = np.bincount(label[:n_k], minlength=label.max() + 1)
     first = np.full(label.max() + 1, n_k)
@@ -403,10 +557,7 @@ def connected_groups(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     order = np.lexsort((first, -size))  # labels, largest group first
     number = np.empty_like(order)
     number[order] = np.arange(1, len(order) + 1)
-    return (
-        pd.DataFrame({"examiner_id": examiners, "group": number[label[:n_k]]}),
-        pd.DataFrame({"entry_id": entries, "group": number[label[n_k:]]}),
-    )
+    return number[label[:n_k]], number[label[n_k:]]
 
 
 def fit_examiner_model(
@@ -469,8 +620,9 @@ def fit_examiner_model(
 
 def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerModel:
     d = _design(ind)
-    groups, entry_groups = connected_groups(ind.assign(stage="individual"))
-    group_of = groups.set_index("examiner_id")["group"].reindex(d.examiners).to_numpy()
+    group_of, entry_group = _group_numbers(d.examiner, d.entry, d.n_examiners, len(d.entries))
+    groups = pd.DataFrame({"examiner_id": d.examiners, "group": group_of})  # = connected_groups(ind)
+    entry_groups = pd.DataFrame({"entry_id": d.entries, "group": entry_group})
     notes: list[Note] = []
     df = d.n - d.n_cells
     has_pairs_info = bool(np.any(d.gamma > 1e-12))
@@ -513,7 +665,7 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
     # examiner effects and intervals (relative to the connected group)
     n_in_group = np.bincount(group_of)[group_of]
     if identified:
-        Sinv_diag = np.diag(linalg.cho_solve((sol.chol, True), np.eye(d.n_examiners), check_finite=False))
+        Sinv_diag = sol.schur.inverse_diagonal()
         pev = variances["residual"] * theta_b**2 * np.clip(Sinv_diag - 1.0 / n_in_group, 0.0, None)
         se = np.sqrt(pev)
     else:
@@ -542,13 +694,18 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
 
     # the cells: the same variances, examiners below min_scores not adjusted for
     lam_cells = np.where(effects["adjusted"].to_numpy(), theta_b, 0.0)
-    csol = _solve(d, lam_cells, theta_u) if identified else sol
+    same = not identified or np.array_equal(lam_cells, sol.lam)  # every examiner adjusted for: the same solve
+    csol = sol if same else _solve(d, lam_cells, theta_u)
     beta = _cell_effects(d, csol)
     cells = d.cells.assign(raw_mean=d.cell_mean, adjusted=beta, n_scores=d.cell_n.astype(int))
 
-    fitted = sol.b[d.examiner] + sol.u[d.entry, d.slot] + _cell_effects(d, sol)[d.cell]
+    fitted = sol.b[d.examiner] + sol.u[d.entry, d.slot] + (beta if same else _cell_effects(d, sol))[d.cell]
     residuals = ind.assign(fitted=fitted, residual=d.y - fitted)
-    measures = rater_measures(residuals, pd.Series(sol.b, index=d.examiners))
+    # the measures on integer codes (sorted like the labels): the same groups and sums, faster
+    coded = pd.DataFrame({"entry_id": d.entry, "examiner_id": d.examiner, "criterion": d.cell_crit[d.cell],
+                          "score": d.y, "residual": residuals["residual"].to_numpy()})
+    measures = rater_measures(coded, pd.Series(sol.b))
+    measures.index = pd.Index(d.examiners[measures.index.to_numpy()], name="examiner_id")
     effects = effects.merge(measures, left_on="examiner_id", right_index=True, how="left")
     return ExaminerModel(
         variances=variances, theta=(theta_b, theta_u), deviance=deviance, effects=effects,

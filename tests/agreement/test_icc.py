@@ -386,6 +386,23 @@ def test_incomplete_icc2_with_interaction_is_henderson_iii(iccdata1):
         assert m2[key] == pytest.approx(ref[key], rel=1e-9), key
 
 
+def test_design_is_complete_only_when_every_cell_is_rated_once():
+    """As many ratings as targets x raters is not enough: a rater who rated one target twice
+    and missed another leaves the design incomplete, with its cells counted; a complete
+    design stores no cells but gives them (every rating its own cell) when asked."""
+    df = random_complete(4, n=6, k=3)
+    d = layout.design(df["target"].to_numpy(), df["rater"].to_numpy(), df["y"].to_numpy())
+    assert d.complete and not d.replicates and d.n_cells == d.M == 18
+    key = df["target"].to_numpy() * 3 + df["rater"].to_numpy()
+    assert np.array_equal(d.cells[np.searchsorted(d.cells, key)], key) and np.array_equal(d.m_ij, np.ones(18))
+    twice = df.copy()
+    twice.loc[(twice["target"] == 5) & (twice["rater"] == 2), "target"] = 0  # (0, 2) rated twice, (5, 2) never
+    d = layout.design(twice["target"].to_numpy(), twice["rater"].to_numpy(), twice["y"].to_numpy())
+    assert d.M == d.n * d.r and not d.complete and d.replicates and d.n_cells == 17
+    assert sorted(d.m_ij) == [1.0] * 16 + [2.0]
+    assert icc(twice, "target", "rater", "y").attrs["estimator"].endswith("with interaction (replicates)")
+
+
 def test_fitting_constants_interval_reduces_to_mcgraw_wong_and_gwet():
     # complete data: the fitting-constants path gives McGraw & Wong's ICC(A,1) exactly
     df = random_complete(6, n=25, k=4)

@@ -15,9 +15,11 @@ import krippendorff as kd  # test-only cross-check (fast-krippendorff)
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from reference_formats import COLS, distribution_to_long, table_to_long, wide_to_long
 from scipy import stats
 
+from scoring.agreement import _coding as coding
 from scoring.agreement import agreement_weights
 from scoring.agreement import krippendorff as krippendorff_module
 from scoring.agreement.chance import gwet_ac, percent_agreement
@@ -371,6 +373,125 @@ def test_fine_scale_does_not_build_units_by_values_squared():
     assert peak < 64 * 2**20  # the 1001 x 1001 coincidence matrix is 8 MB
     assert (alphas[["ordinal", "interval", "ratio"]] > 0.9).all()  # exact hits are rare on 1001 values
     assert 0 <= alphas["nominal"] < 0.1
+
+
+# --------------------------------------------------------------------------------------
+# one alpha however the rows come: the pair layout, the count matrix and the coincidence
+# matrix give the same value (the layout and the lookup tables are the fast path)
+# --------------------------------------------------------------------------------------
+def _grouped(seed=4, n_units=300, n_raters=5, missing=0.0, lo=0, hi=20):
+    """Long ratings with each unit's rows together (the usual order), integer ids and scores."""
+    rng = np.random.default_rng(seed)
+    y = np.clip(rng.integers(lo + 3, hi - 2, n_units)[:, None] + rng.integers(-3, 4, (n_units, n_raters)), lo, hi)
+    d = pd.DataFrame({"unit": np.repeat(np.arange(n_units), n_raters), "rater": np.tile(np.arange(n_raters), n_units),
+                      "score": y.ravel()})
+    return d[rng.random(len(d)) >= missing].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.3])
+@pytest.mark.parametrize("level", LEVELS)
+def test_same_alpha_whatever_the_row_order_ids_and_types(level, missing):
+    """Rows grouped by unit go through the pair layout; shuffled rows (units not contiguous)
+    through the count matrix; the value is the same, and so with string, categorical or
+    scattered ids, float scores, and against the krippendorff package."""
+    d = _grouped(missing=missing)
+    ref = krippendorff_alpha(d, *COLS, level)
+    shuffled = d.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    variants = [
+        shuffled,
+        d.assign(unit=[f"U{u:04d}" for u in d["unit"]], rater=[f"E{r}" for r in d["rater"]]),
+        d.assign(unit=pd.Categorical(d["unit"].astype(str)), rater=pd.Categorical(d["rater"])),
+        d.assign(unit=d["unit"] * 10**12 - 7, score=d["score"].astype(float)),
+        shuffled.assign(unit=shuffled["unit"] * 3 + 11, score=shuffled["score"].astype(np.int32)),
+    ]
+    for v in variants:
+        assert krippendorff_alpha(v, *COLS, level) == pytest.approx(ref, rel=1e-12, abs=1e-14)
+    wide = d.pivot(index="rater", columns="unit", values="score").to_numpy(dtype=float)
+    assert ref == pytest.approx(kd.alpha(reliability_data=wide, level_of_measurement=level), abs=1e-10)
+
+
+@pytest.mark.parametrize("level", ["nominal", "ratio"])
+def test_layout_equals_the_coincidence_matrix(monkeypatch, level):
+    """Nominal and ratio alpha from the pairs within units equal the count-matrix
+    (nominal) and coincidence-matrix (ratio) computations they replace, on complete and
+    ragged units, and with more categories than the ratio's lookup table takes."""
+    cases = [_grouped(), _grouped(seed=5, missing=0.35), _grouped(seed=6, missing=0.2, hi=3000)]
+    fast = [krippendorff_alpha(d, *COLS, level) for d in cases]
+    monkeypatch.setattr(krippendorff_module, "_MAX_PAIR_WIDTH", 0)  # neither layout is taken
+    monkeypatch.setattr(krippendorff_module, "_code_layout", lambda c: None)
+    slow = [krippendorff_alpha(d, *COLS, level) for d in cases]
+    assert fast == pytest.approx(slow, rel=1e-12)
+
+
+@pytest.mark.parametrize("weights", ["linear", "quadratic", "ordinal"])
+def test_count_matrix_pairs_equal_the_coincidence_matrix_with_weights(monkeypatch, ref, weights):
+    fast = krippendorff_alpha(ref.anx, *COLS, categories=ANX, weights=weights)
+    monkeypatch.setattr(krippendorff_module, "_MAX_PAIR_WIDTH", 0)
+    assert fast == pytest.approx(krippendorff_alpha(ref.anx, *COLS, categories=ANX, weights=weights), rel=1e-12)
+
+
+def test_a_unit_with_many_values_takes_the_coincidence_matrix(monkeypatch):
+    """One unit with 600 ratings (about 500 distinct values) beside 299 pairs: a layout of
+    units x values per unit would be mostly empty, so the coincidence matrix is used (the
+    value agrees with the krippendorff package)."""
+    rng = np.random.default_rng(2)
+    d = pd.DataFrame({"unit": np.r_[np.zeros(600, int), np.repeat(np.arange(1, 300), 2)],
+                      "rater": np.r_[np.arange(600), np.tile([0, 1], 299)],
+                      "score": rng.integers(0, 2001, 1198)})
+    calls = []
+    real = krippendorff_module._coincidence
+    monkeypatch.setattr(krippendorff_module, "_coincidence", lambda p: calls.append(1) or real(p))
+    ours = krippendorff_alpha(d, *COLS, "ratio")
+    assert calls
+    wide = d.pivot(index="rater", columns="unit", values="score").to_numpy(dtype=float)
+    assert ours == pytest.approx(kd.alpha(reliability_data=wide, level_of_measurement="ratio"), abs=1e-10)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_call_on_grouped_rows_builds_no_count_or_coincidence_matrix(monkeypatch, level):
+    """What makes the five calls fast: alpha at each level on rows grouped by unit needs
+    neither the units x values count matrix nor the values x values coincidence matrix."""
+    def fail(*args):
+        raise AssertionError("built")
+
+    monkeypatch.setattr(coding, "_count_matrix", fail)
+    monkeypatch.setattr(krippendorff_module, "_coincidence", fail)
+    d = _grouped(missing=0.2)
+    assert np.isfinite(krippendorff_alpha(d, units="unit", raters="rater", ratings="score", level=level))
+
+
+def test_fast_factorisation_equals_pandas():
+    """Unit and rater codes (first-seen order) and the distinct ratings are pandas' own."""
+    rng = np.random.default_rng(0)
+    tiled = np.tile(np.arange(6)[::-1], 1000)
+    cases = [np.sort(rng.integers(-5, 50, 1000)), rng.integers(-5, 50, 1000), rng.integers(0, 10**13, 1000),
+             np.array([3], dtype=np.uint8), np.array([5, 3, 3, 9], dtype=np.uint16), tiled,
+             np.r_[np.tile([3, 1], 400), [7]],  # a label first seen after the first rows
+             np.sort(rng.integers(0, 5, 100)).astype(np.uint32)[::-1].copy(), rng.permutation(5000),
+             np.array(["b", "a", "b"], dtype=object), rng.integers(0, 100, 1000).astype(float)]
+    for x in cases:
+        codes, labels = coding._factorize(x)
+        want_codes, want_labels = pd.factorize(x)
+        assert np.array_equal(codes, want_codes) and np.array_equal(labels, np.asarray(want_labels))
+        assert labels.dtype == np.asarray(want_labels).dtype
+    for y in [rng.integers(-3, 40, 500), rng.integers(0, 7, 500).astype(float), rng.normal(0, 1, 500),
+              rng.integers(0, 10**15, 50), np.array([2.0**53 + 2, 1.0, 2.0**53 + 2])]:
+        cats, k = coding._distinct_codes(y)
+        first_seen, distinct = pd.factorize(np.asarray(y, dtype=float))
+        order = np.argsort(distinct)
+        assert np.array_equal(cats, np.asarray(distinct, dtype=float)[order])
+        assert np.array_equal(cats[k], np.asarray(y, dtype=float))
+
+
+def test_count_matrix_is_the_canonical_sum_of_the_pairs():
+    rng = np.random.default_rng(1)
+    unit, cat = rng.integers(0, 50, 2000), rng.integers(0, 9, 2000)
+    want = sp.csr_matrix((np.ones(unit.size), (unit, cat)), shape=(50, 9))
+    want.sum_duplicates()
+    got = coding._count_matrix(unit, cat, 50, 9)
+    assert got.has_canonical_format
+    assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+    assert np.array_equal(got.data, want.data)
 
 
 def test_docstring_examples():

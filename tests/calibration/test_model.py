@@ -8,6 +8,7 @@ import pytest
 
 from scoring import calibration
 from scoring.calibration import fit_examiner_model
+from scoring.calibration import model as model_module
 from scoring.data import load_year
 from scoring.presentation.labels import note_text
 from scoring.simulate import Settings, simulate_year
@@ -100,6 +101,94 @@ def test_cells_intervals_and_draws_match_a_dense_computation():
     assert np.max(np.abs(draws.mean(axis=0) - beta) / se) < 0.05
     emp = np.cov(draws.T)
     assert np.max(np.abs(emp - cov_beta)) / np.max(np.diag(cov_beta)) < 0.03
+
+
+def test_draws_on_the_spectral_path_match_a_dense_computation():
+    """demo2023 (every examiner of an entry scored each criterion once) is solved through the
+    spectrum of the Schur complement; its cells and joint draws are the dense posterior's."""
+    d = _read("demo2023")
+    m = fit_examiner_model(d)
+    assert isinstance(m._cells_solution.schur, model_module._SpectralSchur)
+    theta_b, theta_u = m.theta
+    lam = np.where(m.effects.set_index("examiner_id").loc[pd.factorize(d["examiner_id"], sort=True)[1],
+                                                          "adjusted"].to_numpy(), theta_b, 0.0)
+    beta, cov_beta, _, _ = _dense(d, lam, theta_u, m.sigma2)
+    assert np.allclose(m.cells["adjusted"].to_numpy(), beta, atol=1e-6)
+    draws = m.draw_cells(20_000, np.random.default_rng(6))
+    se = np.sqrt(np.diag(cov_beta))
+    assert np.max(np.abs(draws.mean(axis=0) - beta) / se) < 0.05
+    assert np.max(np.abs(np.cov(draws.T) - cov_beta)) / np.max(np.diag(cov_beta)) < 0.03
+
+
+def _prepared(scores: pd.DataFrame) -> pd.DataFrame:
+    ind = scores[scores["stage"] == "individual"] if "stage" in scores.columns else scores
+    return ind[["entry_id", "examiner_id", "criterion", "score"]].astype({"score": float}).reset_index(drop=True)
+
+
+def test_design_blocks_equal_a_direct_construction():
+    """G_e = sum over the entry's cells of diag(N_c) - N_c N_c' / n_c and g_e = sum of the
+    cell-demeaned scores per slot, built here score by score (np.add.at), as the design had them."""
+    ind = _prepared(load_year(2024).scores)  # a missing score: blocks with unequal eigenvalues
+    d = model_module._design(ind)
+    n_e, m = d.team.shape
+    counts = np.zeros((d.n_cells, m))
+    np.add.at(counts, (d.cell, d.slot), 1.0)
+    G = np.zeros((n_e, m, m))
+    np.add.at(G, d.cell_entry, -counts[:, :, None] * counts[:, None, :] / d.cell_n[:, None, None])
+    diag = np.zeros((n_e, m))
+    np.add.at(diag, (d.entry, d.slot), 1.0)
+    G[:, np.arange(m), np.arange(m)] += diag
+    g = np.zeros((n_e, m))
+    np.add.at(g, (d.entry, d.slot), d.y - d.cell_mean[d.cell])
+    assert np.array_equal(d.G, G) and np.array_equal(d.g, g)
+    assert np.array_equal(d.team[d.entry, d.slot], d.examiner)  # each score's slot holds its examiner
+    cells = ind.groupby(["entry_id", "criterion"])["score"].agg(["mean", "size"])
+    assert np.allclose(d.cell_mean, cells["mean"]) and np.array_equal(d.cell_n, cells["size"])
+    assert d.uniform_spectrum() is None  # 2024's blocks: the Cholesky path
+
+
+@pytest.mark.parametrize("name", ["demo2023", "unbiased_seed7"])
+def test_spectral_and_cholesky_paths_agree(monkeypatch, name):
+    """At the same relative sds the spectral shortcut gives the Cholesky path's solution,
+    REML deviance and gradient; the fitted model is the same."""
+    d = model_module._design(_prepared(_read(name)))
+    assert d.uniform_spectrum() is not None
+    k = d.n_examiners
+    for theta_b, theta_u in [(0.9, 0.7), (0.3, 0.0), (1.4, 2.0), (0.0, 0.5)]:
+        lam = np.full(k, theta_b)
+        fast = model_module._solve(d, lam, theta_u)
+        monkeypatch.setattr(d, "spectrum", [None])  # as if the blocks had several eigenvalues
+        slow = model_module._solve(d, lam, theta_u)
+        monkeypatch.undo()
+        assert isinstance(fast.schur, model_module._SpectralSchur) or theta_b == 0.0
+        assert isinstance(slow.schur, model_module._CholeskySchur)
+        assert fast.logdet == pytest.approx(slow.logdet, rel=1e-12, abs=1e-12)
+        assert fast.r2 == pytest.approx(slow.r2, rel=1e-12)
+        assert np.allclose(fast.b, slow.b, rtol=1e-10, atol=1e-12)
+        g_fast = model_module._gradient(d, fast, theta_b**2)
+        g_slow = model_module._gradient(d, slow, theta_b**2)
+        assert np.allclose(g_fast, g_slow, rtol=1e-9, atol=1e-9)
+        assert np.allclose(fast.schur.inverse_diagonal(), slow.schur.inverse_diagonal(), rtol=1e-12)
+        assert np.allclose(fast.chol, slow.chol, rtol=1e-12, atol=1e-14)
+    fast_model = fit_examiner_model(_read(name))
+    monkeypatch.setattr(model_module._Spectrum, "of", classmethod(lambda cls, d: None))
+    slow_model = fit_examiner_model(_read(name))
+    assert not isinstance(slow_model._cells_solution.schur, model_module._SpectralSchur)
+    for comp, value in slow_model.variances.items():
+        assert fast_model.variances[comp] == pytest.approx(value, rel=1e-7, abs=1e-9), comp
+    assert np.allclose(fast_model.effects["bias"], slow_model.effects["bias"], rtol=1e-6, atol=1e-8)
+    assert np.allclose(fast_model.cells["adjusted"], slow_model.cells["adjusted"], rtol=1e-9)
+
+
+def test_a_copy_with_other_scores_shares_the_spectrum():
+    """What the decision study's bootstrap refits rely on: the spectrum depends on the teams
+    and the blocks only, so a copy of the design with new scores reuses it."""
+    from dataclasses import replace
+
+    d = model_module._design(_prepared(_read("demo2023")))
+    spectrum = d.uniform_spectrum()
+    new = replace(d, y=d.y + 1.0)
+    assert new.uniform_spectrum() is spectrum
 
 
 def test_raw_means_are_kept_beside_the_adjusted_values():

@@ -76,6 +76,17 @@ def test_bias_beats_the_co_examiner_deviation(demo):
     assert np.mean(model_r) > np.mean(old_r)
 
 
+def test_measures_in_the_model_are_rater_measures_of_its_residuals():
+    """The model computes the measures on integer codes of the ids (faster groupings); they
+    are exactly rater_measures of its own residuals and effects."""
+    from scoring.calibration.measures import rater_measures
+
+    m = fit_examiner_model(load_year(2023).scores)
+    direct = rater_measures(m.residuals, m.effects.set_index("examiner_id")["bias"])
+    got = m.effects.set_index("examiner_id")[direct.columns]
+    pd.testing.assert_frame_equal(got, direct.reindex(got.index), check_exact=True, check_index_type=False)
+
+
 def test_measures_match_a_direct_computation():
     """range, halo and inconsistency recomputed with plain loops from the model's residuals."""
     m = fit_examiner_model(load_year(2021).scores)
