@@ -51,6 +51,14 @@ individual mean.
 Entries with criteria missing (under the method) are scored on the criteria present, with
 the weights renormalised over them, and say so in ``note``; entries with no score at all are
 listed with a NaN score and no rank.
+
+At the size of a national programme (6,000 entries, 180,000 individual scores, 2,000 draws)
+no draws x scores array is ever held: the examiner bootstrap resamples a few million values at
+a time, and the model's joint draws are made and totalled a chunk of entries at a time, the
+same numbers bit for bit as the model's ``draw_cells`` gives at once (``_model_cell_draws``).
+A year's ranking then takes about 7 s of CPU and 230 MB, a class of 1,200 entries about 2 s
+(``benchmarks/ranking.py``). :func:`method_tables` gives the ranking with the leader and every
+entry's place under each method in one pass, as the jury packs need them.
 """
 
 from __future__ import annotations
@@ -66,7 +74,7 @@ from .notes import Note
 from .rubric import Rubric, load_rubric
 
 __all__ = ["CORRECTIONS", "METHODS", "PLACE_COLUMNS", "RANK_COLUMNS", "RANK_INTERVAL_COVERAGE", "method_places",
-           "method_sensitivity", "rank_entries"]
+           "method_sensitivity", "method_tables", "rank_entries"]
 
 METHODS = ("consensus", "mean", "median", "trimmed", "zscore", "adjusted")
 #: Small-team corrections of the examiner bootstrap (``rank_entries(correction=...)``).
@@ -83,12 +91,11 @@ PLACE_COLUMNS = ("class", "entry_id", "method", "score", "rank", "would_rank", "
 
 #: The measured coverage of the 90 % rank intervals: the lowest and the highest share of
 #: entries whose interval held their true within-class rank, over every method and scenario
-#: of the reference simulation (``benchmarks/calibration.py``, 100 seeds per scenario, 1000
+#: of the reference simulation (``benchmarks/calibration.py``, 400 seeds per scenario, 1000
 #: draws; figures in ``benchmarks/README.md``, "Latest figures" of calibration.py: rank cov
-#: 92.3 % (raw mean, circles) to 99.3 % (median, unbiased)). That run did not measure the
-#: ``adjusted`` method; this is the range of the other methods until it is recorded. The jury
-#: pack writes its sentence on the rank intervals from it, and ``tests/test_ranking.py``
-#: re-measures it on a few seeds.
+#: 92.6 % to 99.1 % over all methods; 97.2-98.1 % for ``adjusted``). The jury pack writes its
+#: sentence on the rank intervals from it, and ``tests/test_ranking.py`` re-measures it on a
+#: few seeds.
 RANK_INTERVAL_COVERAGE = (0.92, 0.99)
 
 #: Teams with at least this many examiners have their highest and lowest scores dropped
@@ -97,6 +104,9 @@ TRIM_MIN = 5
 
 _DECIMALS = 9  # totals are compared after rounding, so that equal totals tie exactly
 _CHUNK = 4_000_000  # values per resampling chunk (draws x entries x examiners x criteria)
+#: Values per chunk of the examiner model's draws (draws x the scores of a chunk of entries):
+#: what bounds the adjusted method's memory at any size of year.
+_DRAW_CHUNK = 1_000_000
 
 
 # --------------------------------------------------------------------------- public API
@@ -170,6 +180,12 @@ def rank_entries(
         For an unknown method, a criterion not in the rubric, an entry without a class, or
         an entry in ``scores`` that is not in ``entries``.
     """
+    _check_ranking(method, n_draws, level, correction)
+    year = _Year.build(scores, entries, rubric or load_rubric())
+    return _rank(year, method, n_draws, seed, level, correction, min_scores, model)
+
+
+def _check_ranking(method: str, n_draws: int, level: float, correction: str) -> None:
     if method not in METHODS:
         raise ValueError(f"unknown method '{method}'; use one of: {', '.join(METHODS)}")
     if n_draws < 1:
@@ -178,7 +194,10 @@ def rank_entries(
         raise ValueError(f"level must lie between 0 and 1, got {level}")
     if correction not in CORRECTIONS:
         raise ValueError(f"unknown correction '{correction}'; use one of: {', '.join(CORRECTIONS)}")
-    year = _Year.build(scores, entries, rubric or load_rubric())
+
+
+def _rank(year: _Year, method: str, n_draws: int, seed: int, level: float, correction: str, min_scores: int,
+          model) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     widen = _widening(year.n_examiners, correction, level)
     cells, point, draws, notes = _method_totals(year, method, n_draws, rng, min_scores, model, widen)
@@ -217,15 +236,30 @@ def method_sensitivity(
     ValueError
         As :func:`rank_entries`.
     """
-    for m in (chosen, *methods):
+    _check_methods((chosen, *methods))
+    year = _Year.build(scores, entries, rubric or load_rubric())
+    return _sensitivity(year, chosen, _points(year, [chosen, *methods], min_scores, model))
+
+
+def _check_methods(methods: Sequence[str]) -> None:
+    for m in methods:
         if m not in METHODS:
             raise ValueError(f"unknown method '{m}'; use one of: {', '.join(METHODS)}")
-    methods = list(dict.fromkeys([chosen, *methods]))
-    year = _Year.build(scores, entries, rubric or load_rubric())
-    leaders: dict[str, dict[str, tuple[str, float]]] = {}
-    for m in methods:
-        point = _method_totals(year, m, 0, None, min_scores, model, None)[1]
-        leaders[m] = _leaders(year, point)
+
+
+def _points(year: _Year, methods: Sequence[str], min_scores: int, model) -> dict[str, np.ndarray]:
+    """Each method's point totals (E,), computed once per method (the examiner model fitted at
+    most once)."""
+    methods = list(dict.fromkeys(methods))
+    if model is None and "adjusted" in methods:
+        model = _adjusted_cells(year, min_scores, None)[1]
+    return {m: _method_totals(year, m, 0, None, min_scores, model, None)[1] for m in methods}
+
+
+def _sensitivity(year: _Year, chosen: str, points: dict[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`method_sensitivity`'s table from the methods' point totals (``chosen`` first)."""
+    methods = list(dict.fromkeys([chosen, *points]))
+    leaders = {m: _leaders(year, points[m]) for m in methods}
     rows = []
     for cls in year.class_order:
         base = leaders[chosen][cls][0]
@@ -268,19 +302,53 @@ def method_places(
     ValueError
         As :func:`rank_entries`.
     """
-    for m in methods:
-        if m not in METHODS:
-            raise ValueError(f"unknown method '{m}'; use one of: {', '.join(METHODS)}")
+    _check_methods(methods)
     year = _Year.build(scores, entries, rubric or load_rubric())
+    return _places_table(year, _points(year, methods, min_scores, model))
+
+
+def _places_table(year: _Year, points: dict[str, np.ndarray]) -> pd.DataFrame:
+    """:func:`method_places`' table from the methods' point totals, in their order."""
     frames = []
-    for m in dict.fromkeys(methods):
-        point = _method_totals(year, m, 0, None, min_scores, model, None)[1]
+    for m, point in points.items():
         rank, would = _places(year, np.round(point, _DECIMALS))
         frames.append(pd.DataFrame({"class": year.classes, "entry_id": year.entry_ids, "method": m, "score": point,
                                     "rank": _int(rank), "would_rank": _int(would), "eligible": year.eligible}))
     if not frames:
         return pd.DataFrame(columns=list(PLACE_COLUMNS))
     return pd.concat(frames, ignore_index=True)[list(PLACE_COLUMNS)]
+
+
+def method_tables(
+    scores: pd.DataFrame,
+    entries: pd.DataFrame | None = None,
+    *,
+    chosen: str = "adjusted",
+    methods: Sequence[str] = METHODS,
+    rubric: Rubric | None = None,
+    n_draws: int = 2000,
+    seed: int = 0,
+    level: float = 0.90,
+    correction: str = "variance",
+    min_scores: int = 12,
+    model=None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The ranking under the chosen method with the leader and every entry's place under each
+    method: ``(rank_entries(scores, chosen, entries, ...), method_sensitivity(..., chosen=chosen,
+    methods=methods), method_places(..., methods=[chosen, *methods]))``, the same tables value
+    for value, with the scores read into arrays once, each method's totals computed once and the
+    examiner model fitted at most once (a national year's jury packs need all three).
+
+    Parameters and errors as for the three functions.
+    """
+    _check_ranking(chosen, n_draws, level, correction)
+    _check_methods(methods)
+    year = _Year.build(scores, entries, rubric or load_rubric())
+    if model is None and "adjusted" in (chosen, *methods):
+        model = _adjusted_cells(year, min_scores, None)[1]
+    points = _points(year, [chosen, *methods], min_scores, model)
+    ranking = _rank(year, chosen, n_draws, seed, level, correction, min_scores, model)
+    return ranking, _sensitivity(year, chosen, points), _places_table(year, points)
 
 
 # --------------------------------------------------------------------------- the year's data
@@ -396,9 +464,9 @@ def _method_totals(
     is 0) and notes per entry; ``widen`` (E,) multiplies each entry's bootstrap deviations."""
     notes: list[list[Note]] = [[] for _ in year.entry_ids]
     if method == "adjusted":
-        cells, cell_draws, model = _adjusted_cells(year, n_draws, rng, min_scores, model)
+        cells, model, where = _adjusted_cells(year, min_scores, model)
         point = _totals(cells, year.weights)
-        draws = _totals(cell_draws, year.weights) if n_draws else None
+        draws = _adjusted_draws(year, model, n_draws, rng, where) if n_draws else None
         _missing_notes(year, cells, notes)
         _model_notes(year, model, notes)
         return cells, point, draws, notes
@@ -418,11 +486,9 @@ def _method_totals(
         cells = stat(x)
         point = base = _totals(cells, year.weights)
     _missing_notes(year, cells, notes)
-    for i, n in enumerate(year.n_examiners):
-        if n == 1:
-            notes[i].append(Note("one_examiner"))
-        elif n == 0 and np.isfinite(point[i]):
-            notes[i].append(Note("no_individual_scores"))
+    n = year.n_examiners
+    for i in np.flatnonzero((n == 1) | ((n == 0) & np.isfinite(point))):
+        notes[i].append(Note("one_examiner") if n[i] == 1 else Note("no_individual_scores"))
     if not n_draws:
         return cells, point, None, notes
 
@@ -432,8 +498,9 @@ def _method_totals(
     return cells, point, point + dev, notes
 
 
-def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> tuple[np.ndarray, np.ndarray, object]:
-    """The examiner model's cell estimates (E, C), joint draws (n_draws, E, C) and the model.
+def _adjusted_cells(year: _Year, min_scores: int, model) -> tuple[np.ndarray, object, tuple]:
+    """The examiner model's cell estimates (E, C), the model, and where its cells go: the year's
+    entry and criterion position of each model cell and which of them are the year's.
 
     ``model`` is a fitted :class:`~scoring.calibration.ExaminerModel` of these scores (for
     example the year's cached fit); without it the individual scores are fitted here.
@@ -448,14 +515,95 @@ def _adjusted_cells(year: _Year, n_draws: int, rng, min_scores: int, model) -> t
     keep = (e_pos >= 0) & (c_pos >= 0)
     point = np.full((len(year.entry_ids), len(year.criteria)), np.nan)
     point[e_pos[keep], c_pos[keep]] = cells["adjusted"].to_numpy(dtype=float)[keep]
-    if not n_draws:
-        return point, np.empty((0,) + point.shape), model
+    return point, model, (e_pos, c_pos, keep)
+
+
+def _adjusted_draws(year: _Year, model, n_draws: int, rng: np.random.Generator, where: tuple) -> np.ndarray:
+    """Totals (n_draws, E) of the model's joint draws of its cells (NaN for an entry without cells).
+
+    The cells are drawn and totalled a chunk of entries at a time (:func:`_cell_draws`), so
+    that no draws x cells array is ever held: the totals are the same, bit for bit, as those of
+    ``model.draw_cells(n_draws, rng)`` set into a draws x entries x criteria array.
+    """
+    e_pos, c_pos, keep = where
+    totals = np.full((n_draws, len(year.entry_ids)), np.nan)
+    for c0, c1, beta in _cell_draws(model, n_draws, rng):
+        k = keep[c0:c1]
+        e, c = e_pos[c0:c1][k], c_pos[c0:c1][k]
+        if not len(e):
+            continue
+        touched, local = np.unique(e, return_inverse=True)
+        block = np.full((n_draws, len(touched), len(year.criteria)), np.nan)
+        block[:, local, c] = beta[:, k]
+        totals[:, touched] = _totals(block, year.weights)
+    return totals
+
+
+def _cell_draws(model, n_draws: int, rng: np.random.Generator):
+    """The model's joint draws of its cells as ``(c0, c1, draws of cells c0..c1-1 (n_draws, c1 - c0))``,
+    in the order of ``model.cells``: all at once from ``model.draw_cells`` for any model in that
+    interface, a chunk of entries at a time (:func:`_model_cell_draws`) for a fitted
+    :class:`~scoring.calibration.ExaminerModel`."""
+    if getattr(model, "_design", None) is not None and getattr(model, "_cells_solution", None) is not None:
+        yield from _model_cell_draws(model, n_draws, rng)
+        return
+    n_cells = len(model.cells)
     d = np.asarray(model.draw_cells(n_draws, rng), dtype=float)
-    if d.shape != (n_draws, len(cells)):
-        raise ValueError(f"the model's draw_cells gave shape {d.shape}, expected {(n_draws, len(cells))}")
-    draws = np.full((n_draws,) + point.shape, np.nan)
-    draws[:, e_pos[keep], c_pos[keep]] = d[:, keep]
-    return point, draws, model
+    if d.shape != (n_draws, n_cells):
+        raise ValueError(f"the model's draw_cells gave shape {d.shape}, expected {(n_draws, n_cells)}")
+    yield 0, n_cells, d
+
+
+def _model_cell_draws(model, n_draws: int, rng: np.random.Generator):
+    """``ExaminerModel.draw_cells(n_draws, rng)``, bit for bit, a chunk of entries at a time.
+
+    ``draw_cells`` draws the examiner effects (examiners x draws), then every entry's examiner x
+    entry effects (entries x team x draws normals), then every cell (cells x draws normals), and
+    holds draws x scores arrays on the way: 2.9 GB at 180,000 scores and 2000 draws. Here the
+    same normals are taken from the same stream in the same order, the entry effects' normals
+    from a copy of the generator, the cells' after the generator has been moved past them, and
+    each chunk's cells are summed in the order of their scores, as ``np.add.at`` sums them, so
+    that every value is the same; a chunk holds about :data:`_DRAW_CHUNK` values.
+    (This belongs beside ``draw_cells`` in :mod:`scoring.calibration.model`, which could then
+    be built on it.)
+    """
+    import copy
+
+    from scipy import linalg
+
+    d, sol = model._design, model._cells_solution
+    sigma = np.sqrt(model.sigma2) if np.isfinite(model.sigma2) else 0.0
+    z = rng.standard_normal((d.n_examiners, n_draws))
+    vb = linalg.solve_triangular(sol.chol, z, lower=True, trans="T", check_finite=False) * sigma
+    b = sol.b[:, None] + sol.lam[:, None] * vb  # (K, D)
+    bpad = np.vstack([b, np.zeros((1, n_draws))])
+    t2 = sol.theta_u**2
+    n_e, m = d.team.shape
+    step = max(1, _DRAW_CHUNK // (n_draws * max(m, -(-d.n // max(n_e, 1)))))
+    u_rng = copy.deepcopy(rng)
+    for s in range(0, n_e, step):  # the entry effects' normals come first in the stream
+        rng.standard_normal((min(step, n_e - s), m, n_draws))
+    by_cell = np.argsort(d.cell, kind="stable")  # the scores by cell, in their order within it
+    cell_start = np.searchsorted(d.cell[by_cell], np.arange(d.n_cells + 1))
+    position = np.arange(d.n) - cell_start[d.cell[by_cell]]  # of each score (by_cell order) in its cell
+    entry_cells = np.searchsorted(d.cell_entry, np.arange(n_e + 1))  # cells are sorted by entry
+    for s in range(0, n_e, step):
+        e1 = min(n_e, s + step)
+        c0, c1 = int(entry_cells[s]), int(entry_cells[e1])
+        bteam = bpad[d.team[s:e1]]  # (chunk, m, D)
+        dinv = sol.Dinv[s:e1]
+        mean_u = t2 * np.einsum("eij,ejd->eid", dinv, d.g[s:e1, :, None] - np.einsum("eij,ejd->eid", d.G[s:e1], bteam))
+        root = np.linalg.cholesky(dinv)
+        u = mean_u + sol.theta_u * sigma * np.einsum("eij,ejd->eid", root, u_rng.standard_normal(mean_u.shape))
+        bu = (bteam + u).reshape(-1, n_draws)  # b + u of each team member, as each of their scores has it
+        rows, pos = by_cell[cell_start[c0]:cell_start[c1]], position[cell_start[c0]:cell_start[c1]]
+        sums = np.zeros((c1 - c0, n_draws))
+        for p in range(int(pos.max(initial=-1)) + 1):  # one score of each cell at a time, in order
+            r = rows[pos == p]
+            sums[d.cell[r] - c0] += bu[(d.entry[r] - s) * m + d.slot[r]]
+        beta = d.cell_mean[c0:c1, None] - sums / d.cell_n[c0:c1, None]
+        beta += sigma / np.sqrt(d.cell_n[c0:c1])[:, None] * rng.standard_normal(beta.shape)
+        yield c0, c1, beta.T
 
 
 def _model_notes(year: _Year, model, notes: list[list[Note]]) -> None:
@@ -568,8 +716,9 @@ def _totals(cells: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _missing_notes(year: _Year, cells: np.ndarray, notes: list[list[Note]]) -> None:
-    for i, row in enumerate(cells):
-        gone = [c for c, v, w in zip(year.criteria, row, year.weights, strict=True) if np.isnan(v) and w > 0]
+    missing = np.isnan(cells) & (year.weights > 0)
+    for i in np.flatnonzero(missing.any(axis=1)):
+        gone = list(year.criteria[missing[i]])
         if len(gone) == len(year.criteria):
             notes[i].append(Note("not_ranked"))
         elif gone:
@@ -685,14 +834,12 @@ def _rank_table(
     year: _Year, method: str, cells: np.ndarray, point: np.ndarray, draws: np.ndarray, notes: list[list[Note]],
     level: float,
 ) -> pd.DataFrame:
-    from scipy import stats
-
     n_e = len(year.entry_ids)
     low, high = np.full(n_e, np.nan), np.full(n_e, np.nan)
     p_first = np.where(year.eligible, np.nan, 0.0)
     leader = _leader_mask(year, point)
     total = np.round(point, _DECIMALS)
-    draws = np.round(draws, _DECIMALS)
+    draws = np.round(draws, _DECIMALS, out=draws)  # the caller's own array: rounded where it is
     alpha = (1 - level) / 2
     score_low, score_high = np.full(n_e, np.nan), np.full(n_e, np.nan)
     rank, would = _places(year, total)
@@ -704,8 +851,7 @@ def _rank_table(
             d = draws[:, idx]
             d = np.where(np.isnan(d), t[None, :], d)  # an entry the draws miss keeps its point value
             score_low[idx], score_high[idx] = np.quantile(d, [alpha, 1 - alpha], axis=0)
-            r_min = stats.rankdata(-d, method="min", axis=1)
-            r_max = stats.rankdata(-d, method="max", axis=1)
+            r_min, r_max = _rank_bounds(d)
             low[idx] = np.minimum(np.quantile(r_min, alpha, axis=0, method="inverted_cdf"), rank[idx])
             high[idx] = np.maximum(np.quantile(r_max, 1 - alpha, axis=0, method="inverted_cdf"), rank[idx])
         if len(ok):  # the chance of being the best eligible entry of the class
@@ -746,6 +892,29 @@ def _rank_table(
                      _r=out["rank"].astype("Float64").fillna(np.inf))
     return (out.sort_values(["_c", "_g", "_r", "entry_id"], kind="stable").drop(columns=["_c", "_g", "_r"])
             .reset_index(drop=True))
+
+
+def _rank_bounds(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each replicate's places (rows of ``d``, 1 = highest value): the best and the worst place
+    a tie spans, as ``scipy.stats.rankdata(-d, method="min" / "max", axis=1)`` give them, from
+    one sort of each row (a block of rows at a time)."""
+    n = d.shape[1]
+    r_min, r_max = np.empty(d.shape), np.empty(d.shape)
+    step = max(1, _CHUNK // 8 // max(n, 1))  # rows of a block: about _CHUNK / 8 values
+    for b in range(0, len(d), step):
+        x = -d[b:b + step]
+        order = np.argsort(x, axis=1, kind="stable")
+        s = np.take_along_axis(x, order, axis=1)
+        at = np.broadcast_to(np.arange(n), s.shape)
+        first = np.ones(s.shape, dtype=bool)
+        first[:, 1:] = s[:, 1:] != s[:, :-1]
+        last = np.ones(s.shape, dtype=bool)
+        last[:, :-1] = first[:, 1:]
+        start = np.maximum.accumulate(np.where(first, at, 0), axis=1)  # where the tie begins
+        end = np.minimum.accumulate(np.where(last, at, n - 1)[:, ::-1], axis=1)[:, ::-1]  # and ends
+        np.put_along_axis(r_min[b:b + len(x)], order, start + 1.0, axis=1)
+        np.put_along_axis(r_max[b:b + len(x)], order, end + 1.0, axis=1)
+    return r_min, r_max
 
 
 def _int(x: np.ndarray) -> pd.arrays.IntegerArray:

@@ -386,6 +386,100 @@ def test_adjusted_notes_examiners_not_adjusted_for_and_other_connected_groups():
     assert "inte justerat för E2" in r.loc["B", "note"] and "sammanhängande grupp 2" in r.loc["B", "note"]
 
 
+def _model_totals(model, year_data, n_draws: int, seed: int) -> np.ndarray:
+    """Totals (draws, entries of the entries table) of ``model.draw_cells`` as the adjusted method
+    took them before its draws came in chunks: every draw of every cell in one array."""
+    weights = np.array([year_data.rubric.weights[c] for c in year_data.rubric.criterion_ids])
+    ids = list(year_data.entries["entry_id"])
+    d = model.draw_cells(n_draws, np.random.default_rng(seed))
+    cells = np.full((n_draws, len(ids), len(weights)), np.nan)
+    e = pd.Index(ids).get_indexer(model.cells["entry_id"])
+    c = pd.Index(year_data.rubric.criterion_ids).get_indexer(model.cells["criterion"])
+    cells[:, e, c] = d
+    have = ~np.isnan(cells)
+    w = np.where(have, weights, 0.0)
+    return (np.where(have, cells, 0.0) * w).sum(axis=-1) / w.sum(axis=-1)
+
+
+@pytest.mark.parametrize("chunk", [1_000_000, 5_000])
+def test_adjusted_draws_in_chunks_are_the_models_joint_draws_bit_for_bit(monkeypatch, chunk):
+    """The adjusted method draws the model's cells a chunk of entries at a time (issue 22: 2.9 GB
+    for a national year at once); the totals are those of ``ExaminerModel.draw_cells``, bit for bit,
+    whether the year fits in one chunk (the demo) or in many."""
+    import scoring.ranking as ranking
+    from scoring.calibration import fit_examiner_model
+    from scoring.data.scores import individual
+
+    yd = load_year(2024)
+    model = fit_examiner_model(individual(yd.scores), rubric=yd.rubric)
+    monkeypatch.setattr(ranking, "_DRAW_CHUNK", chunk)
+    year = ranking._Year.build(yd.scores, yd.entries, yd.rubric)
+    where = ranking._adjusted_cells(year, 12, model)[2]
+    rng = np.random.default_rng(4)
+    got = ranking._adjusted_draws(year, model, 300, rng, where)
+    want = _model_totals(model, yd, 300, 4)
+    assert np.array_equal(got, want, equal_nan=True)
+    ahead = np.random.default_rng(4)
+    model.draw_cells(300, ahead)
+    assert rng.random() == ahead.random()  # the generator moved on exactly as draw_cells moves it
+    if chunk == 5_000:
+        assert len(list(ranking._cell_draws(model, 300, np.random.default_rng(0)))) > 10
+        monkeypatch.setattr(ranking, "_DRAW_CHUNK", 1_000_000)
+        one = rank_entries(yd.scores, "adjusted", yd.entries, rubric=yd.rubric, model=model, n_draws=300)
+        monkeypatch.setattr(ranking, "_DRAW_CHUNK", chunk)
+        pd.testing.assert_frame_equal(
+            one, rank_entries(yd.scores, "adjusted", yd.entries, rubric=yd.rubric, model=model, n_draws=300))
+
+
+def test_the_resampling_holds_no_draws_by_scores_array():
+    """Memory does not grow with draws x scores (issue 22: 8.7 GB in one kernel for a national
+    year): 2000 draws of a year of 500 entries and 15,000 individual scores stay under 100 MiB
+    traced (the resampling works in chunks of a few million values), where one draws x scores
+    array alone is 230 MiB."""
+    import tracemalloc
+
+    from scoring.calibration import fit_examiner_model
+    from scoring.data.scores import individual
+
+    y = simulate_year(Settings(n_entries=500, n_examiners=100), seed=3)
+    model = fit_examiner_model(individual(y.scores))
+    assert len(individual(y.scores)) * 2000 * 8 > 200 * 2**20
+    for method, given in (("adjusted", model), ("mean", None)):
+        tracemalloc.start()
+        rank_entries(y.scores, method, y.entries, n_draws=2000, model=given)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 100 * 2**20, (method, peak / 2**20)
+
+
+def test_rank_bounds_are_scipys_min_and_max_ranks():
+    from scoring.ranking import _rank_bounds
+
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        d = rng.integers(0, rng.integers(1, 6), (rng.integers(1, 20), rng.integers(1, 30))).astype(float)
+        if rng.random() < 0.5:
+            d += rng.random(d.shape) * (rng.random() < 0.5)
+        low, high = _rank_bounds(d)
+        assert np.array_equal(low, stats.rankdata(-d, method="min", axis=1))
+        assert np.array_equal(high, stats.rankdata(-d, method="max", axis=1))
+
+
+@pytest.mark.parametrize("chosen, methods", [("adjusted", METHODS), ("mean", ("median", "adjusted"))])
+def test_method_tables_are_the_three_tables(chosen, methods):
+    from scoring.ranking import method_tables
+
+    yd = load_year(2023)
+    ranking, sensitivity, places = method_tables(yd.scores, yd.entries, chosen=chosen, methods=methods,
+                                                 rubric=yd.rubric, n_draws=300, seed=2)
+    pd.testing.assert_frame_equal(
+        ranking, rank_entries(yd.scores, chosen, yd.entries, rubric=yd.rubric, n_draws=300, seed=2))
+    pd.testing.assert_frame_equal(
+        sensitivity, method_sensitivity(yd.scores, yd.entries, chosen=chosen, methods=methods, rubric=yd.rubric))
+    pd.testing.assert_frame_equal(
+        places, method_places(yd.scores, yd.entries, methods=[chosen, *methods], rubric=yd.rubric))
+
+
 def test_adjusted_fits_the_examiner_model():
     y = simulate_year(seed=11)
     r = rank_entries(y.scores, "adjusted", y.entries, n_draws=200)

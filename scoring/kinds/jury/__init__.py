@@ -16,10 +16,11 @@ from ...reports.privacy import Forbidden
 
 
 def _classes(year: int, data_dir: Path) -> list[str]:
-    """The classes with an entry in the year's data."""
-    from ...data import load_year
+    """The classes with an entry in the year's data (from ``entries.csv``: the runner need not read
+    the scores, 200,000 rows in a national year; a pack reads and checks them)."""
+    from ...data.years import year_entries
 
-    return list(load_year(year, data_dir).entries["class"].dropna().astype(str).unique())
+    return list(year_entries(year, data_dir)["class"].dropna().astype(str).unique())
 
 
 def class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
@@ -34,9 +35,9 @@ def class_label(class_id: str, year: int, data_dir: str | Path | None) -> str:
 
 def _names_and_districts(year: int, data_dir: Path) -> Forbidden:
     """A blind pack names no entry (by its name or an alias) and no district of the year."""
-    from ...data import load_year
+    from ...data.years import year_entries
 
-    entries = load_year(year, data_dir).entries
+    entries = year_entries(year, data_dir)
     aliases = [a for text in entries["aliases"].dropna() for a in str(text).split(";")]
     names = [*entries["name"].dropna(), *aliases, *entries["district"].dropna()]
     return Forbidden(names=[str(n) for n in names if str(n).strip()])

@@ -48,10 +48,15 @@ def criterion_profiles(pack) -> render.Figure:
     rubric = pack.rubric
     crit = list(rubric.criterion_ids)
     labels = [rubric.criterion_label(c) for c in crit]
-    order = [e for e in pack.ranking["entry_id"] if e in set(pack.cells["entry_id"])]
+    with_cells = set(pack.cells["entry_id"])
+    order = [e for e in pack.ranking["entry_id"] if e in with_cells]
     wide = pack.cells.pivot_table(index="entry_id", columns="criterion", values="adjusted").reindex(
         index=order, columns=crit)
-    low, high, median = wide.min().to_numpy(), wide.max().to_numpy(), wide.median().to_numpy()
+    low, high, median = wide.min().to_numpy(), wide.max().to_numpy(), wide.median().to_numpy()  # the whole class
+    focus = getattr(pack, "focus", None)
+    if focus is not None:  # a large class: panels for its entries in contention only
+        order = [e for e in order if e in set(focus)]
+        wide = wide.reindex(index=order)
     rank = dict(zip(pack.ranking["entry_id"], pack.ranking["rank"], strict=True))
     eligible = dict(zip(pack.ranking["entry_id"], pack.ranking["eligible"], strict=True))
 
@@ -68,9 +73,10 @@ def criterion_profiles(pack) -> render.Figure:
     # the scale's labels below the lowest panel of each column, axis title and legend at the foot
     lines = max((t.count("\n") + 1 for t in titles), default=1)
     title_h, ticks_h, foot_h = 0.75 * lines + 0.35, 1.8, 3.2
+    head_h = 0.0 if focus is None else 2.6  # a large class: which entries the panels show, above them
     pitch = n_c + title_h + 1.2
     top = (nrows - 1) * pitch + n_c + title_h
-    total = top + ticks_h + foot_h
+    total = top + ticks_h + foot_h + head_h
     ticks = np.linspace(lo, hi, 6)
     fig = Figure(figsize=(FIG_WIDTH, 0.2 * total))
     ax = fig.add_axes((AXES_LEFT, foot_h / total, AXES_WIDTH, (top + ticks_h) / total))
@@ -107,6 +113,9 @@ def criterion_profiles(pack) -> render.Figure:
     ax.plot(dot_x, row_y, ls="", marker="o", color=COLORS[0], ms=6, zorder=3)
 
     fig.text(0.62, 2.3 / total, "Justerad poäng per kriterium", ha="center", va="center")
+    if focus is not None:
+        fig.text(0.5, 1 - 1.3 / total, _focus_title(len(order), len(pack.ranking)), ha="center", va="center",
+                 fontsize="small")
     handles = [
         Line2D([], [], ls="", marker="o", color=COLORS[0], label="Bidragets poäng"),
         Line2D([], [], color="#c9ced6", lw=7, label="Klassens spridning (lägsta till högsta bidrag)"),
@@ -124,7 +133,17 @@ def criterion_profiles(pack) -> render.Figure:
     alt = (f"Punktdiagram, en ruta per bidrag i placeringsordning: bidragets justerade poäng per kriterium mot "
            f"klassens spridning (från lägsta till högsta bidrag). Klassens spridning: {spread}. "
            f"{'; '.join(parts) or 'Inga bidrag med poäng'}.")
+    if focus is not None:
+        alt = f"{_focus_title(len(order), len(pack.ranking)).replace(chr(10), ' ')}. {alt}"
     return render.Figure(fig, alt)
+
+
+def _focus_title(k: int, n: int) -> str:
+    """The heading of a large class's figure: whose panels it shows (two lines)."""
+    from .pack import FOCUS_PLACE
+
+    return (f"Här visas {k} av klassens {render.number(n, 0)} bidrag: de som kan vinna och vars möjliga placering "
+            f"når plats {FOCUS_PLACE}.\nKlassens spridning och median räknas över alla klassens bidrag.")
 
 
 def _title(entry_id: str, rank, name: str, eligible: bool, width_pt: float) -> str:

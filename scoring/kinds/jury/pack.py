@@ -20,6 +20,13 @@ The year's model is :func:`scoring.calibration.year_model` (fitted once per data
 year's ranking, sensitivity table and places are kept in memory per data checksum, so a worker
 that makes every class's pack computes them once.
 
+A class of more than :data:`FULL_PACK_MAX` entries (a national or multi-city programme's,
+a thousand or more) gets the full treatment (profile panels, site-visit changes, agenda rows,
+comments) only for its entries in contention (:attr:`JuryPack.focus`: the entries that can win
+and whose 90 % rank interval reaches place :data:`FOCUS_PLACE`); the others are in a compact
+table, and the pack says so (:func:`compact_note`). A city class is far below the threshold and
+its pack is unchanged.
+
 A probability is put into words by the glossary (:func:`scoring.presentation.glossary.chance`,
 :func:`~scoring.presentation.glossary.chance_reading`), from the value as printed. The runner-up
 is defined once (:func:`runner_up`) and named once in the summary.
@@ -50,6 +57,7 @@ __all__ = [
     "Blinder",
     "JuryPack",
     "load_pack",
+    "class_pack",
     "heading",
     "summary",
     "runner_up",
@@ -69,6 +77,9 @@ __all__ = [
     "year_tables",
     "rank_interval",
     "overview_note",
+    "FULL_PACK_MAX",
+    "FOCUS_PLACE",
+    "compact_note",
 ]
 
 #: Resampling replicates behind the rank intervals and P(first): the default of
@@ -97,10 +108,20 @@ METHOD_PHRASES = {
 STAGES_SV = {"individual": "Individuell", "consensus": "Konsensus", "site_visit": "Platsbesök"}
 _STAGE_ORDER = {s: i for i, s in enumerate(STAGES_SV)}
 
-_MEMORY: dict[tuple, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = {}
+#: The year's tables (``("tables", key)``) and :class:`Blinder` (``("blinder", key)``), kept per
+#: data checksum so that a worker making every class's pack computes them once.
+_MEMORY: dict[tuple, object] = {}
 
 #: The jury's overview across the classes (``scoring.kinds.jury.overview``), beside the packs.
 OVERVIEW_FILE = "jury.html"
+
+#: A class with more entries than this gets the full treatment only for its entries in
+#: contention (:attr:`JuryPack.focus`), the others in a compact table: a pack a person can read
+#: for a class of a thousand entries. Far above any class of the city's award (at most about
+#: ten entries), whose packs show every entry.
+FULL_PACK_MAX = 40
+#: The entries in contention: those that can win and whose rank interval reaches this place.
+FOCUS_PLACE = 3
 
 
 # --------------------------------------------------------------------------- blinding
@@ -176,6 +197,9 @@ class JuryPack:
         adjusted, raw_mean, n_scores``) of the class's entries.
     n_draws, seed : the resampling behind ``ranking``.
     demo : True when the entries are the synthetic demo's ("(fiktiv)" in the names).
+    focus : the entries given the full treatment, in ranking order, when the class has more
+        than :data:`FULL_PACK_MAX` entries: those that can win and whose 90 % rank interval
+        reaches place :data:`FOCUS_PLACE` (``rank_low`` <= 3); None (every entry) otherwise.
     """
 
     year: int
@@ -191,6 +215,14 @@ class JuryPack:
     seed: int
     demo: bool = False
     places: pd.DataFrame | None = None
+    focus: tuple[str, ...] | None = None
+
+    def shown(self, entry_ids: Iterable[str]) -> list[str]:
+        """Those of ``entry_ids`` given the full treatment (all of them unless the pack has a :attr:`focus`)."""
+        if self.focus is None:
+            return list(entry_ids)
+        focus = set(self.focus)
+        return [e for e in entry_ids if e in focus]
 
     @property
     def class_label(self) -> str:
@@ -244,9 +276,15 @@ def load_pack(
     ValueError
         When the year has no entry in the class.
     """
+    return class_pack(load_year(year, data_dir), class_id, data_dir, blind=blind, n_draws=n_draws, seed=seed)
+
+
+def class_pack(yd, class_id: str, data_dir: str | Path | None = None, *, blind: bool = False,
+               n_draws: int = N_DRAWS, seed: int = 0) -> JuryPack:
+    """:func:`load_pack` of an already loaded year (:class:`scoring.data.YearData`, as
+    ``load_year(year, data_dir)`` gives it): the overview makes every class's pack of one read."""
     from ...calibration import year_model
 
-    yd = load_year(year, data_dir)
     rubric = yd.rubric
     class_id = _class_id(class_id, rubric, yd.entries)
     model = year_model(yd, data_dir)
@@ -258,9 +296,11 @@ def load_pack(
     scores = yd.scores[yd.scores["entry_id"].isin(ids)].reset_index(drop=True)
     ranking = ranking[ranking["class"] == class_id].reset_index(drop=True)
     if blind:
-        blinder = Blinder(yd.entries)
+        blinder = _blinder(yd, data_dir)
         entries = entries.drop(columns="name")
-        scores = scores.assign(comment=scores["comment"].map(blinder))
+        said: dict = {}  # each distinct text blinded once
+        scores = scores.assign(comment=scores["comment"].map(
+            lambda t: said[t] if t in said else said.setdefault(t, blinder(t))))
         ranking = ranking.drop(columns=["name"], errors="ignore")
     cells = model.cells[model.cells["entry_id"].isin(ids)].reset_index(drop=True)
     return JuryPack(
@@ -268,7 +308,29 @@ def load_pack(
         ranking=ranking, sensitivity=sensitivity[sensitivity["class"] == class_id].reset_index(drop=True),
         cells=cells, n_draws=n_draws, seed=seed,
         demo=is_demo(yd.entries), places=places[places["class"] == class_id].reset_index(drop=True),
+        focus=_focus(ranking, len(entries)),
     )
+
+
+def _blinder(yd, data_dir) -> Blinder:
+    """The year's :class:`Blinder`, made once per data in a process (for a national year's 6,000
+    entries it takes seconds: every pack of a kernel shares it)."""
+    from ...cache import cache_key
+
+    key = ("blinder", cache_key(year=yd.year, data_dir=data_dir))
+    if key not in _MEMORY:
+        for k in [k for k in _MEMORY if k[0] == "blinder"]:  # one year at a time is enough
+            del _MEMORY[k]
+        _MEMORY[key] = Blinder(yd.entries)
+    return _MEMORY[key]
+
+
+def _focus(ranking: pd.DataFrame, n_entries: int) -> tuple[str, ...] | None:
+    """The entries in contention of a class above :data:`FULL_PACK_MAX` entries (see :attr:`JuryPack.focus`)."""
+    if n_entries <= FULL_PACK_MAX:
+        return None
+    near = ranking["eligible"].astype(bool) & (ranking["rank_low"] <= FOCUS_PLACE).fillna(False)
+    return tuple(ranking.loc[near, "entry_id"].astype(str))
 
 
 def _class_id(class_id: str, rubric: Rubric, entries: pd.DataFrame) -> str:
@@ -299,17 +361,14 @@ def _year_tables(yd, model, data_dir, n_draws: int, seed: int) -> tuple[pd.DataF
     """The year's ranking (adjusted), sensitivity table and places under every method (the
     adjusted first), computed once per data and settings."""
     from ...cache import cache_key
-    from ...ranking import METHODS, method_places, method_sensitivity, rank_entries
+    from ...ranking import method_tables
 
-    key = cache_key(n_draws, seed, year=yd.year, data_dir=data_dir)
+    key = ("tables", cache_key(n_draws, seed, year=yd.year, data_dir=data_dir))
     if key not in _MEMORY:
-        ranking = rank_entries(yd.scores, "adjusted", entries=yd.entries, rubric=yd.rubric, n_draws=n_draws,
-                               seed=seed, model=model)
-        sensitivity = method_sensitivity(yd.scores, yd.entries, rubric=yd.rubric, model=model)
-        methods = list(dict.fromkeys(["adjusted", *METHODS]))
-        places = method_places(yd.scores, yd.entries, methods=methods, rubric=yd.rubric, model=model)
-        _MEMORY.clear()  # one year at a time is enough
-        _MEMORY[key] = (ranking, sensitivity, places)
+        for k in [k for k in _MEMORY if k[0] == "tables"]:  # one year at a time is enough
+            del _MEMORY[k]
+        _MEMORY[key] = method_tables(yd.scores, yd.entries, chosen="adjusted", rubric=yd.rubric, n_draws=n_draws,
+                                     seed=seed, model=model)
     ranking, sensitivity, places = _MEMORY[key]
     return ranking.copy(), sensitivity.copy(), places.copy()
 
@@ -350,7 +409,7 @@ def heading(pack: JuryPack) -> render.Block:
         render.heading("{label} {year} i korthet", label=pack.class_label, year=pack.year),
         render.paragraph(
             "{n} bidrag i tävlingsklassen {label}, bedömda av {k} examinatorer ({scores} individuella poäng). "
-            "Här nedan svaren på domarkommitténs tre första frågor, räknade ur poängen längre ner.",
+            "Här nedan svaren på juryns tre första frågor, räknade ur poängen längre ner.",
             n=len(pack.entries), label=pack.class_label, k=ind["examiner_id"].nunique(), scores=len(ind)),
     ]
     if pack.blind:
@@ -360,7 +419,36 @@ def heading(pack: JuryPack) -> render.Block:
                                "stadsdelar är borttagna överallt, också där en kommentar nämner verksamheten.")))
     if pack.demo:
         blocks.append(demo_note())
+    blocks.append(compact_note(pack))
     return render.group(*blocks)
+
+
+def compact_note(pack: JuryPack) -> render.Block | None:
+    """What a pack of a class above :data:`FULL_PACK_MAX` entries leaves compact and why (None
+    for a pack that shows every entry in full)."""
+    if pack.focus is None:
+        return None
+    r = pack.ranking
+    can_win = int(r["eligible"].astype(bool).sum())
+    return render.paragraph(
+        "{q} Klassen har {n} bidrag, för många för att visa allt om vart och ett. Fullständigt underlag – "
+        "profilen per kriterium, förändringarna efter platsbesöket, konsensusagendans rader och "
+        "examinatorernas kommentarer – visas bara för {k} av dem: de som kan vinna och vars {interval} når "
+        "plats {place}, alltså de som kan höra till de {place} främsta. Övriga {rest} bidrag som kan vinna "
+        "står i en kompakt tabell efter rangordningen, med placering, poäng, möjlig placering och chans att "
+        "vinna; bidragen som inte kan vinna står som vanligt under Budget i balans. Fullständigt underlag för "
+        "alla ges i klasser med högst {max} bidrag.",
+        q=render.strong("Stor klass:"), n=len(r), k=len(pack.focus), interval=render.em("möjliga placering"),
+        place=FOCUS_PLACE, rest=can_win - len(pack.focus), max=FULL_PACK_MAX)
+
+
+def _shown_note(pack: JuryPack, what: str) -> render.Block | None:
+    """In a section of a compact pack: whose ``what`` (e.g. "kommentarer") the section shows."""
+    if pack.focus is None:
+        return None
+    return render.paragraph(
+        "Här visas {what} bara för de {k} bidrag som kan vinna och vars möjliga placering når plats {place} "
+        "(se Stor klass överst).", what=what, k=len(pack.focus), place=FOCUS_PLACE)
 
 
 def _leader_ids(pack: JuryPack) -> list[str]:
@@ -579,6 +667,10 @@ def ranking_table(pack: JuryPack) -> render.Block:
     """
     r = pack.ranking
     ok = r[r["eligible"].astype(bool)]
+    rest = ok.iloc[:0]
+    if pack.focus is not None:
+        near = ok["entry_id"].isin(set(pack.focus))
+        ok, rest = ok[near], ok[~near]
     t = pd.DataFrame({
         "rank": ok["rank"],
         "entry": [_entry_cell(pack, e, n) for e, n in zip(ok["entry_id"], ok["note"], strict=True)],
@@ -587,13 +679,36 @@ def ranking_table(pack: JuryPack) -> render.Block:
         "p_first": [glossary.chance(p) for p in ok["p_first"]],
     })
     records = [
-        {"entry_id": str(x["entry_id"]), "score": _float(x["score"]), "rank": _int(x["rank"]),
-         "rank_low": _int(x["rank_low"]), "rank_high": _int(x["rank_high"]), "would_rank": _int(x["would_rank"]),
-         "p_first": _float(x["p_first"]), "eligible": bool(x["eligible"])}
-        for _, x in r.iterrows()
+        {"entry_id": str(e), "score": _float(score), "rank": _int(rank), "rank_low": _int(low),
+         "rank_high": _int(high), "would_rank": _int(would), "p_first": _float(p), "eligible": bool(eligible)}
+        for e, score, rank, low, high, would, p, eligible in zip(
+            r["entry_id"], r["score"], r["rank"], r["rank_low"], r["rank_high"], r["would_rank"], r["p_first"],
+            r["eligible"], strict=True)
     ]
     table = show(t, pack.rubric, precision={"score": 1}, right=["rank_interval", "p_first"])
-    return render.Block(table.html, table.text, {"jury_ranking": records})
+    if pack.focus is None:
+        return render.Block(table.html, table.text, {"jury_ranking": records})
+    return render.group(
+        render.paragraph("De {k} bidrag som kan vinna och vars möjliga placering når plats {place}, med "
+                         "anmärkningar:", k=len(ok), place=FOCUS_PLACE),
+        render.Block(table.html, table.text, {"jury_ranking": records}),
+        render.paragraph("Övriga {n} bidrag som kan vinna, i kompakt form (utan anmärkningar):", n=len(rest)),
+        _compact_table(pack, rest),
+    )
+
+
+def _compact_table(pack: JuryPack, rows: pd.DataFrame) -> render.Table:
+    """Entries in one line each: place, code, name (not in a blind pack), score, possible place, chance to win."""
+    names = pack.names
+    t = pd.DataFrame({
+        "rank": rows["rank"],
+        "entry_id": rows["entry_id"].astype(str),
+        **({} if pack.blind else {"name": [names.get(e, "") for e in rows["entry_id"]]}),
+        "score": rows["score"],
+        "rank_interval": [rank_interval(lo, hi) for lo, hi in zip(rows["rank_low"], rows["rank_high"], strict=True)],
+        "p_first": [glossary.chance(p) for p in rows["p_first"]],
+    })
+    return show(t, pack.rubric, precision={"score": 1}, right=["rank_interval", "p_first"])
 
 
 def _float(x) -> float | None:
@@ -695,15 +810,20 @@ def sensitivity_table(pack: JuryPack) -> render.Block:
 
 def agenda(pack: JuryPack) -> render.Block:
     """This class's consensus-agenda items: where the examiners' individual scores differed most."""
-    a = consensus_agenda(pack.scores, pack.rubric)
+    scores = pack.scores
+    if pack.focus is not None:
+        scores = scores[scores["entry_id"].isin(set(pack.focus))]
+    a = consensus_agenda(scores, pack.rubric)
     threshold = pack.rubric.spread_threshold
     if a.empty:
-        return render.paragraph("Inga bidrag och kriterier i klassen där examinatorernas poäng skilde sig mer än "
-                                "{t} poäng.", t=threshold)
+        return render.group(_shown_note(pack, "konsensusagendans rader"), render.paragraph(
+            "Inga bidrag och kriterier i klassen där examinatorernas poäng skilde sig mer än {t} poäng.",
+            t=threshold))
     names = pack.names
     columns = ["entry_id", *(["name"] if names else []), "criterion", "low", "high", "spread", "scores"]
     a = a.assign(name=a["entry_id"].map(names)) if names else a
     return render.group(
+        _shown_note(pack, "konsensusagendans rader"),
         render.paragraph("{n} bidrag × kriterier där examinatorernas individuella poäng skilde sig mer än {t} poäng "
                          "(högsta minus lägsta), störst spridning först. Individuella poäng visar vem som gav vad.",
                          n=len(a), t=threshold),
@@ -738,6 +858,13 @@ def site_visit_changes(pack: JuryPack) -> render.Block:
     t = site_visit_table(pack.scores, pack.rubric)
     if t.empty:
         return render.paragraph("Inget bidrag i klassen fick platsbesök.")
+    if pack.focus is not None:
+        visited = t["entry_id"].nunique()
+        t = t[t["entry_id"].isin(set(pack.focus))]
+        if t.empty:
+            return render.group(_shown_note(pack, "förändringarna efter platsbesöket"), render.paragraph(
+                "{n} av klassens {total} bidrag fick platsbesök, inget av dem bland de {k}.", n=visited,
+                total=len(pack.ranking), k=len(pack.focus)))
     order = list(pack.ranking["entry_id"])
     t = t.sort_values("entry_id", key=lambda s: s.map({e: i for i, e in enumerate(order)}), kind="stable")
     w = pack.rubric.weights
@@ -753,8 +880,9 @@ def site_visit_changes(pack: JuryPack) -> render.Block:
                                  after=after, diff=glossary.signed(after - before), k=changed, n=len(g)))
     n_entries = len(lines)
     return render.group(
+        _shown_note(pack, "förändringarna efter platsbesöket"),
         render.paragraph("{n} av klassens {total} bidrag fick platsbesök. Totalpoäng (vägd över kriterierna) före "
-                         "och efter:", n=n_entries, total=len(pack.ranking)),
+                         "och efter:", n=n_entries if pack.focus is None else visited, total=len(pack.ranking)),
         render.bullets(lines),
         show(t.assign(change=[render.number(x, None, sign=True) for x in t["change"]])
              .rename(columns={"change": "Förändring"}), pack.rubric,
@@ -778,13 +906,18 @@ def comments(pack: JuryPack) -> render.Block:
     """The examiners' comments per entry (rank order) and criterion, as text: who wrote what by
     examiner code, the team's comments at consensus and site visit as the team's ("Laget vid
     konsensus:"), with no examiner's code."""
+    shown = pack.shown(pack.ranking["entry_id"])
     c = comments_table(pack)
-    blocks = []
-    for eid in pack.ranking["entry_id"]:
+    if pack.focus is not None:
+        c = c[c["entry_id"].isin(set(shown))]
+    by_entry = dict(tuple(c.groupby("entry_id", sort=False)))
+    blocks = [_shown_note(pack, "kommentarer")]
+    for eid in shown:
         blocks.append(render.heading("{who}", level=3, who=pack.label(eid)))
-        mine = c[c["entry_id"] == eid]
-        if mine.empty:
+        mine = by_entry.get(eid)
+        if mine is None or mine.empty:
             blocks.append(render.paragraph("Inga kommentarer."))
+            continue
         for criterion, g in mine.groupby("criterion", sort=False):
             blocks.append(render.paragraph("{c}", c=render.strong("{c}", c=pack.rubric.criterion_label(criterion))))
             blocks.append(render.bullets(_who(row) for _, row in g.iterrows()))

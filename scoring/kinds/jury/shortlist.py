@@ -38,8 +38,12 @@ SHORTLIST_COLUMNS = ("class", "entry_id", "name", "rank", "rank_low", "rank_high
                      "basis", "method_dependent", "methods", "reason")
 
 
+#: The ways of counting the list compares with the adjusted score.
+OTHER_METHODS = ("consensus", "mean", "median", "trimmed", "zscore")
+
+
 def method_ranks(scores: pd.DataFrame, entries: pd.DataFrame, *, rubric=None, model=None,
-                 methods=("consensus", "mean", "median", "trimmed", "zscore")) -> pd.DataFrame:
+                 methods=OTHER_METHODS) -> pd.DataFrame:
     """Each entry's place in its class under each other way of counting: ``entry_id, method, rank``
     (``rank_entries``' ``rank``, among the class's eligible entries: ``scoring.ranking.method_places``)."""
     from ...ranking import method_places
@@ -151,11 +155,12 @@ def shortlist(year: int, visits: int = 3, data_dir: str | Path | None = None) ->
     """
     from ...calibration import year_model
     from ...data import load_year
-    from .pack import year_tables
+    from .pack import _year_tables
 
     if int(visits) < 1:
         raise ValueError(f"visits must be at least 1, got {visits}")
     yd = load_year(year, data_dir)
-    ranking, _ = year_tables(year, data_dir, n_draws=N_DRAWS, seed=0)
-    ranks = method_ranks(yd.scores, yd.entries, rubric=yd.rubric, model=year_model(yd, data_dir))
+    ranking, _, places = _year_tables(yd, year_model(yd, data_dir), data_dir, N_DRAWS, 0)
+    # the other ways of counting, as method_ranks gives them: the places the packs already have
+    ranks = places.loc[places["method"].isin(OTHER_METHODS), ["entry_id", "method", "rank"]].reset_index(drop=True)
     return shortlist_table(ranking, ranks, visits)
