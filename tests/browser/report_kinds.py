@@ -140,7 +140,7 @@ def _jury_shows(hostile, name) -> list[str]:
 KINDS: tuple[Kind, ...] = (
     Kind(
         id="calibration", runner="calibration",
-        shows=_calibration_shows, figures=6,
+        shows=_calibration_shows, figures=4,
     ),
     Kind(
         id="jury", runner="jury",
