@@ -240,11 +240,6 @@ def _pages_before(lines: list[list[str]], heading: str) -> int:
     return at if lines[at][0] == heading else at + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 18: before its comments the pack takes 4 full pages and the last 2 rows of its disagreement "
-    "table (23 rows of 2 lines each, the entry's name wrapping). Needs the jury pack "
-    "(scoring/kinds/jury/pack.py, owned elsewhere) to shorten that table, e.g. without the name column "
-    "(measured: the comments then start on page 4)"))
 def test_a_jury_pack_takes_at_most_four_pages_before_the_comments(printed):
     page = printed["jury"]
     heading = next(t for what, t in introducers(page.read_text(encoding="utf-8"))

@@ -819,9 +819,8 @@ def agenda(pack: JuryPack) -> render.Block:
         return render.group(_shown_note(pack, "konsensusagendans rader"), render.paragraph(
             "Inga bidrag och kriterier i klassen där examinatorernas poäng skilde sig mer än {t} poäng.",
             t=threshold))
-    names = pack.names
-    columns = ["entry_id", *(["name"] if names else []), "criterion", "low", "high", "spread", "scores"]
-    a = a.assign(name=a["entry_id"].map(names)) if names else a
+    # codes only: the ranking table above names every entry, and names here wrapped each row to two lines
+    columns = ["entry_id", "criterion", "low", "high", "spread", "scores"]
     return render.group(
         _shown_note(pack, "konsensusagendans rader"),
         render.paragraph("{n} bidrag × kriterier där examinatorernas individuella poäng skilde sig mer än {t} poäng "
