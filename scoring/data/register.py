@@ -300,6 +300,24 @@ def write_assignments(path: str | Path, assignments: pd.DataFrame) -> Path:
 STATUS = ("not started", "incomplete", "done")
 
 
+def _criterion_scores(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFrame:
+    """The year's scores per criterion: the loaded year's when it reads cleanly with this rubric
+    (read once per process, :func:`scoring.data.load_year`), else ``scores.csv`` alone."""
+    from .scores import criterion_scores, read_scores
+    from .years import load_year
+
+    try:
+        year_data = load_year(year, data_dir)
+    except InputError:
+        year_data = None
+    if year_data is not None and year_data.rubric == rubric:
+        return year_data.scores
+    scores, problems = read_scores(Path(data_dir) / str(year) / "scores.csv", rubric, year=year)
+    if any(p.is_error for p in problems):
+        raise InputError([p for p in problems if p.is_error])
+    return criterion_scores(scores, rubric)
+
+
 def hand_in_status(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFrame:
     """Who has handed in what, against ``assignments.csv``: one row per planned examiner.
 
@@ -308,7 +326,7 @@ def hand_in_status(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFr
     one), ``missing`` (the planned entries not complete, comma-separated) and ``status``
     (:data:`STATUS`). Sorted most urgent first. Raises InputError when the files are unusable.
     """
-    from .scores import criterion_scores, individual, read_scores
+    from .scores import individual
 
     folder = Path(data_dir) / str(year)
     path = folder / "assignments.csv"
@@ -320,14 +338,12 @@ def hand_in_status(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFr
         raise InputError([p for p in problems if p.is_error])
     scored = pd.DataFrame(columns=["entry_id", "examiner_id", "criterion"])
     if (folder / "scores.csv").is_file():
-        scores, problems = read_scores(folder / "scores.csv", rubric, year=year)
-        if any(p.is_error for p in problems):
-            raise InputError([p for p in problems if p.is_error])
-        scored = individual(criterion_scores(scores, rubric))[["entry_id", "examiner_id", "criterion"]]
-    n_criteria = scored.drop_duplicates().groupby(["entry_id", "examiner_id"]).size()
+        scored = individual(_criterion_scores(year, data_dir, rubric))[["entry_id", "examiner_id", "criterion"]]
+    sizes = scored.drop_duplicates().groupby(["entry_id", "examiner_id"]).size()
+    n_criteria = dict(zip(sizes.index, sizes.tolist(), strict=True))
     rows = []
     for code, planned in assignments.groupby("examiner_id", sort=True):
-        counts = [int(n_criteria.get((e, code), 0)) for e in planned["entry_id"]]
+        counts = [n_criteria.get((e, code), 0) for e in planned["entry_id"]]
         complete = [n >= len(rubric.criterion_ids) for n in counts]
         missing = [e for e, ok in zip(planned["entry_id"], complete, strict=True) if not ok]
         started = sum(n > 0 for n in counts)

@@ -225,7 +225,8 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
                     problems.append(Problem(where, line, None, message))
                     continue
             cells = (cells + [""] * n)[:n]
-            spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
+            # a row read from one line holds no line break (the reader splits on every kind)
+            spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c] if line_before > line else []
             swallowed = any(
                 s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
             )  # a multi-line comment holding what look like rows

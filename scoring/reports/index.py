@@ -123,7 +123,7 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
                       if (group := [r for r in reports if r[0] == year and r[1] == kind.name])]
             if tables:
                 body.append(f"<h3>{escape(heading)}</h3>\n" + "\n".join(tables))
-        body += [_send(out_dir, year, zips, made, data_dir), _hand_ins(data_dir, year), _todo(data_dir, year)]
+        body += [_send(out_dir, year, zips, made, data_dir), *_office_notes(data_dir, year)]
         opened = " open" if year == years[0] else ""
         parts.append(f'<section id="ar-{year}"><details class="year"{opened}><summary><h2>{year}</h2></summary>\n'
                      + "\n".join(b for b in body if b) + "\n</details></section>")
@@ -287,6 +287,25 @@ def _holds(record: dict, made: Mapping[str, dict], data_dir) -> str:
     items = "".join(f"<li>{isolate_value(label)}</li>" for label in labels)
     return (f' <details class="holds"><summary>innehåller {n} {"fil" if n == 1 else "filer"}</summary>'
             f'<ul class="holds">{items}</ul></details>')
+
+
+#: :func:`_office_notes` by the data's state: a run rewrites the index as its reports are published.
+_NOTES: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _office_notes(data_dir: str | Path | None, year: int) -> tuple[str, str]:
+    """The year's hand-ins (:func:`_hand_ins`) and to-do list (:func:`_todo`), made once per state
+    of the year's files and of the code (:func:`scoring.cache.cache_key`)."""
+    from ..cache import cache_key
+    from ..paths import DATA_DIR
+
+    folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
+    key = (str(folder), cache_key(year=year, data_dir=folder))
+    if key not in _NOTES:
+        if len(_NOTES) >= 32:
+            _NOTES.pop(next(iter(_NOTES)))
+        _NOTES[key] = (_hand_ins(folder, year), _todo(folder, year))
+    return _NOTES[key]
 
 
 def _todo(data_dir: str | Path | None, year: int) -> str:

@@ -39,13 +39,14 @@ def missing_texts(year_data: YearData) -> pd.DataFrame:
         consensus row lacks both), by entry in ``entries.csv`` order, criteria in the rubric's
         order, strengths first. Empty (with these columns) when nothing is missing.
     """
-    texts = consensus_texts(year_data).set_index(["entry_id", "criterion"])
+    texts = consensus_texts(year_data)
+    keys = list(zip(texts["entry_id"], texts["criterion"], strict=True))
+    written = {column: dict(zip(keys, texts[column], strict=True)) for column in TEXTS}
     rows = []
     for entry in has_consensus(year_data):
         for criterion in year_data.rubric.criterion_ids:
-            have = texts.loc[(entry, criterion)] if (entry, criterion) in texts.index else None
             for column in TEXTS:
-                if have is None or not have[column]:
+                if not written[column].get((entry, criterion)):
                     rows.append({"entry_id": entry, "criterion": criterion, "missing": column})
     return pd.DataFrame(rows, columns=list(MISSING_COLUMNS))
 

@@ -137,13 +137,23 @@ def consensus_texts(year_data: YearData) -> pd.DataFrame:
     rows = frame.loc[frame["stage"] == "consensus"]
     if "question" in rows.columns:
         rows = rows.sort_values("question", kind="stable", na_position="first")
-    out = []
-    for (entry, criterion), group in rows.groupby(["entry_id", "criterion"], sort=False):
-        rec = {"entry_id": str(entry), "criterion": str(criterion)}
+    rows = rows.loc[rows["entry_id"].notna() & rows["criterion"].notna()]
+    # one pass over the rows (a national year has tens of thousands of groups): each entry and
+    # criterion in the order of its first row, each distinct cell split into points once
+    cells = {c: rows[c].tolist() if c in rows.columns else [None] * len(rows) for c in TEXTS}
+    split: dict[object, list[str]] = {}
+    groups: dict[tuple[str, str], dict[str, dict[str, None]]] = {}
+    for i, key in enumerate(zip(rows["entry_id"].astype(str), rows["criterion"].astype(str), strict=True)):
+        points = groups.setdefault(key, {c: {} for c in TEXTS})
         for column in TEXTS:
-            cells = group[column] if column in group.columns else []
-            rec[column] = tuple(dict.fromkeys(p for cell in cells for p in _points(cell)))
-        out.append(rec)
+            cell = cells[column][i]
+            found = split.get(cell) if isinstance(cell, str) else None
+            if found is None:
+                found = _points(cell)
+                if isinstance(cell, str):
+                    split[cell] = found
+            points[column].update(dict.fromkeys(found))
+    out = [{"entry_id": e, "criterion": c, **{col: tuple(p[col]) for col in TEXTS}} for (e, c), p in groups.items()]
     return pd.DataFrame(out, columns=["entry_id", "criterion", *TEXTS])
 
 
