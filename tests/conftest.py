@@ -73,9 +73,23 @@ def _report_runners(module) -> set[str]:
         runners |= more
 
 
+def _worker_group(item) -> str:
+    """The worker a test runs on under ``pytest -n`` (``--dist loadgroup``): the tests of one file
+    together, so a module's fixtures (often a whole report run) are made once, and a notebook's
+    cells in order in one kernel; all browser tests together, as they share the session's
+    reports and browser (``tests/browser/conftest.py``)."""
+    path = Path(str(item.path)).resolve()
+    try:
+        relative = path.relative_to(PROJECT_ROOT)
+    except ValueError:
+        return str(path)
+    return "tests/browser" if relative.parts[:2] == ("tests", "browser") else relative.as_posix()
+
+
 def pytest_collection_modifyitems(config, items):
     runners: dict[str, set[str]] = {}
     for item in items:
+        item.add_marker(pytest.mark.xdist_group(_worker_group(item)))
         module = getattr(item, "module", None)
         if module is not None and module.__name__ not in runners:
             runners[module.__name__] = _report_runners(module)
