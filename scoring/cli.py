@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     when.add_argument("--year", help="one year, e.g. 2024")
     when.add_argument("--years", help="a range or list, e.g. 2019-2024 or 2019,2021")
     when.add_argument("--all", action="store_true", help="every year in the data folder (default)")
-    s.add_argument("--kind", default=DEFAULT_KIND, choices=[*REPORT_KINDS, *KIND_GROUPS, "all"],
+    s.add_argument("--kind", default=DEFAULT_KIND, choices=list(dict.fromkeys([*REPORT_KINDS, *KIND_GROUPS, "all"])),
                    help="which reports (default: calibration; training: the trainer's report and each "
                         "trainee's page per session; all: every kind)")
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")

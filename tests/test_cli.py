@@ -213,3 +213,13 @@ def test_shortlist_command_prints_the_overview_s_list(capsys):
     assert all(sum(r["class"] == c and r["rank"] <= 2 for r in rows) == 2 for c in set(expected["class"]))
     assert main(["shortlist", "--year", "2024", "--visits", "0"]) == 2
     assert "--visits must be at least 1" in capsys.readouterr().err
+
+
+def test_report_help_lists_every_kind_once(capsys):
+    """A kind that is also a group's name (``training``, ``decision``) is offered once."""
+    import re
+
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    offered = re.search(r"--kind \{([^}]*)\}", capsys.readouterr().out).group(1).split(",")
+    assert len(offered) == len(set(offered)) and {"training", "decision", "all"} <= set(offered)
