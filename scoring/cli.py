@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="which reports (default: calibration; training: the trainer's report and each "
                         "trainee's page per session; all: every kind)")
     s.add_argument("--examiner", help="only this examiner (with --kind examiner)")
+    s.add_argument("--entry", help="only this entry's letter (with --kind entry), e.g. 2024-08")
     s.add_argument("--blind", action="store_true",
                    help="jury packs for shortlisting: jury-<class>-blind.html, entry codes only, no names or districts")
     s.add_argument("--data", type=Path, help="data folder (default: the project's data/)")
@@ -353,9 +354,10 @@ def _run_report(args) -> int:
     from .data.scores import code_problem
     from .data.years import misnamed_years
 
-    if args.examiner and (problem := code_problem(args.examiner)):
-        _say(f"error: --examiner {problem}", file=sys.stderr)
-        return 1
+    for option, code in (("--examiner", args.examiner), ("--entry", args.entry)):
+        if code and (problem := code_problem(code)):
+            _say(f"error: {option} {problem}", file=sys.stderr)
+            return 1
 
     for p in misnamed_years(data_dir):  # a folder that reads as a year but is none: say so, by name
         _say(f"skipped: {p}", file=sys.stderr)
@@ -377,11 +379,12 @@ def _run_report(args) -> int:
         if find_chromium() is None:  # say so before running any notebook
             print(f"error: {INSTALL_HINT}", file=sys.stderr)
             return 1
-    log.info("report: years=%s kinds=%s examiner=%s data=%s out=%s workers=%s pdf=%s bundle=%s blind=%s",
-             years, kinds, args.examiner, data_dir, out_dir, args.workers, args.pdf, args.bundle,
+    log.info("report: years=%s kinds=%s examiner=%s entry=%s data=%s out=%s workers=%s pdf=%s bundle=%s blind=%s",
+             years, kinds, args.examiner, args.entry, data_dir, out_dir, args.workers, args.pdf, args.bundle,
              args.blind)
-    # --examiner picks one person's reports of every kind made per examiner
-    only = {k.name: [args.examiner] for k in REPORT_KINDS.values() if k.per == "examiner"} if args.examiner else None
+    # --examiner picks one person's reports of every kind made per examiner, --entry one entry's letter
+    picked = {"examiner": args.examiner, "entry": args.entry}
+    only = {k.name: [picked[k.per]] for k in REPORT_KINDS.values() if picked.get(k.per)} or None
     result = run_reports(years, kinds, names=only, data_dir=data_dir, out_dir=out_dir,
                          workers=args.workers, pdf=args.pdf, bundle=args.bundle,
                          blind=args.blind)

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -223,3 +224,27 @@ def test_report_help_lists_every_kind_once(capsys):
         main(["report", "--help"])
     offered = re.search(r"--kind \{([^}]*)\}", capsys.readouterr().out).group(1).split(",")
     assert len(offered) == len(set(offered)) and {"training", "decision", "all"} <= set(offered)
+
+
+def test_entry_and_examiner_pick_one_report(monkeypatch, tmp_path, capsys):
+    """``--entry`` makes one entry's letter (as ``--examiner`` one examiner's reports); a code that
+    cannot be one is refused before anything runs."""
+    import scoring.reports
+
+    asked = {}
+
+    def run_reports(years, kinds, *, names=None, **_):
+        asked.update(years=years, kinds=kinds, names=names)
+        return SimpleNamespace(failures=[], notes=[], left_out_years={}, warnings=[], produced=[], pdfs=[],
+                               bundles=[])
+
+    monkeypatch.setattr(scoring.reports, "run_reports", run_reports)
+    main(["report", "--year", "2024", "--kind", "entry", "--entry", "2024-08", "--out", str(tmp_path / "out")])
+    assert asked["names"] == {"entry": ["2024-08"]}
+    main(["report", "--year", "2024", "--kind", "all", "--examiner", "E07", "--entry", "2024-08",
+          "--out", str(tmp_path / "out")])
+    assert asked["names"] == {"entry": ["2024-08"], "examiner": ["E07"]}
+    asked.clear()
+    assert main(["report", "--year", "2024", "--kind", "entry", "--entry", "<b>x</b>", "--out",
+                 str(tmp_path / "out")]) == 1
+    assert "--entry" in capsys.readouterr().err and not asked
