@@ -46,6 +46,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 KINDS = {
     "calibration": ([], 30.0),
     "jury": ([], 60.0),
+    "jury-blind": (["--blind"], 60.0),  # scoring report --kind jury --blind
     "examiner": (["--examiner", "N0001"], 5.0),
 }
 MEMORY_TARGET = 2 * 1024**3
@@ -115,8 +116,8 @@ def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
         out = work / f"reports-{kind}"
         env_cache = work / f"cache-{kind}"
         os.environ["SCORING_CACHE_DIR"] = str(env_cache)
-        m = measure([*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind", kind,
-                     "--out", str(out), *extra])
+        m = measure([*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind",
+                     kind.removesuffix("-blind"), "--out", str(out), *extra])
         html = sum(p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html")
         largest_html = max((p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html"), default=0)
         met = m["rc"] == 0 and m["wall"] <= target and m["peak"] <= MEMORY_TARGET
@@ -124,7 +125,7 @@ def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
         print(f"{kind:<12} {m['wall']:>8.1f} {m['cpu']:>7.1f} {target:>7.0f} {_gib(m['peak']):>20} "
               f"{_gib(m['largest']):>16} "
               f"{html / 1e6:>9.1f} MB  {'MET' if met else 'MISSED'}"
-              + (f" (largest page {largest_html / 1e6:.1f} MB)" if kind == "jury" else "")
+              + (f" (largest page {largest_html / 1e6:.1f} MB)" if kind.startswith("jury") else "")
               + ("" if m["rc"] == 0 else f"  exit {m['rc']}: {m['stderr'][-300:]}"))
     return ok
 

@@ -3,6 +3,8 @@ recognise is found, in the original text's positions, and generic words are left
 
 The cases are issue 15's: spellings that passed redaction and the guard before."""
 
+import unicodedata
+
 import pytest
 
 from scoring.names import GENERIC, Matcher, fold, name_forms
@@ -55,3 +57,112 @@ def test_generic_words_are_folded_like_the_text():
     assert {"förskolan", "lokalvården", "enheten"} <= GENERIC
     assert Matcher(names=name_forms("Förskolan Ängen")).sub("Förskolan och FÖRSKOLAN ängens", "[x]") == (
         "Förskolan och [x]s")
+
+
+# ------------------------------------------------------------------ a number alone is not a name
+
+
+def test_a_number_alone_is_not_a_form_of_a_name():
+    """ "3498" of "Enhet 3498 (fiktiv)" is in every entry code 2030-3498, year and count: not a form.
+    With a word beside it, the number names the unit: "Enhet 3498" is a form, though "Enhet" is generic."""
+    assert name_forms("Enhet 3498 (fiktiv)") == ["Enhet 3498 (fiktiv)", "Enhet 3498"]
+    assert name_forms("Kvarteret 1912") == ["Kvarteret 1912", "Kvarteret"]
+    assert name_forms("Hus 12–3498") == ["Hus 12–3498", "Hus 12"]
+    assert name_forms("3498") == [] and name_forms("2030-3498") == []
+    assert name_forms("Enhet 34E8") == ["Enhet 34E8", "34E8"]  # a letter makes it a word of a name
+    m = Matcher(names={f: "U" for f in name_forms("Enhet 3498 (fiktiv)")})
+    assert m.sub("2030-3498 i 2030, 3498 poäng, bidrag 3498:s", "[x]") == "2030-3498 i 2030, 3498 poäng, bidrag 3498:s"
+    assert m.sub("Enhet 3498, ENHET-3498:s och enhet 3498 (fiktiv).", "[x]") == "[x], [x]:s och [x]."
+    assert m.sub("Enheten 3498 och Enhet 34980", "[x]") == "Enheten 3498 och Enhet 34980"
+
+
+# ------------------------------------------------------------------ the index against one alternation
+
+
+def _one_alternation(codes: dict, names: dict):
+    """The matcher as it was: one regular expression, every term an alternative, longest first
+    (an independent search with the same term patterns), run over the folded text."""
+    import re
+
+    from scoring import names as n
+
+    terms = [(c, n._code_regex(c), v) for c, v in codes.items() if c.strip()]
+    terms += [(t, n._name_regex(t), v) for t, v in names.items() if n._folded(t).strip()]
+    terms = [t for t in terms if t[1]]
+    terms.sort(key=lambda t: (-len(n._folded(t[0])), t[0]))
+    if not terms:
+        return lambda text: []
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(f"({rx})" for _, rx, _ in terms) + ")")
+
+    def find(text):
+        folded, where = fold(text)
+        out = []
+        for m in pattern.finditer(folded):
+            if m.end() > m.start():
+                end = where[m.end() - 1] + 1
+                while end < len(text) and unicodedata.combining(text[end]):
+                    end += 1
+                term, value = terms[m.lastindex - 1][0], terms[m.lastindex - 1][2]
+                out.append((where[m.start()], end, term, value))
+        return out
+
+    return find
+
+
+_WORDS = ["solrosen", "Solrosens", "förskola", "Förskolan", "Regnbågen", "Spånga", "Tensta", "enhet", "Enhet",
+          "3498", "2030", "34", "E07", "e", "07", "Ödmark", "ab", "abs", "abcde", "abcdes", "straße", "strasse",
+          "Ｅ０７", "fiktiv", "x", "s", "en", "na", "Tekla"]
+_SEPS = [" ", "-", "–", ", ", "_", "  ", "\u200b", ":", "(", ")", "/", "", "\n", ".", "@", "'"]
+_ENDS = ["", "s", "en", "ens", "et", ":s", "arna", "x", "0"]
+
+
+def _random_word(r):
+    w = r.choice(_WORDS)
+    w = w.upper() if r.random() < 0.2 else w
+    return w.replace("å", "a\u030a") if r.random() < 0.1 else w
+
+
+def _random_term(r, code):
+    t = r.choice(_SEPS[:6]).join(_random_word(r) for _ in range(r.choice([1, 1, 2, 3])))
+    if code and r.random() < 0.2:
+        t = r.choice(["#", "<", "(", "-"]) + t  # a code that starts with punctuation
+    if not code and r.random() < 0.3:
+        t += " (fiktiv)"
+    return t
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_index_finds_what_one_alternation_finds(seed):
+    """Random codes and names (words that start one another, numbers, endings, punctuation first,
+    accents decomposed, full width) in random texts made of their pieces: the same matches, term,
+    value and positions as the one regular expression the matcher was before (issue 22)."""
+    import random
+
+    r = random.Random(seed)
+    compared = matched = 0
+    for _ in range(150):
+        codes = {_random_term(r, True): f"c{i}" for i in range(r.randint(0, 4))}
+        names = {_random_term(r, False): f"n{i}" for i in range(r.randint(0, 8))}
+        matcher, reference = Matcher(codes=codes, names=names), _one_alternation(codes, names)
+        pieces = [*codes, *names]
+        for _ in range(10):
+            parts = []
+            for _ in range(r.randint(1, 30)):
+                piece = r.choice(pieces) if pieces and r.random() < 0.4 else _random_word(r)
+                parts += [(piece.lower() if r.random() < 0.3 else piece) + r.choice(_ENDS), r.choice(_SEPS)]
+            text = "".join(parts)
+            expected = reference(text)
+            assert list(matcher.find(text)) == expected, (codes, names, text)
+            compared, matched = compared + 1, matched + len(expected)
+    assert matched > compared  # the texts are full of matches, not a comparison of empty lists
+
+
+def test_fold_is_the_fold_of_each_character():
+    """The fast paths of :func:`fold` (ASCII at once, each other character folded once) give what
+    folding character by character gives."""
+    from scoring.names import _fold_char
+
+    for text in ["Plain ASCII, E07 & 2030-3498.", "Förskolan Ｅ０７\u200bÅ straße ﬁ A\u030a", "ÅÄÖ", "", "a\u0301b"]:
+        folded, where = fold(text)
+        assert folded == "".join(_fold_char(c) for c in text)
+        assert where == [i for i, c in enumerate(text) for _ in _fold_char(c)]
