@@ -74,12 +74,30 @@ def todo(year: int, data_dir: Path) -> list[str]:
 
     yd = load_year(year, data_dir)
     missing = missing_texts(yd)
-    items = [f"Konsensustext saknas för {r.entry_id}, {yd.rubric.criterion_label(r.criterion)}: "
-             f"{COLUMNS_SV[r.missing].lower()}" for r in missing.itertuples()]
+    if len(missing) <= TODO_LISTED:
+        items = [f"Konsensustext saknas för {r.entry_id}, {yd.rubric.criterion_label(r.criterion)}: "
+                 f"{COLUMNS_SV[r.missing].lower()}" for r in missing.itertuples()]
+    else:  # a year with many gaps (a national one without texts: 72,000): a count per criterion and text
+        items = [f"Konsensustext saknas för {_count(len(rows))} bidrag, {yd.rubric.criterion_label(criterion)}: "
+                 f"{COLUMNS_SV[what].lower()} ({_first(rows['entry_id'].tolist())})"
+                 for (criterion, what), rows in missing.groupby(["criterion", "missing"], sort=False)]
     none = without_consensus(yd)
     if none:
-        items.append("Ingen återföringsrapport (ingen konsensuspoäng): " + ", ".join(none))
+        items.append("Ingen återföringsrapport (ingen konsensuspoäng): " + _first(none, TODO_LISTED))
     return items
+
+
+#: The to-do list names every gap up to this many; past it, it counts them per criterion.
+TODO_LISTED = 20
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def _first(ids: list[str], n: int = 3) -> str:
+    """The first ``n`` codes, and how many more."""
+    return ", ".join(ids[:n]) + (f" och {_count(len(ids) - n)} till" if len(ids) > n else "")
 
 
 KINDS = (
