@@ -42,12 +42,16 @@ from scoring.demo_national import NATIONAL, generate_national  # noqa: E402
 SCORING = [sys.executable, "-m", "scoring"]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-#: kind -> (extra arguments, target seconds); peak memory target 2 GB for every kind.
+#: kind -> (extra arguments, target seconds or None); peak memory target 2 GB for every kind. The
+#: national year has no decisions.csv (so no decision documents) and no training sessions; of the
+#: 6,000 letters one is made, as of the 1,000 examiners' reports.
 KINDS = {
     "calibration": ([], 30.0),
     "jury": ([], 60.0),
     "jury-blind": (["--blind"], 60.0),  # scoring report --kind jury --blind
+    "jury_overview": ([], None),
     "examiner": (["--examiner", "N0001"], 5.0),
+    "entry": (["--entry", "2030-0001"], None),
 }
 MEMORY_TARGET = 2 * 1024**3
 
@@ -91,14 +95,16 @@ def measure(args: list[str]) -> dict:
     """Run one command; its wall time, the CPU seconds of its process tree, the peak of its
     process tree's summed RSS and the largest single process's RSS."""
     start, cpu = time.perf_counter(), _cpu()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak_sum = peak_one = 0
-    while proc.poll() is None:
-        sizes = [_rss(p) for p in _tree(proc.pid)]
-        peak_sum, peak_one = max(peak_sum, sum(sizes)), max(peak_one, max(sizes, default=0))
-        time.sleep(0.05)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read() if proc.stderr else ""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:  # a pipe would fill and stop the run
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+        peak_sum = peak_one = 0
+        while proc.poll() is None:
+            sizes = [_rss(p) for p in _tree(proc.pid)]
+            peak_sum, peak_one = max(peak_sum, sum(sizes)), max(peak_one, max(sizes, default=0))
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        stderr.seek(0)
+        err = stderr.read()
     return {"wall": wall, "cpu": _cpu() - cpu, "peak": peak_sum, "largest": peak_one, "rc": proc.returncode,
             "stderr": err}
 
@@ -109,7 +115,7 @@ def _gib(n: int) -> str:
 
 def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
     ok = True
-    print(f"{'kind':<12} {'wall s':>8} {'CPU s':>7} {'target':>7} {'peak, all processes':>20} "
+    print(f"{'kind':<14} {'wall s':>8} {'CPU s':>7} {'target':>7} {'peak, all processes':>20} "
           f"{'largest process':>16} {'HTML written':>13}  verdict")
     for kind in kinds:
         extra, target = KINDS[kind]
@@ -120,9 +126,10 @@ def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
                      kind.removesuffix("-blind"), "--out", str(out), *extra])
         html = sum(p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html")
         largest_html = max((p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html"), default=0)
-        met = m["rc"] == 0 and m["wall"] <= target and m["peak"] <= MEMORY_TARGET
+        met = m["rc"] == 0 and (target is None or m["wall"] <= target) and m["peak"] <= MEMORY_TARGET
         ok &= met
-        print(f"{kind:<12} {m['wall']:>8.1f} {m['cpu']:>7.1f} {target:>7.0f} {_gib(m['peak']):>20} "
+        aim = "-" if target is None else f"{target:.0f}"
+        print(f"{kind:<14} {m['wall']:>8.1f} {m['cpu']:>7.1f} {aim:>7} {_gib(m['peak']):>20} "
               f"{_gib(m['largest']):>16} "
               f"{html / 1e6:>9.1f} MB  {'MET' if met else 'MISSED'}"
               + (f" (largest page {largest_html / 1e6:.1f} MB)" if kind.startswith("jury") else "")
