@@ -93,3 +93,29 @@ def test_entry_shift_for_consensus_and_site_visit():
     # rubric weights (equal in the demo rubric) give the same means
     w = consensus.entry_shift(_frame(rows), load_rubric()).set_index("entry_id")
     assert np.allclose(w["consensus_shift"], s["consensus_shift"])
+
+
+def test_the_joined_texts_are_one_join_per_pair():
+    """individual_spread's ``scores`` and consensus_shift's ``closest_examiner`` are built in one pass over
+    the sorted rows (36,000 pairs in a national year): the same texts as a join per pair, worked out
+    here row by row, on shuffled rows with ties and on every demo year."""
+    rows = [("B", "E2", "staff", 60, "individual"), ("A", "E3", "staff", 40, "individual"),
+            ("A", "E1", "staff", 60, "individual"), ("A", "E2", "staff", 80, "individual"),
+            ("B", "E1", "staff", 60, "individual"), ("A", "TEAM", "staff", 70, "consensus"),
+            ("B", "TEAM", "staff", 60, "consensus"), ("B", "E9", "results", 55, "individual"),
+            ("B", "TEAM", "results", 50, "consensus")]  # fmt: skip
+    frames = [_frame(rows)] + [load_year(y).scores for y in (2019, 2024)]
+    for data in frames:
+        ind = data[data["stage"] == "individual"]
+        spread = consensus.individual_spread(data)
+        for r in spread.itertuples():
+            g = ind[(ind["entry_id"] == r.entry_id) & (ind["criterion"] == r.criterion)].sort_values("examiner_id")
+            assert r.scores == ", ".join(f"{e} {s:g}" for e, s in zip(g["examiner_id"], g["score"], strict=True))
+        shift = consensus.consensus_shift(data)
+        team = data[data["stage"] == "consensus"].set_index(["entry_id", "criterion"])["score"]
+        for r in shift.itertuples():
+            g = ind[(ind["entry_id"] == r.entry_id) & (ind["criterion"] == r.criterion)]
+            dist = (g["score"] - team[r.entry_id, r.criterion]).abs()
+            assert r.closest_examiner == ", ".join(sorted(g.loc[dist == dist.min(), "examiner_id"]))
+    shift = consensus.consensus_shift(frames[0]).set_index(["entry_id", "criterion"])["closest_examiner"]
+    assert shift["A", "staff"] == "E1, E2" and shift["B", "staff"] == "E1, E2" and shift["B", "results"] == "E9"

@@ -12,8 +12,9 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import linalg, sparse
 from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from ._coding import _error, _extract
 
@@ -260,31 +261,49 @@ def rater_adjusted(d: Design, with_f: bool, shortcut: bool = True):
     10.2.7; NaN unless ``with_f``) with lambda_i = sum_j m_ij^2 / m_i.
 
     c = connected groups of the target-rater graph (raters in different groups share no
-    target). C 1_g = 0 for each group's indicator 1_g, so C has exactly c zero eigenvalues
-    and C^+ is built from the eigenpairs without the c smallest. Numerically those zeros
-    are ~1e-15 of the largest eigenvalue, above the cutoffs of ``pinv`` and
-    ``matrix_rank``, which then sometimes inverted or counted rounding noise (ICC2/ICC3
-    moved in the 4th decimal and df1 by one with the order of the rows). Every target
-    joins the group of its raters, so c is counted on the r x r rater graph
-    N' diag(1/m_i) N (> 0 exactly where two raters share a target: a sum of positive terms).
+    target). Every target joins the group of its raters, so c is counted on the r x r rater
+    graph N' diag(1/m_i) N (> 0 exactly where two raters share a target: a sum of positive
+    terms), an integer never read from rounding noise (``pinv`` and ``matrix_rank`` counted
+    or inverted noise at the zero eigenvalues: ICC2/ICC3 moved in the 4th decimal and df1
+    by one with the order of the rows). C 1_g = 0 for each group's indicator 1_g, and C
+    less one rater of each group (any one) is positive definite; so G, its inverse
+    (Cholesky) bordered with zeros, is a generalised inverse of C, and b sums to 0 within
+    every group (b is in the range of C): b' G b = b' C^+ b. C^+ = P G P with P the
+    projection off the groups' indicators (C C^+ = P), so tr(C^+ F) = tr(G P F P). A
+    Cholesky factor of an r x r matrix costs a ninth of the eigendecomposition used before
+    (1,000 raters: ~0.05 s instead of ~0.5 s, more on a busy machine); both agree to
+    rounding (tests/agreement/test_icc.py).
     """
     n, r = d.n, d.r
     if shortcut and d.complete:  # balanced and connected: b' C^+ b = T2r - Ty^2/M
         return d.T2s + d.T2r - d.Ty**2 / d.M, r - 1, np.nan
     N = sparse.csr_matrix((d.m_ij, (d.ci, d.cj)), shape=(n, r))
     Winv = sparse.diags(1.0 / d.m_i)
-    shared = (N.T @ Winv @ N).toarray()  # > 0 exactly where two raters share a target
-    C = np.diag(d.m_j) - shared
+    shared = (N.T @ Winv @ N).tocsr()  # > 0 exactly where two raters share a target
+    c, group = connected_components(shared, directed=False)
+    C = np.diag(d.m_j) - shared.toarray()
     b = d.y_j - np.bincount(d.cj, d.m_ij * (d.y_i / d.m_i)[d.ci], minlength=r)
-    c = connected_components(shared, directed=False)[0]
-    w, V = np.linalg.eigh(C)  # ascending: the first c span the null space
-    Cp = (V[:, c:] / w[c:]) @ V[:, c:].T
-    rss = d.T2s + np.float64(b @ Cp @ b)
-    k_star = np.nan
-    if with_f:
-        lam = np.bincount(d.ci, d.m_ij**2, minlength=n) / d.m_i
-        N2 = sparse.csr_matrix((d.m_ij**2, (d.ci, d.cj)), shape=(n, r))
-        G = (N.T @ Winv @ N2).toarray()
-        F = (N.T @ sparse.diags(lam / d.m_i) @ N).toarray() - G - G.T + np.diag(np.asarray(N2.sum(0)).ravel())
-        k_star = np.float64(lam.sum() + np.trace(Cp @ F))
+    first = np.zeros(r, dtype=bool)
+    first[np.unique(group, return_index=True)[1]] = True  # one rater of each group left out
+    keep = np.flatnonzero(~first)
+    with threadpool_limits(limits=1, user_api="blas"):  # BLAS threads stall on a busy machine
+        factor = linalg.cho_factor(C[np.ix_(keep, keep)], lower=True, check_finite=False)
+        x = linalg.cho_solve(factor, b[keep], check_finite=False)
+        rss = d.T2s + dot(b[keep], x)
+        k_star = np.nan
+        if with_f:
+            lam = np.bincount(d.ci, d.m_ij**2, minlength=n) / d.m_i
+            N2 = sparse.csr_matrix((d.m_ij**2, (d.ci, d.cj)), shape=(n, r))
+            G2 = (N.T @ Winv @ N2).toarray()
+            F = (N.T @ sparse.diags(lam / d.m_i) @ N).toarray() - G2 - G2.T + np.diag(np.asarray(N2.sum(0)).ravel())
+            # P F P: each group's row and column means taken out of F
+            size = np.bincount(group, minlength=c).astype(float)
+            rows = np.zeros((c, r))
+            np.add.at(rows, group, F)  # (c, r): F's rows summed per group
+            F = F - (rows / size[:, None])[group]
+            cols = np.zeros((r, c))
+            np.add.at(cols.T, group, F.T)
+            F = F - (cols / size[None, :])[:, group]
+            Ginv = linalg.cho_solve(factor, np.eye(len(keep)), check_finite=False)
+            k_star = np.float64(lam.sum() + np.sum(Ginv * F[np.ix_(keep, keep)]))
     return rss, r - c, k_star

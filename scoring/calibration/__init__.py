@@ -1,7 +1,7 @@
 """Examiner calibration: the examiner-effect model, rater measures, drift and the decision study."""
 
 from .accuracy import reference_accuracy
-from .cache import year_model
+from .cache import year_data, year_model
 from .decision import DecisionUncertainty, decision_study, decision_study_uncertainty, entry_variance
 from .drift import FALSE_ALARM, comparison_level, examiner_drift
 from .effects import effects_table, examiner_effects
@@ -24,6 +24,7 @@ __all__ = [
     "rater_measures",
     "reading",
     "reference_accuracy",
+    "year_data",
     "year_model",
 ]
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .model import fit_examiner_model
+from .model import ExaminerModel, fit_examiner_model
 
 #: The largest share of examiners without real drift that may be flagged at least once over
 #: all their years (a per-examiner false-alarm rate). ``flagged`` in :func:`examiner_drift`
@@ -37,7 +39,7 @@ COLUMNS = (
 
 def examiner_drift(
     history: pd.DataFrame, *, min_scores: int = 12, confidence: float = 0.95, rubric=None,
-    false_alarm: float = FALSE_ALARM,
+    false_alarm: float = FALSE_ALARM, models: Mapping[int, ExaminerModel] | None = None,
 ) -> pd.DataFrame:
     """Each examiner's effect per year and its change from their earlier years.
 
@@ -51,6 +53,10 @@ def examiner_drift(
         interval.
     false_alarm : float
         The per-examiner false-alarm rate ``flagged`` keeps to (default :data:`FALSE_ALARM`).
+    models : mapping, optional
+        Year -> that year's model of the same scores, already fitted (e.g.
+        :func:`scoring.calibration.year_model`, kept on disk): used instead of fitting the year again
+        when fitted with the same ``min_scores`` and ``confidence`` (a national year's fit: 0.5-1 s).
 
     Returns
     -------
@@ -85,7 +91,9 @@ def examiner_drift(
     z = stats.norm.ppf(0.5 + confidence / 2)
     frames = []
     for year, scores in history.groupby("year", sort=True):
-        model = fit_examiner_model(scores, min_scores=min_scores, rubric=rubric, confidence=confidence)
+        model = (models or {}).get(int(year))
+        if model is None or model.min_scores != min_scores or model.confidence != confidence:
+            model = fit_examiner_model(scores, min_scores=min_scores, rubric=rubric, confidence=confidence)
         e = model.effects[["examiner_id", "bias", "se", "ci_low", "ci_high", "n_scores", "adjusted", "group"]]
         frames.append(e.assign(year=year))
     if not frames:

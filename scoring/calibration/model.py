@@ -607,8 +607,9 @@ def fit_examiner_model(
     ind = ind[["entry_id", "examiner_id", "criterion", "score"]].copy()
     if ind.empty:
         raise ValueError("no individual scores to fit the examiner model to")
-    if rubric is not None:
-        ind["criterion"] = [(c.id if (c := rubric.criterion(x)) is not None else x) for x in ind["criterion"]]
+    if rubric is not None:  # each distinct label looked up once (a national year has 200,000 scores)
+        ids = {x: (c.id if (c := rubric.criterion(x)) is not None else x) for x in pd.unique(ind["criterion"])}
+        ind["criterion"] = [ids[x] for x in ind["criterion"]]
     ind["score"] = pd.to_numeric(ind["score"], errors="raise").astype(float)
     ind = ind[ind["score"].notna()].reset_index(drop=True)
     for col in ("entry_id", "examiner_id", "criterion"):

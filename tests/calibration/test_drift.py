@@ -95,3 +95,24 @@ def test_a_stricter_rate_flags_fewer():
     b = examiner_drift(h, false_alarm=0.01)
     assert b["flagged"].sum() <= a["flagged"].sum()
     assert (b["flagged"] <= a["flagged"]).all()
+
+
+def test_years_already_fitted_are_not_fitted_again(monkeypatch):
+    """Given each year's model (as year_model keeps it on disk), examiner_drift uses it instead of fitting
+    the year again: the same table (the model of a year's scores is the same whichever frame they come
+    in), and a model fitted with another min_scores is not used."""
+    from scoring.calibration import drift as drift_module
+    from scoring.calibration import fit_examiner_model
+    from scoring.data import load_history, load_year
+
+    history = load_history(2021)
+    plain = examiner_drift(history.scores)
+    models = {y: fit_examiner_model(load_year(y).scores, rubric=load_year(y).rubric) for y in (2019, 2020, 2021)}
+    fits = []
+    real = drift_module.fit_examiner_model
+    monkeypatch.setattr(drift_module, "fit_examiner_model", lambda *a, **k: fits.append(1) or real(*a, **k))
+    pd.testing.assert_frame_equal(examiner_drift(history.scores, models=models), plain)
+    assert fits == []
+    other = {2020: fit_examiner_model(load_year(2020).scores, min_scores=5)}
+    pd.testing.assert_frame_equal(examiner_drift(history.scores, models=other), plain)
+    assert len(fits) == 3

@@ -93,3 +93,34 @@ def test_every_cache_uses_the_one_key():
             continue
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\b(data|code)_checksum\(|lru_cache|functools import cache\b", text), path
+
+
+def test_the_year_is_read_once_then_from_memory_and_from_disk(data, tmp_path, monkeypatch):
+    """year_data: load_year's year, read and checked once per state of the files (a national year: 2-3 s,
+    then 0.2 s from disk in another kernel); each call gets its own tables; changed data is read again."""
+    from scoring.data import years
+
+    reads = []
+    real = cache.load_year
+    monkeypatch.setattr(cache, "load_year", lambda *a: reads.append(a) or real(*a))
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
+    store = tmp_path / "cache"
+    first = cache.year_data(2023, data, cache_dir=store)
+    again = cache.year_data(2023, data, cache_dir=store)
+    assert len(reads) == 1 and again.scores.equals(first.scores) and again.scores is not first.scores
+    again.scores.loc[again.scores.index[0], "score"] = -1.0  # a caller's change stays its own
+    assert cache.year_data(2023, data, cache_dir=store).scores.equals(first.scores)
+    shared_cache._MEMORY.clear()
+    monkeypatch.setattr(years, "_LOADED", {})
+    from_disk = cache.year_data(2023, data, cache_dir=store)
+    assert len(reads) == 1 and from_disk.scores.equals(first.scores) and from_disk.entries.equals(first.entries)
+    assert from_disk.rubric.criterion_ids == first.rubric.criterion_ids
+    fresh = years.load_year(2023, data)
+    assert from_disk.scores.equals(fresh.scores) and from_disk.raw_scores.equals(fresh.raw_scores)
+    scores = data / "2023" / "scores.csv"
+    header, first_row, *rest = scores.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = first_row.split(",")
+    cells[4] = "100" if cells[4] != "100" else "0"
+    scores.write_text("".join([header, ",".join(cells), *rest]), encoding="utf-8")
+    changed = cache.year_data(2023, data, cache_dir=store)
+    assert len(reads) == 2 and not changed.scores.equals(first.scores)

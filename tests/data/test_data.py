@@ -701,3 +701,22 @@ def test_load_year_reads_a_year_once_and_again_when_a_file_changes(tmp_path, mon
                       encoding="utf-8")
     third = load_year(2023, d)
     assert len(reads) == 2 and "E99" in set(third.scores["examiner_id"])
+
+
+def test_reading_scores_leaves_the_garbage_collector_as_it_was(tmp_path):
+    """read_scores pauses the cyclic collector while it reads (a national year reads in half the CPU)
+    and restores it afterwards, on, or off if it was off, also for a file that cannot be read."""
+    import gc
+
+    from scoring.data.scores import read_scores
+
+    rubric = load_rubric()
+    good = Path(__file__).resolve().parents[2] / "data" / "2024" / "scores.csv"
+    for was_on in (True, False):
+        (gc.enable if was_on else gc.disable)()
+        try:
+            for path in (good, tmp_path / "missing.csv"):
+                read_scores(path, rubric, year=2024)
+                assert gc.isenabled() is was_on
+        finally:
+            gc.enable()

@@ -20,6 +20,7 @@ from ...paths import DATA_DIR
 from ...presentation import render
 from ...presentation.labels import COLUMNS_SV, problem, show, source_paths
 from ...rubric import Rubric, load_rubric
+from .lead import TABLE_MAX, compact_note
 
 __all__ = ["score_changes", "changes_table"]
 
@@ -154,11 +155,33 @@ def consensus_checklist(yd) -> render.Block:
         blocks.append(render.paragraph("Alla bidrag med konsensus har styrkor och utvecklingsområden för varje "
                                        "kriterium."))
     else:
-        table = missing.assign(missing=[COLUMNS_SV[m] for m in missing["missing"]])
+        shown = missing.iloc[:TABLE_MAX]
+        table = shown.assign(missing=[COLUMNS_SV[m] for m in shown["missing"]])
         blocks.append(render.paragraph("{n} konsensustexter saknas; be lagen komplettera innan "
                                        "återföringsrapporterna skickas:", n=len(missing)))
+        if len(missing) > TABLE_MAX:  # a national year: how many per criterion first, then the first rows
+            blocks.append(_missing_by_criterion(missing, yd.rubric))
         blocks.append(show(table, yd.rubric))
+        blocks.append(compact_note(len(shown), len(missing), "saknade texter",
+                                   "De visade är de första i bidragsordning; hur många som saknas per kriterium "
+                                   "står i tabellen ovan."))
     if none:
+        ids = [render.code(e) for e in none[:TABLE_MAX]]
+        if len(none) > TABLE_MAX:
+            ids.append(render.text("och {n} till", n=len(none) - TABLE_MAX))
         blocks.append(render.paragraph("Ingen återföringsrapport skrivs för {ids}: bidraget har ingen "
-                                       "konsensuspoäng.", ids=render.join([render.code(e) for e in none])))
+                                       "konsensuspoäng.", ids=render.join(ids)))
     return render.group(*blocks)
+
+
+def _missing_by_criterion(missing: pd.DataFrame, rubric: Rubric) -> render.Table:
+    """Per criterion: how many entries lack strengths and how many lack areas for development."""
+    counts = pd.crosstab(missing["criterion"], missing["missing"])
+    counts = counts.reindex(index=[c for c in rubric.criterion_ids if c in counts.index],
+                            columns=["strengths", "improvements"], fill_value=0)
+    df = pd.DataFrame({"criterion": [rubric.criterion_label(c) for c in counts.index],
+                       "strengths": counts["strengths"].to_numpy(), "improvements": counts["improvements"].to_numpy()})
+    return render.Table(df, headers={"criterion": COLUMNS_SV["criterion"],
+                                     "strengths": f"Bidrag utan {COLUMNS_SV['strengths'].lower()}",
+                                     "improvements": f"Bidrag utan {COLUMNS_SV['improvements'].lower()}"},
+                        caption="Saknade konsensustexter per kriterium")

@@ -153,20 +153,43 @@ def consensus_shift(shift: pd.DataFrame, rubric: Rubric) -> render.Figure:
     return render.Figure(fig, alt)
 
 
+#: Above this many examiners the generosity figure shows only the :data:`FIGURE_ENDS` most generous
+#: and strictest (a national year has a thousand: one label each would make a figure metres tall);
+#: every examiner stays in the report's examiner table. A city year has about 40.
+FIGURE_MAX = 60
+#: How many examiners at each end the generosity figure of a large year shows.
+FIGURE_ENDS = 25
+
+
 def examiner_bias(effects: pd.DataFrame) -> render.Figure:
     """Forest plot: each examiner's effect from the examiner-effect model with its 95 % interval around the
-    shrunken estimate (the glossary's ``shrunken_interval``, named so in the text alternative and the axis)."""
+    shrunken estimate (the glossary's ``shrunken_interval``, named so in the text alternative and the axis).
+
+    Above :data:`FIGURE_MAX` examiners only the :data:`FIGURE_ENDS` strictest and most generous are drawn,
+    with a gap between them that says how many are left out (the title and text alternative say it too)."""
     e = effects.sort_values("bias")
-    fig, ax = figure(8, 0.22 * len(e) + 1.5)
-    y = np.arange(len(e))
-    ax.errorbar(e["bias"], y, xerr=errors(e["bias"], e["ci_low"], e["ci_high"]),
+    known = e.dropna(subset=["bias"])
+    compact = len(e) > FIGURE_MAX and len(known) > 2 * FIGURE_ENDS
+    shown = pd.concat([known.head(FIGURE_ENDS), known.tail(FIGURE_ENDS)]) if compact else e
+    left_out = len(e) - len(shown)
+    fig, ax = figure(8, 0.22 * (len(shown) + (2 if compact else 0)) + 1.5)
+    y = np.arange(len(shown))
+    if compact:  # a gap of two rows between the two ends, for the words on what is left out
+        y = np.where(y < FIGURE_ENDS, y, y + 2)
+    ax.errorbar(shown["bias"], y, xerr=errors(shown["bias"], shown["ci_low"], shown["ci_high"]),
                 fmt="o", color=COLORS[0], ecolor="lightgrey", capsize=2, ms=4)
-    ax.set_yticks(y, e["examiner_id"], fontsize="small")
+    ax.set_yticks(y, shown["examiner_id"], fontsize="small")
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_xlabel(f"{glossary.term('generosity')} i poäng, jämfört med genomsnittet i gruppen (> 0 = generösare)\n"
                   f"linjerna: {glossary.term('shrunken_interval')}")
-    ax.set_title("Examinatorernas generositet och stränghet")
-    known = e.dropna(subset=["bias"])
+    if compact:
+        ax.set_title(f"Examinatorernas generositet och stränghet: de {FIGURE_ENDS} strängaste och de "
+                     f"{FIGURE_ENDS} generösaste av {number(len(e))}")
+        ax.text(0.5, FIGURE_ENDS + 0.5, f"… {number(left_out)} examinatorer däremellan visas inte här; alla står "
+                "i tabellen nedan …", transform=ax.get_yaxis_transform(), ha="center", va="center",
+                fontsize="small", style="italic")
+    else:
+        ax.set_title("Examinatorernas generositet och stränghet")
     if len(known):
         low, high = known.iloc[0], known.iloc[-1]
         above = int((known["ci_low"] > 0).sum())
@@ -175,6 +198,9 @@ def examiner_bias(effects: pd.DataFrame) -> render.Figure:
                    f"{high['examiner_id']} {number(high['bias'], 1, sign=True)} poäng; {number(above)} med intervall "
                    "helt "
                    f"över 0 (generösare), {number(below)} helt under 0 (strängare)")
+        if compact:
+            summary += (f". Figuren visar de {FIGURE_ENDS} strängaste och de {FIGURE_ENDS} generösaste; de "
+                        f"{number(left_out)} däremellan står i tabellen nedan")
     else:
         summary = "inga examinatorer med medbedömare"
     alt = (f"Punktdiagram med {glossary.term('shrunken_interval')}: varje examinators generositet enligt modellen, "

@@ -21,7 +21,7 @@ from ...presentation.labels import (
     source_paths,
 )
 from ...rubric import Rubric
-from .lead import percent, whole_or_half
+from .lead import TABLE_MAX, compact_note, percent, whole_or_half
 
 
 def incomplete_scorebooks(completeness: pd.DataFrame, rubric: Rubric) -> render.Block:
@@ -50,6 +50,25 @@ def dominance_table(dominance: pd.DataFrame, rubric: Rubric) -> render.Table:
                          movement=dominance["movement"].map(glossary.signed))
     return show(d, rubric, precision={"nearest": 0, "abs_movement": 1, "dominance": 2},
                 right=["nearest_share", "expected_share", "movement"])
+
+
+#: The columns of the per-entry table of consensus and site-visit shifts.
+ENTRY_SHIFT_COLUMNS = ["entry_id", "individual_mean", "consensus", "consensus_shift", "site_visit", "site_visit_shift"]
+
+
+def entry_shift_table(shift: pd.DataFrame, rubric: Rubric, max_rows: int = TABLE_MAX) -> render.Block:
+    """``consensus.entry_shift`` per entry, one decimal: individual mean, consensus, its shift, site visit
+    and its shift. With more than ``max_rows`` entries (:data:`~.lead.TABLE_MAX`; a national year) the
+    entries whose consensus moved furthest from the individual scores (largest absolute shift) are
+    shown, furthest first, and the table says how many it leaves out (:func:`~.lead.compact_note`)."""
+    t = shift[ENTRY_SHIFT_COLUMNS]
+    if len(t) <= max_rows:
+        return show(t, rubric, precision=1)
+    order = np.lexsort((t["entry_id"].astype(str).to_numpy(), -t["consensus_shift"].abs().fillna(-1).to_numpy()))
+    return render.group(
+        show(t.iloc[order[:max_rows]], rubric, precision=1),
+        compact_note(max_rows, len(t), "bidrag",
+                     "De visade är de där konsensus flyttade sig längst från de individuella poängen, längst först."))
 
 
 def intervals(table: pd.DataFrame, rubric: Rubric, coefficients=REPORTED, row: str = "criterion") -> render.Table:

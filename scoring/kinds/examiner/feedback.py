@@ -25,26 +25,31 @@ near you, whether your generosity changed) follows the rules written once in
 and share of colleagues below you that the page's table shows.
 
 The year's examiner model comes from :func:`scoring.calibration.year_model` (fitted once
-per data). What the reports of a year share beyond it (the drift over the history, the
+per data), the year's checked data from :func:`scoring.calibration.year_data` (read once per
+data). What the reports of a year share beyond them (the drift over the history, the
 consensus closeness of every examiner, the codes to redact) is computed once per state of
 the data by :func:`shared` and kept in memory and under :data:`scoring.paths.CACHE_DIR`,
-outside ``reports/``.
+outside ``reports/``; the calibration report computes it first (its drift and dominance
+tables are the same tables), so that with the cache of a run that made it, an examiner's
+report computes nothing of the year's again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ... import disclosure as rule
 from ... import names
 from ...cache import cache_key, cached, year_files
-from ...calibration import examiner_drift, year_model
+from ...calibration import examiner_drift, year_data, year_model
 from ...consensus import dominance
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
-from ...disclosure import POOL_FROM, disclosure, pool_position
+from ...disclosure import POOL_FROM, pool_position
 from ...overview import individual
 from ...presentation import glossary, render
 from ...presentation.labels import (
@@ -138,7 +143,7 @@ def team_comparison(scores: pd.DataFrame, examiner_id: str, rubric: Rubric | Non
     out["_others"] = out["_others"].map(lambda x: x if isinstance(x, list) else [])
     out["others"] = out["_others"].map(len).astype(int)
     grid, limit = rubric.scale.values, rubric.spread_threshold
-    out["shown"] = [disclosure(o, s, grid, limit, shown_mean) if o else "count"
+    out["shown"] = [_disclosure(o, s, grid, limit) if o else "count"
                     for o, s in zip(out["_others"], out["score"], strict=True)]
     show_mean = out["shown"].isin(["mean_flag", "mean"])
     out["others_mean"] = [float(np.mean(o)) if m else np.nan for o, m in zip(out["_others"], show_mean, strict=True)]
@@ -158,6 +163,42 @@ def team_comparison(scores: pd.DataFrame, examiner_id: str, rubric: Rubric | Non
 def shown_mean(mean: float) -> str:
     """The others' mean as the examiner's page prints it (what the disclosure rule counts with)."""
     return number(mean, 1)
+
+
+def _disclosure(others, own: float, grid, threshold: float) -> str:
+    """:func:`scoring.disclosure.disclosure` of one row with :func:`shown_mean`: the same level, the
+    table of levels behind it (:func:`scoring.disclosure.levels`, one per number of others, own score,
+    scale and threshold) kept in the cache folder as well as in memory. Enumerating a table takes up to
+    0.1 s (five others on an 11-step scale: 3,003 multisets) and a page needs a dozen or more: in a
+    fresh kernel that was a second of every examiner's report."""
+    grid_t = tuple(sorted({float(g) for g in grid}))
+    key = tuple(sorted(float(o) for o in others))
+    if not key or any(o not in grid_t for o in key):
+        return "count"
+    return _levels_table(len(key), own, grid_t, threshold).get(key, "count")
+
+
+def _levels_table(k: int, own: float, grid: tuple, threshold: float, cache_dir=None) -> dict:
+    """:func:`scoring.disclosure.levels` for ``k`` others, the reader's score ``own``, the scale's
+    ``grid`` (sorted floats) and the agenda's ``threshold``, with :func:`shown_mean`: from memory, the
+    cache folder, or enumerated (and kept in both)."""
+    config = (int(k), float(own), tuple(grid), float(threshold))
+    name = hashlib.sha256(repr(config).encode()).hexdigest()[:24]
+    return cached("disclosure", cache_key(name, files=[]), lambda: rule.levels(*config, shown_mean), dict, cache_dir)
+
+
+def _year_levels(scores: pd.DataFrame, rubric: Rubric, cache_dir=None) -> None:
+    """Every table of levels the year's examiner pages look up (:func:`_levels_table`: one per number
+    of others and own score that occur), made once for all of them (the national demo year: 33 tables,
+    about 1 s; each page then reads the dozen or more it needs)."""
+    ind = individual(scores)
+    own = ind.groupby([*KEY, "examiner_id"])["score"].agg(["mean", "size"])
+    cell = ind.groupby(KEY)["score"].size()
+    others = cell.reindex(own.index.droplevel("examiner_id")).to_numpy() - own["size"].to_numpy()
+    grid = tuple(sorted({float(g) for g in rubric.scale.values}))
+    some = others > 0
+    for k, mean in sorted(set(zip(others[some].tolist(), own["mean"].to_numpy()[some].tolist(), strict=True))):
+        _levels_table(k, mean, grid, rubric.spread_threshold, cache_dir)
 
 
 def consensus_closeness(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
@@ -243,7 +284,10 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
     :data:`scoring.paths.CACHE_DIR` (``SCORING_CACHE_DIR`` overrides it; ``cache_dir``
     overrides both), keyed (:func:`scoring.cache.cache_key`) by every year's files up to ``year``, the
     package's source and ``min_scores``: changed data or changed code is never served an
-    old result.
+    old result. Computing it also puts into the cache folder each history year's model
+    (:func:`scoring.calibration.year_model`, which the drift then takes instead of fitting the year
+    again) and the disclosure tables the year's pages look up (:func:`_year_levels`). The
+    calibration report computes it, so an examiner's report after it reads everything.
     """
     year = int(year)
     files = [f for y in available_years(data_dir) if y <= year for f in year_files(y, data_dir)]
@@ -251,9 +295,13 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
 
     def compute() -> Shared:
         history = load_history(year, data_dir)
-        yd = load_year(year, data_dir)
+        yd = year_data(year, data_dir, cache_dir=cache_dir)
+        # each year's model as the year's own reports fit it (kept on disk): not fitted a second time
+        models = {y: year_model(yd if y == year else y, data_dir, min_scores=min_scores, cache_dir=cache_dir)
+                  for y in sorted(set(history.scores["year"].astype(int)))}
+        _year_levels(yd.scores, yd.rubric, cache_dir)  # the pages' disclosure tables, into the cache folder
         return Shared(
-            drift=examiner_drift(history.scores, min_scores=min_scores),
+            drift=examiner_drift(history.scores, min_scores=min_scores, models=models),
             left_out=list(history.left_out),
             codes=frozenset(history.scores["examiner_id"].astype(str)) - NOT_PEOPLE,
             closeness={s: dominance(yd.scores, s) for s in STAGES},
@@ -330,7 +378,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
         When the year's data has errors.
     """
     year = int(year)
-    yd = load_year(year, data_dir)
+    yd = year_data(year, data_dir)
     code = str(examiner_id if examiner_id is not None else "").strip()
     if not code:  # trying the notebook as it is: the year's first examiner
         scored = sorted(set(individual(yd.scores)["examiner_id"].astype(str)) - NOT_PEOPLE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 from demo_copy import demo_copy
+from html_page import Page
 
 from scoring.data import load_year
 from scoring.kinds.calibration_report.changes import consensus_checklist
@@ -30,3 +31,27 @@ def test_the_demo_s_missing_texts_are_listed_and_an_entry_without_consensus_is_n
                                                                            index=False)
     assert f"Ingen återföringsrapport skrivs för {first}" in consensus_checklist(load_year(2023, data)).text
     assert f"Ingen återföringsrapport (ingen konsensuspoäng): {first}" in _todo(data, 2023)
+
+
+def test_a_year_missing_many_texts_counts_them_per_criterion_and_lists_the_first(tmp_path):
+    """More missing texts than TABLE_MAX (a national year without texts misses 72,000): the count, a
+    table per criterion, the first TABLE_MAX rows and a note on the rest, instead of every row."""
+    from scoring.kinds.calibration_report.lead import TABLE_MAX
+
+    data = demo_copy(tmp_path / "data", (2023,), training=False)
+    raw = pd.read_csv(data / "2023" / "scores.csv", dtype=str, keep_default_na=False)
+    raw.loc[raw["stage"] == "consensus", "strengths"] = ""
+    raw.to_csv(data / "2023" / "scores.csv", index=False)
+    consensus = raw[raw["stage"] == "consensus"]
+    n = len(consensus) + int((consensus["improvements"] == "").sum())
+    assert n > TABLE_MAX
+    yd = load_year(2023, data)
+    page = Page(consensus_checklist(yd).html)
+    assert f"{n} konsensustexter saknas" in page.text
+    per_criterion, rows = page.tables
+    assert per_criterion[0] == ["Kriterium", "Bidrag utan styrkor", "Bidrag utan utvecklingsområden"]
+    entries = consensus.groupby("criterion")["entry_id"].nunique()
+    assert [r[1] for r in per_criterion[1:]] == [str(entries[c]) for c in yd.rubric.criterion_ids]
+    assert len(rows) - 1 == TABLE_MAX
+    assert f"tabellen visar {TABLE_MAX} av {n} saknade texter; övriga {n - TABLE_MAX} visas inte här" in page.text
+    assert "hur många som saknas per kriterium står i tabellen ovan" in page.text

@@ -154,6 +154,59 @@ def test_the_agenda_is_grouped_by_class(year):
     assert len(names) == len(set(names)) == agenda["entry_id"].nunique()
 
 
+def test_a_large_agenda_shows_the_entries_with_the_largest_spread_and_says_what_it_leaves_out(year):
+    """A class with more than max_rows agenda rows (TABLE_MAX = 60; a national class has over 2,000)
+    shows whole entries, the largest spread first, up to that many rows, and a note with how many
+    entries it shows of how many; a class within the limit is shown whole, without a note."""
+    yd, *_, agenda = year
+    limit = 5
+    page = Page(lead.agenda_by_class(agenda, yd.rubric, max_rows=limit).html)
+    text = page.text
+    order = [c for c in yd.rubric.class_ids if c in set(agenda["class"])]
+    assert len(page.tables) == len(order)
+    for cls, table in zip(order, page.tables, strict=True):
+        part = agenda[agenda["class"] == cls]
+        top = part.groupby("entry_id")["spread"].max().sort_index().sort_values(ascending=False, kind="stable")
+        sizes = part["entry_id"].value_counts()
+        shown, rows = [], 0
+        for entry in top.index:
+            if rows + sizes[entry] > limit and shown:
+                break
+            shown.append(entry)
+            rows += sizes[entry]
+        codes = [r[0] for r in table[1:]]
+        assert list(dict.fromkeys(codes)) == shown and len(codes) == rows
+        if len(part) > limit:
+            assert (f"tabellen visar {len(shown)} av {len(top)} bidrag på agendan i klassen; övriga "
+                    f"{len(top) - len(shown)} visas inte här") in text
+            assert f"De visade är de med störst spridning ({rows} av klassens {len(part)} rader)." in text
+    # within the limit (every city class): whole, no note
+    whole = Page(lead.agenda_by_class(agenda, yd.rubric).html)
+    assert sum(len(t) - 1 for t in whole.tables) == len(agenda) and "Stort år" not in whole.text
+
+
+def test_positions_are_the_colleague_pools_positions():
+    """The examiner table reads each examiner's place among their colleagues from one sort per group
+    and measure (lead.positions): the same n, median and share below as examiner_positions, which
+    builds every examiner's pool (1,000 examiners: 1.7 s), on demo years and with small groups, missing
+    values and ties."""
+    for y in (2019, 2024):
+        yd = load_year(y)
+        e = calibration.fit_examiner_model(yd.scores, rubric=yd.rubric).effects.copy()
+        if y == 2024:
+            e.loc[e.index[:3], "halo"] = float("nan")
+            e.loc[e.index[5:8], "group"] = 2  # a group of three: no pool
+            e.loc[e.index[10], "bias"] = e["bias"].iloc[11]
+            e.loc[e.index[12:14], "range"] = e["range"].iloc[15]
+        want, got = examiner_positions(e), lead.positions(e)
+        assert want.keys() == got.keys()
+        for code, measures in want.items():
+            assert measures.keys() == got[code].keys()
+            for m, pos in measures.items():
+                for k in ("n", "median", "share_below"):
+                    assert pos[k] == got[code][m][k] or (pd.isna(pos[k]) and pd.isna(got[code][m][k])), (code, m, k)
+
+
 def test_the_trend_has_intervals():
     yd = load_year(YEAR)
     history = load_history(YEAR)
@@ -190,3 +243,17 @@ def test_no_integer_prints_with_decimals_in_the_percent_helpers():
     assert lead.percent(0.9444) == "94\u00a0%"
     assert lead.whole_or_half(5.0) == "5" and lead.whole_or_half(5.5) == "5,5"
     assert lead.percent(pd.NA) == lead.whole_or_half(float("nan")) == "–"
+
+
+def test_the_entry_table_of_a_large_year_shows_where_consensus_moved_furthest(year):
+    """More than max_rows entries (TABLE_MAX; a national year has 6,000): the entries with the largest
+    absolute consensus shift, furthest first, and a note; within the limit the whole table in entry order."""
+    yd, *_ = year
+    shift = consensus.entry_shift(yd.scores, yd.rubric)
+    whole = Page(words.entry_shift_table(shift, yd.rubric).html)
+    assert [r[0] for r in whole.tables[0][1:]] == list(shift["entry_id"]) and "Stort år" not in whole.text
+    page = Page(words.entry_shift_table(shift, yd.rubric, max_rows=7).html)
+    furthest = shift.assign(a=shift["consensus_shift"].abs()).sort_values(["a", "entry_id"], ascending=[False, True])
+    assert [r[0] for r in page.tables[0][1:]] == list(furthest["entry_id"].head(7))
+    assert f"tabellen visar 7 av {len(shift)} bidrag; övriga {len(shift) - 7} visas inte här" in page.text
+    assert "där konsensus flyttade sig längst från de individuella poängen" in page.text

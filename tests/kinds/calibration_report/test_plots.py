@@ -11,6 +11,7 @@ import inspect
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection, PathCollection
@@ -196,3 +197,41 @@ def test_swedish_tick_formatter_short():
     f = style.SwedishFormatter(short=True)
     assert [f(x) for x in (-0.5, 0.0, 0.5, 1.0, 12.25)] == ["−0,5", "0", "0,5", "1", "12,25"]
     assert [f(x) for x in (-0.5, 1.0)] == [render.number(-0.5, None), render.number(1.0, None)]
+
+
+def _many_examiners(n: int = 1000) -> pd.DataFrame:
+    """A national year's examiner effects (1,000 examiners), made up, with a few without an estimate."""
+    rng = np.random.default_rng(3)
+    bias = rng.normal(0, 4, n)
+    se = rng.uniform(1, 2, n)
+    e = pd.DataFrame({"examiner_id": [f"N{i:04d}" for i in range(1, n + 1)], "bias": bias, "se": se,
+                      "ci_low": bias - 1.96 * se, "ci_high": bias + 1.96 * se})
+    e.loc[[5, 17], ["bias", "se", "ci_low", "ci_high"]] = np.nan
+    return e
+
+
+def test_a_large_years_generosity_figure_shows_both_ends_and_says_what_it_leaves_out():
+    """Above FIGURE_MAX examiners the figure draws the FIGURE_ENDS strictest and most generous only (a
+    label each for 1,000 would make it 220 inches tall and take 5 s to draw), its title and text
+    alternative say so, and it passes the checks every figure passes."""
+    e = _many_examiners()
+    f = plots.examiner_bias(e)
+    fig = f.figure
+    k = plots.FIGURE_ENDS
+    known = e.dropna(subset=["bias"]).sort_values("bias")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == list(known["examiner_id"].head(k)) + list(known["examiner_id"].tail(k))
+    assert fig.get_figheight() < 15
+    assert f"de {k} strängaste och de {k} generösaste av {render.number(1000)}" in fig.axes[0].get_title()
+    assert f"de {k} strängaste och de {k} generösaste; de 950 däremellan står i tabellen nedan" in f.alt
+    assert f"{render.number(1000)} examinatorer, från" in f.alt
+    assert covered(fig) == []
+    renderer = _drawn(fig)
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    gap = [t for t in fig.axes[0].texts if "950 examinatorer däremellan" in t.get_text()]
+    assert len(gap) == 1
+    # a city year (at most FIGURE_MAX examiners) is drawn whole, as before
+    small = plots.examiner_bias(e.head(plots.FIGURE_MAX))
+    assert len(small.figure.axes[0].get_yticklabels()) == plots.FIGURE_MAX
+    assert "visas inte" not in small.alt

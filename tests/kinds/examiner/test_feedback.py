@@ -458,6 +458,60 @@ def test_shared_is_computed_once_per_data(cached, demo, monkeypatch):
     assert len(calls) == 2
 
 
+def test_after_the_calibration_report_an_examiners_page_computes_nothing_of_the_year(cached, demo, monkeypatch):
+    """The calibration report computes the year's data, model and shared tables into the cache folder
+    (its notebook calls calibration.year_data, year_model and shared); an examiner's report in a fresh
+    kernel then reads them: no reading of the year's files, no model fit, no drift, no dominance (a
+    national year: 2-3 s, 1 s, 1 s and 1 s that were each examiner's before). The page is the same."""
+    from scoring import calibration
+    from scoring.data import years
+
+    store = demo["cache"] / "warm"
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(store))
+    calibration.year_data(2023, cached)
+    calibration.year_model(calibration.year_data(2023, cached), cached)
+    feedback.shared(2023, cached)
+    before = _page(feedback.examiner_feedback(2023, "E39", cached))
+    shared_cache._MEMORY.clear()  # a fresh kernel
+    monkeypatch.setattr(years, "_LOADED", {})
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed again")
+
+    for module, name in ((years, "_check_year"), (calibration.cache, "fit_examiner_model"),
+                         (feedback, "examiner_drift"), (feedback, "dominance"), (feedback.rule, "levels")):
+        monkeypatch.setattr(module, name, refuse)
+    assert _page(feedback.examiner_feedback(2023, "E39", cached)) == before
+
+
+def test_the_disclosure_tables_are_the_rules(monkeypatch, tmp_path):
+    """_disclosure (the level of a row, its table of levels kept in the cache folder) gives
+    disclosure.disclosure's level for every row, off-scale and empty ones included; a table is
+    enumerated once, then read from memory or from disk."""
+    from scoring.disclosure import disclosure
+    from scoring.rubric import load_rubric
+
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    scale = load_rubric().scale
+    grid, limit = scale.values, 30.0
+    rng = np.random.default_rng(2)
+    rows = [([], 50.0), ([55.5, 60.0], 50.0)] + [(list(rng.choice(grid, k)), float(rng.choice(grid)))
+                                                 for k in (1, 2, 3, 4, 5) for _ in range(40)]
+    want = [disclosure(others, own, grid, limit, feedback.shown_mean) for others, own in rows]
+    calls = []
+    real = feedback.rule.levels
+    monkeypatch.setattr(feedback.rule, "levels", lambda *a: calls.append(a[:2]) or real(*a))
+    assert [feedback._disclosure(others, own, grid, limit) for others, own in rows] == want
+    assert {"mean_flag", "mean", "count"} <= set(want)
+    distinct = {(len(o), own) for o, own in rows if o and all(x in grid for x in o)}
+    assert len(calls) == len(distinct)
+    shared_cache._MEMORY.clear()  # another kernel: from disk
+    for others, own in rows:
+        feedback._disclosure(others, own, grid, limit)
+    assert len(calls) == len(distinct)
+
+
 def test_changed_data_is_recomputed(tmp_path, monkeypatch):
     data = demo_copy(tmp_path / "data", training=False)
     monkeypatch.setattr(shared_cache, "_MEMORY", {})
