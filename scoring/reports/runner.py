@@ -341,7 +341,11 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     result = RunResult()
     available = [k for k in kinds if REPORT_KINDS[k].notebook_path(nb_dir).is_file()]
     # workers (and their warm kernels) start now, while the jobs are planned below
-    expected = len(years) * sum(1 if REPORT_KINDS[k].per is None else workers for k in available)
+    # kernels worth starting: one per report a year at most (a kind made per unit may have many,
+    # unless the caller named the units: --examiner E07 is one report, so one kernel)
+    expected = len(years) * sum(1 if REPORT_KINDS[k].per is None
+                                else len(list(sources[k])) if k in sources and not callable(sources[k])
+                                else workers for k in available)
     jobs: list[Job] = []
     with inline_figures(), Pool(min(workers, expected), warm, result.warmup) as pool, tqdm(
         total=0, desc="reports", unit="report", file=sys.stderr,

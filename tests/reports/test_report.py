@@ -696,3 +696,24 @@ def test_provenance_recorded_from_what_the_report_read(tmp_path):
         assert entry["notebook"] == "2021/calibration.ipynb" and entry["parameters"]["year"] == 2021
         index = result.index.read_text(encoding="utf-8")
         assert sha[:12] in index and "2021/scores.csv" in index
+
+
+@pytest.mark.parametrize(("names", "kernels"), [({"examiner": ["E07"]}, 1), ({"examiner": ["E07", "E14"]}, 2),
+                                                (None, 2)])
+def test_one_named_report_starts_one_kernel(monkeypatch, tmp_path, names, kernels):
+    """``--examiner E07`` is one report: one kernel is started for it, not one per worker."""
+    from scoring.reports import runner
+
+    started = []
+
+    class Stop(Exception):
+        pass
+
+    def pool(size, *args):
+        started.append(size)
+        raise Stop
+
+    monkeypatch.setattr(runner, "Pool", pool)
+    with pytest.raises(Stop):
+        run_reports([2024], "examiner", names=names, out_dir=tmp_path / "out", workers=2, progress=False)
+    assert started == [kernels]
