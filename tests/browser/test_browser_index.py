@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import artifacts_dir
+from tiny_pdf import one_page_pdf
 
 from scoring.paths import DATA_DIR
 from scoring.reports import REPORT_KINDS, manifest, write_index
@@ -34,21 +35,6 @@ def _names(kind, year: int) -> list[str | None]:
     return sorted(str(n) for n in kind.names(year, DATA_DIR)) if kind.names is not None else []
 
 
-def _pdf(text: str) -> bytes:
-    """A one-page PDF saying ``text`` (the privacy guard reads every PDF it zips)."""
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    body, offsets = b"%PDF-1.4\n", []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(body)
-    body += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return body + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +59,7 @@ def demo_index(tmp_path_factory) -> Path:
                     pdf = None
                     if kind.per is None or kind.bundle:  # as --pdf for the year's and the jury's reports
                         pdf = html.with_suffix(".pdf")
-                        pdf.write_bytes(_pdf(html.stem))
+                        pdf.write_bytes(one_page_pdf(html.stem))
                     made.append(manifest.Made(
                         html=html, ipynb=html.with_suffix(".ipynb"), year=year, kind=kind.name, name=name,
                         parameters={"year": year, "blind": blind}, seconds=1.0, finished=time.time(),

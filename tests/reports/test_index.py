@@ -27,6 +27,7 @@ from urllib.parse import unquote
 import nbformat
 import pytest
 from html_page import Page
+from tiny_pdf import one_page_pdf
 
 from scoring.paths import RUBRIC_PATH
 from scoring.presentation import glossary
@@ -163,7 +164,7 @@ def test_bundle_guard_scans_the_pdf_too(run, tmp_path):
     shutil.copytree(run["out"], out)
     before = (out / "2021/send/E02.zip").read_bytes()
     html = out / "2021/examiners/E02.html"
-    html.with_suffix(".pdf").write_bytes(_pdf_naming("E01"))
+    html.with_suffix(".pdf").write_bytes(one_page_pdf("Jämfört med E01"))
     entry = manifest.load(out)["reports"]["2021/examiners/E02.html"]
     manifest.record(out, run["data"], [manifest.Made(  # as a run with --pdf records it
         html=html, ipynb=html.with_suffix(".ipynb"), pdf=html.with_suffix(".pdf"), year=2021, kind="examiner",
@@ -176,20 +177,6 @@ def test_bundle_guard_scans_the_pdf_too(run, tmp_path):
     assert [p for p in (out / "2021/send").iterdir() if p.name.startswith(".")] == []
 
 
-def _pdf_naming(code: str) -> bytes:
-    content = f"BT /F1 12 Tf 72 720 Td (Jämfört med {code}) Tj ET".encode("latin-1")
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    body, offsets = b"%PDF-1.4\n", []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(body)
-    body += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return body + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
 
 
 def test_index_links_resolve_in_a_copy_of_the_folder(run, tmp_path):
@@ -260,7 +247,7 @@ def test_pdfs_are_scanned_before_anything_is_published(run, tmp_path, monkeypatc
 
     def print_pdf(html, pdf):
         code = re.search(r"Rapport för (\w+)", Path(html).read_text(encoding="utf-8"))[1]
-        Path(pdf).write_bytes(_pdf_naming("E03" if code == "E01" else code))
+        Path(pdf).write_bytes(one_page_pdf(f"Jämfört med {'E03' if code == 'E01' else code}"))
         printed.append(code)
         return Path(pdf)
 

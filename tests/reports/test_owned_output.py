@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from html_page import Page
+from tiny_pdf import one_page_pdf
 
 from scoring.cli import main
 from scoring.reports import execute, manifest, run_reports, write_index
@@ -205,20 +206,6 @@ def test_an_index_the_tool_did_not_write_is_not_replaced(ws):
 # --------------------------------------------------------------------------------------
 
 
-def _pdf(text: str) -> bytes:
-    content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    body, offsets = b"%PDF-1.4\n", []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(body)
-    body += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return body + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
 
 
 @pytest.fixture
@@ -226,7 +213,7 @@ def printer(monkeypatch):
     """A stand-in for headless Chromium: the PDF says which data its HTML was made from."""
 
     def print_pdf(html, pdf):
-        Path(pdf).write_bytes(_pdf("data " + _made_from(Path(html))[:16]))
+        Path(pdf).write_bytes(one_page_pdf("data " + _made_from(Path(html))[:16]))
         return Path(pdf)
 
     monkeypatch.setitem(sys.modules, "scoring.reports.pdf", types.SimpleNamespace(print_pdf=print_pdf))
@@ -389,7 +376,7 @@ def test_a_folder_from_before_records_is_still_the_tools(ws, printer):
             "year": YEAR, "kind": "examiner", "name": code, "notebook": f"{YEAR}/examiners/{code}.ipynb",
             "made": made.isoformat(timespec="seconds"), "seconds": 1.0, "parameters": {"year": YEAR},
             "data_dir": "data", "inputs": [{"file": f"{YEAR}/scores.csv", "sha256": _sha(scores)}]}
-    (out / f"{YEAR}/examiners/E01.pdf").write_bytes(_pdf("old"))
+    (out / f"{YEAR}/examiners/E01.pdf").write_bytes(one_page_pdf("old"))
     (out / "manifest.json").write_text(json.dumps({"format": 1, "reports": reports}), encoding="utf-8")
     (out / "index.html").write_text("<html><footer>Genererad av <code>scoring report</code>. Mappen</footer>",
                                     encoding="utf-8")
@@ -405,7 +392,7 @@ def test_a_folder_from_before_records_is_still_the_tools(ws, printer):
     _check_truthful(out)
     again = _run(ws, names=("E01",), pdf=True)  # the old version's PDF is still the tool's to replace
     assert again.ok, again.failures
-    assert (out / f"{YEAR}/examiners/E01.pdf").read_bytes() != _pdf("old")
+    assert (out / f"{YEAR}/examiners/E01.pdf").read_bytes() != one_page_pdf("old")
 
 
 def test_a_shared_zip_holds_reports_of_one_state_of_the_data(tmp_path):
