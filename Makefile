@@ -14,13 +14,13 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	$(BIN)/python -m pytest -n 2 tests
 	$(BIN)/python -m pytest -p no:xdist --nbval-lax --nbval-current-env notebooks
 
 # Everything but the notebooks, whole report runs and the browser, on both cores: for every change.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup --ignore=tests/browser tests
+	$(BIN)/python -m pytest -m "not slow" -n 2 --ignore=tests/browser tests
 
 install: $(STAMP)
 

@@ -73,23 +73,31 @@ def _report_runners(module) -> set[str]:
         runners |= more
 
 
-def _worker_group(item) -> str:
-    """The worker a test runs on under ``pytest -n`` (``--dist loadgroup``): the tests of one file
-    together, so a module's fixtures (often a whole report run) are made once, and a notebook's
-    cells in order in one kernel; all browser tests together, as they share the session's
-    reports and browser (``tests/browser/conftest.py``)."""
-    path = Path(str(item.path)).resolve()
-    try:
-        relative = path.relative_to(PROJECT_ROOT)
-    except ValueError:
-        return str(path)
-    return "tests/browser" if relative.parts[:2] == ("tests", "browser") else relative.as_posix()
+def _worker_group(nodeid: str) -> str:
+    """The worker a test runs on under ``pytest -n``: the tests of one file together, so a
+    module's fixtures (often a whole report run) are made once, and a notebook's cells in order
+    in one kernel; all browser tests together, as they share the session's reports and browser
+    (``tests/browser/conftest.py``)."""
+    path = nodeid.split("::", 1)[0]
+    return "tests/browser" if path.startswith("tests/browser/") else path
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook; without xdist nothing asks
+def pytest_xdist_make_scheduler(config, log):
+    """Whole groups (:func:`_worker_group`) to a worker, the largest first: xdist's own
+    ``--dist loadgroup`` reads groups from node ids that pytest 9 no longer lets it change."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _worker_group(nodeid)
+
+    return ByGroup(config, log)
 
 
 def pytest_collection_modifyitems(config, items):
     runners: dict[str, set[str]] = {}
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(_worker_group(item)))
         module = getattr(item, "module", None)
         if module is not None and module.__name__ not in runners:
             runners[module.__name__] = _report_runners(module)

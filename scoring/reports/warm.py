@@ -38,6 +38,7 @@ import importlib
 import json
 import logging
 import os
+import queue
 import sys
 import time
 import warnings
@@ -323,6 +324,7 @@ class WarmKernel:
         self.starts = 0
         self.reports = 0
         self.warmup_seconds: float | None = None
+        self.killed = False  # by kill(): the run is stopping, no kernel is started again
 
     # -- life cycle
 
@@ -388,6 +390,7 @@ class WarmKernel:
 
     def kill(self) -> None:
         """Kill the kernel process at once (from any thread: on Ctrl-C while a report runs)."""
+        self.killed = True
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         if process is not None:
             try:
@@ -404,6 +407,8 @@ class WarmKernel:
     def prepare(self, cwd: str) -> None:
         """Reset the kernel for the next report (starting or replacing it when needed)."""
         for attempt in (1, 2):
+            if self.killed:
+                raise KernelError("the run was stopped")
             try:
                 if self.km is None or not self.alive:
                     if self.km is not None:
@@ -451,7 +456,12 @@ class WarmKernel:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"the kernel did not answer within {timeout} s")
-            reply = await self.kc.get_shell_msg(timeout=remaining)
+            try:  # a second at a time, so that a kernel that died (or was killed) is noticed
+                reply = await self.kc.get_shell_msg(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                if not await self._alive():
+                    raise KernelError("the kernel died") from None
+                continue
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         content = reply["content"]

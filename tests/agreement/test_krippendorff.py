@@ -431,13 +431,14 @@ def test_count_matrix_pairs_equal_the_coincidence_matrix_with_weights(monkeypatc
 
 
 def test_a_unit_with_many_values_takes_the_coincidence_matrix(monkeypatch):
-    """One unit with 600 ratings (about 500 distinct values) beside 299 pairs: a layout of
-    units x values per unit would be mostly empty, so the coincidence matrix is used (the
-    value agrees with the krippendorff package)."""
+    """One unit with 300 ratings (more distinct values than a unit's row of the pair layout
+    takes) beside 49 pairs: the layout would be mostly empty, so the coincidence matrix is
+    used (the value agrees with the krippendorff package)."""
     rng = np.random.default_rng(2)
-    d = pd.DataFrame({"unit": np.r_[np.zeros(600, int), np.repeat(np.arange(1, 300), 2)],
-                      "rater": np.r_[np.arange(600), np.tile([0, 1], 299)],
-                      "score": rng.integers(0, 2001, 1198)})
+    d = pd.DataFrame({"unit": np.r_[np.zeros(300, int), np.repeat(np.arange(1, 50), 2)],
+                      "rater": np.r_[np.arange(300), np.tile([0, 1], 49)],
+                      "score": rng.integers(0, 2001, 398)})
+    assert d.loc[d["unit"] == 0, "score"].nunique() > krippendorff_module._MAX_PAIR_WIDTH
     calls = []
     real = krippendorff_module._coincidence
     monkeypatch.setattr(krippendorff_module, "_coincidence", lambda p: calls.append(1) or real(p))

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import sys
+import time
 import types
 import zipfile
 from pathlib import Path
@@ -285,10 +286,13 @@ def test_a_killed_run_leaves_no_false_provenance(ws, monkeypatch):
     new = _sha(ws["data"] / str(YEAR) / "scores.csv")
     real = execute.Pool.outcomes
 
+    killed_at = []
+
     def outcomes(self):
         for n, item in enumerate(real(self)):
             yield item
             if n == 1:  # two reports published from the new data, the third not
+                killed_at.append(time.monotonic())
                 raise Killed
 
     monkeypatch.setattr(execute.Pool, "outcomes", outcomes)
@@ -296,6 +300,9 @@ def test_a_killed_run_leaves_no_false_provenance(ws, monkeypatch):
               first="import time\nif examiner_id.endswith('3'):\n    time.sleep(20)\n")  # running at the kill
     with pytest.raises(Killed):
         _run(ws)
+    # the kernel at work was stopped, not waited for (its report sleeps 20 s; the workers
+    # once waited up to 60 s for a killed kernel's answer)
+    assert time.monotonic() - killed_at[0] < 15
     monkeypatch.undo()
     out = ws["out"]
     truth = _check_truthful(out)
