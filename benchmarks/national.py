@@ -51,6 +51,9 @@ KINDS = {
     "jury-blind": (["--blind"], 60.0),  # scoring report --kind jury --blind
     "jury_overview": ([], None),
     "examiner": (["--examiner", "N0001"], 5.0),
+    # the same with the year's work already in the cache (another report of the year made first,
+    # as the calibration report is before the examiners' feedback): the median of 5 runs
+    "examiner-warm": (["--examiner", "N0001"], 5.0),
     "entry": (["--entry", "2030-0001"], None),
 }
 MEMORY_TARGET = 2 * 1024**3
@@ -122,8 +125,14 @@ def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
         out = work / f"reports-{kind}"
         env_cache = work / f"cache-{kind}"
         os.environ["SCORING_CACHE_DIR"] = str(env_cache)
-        m = measure([*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind",
-                     kind.removesuffix("-blind"), "--out", str(out), *extra])
+        command = [*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind",
+                   kind.removesuffix("-blind").removesuffix("-warm"), "--out", str(out), *extra]
+        if kind.endswith("-warm"):
+            measure(command)  # fills the cache, not counted
+            runs = sorted((measure(command) for _ in range(5)), key=lambda r: r["wall"])
+            m = runs[len(runs) // 2]
+        else:
+            m = measure(command)
         html = sum(p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html")
         largest_html = max((p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html"), default=0)
         met = m["rc"] == 0 and (target is None or m["wall"] <= target) and m["peak"] <= MEMORY_TARGET

@@ -11,13 +11,15 @@ from __future__ import annotations
 from ..reports.kind import ReportKind
 from . import calibration_report, decision, entry, examiner, jury, training
 
-__all__ = ["REPORT_KINDS", "KIND_GROUPS", "DEFAULT_KIND", "ReportKind"]
+__all__ = ["REPORT_KINDS", "KIND_PACKAGES", "KIND_GROUPS", "DEFAULT_KIND", "ReportKind"]
+
+_PACKAGES = (calibration_report, jury, decision, examiner, training, entry)  # in index order
 
 #: Every kind of report, in index order.
-REPORT_KINDS: dict[str, ReportKind] = {
-    k.name: k for package in (calibration_report, jury, decision, examiner, training, entry)
-    for k in package.KINDS
-}
+REPORT_KINDS: dict[str, ReportKind] = {k.name: k for package in _PACKAGES for k in package.KINDS}
+
+#: The package that declares each kind: what a warm kernel imports for a run of that kind.
+KIND_PACKAGES: dict[str, str] = {k.name: package.__name__ for package in _PACKAGES for k in package.KINDS}
 
 #: The kind made when none is named (``scoring report --year 2024``).
 DEFAULT_KIND = "calibration"

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from ..cache import cache_key
+from ..cache import cache_key, cached
 from ..data.people import people_path, personal_data
 from ..kinds import REPORT_KINDS
 from ..paths import DATA_DIR
@@ -28,23 +28,23 @@ from . import manifest, privacy
 
 __all__ = ["Withdrawn", "contacts", "people", "forbidden_for", "withdraw_naming_contacts"]
 
-_PEOPLE: dict[tuple[Path, str], dict[str, privacy.Person]] = {}
 _CONTACTS: dict[tuple, privacy.Forbidden] = {}
 
 
 def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
     """Everyone the private kinds' reports are about, over every year of the data, by code."""
     data_dir = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
-    key = (data_dir, cache_key(files=_data_files(data_dir)))
-    if key not in _PEOPLE:
+
+    def find() -> dict[str, privacy.Person]:
         found: dict[str, privacy.Person] = {}
         for kind in REPORT_KINDS.values():
             if kind.private and kind.people is not None:
                 for code, person in kind.people(data_dir).items():
                     found.setdefault(str(code), person)
-        _PEOPLE.clear()
-        _PEOPLE[key] = found
-    return dict(_PEOPLE[key])
+        return found
+
+    # every file of every year is read: kept in the cache (scoring.cache) by the files' state
+    return dict(cached("people", cache_key(data_dir, files=_data_files(data_dir)), find, dict))
 
 
 def contacts(data_dir: str | Path | None = None) -> privacy.Forbidden:

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,17 +75,22 @@ class Pool:
     the working directory of the whole process and would race between threads, so the
     kernel gets its folder from :func:`warm.prepare` (warm) or nbclient's ``resources``
     (cold) instead. Used as a context manager: on leaving, nothing new starts and the
-    threads end; on an exception (Ctrl-C) the kernels at work are stopped.
+    threads end; on an exception (Ctrl-C) the kernels at work are stopped. ``imports``: what a
+    warm kernel imports at start (default :data:`scoring.reports.warm.WARM_IMPORTS`).
     """
 
-    def __init__(self, workers: int, warm: bool, warmup: list[float]):
+    def __init__(self, workers: int, warm: bool, warmup: list[float], imports: Iterable[str] | None = None):
         self.todo: queue.Queue[Job | None] = queue.Queue()
         self.done: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.kernels: list = []
         self.submitted = 0
+        # reports run from the start, but none is published before release() (the run lists what it
+        # will make again first); a run that ends in an exception publishes nothing more
+        self.publish = threading.Event()
+        self.cancelled = False
         self.threads = [
-            threading.Thread(target=_worker, args=(self.todo, self.done, self.stop, warm, self.kernels, warmup),
+            threading.Thread(target=_worker, args=(self, warm, warmup, None if imports is None else tuple(imports)),
                              name=f"report-{i + 1}", daemon=True)
             for i in range(max(0, workers))
         ]
@@ -95,6 +100,15 @@ class Pool:
     def submit(self, job: Job) -> None:
         self.todo.put(job)
         self.submitted += 1
+
+    def release(self) -> None:
+        """Let the reports be published (each as soon as it is made)."""
+        self.publish.set()
+
+    def may_publish(self) -> bool:
+        """Wait until :meth:`release` (or the end of the run); whether to publish."""
+        self.publish.wait()
+        return not self.cancelled
 
     def outcomes(self):
         """Yield (job, outcome) for every job submitted, as runs finish."""
@@ -116,6 +130,9 @@ class Pool:
         self.stop.set()
         for _ in self.threads:
             self.todo.put(None)
+        if exc is not None or not self.publish.is_set():  # nothing more is published
+            self.cancelled = True
+        self.publish.set()
         if exc is not None:  # Ctrl-C or an error while planning: stop the kernels at work
             for kernel in list(self.kernels):
                 kernel.kill()
@@ -124,19 +141,20 @@ class Pool:
         return False
 
 
-def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: bool,
-            kernels: list, warmup: list[float]) -> None:
+def _worker(pool: Pool, warm: bool, warmup: list[float], imports: tuple[str, ...] | None) -> None:
     """One worker thread: start its kernel, then take jobs until told there are no more."""
+    todo, done, stop, kernels = pool.todo, pool.done, pool.stop, pool.kernels
     kernel = None
     if warm:
-        from .warm import WarmKernel
+        from .warm import WARM_IMPORTS, WarmKernel
 
-        kernel = WarmKernel(KERNEL_NAME)
+        kernel = WarmKernel(KERNEL_NAME, WARM_IMPORTS if imports is None else imports)
         kernels.append(kernel)
     try:
         while not stop.is_set():
             problem = None
-            if kernel is not None and kernel.km is None:  # before taking a job: start at once
+            if kernel is not None and kernel.km is None and not kernel.starts:  # at once, while jobs are planned
+                # (a kernel stopped after a failed report is started again by the next report, if any)
                 try:
                     kernel.start()
                     warmup.append(kernel.warmup_seconds)
@@ -149,10 +167,13 @@ def _worker(todo: queue.Queue, done: queue.Queue, stop: threading.Event, warm: b
             if problem is not None:
                 done.put((job, Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, problem)))
                 continue
+            starts = kernel.starts if kernel is not None else 0
             try:
-                outcome = run_job(job, kernel)
+                outcome = run_job(job, kernel, pool.may_publish)
             except BaseException as exc:  # never leave the run waiting for this job's outcome
                 outcome = Outcome(job.html, job.html.with_suffix(".ipynb"), 0.0, message(exc))
+            if kernel is not None and kernel.starts > starts:  # started again after a failed report
+                warmup.append(kernel.warmup_seconds)
             done.put((job, outcome))
     finally:
         if kernel is not None:
@@ -167,8 +188,11 @@ def _log_start(job: Job) -> None:
     )
 
 
-def run_job(job: Job, kernel=None) -> Outcome:
+def run_job(job: Job, kernel=None, may_publish: Callable[[], bool] | None = None) -> Outcome:
     """Execute one notebook and publish it atomically; never raises for a failed run.
+
+    ``may_publish()``, asked (and waited for) once the report is made and checked, says
+    whether to publish it (a stopped run does not).
 
     With a warm ``kernel`` the notebook runs there after :meth:`WarmKernel.prepare`; a
     failure makes the kernel be replaced before the next report. Without, Papermill
@@ -242,6 +266,8 @@ def run_job(job: Job, kernel=None) -> Outcome:
         if job.forbidden is not None:
             privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
             lap("privacy")
+        if may_publish is not None and not may_publish():
+            raise RuntimeError("the run was stopped before this report was published")
         inputs = inputs or static_inputs(job.data_dir, job.year)
         described = manifest.describe_inputs(inputs, job.data_dir)
         if moved := manifest.changed(inputs, before):

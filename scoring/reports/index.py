@@ -289,23 +289,16 @@ def _holds(record: dict, made: Mapping[str, dict], data_dir) -> str:
             f'<ul class="holds">{items}</ul></details>')
 
 
-#: :func:`_office_notes` by the data's state: a run rewrites the index as its reports are published.
-_NOTES: dict[tuple[str, str], tuple[str, str]] = {}
-
-
 def _office_notes(data_dir: str | Path | None, year: int) -> tuple[str, str]:
     """The year's hand-ins (:func:`_hand_ins`) and to-do list (:func:`_todo`), made once per state
-    of the year's files and of the code (:func:`scoring.cache.cache_key`)."""
-    from ..cache import cache_key
+    of the year's files and of the code (:func:`scoring.cache.cached`): a run rewrites the index
+    as its reports are published, and the next run finds them in the cache."""
+    from ..cache import cache_key, cached
     from ..paths import DATA_DIR
 
     folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
-    key = (str(folder), cache_key(year=year, data_dir=folder))
-    if key not in _NOTES:
-        if len(_NOTES) >= 32:
-            _NOTES.pop(next(iter(_NOTES)))
-        _NOTES[key] = (_hand_ins(folder, year), _todo(folder, year))
-    return _NOTES[key]
+    return cached("office-notes", cache_key(folder, year=year, data_dir=folder),
+                  lambda: (_hand_ins(folder, year), _todo(folder, year)), tuple)
 
 
 def _todo(data_dir: str | Path | None, year: int) -> str:

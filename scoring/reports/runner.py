@@ -60,12 +60,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from ..kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
+from ..kinds import DEFAULT_KIND, KIND_GROUPS, KIND_PACKAGES, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
 from .audience import forbidden_for
 from .execute import Job, Pool, WarningLog, inline_figures, message, short, through_bar
 from .kind import ReportKind
+from .warm import LIBRARIES
 
 __all__ = [
     "REPORT_KINDS",
@@ -346,8 +347,10 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     expected = len(years) * sum(1 if REPORT_KINDS[k].per is None
                                 else len(list(sources[k])) if k in sources and not callable(sources[k])
                                 else workers for k in available)
+    # what the kernels import while the jobs are planned: the libraries and the run's kinds
+    imports = (*LIBRARIES, *dict.fromkeys(KIND_PACKAGES[k] for k in available))
     jobs: list[Job] = []
-    with inline_figures(), Pool(min(workers, expected), warm, result.warmup) as pool, tqdm(
+    with inline_figures(), Pool(min(workers, expected), warm, result.warmup, imports) as pool, tqdm(
         total=0, desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not expected, dynamic_ncols=True,
     ) as bar, through_bar(progress and bool(expected)):
@@ -377,10 +380,12 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
                         result.failures.append(Failure(job.year, job.kind, job.name, msg))
                     else:
                         jobs.append(job)
-        # before any report is published: the reports to be made again are listed without inputs
-        listing = Listing(out_dir, data_dir, [j.html for j in jobs])
         for job in jobs:
             pool.submit(job)
+        # while they run, and before any is published: the reports to be made again are listed
+        # without inputs
+        listing = Listing(out_dir, data_dir, [j.html for j in jobs])
+        pool.release()
         bar.total = pool.submitted
         bar.refresh()
         for job, outcome in pool.outcomes():

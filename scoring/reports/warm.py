@@ -43,14 +43,17 @@ import sys
 import time
 import warnings
 
-__all__ = ["WARM_IMPORTS", "WarmKernel", "prepare", "setup", "opened"]
+__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "prepare", "setup", "opened"]
 
 logger = logging.getLogger("scoring.report")
 
-#: Modules every warm kernel imports once (each report then finds them loaded). Every
-#: ``scoring`` module is added by :func:`setup`.
-WARM_IMPORTS = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "matplotlib", "matplotlib.figure",
-                "mistune", "scoring")
+#: Libraries every warm kernel imports once (each report then finds them loaded).
+LIBRARIES = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "matplotlib", "matplotlib.figure", "mistune")
+
+#: What a warm kernel imports by default: the libraries and every ``scoring`` module (a
+#: ``scoring`` package named here stands for every module in it: a run of one kind's reports
+#: imports that kind's package alone, :func:`scoring.reports.execute.Pool`).
+WARM_IMPORTS = (*LIBRARIES, "scoring")
 
 # --------------------------------------------------------------------------------------
 # Inside the kernel
@@ -87,13 +90,13 @@ def _audit(event: str, args) -> None:
         pass
 
 
-def _scoring_modules() -> list[str]:
+def _scoring_modules(package: str = "scoring") -> list[str]:
+    """The modules of a ``scoring`` package, itself first (all of them for ``scoring``, but the runner's)."""
     import pkgutil
 
-    import scoring
-
-    names = []
-    for info in pkgutil.walk_packages(scoring.__path__, "scoring."):
+    names = [package]
+    module = importlib.import_module(package)
+    for info in pkgutil.walk_packages(getattr(module, "__path__", []), f"{package}."):
         if info.name.endswith("__main__") or info.name.startswith("scoring.reports"):
             continue
         names.append(info.name)
@@ -134,15 +137,14 @@ def setup(imports=WARM_IMPORTS) -> str:
     failed = {}
     for name in imports:
         try:
-            importlib.import_module(name)
+            # a package of this one with every module in it (``scoring``: all of them)
+            for module in _scoring_modules(name) if name.split(".")[0] == "scoring" else [name]:
+                try:
+                    importlib.import_module(module)
+                except Exception as exc:
+                    failed[module] = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # a broken optional module must not stop the reports
             failed[name] = f"{type(exc).__name__}: {exc}"
-    if "scoring" not in failed:
-        for name in _scoring_modules():
-            try:
-                importlib.import_module(name)
-            except Exception as exc:
-                failed[name] = f"{type(exc).__name__}: {exc}"
 
     import matplotlib
     import numpy as np

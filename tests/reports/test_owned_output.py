@@ -317,6 +317,24 @@ def test_a_killed_run_leaves_no_false_provenance(ws, monkeypatch):
     _check_truthful(out)
 
 
+def test_reports_made_before_the_run_has_listed_them_wait_and_a_failed_listing_publishes_none(ws, monkeypatch):
+    """The reports run while the run writes its listing, but none is published before it: the
+    listing fails once the first report is made and waits to be published, and nothing is."""
+    from scoring.reports import index
+
+    def listing(self, out_dir, *args):
+        deadline = time.monotonic() + 120
+        while not list(out_dir.rglob("*.tmp.html")):  # a report made, not published
+            assert time.monotonic() < deadline, "no report was made while the run listed them"
+            time.sleep(0.05)
+        raise Killed
+
+    monkeypatch.setattr(index.Listing, "__init__", listing)
+    with pytest.raises(Killed):
+        _run(ws, names=("E01",))
+    assert not [p for p in ws["out"].rglob("*") if p.is_file() and p.name != "manifest.json"]
+
+
 def test_a_run_killed_while_publishing_a_report_claims_nothing_false(ws, monkeypatch):
     """Killed between the files of one report (the notebook replaced, the page not yet)."""
     assert _run(ws, names=("E01",)).ok
