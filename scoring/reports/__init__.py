@@ -21,6 +21,7 @@ _WHERE = {
     "parse_years": "runner",
     "run_reports": "runner",
     "ReportKind": "kind",
+    "stop_kernels": "warm",
 }
 
 __all__ = ["REPORT_KINDS", *_WHERE]

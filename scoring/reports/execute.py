@@ -148,7 +148,8 @@ def _worker(pool: Pool, warm: bool, warmup: list[float], imports: tuple[str, ...
     if warm:
         from .warm import WARM_IMPORTS, WarmKernel
 
-        kernel = WarmKernel(KERNEL_NAME, WARM_IMPORTS if imports is None else imports)
+        wanted = WARM_IMPORTS if imports is None else imports
+        kernel = WarmKernel.reuse(KERNEL_NAME, wanted) or WarmKernel(KERNEL_NAME, wanted)
         kernels.append(kernel)
     try:
         while not stop.is_set():
@@ -177,7 +178,10 @@ def _worker(pool: Pool, warm: bool, warmup: list[float], imports: tuple[str, ...
             done.put((job, outcome))
     finally:
         if kernel is not None:
-            kernel.shutdown()
+            if pool.cancelled:
+                kernel.shutdown()
+            else:  # for the next run of this process, if any
+                kernel.park()
 
 
 def _log_start(job: Job) -> None:

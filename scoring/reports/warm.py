@@ -30,20 +30,28 @@ While a report runs, the kernel records which files it opened (an audit hook on
 
 A failed report (an exception in a cell, a timeout, a dead kernel) makes the worker start
 a new kernel before its next report: only that report fails.
+
+When a run ends, its healthy kernels are kept, idle, for the next run of the same process
+(:meth:`WarmKernel.park`, at most :data:`PARK_MAX`): a notebook or a test session that makes
+report after report starts them once. A kernel is reused only under the conditions it was
+started in (the environment, this package's source files: :func:`_context`), reset like
+before any report; :func:`stop_kernels` (and the end of the process) stops the kept ones.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import json
 import logging
 import os
 import queue
 import sys
+import threading
 import time
 import warnings
 
-__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "prepare", "setup", "opened"]
+__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "stop_kernels", "prepare", "setup", "opened"]
 
 logger = logging.getLogger("scoring.report")
 
@@ -277,6 +285,47 @@ class KernelError(RuntimeError):
     """The warm kernel could not be started or prepared."""
 
 
+def _context(kernel_name: str) -> tuple:
+    """What a kept kernel must share with the run that reuses it, as a fresh kernel would: the
+    kernel, the interpreter, the environment the kernel inherited (but the variable pytest sets
+    for each test) and the state of this package's source files (a kernel holding other code is
+    never reused)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.rglob("*.py")))
+    environ = tuple(sorted((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"))
+    return kernel_name, sys.executable, environ, files
+
+
+def _covers(imported, wanted) -> bool:
+    """Whether a kernel that imported ``imported`` has everything of ``wanted`` (a ``scoring``
+    package stands for every module in it: :func:`setup`)."""
+    scoring = [m for m in imported if m.split(".")[0] == "scoring"]
+    return all(w in imported or any(w.startswith(f"{m}.") for m in scoring) for w in wanted)
+
+
+#: Idle kernels of finished runs of this process, the most recent last (:meth:`WarmKernel.park`):
+#: the next run (a notebook or a test session making report after report) skips their start.
+_PARKED: list[WarmKernel] = []
+_PARK_LOCK = threading.Lock()
+#: At most this many are kept (each holds what its reports loaded: the year's model, say).
+PARK_MAX = 2
+
+
+def stop_kernels() -> int:
+    """Stop the kernels kept for the next run (at the latest when the process ends); how many."""
+    with _PARK_LOCK:
+        parked = list(_PARKED)
+        _PARKED.clear()
+    for kernel in parked:
+        kernel.shutdown()
+    return len(parked)
+
+
+atexit.register(stop_kernels)
+
+
 def _register_engine() -> None:
     """Register the Papermill engine that runs a notebook in a given, running kernel."""
     from papermill.clientwrap import PapermillNotebookClient
@@ -327,6 +376,7 @@ class WarmKernel:
         self.reports = 0
         self.warmup_seconds: float | None = None
         self.killed = False  # by kill(): the run is stopping, no kernel is started again
+        self.context: tuple | None = None  # _context() when started: what a later run must share to reuse it
 
     # -- life cycle
 
@@ -347,6 +397,7 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         begin = time.perf_counter()
+        self.context = _context(self.kernel_name)
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         # ipykernel's start/stop notices ("running over TCP without encryption") are noise
         # and the input history stays in memory (nbclient does the same for the kernels it starts)
@@ -389,6 +440,51 @@ class WarmKernel:
                 run_sync(km.cleanup_resources)()
             except Exception:
                 pass
+
+    def park(self) -> None:
+        """Keep this kernel, idle, for the next run of this process (:func:`reuse`); one that
+        died, was killed or cannot be detached is stopped instead. The client is closed: the
+        next run's thread opens its own."""
+        if self.km is None or self.killed or not self.alive:
+            self.shutdown()
+            return
+        try:
+            self.kc.stop_channels()
+        except Exception:
+            self.shutdown()
+            return
+        self.kc = None
+        with _PARK_LOCK:
+            _PARKED.append(self)
+            evicted = _PARKED[:max(0, len(_PARKED) - PARK_MAX)]
+            del _PARKED[:len(evicted)]
+        for kernel in evicted:
+            kernel.shutdown()
+
+    @classmethod
+    def reuse(cls, kernel_name: str, imports) -> WarmKernel | None:
+        """A kernel a finished run of this process left (:meth:`park`), if one started under the
+        same conditions (:func:`_context`) imported at least ``imports``; None otherwise."""
+        from jupyter_core.utils import run_sync
+
+        if not _PARKED:
+            return None
+        context = _context(kernel_name)
+        with _PARK_LOCK:
+            found = next((k for k in _PARKED if k.context == context and _covers(k.imports, imports)), None)
+            if found is None:
+                return None
+            _PARKED.remove(found)
+        try:  # a client of this thread's own
+            found.kc = found.km.client()
+            found.kc.start_channels()
+            run_sync(found.kc.wait_for_ready)(timeout=30)
+        except Exception as exc:
+            logger.debug("a kept kernel could not be reused: %s", exc)
+            found.shutdown()
+            return None
+        logger.debug("warm kernel %d reused", found.starts)
+        return found
 
     def kill(self) -> None:
         """Kill the kernel process at once (from any thread: on Ctrl-C while a report runs)."""

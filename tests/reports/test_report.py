@@ -20,7 +20,7 @@ from html_page import Page
 
 from scoring import reports
 from scoring.paths import DATA_DIR, NOTEBOOKS_DIR
-from scoring.reports import CSP, Failure, manifest, parse_years, run_reports, write_index
+from scoring.reports import CSP, Failure, manifest, parse_years, run_reports, stop_kernels, write_index
 
 FAIL_YEAR = 1999  # the stand-in notebook raises for this year
 CODE_MARKER = "hidden_code_marker_7f3a"  # appears only in code cell sources
@@ -559,6 +559,7 @@ def _fingerprint(ipynb: Path) -> dict:
 @pytest.fixture(scope="module")
 def isolation(tmp_path_factory):
     """Two examiners in ONE warm kernel, and the second one again in a fresh kernel."""
+    stop_kernels()  # no kernel of an earlier run: the first report starts one
     root = tmp_path_factory.mktemp("isolation")
     nbs = root / "notebooks"
     _notebook(nbs / "examiner_feedback.ipynb", FINGERPRINT, SHOW, MUTATE,
@@ -604,6 +605,43 @@ def test_second_report_starts_as_in_a_fresh_kernel(isolation):
     assert counts == list(range(1, len(counts) + 1))  # the count starts at 1 again
 
 
+def test_a_kept_kernel_serves_a_run_that_needs_no_more_than_it_imported():
+    from scoring.reports.warm import LIBRARIES, WARM_IMPORTS, _covers
+
+    one_kind = (*LIBRARIES, "scoring.kinds.examiner")
+    assert _covers(WARM_IMPORTS, one_kind)  # "scoring" imported every module of the package
+    assert _covers(one_kind, one_kind) and not _covers(one_kind, WARM_IMPORTS)
+    assert not _covers(one_kind, (*LIBRARIES, "scoring.kinds.jury"))
+    assert not _covers(("matplotlib",), ("matplotlib.figure",))  # a library's module is not imported with it
+
+
+def test_the_next_run_of_the_process_reuses_the_kernel_reset_as_a_fresh_one(tmp_path, monkeypatch):
+    """A finished run's kernel serves the next run of the same process (no start), reset as
+    before any report; a run in another environment starts its own; stop_kernels stops them."""
+    stop_kernels()
+    nbs = tmp_path / "notebooks"
+    _notebook(nbs / "examiner_feedback.ipynb", FINGERPRINT, "print('pid', os.getpid())", MUTATE,
+              parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
+    data = _data(tmp_path / "data")
+
+    def run(name, out):
+        result = run_reports([2021], kinds="examiner", names={"examiner": [name]}, data_dir=data, out_dir=out,
+                             notebooks_dir=nbs, progress=False, timeout=120, workers=1)
+        assert result.ok, result.failures
+        text = (out / f"2021/examiners/{name}.ipynb").read_text(encoding="utf-8")
+        return result, re.search(r"pid (\d+)", text)[1], _fingerprint(out / f"2021/examiners/{name}.ipynb")
+
+    first, pid1, fresh = run("E01", tmp_path / "a")
+    second, pid2, fp = run("E02", tmp_path / "b")
+    assert len(first.warmup) == 1 and second.warmup == [] and pid2 == pid1  # the same kernel, not started again
+    # what the first report changed (MUTATE) is gone: the second starts as the first did, in a fresh kernel
+    assert fp == fresh and fp["env"] is None and not fp["leak_filter"] and fp["max_rows"] != 3
+    monkeypatch.setenv("SCORING_ANOTHER_SETTING", "1")  # a kernel inherits the environment it starts in
+    third, pid3, _ = run("E03", tmp_path / "c")
+    assert len(third.warmup) == 1 and pid3 != pid1
+    assert stop_kernels() == 2 and stop_kernels() == 0
+
+
 def test_dead_kernel_and_timeout_fail_only_their_report(tmp_path):
     nbs = tmp_path / "nb"
     _notebook(nbs / "calibration_report.ipynb",
@@ -613,6 +651,7 @@ def test_dead_kernel_and_timeout_fail_only_their_report(tmp_path):
               "print('klar', year)")
     data = _data(tmp_path / "data", years=(2001, 2002, 2003))
     good = earlier_report(tmp_path / "out", "2001/calibration.html", "good", notebook=False)
+    stop_kernels()  # the run starts its first kernel too
     result = run_reports([2001, 2002, 2003], data_dir=data, out_dir=tmp_path / "out", notebooks_dir=nbs,
                          progress=False, timeout=5, workers=1)
     messages = {f.year: f.message for f in result.failures}
