@@ -14,8 +14,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 tests
-	$(BIN)/python -m pytest -p no:xdist --nbval-lax --nbval-current-env notebooks
+	$(BIN)/python -m pytest -n 2 --nbval-lax --nbval-current-env tests notebooks
 
 # Everything but the notebooks, whole report runs and the browser, on both cores: for every change.
 test-fast: $(STAMP)

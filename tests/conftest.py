@@ -84,7 +84,7 @@ def _worker_group(nodeid: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook; without xdist nothing asks
 def pytest_xdist_make_scheduler(config, log):
-    """Whole groups (:func:`_worker_group`) to a worker, the largest first: xdist's own
+    """Whole groups (:func:`_worker_group`) to a worker, in collection order: xdist's own
     ``--dist loadgroup`` reads groups from node ids that pytest 9 no longer lets it change."""
     from xdist.scheduler import LoadScopeScheduling
 
@@ -92,6 +92,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             return _worker_group(nodeid)
 
+    config.option.loadscopereorder = False  # in collection order: the long groups first (below)
     return ByGroup(config, log)
 
 
@@ -108,3 +109,8 @@ def pytest_collection_modifyitems(config, items):
         if any(s in src for src in sources for s in RUNS_REPORTS) or any(
                 f"{n}(" in src for src in sources for n in names):
             item.add_marker(pytest.mark.slow)
+    if hasattr(config, "workerinput"):  # on both cores: the longest work first, the short groups fill in at the end
+        slow = {_worker_group(i.nodeid) for i in items if i.get_closest_marker("slow")}
+        rank = {i.nodeid: (0 if g == "tests/browser" else 1 if g in slow else 2)
+                for i in items for g in [_worker_group(i.nodeid)]}
+        items.sort(key=lambda i: rank[i.nodeid])  # stable: a group's tests stay together, in order
