@@ -49,6 +49,20 @@ def files_checksum(files: Iterable[str | Path]) -> str:
 OUTPUTS = frozenset({"utskick.csv"})
 
 
+def folder_state(folder: str | Path) -> str:
+    """sha256 over every file under ``folder`` (at any depth, of any kind, but :data:`OUTPUTS`):
+    its path, size and modification time. For results read from many files (everyone's codes,
+    the office's notes) whose every file counts, where hashing the bytes at every lookup would
+    cost more than the result: any file added, removed, replaced or written changes it."""
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.name not in OUTPUTS and p.is_file():
+            st = p.stat()
+            h.update(f"{p.relative_to(folder).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
 def year_files(year: int, data_dir: str | Path | None = None) -> list[Path]:
     """The files a year's results depend on: its CSV and rubric files and the general rubric (not
     the send list ``utskick.csv``, which a report run writes)."""

@@ -15,11 +15,10 @@ The file is read here, in the process that runs the reports, never in a report's
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import NamedTuple
 
-from ..cache import cache_key, cached
+from ..cache import cache_key, cached, folder_state
 from ..data.people import people_path, personal_data
 from ..kinds import REPORT_KINDS
 from ..paths import DATA_DIR
@@ -43,8 +42,8 @@ def people(data_dir: str | Path | None = None) -> dict[str, privacy.Person]:
                     found.setdefault(str(code), person)
         return found
 
-    # every file of every year is read: kept in the cache (scoring.cache) by the files' state
-    return dict(cached("people", cache_key(data_dir, files=_data_files(data_dir)), find, dict))
+    # every file of every year is read: kept in the cache (scoring.cache) by the state of every file of the data
+    return dict(cached("people", cache_key(data_dir, folder_state(data_dir), files=[]), find, dict))
 
 
 def contacts(data_dir: str | Path | None = None) -> privacy.Forbidden:
@@ -144,12 +143,3 @@ def _rel(path: Path, root: Path) -> str:
         return Path(path).relative_to(root).as_posix()
     except ValueError:
         return str(path)
-
-
-def _data_files(data_dir: Path) -> list[Path]:
-    """Every CSV file and workbook under a year folder: what the people are read from."""
-    files: list[Path] = []
-    for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
-        if year_dir.is_dir() and re.fullmatch(r"[0-9]{4}", year_dir.name):
-            files += sorted(p for p in year_dir.rglob("*") if p.suffix in (".csv", ".xlsx") and p.is_file())
-    return files

@@ -291,13 +291,14 @@ def _holds(record: dict, made: Mapping[str, dict], data_dir) -> str:
 
 def _office_notes(data_dir: str | Path | None, year: int) -> tuple[str, str]:
     """The year's hand-ins (:func:`_hand_ins`) and to-do list (:func:`_todo`), made once per state
-    of the year's files and of the code (:func:`scoring.cache.cached`): a run rewrites the index
+    of the data's files and of the code (:func:`scoring.cache.cached`): a run rewrites the index
     as its reports are published, and the next run finds them in the cache."""
-    from ..cache import cache_key, cached
+    from ..cache import cache_key, cached, folder_state
     from ..paths import DATA_DIR
 
     folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
-    return cached("office-notes", cache_key(folder, year=year, data_dir=folder),
+    # every file of the data folder counts (a session's hand-ins, the scorebooks, people.csv ...)
+    return cached("office-notes", cache_key(folder, folder_state(folder), year=year, data_dir=folder),
                   lambda: (_hand_ins(folder, year), _todo(folder, year)), tuple)
 
 

@@ -1,5 +1,7 @@
 """The year's model is fitted once per data and reused; changed data is refitted."""
 
+import os
+
 import pytest
 from demo_copy import demo_copy
 
@@ -124,3 +126,43 @@ def test_the_year_is_read_once_then_from_memory_and_from_disk(data, tmp_path, mo
     scores.write_text("".join([header, ",".join(cells), *rest]), encoding="utf-8")
     changed = cache.year_data(2023, data, cache_dir=store)
     assert len(reads) == 2 and not changed.scores.equals(first.scores)
+
+
+def test_the_state_of_a_folder_changes_with_any_file_in_it(tmp_path):
+    """``folder_state`` (the key of results read from every file of the data): a file added at any
+    depth with any name, one rewritten with the same bytes, one removed; not the send list a run writes."""
+    (tmp_path / "2024" / "training" / "grund").mkdir(parents=True)
+    scores = tmp_path / "2024" / "scores.csv"
+    scores.write_text("year,entry_id\n", encoding="utf-8")
+    states = [shared_cache.folder_state(tmp_path)]
+    (tmp_path / "2024" / "utskick.csv").write_text("written by a run\n", encoding="utf-8")
+    assert shared_cache.folder_state(tmp_path) == states[-1]
+    hand_in = tmp_path / "2024" / "training" / "grund" / "T11.XLSX"
+    hand_in.write_bytes(b"PK")
+    states.append(shared_cache.folder_state(tmp_path))
+    stat = scores.stat()
+    scores.write_text("year,entry_id\n", encoding="utf-8")
+    os.utime(scores, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    states.append(shared_cache.folder_state(tmp_path))
+    hand_in.unlink()
+    states.append(shared_cache.folder_state(tmp_path))
+    assert len(set(states)) == 4
+
+
+def test_everyone_the_guard_knows_is_read_again_after_the_data_changes(data, tmp_path, monkeypatch):
+    """The privacy guard's list of everyone (``audience.people``) is kept in the cache; a code
+    added to any year's scores is in it at the next lookup, in this process and the next."""
+    from scoring.reports import audience
+
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
+    before = audience.people(data)
+    assert "E99" not in before
+    scores = data / "2023" / "scores.csv"
+    first = scores.read_text(encoding="utf-8").splitlines()[1].split(",")
+    first[2] = "E99"
+    with open(scores, "a", encoding="utf-8") as f:
+        f.write(",".join(first) + "\n")
+    assert "E99" in audience.people(data)
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})  # another process: from the disk
+    assert "E99" in audience.people(data) and set(audience.people(data)) == set(before) | {"E99"}
