@@ -31,7 +31,7 @@ from tiny_pdf import one_page_pdf
 
 from scoring.paths import RUBRIC_PATH
 from scoring.presentation import glossary
-from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports, write_index
+from scoring.reports import REPORT_KINDS, ReportKind, manifest, privacy, run_reports, stop_kernels, write_index
 from scoring.reports.audience import forbidden_for
 from scoring.reports.bundle import CONTENTS, out_of_date, write_bundles
 from scoring.reports.kind import Blind
@@ -95,6 +95,7 @@ def run(tmp_path_factory):
         (data / str(year) / "scores.csv").write_text(
             "year,entry_id,examiner_id,criterion,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = root / "reports"
+    stop_kernels()  # the run starts its own (a kernel of an earlier run of this process would serve it)
     with pytest.MonkeyPatch.context() as mp:
         mp.setitem(REPORT_KINDS, "trainee", TRAINEE_KIND)
         result = run_reports(list(YEARS), kinds="all", data_dir=data, out_dir=out, notebooks_dir=nbs,
