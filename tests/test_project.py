@@ -57,3 +57,20 @@ def test_readme_opens_with_the_two_commands_and_they_exist():
 def test_licence_is_mit():
     assert (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     assert _pyproject()["project"]["license"]["text"] == "MIT"
+
+
+def test_on_both_cores_the_tests_of_one_file_run_on_one_worker():
+    """``make test`` runs pytest on two workers; a file's tests must stay on one (its module's
+    report run is made once, a notebook's cells run in order): xdist's own grouping once stopped
+    working unnoticed when pytest changed (``tests/conftest.py``)."""
+    import subprocess
+    import sys
+
+    files = ["tests/test_rubric.py", "tests/test_names.py"]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-v", *files],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    workers: dict[str, set[str]] = {}
+    for worker, path in re.findall(r"^\[(gw\d+)\].*? (tests/\S+?\.py)::", run.stdout, re.M):
+        workers.setdefault(path, set()).add(worker)
+    assert set(workers) == set(files) and all(len(w) == 1 for w in workers.values()), workers
