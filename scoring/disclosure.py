@@ -27,7 +27,6 @@ only as quartile positions, from at least :data:`POOL_FROM` others (:func:`pool_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import reduce
 from itertools import combinations_with_replacement
 from math import comb
 
@@ -49,10 +48,14 @@ def _flag(team: Sequence[float], threshold: float) -> bool:
     return max(team) - min(team) > threshold
 
 
-def _ok(members: list[tuple]) -> bool:
-    if len(members) < AT_LEAST:
-        return False
-    return not reduce(set.intersection, (set(m) for m in members))
+def _ok_groups(group: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per group (``group``: each multiset's group number) whether its multisets are at least
+    :data:`AT_LEAST` and no score value is in all of them (``present``: multisets x grid values)."""
+    n = int(group.max()) + 1 if len(group) else 0
+    size = np.bincount(group, minlength=n)
+    holding = np.zeros((n, present.shape[1]), dtype=np.int64)  # per group and value: multisets holding it
+    np.add.at(holding, group, present)
+    return (size >= AT_LEAST) & ~(holding == size[:, None]).any(axis=1)
 
 
 def levels(k: int, own: float, grid: Sequence[float], threshold: float,
@@ -64,22 +67,24 @@ def levels(k: int, own: float, grid: Sequence[float], threshold: float,
     if k < 1 or comb(len(grid) + k - 1, k) > MAX_MULTISETS:
         return {}
     multisets = list(combinations_with_replacement(grid, k))
-    text = {m: shown(sum(m) / k) for m in multisets}
-    flag = {m: _flag((*m, own), threshold) for m in multisets}
-    by_mean_flag: dict[tuple, list] = {}
-    for m in multisets:
-        by_mean_flag.setdefault((text[m], flag[m]), []).append(m)
-    level = {m: "mean_flag" if _ok(by_mean_flag[text[m], flag[m]]) else "" for m in multisets}
-    by_mean: dict[str, list] = {}
-    for m in multisets:
-        if not level[m]:
-            by_mean.setdefault(text[m], []).append(m)
-    for members in by_mean.values():
-        for m in members:
-            level[m] = "mean" if _ok(members) else "count"
-    if not _ok([m for m in multisets if level[m] == "count"]) and any(v == "count" for v in level.values()):
-        level = dict.fromkeys(multisets, "count")  # a withheld row would give someone away: withhold all
-    return level
+    steps = np.array(list(combinations_with_replacement(range(len(grid)), k)), dtype=np.intp).reshape(-1, k)
+    present = np.zeros((len(multisets), len(grid)), dtype=np.int64)
+    present[np.arange(len(multisets))[:, None], steps] = 1
+    sums = [sum(m) for m in multisets]
+    texts = {t: shown(t / k) for t in set(sums)}  # the mean as printed depends on the sum alone
+    text = [texts[t] for t in sums]
+    flag = [max(m[-1], own) - min(m[0], own) > threshold for m in multisets]  # m is sorted
+    by_mean_flag: dict[tuple, int] = {}
+    group = np.array([by_mean_flag.setdefault(key, len(by_mean_flag)) for key in zip(text, flag, strict=True)])
+    level = np.where(_ok_groups(group, present)[group], "mean_flag", "")
+    rest = np.flatnonzero(level == "")
+    by_mean: dict[str, int] = {}
+    group = np.array([by_mean.setdefault(text[i], len(by_mean)) for i in rest], dtype=np.intp)
+    level[rest] = np.where(_ok_groups(group, present[rest])[group], "mean", "count")
+    withheld = level == "count"
+    if withheld.any() and not _ok_groups(np.zeros(int(withheld.sum()), dtype=np.intp), present[withheld])[0]:
+        return dict.fromkeys(multisets, "count")  # a withheld row would give someone away: withhold all
+    return dict(zip(multisets, level.tolist(), strict=True))
 
 
 def disclosure(others: Sequence[float], own: float, grid: Sequence[float], threshold: float,

@@ -98,6 +98,43 @@ def test_the_demo_examiner_pages_show_no_lowest_or_highest_and_give_nobody_away(
     assert shown_rows / rows > 0.9  # the rule withholds the few rows that would give someone away, not all
 
 
+def listed_levels(k: int, own: float, grid, threshold: float) -> dict[tuple, str]:
+    """The rule of scoring.disclosure.levels written out as the module docstring states it, one
+    multiset at a time with Python sets (the module counts with arrays): the reference it must equal."""
+
+    def ok(members: list[tuple]) -> bool:
+        return len(members) >= rule.AT_LEAST and not set(members[0]).intersection(*map(set, members[1:]))
+
+    multisets = list(combinations_with_replacement(sorted(set(grid)), k))
+    view = {m: (shown(sum(m) / k), max((*m, own)) - min((*m, own)) > threshold) for m in multisets}
+    by_view: dict[tuple, list] = {}
+    for m in multisets:
+        by_view.setdefault(view[m], []).append(m)
+    level = {m: "mean_flag" for members in by_view.values() if ok(members) for m in members}
+    by_mean: dict[str, list] = {}
+    for m in multisets:
+        if m not in level:
+            by_mean.setdefault(view[m][0], []).append(m)
+    for members in by_mean.values():
+        level.update(dict.fromkeys(members, "mean" if ok(members) else "count"))
+    withheld = [m for m in multisets if level[m] == "count"]
+    if withheld and not ok(withheld):
+        return dict.fromkeys(multisets, "count")
+    return {m: level[m] for m in multisets}
+
+
+@pytest.mark.parametrize("grid", [STEPS, (0, 1, 2, 3), (1, 2, 3, 4, 5, 6, 7), tuple(range(0, 101, 25))])
+def test_levels_equal_the_rule_written_out(grid):
+    tried = set()
+    for k in (1, 2, 3, 4, 5):
+        for own in (grid[0], grid[len(grid) // 2], grid[-1], 2.5):
+            for threshold in (0, 2, 10, 30):
+                got = rule.levels(k, own, grid, threshold, shown)
+                assert got == listed_levels(k, own, grid, threshold), (k, own, threshold)
+                tried |= set(got.values())
+    assert tried == set(rule.LEVELS)  # every level occurs: the comparison is not of all-"count" tables
+
+
 # ------------------------------------------------------------------ the mean alone, for any number
 
 
