@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import difflib
+import gc
 import io
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +155,22 @@ def column_name(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().casefold())
 
 
+@contextmanager
+def collector_paused():
+    """The cyclic garbage collector paused while a file is read (then as it was). A national year's
+    200,000 rows make two million cells, no cycle among them, and the collector kept walking them all:
+    reading and checking took 2.4 s of CPU with it, 1.2 s without. Reference counting frees them.
+    :func:`read_csv_table` reads with it paused; a caller checking the cells may pause it too."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@collector_paused()
 def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Problem]]:
     """Read a CSV file into cells: the project's one CSV reader.
 
@@ -204,7 +222,7 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
         for cells in reader:
             line = line_before + 1
             line_before = skip + reader.line_num
-            cells = [c.strip() for c in cells]
+            cells = list(map(str.strip, cells))
             if not any(cells):
                 continue  # blank line
             if header is None:
@@ -224,18 +242,17 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
                 if split or any(cells[n:]):  # extra blank cells at the end are harmless
                     problems.append(Problem(where, line, None, message))
                     continue
-            cells = (cells + [""] * n)[:n]
-            # a row read from one line holds no line break (the reader splits on every kind)
-            spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c] if line_before > line else []
-            swallowed = any(
-                s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
-            )  # a multi-line comment holding what look like rows
-            if swallowed or any(header[i] not in MULTILINE for i in spread):
-                last = line_before
-                problems.append(
-                    Problem(where, line, None, f"a value runs over lines {line}–{last}: is a quote (\") left open?")
-                )
-                continue
+            if len(cells) != n:
+                cells = (cells + [""] * n)[:n]
+            if line_before > line:  # a row read from one line holds no line break (the reader splits on every kind)
+                spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
+                swallowed = any(
+                    s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
+                )  # a multi-line comment holding what look like rows
+                if swallowed or any(header[i] not in MULTILINE for i in spread):
+                    message = f"a value runs over lines {line}–{line_before}: is a quote (\") left open?"
+                    problems.append(Problem(where, line, None, message))
+                    continue
             rows.append((line, cells))
     except csv.Error as e:
         problems.append(Problem(where, line_before + 1, None, f"cannot split the line into values: {e}"))
