@@ -5,7 +5,8 @@ dozens of reports. :func:`cached` keeps such a result in memory (for the reports
 kernel runs one after another) and on disk under :data:`scoring.paths.CACHE_DIR` (for the
 other workers and later runs), under the key :func:`cache_key` makes from the data's
 checksum, the whole package's source and the settings, so that changed data or changed code
-is never served an old result. The cache lives outside ``reports/`` and is never part of a
+is never served an old result. Of the processes that miss a result at once, one computes it and
+the others wait for it. The cache lives outside ``reports/`` and is never part of a
 report.
 """
 
@@ -17,6 +18,7 @@ import os
 import pickle
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -132,10 +134,39 @@ def cached(name: str, key: str, compute: Callable[[], T], expected: type,
     path = folder / f"{name}-{key}.pickle"
     value = _read(path, expected)
     if value is None:
-        value = compute()
-        _write(path, value)
+        with _one_at_a_time(path):  # another process computing it: wait and read its result
+            value = _read(path, expected)
+            if value is None:
+                value = compute()
+                _write(path, value)
     _MEMORY[name, key] = value
     return value
+
+
+@contextmanager
+def _one_at_a_time(path: Path):
+    """Held while ``path`` is computed: an exclusive lock (``flock``) on a file beside it in
+    ``.locks/``, so that of the processes (a run's kernels, the runner itself) that miss the same
+    result at once one computes it and the others read it. The operating system releases the lock
+    of a process that dies. Without ``fcntl`` (Windows) or a writable folder: no lock."""
+    lock = None
+    try:
+        import fcntl
+
+        lock_path = path.parent / ".locks" / f"{path.name}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(lock_path, "ab")  # noqa: SIM115  (closed below, after the lock is released)
+    except (ImportError, OSError):
+        pass
+    if lock is None:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _read(path: Path, expected: type):

@@ -42,11 +42,13 @@ from .years import (
     missing_entries,
     rubric_for,
     sessions_dir,
+    year_data,
     year_folder,
 )
 
 __all__ = [
     "examiner_codes",
+    "year_data",
     "AWARDS",
     "DECISION_COLUMNS",
     "KEY",

@@ -301,17 +301,17 @@ STATUS = ("not started", "incomplete", "done")
 
 
 def _criterion_scores(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFrame:
-    """The year's scores per criterion: the loaded year's when it reads cleanly with this rubric
-    (read once per process, :func:`scoring.data.load_year`), else ``scores.csv`` alone."""
+    """The year's scores per criterion: the checked year's when it reads cleanly with this rubric
+    (read once per state of the files, :func:`scoring.data.year_data`), else ``scores.csv`` alone."""
     from .scores import criterion_scores, read_scores
-    from .years import load_year
+    from .years import year_data
 
     try:
-        year_data = load_year(year, data_dir)
+        yd = year_data(year, data_dir)
     except InputError:
-        year_data = None
-    if year_data is not None and year_data.rubric == rubric:
-        return year_data.scores
+        yd = None
+    if yd is not None and yd.rubric == rubric:
+        return yd.scores
     scores, problems = read_scores(Path(data_dir) / str(year) / "scores.csv", rubric, year=year)
     if any(p.is_error for p in problems):
         raise InputError([p for p in problems if p.is_error])

@@ -1,12 +1,15 @@
 """The year's model is fitted once per data and reused; changed data is refitted."""
 
 import os
+import threading
+import time
 
 import pytest
 from demo_copy import demo_copy
 
 from scoring import cache as shared_cache
 from scoring.calibration import cache
+from scoring.data import years
 
 
 @pytest.fixture
@@ -100,32 +103,57 @@ def test_every_cache_uses_the_one_key():
 def test_the_year_is_read_once_then_from_memory_and_from_disk(data, tmp_path, monkeypatch):
     """year_data: load_year's year, read and checked once per state of the files (a national year: 2-3 s,
     then 0.2 s from disk in another kernel); each call gets its own tables; changed data is read again."""
-    from scoring.data import years
-
     reads = []
-    real = cache.load_year
-    monkeypatch.setattr(cache, "load_year", lambda *a: reads.append(a) or real(*a))
+    real = years.load_year
+    monkeypatch.setattr(years, "load_year", lambda *a: reads.append(a) or real(*a))
     monkeypatch.setattr(shared_cache, "_MEMORY", {})
     store = tmp_path / "cache"
-    first = cache.year_data(2023, data, cache_dir=store)
-    again = cache.year_data(2023, data, cache_dir=store)
+    first = years.year_data(2023, data, cache_dir=store)
+    again = years.year_data(2023, data, cache_dir=store)
     assert len(reads) == 1 and again.scores.equals(first.scores) and again.scores is not first.scores
     again.scores.loc[again.scores.index[0], "score"] = -1.0  # a caller's change stays its own
-    assert cache.year_data(2023, data, cache_dir=store).scores.equals(first.scores)
+    assert years.year_data(2023, data, cache_dir=store).scores.equals(first.scores)
     shared_cache._MEMORY.clear()
     monkeypatch.setattr(years, "_LOADED", {})
-    from_disk = cache.year_data(2023, data, cache_dir=store)
+    from_disk = years.year_data(2023, data, cache_dir=store)
     assert len(reads) == 1 and from_disk.scores.equals(first.scores) and from_disk.entries.equals(first.entries)
     assert from_disk.rubric.criterion_ids == first.rubric.criterion_ids
-    fresh = years.load_year(2023, data)
+    fresh = real(2023, data)
     assert from_disk.scores.equals(fresh.scores) and from_disk.raw_scores.equals(fresh.raw_scores)
     scores = data / "2023" / "scores.csv"
     header, first_row, *rest = scores.read_text(encoding="utf-8").splitlines(keepends=True)
     cells = first_row.split(",")
     cells[4] = "100" if cells[4] != "100" else "0"
     scores.write_text("".join([header, ",".join(cells), *rest]), encoding="utf-8")
-    changed = cache.year_data(2023, data, cache_dir=store)
+    changed = years.year_data(2023, data, cache_dir=store)
     assert len(reads) == 2 and not changed.scores.equals(first.scores)
+
+
+def test_of_two_that_miss_at_once_one_computes_and_the_other_reads_its_result(tmp_path, monkeypatch):
+    """Two kernels of a run (or a kernel and the runner) asking for the same year at the same time:
+    the second waits for the first's result instead of computing it too (cache._one_at_a_time)."""
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
+    computed, start = [], threading.Barrier(2)
+
+    def compute():
+        computed.append(threading.current_thread().name)
+        time.sleep(0.5)
+        return {"made by": threading.current_thread().name}
+
+    results = {}
+
+    def ask(name):
+        start.wait()
+        results[name] = shared_cache.cached("slow", "key", compute, dict, tmp_path)
+
+    threads = [threading.Thread(target=ask, args=(n,), name=n) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(computed) == 1
+    assert results["a"] == results["b"] == {"made by": computed[0]}
+    assert [p.name for p in tmp_path.glob("*.pickle")] == ["slow-key.pickle"]
 
 
 def test_the_state_of_a_folder_changes_with_any_file_in_it(tmp_path):

@@ -27,11 +27,11 @@ logger = logging.getLogger("scoring.report")
 
 def _entries(year: int, data_dir: Path) -> list[str]:
     """The year's entries with a consensus score; the log names those left without a letter."""
-    from ...data import load_year
+    from ...data import year_data
     from .checklist import without_consensus
     from .letter import has_consensus
 
-    yd = load_year(year, data_dir)
+    yd = year_data(year, data_dir)
     left = without_consensus(yd)
     if left:
         logger.warning("%s entry: no letter for %s: no consensus score (the team's agreed score) in scores.csv",
@@ -42,9 +42,9 @@ def _entries(year: int, data_dir: Path) -> list[str]:
 def label_of(entry_id: str, year: int, data_dir: str | Path | None) -> str:
     """``<entry_id> <name>`` as the letter's title and the index show it; the id if the name cannot be read."""
     try:
-        from ...data import load_year
+        from ...data import year_data
 
-        entries = load_year(year, data_dir).entries
+        entries = year_data(year, data_dir).entries
         name = entries.loc[entries["entry_id"].astype(str) == str(entry_id), "name"]
         return f"{entry_id} {name.iloc[0]}" if len(name) else str(entry_id)
     except Exception:
@@ -68,11 +68,11 @@ def forbidden(year: int, data_dir: Path, entry_id: str) -> Forbidden:
 def todo(year: int, data_dir: Path) -> list[str]:
     """The award office's checklist for the letters (shown in the index): the consensus texts
     missing and the entries that get no letter (:mod:`.checklist`)."""
-    from ...data import load_year
+    from ...data import year_data
     from ...presentation.labels import COLUMNS_SV
     from .checklist import missing_texts, without_consensus
 
-    yd = load_year(year, data_dir)
+    yd = year_data(year, data_dir)
     missing = missing_texts(yd)
     if len(missing) <= TODO_LISTED:
         items = [f"Konsensustext saknas för {r.entry_id}, {yd.rubric.criterion_label(r.criterion)}: "

@@ -15,10 +15,10 @@ from ...reports.privacy import Person
 
 def _examiners(year: int, data_dir: Path) -> list[str]:
     """The examiners who scored individually that year."""
-    from ...data import NOT_PEOPLE, load_year
+    from ...data import NOT_PEOPLE, year_data
     from ...overview import individual
 
-    codes = individual(load_year(year, data_dir).scores)["examiner_id"].dropna().astype(str).unique()
+    codes = individual(year_data(year, data_dir).scores)["examiner_id"].dropna().astype(str).unique()
     return [c for c in codes if c not in NOT_PEOPLE]
 
 

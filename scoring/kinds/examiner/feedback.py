@@ -25,7 +25,7 @@ near you, whether your generosity changed) follows the rules written once in
 and share of colleagues below you that the page's table shows.
 
 The year's examiner model comes from :func:`scoring.calibration.year_model` (fitted once
-per data), the year's checked data from :func:`scoring.calibration.year_data` (read once per
+per data), the year's checked data from :func:`scoring.data.year_data` (read once per
 data). What the reports of a year share beyond them (the drift over the history, the
 consensus closeness of every examiner, the codes to redact) is computed once per state of
 the data by :func:`shared` and kept in memory and under :data:`scoring.paths.CACHE_DIR`,

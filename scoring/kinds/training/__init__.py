@@ -15,14 +15,14 @@ from ...reports.privacy import Person
 
 def _sessions(year: int, data_dir: Path) -> list[str]:
     """The year's training sessions (folders with a ``reference.csv``)."""
-    from .session import available_sessions
+    from ...data.sessions import available_sessions
 
     return available_sessions(year, data_dir)
 
 
 def _trainees(year: int, data_dir: Path) -> list[str]:
     """``session/code`` for every trainee with an accepted hand-in in each of the year's sessions."""
-    from .session import available_sessions, load_session
+    from ...data.sessions import available_sessions, load_session
 
     return [f"{session}/{code}" for session in available_sessions(year, data_dir)
             for code in load_session(year, session, data_dir).trainees]
@@ -30,7 +30,7 @@ def _trainees(year: int, data_dir: Path) -> list[str]:
 
 def _people(data_dir: Path) -> dict[str, Person]:
     """Every trainee of any session of any year (workbook codes included, which no CSV holds)."""
-    from .session import trainee_codes
+    from ...data.sessions import trainee_codes
 
     return {code: Person(code) for code in trainee_codes(data_dir)}
 
