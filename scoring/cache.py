@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -116,7 +117,15 @@ def cache_key(*settings, year: int | None = None, data_dir: str | Path | None = 
     """
     data = data_checksum(year, data_dir) if files is None else files_checksum(files)
     head = [str(int(year))] if year is not None else []
-    return "-".join([*head, data[:32], code_checksum(), *(str(s) for s in settings)])
+    return "-".join([*head, data[:32], code_checksum(), *(_in_a_name(str(s)) for s in settings)])
+
+
+def _in_a_name(setting: str) -> str:
+    """A setting as it may stand in a file name: itself when short and plain (``12``), else a
+    sha256 of it (a folder's path: its slashes would make folders in the cache)."""
+    if re.fullmatch(r"[A-Za-z0-9_.]{1,40}", setting):
+        return setting
+    return hashlib.sha256(setting.encode()).hexdigest()[:24]
 
 
 def cached(name: str, key: str, compute: Callable[[], T], expected: type,

@@ -295,11 +295,13 @@ def year_data(year: int, data_dir: str | Path | None = None, *, cache_dir: str |
     (0.2 s for a national year of 200,000 scores instead of 1.5 s). The year's files are still
     read, for their checksum. Raises :class:`~scoring.problems.InputError` as ``load_year`` does
     (a year with errors is never cached). Each call gets its own copies of the tables, as from
-    ``load_year``.
+    ``load_year``. Kept per data folder: a copy of the same files elsewhere is read for itself, its
+    notes and rubric naming its own files.
     """
     number = int(year)
-    yd = cached("year", cache_key(year=number, data_dir=data_dir), lambda: load_year(number, data_dir), YearData,
-                cache_dir)
+    folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()  # its notes name its files
+    yd = cached("year", cache_key(folder, year=number, data_dir=data_dir), lambda: load_year(number, data_dir),
+                YearData, cache_dir)
     copy = {f: getattr(yd, f).copy() for f in ("scores", "raw_scores", "entries", "training", "raw_training")
             if getattr(yd, f) is not None}
     return replace(yd, problems=list(yd.problems), **copy)

@@ -111,6 +111,7 @@ def test_the_year_is_read_once_then_from_memory_and_from_disk(data, tmp_path, mo
     first = years.year_data(2023, data, cache_dir=store)
     again = years.year_data(2023, data, cache_dir=store)
     assert len(reads) == 1 and again.scores.equals(first.scores) and again.scores is not first.scores
+    assert len(list(store.glob("year-2023-*.pickle"))) == 1  # the folder's path is in the key, not in folders
     again.scores.loc[again.scores.index[0], "score"] = -1.0  # a caller's change stays its own
     assert years.year_data(2023, data, cache_dir=store).scores.equals(first.scores)
     shared_cache._MEMORY.clear()
@@ -127,6 +128,10 @@ def test_the_year_is_read_once_then_from_memory_and_from_disk(data, tmp_path, mo
     scores.write_text("".join([header, ",".join(cells), *rest]), encoding="utf-8")
     changed = years.year_data(2023, data, cache_dir=store)
     assert len(reads) == 2 and not changed.scores.equals(first.scores)
+    # the same files in another folder: read for themselves, the rubric named where it is
+    other = demo_copy(tmp_path / "other", training=False)
+    elsewhere = years.year_data(2023, other, cache_dir=store)
+    assert len(reads) == 3 and "other" in elsewhere.rubric.source and "other" not in first.rubric.source
 
 
 def test_of_two_that_miss_at_once_one_computes_and_the_other_reads_its_result(tmp_path, monkeypatch):
