@@ -73,7 +73,7 @@ def levels(k: int, own: float, grid: Sequence[float], threshold: float,
     sums = [sum(m) for m in multisets]
     texts = {t: shown(t / k) for t in set(sums)}  # the mean as printed depends on the sum alone
     text = [texts[t] for t in sums]
-    flag = [max(m[-1], own) - min(m[0], own) > threshold for m in multisets]  # m is sorted
+    flag = [_flag((*m, own), threshold) for m in multisets]
     by_mean_flag: dict[tuple, int] = {}
     group = np.array([by_mean_flag.setdefault(key, len(by_mean_flag)) for key in zip(text, flag, strict=True)])
     level = np.where(_ok_groups(group, present)[group], "mean_flag", "")
