@@ -157,7 +157,8 @@ def _one_at_a_time(path: Path):
     """Held while ``path`` is computed: an exclusive lock (``flock``) on a file beside it in
     ``.locks/``, so that of the processes (a run's kernels, the runner itself) that miss the same
     result at once one computes it and the others read it. The operating system releases the lock
-    of a process that dies. Without ``fcntl`` (Windows) or a writable folder: no lock."""
+    of a process that dies. Without ``fcntl`` (Windows), a writable folder or locks on its file
+    system: no lock."""
     lock = None
     try:
         import fcntl
@@ -171,11 +172,16 @@ def _one_at_a_time(path: Path):
         yield
         return
     with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            locked = True
+        except OSError:  # a file system without locks (some network shares): compute without
+            locked = False
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            if locked:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _read(path: Path, expected: type):

@@ -161,6 +161,18 @@ def test_of_two_that_miss_at_once_one_computes_and_the_other_reads_its_result(tm
     assert [p.name for p in tmp_path.glob("*.pickle")] == ["slow-key.pickle"]
 
 
+def test_a_cache_on_a_file_system_without_locks_still_computes(tmp_path, monkeypatch):
+    import fcntl
+
+    def no_locks(*args):
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
+    assert shared_cache.cached("plain", "key", lambda: {"made": 1}, dict, tmp_path) == {"made": 1}
+    assert (tmp_path / "plain-key.pickle").is_file()
+
+
 def test_the_state_of_a_folder_changes_with_any_file_in_it(tmp_path):
     """``folder_state`` (the key of results read from every file of the data): a file added at any
     depth with any name, one rewritten with the same bytes, one removed; not the send list a run writes."""
