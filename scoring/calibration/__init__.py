@@ -1,7 +1,8 @@
 """Examiner calibration: the examiner-effect model, rater measures, drift and the decision study."""
 
+from ..data.years import year_data  # the checked year the calibration notebook reads, kept the same way
 from .accuracy import reference_accuracy
-from .cache import year_data, year_model
+from .cache import year_model
 from .decision import DecisionUncertainty, decision_study, decision_study_uncertainty, entry_variance
 from .drift import FALSE_ALARM, comparison_level, examiner_drift
 from .effects import effects_table, examiner_effects

@@ -1,15 +1,13 @@
 """The year's examiner-effect model, fitted once per data and code and shared by every report
-(:func:`year_data`, the year as read and checked, kept the same way, is :mod:`scoring.data`'s)."""
+(the year as read and checked, kept the same way, is :func:`scoring.data.year_data`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..cache import cache_key, cached
-from ..data.years import YearData, load_year, year_data
+from ..data.years import YearData, load_year
 from .model import ExaminerModel, fit_examiner_model
-
-__all__ = ["year_data", "year_model"]
 
 
 def year_model(

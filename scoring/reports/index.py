@@ -298,7 +298,7 @@ def _office_notes(data_dir: str | Path | None, year: int) -> tuple[str, str]:
 
     folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
     # every file of the data folder counts (a session's hand-ins, the scorebooks, people.csv ...)
-    return cached("office-notes", cache_key(folder, folder_state(folder), year=year, data_dir=folder),
+    return cached("office-notes", cache_key(folder, folder_state(folder), year=year, files=[]),
                   lambda: (_hand_ins(folder, year), _todo(folder, year)), tuple)
 
 

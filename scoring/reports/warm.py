@@ -293,7 +293,7 @@ def _context(kernel_name: str) -> tuple:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    files = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.rglob("*.py")))
+    files = tuple((str(p), st.st_mtime_ns, st.st_size) for p in sorted(root.rglob("*.py")) for st in [p.stat()])
     environ = tuple(sorted((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"))
     return kernel_name, sys.executable, environ, files
 
