@@ -103,11 +103,11 @@ def examiner_drift(
     ok = out["bias"].notna() & (out["se"] > 0)
     w = np.where(ok, 1.0 / out["se"].where(ok) ** 2, 0.0)
     wb = np.where(ok, w * out["bias"].fillna(0.0), 0.0)
-    g = out.groupby("examiner_id", sort=False)
     # sums over the examiner's earlier years (exclusive cumulative sums)
     w_before = pd.Series(w).groupby(out["examiner_id"]).cumsum().to_numpy() - w
     wb_before = pd.Series(wb).groupby(out["examiner_id"]).cumsum().to_numpy() - wb
-    n_before = g["bias"].transform(lambda s: s.notna().cumsum().shift(fill_value=0)).astype(int)
+    known = out["bias"].notna().astype(int)
+    n_before = known.groupby(out["examiner_id"]).cumsum() - known  # earlier years with an estimate
     has = (w_before > 0) & ok.to_numpy()
     earlier = np.where(w_before > 0, wb_before / np.where(w_before > 0, w_before, 1.0), np.nan)
     change = np.where(has, out["bias"] - earlier, np.nan)

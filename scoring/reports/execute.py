@@ -89,13 +89,22 @@ class Pool:
         # will make again first); a run that ends in an exception publishes nothing more
         self.publish = threading.Event()
         self.cancelled = False
+        # set by each worker once its kernel process is started (or could not be, or is reused)
+        self.launched = [threading.Event() for _ in range(max(0, workers))]
         self.threads = [
-            threading.Thread(target=_worker, args=(self, warm, warmup, None if imports is None else tuple(imports)),
-                             name=f"report-{i + 1}", daemon=True)
-            for i in range(max(0, workers))
+            threading.Thread(target=_worker, args=(self, warm, warmup, None if imports is None else tuple(imports),
+                                                   launched), name=f"report-{i + 1}", daemon=True)
+            for i, launched in enumerate(self.launched)
         ]
         for t in self.threads:
             t.start()
+
+    def wait_launched(self, timeout: float = 30) -> None:
+        """Wait (at most ``timeout`` seconds) until every worker's kernel process is started: work
+        of the runner's own begun after this no longer delays the kernels' start."""
+        deadline = time.monotonic() + timeout
+        for event in self.launched:
+            event.wait(max(0.0, deadline - time.monotonic()))
 
     def submit(self, job: Job) -> None:
         self.todo.put(job)
@@ -141,8 +150,10 @@ class Pool:
         return False
 
 
-def _worker(pool: Pool, warm: bool, warmup: list[float], imports: tuple[str, ...] | None) -> None:
-    """One worker thread: start its kernel, then take jobs until told there are no more."""
+def _worker(pool: Pool, warm: bool, warmup: list[float], imports: tuple[str, ...] | None,
+            launched: threading.Event) -> None:
+    """One worker thread: start its kernel (``launched`` set once its process runs), then take jobs
+    until told there are no more."""
     todo, done, stop, kernels = pool.todo, pool.done, pool.stop, pool.kernels
     kernel = None
     if warm:
@@ -157,10 +168,11 @@ def _worker(pool: Pool, warm: bool, warmup: list[float], imports: tuple[str, ...
             if kernel is not None and kernel.km is None and not kernel.starts:  # at once, while jobs are planned
                 # (a kernel stopped after a failed report is started again by the next report, if any)
                 try:
-                    kernel.start()
+                    kernel.start(launched=launched.set)
                     warmup.append(kernel.warmup_seconds)
                 except Exception as exc:
                     problem = f"could not start a kernel: {message(exc)}"
+            launched.set()  # also without a kernel to start, or when it failed
             job = todo.get()
             if job is None:
                 break

@@ -123,7 +123,7 @@ def write_index(out_dir: str | Path | None = None, *, data_dir: str | Path | Non
                       if (group := [r for r in reports if r[0] == year and r[1] == kind.name])]
             if tables:
                 body.append(f"<h3>{escape(heading)}</h3>\n" + "\n".join(tables))
-        body += [_send(out_dir, year, zips, made, data_dir), *_office_notes(data_dir, year)]
+        body += [_send(out_dir, year, zips, made, data_dir), *office_notes(data_dir, year)]
         opened = " open" if year == years[0] else ""
         parts.append(f'<section id="ar-{year}"><details class="year"{opened}><summary><h2>{year}</h2></summary>\n'
                      + "\n".join(b for b in body if b) + "\n</details></section>")
@@ -289,7 +289,7 @@ def _holds(record: dict, made: Mapping[str, dict], data_dir) -> str:
             f'<ul class="holds">{items}</ul></details>')
 
 
-def _office_notes(data_dir: str | Path | None, year: int) -> tuple[str, str]:
+def office_notes(data_dir: str | Path | None, year: int) -> tuple[str, str]:
     """The year's hand-ins (:func:`_hand_ins`) and to-do list (:func:`_todo`), made once per state
     of the data's files and of the code (:func:`scoring.cache.cached`): a run rewrites the index
     as its reports are published, and the next run finds them in the cache."""

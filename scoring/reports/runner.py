@@ -55,6 +55,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,6 +355,7 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
         total=0, desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not expected, dynamic_ncols=True,
     ) as bar, through_bar(progress and bool(expected)):
+        reading = _read_ahead(years, data_dir, after=pool.wait_launched)
         for kind_name in kinds:
             kind = REPORT_KINDS[kind_name]
             notebook = kind.notebook_path(nb_dir)
@@ -452,6 +454,7 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
                 todo = [f"kan inte läsas: {message(exc)}"]
             result.notes += [f"{year} {kind.name}: {t}" for t in todo]
 
+    reading.join()  # nothing of the run goes on after it
     result.manifest, result.index = listing.finish()  # again from the records on disk
     for what, msg in listing.errors.items():
         logger.info(msg)
@@ -463,6 +466,31 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
         len(result.reports), len(result.failures),
     )
     return result
+
+
+def _read_ahead(years: list[int], data_dir: Path, after: Callable[[], None]) -> threading.Thread:
+    """Start reading, in a thread of the runner, what the run's reports and its index will need of
+    each year: the checked year (:func:`scoring.data.year_data`) and the index's office notes
+    (:func:`scoring.reports.index.office_notes`), both kept in the cache folder. It begins once
+    ``after()`` returns (the kernels' processes are started) and runs while the kernels warm up and
+    the reports run, on the core a kernel leaves free; a kernel that needs the year meanwhile waits
+    for it instead of reading it a second time (:func:`scoring.cache.cached`). What fails here is
+    left to fail, and be reported, where it is needed."""
+    from ..data import year_data
+    from .index import office_notes
+
+    def read() -> None:
+        after()
+        for year in years:
+            for step, args in ((year_data, (year, data_dir)), (office_notes, (data_dir, year))):
+                try:
+                    step(*args)
+                except Exception as exc:
+                    logger.debug("%s: reading ahead failed: %s", year, message(exc))
+
+    thread = threading.Thread(target=read, name="scoring-read-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, source, pdf=False) -> list[Job]:

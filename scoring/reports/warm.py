@@ -50,6 +50,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 
 __all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "stop_kernels", "prepare", "setup", "opened"]
 
@@ -391,8 +392,9 @@ class WarmKernel:
 
         return await ensure_async(self.km.is_alive())
 
-    def start(self) -> None:
-        """Start a new kernel and warm it up (imports, state snapshot)."""
+    def start(self, launched: Callable[[], None] | None = None) -> None:
+        """Start a new kernel and warm it up (imports, state snapshot); ``launched()`` is called
+        as soon as its process runs, before the warm-up."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -403,6 +405,8 @@ class WarmKernel:
         # and the input history stays in memory (nbclient does the same for the kernels it starts)
         run_sync(self.km.start_kernel)(
             extra_arguments=["--log-level=CRITICAL", "--HistoryManager.hist_file=:memory:"])
+        if launched is not None:
+            launched()
         self.kc = self.km.client()
         self.kc.start_channels()
         try:

@@ -7,12 +7,14 @@ examiner's comparisons instead (Bonferroni: levels 6 FALSE_ALARM / (pi^2 j^2) su
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from scoring.calibration import FALSE_ALARM, comparison_level, examiner_drift
+from scoring.calibration import FALSE_ALARM, comparison_level, examiner_drift, fit_examiner_model
 from scoring.simulate import CRITERIA
 
 
@@ -116,3 +118,21 @@ def test_years_already_fitted_are_not_fitted_again(monkeypatch):
     other = {2020: fit_examiner_model(load_year(2020).scores, min_scores=5)}
     pd.testing.assert_frame_equal(examiner_drift(history.scores, models=other), plain)
     assert len(fits) == 3
+
+
+def test_earlier_years_count_only_the_years_with_an_estimate():
+    history = _history(1)
+    models = {}
+    for year, scores in history.groupby("year"):  # every third examiner without an estimate, a year in two
+        model = fit_examiner_model(scores)
+        effects = model.effects.copy()
+        if year % 2:
+            effects.loc[effects.index % 3 == 0, "bias"] = np.nan
+        models[int(year)] = replace(model, effects=effects)
+    d = examiner_drift(history, models=models)
+    assert d["bias"].isna().any()
+    for _, rows in d.groupby("examiner_id"):  # the rule written out, one examiner at a time
+        seen = 0
+        for bias, earlier in zip(rows["bias"], rows["earlier_years"], strict=True):
+            assert earlier == seen
+            seen += int(pd.notna(bias))
