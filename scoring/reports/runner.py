@@ -355,7 +355,8 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
         total=0, desc="reports", unit="report", file=sys.stderr,
         disable=not progress or not expected, dynamic_ncols=True,
     ) as bar, through_bar(progress and bool(expected)):
-        reading = _read_ahead(years, data_dir, after=pool.wait_launched)
+        pool.wait_launched()  # the kernels' processes first: the work below would slow their start
+        reading = _read_ahead(years, data_dir)
         for kind_name in kinds:
             kind = REPORT_KINDS[kind_name]
             notebook = kind.notebook_path(nb_dir)
@@ -468,19 +469,17 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     return result
 
 
-def _read_ahead(years: list[int], data_dir: Path, after: Callable[[], None]) -> threading.Thread:
+def _read_ahead(years: list[int], data_dir: Path) -> threading.Thread:
     """Start reading, in a thread of the runner, what the run's reports and its index will need of
     each year: the checked year (:func:`scoring.data.year_data`) and the index's office notes
-    (:func:`scoring.reports.index.office_notes`), both kept in the cache folder. It begins once
-    ``after()`` returns (the kernels' processes are started) and runs while the kernels warm up and
-    the reports run, on the core a kernel leaves free; a kernel that needs the year meanwhile waits
-    for it instead of reading it a second time (:func:`scoring.cache.cached`). What fails here is
-    left to fail, and be reported, where it is needed."""
+    (:func:`scoring.reports.index.office_notes`), both kept in the cache folder. It runs while the
+    kernels warm up and the reports run, on the core a kernel leaves free; a kernel that needs the
+    year meanwhile waits for it instead of reading it a second time (:func:`scoring.cache.cached`).
+    What fails here is left to fail, and be reported, where it is needed."""
     from ..data import year_data
     from .index import office_notes
 
     def read() -> None:
-        after()
         for year in years:
             for step, args in ((year_data, (year, data_dir)), (office_notes, (data_dir, year))):
                 try:
