@@ -1,7 +1,5 @@
 """``python -m scoring`` is the same as the ``scoring`` command."""
 
-import sys
+from .cli import console
 
-from .cli import main
-
-sys.exit(main())
+console()

@@ -67,6 +67,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def console() -> None:
+    """The ``scoring`` command (and ``python -m scoring``): :func:`main`, then an exit that leaves
+    the interpreter's tear-down out (freeing what a run read, a national year's millions of objects,
+    took 0.3 s): the kernels kept for a next run are stopped and the output flushed first. An
+    exception :func:`main` lets through ends the process as usual."""
+    import os
+
+    code = main()
+    warm = sys.modules.get("scoring.reports.warm")
+    if warm is not None:
+        warm.stop_kernels()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="scoring", description="Scoring and calibration for Kvalitetsutmärkelsen.")
     p.add_argument("-v", "--verbose", action="store_true", help="log more detail")

@@ -27,6 +27,7 @@ _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 _WHOLE = re.compile(r"\d+([.,]0*)?")
 _YEAR = re.compile(r"[0-9]{4}")  # not \d, which is also "２０２４" and "٢٠٢٤"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where the csv reader ends a row (str.splitlines ends more)
 
 
 #: Columns whose values may run over several lines (Alt+Enter in Excel): free text.
@@ -210,53 +211,74 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
     else:
         delimiter = sniff_delimiter(lines[first])
 
-    stream = io.StringIO(text, newline="")
-    for _ in range(skip):
-        stream.readline()
-    reader = csv.reader(stream, delimiter=delimiter)
-    header: list[str] | None = None
+    header: list[str] = []
+    header_line = 0
     rows: list[tuple[int, list[str]]] = []
     n_rows = 0
-    line_before = skip
-    try:
-        for cells in reader:
-            line = line_before + 1
-            line_before = skip + reader.line_num
-            cells = list(map(str.strip, cells))
-            if not any(cells):
-                continue  # blank line
-            if header is None:
-                header = [column_name(c) for c in cells]
-                header_line = line
-                continue
-            n_rows += 1
-            n = len(header)
-            if len(cells) > n:
-                message = f"row has {len(cells)} values but the header has {n} columns"
-                split = False
-                if delimiter == "," and len(cells) == n + 1 and "score" in header:
-                    i = header.index("score")
-                    split = cells[i].isdigit() and cells[i + 1].isdigit()
-                    if split:
-                        message += f"; a decimal comma must be quoted: \"{cells[i]},{cells[i + 1]}\""
-                if split or any(cells[n:]):  # extra blank cells at the end are harmless
-                    problems.append(Problem(where, line, None, message))
-                    continue
-            if len(cells) != n:
-                cells = (cells + [""] * n)[:n]
-            if line_before > line:  # a row read from one line holds no line break (the reader splits on every kind)
-                spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
-                swallowed = any(
-                    s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
-                )  # a multi-line comment holding what look like rows
-                if swallowed or any(header[i] not in MULTILINE for i in spread):
-                    message = f"a value runs over lines {line}–{line_before}: is a quote (\") left open?"
-                    problems.append(Problem(where, line, None, message))
-                    continue
-            rows.append((line, cells))
-    except csv.Error as e:
-        problems.append(Problem(where, line_before + 1, None, f"cannot split the line into values: {e}"))
-    if header is None:
+
+    def take(line: int, last: int, cells: list[str]) -> None:
+        """One row read from lines ``line`` to ``last``, its cells stripped: the header, a data row or
+        a problem."""
+        nonlocal header, header_line, n_rows
+        if not any(cells):
+            return  # blank line
+        if not header:
+            header, header_line = [column_name(c) for c in cells], line
+            return
+        n_rows += 1
+        n = len(header)
+        if len(cells) > n:
+            message = f"row has {len(cells)} values but the header has {n} columns"
+            split = False
+            if delimiter == "," and len(cells) == n + 1 and "score" in header:
+                i = header.index("score")
+                split = cells[i].isdigit() and cells[i + 1].isdigit()
+                if split:
+                    message += f"; a decimal comma must be quoted: \"{cells[i]},{cells[i + 1]}\""
+            if split or any(cells[n:]):  # extra blank cells at the end are harmless
+                problems.append(Problem(where, line, None, message))
+                return
+        if len(cells) != n:
+            cells = (cells + [""] * n)[:n]
+        if last > line:  # a row read from one line holds no line break (the reader splits on every kind)
+            spread = [i for i, c in enumerate(cells) if "\n" in c or "\r" in c]
+            swallowed = any(
+                s.count(delimiter) >= n - 1 for i in spread for s in cells[i].splitlines()[1:]
+            )  # a multi-line comment holding what look like rows
+            if swallowed or any(header[i] not in MULTILINE for i in spread):
+                message = f"a value runs over lines {line}–{last}: is a quote (\") left open?"
+                problems.append(Problem(where, line, None, message))
+                return
+        rows.append((line, cells))
+
+    plain = '"' not in text and "\x00" not in text
+    physical = _LINE_BREAK.split(text)[skip:] if plain else []
+    if plain and max(map(len, physical), default=0) <= csv.field_size_limit():
+        # nothing quoted: every line is one row, split at the delimiter as the csv reader splits it;
+        # a file whose rows all have the header's width (the usual one) is taken as it is
+        split = [(number, cells) for number, cells in enumerate(
+            (list(map(str.strip, s.split(delimiter))) for s in physical), start=skip + 1) if any(cells)]
+        if split:
+            take(split[0][0], split[0][0], split[0][1])
+            if all(len(cells) == len(header) for _, cells in split[1:]):
+                rows, n_rows = split[1:], len(split) - 1
+            else:
+                for number, cells in split[1:]:
+                    take(number, number, cells)
+    else:
+        stream = io.StringIO(text, newline="")
+        for _ in range(skip):
+            stream.readline()
+        reader = csv.reader(stream, delimiter=delimiter)
+        line_before = skip
+        try:
+            for cells in reader:
+                line = line_before + 1
+                line_before = skip + reader.line_num
+                take(line, line_before, list(map(str.strip, cells)))
+        except csv.Error as e:
+            problems.append(Problem(where, line_before + 1, None, f"cannot split the line into values: {e}"))
+    if not header:
         return None, problems + [Problem(where, None, None, "the file is empty")]
 
     columns: dict[str, int] = {}

@@ -24,7 +24,7 @@ from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
 from .entries import read_entries
 from .scores import NOT_PEOPLE, criterion_scores, read_scores
-from .tables import _YEAR, _lines, read_csv_table
+from .tables import _YEAR, _lines, collector_paused, read_csv_table
 
 __all__ = [
     "History",
@@ -153,6 +153,7 @@ def available_years(data_dir: str | Path | None = None) -> list[int]:
     )
 
 
+@collector_paused()  # each file's cells freed before the collector resumes (read_scores says why)
 def examiner_codes(data_dir: str | Path | None = None) -> frozenset[str]:
     """Every ``examiner_id`` value in any CSV file under any year folder (training folders
     included), but the codes that are no person (:data:`NOT_PEOPLE`)."""
@@ -400,7 +401,7 @@ def load_history(until: int | str, data_dir: str | Path | None = None) -> Histor
         if y > until:
             continue
         try:
-            yd = load_year(y, data_dir)
+            yd = year_data(y, data_dir)  # from the cache folder when a report or the runner read it
         except InputError as e:
             if y == until:
                 raise

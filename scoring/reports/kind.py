@@ -69,6 +69,8 @@ class ReportKind:
         and district); checked like the people, in every file and in the zip.
     todo : ``f(year, data_dir) -> [Swedish sentence]``: what the award office still has to do
         before the kind's reports are complete (shown in the index under the year).
+    model : its reports show the year's examiner model (:func:`scoring.calibration.year_model`): a
+        run fits it ahead, in the runner, while the kernels start.
     blind : the kind's blind variant, if it has one.
     bundle : for a kind that is not private, the zip in ``send/`` that carries its reports
         (``jury.zip``), and ``bundle_label`` the index's text for it.
@@ -91,6 +93,7 @@ class ReportKind:
     people: Callable[[Path], Mapping[str, Person]] | None = None
     forbidden: Callable[[int, Path, str], Forbidden] | None = None
     todo: Callable[[int, Path], list[str]] | None = None
+    model: bool = False
     blind: Blind | None = None
     bundle: str | None = None
     bundle_label: str = ""

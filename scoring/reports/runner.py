@@ -356,7 +356,7 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
         disable=not progress or not expected, dynamic_ncols=True,
     ) as bar, through_bar(progress and bool(expected)):
         pool.wait_launched()  # the kernels' processes first: the work below would slow their start
-        reading = _read_ahead(years, data_dir)
+        reading = _read_ahead(years, data_dir, model=any(REPORT_KINDS[k].model for k in available))
         for kind_name in kinds:
             kind = REPORT_KINDS[kind_name]
             notebook = kind.notebook_path(nb_dir)
@@ -469,19 +469,28 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     return result
 
 
-def _read_ahead(years: list[int], data_dir: Path) -> threading.Thread:
+def _read_ahead(years: list[int], data_dir: Path, model: bool = False) -> threading.Thread:
     """Start reading, in a thread of the runner, what the run's reports and its index will need of
-    each year: the checked year (:func:`scoring.data.year_data`) and the index's office notes
-    (:func:`scoring.reports.index.office_notes`), both kept in the cache folder. It runs while the
-    kernels warm up and the reports run, on the core a kernel leaves free; a kernel that needs the
-    year meanwhile waits for it instead of reading it a second time (:func:`scoring.cache.cached`).
+    each year: the checked year (:func:`scoring.data.year_data`), with ``model`` the year's examiner
+    model (:func:`scoring.calibration.year_model`), and the index's office notes
+    (:func:`scoring.reports.index.office_notes`), all kept in the cache folder. It runs while the
+    kernels warm up and the reports run, on the core a kernel leaves free; a kernel that needs one of
+    them meanwhile waits for it instead of making it a second time (:func:`scoring.cache.cached`).
     What fails here is left to fail, and be reported, where it is needed."""
-    from ..data import year_data
-    from .index import office_notes
 
     def read() -> None:
+        from ..data import year_data
+        from .index import office_notes
+
+        def fit(year: int) -> None:
+            from ..calibration import year_model
+
+            year_model(year_data(year, data_dir), data_dir)
+
         for year in years:
-            for step, args in ((year_data, (year, data_dir)), (office_notes, (data_dir, year))):
+            steps = [(year_data, (year, data_dir)), *([(fit, (year,))] if model else []),
+                     (office_notes, (data_dir, year))]
+            for step, args in steps:
                 try:
                     step(*args)
                 except Exception as exc:

@@ -35,7 +35,8 @@ When a run ends, its healthy kernels are kept, idle, for the next run of the sam
 (:meth:`WarmKernel.park`, at most :data:`PARK_MAX`): a notebook or a test session that makes
 report after report starts them once. A kernel is reused only under the conditions it was
 started in (the environment, this package's source files: :func:`_context`), reset like
-before any report; :func:`stop_kernels` (and the end of the process) stops the kept ones.
+before any report, importing then what the new run needs beyond what it imported;
+:func:`stop_kernels` (and the end of the process) stops the kept ones.
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def _pandas_options() -> dict:
 
 
 def setup(imports=WARM_IMPORTS) -> str:
-    """Warm up a new kernel: import, then remember the state :func:`prepare` restores.
+    """Warm up a new kernel: import, then remember the state :func:`prepare` restores (called again,
+    after :func:`prepare`, for a kept kernel that is to import more: :meth:`WarmKernel.reuse`).
 
     Returns a JSON summary (seconds, modules that failed to import) for the log.
     """
@@ -411,7 +413,7 @@ class WarmKernel:
         self.kc.start_channels()
         try:
             run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
-            summary = self._call(f"{_KERNEL_SIDE}.setup({self.imports!r})", self.startup_timeout)
+            seconds = self._warm_up(self.imports)
         except Exception:
             self.shutdown()
             raise
@@ -419,11 +421,14 @@ class WarmKernel:
         self.starts += 1
         self.reports = 0
         self.warmup_seconds = time.perf_counter() - begin
-        info = json.loads(summary)
+        logger.debug("warm kernel %d ready in %.1f s (imports %.1f s)", self.starts, self.warmup_seconds, seconds)
+
+    def _warm_up(self, imports) -> float:
+        """Import ``imports`` in the kernel and remember its state (:func:`setup`); the seconds it took."""
+        info = json.loads(self._call(f"{_KERNEL_SIDE}.setup({tuple(imports)!r})", self.startup_timeout))
         for name, why in info.get("failed", {}).items():
             logger.warning("warm kernel: could not import %s: %s", name, why)
-        logger.debug("warm kernel %d ready in %.1f s (imports %.1f s)", self.starts,
-                     self.warmup_seconds, info.get("seconds", 0))
+        return info.get("seconds", 0)
 
     def shutdown(self) -> None:
         """Stop the kernel (immediately) and close the client; safe to call twice."""
@@ -468,14 +473,17 @@ class WarmKernel:
     @classmethod
     def reuse(cls, kernel_name: str, imports) -> WarmKernel | None:
         """A kernel a finished run of this process left (:meth:`park`), if one started under the
-        same conditions (:func:`_context`) imported at least ``imports``; None otherwise."""
+        same conditions (:func:`_context`); None otherwise. One that imported at least ``imports``
+        is taken first; another is reset and imports the rest now, as a kernel started for both runs
+        would have at its start (a second of imports instead of a new kernel's few seconds)."""
         from jupyter_core.utils import run_sync
 
         if not _PARKED:
             return None
         context = _context(kernel_name)
         with _PARK_LOCK:
-            found = next((k for k in _PARKED if k.context == context and _covers(k.imports, imports)), None)
+            same = [k for k in _PARKED if k.context == context]
+            found = next((k for k in same if _covers(k.imports, imports)), same[-1] if same else None)
             if found is None:
                 return None
             _PARKED.remove(found)
@@ -483,11 +491,16 @@ class WarmKernel:
             found.kc = found.km.client()
             found.kc.start_channels()
             run_sync(found.kc.wait_for_ready)(timeout=30)
+            missing = tuple(m for m in imports if not _covers(found.imports, (m,)))
+            if missing:
+                found._call(f"{_KERNEL_SIDE}.prepare({os.getcwd()!r})", 60)  # the fresh state, then the imports
+                found._warm_up(missing)
+                found.imports = (*found.imports, *missing)
         except Exception as exc:
             logger.debug("a kept kernel could not be reused: %s", exc)
             found.shutdown()
             return None
-        logger.debug("warm kernel %d reused", found.starts)
+        logger.debug("warm kernel %d reused%s", found.starts, f", importing {', '.join(missing)}" if missing else "")
         return found
 
     def kill(self) -> None:

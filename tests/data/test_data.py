@@ -720,3 +720,24 @@ def test_reading_scores_leaves_the_garbage_collector_as_it_was(tmp_path):
                 assert gc.isenabled() is was_on
         finally:
             gc.enable()
+
+
+@pytest.mark.parametrize("text", [
+    "year,entry_id,examiner_id,criterion,score\n2024,A,E01,staff,50\n2024,B,E02,staff,60\n",
+    "year;entry_id;score\r\n2024;A;4,5\r\n\r\n2024;B; 5 \r\n",  # CRLF, a blank line, spaces, decimal comma
+    "sep=;\nyear;entry_id\r2024;A\r2024;B;\n",  # Excel's hint line, lone CR, a blank extra cell
+    "year,entry_id,score\n2024,A,4,5\n2024,B,5,,x\n2024,C\n,,\n2024,D,5",  # too many, too few, blank, no end
+    "year,,score\n2024,x,5\n2024,,6\n",  # a value in a column without a name
+    "a,b\n2024,2\n" + "1,2\n" * 3 + "1,2,3\n",
+])
+def test_a_file_without_quotes_is_read_as_the_csv_reader_reads_it(tmp_path, text):
+    """Without a quote the reader splits the lines itself (no csv call per row); with one it goes
+    through the csv module. Quoting the first data row's first value (2024), which changes no cell,
+    gives the same table and problems either way."""
+    from scoring.data import read_csv_table
+
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    plain.write_bytes(text.encode())
+    quoted.write_bytes(text.replace("2024", '"2024"', 1).encode())
+    assert '"' in quoted.read_text() and '"' not in plain.read_text()
+    assert read_csv_table(plain, "f") == read_csv_table(quoted, "f")

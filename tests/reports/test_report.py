@@ -386,7 +386,7 @@ def cli_runs(tmp_path_factory):
     data = _data(root / "data", years=(2020, 2021))
     code = ("import sys\nfrom pathlib import Path\nimport scoring.reports.runner as runner\n"
             f"runner.NOTEBOOKS_DIR = Path({str(nbs)!r})\n"
-            "from scoring.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+            "from scoring.cli import console\nconsole()\n")  # as the scoring command ends
     runs = {}
     for verbose in (False, True):
         command = ["report", "--years", "2020-2021", "--data", str(data), "--out", str(root / f"out-{verbose}")]
@@ -789,3 +789,30 @@ def test_the_pool_says_when_its_kernels_are_started():
     with Pool(2, False, []) as pool:
         pool.wait_launched(timeout=30)
         assert len(pool.launched) == 2 and all(e.is_set() for e in pool.launched)
+
+
+def test_a_kept_kernel_imports_what_the_next_run_needs_instead_of_a_new_kernel(tmp_path):
+    """A run of another kind takes the kept kernel of a run of examiner pages: reset, it imports the
+    other kind's package and starts the report as a fresh kernel would."""
+    stop_kernels()
+    nbs = tmp_path / "notebooks"
+    probe = ("import sys\n"
+             "print('pid', os.getpid(), 'calibration' if 'scoring.kinds.calibration_report' in sys.modules else '')")
+    _notebook(nbs / "examiner_feedback.ipynb", FINGERPRINT, "print('pid', os.getpid())", MUTATE,
+              parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
+    _notebook(nbs / "calibration_report.ipynb", FINGERPRINT, probe)
+    data = _data(tmp_path / "data", codes=("E01", "E02"))
+    common = dict(data_dir=data, notebooks_dir=nbs, progress=False, timeout=120, workers=1)
+    for name in ("E01", "E02"):  # the second run's kernel is parked in the environment the third runs in
+        first = run_reports([2021], kinds="examiner", names={"examiner": [name]}, out_dir=tmp_path / name, **common)
+        assert first.ok, first.failures
+    pid = re.search(r"pid (\d+)", (tmp_path / "E02/2021/examiners/E02.ipynb").read_text(encoding="utf-8"))[1]
+    other = run_reports([2021], kinds="calibration", out_dir=tmp_path / "c", **common)
+    assert other.ok, other.failures
+    text = (tmp_path / "c/2021/calibration.ipynb").read_text(encoding="utf-8")
+    assert other.warmup == [] and re.search(r"pid (\d+) calibration", text)[1] == pid  # kept, then imported
+    assert stop_kernels() == 1
+    fresh = run_reports([2021], kinds="calibration", out_dir=tmp_path / "fresh", warm=False, **common)
+    assert fresh.ok, fresh.failures
+    assert _fingerprint(tmp_path / "c/2021/calibration.ipynb") == _fingerprint(tmp_path / "fresh/2021/"
+                                                                                          "calibration.ipynb")

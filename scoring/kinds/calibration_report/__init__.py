@@ -9,6 +9,7 @@ from ...reports.kind import ReportKind
 KINDS = (
     ReportKind(
         name="calibration",
+        model=True,
         notebook="calibration_report.ipynb",
         output="calibration",
         label="Kalibreringsrapport",

@@ -39,6 +39,7 @@ def _context(name: str, year: int, data_dir: Path | None) -> str:
 KINDS = (
     ReportKind(
         name="decision",
+        model=True,
         notebook="decision.ipynb",
         output="{name}",
         label="Juryns beslut",
@@ -54,6 +55,7 @@ KINDS = (
     ),
     ReportKind(
         name="decision_record",
+        model=True,
         notebook="decision_record.ipynb",
         output="{name}",
         label="Beslutet bredvid underlaget (för juryns akt)",

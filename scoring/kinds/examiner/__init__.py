@@ -32,6 +32,7 @@ def _people(data_dir: Path) -> dict[str, Person]:
 KINDS = (
     ReportKind(
         name="examiner",
+        model=True,
         notebook="examiner_feedback.ipynb",
         output="examiners/{name}",
         label="Återkoppling – {label}",

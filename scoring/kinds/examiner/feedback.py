@@ -296,15 +296,17 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
     def compute() -> Shared:
         history = load_history(year, data_dir)
         yd = year_data(year, data_dir, cache_dir=cache_dir)
+        # first what needs no model: a run's runner may be fitting the year's meanwhile (runner._read_ahead)
+        closeness = {s: dominance(yd.scores, s) for s in STAGES}
+        _year_levels(yd.scores, yd.rubric, cache_dir)  # the pages' disclosure tables, into the cache folder
         # each year's model as the year's own reports fit it (kept on disk): not fitted a second time
         models = {y: year_model(yd if y == year else y, data_dir, min_scores=min_scores, cache_dir=cache_dir)
                   for y in sorted(set(history.scores["year"].astype(int)))}
-        _year_levels(yd.scores, yd.rubric, cache_dir)  # the pages' disclosure tables, into the cache folder
         return Shared(
             drift=examiner_drift(history.scores, min_scores=min_scores, models=models),
             left_out=list(history.left_out),
             codes=frozenset(history.scores["examiner_id"].astype(str)) - NOT_PEOPLE,
-            closeness={s: dominance(yd.scores, s) for s in STAGES},
+            closeness=closeness,
         )
 
     return cached("feedback", key, compute, Shared, cache_dir)

@@ -46,6 +46,7 @@ def _names_and_districts(year: int, data_dir: Path) -> Forbidden:
 KINDS = (
     ReportKind(
         name="jury",
+        model=True,
         notebook="jury_pack.ipynb",
         output="jury-{name}",
         label="Jurypaket – {label}",
@@ -63,6 +64,7 @@ KINDS = (
     ),
     ReportKind(
         name="jury_overview",
+        model=True,
         notebook="jury_overview.ipynb",
         output="jury",
         label="Juryns översikt – alla klasser",
