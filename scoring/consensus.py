@@ -235,7 +235,9 @@ def _dominance_weights(m: pd.DataFrame) -> pd.Series:
     m = m[m["team"] > 1]
     if m.empty:
         return pd.Series(dtype=float)
-    row, _ = pd.factorize(pd.MultiIndex.from_frame(m[KEY]))
+    entry, _ = pd.factorize(m["entry_id"])
+    criterion, criteria = pd.factorize(m["criterion"])
+    row, _ = pd.factorize(entry.astype(np.int64) * len(criteria) + criterion)  # the pairs, as they first occur
     col, examiners = pd.factorize(m["examiner_id"])
     x = (m["score"] - m["individual_mean"]).to_numpy(dtype=float)
     A = csr_matrix((x, (row, col)), shape=(row.max() + 1, len(examiners)))

@@ -119,3 +119,28 @@ def test_the_joined_texts_are_one_join_per_pair():
             assert r.closest_examiner == ", ".join(sorted(g.loc[dist == dist.min(), "examiner_id"]))
     shift = consensus.consensus_shift(frames[0]).set_index(["entry_id", "criterion"])["closest_examiner"]
     assert shift["A", "staff"] == "E1, E2" and shift["B", "staff"] == "E1, E2" and shift["B", "results"] == "E9"
+
+
+def test_the_weights_are_the_least_squares_solution_of_least_norm():
+    """The dominance weights against a dense solve written out: one row per entry x criterion decided by
+    two or more, (consensus - team mean) = sum_k w_k (score_k - team mean); numpy's lstsq gives the
+    solution of least norm, centred as dominance centres it (demo year 2023)."""
+    scores = load_year(2023, DATA_DIR).scores
+    ind = scores[scores["stage"] == "individual"]
+    team = scores[scores["stage"] == "consensus"].set_index(["entry_id", "criterion"])["score"]
+    examiners = sorted(set(ind["examiner_id"]))
+    rows, target = [], []
+    for (entry, criterion), group in ind.groupby(["entry_id", "criterion"]):
+        if len(group) < 2 or (entry, criterion) not in team.index:
+            continue
+        mean = group["score"].mean()
+        row = np.zeros(len(examiners))
+        for code, score in zip(group["examiner_id"], group["score"], strict=True):
+            row[examiners.index(code)] = score - mean
+        rows.append(row)
+        target.append(team[(entry, criterion)] - mean)
+    w = np.linalg.lstsq(np.array(rows), np.array(target), rcond=None)[0]
+    used = np.abs(np.array(rows)).sum(axis=0) > 0  # an examiner in no such row has no weight
+    expected = pd.Series(w[used] - w[used].mean(), index=np.array(examiners)[used])
+    got = consensus.dominance(scores).set_index("examiner_id")["dominance"]
+    pd.testing.assert_series_equal(got.reindex(expected.index), expected, check_names=False, atol=1e-6)

@@ -409,6 +409,7 @@ class WarmKernel:
             extra_arguments=["--log-level=CRITICAL", "--HistoryManager.hist_file=:memory:"])
         if launched is not None:
             launched()
+        import papermill  # noqa: F401  (needed for the first report; its 0.5 s import while the kernel starts)
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
