@@ -28,6 +28,7 @@ _WHOLE = re.compile(r"\d+([.,]0*)?")
 _YEAR = re.compile(r"[0-9]{4}")  # not \d, which is also "２０２４" and "٢٠٢٤"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where the csv reader ends a row (str.splitlines ends more)
+_SPACE = re.compile(r"[^\S\r\n]")  # what str.strip takes from a cell, but the line breaks
 
 
 #: Columns whose values may run over several lines (Alt+Enter in Excel): free text.
@@ -252,15 +253,21 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
         rows.append((line, cells))
 
     plain = '"' not in text and "\x00" not in text
-    physical = _LINE_BREAK.split(text)[skip:] if plain else []
+    physical = (text.split("\n") if "\r" not in text else _LINE_BREAK.split(text))[skip:] if plain else []
     if plain and max(map(len, physical), default=0) <= csv.field_size_limit():
-        # nothing quoted: every line is one row, split at the delimiter as the csv reader splits it;
-        # a file whose rows all have the header's width (the usual one) is taken as it is
-        split = [(number, cells) for number, cells in enumerate(
-            (list(map(str.strip, s.split(delimiter))) for s in physical), start=skip + 1) if any(cells)]
+        # nothing quoted: every line is one row, split at the delimiter as the csv reader splits it
+        # (and stripped only where a cell can hold a space); a file whose rows all have the header's
+        # width (the usual one) is taken as it is
+        if _SPACE.search(text):
+            cut = [list(map(str.strip, s.split(delimiter))) for s in physical]
+        else:
+            cut = [s.split(delimiter) for s in physical]
+        split = [(number, cells) for number, cells in zip(range(skip + 1, skip + 1 + len(cut)), cut, strict=True)
+                 if any(cells)]
         if split:
-            take(split[0][0], split[0][0], split[0][1])
-            if all(len(cells) == len(header) for _, cells in split[1:]):
+            head_line, head = split[0]
+            take(head_line, head_line, head)
+            if {len(cells) for _, cells in split} == {len(header)}:
                 rows, n_rows = split[1:], len(split) - 1
             else:
                 for number, cells in split[1:]:

@@ -53,7 +53,7 @@ import time
 import warnings
 from collections.abc import Callable
 
-__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "stop_kernels", "prepare", "setup", "opened"]
+__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "stop_kernels", "prepare", "setup", "warmed", "opened"]
 
 logger = logging.getLogger("scoring.report")
 
@@ -186,7 +186,14 @@ def setup(imports=WARM_IMPORTS) -> str:
 
     gc.collect()
     gc.freeze()
-    return json.dumps({"seconds": round(time.perf_counter() - start, 3), "failed": failed})
+    _STATE["summary"] = json.dumps({"seconds": round(time.perf_counter() - start, 3), "failed": failed})
+    return _STATE["summary"]
+
+
+def warmed(imports=WARM_IMPORTS) -> str:
+    """:func:`setup`'s summary, run as the kernel started (``exec_lines``: the kernel imports before it
+    answers, whatever the runner is doing meanwhile); run now if it was not."""
+    return _STATE.get("summary") or setup(imports)
 
 
 def _logging_state():
@@ -404,17 +411,19 @@ class WarmKernel:
         self.context = _context(self.kernel_name)
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         # ipykernel's start/stop notices ("running over TCP without encryption") are noise
-        # and the input history stays in memory (nbclient does the same for the kernels it starts)
+        # and the input history stays in memory (nbclient does the same for the kernels it starts);
+        # the warm-up runs as the kernel starts, before it answers (no statement's value is shown)
         run_sync(self.km.start_kernel)(
-            extra_arguments=["--log-level=CRITICAL", "--HistoryManager.hist_file=:memory:"])
+            extra_arguments=["--log-level=CRITICAL", "--HistoryManager.hist_file=:memory:",
+                             f"--IPKernelApp.exec_lines=if True: {_KERNEL_SIDE}.setup({self.imports!r})"])
         if launched is not None:
             launched()
-        import papermill  # noqa: F401  (needed for the first report; its 0.5 s import while the kernel starts)
+        import papermill  # noqa: F401  (the first report needs it: its 0.5 s import while the kernel starts)
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
             run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
-            seconds = self._warm_up(self.imports)
+            seconds = self._warm_up(self.imports, started=True)
         except Exception:
             self.shutdown()
             raise
@@ -424,9 +433,11 @@ class WarmKernel:
         self.warmup_seconds = time.perf_counter() - begin
         logger.debug("warm kernel %d ready in %.1f s (imports %.1f s)", self.starts, self.warmup_seconds, seconds)
 
-    def _warm_up(self, imports) -> float:
-        """Import ``imports`` in the kernel and remember its state (:func:`setup`); the seconds it took."""
-        info = json.loads(self._call(f"{_KERNEL_SIDE}.setup({tuple(imports)!r})", self.startup_timeout))
+    def _warm_up(self, imports, *, started: bool = False) -> float:
+        """Import ``imports`` in the kernel and remember its state (:func:`setup`; ``started``: as the
+        kernel started, :func:`warmed`); the seconds it took."""
+        call = "warmed" if started else "setup"
+        info = json.loads(self._call(f"{_KERNEL_SIDE}.{call}({tuple(imports)!r})", self.startup_timeout))
         for name, why in info.get("failed", {}).items():
             logger.warning("warm kernel: could not import %s: %s", name, why)
         return info.get("seconds", 0)
