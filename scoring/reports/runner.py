@@ -356,7 +356,8 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
         disable=not progress or not expected, dynamic_ncols=True,
     ) as bar, through_bar(progress and bool(expected)):
         pool.wait_launched()  # the kernels' processes first: the work below would slow their start
-        reading = _read_ahead(years, data_dir, model=any(REPORT_KINDS[k].model for k in available))
+        done = threading.Event()  # the reports are made: what is not read ahead by then is not needed ahead
+        reading = _read_ahead(years, data_dir, done, model=any(REPORT_KINDS[k].model for k in available))
         for kind_name in kinds:
             kind = REPORT_KINDS[kind_name]
             notebook = kind.notebook_path(nb_dir)
@@ -411,6 +412,7 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
             else:
                 logger.info("%s failed after %.1f s: %s", what, outcome.seconds, outcome.error)
                 result.failures.append(Failure(job.year, job.kind, job.name, outcome.error))
+        done.set()
 
     # no report holds a name or an address of data/people.csv (private ones were checked before publishing)
     from .audience import withdraw_naming_contacts
@@ -455,7 +457,7 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
                 todo = [f"kan inte läsas: {message(exc)}"]
             result.notes += [f"{year} {kind.name}: {t}" for t in todo]
 
-    reading.join()  # nothing of the run goes on after it
+    reading.join()  # nothing of the run goes on after it (the step under way ends)
     result.manifest, result.index = listing.finish()  # again from the records on disk
     for what, msg in listing.errors.items():
         logger.info(msg)
@@ -469,14 +471,15 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     return result
 
 
-def _read_ahead(years: list[int], data_dir: Path, model: bool = False) -> threading.Thread:
+def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: bool = False) -> threading.Thread:
     """Start reading, in a thread of the runner, what the run's reports and its index will need of
     each year: the checked year (:func:`scoring.data.year_data`), with ``model`` the year's examiner
     model (:func:`scoring.calibration.year_model`), and the index's office notes
     (:func:`scoring.reports.index.office_notes`), all kept in the cache folder. It runs while the
     kernels warm up and the reports run, on the core a kernel leaves free; a kernel that needs one of
     them meanwhile waits for it instead of making it a second time (:func:`scoring.cache.cached`).
-    What fails here is left to fail, and be reported, where it is needed."""
+    Once ``done`` is set it starts nothing more (what a report needed, it has made itself). What fails
+    here is left to fail, and be reported, where it is needed."""
 
     def read() -> None:
         from ..data import year_data
@@ -491,6 +494,8 @@ def _read_ahead(years: list[int], data_dir: Path, model: bool = False) -> thread
             steps = [(year_data, (year, data_dir)), *([(fit, (year,))] if model else []),
                      (office_notes, (data_dir, year))]
             for step, args in steps:
+                if done.is_set():
+                    return
                 try:
                     step(*args)
                 except Exception as exc:

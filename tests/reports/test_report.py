@@ -764,7 +764,9 @@ def test_one_named_report_starts_one_kernel(monkeypatch, tmp_path, names, kernel
 
 def test_the_runner_reads_each_year_ahead(monkeypatch, tmp_path):
     """The runner's read-ahead reads every year and its office notes in turn; a year that cannot be
-    read leaves the rest to be read."""
+    read leaves the rest to be read. Once the run's reports are made it starts nothing more."""
+    import threading
+
     import scoring.data
     from scoring.reports import index, runner
 
@@ -777,10 +779,14 @@ def test_the_runner_reads_each_year_ahead(monkeypatch, tmp_path):
 
     monkeypatch.setattr(scoring.data, "year_data", year_data)
     monkeypatch.setattr(index, "office_notes", lambda data_dir, year: calls.append(("notes", year)))
-    thread = runner._read_ahead([2023, 2024], tmp_path)
+    thread = runner._read_ahead([2023, 2024], tmp_path, threading.Event())
     thread.join(30)
     assert not thread.is_alive()
     assert calls == [("year", 2023), ("notes", 2023), ("year", 2024), ("notes", 2024)]
+    done = threading.Event()
+    done.set()  # the reports are made before it starts: nothing is read
+    runner._read_ahead([2023, 2024], tmp_path, done).join(30)
+    assert calls[4:] == []
 
 
 def test_the_pool_says_when_its_kernels_are_started():
