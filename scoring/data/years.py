@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ..cache import cache_key, cached
+from ..cache import cache_key, cached, folder_state
 from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
@@ -153,11 +153,16 @@ def available_years(data_dir: str | Path | None = None) -> list[int]:
     )
 
 
-@collector_paused()  # each file's cells freed before the collector resumes (read_scores says why)
 def examiner_codes(data_dir: str | Path | None = None) -> frozenset[str]:
     """Every ``examiner_id`` value in any CSV file under any year folder (training folders
-    included), but the codes that are no person (:data:`NOT_PEOPLE`)."""
-    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    included), but the codes that are no person (:data:`NOT_PEOPLE`). Read once per state of the
+    folder's files (:func:`scoring.cache.folder_state`; every letter of a run asks)."""
+    folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
+    return cached("codes", cache_key(folder, folder_state(folder), files=[]), lambda: _read_codes(folder), frozenset)
+
+
+@collector_paused()  # each file's cells freed before the collector resumes (read_scores says why)
+def _read_codes(data_dir: Path) -> frozenset[str]:
     codes: set[str] = set()
     for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
         if not (year_dir.is_dir() and _is_year_name(year_dir.name)):

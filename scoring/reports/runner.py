@@ -384,8 +384,7 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
                         result.failures.append(Failure(job.year, job.kind, job.name, msg))
                     else:
                         jobs.append(job)
-        for job in jobs:
-            pool.submit(job)
+                        pool.submit(job)  # at once: a kernel need not wait for the other kinds' planning
         # while they run, and before any is published: the reports to be made again are listed
         # without inputs
         listing = Listing(out_dir, data_dir, [j.html for j in jobs])

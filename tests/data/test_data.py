@@ -741,3 +741,21 @@ def test_a_file_without_quotes_is_read_as_the_csv_reader_reads_it(tmp_path, text
     quoted.write_bytes(text.replace("2024", '"2024"', 1).encode())
     assert '"' in quoted.read_text() and '"' not in plain.read_text()
     assert read_csv_table(plain, "f") == read_csv_table(quoted, "f")
+
+
+def test_everyones_codes_are_read_again_when_a_file_of_the_folder_changes(tmp_path, monkeypatch):
+    """examiner_codes is kept per state of the folder's files: a code added to any file is found."""
+    from scoring.data import examiner_codes
+
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    year = tmp_path / "data" / "2024"
+    year.mkdir(parents=True)
+    (year / "scores.csv").write_text("year,entry_id,examiner_id,criterion,score\n2024,A,E01,staff,50\n",
+                                     encoding="utf-8")
+    assert examiner_codes(tmp_path / "data") == {"E01"}
+    (year / "training").mkdir()
+    (year / "training" / "hand_in.csv").write_text("examiner_id,score\nT07,50\n", encoding="utf-8")
+    assert examiner_codes(tmp_path / "data") == {"E01", "T07"}
+    with open(year / "scores.csv", "a", encoding="utf-8") as f:
+        f.write("2024,A,E02,staff,60\n")
+    assert examiner_codes(tmp_path / "data") == {"E01", "E02", "T07"}
