@@ -129,21 +129,26 @@ def _in_a_name(setting: str) -> str:
 
 
 def cached(name: str, key: str, compute: Callable[[], T], expected: type,
-           cache_dir: str | Path | None = None) -> T:
+           cache_dir: str | Path | None = None, *, ahead: bool = False) -> T | None:
     """``compute()``, or its result from memory or from ``<cache_dir>/<name>-<key>.pickle``.
 
     ``cache_dir`` defaults to :data:`scoring.paths.CACHE_DIR`; the environment variable
     ``SCORING_CACHE_DIR`` overrides that. A file that cannot be read, or that holds anything
     but an ``expected``, is recomputed; a file that cannot be written only costs a
-    recomputation later.
+    recomputation later. ``ahead``: only make sure the result is there for whoever needs it next
+    (a run's read-ahead): a file already there is not read, and None is returned.
     """
     if (name, key) in _MEMORY:
         return _MEMORY[name, key]
     folder = Path(cache_dir or os.environ.get("SCORING_CACHE_DIR") or CACHE_DIR)
     path = folder / f"{name}-{key}.pickle"
-    value = _read(path, expected)
+    if ahead and path.is_file():
+        return None
+    value = None if ahead else _read(path, expected)
     if value is None:
         with _one_at_a_time(path):  # another process computing it: wait and read its result
+            if ahead and path.is_file():
+                return None
             value = _read(path, expected)
             if value is None:
                 value = compute()

@@ -294,7 +294,8 @@ def load_year(year: int | str, data_dir: str | Path | None = None) -> YearData:
     return replace(yd, problems=list(yd.problems), **copy)
 
 
-def year_data(year: int, data_dir: str | Path | None = None, *, cache_dir: str | Path | None = None) -> YearData:
+def year_data(year: int, data_dir: str | Path | None = None, *, cache_dir: str | Path | None = None,
+              ahead: bool = False) -> YearData | None:
     """:func:`scoring.data.load_year`, read and checked at most once per state of the year's files
     and of the package's code (:func:`scoring.cache.cached`, the key :func:`load_year`'s own
     in-memory cache uses): a report after the first reads the checked year from the cache folder
@@ -302,12 +303,15 @@ def year_data(year: int, data_dir: str | Path | None = None, *, cache_dir: str |
     read, for their checksum. Raises :class:`~scoring.problems.InputError` as ``load_year`` does
     (a year with errors is never cached). Each call gets its own copies of the tables, as from
     ``load_year``. Kept per data folder: a copy of the same files elsewhere is read for itself, its
-    notes and rubric naming its own files.
+    notes and rubric naming its own files. ``ahead``: only into the cache (None when it is there
+    already: :func:`scoring.cache.cached`).
     """
     number = int(year)
     folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()  # its notes name its files
     yd = cached("year", cache_key(folder, year=number, data_dir=data_dir), lambda: load_year(number, data_dir),
-                YearData, cache_dir)
+                YearData, cache_dir, ahead=ahead)
+    if yd is None:
+        return None
     copy = {f: getattr(yd, f).copy() for f in ("scores", "raw_scores", "entries", "training", "raw_training")
             if getattr(yd, f) is not None}
     return replace(yd, problems=list(yd.problems), **copy)

@@ -487,16 +487,16 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
         def fit(year: int) -> None:
             from ..calibration import year_model
 
-            year_model(year_data(year, data_dir), data_dir)
+            year_model(year, data_dir, ahead=True)
 
-        for year in years:
-            steps = [(year_data, (year, data_dir)), *([(fit, (year,))] if model else []),
-                     (office_notes, (data_dir, year))]
-            for step, args in steps:
+        for year in years:  # what is in the cache already is left there, not read
+            steps = [(year_data, (year, data_dir), {"ahead": True}), *([(fit, (year,), {})] if model else []),
+                     (office_notes, (data_dir, year), {})]
+            for step, args, options in steps:
                 if done.is_set():
                     return
                 try:
-                    step(*args)
+                    step(*args, **options)
                 except Exception as exc:
                     logger.debug("%s: reading ahead failed: %s", year, message(exc))
 

@@ -161,6 +161,21 @@ def test_of_two_that_miss_at_once_one_computes_and_the_other_reads_its_result(tm
     assert [p.name for p in tmp_path.glob("*.pickle")] == ["slow-key.pickle"]
 
 
+def test_ahead_a_result_is_made_when_missing_and_left_unread_when_there(tmp_path, monkeypatch):
+    """A run's read-ahead (``ahead=True``) computes and writes what is missing; what another process
+    made it leaves on disk, unread."""
+    monkeypatch.setattr(shared_cache, "_MEMORY", {})
+    assert shared_cache.cached("ahead", "key", lambda: {"made": 1}, dict, tmp_path, ahead=True) == {"made": 1}
+    assert (tmp_path / "ahead-key.pickle").is_file()
+    shared_cache._MEMORY.clear()  # another process: nothing in its memory
+
+    def no_reading(*args):
+        raise AssertionError("read")
+
+    monkeypatch.setattr(shared_cache, "_read", no_reading)
+    assert shared_cache.cached("ahead", "key", lambda: {"made": 2}, dict, tmp_path, ahead=True) is None
+
+
 def test_a_cache_on_a_file_system_without_locks_still_computes(tmp_path, monkeypatch):
     import fcntl
 

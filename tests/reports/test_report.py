@@ -772,7 +772,8 @@ def test_the_runner_reads_each_year_ahead(monkeypatch, tmp_path):
 
     calls = []
 
-    def year_data(year, data_dir):
+    def year_data(year, data_dir, ahead=False):
+        assert ahead  # into the cache only
         calls.append(("year", year))
         if year == 2023:
             raise ValueError("unreadable")
