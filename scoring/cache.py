@@ -136,7 +136,8 @@ def cached(name: str, key: str, compute: Callable[[], T], expected: type,
     ``SCORING_CACHE_DIR`` overrides that. A file that cannot be read, or that holds anything
     but an ``expected``, is recomputed; a file that cannot be written only costs a
     recomputation later. ``ahead``: only make sure the result is there for whoever needs it next
-    (a run's read-ahead): a file already there is not read, and None is returned.
+    (a run's read-ahead): a file already there is not read, and None is returned; a result computed
+    is written, returned and not kept in memory.
     """
     if (name, key) in _MEMORY:
         return _MEMORY[name, key]
@@ -153,6 +154,8 @@ def cached(name: str, key: str, compute: Callable[[], T], expected: type,
             if value is None:
                 value = compute()
                 _write(path, value)
+                if ahead:
+                    return value
     _MEMORY[name, key] = value
     return value
 
