@@ -75,6 +75,8 @@ def console() -> None:
     import os
 
     code = main()
+    if not isinstance(code, int):
+        sys.exit(code)
     warm = sys.modules.get("scoring.reports.warm")
     if warm is not None:
         warm.stop_kernels()
