@@ -58,6 +58,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -490,13 +491,13 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
             year_model(year, data_dir, ahead=True)
 
         for year in years:  # what is in the cache already is left there, not read
-            steps = [(year_data, (year, data_dir), {"ahead": True}), *([(fit, (year,), {})] if model else []),
-                     (office_notes, (data_dir, year), {})]
-            for step, args, options in steps:
+            steps = [partial(year_data, year, data_dir, ahead=True), *([partial(fit, year)] if model else []),
+                     partial(office_notes, data_dir, year)]
+            for step in steps:
                 if done.is_set():
                     return
                 try:
-                    step(*args, **options)
+                    step()
                 except Exception as exc:
                     logger.debug("%s: reading ahead failed: %s", year, message(exc))
 
