@@ -658,11 +658,8 @@ class Figure(Rendered):
             # shown as a formula, or a malformed one would stop the report
             for t in self.figure.findobj(Text):
                 t.set_parse_math(False)
-            buf = io.BytesIO()
             with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
-                self.figure.savefig(buf, format="png", dpi=self.dpi, bbox_inches="tight",
-                                    metadata={"Software": None})
-            self._png = buf.getvalue()
+                self._png = _png_of(self.figure, self.dpi)
         return self._png
 
     @property
@@ -679,6 +676,64 @@ class Figure(Rendered):
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.text}
         return data, self.metadata()
+
+
+#: Inches drawn around a figure's own area (left, bottom, right, top), for what lies outside it:
+#: entry codes and labels left of the axes, a legend below them. Whole numbers, so that the
+#: drawing keeps its pixel grid.
+_MARGINS = (4, 2, 2, 2)
+
+
+def _png_of(figure, dpi: int) -> bytes:
+    """The figure as a PNG cut to what it draws, with matplotlib's padding (``savefig.pad_inches``).
+
+    ``bbox_inches="tight"`` walks the figure three times (a layout pass, the extents, the drawing).
+    A figure laid out by hand (no layout engine, no legend placed on the figure's own box, which
+    would move with the canvas) is drawn once instead, on a canvas :data:`_MARGINS` larger on
+    every side, and cut to its painted pixels. Any other figure, one with a text anchored beyond
+    those margins and one that paints up to that canvas's edge is saved the tight way. An opaque
+    image is saved without its alpha channel; no text chunk is written.
+    """
+    from matplotlib import rcParams
+    from matplotlib.transforms import Affine2D, Bbox, TransformedBbox
+    from PIL import Image
+
+    def tight() -> bytes:
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        return png.getvalue()
+
+    width, height = figure.get_size_inches()
+    left, bottom, right, top = _MARGINS
+    if (figure.get_layout_engine() is not None or any(g.get_bbox_to_anchor() is figure.bbox for g in figure.legends)
+            or not all(-left < x < width + right and -bottom < y < height + top for x, y in _text_anchors(figure))):
+        return tight()
+    area = Bbox.from_extents(-left, -bottom, width + right, height + top)
+    raw = io.BytesIO()
+    figure.savefig(raw, format="rgba", dpi=dpi, bbox_inches=area)
+    words = np.frombuffer(raw.getbuffer(), dtype=np.uint32)
+    # the canvas's size as matplotlib computes it (and truncates it)
+    w, h = (int(x) for x in TransformedBbox(Bbox.from_bounds(0, 0, *area.size), Affine2D().scale(dpi)).size)
+    painted = words.reshape(h, w) != words[0] if h * w == len(words) else np.ones((1, 1), dtype=bool)
+    rows, cols = np.flatnonzero(painted.any(axis=1)), np.flatnonzero(painted.any(axis=0))  # the corner's colour
+    pad = round(rcParams["savefig.pad_inches"] * dpi)  # is the background
+    if not len(rows) or rows[0] < pad or cols[0] < pad or rows[-1] >= h - pad or cols[-1] >= w - pad:
+        return tight()
+    pixels = words.view(np.uint8).reshape(h, w, 4)
+    cut = pixels[rows[0] - pad:rows[-1] + 1 + pad, cols[0] - pad:cols[-1] + 1 + pad]
+    opaque = bool((cut[..., 3] == 255).all())
+    png = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(cut[..., :3] if opaque else cut)).save(png, format="png", dpi=(dpi, dpi))
+    return png.getvalue()
+
+
+def _text_anchors(figure) -> np.ndarray:
+    """Where each text of the figure is anchored, in inches from its lower left corner (a text that
+    starts beyond the margins would leave no ink near the canvas's edge to be noticed by)."""
+    from matplotlib.text import Text
+
+    points = [t.get_transform().transform(t.get_unitless_position()) for t in figure.findobj(Text)]
+    return np.reshape(points, (-1, 2)) / figure.dpi
 
 
 def _png_size(png: bytes) -> tuple[int, int]:

@@ -260,6 +260,65 @@ def test_figure_text_from_data_is_never_mathtext():
     assert render.Figure(fig, "Stapeldiagram med text från data").png.startswith(b"\x89PNG")
 
 
+def _tight_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _ink(png: bytes) -> np.ndarray:
+    """Where a PNG is darker than near-white."""
+    from matplotlib.image import imread
+
+    return imread(io.BytesIO(png))[..., :3].min(axis=2) < 0.8
+
+
+def _hanging_figure(left: float = -1.0, layout: str | None = None, align: str = "left") -> Figure:
+    """Laid out by hand, drawing outside its own area: a label anchored ``left`` inches left of it, a
+    legend below it."""
+    fig = Figure(figsize=(4, 3), layout=layout)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], label="linje")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    fig.text(left / 4, 0.5, "UTANFÖR", fontsize=14, ha=align)
+    return fig
+
+
+def _on_the_figures_box() -> Figure:
+    fig = Figure(figsize=(4, 3))
+    fig.add_subplot().plot([0, 1], [0, 1], label="linje")
+    fig.legend(loc="lower center")
+    return fig
+
+
+def test_a_figure_drawn_once_is_cut_where_the_tight_crop_cuts_it():
+    """A figure without a layout engine is drawn once and cut to its ink (render._png_of): what it
+    draws outside its own area is kept, its size is the tight crop's within the padding, and it
+    shows the same ink as the tight crop, to within the anti-aliasing of a sub-pixel shift."""
+    png = render.Figure(_hanging_figure(), "Linjediagram med en etikett utanför").png
+    tight = _tight_png(_hanging_figure())
+    (w, h), (tw, th) = _png_pixels(png), _png_pixels(tight)
+    assert abs(w - tw) <= 15 and abs(h - th) <= 15, ((w, h), (tw, th))
+    assert png[25] == 2  # colour type RGB: an opaque figure needs no alpha channel
+    assert b"tEXt" not in png and b"iTXt" not in png and b"zTXt" not in png
+    ink, ink_tight = _ink(png), _ink(tight)
+    assert ink[:, :40].any()  # the label left of the figure's area is there, not cut
+    assert abs(int(ink.sum()) - int(ink_tight.sum())) <= 0.03 * ink_tight.sum()
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    assert min(rows[0], cols[0], h - 1 - rows[-1], w - 1 - cols[-1]) >= 14  # the 0.1 in padding, at 150 dpi
+
+
+@pytest.mark.parametrize("case", ["anchored past the margin", "painted up to the edge", "layout engine",
+                                  "legend on the figure's box"])
+def test_a_figure_the_single_draw_cannot_hold_is_saved_the_tight_way(case):
+    edge = -render._MARGINS[0] + 0.05
+    make = {"anchored past the margin": lambda: _hanging_figure(left=-render._MARGINS[0] - 1),
+            "painted up to the edge": lambda: _hanging_figure(left=edge, align="right"),  # anchored inside
+            "layout engine": lambda: _hanging_figure(layout="constrained"),
+            "legend on the figure's box": _on_the_figures_box}[case]  # it would move with a larger canvas
+    assert render.Figure(make(), "Linjediagram, sparat som förut").png == _tight_png(make())
+
+
 @pytest.fixture(scope="module")
 def year():
     from scoring.data import load_year
