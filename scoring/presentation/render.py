@@ -728,11 +728,13 @@ def _png_of(figure, dpi: int) -> bytes:
 
 
 def _text_anchors(figure) -> np.ndarray:
-    """Where each text of the figure is anchored, in inches from its lower left corner (a text that
-    starts beyond the margins would leave no ink near the canvas's edge to be noticed by)."""
+    """Where each visible, non-empty text of the figure is anchored, in inches from its lower left
+    corner (a text that starts beyond the margins would leave no ink near the canvas's edge to be
+    noticed by)."""
     from matplotlib.text import Text
 
-    points = [t.get_transform().transform(t.get_unitless_position()) for t in figure.findobj(Text)]
+    points = [t.get_transform().transform(t.get_unitless_position()) for t in figure.findobj(Text)
+              if t.get_visible() and t.get_text()]
     return np.reshape(points, (-1, 2)) / figure.dpi
 
 
