@@ -308,6 +308,16 @@ def test_a_figure_drawn_once_is_cut_where_the_tight_crop_cuts_it():
     assert min(rows[0], cols[0], h - 1 - rows[-1], w - 1 - cols[-1]) >= 14  # the 0.1 in padding, at 150 dpi
 
 
+def test_an_empty_text_far_away_does_not_stop_the_single_draw():
+    """An axis's empty offset text can sit inches outside the figure: it paints nothing, so the figure
+    is still drawn once (an RGB image; the tight way writes RGBA)."""
+    fig = _hanging_figure()
+    fig.text(-3, 0.5, "")
+    fig.text(-3, 0.2, "dold", visible=False)
+    assert render.Figure(fig, "Linjediagram med en tom text långt ute").png[25] == 2
+    assert _tight_png(_hanging_figure())[25] == 6
+
+
 @pytest.mark.parametrize("case", ["anchored past the margin", "painted up to the edge", "layout engine",
                                   "legend on the figure's box"])
 def test_a_figure_the_single_draw_cannot_hold_is_saved_the_tight_way(case):
