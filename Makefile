@@ -12,11 +12,9 @@ STAMP := $(VENV)/.installed-stamp
 report: $(STAMP)
 	$(BIN)/scoring report --all --kind all
 
-# Three workers on two cores: the browser tests wait on Chromium and the report tests on their
-# kernels, which leaves a core idle a fifth of the time with two (benchmarks/README.md).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 3 --nbval-lax --nbval-current-env tests notebooks
+	$(BIN)/python -m pytest -n 2 --nbval-lax --nbval-current-env tests notebooks
 
 # Everything but the notebooks, whole report runs and the browser, on both cores: for every change.
 test-fast: $(STAMP)

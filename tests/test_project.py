@@ -60,7 +60,7 @@ def test_licence_is_mit():
 
 
 def test_on_both_cores_the_tests_of_one_file_run_on_one_worker():
-    """``make test`` runs pytest on several workers; a file's tests must stay on one (its module's
+    """``make test`` runs pytest on two workers; a file's tests must stay on one (its module's
     report run is made once, a notebook's cells run in order): xdist's own grouping once stopped
     working unnoticed when pytest changed (``tests/conftest.py``)."""
     import subprocess
