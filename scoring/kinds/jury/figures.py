@@ -43,7 +43,8 @@ def criterion_profiles(pack) -> render.Figure:
     The panels are drawn in one set of axes, each at its own offset, with their labels as
     text: a grid of matplotlib subplots with their tick objects took two to four times as
     long to draw, and the figure is most of a pack's time. The PNG is cut to its content
-    (``bbox_inches="tight"``), so the criterion labels left of the axes are kept, not cut.
+    (:class:`scoring.presentation.render.Figure`), so the criterion labels left of the axes are
+    kept, not cut.
     """
     rubric = pack.rubric
     crit = list(rubric.criterion_ids)
