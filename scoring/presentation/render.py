@@ -690,9 +690,9 @@ def _png_of(figure, dpi: int) -> bytes:
     ``bbox_inches="tight"`` walks the figure three times (a layout pass, the extents, the drawing).
     A figure laid out by hand (no layout engine, no legend placed on the figure's own box, which
     would move with the canvas) is drawn once instead, on a canvas :data:`_MARGINS` larger on
-    every side, and cut to its painted pixels. Any other figure, one with a text anchored beyond
-    those margins and one that paints up to that canvas's edge is saved the tight way. An opaque
-    image is saved without its alpha channel; no text chunk is written.
+    every side, and cut to its painted pixels. Any other figure is saved the tight way, as is one
+    with a text anchored beyond those margins or one that paints up to that canvas's edge. An
+    opaque image is saved without its alpha channel; no text chunk is written.
     """
     from matplotlib import rcParams
     from matplotlib.transforms import Affine2D, Bbox, TransformedBbox
@@ -714,9 +714,11 @@ def _png_of(figure, dpi: int) -> bytes:
     words = np.frombuffer(raw.getbuffer(), dtype=np.uint32)
     # the canvas's size as matplotlib computes it (and truncates it)
     w, h = (int(x) for x in TransformedBbox(Bbox.from_bounds(0, 0, *area.size), Affine2D().scale(dpi)).size)
-    painted = words.reshape(h, w) != words[0] if h * w == len(words) else np.ones((1, 1), dtype=bool)
-    rows, cols = np.flatnonzero(painted.any(axis=1)), np.flatnonzero(painted.any(axis=0))  # the corner's colour
-    pad = round(rcParams["savefig.pad_inches"] * dpi)  # is the background
+    if w * h != len(words):
+        return tight()
+    painted = words.reshape(h, w) != words[0]  # the corner's colour is the background
+    rows, cols = np.flatnonzero(painted.any(axis=1)), np.flatnonzero(painted.any(axis=0))
+    pad = round(rcParams["savefig.pad_inches"] * dpi)
     if not len(rows) or rows[0] < pad or cols[0] < pad or rows[-1] >= h - pad or cols[-1] >= w - pad:
         return tight()
     pixels = words.view(np.uint8).reshape(h, w, 4)
