@@ -656,10 +656,11 @@ class Figure(Rendered):
 
             # text from data ("$x^2$", "\\(a\\)") is never read as mathtext: it would be
             # shown as a formula, or a malformed one would stop the report
-            for t in self.figure.findobj(Text):
+            texts = self.figure.findobj(Text)
+            for t in texts:
                 t.set_parse_math(False)
             with matplotlib.rc_context({"text.parse_math": False}):  # tick labels made while drawing
-                self._png = _png_of(self.figure, self.dpi)
+                self._png = _png_of(self.figure, self.dpi, texts)
         return self._png
 
     @property
@@ -684,8 +685,9 @@ class Figure(Rendered):
 _MARGINS = (4, 2, 2, 2)
 
 
-def _png_of(figure, dpi: int) -> bytes:
-    """The figure as a PNG cut to what it draws, with matplotlib's padding (``savefig.pad_inches``).
+def _png_of(figure, dpi: int, texts: list) -> bytes:
+    """The figure as a PNG cut to what it draws, with matplotlib's padding (``savefig.pad_inches``);
+    ``texts``: its text artists (``figure.findobj(Text)``).
 
     ``bbox_inches="tight"`` walks the figure three times (a layout pass, the extents, the drawing).
     A figure laid out by hand (no layout engine, no legend placed on the figure's own box, which
@@ -705,8 +707,9 @@ def _png_of(figure, dpi: int) -> bytes:
 
     width, height = figure.get_size_inches()
     left, bottom, right, top = _MARGINS
-    if (figure.get_layout_engine() is not None or any(g.get_bbox_to_anchor() is figure.bbox for g in figure.legends)
-            or not all(-left < x < width + right and -bottom < y < height + top for x, y in _text_anchors(figure))):
+    inside = all(-left < x < width + right and -bottom < y < height + top for x, y in _text_anchors(figure, texts))
+    if not inside or figure.get_layout_engine() is not None or any(
+            g.get_bbox_to_anchor() is figure.bbox for g in figure.legends):
         return tight()
     area = Bbox.from_extents(-left, -bottom, width + right, height + top)
     raw = io.BytesIO()
@@ -729,13 +732,11 @@ def _png_of(figure, dpi: int) -> bytes:
     return png.getvalue()
 
 
-def _text_anchors(figure) -> np.ndarray:
+def _text_anchors(figure, texts: list) -> np.ndarray:
     """Where each visible, non-empty text of the figure is anchored, in inches from its lower left
     corner (a text that starts beyond the margins would leave no ink near the canvas's edge to be
     noticed by)."""
-    from matplotlib.text import Text
-
-    points = [t.get_transform().transform(t.get_unitless_position()) for t in figure.findobj(Text)
+    points = [t.get_transform().transform(t.get_unitless_position()) for t in texts
               if t.get_visible() and t.get_text()]
     return np.reshape(points, (-1, 2)) / figure.dpi
 
