@@ -196,11 +196,32 @@ def dominance(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
             are identified). 0.2 means the decision moves 20 % of the way from the team
             mean towards the examiner's score more than it does for a typical member.
     """
+    m = _decisions(scores, stage)
+    if m is None:
+        return pd.DataFrame(columns=[*_CLOSENESS, "dominance"])
+    out = _per_examiner(m)
+    out["dominance"] = _dominance_weights(m).reindex(out["examiner_id"]).to_numpy()
+    return out.sort_values(["dominance", "examiner_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+_CLOSENESS = ["examiner_id", "decisions", "nearest", "nearest_share", "expected_share", "movement", "abs_movement"]
+
+
+def closeness(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
+    """:func:`dominance` without its ``dominance`` column, by examiner code: how often the team's score
+    landed nearest each examiner's own, and how far they moved (what an examiner's own report reads;
+    the weights' least-squares fit is a second's work of a national year, with scipy.sparse's import)."""
+    m = _decisions(scores, stage)
+    return pd.DataFrame(columns=_CLOSENESS) if m is None else _per_examiner(m)
+
+
+def _decisions(scores: pd.DataFrame, stage: str) -> pd.DataFrame | None:
+    """Each individual score of a decision (an entry and criterion with a ``stage`` score) beside the
+    decision: the team's size and mean, how far the examiner moved to it, and their share of being
+    nearest (ties shared); None when there is no decision."""
     shift = consensus_shift(scores, stage)
-    cols = ["examiner_id", "decisions", "nearest", "nearest_share", "expected_share", "movement",
-            "abs_movement", "dominance"]
     if shift.empty:
-        return pd.DataFrame(columns=cols)
+        return None
     ind = individual(scores)[KEY + ["examiner_id", "score"]]
     m = ind.merge(shift[KEY + ["individual_mean", "consensus"]], on=KEY)
     m["move"] = m["consensus"] - m["score"]
@@ -209,6 +230,11 @@ def dominance(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
     m["team"] = g["score"].transform("size")
     nearest = m["distance"] == g["distance"].transform("min")
     m["credit"] = nearest / nearest.groupby([m[k] for k in KEY]).transform("sum")
+    return m
+
+
+def _per_examiner(m: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`_CLOSENESS` columns from :func:`_decisions`, one row per examiner, by code."""
     by = m.groupby("examiner_id")
     out = pd.DataFrame(
         {
@@ -220,10 +246,8 @@ def dominance(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
         }
     )
     out["nearest_share"] = out["nearest"] / out["decisions"]
-    out["dominance"] = _dominance_weights(m).reindex(out.index)
     out.index.name = "examiner_id"
-    out = out.reset_index()[cols]
-    return out.sort_values(["dominance", "examiner_id"], ascending=[False, True]).reset_index(drop=True)
+    return out.reset_index()[_CLOSENESS]
 
 
 def _dominance_weights(m: pd.DataFrame) -> pd.Series:

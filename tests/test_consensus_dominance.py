@@ -75,6 +75,20 @@ def test_dominance_on_the_demo_data():
         assert j["dominance"].corr(j["true"]) >= 0.4, year
 
 
+def test_closeness_is_dominance_without_its_weights():
+    """consensus.closeness (what an examiner's page reads) is dominance's table, row for row, without
+    the least-squares column; both are empty alike for a stage without decisions."""
+    scores = load_year(2023).scores
+    for stage in ("consensus", "site_visit"):
+        d = consensus.dominance(scores, stage).drop(columns="dominance").set_index("examiner_id").sort_index()
+        c = consensus.closeness(scores, stage)
+        assert list(c["examiner_id"]) == sorted(c["examiner_id"]) and len(c) >= 20
+        pd.testing.assert_frame_equal(c.set_index("examiner_id"), d)
+    none = scores[scores["stage"] == "individual"]
+    assert consensus.closeness(none).empty and list(consensus.closeness(none).columns) == list(
+        consensus.dominance(none).columns.drop("dominance"))
+
+
 def test_entry_shift_for_consensus_and_site_visit():
     rows = [
         ("A", "E1", "target_group", 60, "individual"), ("A", "E2", "target_group", 80, "individual"),

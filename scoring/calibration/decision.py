@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, sparse
 from threadpoolctl import threadpool_limits
 
 from .model import ExaminerModel, _optimise, _scatter_vector, _solve, fit_examiner_model
@@ -259,6 +258,8 @@ def _truth_covariance(model: ExaminerModel, criteria: list[str]) -> np.ndarray:
     crit = pd.Index(criteria).get_indexer(r["criterion"])
     k, examiners = pd.factorize(r["examiner_id"])
     pair, pairs = pd.factorize(entries.get_indexer(r["entry_id"]).astype(np.int64) * len(examiners) + k)
+    from scipy import sparse
+
     M = sparse.csr_matrix((1.0 / n_cell, (pair, crit)), shape=(len(pairs), C))
     G = (M.T @ M).toarray()
     col = np.zeros((C, len(examiners)))
@@ -361,6 +362,8 @@ class _SpectralRefit:
             dr2_u = -(xx - (2.0 * beta - beta * beta * c) * xgx)
             scale = df / r2
             return dev, np.array([dlog_b + scale * dr2_b, dlog_u + scale * dr2_u if with_u else 0.0])
+
+        from scipy import optimize
 
         x0 = np.array([start[0] ** 2, start[1] ** 2 if with_u else 0.0])
         bounds = [(0.0, None), (0.0, None) if with_u else (0.0, 0.0)]

@@ -28,9 +28,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize, sparse, stats
-from scipy.linalg import lapack
-from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
 from ..data.scores import individual
@@ -199,10 +196,14 @@ class _CholeskySchur:
     ``G_e (I + theta_u^2 G_e)^-1`` it was built from (:func:`_schur_matrix`)."""
 
     def __init__(self, S: np.ndarray, H: np.ndarray):
+        from scipy import linalg
+
         self.chol = linalg.cholesky(S, lower=True, check_finite=False)
         self.H = H
 
     def solve(self, x: np.ndarray) -> np.ndarray:
+        from scipy import linalg
+
         return linalg.cho_solve((self.chol, True), x, check_finite=False)
 
     def logdet(self) -> float:
@@ -210,6 +211,8 @@ class _CholeskySchur:
 
     def inverse_lower(self) -> np.ndarray:
         """S^-1 (K, K) in its lower triangle (the upper one holds the factor's zeros)."""
+        from scipy.linalg import lapack
+
         inv, info = lapack.dpotri(self.chol, lower=1)
         if info != 0:  # pragma: no cover - S = I + PSD is always positive definite
             raise np.linalg.LinAlgError(f"dpotri failed ({info})")
@@ -256,6 +259,8 @@ class _SpectralSchur:
 
     @cached_property
     def chol(self) -> np.ndarray:
+        from scipy import linalg
+
         return linalg.cholesky(_schur_matrix(*self._rebuild)[0], lower=True, check_finite=False)
 
 
@@ -420,6 +425,8 @@ def _optimise(d: _Design, with_u: bool, start: tuple[float, float]) -> tuple[flo
             grad[1] = 0.0
         return _deviance(d, sol), grad
 
+    from scipy import optimize
+
     x0 = np.array([start[0] ** 2, start[1] ** 2 if with_u else 0.0])
     bounds = [(0.0, None), (0.0, None) if with_u else (0.0, 0.0)]
     res = optimize.minimize(
@@ -507,6 +514,8 @@ class ExaminerModel:
         k = d.n_examiners
         # b = lam * v_b, v_b ~ N(v_hat, sigma^2 S^-1)
         z = rng.standard_normal((k, n_draws))
+        from scipy import linalg
+
         vb = linalg.solve_triangular(sol.chol, z, lower=True, trans="T", check_finite=False) * sigma
         b = sol.b[:, None] + sol.lam[:, None] * vb  # (K, D)
         # u_e | b: mean t2 Dinv (g - G b_team), covariance sigma^2 t2 Dinv
@@ -549,6 +558,9 @@ def connected_groups(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _group_numbers(examiner: np.ndarray, entry: np.ndarray, n_k: int, n_e: int) -> tuple[np.ndarray, np.ndarray]:
     """Group number (:func:`connected_groups`) of every examiner (n_k,) and entry (n_e,), from
     the codes of the scores' examiners and entries (0-based, in sorted label order)."""
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
     graph = sparse.coo_matrix((np.ones(len(entry)), (examiner, n_k + entry)), shape=(n_k + n_e, n_k + n_e))
     _, label = csgraph.connected_components(graph, directed=False)
     size = np.bincount(label[:n_k], minlength=label.max() + 1)
@@ -609,7 +621,7 @@ def fit_examiner_model(
         raise ValueError("no individual scores to fit the examiner model to")
     if rubric is not None:  # each distinct label looked up once (a national year has 200,000 scores)
         ids = {x: (c.id if (c := rubric.criterion(x)) is not None else x) for x in pd.unique(ind["criterion"])}
-        ind["criterion"] = [ids[x] for x in ind["criterion"]]
+        ind["criterion"] = ind["criterion"].map(ids)
     ind["score"] = pd.to_numeric(ind["score"], errors="raise").astype(float)
     ind = ind[ind["score"].notna()].reset_index(drop=True)
     for col in ("entry_id", "examiner_id", "criterion"):
@@ -674,7 +686,9 @@ def _fit(ind: pd.DataFrame, *, min_scores: int, confidence: float) -> ExaminerMo
     bias = sol.b.copy() if identified else np.full(d.n_examiners, np.nan)
     se[n_in_group < 2] = np.nan
     bias[n_in_group < 2] = np.nan
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    from scipy import special
+
+    z = special.ndtri(0.5 + confidence / 2)  # the normal quantile, as scipy.stats.norm.ppf computes it
     effects = pd.DataFrame(
         {
             "examiner_id": d.examiners,

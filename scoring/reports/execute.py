@@ -48,7 +48,8 @@ class Job:
     timeout: int | None
     out_dir: Path
     data_dir: Path
-    forbidden: privacy.Forbidden | None = None  # set for private kinds
+    # set for private kinds: what no file of the report may hold, or a function that finds it
+    forbidden: privacy.Forbidden | Callable[[], privacy.Forbidden] | None = None
     pdf: bool = False
 
 
@@ -124,11 +125,7 @@ class Pool:
         for _ in self.threads:
             self.todo.put(None)  # no more jobs: a worker ends when it takes this
         if self.submitted:
-            # while the kernels work: Papermill's import alone takes seconds (nbformat's
-            # schema validation pulls in a grammar compiled at import time)
-            import papermill  # noqa: F401
-
-            from . import page  # noqa: F401
+            from . import page  # noqa: F401  (while the kernels work)
         for _ in range(self.submitted):
             yield self.done.get()
 
@@ -252,9 +249,9 @@ def run_job(job: Job, kernel=None, may_publish: Callable[[], bool] | None = None
                 kernel.shutdown()  # a new kernel for the next report: only this one fails
                 raise
         else:
-            import papermill
+            from .warm import load_papermill
 
-            nb = papermill.execute_notebook(
+            nb = load_papermill().execute_notebook(
                 str(job.notebook),
                 str(tmp_ipynb),
                 kernel_name=KERNEL_NAME,
@@ -280,7 +277,8 @@ def run_job(job: Job, kernel=None, may_publish: Callable[[], bool] | None = None
             files.append((pdf_path, tmp_pdf))
             lap("pdf")
         if job.forbidden is not None:
-            privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], job.forbidden)
+            forbidden = job.forbidden() if callable(job.forbidden) else job.forbidden
+            privacy.check([(_rel(final, job.out_dir), tmp) for final, tmp in files], forbidden)
             lap("privacy")
         if may_publish is not None and not may_publish():
             raise RuntimeError("the run was stopped before this report was published")

@@ -65,10 +65,10 @@ from typing import NamedTuple
 from ..kinds import DEFAULT_KIND, KIND_GROUPS, KIND_PACKAGES, REPORT_KINDS
 from ..paths import DATA_DIR, NOTEBOOKS_DIR, REPORTS_DIR
 from ..problems import display_path
-from .audience import forbidden_for
+from .audience import contacts, forbidden_for
 from .execute import Job, Pool, WarningLog, inline_figures, message, short, through_bar
 from .kind import ReportKind
-from .warm import LIBRARIES
+from .warm import LIBRARIES, load_papermill
 
 __all__ = [
     "REPORT_KINDS",
@@ -358,7 +358,8 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     ) as bar, through_bar(progress and bool(expected)):
         pool.wait_launched()  # the kernels' processes first: the work below would slow their start
         done = threading.Event()  # the reports are made: what is not read ahead by then is not needed ahead
-        reading = _read_ahead(years, data_dir, done, model=any(REPORT_KINDS[k].model for k in available))
+        reading = _read_ahead(years, data_dir, done, model=any(REPORT_KINDS[k].model for k in available),
+                              private=any(REPORT_KINDS[k].private for k in available))
         for kind_name in kinds:
             kind = REPORT_KINDS[kind_name]
             notebook = kind.notebook_path(nb_dir)
@@ -471,11 +472,15 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
     return result
 
 
-def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: bool = False) -> threading.Thread:
+def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: bool = False,
+                private: bool = False) -> threading.Thread:
     """Start reading, in a thread of the runner, what the run's reports and its index will need of
     each year: the checked year (:func:`scoring.data.year_data`), with ``model`` the year's examiner
     model (:func:`scoring.calibration.year_model`), and the index's office notes
-    (:func:`scoring.reports.index.office_notes`), all kept in the cache folder. It runs while the
+    (:func:`scoring.reports.index.office_notes`), all kept in the cache folder. After the first year's
+    year and model come what its first report needs besides: Papermill (:func:`warm.load_papermill`),
+    and with ``private`` everyone the privacy guard keeps out of a private report
+    (:func:`scoring.reports.audience.people`, every code of every year). It runs while the
     kernels warm up and the reports run, on the core a kernel leaves free; a kernel that needs one of
     them meanwhile waits for it instead of making it a second time (:func:`scoring.cache.cached`).
     Once ``done`` is set it starts nothing more (what a report needed, it has made itself). What fails
@@ -483,6 +488,7 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
 
     def read() -> None:
         from ..data import year_data
+        from .audience import people
         from .index import office_notes
 
         def fit(year: int) -> None:
@@ -490,16 +496,20 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
 
             year_model(year, data_dir, ahead=True)
 
-        for year in years:  # what is in the cache already is left there, not read
-            steps = [partial(year_data, year, data_dir, ahead=True), *([partial(fit, year)] if model else []),
-                     partial(office_notes, data_dir, year)]
-            for step in steps:
-                if done.is_set():
-                    return
-                try:
-                    step()
-                except Exception as exc:
-                    logger.debug("%s: reading ahead failed: %s", year, message(exc))
+        steps = []  # (year, step); what is in the cache already is left there, not read
+        for i, year in enumerate(years):
+            steps += [(year, partial(year_data, year, data_dir, ahead=True)), *([(year, partial(fit, year))] if model
+                                                                                else [])]
+            if i == 0:
+                steps += [(year, load_papermill), *([(year, partial(people, data_dir))] if private else [])]
+            steps.append((year, partial(office_notes, data_dir, year)))
+        for year, step in steps:
+            if done.is_set():
+                return
+            try:
+                step()
+            except Exception as exc:
+                logger.debug("%s: reading ahead failed: %s", year, message(exc))
 
     thread = threading.Thread(target=read, name="scoring-read-ahead", daemon=True)
     thread.start()
@@ -528,9 +538,8 @@ def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, sour
             params.update(kind.parameters(name))
             context = f"{kind.title(name, year, data_dir)} {year}"
         if kind.private:
-            forbidden = forbidden_for(kind.split(name)[-1], data_dir)
-            if kind.forbidden is not None and name is not None:
-                forbidden = forbidden | kind.forbidden(year, data_dir, name)
+            contacts(data_dir)  # people.csv that cannot be read fails the kind now (the guard fails closed)
+            forbidden = partial(_forbidden, kind, name, year, data_dir)
         jobs.append(Job(
             year=year, kind=kind.name, name=name, notebook=notebook,
             html=kind.output_html(out_dir, year, name), parameters=params,
@@ -538,6 +547,16 @@ def _jobs_for(kind: ReportKind, notebook, year, data_dir, out_dir, timeout, sour
             forbidden=forbidden, pdf=pdf,
         ))
     return jobs
+
+
+def _forbidden(kind: ReportKind, name: str | None, year: int, data_dir: Path):
+    """What a private kind's report for ``name`` must not hold, asked for by the worker once the report
+    is made: every other person's code of every year is a second's reading of a national year, which the
+    read-ahead does (:func:`_read_ahead`) while the kernel makes the report, not before."""
+    forbidden = forbidden_for(kind.split(name)[-1], data_dir)
+    if kind.forbidden is not None and name is not None:
+        forbidden = forbidden | kind.forbidden(year, data_dir, name)
+    return forbidden
 
 
 def _blind(job: Job, kind: ReportKind) -> Job:

@@ -53,17 +53,43 @@ import time
 import warnings
 from collections.abc import Callable
 
-__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "stop_kernels", "prepare", "setup", "warmed", "opened"]
+__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "load_papermill", "stop_kernels", "prepare", "setup", "warmed",
+           "opened"]
 
 logger = logging.getLogger("scoring.report")
 
-#: Libraries every warm kernel imports once (each report then finds them loaded).
-LIBRARIES = ("numpy", "pandas", "scipy.stats", "scipy.optimize", "matplotlib", "matplotlib.figure", "mistune")
+#: Libraries every warm kernel imports once (each report then finds them loaded). Not scipy: a kind
+#: whose reports use it imports it with its package (an examiner's report does without scipy.stats,
+#: a second of a kernel's start).
+LIBRARIES = ("numpy", "pandas", "matplotlib", "matplotlib.figure", "mistune")
 
 #: What a warm kernel imports by default: the libraries and every ``scoring`` module (a
 #: ``scoring`` package named here stands for every module in it: a run of one kind's reports
 #: imports that kind's package alone, :func:`scoring.reports.execute.Pool`).
 WARM_IMPORTS = (*LIBRARIES, "scoring")
+
+_IMPORTING = threading.Lock()
+
+
+def load_papermill():
+    """Papermill, imported without jsonschema's optional IRI checker.
+
+    Papermill reads notebooks with nbformat, which validates them with jsonschema; jsonschema's
+    import compiles the grammar of ``rfc3987_syntax`` when that package is installed (jupyter-events
+    asks for it): 1.7 s of CPU, under the lock the runner's reading shares, for the ``iri`` format
+    that no notebook schema uses. A process that has not imported jsonschema yet imports it with that
+    package hidden (its IRI formats go unchecked); the package itself stays importable.
+    """
+    with _IMPORTING:
+        if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+            sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError
+            try:
+                import jsonschema  # noqa: F401
+            finally:
+                del sys.modules["rfc3987_syntax"]
+        import papermill
+    return papermill
+
 
 # --------------------------------------------------------------------------------------
 # Inside the kernel
@@ -418,7 +444,6 @@ class WarmKernel:
                              f"--IPKernelApp.exec_lines=if True: {_KERNEL_SIDE}.setup({self.imports!r})"])
         if launched is not None:
             launched()
-        import papermill  # noqa: F401  (the first report needs it: its 0.5 s import while the kernel starts)
         self.kc = self.km.client()
         self.kc.start_channels()
         try:
@@ -552,8 +577,7 @@ class WarmKernel:
 
     def run(self, notebook: str, output: str, parameters: dict, timeout: int | None, **kwargs):
         """Execute one notebook with Papermill in this kernel; returns the executed notebook."""
-        import papermill
-
+        papermill = load_papermill()
         _register_engine()
         self.reports += 1
         return papermill.execute_notebook(

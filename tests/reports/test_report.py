@@ -8,9 +8,12 @@ is run once in the ``slow`` test at the end.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -603,6 +606,36 @@ def test_second_report_starts_as_in_a_fresh_kernel(isolation):
     nb = nbformat.read(root / "warm/2021/examiners/E02.ipynb", as_version=4)
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1))  # the count starts at 1 again
+
+
+def test_an_examiners_kernel_does_without_scipy_stats():
+    """A warm kernel for examiners' reports imports the libraries and the kind's package, and with them
+    no scipy.stats, optimize, sparse or linalg (a second of every examiner run's kernel start); the
+    model, fitted by the runner, is read without them."""
+    from scoring.reports.warm import LIBRARIES
+
+    code = (f"import importlib, sys\nfrom scoring.reports.warm import _scoring_modules\n"
+            f"for m in {LIBRARIES!r}: importlib.import_module(m)\n"
+            "for m in _scoring_modules('scoring.kinds.examiner'): importlib.import_module(m)\n"
+            "print(sorted(m for m in ('scipy.stats', 'scipy.optimize', 'scipy.sparse', 'scipy.linalg') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_papermill_is_imported_without_the_iri_grammar():
+    """load_papermill imports Papermill (and nbformat's jsonschema) without compiling rfc3987_syntax's
+    grammar, which the notebooks' schema never uses; the package stays importable, and a notebook
+    is still validated."""
+    code = ("import sys\nfrom scoring.reports.warm import load_papermill\npm = load_papermill()\n"
+            "import jsonschema, nbformat\n"
+            "print('rfc3987_syntax' in sys.modules, 'iri' in jsonschema.FormatChecker().checkers)\n"
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\nnbformat.validate(nb)\n"
+            "nb.cells[0]['execution_count'] = 'one'\n"
+            "try:\n    nbformat.validate(nb)\nexcept nbformat.ValidationError:\n    print('invalid')\n"
+            "import importlib.util\nprint(importlib.util.find_spec('rfc3987_syntax') is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "invalid", str(importlib.util.find_spec("rfc3987_syntax") is not None)]
 
 
 def test_a_kept_kernel_serves_a_run_that_needs_no_more_than_it_imported():

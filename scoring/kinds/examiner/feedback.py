@@ -29,9 +29,9 @@ per data), the year's checked data from :func:`scoring.data.year_data` (read onc
 data). What the reports of a year share beyond them (the drift over the history, the
 consensus closeness of every examiner, the codes to redact) is computed once per state of
 the data by :func:`shared` and kept in memory and under :data:`scoring.paths.CACHE_DIR`,
-outside ``reports/``; the calibration report computes it first (its drift and dominance
-tables are the same tables), so that with the cache of a run that made it, an examiner's
-report computes nothing of the year's again.
+outside ``reports/``; the calibration report computes it first (its drift table is the same
+table), so that with the cache of a run that made it, an examiner's report computes nothing of the
+year's again.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from ... import disclosure as rule
 from ... import names
 from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_data, year_model
-from ...consensus import dominance
+from ...consensus import closeness as team_closeness
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
 from ...disclosure import POOL_FROM, pool_position
 from ...overview import individual
@@ -204,12 +204,12 @@ def _year_levels(scores: pd.DataFrame, rubric: Rubric, cache_dir=None) -> None:
 def consensus_closeness(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
     """How often the team's score landed nearest the examiner's own, per stage.
 
-    From :func:`scoring.consensus.dominance` (computed over the whole year, of which only
+    From :func:`scoring.consensus.closeness` (computed over the whole year, of which only
     the examiner's own row is kept). Columns: stage (``consensus``, ``site_visit``),
     decisions, nearest, nearest_share, expected_share, movement (mean of team score -
     own score), abs_movement; one row per stage where the examiner has decisions.
     """
-    return _closeness_rows({s: dominance(scores, s) for s in STAGES}, examiner_id)
+    return _closeness_rows({s: team_closeness(scores, s) for s in STAGES}, examiner_id)
 
 
 def _closeness_rows(tables: dict[str, pd.DataFrame], examiner_id: str) -> pd.DataFrame:
@@ -267,7 +267,7 @@ class Shared:
     drift : :func:`scoring.calibration.examiner_drift` over the usable years up to the year.
     left_out : earlier years left out of the trend (data errors), as ``load_history`` says.
     codes : every examiner code in the usable years (to redact from text shown to one).
-    closeness : per stage, :func:`scoring.consensus.dominance` of the year.
+    closeness : per stage, :func:`scoring.consensus.closeness` of the year.
     """
 
     drift: pd.DataFrame
@@ -297,7 +297,7 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
         history = load_history(year, data_dir)
         yd = year_data(year, data_dir, cache_dir=cache_dir)
         # first what needs no model: a run's runner may be fitting the year's meanwhile (runner._read_ahead)
-        closeness = {s: dominance(yd.scores, s) for s in STAGES}
+        closeness = {s: team_closeness(yd.scores, s) for s in STAGES}
         _year_levels(yd.scores, yd.rubric, cache_dir)  # the pages' disclosure tables, into the cache folder
         # each year's model as the year's own reports fit it (kept on disk): not fitted a second time
         models = {y: year_model(yd if y == year else y, data_dir, min_scores=min_scores, cache_dir=cache_dir)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ...calibration.drift import FALSE_ALARM
 from ...disclosure import AT_LEAST, POOL_FROM
@@ -295,13 +295,23 @@ def closeness_side(nearest: float, decisions: int, expected: float) -> str:
     n = int(decisions)
     if n < 1 or not (0 < expected < 1) or not np.isfinite(nearest):
         return "unclear"
-    below = stats.binom.cdf(math.ceil(nearest - 1e-9), n, expected)  # P(X <= ceil(nearest))
-    above = stats.binom.sf(math.floor(nearest + 1e-9) - 1, n, expected)  # P(X >= floor(nearest))
+    below = _binomial_cdf(math.ceil(nearest - 1e-9), n, expected)  # P(X <= ceil(nearest))
+    above = _binomial_sf(math.floor(nearest + 1e-9) - 1, n, expected)  # P(X >= floor(nearest))
     if above <= CLEAR / 2:
         return "more"
     if below <= CLEAR / 2:
         return "less"
     return "unclear"
+
+
+def _binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X binomial (n, p): ``scipy.stats.binom.cdf`` without the import of scipy.stats."""
+    return 0.0 if k < 0 else 1.0 if k >= n else float(special.bdtr(k, n, p))
+
+
+def _binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X > k) for X binomial (n, p): ``scipy.stats.binom.sf``, likewise."""
+    return 1.0 if k < 0 else 0.0 if k >= n else float(special.bdtrc(k, n, p))
 
 
 _TEAM_SCORE = {"consensus": "Lagets konsensuspoäng", "site_visit": "Lagets poäng efter platsbesöket"}

@@ -57,6 +57,19 @@ def test_closeness_side_against_binomial_tails_by_hand():
     assert words.CLEAR == 0.05 and words.RATE_FROM == 10
 
 
+def test_the_binomial_tails_are_scipy_stats_own():
+    """closeness_side's tails (scipy.special's, without scipy.stats' import in the kernel) are
+    scipy.stats.binom's, at the edges too (a count below 0 or at n)."""
+    from scipy import stats
+
+    for n in (1, 2, 7, 18, 60):
+        for p in (0.05, 0.19, 0.5, 0.83):
+            for k in range(-2, n + 2):
+                assert words._binomial_cdf(k, n, p) == pytest.approx(stats.binom.cdf(k, n, p), rel=1e-12, abs=1e-15)
+                assert words._binomial_sf(k, n, p) == pytest.approx(stats.binom.sf(k, n, p), rel=1e-12, abs=1e-15)
+    assert words._binomial_cdf(3, 10, 0.1) == pytest.approx(_binom_tail_low(3, 10, 0.1), rel=1e-12)
+
+
 def _row(stage="consensus", n=18, nearest=0.0, expected=0.18, move=22.2, abs_move=22.2):
     return {"stage": stage, "decisions": n, "nearest": nearest, "nearest_share": nearest / n,
             "expected_share": expected, "movement": move, "abs_movement": abs_move}
