@@ -474,17 +474,17 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
 
 def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: bool = False,
                 private: bool = False) -> threading.Thread:
-    """Start reading, in a thread of the runner, what the run's reports and its index will need of
-    each year: the checked year (:func:`scoring.data.year_data`), with ``model`` the year's examiner
-    model (:func:`scoring.calibration.year_model`), and the index's office notes
-    (:func:`scoring.reports.index.office_notes`), all kept in the cache folder. After the first year's
-    year and model come what its first report needs besides: Papermill (:func:`warm.load_papermill`),
-    and with ``private`` everyone the privacy guard keeps out of a private report
-    (:func:`scoring.reports.audience.people`, every code of every year). It runs while the
-    kernels warm up and the reports run, on the core a kernel leaves free; a kernel that needs one of
-    them meanwhile waits for it instead of making it a second time (:func:`scoring.cache.cached`).
-    Once ``done`` is set it starts nothing more (what a report needed, it has made itself). What fails
-    here is left to fail, and be reported, where it is needed."""
+    """Start reading, in a thread of the runner, what the run's reports and its index will need: first
+    Papermill (:func:`warm.load_papermill`: the first report starts as soon as its kernel is ready),
+    then of each year the checked year (:func:`scoring.data.year_data`), with ``model`` the year's
+    examiner model (:func:`scoring.calibration.year_model`), after the first year's with ``private``
+    everyone the privacy guard keeps out of a private report (:func:`scoring.reports.audience.people`,
+    every code of every year), and the index's office notes (:func:`scoring.reports.index.office_notes`),
+    all kept in the cache folder. It runs while the kernels warm up and the reports run, on the core a
+    kernel leaves free; a kernel that needs one of them meanwhile waits for it instead of making it a
+    second time (:func:`scoring.cache.cached`). Once ``done`` is set it starts nothing more (what a
+    report needed, it has made itself). What fails here is left to fail, and be reported, where it is
+    needed."""
 
     def read() -> None:
         from ..data import year_data
@@ -496,20 +496,19 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
 
             year_model(year, data_dir, ahead=True)
 
-        steps = []  # (year, step); what is in the cache already is left there, not read
+        steps = [("Papermill", load_papermill)]  # (what, step); what is in the cache already is left there
         for i, year in enumerate(years):
-            steps += [(year, partial(year_data, year, data_dir, ahead=True)), *([(year, partial(fit, year))] if model
-                                                                                else [])]
-            if i == 0:
-                steps += [(year, load_papermill), *([(year, partial(people, data_dir))] if private else [])]
-            steps.append((year, partial(office_notes, data_dir, year)))
-        for year, step in steps:
+            steps += [(year, partial(year_data, year, data_dir, ahead=True)),
+                      *([(year, partial(fit, year))] if model else []),
+                      *([(year, partial(people, data_dir))] if private and i == 0 else []),
+                      (year, partial(office_notes, data_dir, year))]
+        for what, step in steps:
             if done.is_set():
                 return
             try:
                 step()
             except Exception as exc:
-                logger.debug("%s: reading ahead failed: %s", year, message(exc))
+                logger.debug("%s: reading ahead failed: %s", what, message(exc))
 
     thread = threading.Thread(target=read, name="scoring-read-ahead", daemon=True)
     thread.start()
