@@ -511,11 +511,11 @@ class ExaminerModel:
         if d is None or sol is None:
             return np.repeat(self.cells["adjusted"].to_numpy(dtype=float)[None, :], n_draws, axis=0)
         sigma = np.sqrt(self.sigma2) if np.isfinite(self.sigma2) else 0.0
+        from scipy import linalg
+
         k = d.n_examiners
         # b = lam * v_b, v_b ~ N(v_hat, sigma^2 S^-1)
         z = rng.standard_normal((k, n_draws))
-        from scipy import linalg
-
         vb = linalg.solve_triangular(sol.chol, z, lower=True, trans="T", check_finite=False) * sigma
         b = sol.b[:, None] + sol.lam[:, None] * vb  # (K, D)
         # u_e | b: mean t2 Dinv (g - G b_team), covariance sigma^2 t2 Dinv

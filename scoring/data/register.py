@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +77,6 @@ def _rows(path: Path, known: tuple[str, ...], required: tuple[str, ...], empty_o
     return rows(), problems
 
 
-@lru_cache(maxsize=65536)  # a national team plan names 1,000 codes on 30,000 rows
 def _code_problem(code: str) -> str | None:
     """Why a row's ``examiner_id`` is no examiner's code (blank included), or None."""
     return code_problem(code) if code else "examiner_id is blank; every row needs one"

@@ -76,7 +76,7 @@ def load_papermill():
 
     Papermill reads notebooks with nbformat, which validates them with jsonschema; jsonschema's
     import compiles the grammar of ``rfc3987_syntax`` when that package is installed (jupyter-events
-    asks for it): 1.7 s of CPU, under the lock the runner's reading shares, for the ``iri`` format
+    asks for it): 1.7 s of CPU, under the interpreter lock the runner's reading needs, for the ``iri`` format
     that no notebook schema uses. A process that has not imported jsonschema yet imports it with that
     package hidden (its IRI formats go unchecked); the package itself stays importable.
     """

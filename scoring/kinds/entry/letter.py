@@ -143,8 +143,7 @@ def consensus_texts(year_data: YearData) -> pd.DataFrame:
     cells = {c: rows[c].tolist() if c in rows.columns else [None] * len(rows) for c in TEXTS}
     split: dict[object, list[str]] = {}
     groups: dict[tuple[str, str], dict[str, dict[str, None]]] = {}
-    for i, key in enumerate(zip(rows["entry_id"].astype(str).tolist(), rows["criterion"].astype(str).tolist(),
-                                strict=True)):
+    for i, key in enumerate(zip(rows["entry_id"].astype(str), rows["criterion"].astype(str), strict=True)):
         points = groups.setdefault(key, {c: {} for c in TEXTS})
         for column in TEXTS:
             cell = cells[column][i]
