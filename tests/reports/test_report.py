@@ -746,6 +746,22 @@ def test_private_report_naming_another_examiner_is_not_published(tmp_path):
                        "index.html", "manifest.json"]
 
 
+def test_an_unreadable_people_csv_fails_the_private_kind_before_any_report(tmp_path):
+    """The guard fails closed while the jobs are planned (what everyone else is called is found only
+    once a report is made): a people.csv that cannot be read fails the examiners' reports of the year
+    with a message naming it, and none is made."""
+    nbs = tmp_path / "nb"
+    _notebook(nbs / "examiner_feedback.ipynb", "print('klar')",
+              parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
+    data = _data(tmp_path / "data")
+    (data / "people.csv").write_bytes(b"\x00\x01" * 200)
+    result = run_reports([2021], kinds="examiner", data_dir=data, out_dir=tmp_path / "out", notebooks_dir=nbs,
+                         progress=False, timeout=120, names={"examiner": ["E01", "E02"]})
+    assert [(f.year, f.kind, f.name) for f in result.failures] == [(2021, "examiner", None)]
+    assert "people.csv" in result.failures[0].message
+    assert result.reports == [] and not (tmp_path / "out/2021").exists()
+
+
 def test_provenance_recorded_from_what_the_report_read(tmp_path):
     import hashlib
     import json
