@@ -351,10 +351,6 @@ def _report(args) -> int:
     if not args.verbose:  # a warning of the run is in its summary (RunResult.warnings)
         for h in console:
             h.setLevel(logging.CRITICAL + 1)
-    # this process only runs notebooks, and Papermill validates them against nbformat's schema:
-    # jsonschema's optional IRI format checker, which that schema never uses, would compile 39
-    # grammars when Papermill is imported (about 3 s of every run, on the way to the first report)
-    sys.modules.setdefault("rfc3987_syntax", None)
     try:
         return _run_report(args)
     finally:
