@@ -14,6 +14,7 @@ carrying them is an error.
 from __future__ import annotations
 
 import re
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from ..rubric import STAGES, Rubric
 from .tables import (
     _WHOLE,
     _YEAR,
+    CsvTable,
     _header_problems,
     _lines,
     _num,
@@ -174,16 +176,16 @@ def _frame(col: dict[str, list], located_by: tuple[str, ...] = ("line",)) -> pd.
     )
 
 
-def _memo(f):
+class _Memo(dict):
     """``f`` remembered per argument within one file's check (a year repeats a few codes,
-    criteria and scores over thousands of rows)."""
-    seen: dict = {}
+    criteria and scores over thousands of rows): ``memo[x]`` is ``f(x)``, computed once."""
 
-    def g(x):
-        if x not in seen:
-            seen[x] = f(x)
-        return seen[x]
-    return g
+    def __init__(self, f):
+        self.f = f
+
+    def __missing__(self, x):
+        self[x] = y = self.f(x)
+        return y
 
 
 def _score_row(
@@ -216,7 +218,7 @@ def _score_row(
 
     ex = get("examiner_id")
     if ex:
-        problem = memo["code"](ex)
+        problem = memo["code"][ex]
         if problem:
             bad("examiner_id", f"examiner_id {problem}")
         else:
@@ -225,7 +227,7 @@ def _score_row(
     crit = None
     cr = get("criterion")
     if cr:
-        crit = memo["criterion"](cr)
+        crit = memo["criterion"][cr]
         if crit is None:
             bad("criterion", f"'{_show(cr)}' is not a criterion; use one of: {', '.join(rubric.criterion_ids)} "
                              "or their Swedish labels")
@@ -234,7 +236,7 @@ def _score_row(
 
     sc = get("score")
     if sc:
-        x = memo["number"](sc)
+        x = memo["number"][sc]
         scale = rubric.scale
         if x is None:
             bad("score", f"score '{_show(sc)}' is not a number")
@@ -249,7 +251,7 @@ def _score_row(
     if st == "":
         rec["stage"] = "individual"
     else:
-        key = memo["stage"](st)
+        key = memo["stage"][st]
         if key in STAGES:
             rec["stage"] = key
         else:
@@ -285,8 +287,8 @@ def _score_row(
 
 
 def _lookups(rubric: Rubric) -> dict:
-    return {"code": _memo(lambda ex: code_problem(ex, reserved_ok=True)), "criterion": _memo(rubric.criterion),
-            "number": _memo(_parse_number), "stage": _memo(_stage_key)}
+    return {"code": _Memo(lambda ex: code_problem(ex, reserved_ok=True)), "criterion": _Memo(rubric.criterion),
+            "number": _Memo(_parse_number), "stage": _Memo(_stage_key)}
 
 
 def _stage_key(text: str) -> str:
@@ -325,7 +327,7 @@ def read_scores(
         if table is None:
             return scores_frame([]), problems
         problems += _header_problems(table, where, SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS)
-        col, row_problems = _checked_columns(table.rows, table.columns, where, rubric, year)
+        col, row_problems = _checked_columns(table, where, rubric, year)
         # the rows' two million cells freed while the collector is paused: alive when it resumes, its
         # first pass would walk every one of them (0.2 s for a national year)
         del table
@@ -337,56 +339,56 @@ def read_scores(
 _BAD = object()  # a value that needs the full check of its row
 
 
-def _checked_columns(rows, columns: dict[str, int], where: str, rubric: Rubric, year: int | None):
+def _checked_columns(table: CsvTable, where: str, rubric: Rubric, year: int | None):
     """:func:`check_score_rows`' records (duplicates resolved) as columns, and its problems: the
     same rows, values and problems, without a Python call per row where none is needed (a
     national year has 200,000 rows). Each distinct value of a column is checked once; a row
     whose values all pass and that has no question and no team text is taken as it is, any
     other row is checked by :func:`_score_row` as :func:`check_score_rows` checks every row."""
+    rows, columns = table.rows, table.columns
     if not rows or not all(c in columns for c in SCORE_REQUIRED_COLUMNS):
         records, problems = check_score_rows(rows, columns, where, rubric, year=year)
         return {c: [r.get(c, "") for r in records] for c in SCORE_COLUMNS}, problems
     memo, scale = _lookups(rubric), rubric.scale
-    by_column = list(zip(*(cells for _, cells in rows), strict=True))
-    blank = ("",) * len(rows)
+    by_column = table.by_column or list(zip(*(cells for _, cells in rows), strict=True))
+    recheck: set[int] = set()  # the rows a value of which needs its row's full check
 
     def each(name: str, check) -> list:
-        i, seen = columns.get(name), {}
-        return [seen[v] if v in seen else seen.setdefault(v, check(v)) for v in (by_column[i] if i is not None
-                                                                                 else blank)]
+        i, seen = columns.get(name), _Memo(check)
+        values = list(map(seen.__getitem__, by_column[i])) if i is not None else [seen[""]] * len(rows)
+        if _BAD in seen.values():
+            recheck.update(k for k, v in enumerate(values) if v is _BAD)
+        return values
 
     def score(v):
-        x = memo["number"](v) if v else None
+        x = memo["number"][v] if v else None
         return x if x is not None and scale.min - 1e-9 <= x <= scale.max + 1e-9 and scale.on_scale(x) else _BAD
 
     col = {
         "year": each("year", lambda v: int(v) if _YEAR.fullmatch(v) and (year is None or int(v) == year) else _BAD),
         "entry_id": each("entry_id", lambda v: v or _BAD),
-        "examiner_id": each("examiner_id", lambda v: v if v and memo["code"](v) is None else _BAD),
-        "criterion": each("criterion", lambda v: c.id if v and (c := memo["criterion"](v)) is not None else _BAD),
+        "examiner_id": each("examiner_id", lambda v: v if v and memo["code"][v] is None else _BAD),
+        "criterion": each("criterion", lambda v: c.id if v and (c := memo["criterion"][v]) is not None else _BAD),
         "score": each("score", score),
-        "stage": each("stage", lambda v: "individual" if v == "" else k if (k := memo["stage"](v)) in STAGES
+        "stage": each("stage", lambda v: "individual" if v == "" else k if (k := memo["stage"][v]) in STAGES
                       else _BAD),
         "question": each("question", lambda v: None if v == "" else _BAD),
         "comment": each("comment", lambda v: v),
         **{c: each(c, lambda v: "" if v == "" else _BAD) for c in TEXT_COLUMNS},
         "line": [line for line, _ in rows],
     }
-    arrays = {c: np.array(v + [None], dtype=object)[:-1] for c, v in col.items()}  # [None]: never 2-D
-    keep = np.ones(len(rows), dtype=bool)
-    for values in arrays.values():
-        keep &= values != _BAD
     problems: list[Problem] = []
-    for i in np.flatnonzero(~keep):  # the rows a value of which needs its row's full check
+    keep = [True] * len(rows)
+    for i in sorted(recheck):
         line, cells = rows[i]
         rec, row_problems = _score_row(lambda c, cells=cells: cells[columns[c]] if c in columns else "", columns,
                                        line, where, rubric, year, memo)
         problems += row_problems
-        if not row_problems:
-            keep[i] = True
-            for c, values in arrays.items():
-                values[i] = rec[c]
-    col = {c: values[keep].tolist() for c, values in arrays.items()}
+        keep[i] = not row_problems
+        for c, values in col.items():
+            values[i] = rec.get(c)  # a row with problems is left out below
+    if problems:
+        col = {c: list(compress(values, keep)) for c, values in col.items()}
     if _clashes(col):  # repeated keys, or criterion and question scores of one key: resolve them row by row
         records, dup_problems = _duplicates([dict(zip(col, r, strict=True)) for r in zip(*col.values(), strict=True)],
                                             where)
@@ -538,9 +540,9 @@ def criterion_scores(scores: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         df["question"] = pd.array([pd.NA] * len(df), dtype="Int64")
     if "comment" not in df.columns:
         df["comment"] = ""
-    to_id = _memo(lambda x: c.id if (c := rubric.criterion(x)) is not None else x)  # once per label
+    to_id = _Memo(lambda x: c.id if (c := rubric.criterion(x)) is not None else x)  # once per label
     codes, labels = pd.factorize(df["criterion"], use_na_sentinel=False)  # each label looked up once
-    df["criterion"] = np.array([to_id(x) for x in labels], dtype=object)[codes]
+    df["criterion"] = np.array([to_id[x] for x in labels], dtype=object)[codes]
     df["comment"] = df["comment"].fillna("").astype("str")
     for c in TEXT_COLUMNS:
         df[c] = df[c].fillna("").astype("str") if c in df.columns else ""

@@ -16,8 +16,10 @@ import io
 import re
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from ..problems import BIDI_CONTROLS, Problem
 
@@ -26,9 +28,12 @@ __all__ = ["CsvTable", "column_name", "read_csv_table", "sniff_delimiter"]
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 _WHOLE = re.compile(r"\d+([.,]0*)?")
 _YEAR = re.compile(r"[0-9]{4}")  # not \d, which is also "２０２４" and "٢٠٢٤"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARS = "".join(map(chr, (*range(0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f)))
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # where the csv reader ends a row (str.splitlines ends more)
-_SPACE = re.compile(r"[^\S\r\n]")  # what str.strip takes from a cell, but the line breaks
+#: What str.strip takes from a cell, but the line breaks: every other character str.isspace is true for.
+_SPACES = ("\t\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+           "\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 #: Columns whose values may run over several lines (Alt+Enter in Excel): free text.
@@ -58,7 +63,8 @@ class CsvTable:
     line ``header_line``; ``columns``: name -> index of its first occurrence; ``rows``:
     (line, stripped cells padded to the header width) for every non-blank row that could be
     split; ``n_rows``: every non-blank data row, including those already reported by the
-    reader; ``delimiter``: the one the file uses.
+    reader; ``delimiter``: the one the file uses; ``by_column``: the cells of ``rows`` column by column
+    when the reader split them so (a file without quotes whose rows all have the header's width), else None.
     """
 
     header: list[str]
@@ -67,6 +73,7 @@ class CsvTable:
     rows: list[tuple[int, list[str]]]
     n_rows: int
     delimiter: str
+    by_column: list[list[str]] | None = field(default=None, compare=False, repr=False)
 
 
 def _decode(data: bytes, path: Path) -> tuple[str | None, str | None, int | None]:
@@ -116,9 +123,15 @@ def _decode(data: bytes, path: Path) -> tuple[str | None, str | None, int | None
                 "not UTF-8: read as Windows-1252 (Excel's 'CSV' on Swedish Windows); "
                 "check å, ä, ö and save as 'CSV UTF-8' next time"
             )
-    if len(_CONTROL.findall(text)) > max(1, len(text) // 1000):
+    if _holds_any(text, _CONTROL_CHARS) and len(_CONTROL.findall(text)) > max(1, len(text) // 1000):
         return None, f"{not_csv} (binary data)", None
     return text, note, None
+
+
+def _holds_any(text: str, chars: str) -> bool:
+    """Whether ``text`` holds one of ``chars``: a search per character, which in a file of one-byte characters
+    (ASCII, Latin-1) takes a tenth of a regex's time (one wider than all of the text's is not even searched for)."""
+    return any(ch in text for ch in chars)
 
 
 def _first_non_utf8(data: bytes) -> tuple[int, int, int] | None:
@@ -254,24 +267,44 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
 
     plain = '"' not in text and "\x00" not in text
     physical = (text.split("\n") if "\r" not in text else _LINE_BREAK.split(text))[skip:] if plain else []
+    by_column = None
     if plain and max(map(len, physical), default=0) <= csv.field_size_limit():
-        # nothing quoted: every line is one row, split at the delimiter as the csv reader splits it
-        # (and stripped only where a cell can hold a space); a file whose rows all have the header's
-        # width (the usual one) is taken as it is
-        if _SPACE.search(text):
-            cut = [list(map(str.strip, s.split(delimiter))) for s in physical]
+        # nothing quoted: every line is one row, split at the delimiter as the csv reader splits it (and
+        # stripped only where a cell can hold a space)
+        space = _holds_any(text, _SPACES)
+
+        def cut(s: str) -> list[str]:
+            return list(map(str.strip, s.split(delimiter))) if space else s.split(delimiter)
+
+        numbered = enumerate(physical, start=skip + 1)
+        for number, s in numbered:  # up to the header
+            take(number, number, cut(s))
+            if header:
+                break
+        body = physical[number - skip:] if header else []
+        while body and not body[-1]:
+            body.pop()  # the empty lines at the end
+        n = len(header)
+        if body and delimiter.isascii() and {s.count(delimiter) for s in body if s} == {n - 1}:
+            # every data row has the header's width (the usual file): pandas' C parser (which splits at a byte)
+            # splits them at once, column by column, and makes one string per distinct value of a column (a national
+            # year's 1.3 million cells are a few thousand strings: quicker to make, check and free). It is given the
+            # lines as split here, the header line first and skipped (pandas would drop a byte order mark opening
+            # its input, and its skipping miscounts lines ended by a lone CR).
+            data = "\n".join(physical[number - skip - 1:number - skip + len(body)]).encode()
+            frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=range(n), skiprows=1, dtype=object,
+                                na_filter=False, quoting=csv.QUOTE_NONE, skip_blank_lines=False)
+            by_column = [list(map(str.strip, c)) if space else c.tolist() for _, c in frame.items()]
+            rows = list(zip(range(number + 1, number + 1 + len(body)), map(list, zip(*by_column, strict=True)),
+                            strict=True))
+            if "" in by_column[0]:  # a row without a first value may be blank
+                rows = [(line, cells) for line, cells in rows if any(cells)]
+            n_rows = len(rows)
+            if n_rows < len(body):
+                by_column = None
         else:
-            cut = [s.split(delimiter) for s in physical]
-        split = [(number, cells) for number, cells in zip(range(skip + 1, skip + 1 + len(cut)), cut, strict=True)
-                 if any(cells)]
-        if split:
-            head_line, head = split[0]
-            take(head_line, head_line, head)
-            if {len(cells) for _, cells in split} == {len(header)}:
-                rows, n_rows = split[1:], len(split) - 1
-            else:
-                for number, cells in split[1:]:
-                    take(number, number, cells)
+            for number, s in numbered:
+                take(number, number, cut(s))
     else:
         stream = io.StringIO(text, newline="")
         for _ in range(skip):
@@ -307,11 +340,12 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
                 )
             else:
                 kept.append((line, cells))
-        rows = kept
+        if len(kept) < len(rows):
+            rows, by_column = kept, None
     if n_rows == 0:
         problems.append(Problem(where, None, None, "no rows: the file has a header but no data"))
     problems += _hidden_character_notes(text, header, header_line, rows, where)
-    return CsvTable(header, header_line, columns, rows, n_rows, delimiter), problems
+    return CsvTable(header, header_line, columns, rows, n_rows, delimiter, by_column), problems
 
 
 #: Control characters a value should not hold (tab, and the line breaks of a multi-line comment, are text).
@@ -341,8 +375,8 @@ def _hidden_character_notes(text: str, header: list[str], header_line: int, rows
                             where: str) -> list[Problem]:
     """A note per header name or value holding a bidi control or a control character
     (:func:`hidden_characters`), naming its line and column; ``text`` is the whole file's."""
-    if not _HIDDEN.search(text):
-        return []
+    if not (_holds_any(text, _CONTROL_CHARS) if text.isascii() else _HIDDEN.search(text)):
+        return []  # (in ASCII text the control characters are the only hidden ones)
     notes = []
     for line, cells in [(header_line, header), *rows]:
         for i, cell in enumerate(cells):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import zipfile
 from pathlib import Path
 
@@ -729,6 +730,8 @@ def test_reading_scores_leaves_the_garbage_collector_as_it_was(tmp_path):
     "year,entry_id,score\n2024,A,4,5\n2024,B,5,,x\n2024,C\n,,\n2024,D,5",  # too many, too few, blank, no end
     "year,,score\n2024,x,5\n2024,,6\n",  # a value in a column without a name
     "a,b\n2024,2\n" + "1,2\n" * 3 + "1,2,3\n",
+    "year,entry_id\n2024,A\n\n,B\n,\n2024,C\n",  # a blank line, a row without a first value, a blank row
+    "year;x\r2024;a\r2024;\u3000b\u3000\r",  # lone CRs, a value in ideographic spaces
 ])
 def test_a_file_without_quotes_is_read_as_the_csv_reader_reads_it(tmp_path, text):
     """Without a quote the reader splits the lines itself (no csv call per row); with one it goes
@@ -741,6 +744,44 @@ def test_a_file_without_quotes_is_read_as_the_csv_reader_reads_it(tmp_path, text
     quoted.write_bytes(text.replace("2024", '"2024"', 1).encode())
     assert '"' in quoted.read_text() and '"' not in plain.read_text()
     assert read_csv_table(plain, "f") == read_csv_table(quoted, "f")
+    table, _ = read_csv_table(plain, "f")  # its cells column by column, when kept so, are those of its rows
+    assert table.by_column in (None, [list(c) for c in zip(*(cells for _, cells in table.rows), strict=True)])
+
+
+def test_the_usual_file_is_split_column_by_column_as_written(tmp_path):
+    """A file without quotes whose rows all have the header's width is split at once, and its cells are kept
+    column by column too: every value as written (a byte order mark opening a row, "NaN", "#"), stripped, on the
+    line the csv reader numbers it, whatever ends the lines."""
+    from scoring.data import read_csv_table
+
+    table, problems = read_csv_table(write(tmp_path / "f.csv", "sep=;\r\rid;x\r\ufeff1;NaN\r\n2;#\n3; null \n\n"), "f")
+    assert problems == [] and (table.header, table.header_line) == (["id", "x"], 3)
+    assert table.rows == [(4, ["\ufeff1", "NaN"]), (5, ["2", "#"]), (6, ["3", "null"])]
+    assert table.by_column == [["\ufeff1", "2", "3"], ["NaN", "#", "null"]]
+
+
+def test_every_white_space_around_a_value_is_stripped(tmp_path):
+    """The reader strips a value of what str.strip takes, whichever white space it is."""
+    from scoring.data import read_csv_table
+
+    for ch in (ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace() and ch not in "\r\n"):
+        table, _ = read_csv_table(write(tmp_path / "f.csv", f"a,b\n1,{ch}2\n"), "f")
+        assert table.rows == [(2, ["1", "2"])], repr(ch)
+
+
+def test_scores_of_the_usual_file_are_checked_as_any_others(tmp_path, rubric):
+    """read_scores checks the cells of a file split column by column as those of any other file: the same scores
+    and problems for a file without quotes as for the same file with a value quoted."""
+    rows = ["2024,007,E01,target_group,60,,", "2024,007,E01,target_group,60,,", "2024,007,E02,staff,61,,",
+            "2024,007,E02,results,60,konsensus,", "2024,007,E04,staff,60,,10", "2024,007,E04,staff,60,,",
+            "24,007,E05,staff,60,,", "2024,007,E06,staff,50,,"]
+    plain = scores_file(tmp_path / "plain", *rows, header=HEADER.removesuffix(",comment"))
+    quoted = write(tmp_path / "quoted" / "scores.csv", plain.read_text(encoding="utf-8").replace("E06", '"E06"'))
+    (df, problems), (df_quoted, problems_quoted) = read_scores(plain, rubric), read_scores(quoted, rubric)
+    pd.testing.assert_frame_equal(df, df_quoted)
+    assert [dataclasses.replace(p, file="") for p in problems] == [dataclasses.replace(p, file="") for p in
+                                                                    problems_quoted]
+    assert list(df["line"]) == [2, 5, 6, 9] and {p.row for p in problems} == {3, 4, 7, 8}
 
 
 def test_everyones_codes_are_read_again_when_a_file_of_the_folder_changes(tmp_path, monkeypatch):
