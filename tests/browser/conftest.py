@@ -12,6 +12,10 @@ the demo year (``demo``) and a copy of it holding hostile text (``hostile``, bui
 serves every test; each test opens its page in a fresh context that records every request,
 console message and dialog.
 
+The modules that open other pages of the demo data (the 2024 jury packs, letters ...) name them
+in ``DEMO_PAGES``; ``demo_pages`` makes what the session's modules name, each page once
+(``demo_pages.py``).
+
 Screenshots go to ``tests/artifacts/browser/`` (git-ignored; ``SCORING_TEST_ARTIFACTS``
 names another folder); the session's last line says where.
 """
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import SCREEN, YEAR, artifacts_dir, require_browser, require_kind
+from demo_pages import DemoPages
 from report_kinds import KINDS, Kind
 
 from scoring.paths import DATA_DIR
@@ -125,6 +130,18 @@ def made(chromium, tmp_path_factory) -> Made:
         seconds[variant] = _TIMES[f"reports made ({variant})"] = time.perf_counter() - start
         samples.update({(s.kind.id, variant): s for s in made})
     return Made(samples, seconds, hostile, runs["demo"])
+
+
+@pytest.fixture(scope="session")
+def demo_pages(chromium, request, tmp_path_factory) -> DemoPages:
+    """The demo pages that the session's modules name in ``DEMO_PAGES``, each made once: in one
+    ``run_reports(pdf=True)`` call a year for those whose PDF a module reads, one without for the rest."""
+    modules = {item.module for item in request.session.items if getattr(item, "module", None) is not None}
+    wants = [m.DEMO_PAGES for m in sorted(modules, key=lambda m: m.__name__) if hasattr(m, "DEMO_PAGES")]
+    pages = DemoPages.make(wants, tmp_path_factory.mktemp("browser-demo-pages"))
+    for (year, pdf), run in pages.runs.items():
+        _TIMES[f"demo {year} pages made{' with PDFs' if pdf else ''}"] = run.seconds
+    return pages
 
 
 def pytest_runtest_setup(item):

@@ -28,6 +28,7 @@ import csv
 
 import pytest
 from browser_support import artifacts_dir, block_boxes
+from demo_pages import Wanted
 
 from scoring.paths import DATA_DIR
 
@@ -47,23 +48,15 @@ def _classes() -> list[str]:
 CLASSES = _classes()
 
 
-@pytest.fixture(scope="module")
-def pages(chromium, tmp_path_factory) -> dict[tuple[str, str], object]:
-    """The 2024 pages by (kind, name), made once for the module."""
-    from scoring.reports import REPORT_KINDS, run_reports
+#: The pages opened here, made with the other modules' (conftest.py, ``demo_pages``).
+DEMO_PAGES = Wanted(YEAR, {"jury": CLASSES, "jury_overview": None, "examiner": EXAMINERS, "decision": ["beslut"],
+                           "decision_record": ["beslut-underlag"], "entry": ENTRIES})
 
-    out = tmp_path_factory.mktemp("first-screen")
-    names = {"jury": CLASSES, "jury_overview": None, "examiner": list(EXAMINERS), "decision": ["beslut"],
-             "decision_record": ["beslut-underlag"], "entry": list(ENTRIES)}
-    result = run_reports([YEAR], list(names), data_dir=DATA_DIR, out_dir=out, progress=False, workers=2,
-                         names={k: v for k, v in names.items() if v is not None})
-    assert result.ok, result.failures
-    made = {}
-    for kind, values in names.items():
-        for name in values or [None]:
-            made[(kind, name)] = REPORT_KINDS[kind].output_html(out, YEAR, name)
-            assert made[(kind, name)].is_file(), (kind, name)
-    return made
+
+@pytest.fixture(scope="module")
+def pages(demo_pages) -> dict[tuple[str, str], object]:
+    """The 2024 pages by (kind, name)."""
+    return demo_pages.of(DEMO_PAGES)
 
 
 def _open(open_page, path, width: int, shot: str):

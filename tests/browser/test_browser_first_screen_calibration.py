@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import pytest
 from browser_support import artifacts_dir, block_boxes, text_above
+from demo_pages import Wanted
 from test_browser_print import A4_PT, _pdf_pages
-
-from scoring.paths import DATA_DIR
 
 LAPTOP = {"width": 1024, "height": 768}
 YEAR = 2024
 MAX_PAGES = 12
 
 
-@pytest.fixture(scope="module")
-def report(chromium, tmp_path_factory):
-    from scoring.reports import run_reports
-    from scoring.reports.pdf import print_pdf
+#: The page opened here and its PDF, printed by the run: made with the other modules' pages
+#: (conftest.py, ``demo_pages``).
+DEMO_PAGES = Wanted(YEAR, {"calibration": None}, pdf=True)
 
-    out = tmp_path_factory.mktemp("calibration-first-screen")
-    result = run_reports([YEAR], "calibration", data_dir=DATA_DIR, out_dir=out, progress=False)
-    assert result.ok, result.failures
-    html = out / str(YEAR) / "calibration.html"
-    return html, print_pdf(html, chromium=chromium)
+
+@pytest.fixture(scope="module")
+def report(demo_pages):
+    html = demo_pages.of(DEMO_PAGES)["calibration", None]
+    return html, html.with_suffix(".pdf")
 
 
 def test_the_first_screen_is_the_years_verdicts(report, open_page):

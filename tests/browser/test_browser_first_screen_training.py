@@ -6,8 +6,8 @@ down, so that their 14 pt text is 19 px), and no trainee named. A trainee's page
 768 px, their level and profile against the reference, after any word that their hand-in is
 incomplete.
 
-The demo's 2024 session is made once for the module: the trainer's report and two trainees' pages
-(T01, complete; T21, who scored 4 of 6 criteria).
+The demo's 2024 session: the trainer's report and two trainees' pages (T01, complete; T21, who scored
+4 of 6 criteria), made once for the session with the other modules' pages.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import re
 
 import pytest
 from browser_support import artifacts_dir, block_boxes, text_above
-
-from scoring.paths import DATA_DIR
+from demo_pages import Wanted
 
 PROJECTOR = {"width": 1024, "height": 768}
 YEAR = 2024
@@ -25,16 +24,14 @@ SESSION = "grundutbildning"
 TRAINEES = ("T01", "T21")
 
 
-@pytest.fixture(scope="module")
-def pages(chromium, tmp_path_factory):
-    from scoring.reports import run_reports
+#: The pages opened here, made with the other modules' (conftest.py, ``demo_pages``).
+DEMO_PAGES = Wanted(YEAR, {"training": [SESSION], "trainee": [f"{SESSION}/{c}" for c in TRAINEES]})
 
-    out = tmp_path_factory.mktemp("training-first-screen")
-    result = run_reports([YEAR], ["training", "trainee"], data_dir=DATA_DIR, out_dir=out, progress=False,
-                         workers=2, names={"trainee": [f"{SESSION}/{c}" for c in TRAINEES]})
-    assert result.ok, result.failures
-    folder = out / str(YEAR) / "training"
-    return {"trainer": folder / f"{SESSION}.html", **{c: folder / SESSION / f"{c}.html" for c in TRAINEES}}
+
+@pytest.fixture(scope="module")
+def pages(demo_pages):
+    made = demo_pages.of(DEMO_PAGES)
+    return {"trainer": made["training", SESSION], **{c: made["trainee", f"{SESSION}/{c}"] for c in TRAINEES}}
 
 
 def _shot(o, name: str) -> None:

@@ -9,7 +9,7 @@ Two parts, both printed by Chromium the way ``scoring report --pdf`` prints
   rule decides (a heading just above the foot of a page, a table across it). Every case is printed
   twice: with the stylesheet as it is, where the rule must hold in every copy, and with the rule
   switched off, where some copy must break the way the rule prevents (else the case tests nothing);
-* the demo's 2024 reports, made once for the module with ``run_reports(pdf=True)``: the jury pack of
+* the demo's 2024 reports, made with ``run_reports(pdf=True)`` once for the session: the jury pack of
   the class with the most entries (the socialtjänst class, 9 entries) takes at most 4 A4 pages before
   its comments, a trainee's page at most 2 (T09, whose page is the longest of the session, and T01),
   and no page of them, of an examiner's page or of an entrant's letter ends with a heading, a caption,
@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from demo_pages import Wanted
 
 from scoring.paths import DATA_DIR
 
@@ -160,20 +161,18 @@ def _largest_class() -> str:
     return str(entries["class"].value_counts().index[0])
 
 
+#: The pages opened here, with their PDFs printed by the run: made with the other modules' pages
+#: (conftest.py, ``demo_pages``).
+DEMO_PAGES = Wanted(YEAR, {"jury": [_largest_class()], "examiner": [EXAMINER], "trainee": list(TRAINEES),
+                           "entry": [ENTRY]}, pdf=True)
+
+
 @pytest.fixture(scope="module")
-def printed(chromium, tmp_path_factory) -> dict[str, Path]:
+def printed(demo_pages) -> dict[str, Path]:
     """The 2024 reports above as HTML with their PDFs beside them, by name ("jury", an examiner code,
     a trainee's session/code, an entry id)."""
-    from scoring.reports import REPORT_KINDS, run_reports
-
-    out = tmp_path_factory.mktemp("print-flow")
-    names = {"jury": [_largest_class()], "examiner": [EXAMINER], "trainee": list(TRAINEES), "entry": [ENTRY]}
-    result = run_reports([YEAR], list(names), data_dir=DATA_DIR, out_dir=out, progress=False, workers=2,
-                         pdf=True, names=names)
-    assert result.ok, result.failures
-    pages = {("jury" if kind == "jury" else name): REPORT_KINDS[kind].output_html(out, YEAR, name)
-             for kind, values in names.items() for name in values}
-    assert all(p.with_suffix(".pdf").is_file() for p in pages.values()), [str(f) for f in result.failures]
+    pages = {("jury" if kind == "jury" else name): page for (kind, name), page in demo_pages.of(DEMO_PAGES).items()}
+    assert all(p.with_suffix(".pdf").is_file() for p in pages.values())
     return pages
 
 
