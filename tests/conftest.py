@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+import shared_run
 from read_guard import ReadGuard
 
 from scoring.paths import PROJECT_ROOT
@@ -46,6 +47,42 @@ def cases() -> dict:
         return {c["id"]: c for c in json.load(f)["cases"]}
 
 
+@pytest.fixture(scope="session")
+def _year_run(tmp_path_factory) -> dict:
+    import os
+
+    from demo_copy import demo_copy
+
+    from scoring.cli import main
+
+    root = tmp_path_factory.mktemp("year-run")
+    data = demo_copy(root / "data", shared_run.YEARS)
+    commenter = shared_run.prepare(data)
+    out = root / "reports"
+    saved = os.environ.get("SCORING_CACHE_DIR")
+    os.environ["SCORING_CACHE_DIR"] = str(root / "cache")  # the kernels inherit it: computed afresh
+    try:
+        code = main(["report", "--year", str(shared_run.YEAR), "--kind", "all", "--bundle", "--data", str(data),
+                     "--out", str(out)])
+    finally:
+        if saved is None:
+            os.environ.pop("SCORING_CACHE_DIR", None)
+        else:
+            os.environ["SCORING_CACHE_DIR"] = saved
+    assert code == 0
+    made = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    return {"code": code, "data": data, "out": out, "made": made, "commenter": commenter}
+
+
+@pytest.fixture
+def year_run(request, _year_run) -> dict:
+    """The shared run of :mod:`shared_run`: its exit code, data, reports folder, manifest ("made") and
+    the code of the examiner with the marked comment. Read it, never write into it."""
+    path = request.node.nodeid.split("::", 1)[0]
+    assert path in shared_run.MODULES, f"{path} reads the shared run: add it to shared_run.MODULES"
+    return _year_run
+
+
 #: What in a test's or its fixtures' source makes whole reports (kernels, notebooks): such a test
 #: is ``slow`` without saying so, and ``make test-fast`` leaves it out.
 RUNS_REPORTS = ("run_reports(", 'main(["report"', "common = [\"report\"")
@@ -76,9 +113,11 @@ def _report_runners(module) -> set[str]:
 def _worker_group(nodeid: str) -> str:
     """The worker a test runs on under ``pytest -n``: the tests of one file together, so a
     module's fixtures (often a whole report run) are made once, and a notebook's cells in order
-    in one kernel; all browser tests together, as they share the session's reports and browser
-    (``tests/browser/conftest.py``)."""
+    in one kernel; the modules that read ``year_run`` together (:data:`shared_run.MODULES`); all
+    browser tests together, as they share the session's reports and browser (``tests/browser/conftest.py``)."""
     path = nodeid.split("::", 1)[0]
+    if path in shared_run.MODULES:
+        return "shared year run"
     return "tests/browser" if path.startswith("tests/browser/") else path
 
 

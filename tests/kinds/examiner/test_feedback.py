@@ -1,21 +1,19 @@
 """Every examiner's private feedback: the tables by hand, the shared cache, and Papermill runs.
 
 The hand-made cases check what an examiner is shown about their colleagues (the others'
-mean and range only where they give no colleague's score away). The slow tests run the
-real notebook through ``scoring report`` / ``run_reports`` on a copy of the demo data and
-scan every file written for every examiner of the year for any other examiner's code.
+mean and range only where they give no colleague's score away). The slow tests read the session's
+shared run of a demo year (``year_run``, :mod:`shared_run`: the real notebooks through ``scoring
+report``) and scan every file written for every examiner of the year for any other examiner's code.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 import re
 import struct
 import zlib
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,6 +21,7 @@ import pandas as pd
 import pytest
 from demo_copy import demo_copy
 from html_page import Page
+from shared_run import COMMENTER, HOSTILE_SHOWN, YEAR, everyone
 
 from scoring import cache as shared_cache
 from scoring.calibration import examiner_drift
@@ -650,88 +649,25 @@ def test_scan_reads_png_text_chunks_and_metadata_never_base64(tmp_path):
 
 # --------------------------------------------------------------------------- Papermill runs
 
-HOSTILE = ('Se <b>fet</b> & <script>alert("x")</script> $x^2$ **md** – åäö, som E07 sa; '
-           'e07, E07s, \uff25\uff10\uff17 och E\u200b07 höll med')  # other spellings (issue 15)
-#: HOSTILE as the examiner's own page shows it: every spelling of another's code redacted
-HOSTILE_SHOWN = ('Se <b>fet</b> & <script>alert("x")</script> $x^2$ **md** – åäö, som [examinator] sa; '
-                 '[examinator], [examinator]s, [examinator] och [examinator] höll med')
-OTHERS_COMMENT = "ANDRAS-KOMMENTAR-7f3a <i>hemlig</i>"
-YEAR = 2023
-
-
-def _edit_scores(path: Path, examiner: str) -> str:
-    """Give ``examiner`` a hostile own comment, another examiner a marked comment, and record
-    every consensus and site-visit row under a team member's code (as even demo years do).
-    Returns the other examiner's code."""
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    fields = list(rows[0])
-    first = {}
-    for r in rows:
-        if r["stage"] in ("individual", ""):
-            first.setdefault(r["entry_id"], r["examiner_id"])
-    own = next(r for r in rows if r["examiner_id"] == examiner and r["stage"] in ("individual", ""))
-    own["comment"] = HOSTILE
-    other = next(r for r in rows if r["examiner_id"] not in (examiner, "TEAM") and r["stage"] in ("individual", ""))
-    other["comment"] = OTHERS_COMMENT
-    for r in rows:
-        if r["stage"] in ("consensus", "site_visit"):
-            r["examiner_id"] = first[r["entry_id"]]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=fields)
-        w.writeheader()
-        w.writerows(rows)
-    return other["examiner_id"]
-
-
-def _codes(data: Path) -> set[str]:
-    """Every examiner code in any CSV of any year folder (training sessions included)."""
-    codes = set()
-    for path in data.glob("[0-9][0-9][0-9][0-9]/**/*.csv"):
-        table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", dtype=str)
-        if "examiner_id" in table.columns:
-            codes |= set(table["examiner_id"].dropna())
-    return codes - feedback.NOT_PEOPLE
-
-
-@pytest.fixture(scope="module")
-def year_run(tmp_path_factory):
-    """``scoring report --year 2023 --kind examiner`` on a copy of the demo data (2021-2023)."""
-    import os
-
-    from scoring.cli import main
-
-    root = tmp_path_factory.mktemp("examiner-run")
-    data = demo_copy(root / "data", (2021, 2022, 2023))
-    commenter = _edit_scores(data / str(YEAR) / "scores.csv", "E39")
-    out = root / "out"
-    saved = os.environ.get("SCORING_CACHE_DIR")
-    os.environ["SCORING_CACHE_DIR"] = str(root / "cache")  # the kernels inherit it: computed afresh
-    try:
-        code = main(["report", "--year", str(YEAR), "--kind", "examiner", "--data", str(data), "--out", str(out)])
-    finally:
-        if saved is None:
-            os.environ.pop("SCORING_CACHE_DIR", None)
-        else:
-            os.environ["SCORING_CACHE_DIR"] = saved
-    yd = load_year(YEAR, data)
-    examiners = sorted(set(yd.scores.query("stage == 'individual'")["examiner_id"]))
-    return {"code": code, "data": data, "out": out, "examiners": examiners, "codes": _codes(data),
-            "commenter": commenter}
+@pytest.fixture
+def examiners(year_run) -> list[str]:
+    """The examiners who scored individually in the shared run's year."""
+    yd = load_year(YEAR, year_run["data"])
+    return sorted(set(yd.scores.query("stage == 'individual'")["examiner_id"]))
 
 
 @pytest.mark.slow
-def test_one_report_per_examiner_who_scored(year_run):
+def test_one_report_per_examiner_who_scored(year_run, examiners):
     assert year_run["code"] == 0
     folder = year_run["out"] / str(YEAR) / "examiners"
     written = sorted(p.name for p in folder.iterdir())
-    assert written == sorted(f"{e}{s}" for e in year_run["examiners"] for s in (".html", ".ipynb"))
-    assert len(year_run["examiners"]) == 38  # data/README.md: 38 examiners in 2023
+    assert written == sorted(f"{e}{s}" for e in examiners for s in (".html", ".ipynb"))
+    assert len(examiners) == 39  # data/README.md: 39 examiners in 2024
 
 
 @pytest.mark.slow
-def test_title_and_heading_name_year_and_examiner(year_run):
-    for code in year_run["examiners"]:
+def test_title_and_heading_name_year_and_examiner(year_run, examiners):
+    for code in examiners:
         page = Page.read(year_run["out"] / str(YEAR) / "examiners" / f"{code}.html")
         assert page.title == f"Återkoppling till examinator – Stockholms stads kvalitetsutmärkelse, {code} {YEAR}"
         h2 = next(text for tag, text in page.headings if tag == "h2")
@@ -741,7 +677,7 @@ def test_title_and_heading_name_year_and_examiner(year_run):
 
 @pytest.mark.slow
 def test_own_comment_with_markup_shows_literally(year_run):
-    path = year_run["out"] / str(YEAR) / "examiners" / "E39.html"
+    path = year_run["out"] / str(YEAR) / "examiners" / f"{COMMENTER}.html"
     page = Page.read(path)
     assert " ".join(HOSTILE_SHOWN.split()) in page.text  # another examiner's code is redacted
     assert not {"b", "script", "i"} & set(page.tags)
@@ -759,32 +695,32 @@ def test_other_examiners_comments_are_not_shown(year_run):
 
 
 @pytest.mark.slow
-def test_no_file_of_an_examiner_names_another(year_run):
+def test_no_file_of_an_examiner_names_another(year_run, examiners):
     """For every examiner of the year: no other code in the HTML or the executed notebook
     (every output and all metadata), nor in any embedded image's text chunks."""
     folder = year_run["out"] / str(YEAR) / "examiners"
-    codes = year_run["codes"]
-    assert set(year_run["examiners"]) <= codes and len(codes) > 40
-    for code in year_run["examiners"]:
+    codes = everyone(year_run["data"])
+    assert set(examiners) <= codes and len(codes) > 40
+    for code in examiners:
         files = [folder / f"{code}.html", folder / f"{code}.ipynb"]
         assert scan(files, codes - {code}) == [], code
         assert scan(files, {code}), f"the scan should find {code} itself in its own report"
 
 
 @pytest.mark.slow
-def test_index_lists_the_reports_by_code_under_the_year(year_run):
+def test_index_lists_the_reports_by_code_under_the_year(year_run, examiners):
     page = Page.read(year_run["out"] / "index.html")
     listed = {text: href for href, text in page.links
               if href.startswith(f"{YEAR}/examiners/") and text.startswith("Återkoppling")}
-    assert listed == {f"Återkoppling – {e}": f"{YEAR}/examiners/{e}.html" for e in year_run["examiners"]}
+    assert listed == {f"Återkoppling – {e}": f"{YEAR}/examiners/{e}.html" for e in examiners}
 
 
 @pytest.mark.slow
-def test_notebook_time_per_report(year_run):
+def test_notebook_time_per_report(year_run, examiners):
     """Each report's notebook time once the year's model is cached (Papermill's record)."""
     folder = year_run["out"] / str(YEAR) / "examiners"
     seconds = {}
-    for code in year_run["examiners"]:
+    for code in examiners:
         nb = json.loads((folder / f"{code}.ipynb").read_text(encoding="utf-8"))
         cells = [c["metadata"]["papermill"]["duration"] for c in nb["cells"] if c["cell_type"] == "code"]
         seconds[code] = sum(cells[3:])  # after the parameters and the imports: the report's own work
@@ -808,7 +744,7 @@ def test_one_examiner_every_year_asked(year_run, tmp_path):
         "2022/examiners/E12.html", "2023/examiners/E12.html"]
     short = Page.read(out / "2023" / "examiners" / "E12.html").text
     assert "Du bedömde inga bidrag individuellt 2023" in short
-    codes = year_run["codes"] - {"E12"}
+    codes = everyone(year_run["data"]) - {"E12"}
     assert scan([out / "2022" / "examiners" / "E12.html", out / "2022" / "examiners" / "E12.ipynb"], codes) == []
     bad = run_reports([2023], kinds="examiner", names={"examiner": ["E999"]}, data_dir=year_run["data"], out_dir=out,
                       progress=False, timeout=300)
