@@ -218,18 +218,31 @@ def closeness(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
 def _decisions(scores: pd.DataFrame, stage: str) -> pd.DataFrame | None:
     """Each individual score of a decision (an entry and criterion with a ``stage`` score) beside the
     decision: the team's size and mean, how far the examiner moved to it, and their share of being
-    nearest (ties shared); None when there is no decision."""
-    shift = consensus_shift(scores, stage)
-    if shift.empty:
-        return None
+    nearest (ties shared); None when there is no decision. The rows and values of
+    ``individual(scores).merge(consensus_shift(scores, stage))``, grouped by one integer per pair
+    instead of two columns of text (a national year has 180,000 individual scores)."""
     ind = individual(scores)[KEY + ["examiner_id", "score"]]
-    m = ind.merge(shift[KEY + ["individual_mean", "consensus"]], on=KEY)
+    team = scores[scores["stage"] == stage]
+    n = len(ind)
+    entry, _ = pd.factorize(pd.concat([ind["entry_id"], team["entry_id"]], ignore_index=True))
+    criterion, criteria = pd.factorize(pd.concat([ind["criterion"], team["criterion"]], ignore_index=True))
+    pair = entry.astype(np.int64) * max(len(criteria), 1) + criterion  # -1 (a missing key) in no pair
+    keyed = (entry >= 0) & (criterion >= 0)
+    on_team = keyed[n:]
+    consensus = pd.Series(team["score"].to_numpy()[on_team]).groupby(pair[n:][on_team]).mean()  # a mean if repeated
+    has = keyed[:n] & np.isin(pair[:n], consensus.index.to_numpy())
+    if not has.any():
+        return None
+    m = ind[has].reset_index(drop=True)
+    code = pair[:n][has]
+    g = m["score"].groupby(code)
+    m["individual_mean"] = g.transform("mean")
+    m["consensus"] = consensus.reindex(code).to_numpy()
     m["move"] = m["consensus"] - m["score"]
     m["distance"] = m["move"].abs()
-    g = m.groupby(KEY)
-    m["team"] = g["score"].transform("size")
-    nearest = m["distance"] == g["distance"].transform("min")
-    m["credit"] = nearest / nearest.groupby([m[k] for k in KEY]).transform("sum")
+    m["team"] = g.transform("size")
+    nearest = m["distance"] == m["distance"].groupby(code).transform("min")
+    m["credit"] = nearest / nearest.groupby(code).transform("sum")
     return m
 
 

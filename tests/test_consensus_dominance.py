@@ -89,6 +89,24 @@ def test_closeness_is_dominance_without_its_weights():
         consensus.dominance(none).columns.drop("dominance"))
 
 
+def test_the_decisions_are_the_individual_scores_beside_the_consensus_shift():
+    """The rows dominance and closeness count (``_decisions``, grouped by one integer per pair) are the
+    individual scores merged with :func:`consensus_shift`'s means, in their order, also where a pair
+    has two consensus rows (their mean is the decision)."""
+    scores = load_year(2023).scores
+    again = scores[scores["stage"] == "consensus"].iloc[[0, 5]].assign(score=lambda d: d["score"] - 20)
+    scores = pd.concat([scores, again], ignore_index=True)
+    key = ["entry_id", "criterion"]
+    for stage in ("consensus", "site_visit"):
+        shift = consensus.consensus_shift(scores, stage)
+        ind = scores[scores["stage"] == "individual"][[*key, "examiner_id", "score"]]
+        expected = ind.merge(shift[[*key, "individual_mean", "consensus"]], on=key)
+        got = consensus._decisions(scores, stage)
+        pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=True)
+        assert (got["team"] == expected.groupby(key)["score"].transform("size")).all()
+    assert consensus._decisions(scores[scores["stage"] == "individual"], "consensus") is None
+
+
 def test_entry_shift_for_consensus_and_site_visit():
     rows = [
         ("A", "E1", "target_group", 60, "individual"), ("A", "E2", "target_group", 80, "individual"),

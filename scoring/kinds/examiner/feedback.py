@@ -305,7 +305,7 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
         return Shared(
             drift=examiner_drift(history.scores, min_scores=min_scores, models=models),
             left_out=list(history.left_out),
-            codes=frozenset(history.scores["examiner_id"].astype(str)) - NOT_PEOPLE,
+            codes=frozenset(history.scores["examiner_id"].astype(str).unique()) - NOT_PEOPLE,
             closeness=closeness,
         )
 
