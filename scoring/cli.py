@@ -79,7 +79,7 @@ def console() -> None:
         sys.exit(code)
     warm = sys.modules.get("scoring.reports.warm")
     if warm is not None:
-        warm.stop_kernels()
+        warm.stop_kernels(wait=False)  # the process ends now
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -349,13 +349,14 @@ _PARK_LOCK = threading.Lock()
 PARK_MAX = 2
 
 
-def stop_kernels() -> int:
-    """Stop the kernels kept for the next run (at the latest when the process ends); how many."""
+def stop_kernels(*, wait: bool = True) -> int:
+    """Stop the kernels kept for the next run (at the latest when the process ends); how many.
+    ``wait=False`` (a command that ends now): each is killed without waiting for it to end."""
     with _PARK_LOCK:
         parked = list(_PARKED)
         _PARKED.clear()
     for kernel in parked:
-        kernel.shutdown()
+        kernel.shutdown(wait=wait)
     return len(parked)
 
 
@@ -467,8 +468,9 @@ class WarmKernel:
             logger.warning("warm kernel: could not import %s: %s", name, why)
         return info.get("seconds", 0)
 
-    def shutdown(self) -> None:
-        """Stop the kernel (immediately) and close the client; safe to call twice."""
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the kernel (immediately) and close the client; safe to call twice. ``wait=False``: kill
+        its process and go on (jupyter_client waits for it to end in steps of 0.1 s)."""
         from jupyter_core.utils import run_sync
 
         kc, km, self.kc, self.km = self.kc, self.km, None, None
@@ -479,7 +481,10 @@ class WarmKernel:
                 pass
         if km is not None:
             try:
-                run_sync(km.shutdown_kernel)(now=True)
+                if wait or km.provisioner is None:
+                    run_sync(km.shutdown_kernel)(now=True)
+                else:
+                    run_sync(km.provisioner.kill)()
             except Exception as exc:
                 logger.debug("warm kernel shutdown: %s", exc)
             try:

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -676,7 +677,22 @@ def test_the_next_run_of_the_process_reuses_the_kernel_reset_as_a_fresh_one(tmp_
     monkeypatch.setenv("SCORING_ANOTHER_SETTING", "1")  # a kernel inherits the environment it starts in
     fourth, pid4, _ = run("E04", tmp_path / "d")
     assert len(fourth.warmup) == 1 and pid4 != pid3
-    assert stop_kernels() == 2 and stop_kernels() == 0
+    assert stop_kernels(wait=False) == 2 and stop_kernels() == 0  # as the scoring command ends: killed
+    assert _ended(int(pid3)) and _ended(int(pid4))
+
+
+def _ended(pid: int, seconds: float = 10) -> bool:
+    """Whether process ``pid`` ends (is gone, or a zombie its parent has not reaped) within ``seconds``."""
+    stat = Path(f"/proc/{pid}/stat")
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_dead_kernel_and_timeout_fail_only_their_report(tmp_path):
