@@ -49,8 +49,6 @@ def cases() -> dict:
 
 @pytest.fixture(scope="session")
 def _year_run(tmp_path_factory) -> dict:
-    import os
-
     from demo_copy import demo_copy
 
     from scoring.cli import main
@@ -59,16 +57,10 @@ def _year_run(tmp_path_factory) -> dict:
     data = demo_copy(root / "data", shared_run.YEARS)
     commenter = shared_run.prepare(data)
     out = root / "reports"
-    saved = os.environ.get("SCORING_CACHE_DIR")
-    os.environ["SCORING_CACHE_DIR"] = str(root / "cache")  # the kernels inherit it: computed afresh
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the kernels inherit it: computed afresh
+        mp.setenv("SCORING_CACHE_DIR", str(root / "cache"))
         code = main(["report", "--year", str(shared_run.YEAR), "--kind", "all", "--bundle", "--data", str(data),
                      "--out", str(out)])
-    finally:
-        if saved is None:
-            os.environ.pop("SCORING_CACHE_DIR", None)
-        else:
-            os.environ["SCORING_CACHE_DIR"] = saved
     assert code == 0
     made = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["reports"]
     return {"code": code, "data": data, "out": out, "made": made, "commenter": commenter}
