@@ -12,14 +12,15 @@ trainer's tables are in :mod:`scoring.kinds.training.session`.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from ..cache import cache_key
-from ..paths import DATA_DIR
+from ..cache import cache_key, cached, folder_state
+from ..paths import DATA_DIR, RUBRIC_PATH
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
 from .scores import NOT_PEOPLE, SCORE_INPUT_COLUMNS, code_problem, criterion_scores, read_scores, scores_frame
@@ -54,9 +55,15 @@ def trainee_codes(data_dir: str | Path | None = None) -> set[str]:
     """Every trainee code handed in to any session of any year, accepted or not.
 
     Everyone a trainee's page must not name besides the trainee (workbooks included, whose
-    codes are in no CSV file). Sessions that cannot be read are skipped.
+    codes are in no CSV file). Sessions that cannot be read are skipped. Read once per state of the
+    folder's files (:func:`scoring.cache.folder_state`; every trainee's page of a run asks).
     """
-    data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
+    folder = Path(data_dir if data_dir is not None else DATA_DIR).resolve()
+    key = cache_key(folder, folder_state(folder), files=[])
+    return set(cached("trainee-codes", key, lambda: frozenset(_read_trainee_codes(folder)), frozenset))
+
+
+def _read_trainee_codes(data_dir: Path) -> set[str]:
     codes: set[str] = set()
     for year_dir in sorted(data_dir.iterdir()) if data_dir.is_dir() else ():
         if not (year_dir.is_dir() and _YEAR.fullmatch(year_dir.name)):
@@ -150,10 +157,26 @@ def load_session(year: int | str, session: str, data_dir: str | Path | None = No
     """
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     folder = sessions_dir(year, data_dir) / session
-    session_, problems = _read(folder, int(year), data_dir)
+    session_, problems = _read_kept(folder, int(year), data_dir)
     if session_ is None:
         raise InputError(problems)
     return session_
+
+
+def _read_kept(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession | None, list[Problem]]:
+    """:func:`_read`, kept in the cache per state of the session's files and the rubric's (a run reads
+    a session to plan its trainees' pages, then each page reads it again: 0.1 s a workbook).
+    Callers get copies: nothing they change reaches the cache."""
+    if not folder.is_dir():
+        return _read(folder, year, data_dir)
+    rubrics = [p for p in (data_dir / "rubric.toml", data_dir / str(year) / "rubric.toml", RUBRIC_PATH) if p.is_file()]
+    files = sorted(p for p in folder.iterdir() if p.is_file()) + rubrics
+    try:
+        # the messages name files as display_path does from the working directory: a key of their own
+        key = cache_key(year, *(display_path(p) for p in (folder, data_dir, *rubrics)), files=files)
+    except OSError:  # a file that cannot be read: _read says which
+        return _read(folder, year, data_dir)
+    return copy.deepcopy(cached("session", key, lambda: _read(folder, year, data_dir), tuple))
 
 
 def check_session(folder: str | Path) -> list[Problem]:

@@ -540,6 +540,39 @@ def test_a_session_before_anyone_hands_in(tmp_path):
     assert hand_ins(s).text.startswith("Inga protokoll inlämnade än.")
 
 
+def test_a_session_read_again_is_a_copy_and_sees_every_change(tmp_path, monkeypatch):
+    """load_session keeps what it read per state of the session's files and the rubric's: a caller's
+    change to what it got reaches no later call, and a changed file or rubric is read again."""
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    folder = session_dir(tmp_path)
+    hand_in(folder, "a.xlsx", "T01", REFERENCE)
+    first = training.load_session(2024, "kurs", tmp_path / "data")
+    first.scores["score"] = -1.0
+    first.hand_ins.clear()
+    again = training.load_session(2024, "kurs", tmp_path / "data")
+    assert again.trainees == ["T01"] and len(again.hand_ins) == 1 and (again.scores["score"] >= 0).all()
+    hand_in(folder, "a.xlsx", "T02", REFERENCE)  # the same file, another trainee's now
+    assert training.load_session(2024, "kurs", tmp_path / "data").trainees == ["T02"]
+    rubric = (tmp_path / "data" / "rubric.toml").read_text(encoding="utf-8")
+    scale = rubric[rubric.index("[scale]"):rubric.index("\n[", rubric.index("[scale]") + 1)]
+    (tmp_path / "data" / "2024" / "rubric.toml").write_text(  # a year's rubric: a scale of its own
+        scale.replace("step = 10", "step = 5"), encoding="utf-8")
+    assert training.load_session(2024, "kurs", tmp_path / "data").rubric.scale.step == 5
+
+
+def test_everyones_trainee_codes_are_read_again_when_a_hand_in_arrives(tmp_path, monkeypatch):
+    """trainee_codes is kept per state of the data folder's files: a workbook handed in later
+    (whose code is in no CSV file) is found at the next call."""
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    folder = session_dir(tmp_path)
+    hand_in(folder, "a.xlsx", "T01", REFERENCE)
+    assert training.trainee_codes(tmp_path / "data") == {"T01"}
+    hand_in(folder, "b.xlsx", "T02", REFERENCE)
+    assert training.trainee_codes(tmp_path / "data") == {"T01", "T02"}
+    (folder / "a.xlsx").unlink()
+    assert training.trainee_codes(tmp_path / "data") == {"T02"}
+
+
 # ---------------------------------------------------------------------------------------
 # the notebook, as trainees hand in
 def _outputs(nb) -> str:
