@@ -36,7 +36,9 @@ When a run ends, its healthy kernels are kept, idle, for the next run of the sam
 report after report starts them once. A kernel is reused only under the conditions it was
 started in (the environment, this package's source files: :func:`_context`), reset like
 before any report, importing then what the new run needs beyond what it imported;
-:func:`stop_kernels` (and the end of the process) stops the kept ones.
+:func:`stop_kernels` (and the end of the process) stops the kept ones. The cache folder
+(:data:`PER_RUN_ENV`) is the one thing of the environment a kept kernel takes from the run that
+reuses it; under another folder it forgets what it kept in memory.
 """
 
 from __future__ import annotations
@@ -227,8 +229,9 @@ def _logging_state():
     return root.level, list(root.handlers), list(root.filters)
 
 
-def prepare(cwd: str) -> None:
-    """Give the next report the state of a fresh kernel (see the module docstring)."""
+def prepare(cwd: str, run_env: dict[str, str | None] | None = None) -> None:
+    """Give the next report the state of a fresh kernel (see the module docstring); ``run_env``: the
+    run's values of :data:`PER_RUN_ENV` (None: unset)."""
     _STATE["recording"] = False
     ip = _ipython()
     if "matplotlib.pyplot" in sys.modules:
@@ -272,6 +275,17 @@ def prepare(cwd: str) -> None:
         for key, value in _STATE["environ"].items():
             if os.environ.get(key) != value:
                 os.environ[key] = value
+    if run_env is not None:
+        for key, value in run_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if run_env != _STATE.setdefault("run_env", run_env):
+            from scoring import cache
+
+            cache._MEMORY.clear()
+            _STATE["run_env"] = run_env
     np.seterr(**_STATE["numpy_err"])
     level, handlers, filters = _STATE["logging"]
     root = logging.getLogger()
@@ -324,14 +338,20 @@ class KernelError(RuntimeError):
 def _context(kernel_name: str) -> tuple:
     """What a kept kernel must share with the run that reuses it, as a fresh kernel would: the
     kernel, the interpreter, the environment the kernel inherited (but the variable pytest sets
-    for each test) and the state of this package's source files (a kernel holding other code is
-    never reused)."""
+    for each test and :data:`PER_RUN_ENV`, which :func:`prepare` sets for each report) and the state of
+    this package's source files (a kernel holding other code is never reused)."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     files = tuple((str(p), st.st_mtime_ns, st.st_size) for p in sorted(root.rglob("*.py")) for st in [p.stat()])
-    environ = tuple(sorted((k, v) for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"))
+    environ = tuple(sorted((k, v) for k, v in os.environ.items()
+                           if k != "PYTEST_CURRENT_TEST" and k not in PER_RUN_ENV))
     return kernel_name, sys.executable, environ, files
+
+
+def _run_env() -> dict[str, str | None]:
+    """This run's values of :data:`PER_RUN_ENV`, for :func:`prepare` in its kernels."""
+    return {key: os.environ.get(key) for key in PER_RUN_ENV}
 
 
 def _covers(imported, wanted) -> bool:
@@ -340,6 +360,11 @@ def _covers(imported, wanted) -> bool:
     scoring = [m for m in imported if m.split(".")[0] == "scoring"]
     return all(w in imported or any(w.startswith(f"{m}.") for m in scoring) for w in wanted)
 
+
+#: Environment variables a kept kernel takes from each run that reuses it instead of from its start:
+#: read at each call, never at import (the cache folder). A kernel given another cache folder than its
+#: last report's forgets the results it kept in memory, as a new kernel would have none.
+PER_RUN_ENV = ("SCORING_CACHE_DIR",)
 
 #: Idle kernels of finished runs of this process, the most recent last (:meth:`WarmKernel.park`):
 #: the next run (a notebook or a test session making report after report) skips their start.
@@ -535,7 +560,7 @@ class WarmKernel:
             run_sync(found.kc.wait_for_ready)(timeout=30)
             missing = tuple(m for m in imports if not _covers(found.imports, (m,)))
             if missing:
-                found._call(f"{_KERNEL_SIDE}.prepare({os.getcwd()!r})", 60)  # the fresh state, then the imports
+                found._call(f"{_KERNEL_SIDE}.prepare({os.getcwd()!r}, {_run_env()!r})", 60)  # fresh, then imports
                 found._warm_up(missing)
                 found.imports = (*found.imports, *missing)
         except Exception as exc:
@@ -572,7 +597,7 @@ class WarmKernel:
                         logger.warning("warm kernel died; starting a new one")
                     self.shutdown()
                     self.start()
-                self._call(f"{_KERNEL_SIDE}.prepare({cwd!r})", 60)
+                self._call(f"{_KERNEL_SIDE}.prepare({cwd!r}, {_run_env()!r})", 60)
                 return
             except Exception as exc:
                 if attempt == 2:

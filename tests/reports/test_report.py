@@ -654,15 +654,20 @@ def test_the_next_run_of_the_process_reuses_the_kernel_reset_as_a_fresh_one(tmp_
     before any report; a run in another environment starts its own; stop_kernels stops them."""
     stop_kernels()
     nbs = tmp_path / "notebooks"
-    _notebook(nbs / "examiner_feedback.ipynb", FINGERPRINT, "print('pid', os.getpid())", MUTATE,
+    memory = ("import scoring.cache\n"  # what the kernel kept in memory, and its cache folder
+              "print('kept', sum(k[0] == 'leak' for k in scoring.cache._MEMORY), os.environ.get('SCORING_CACHE_DIR'))\n"
+              "scoring.cache._MEMORY['leak', examiner_id] = 1")
+    _notebook(nbs / "examiner_feedback.ipynb", FINGERPRINT, "print('pid', os.getpid())", MUTATE, memory,
               parameters='year = 2024\ndata_dir = ""\nexaminer_id = ""')
-    data = _data(tmp_path / "data", codes=("E01", "E02", "E03", "E04"))
+    data = _data(tmp_path / "data", codes=("E01", "E02", "E03", "E04", "E05"))
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
 
     def run(name, out):
         result = run_reports([2021], kinds="examiner", names={"examiner": [name]}, data_dir=data, out_dir=out,
                              notebooks_dir=nbs, progress=False, timeout=120, workers=1)
         assert result.ok, result.failures
         text = (out / f"2021/examiners/{name}.ipynb").read_text(encoding="utf-8")
+        run.kept = re.search(r'kept (\d+) ([^\s"\\]+)', text).groups()
         return result, re.search(r"pid (\d+)", text)[1], _fingerprint(out / f"2021/examiners/{name}.ipynb")
 
     first, _, fresh = run("E01", tmp_path / "a")
@@ -674,6 +679,12 @@ def test_the_next_run_of_the_process_reuses_the_kernel_reset_as_a_fresh_one(tmp_
     assert third.warmup == [] and pid3 == pid2  # the same kernel, not started again
     # what the report before changed (MUTATE) is gone: it starts as the first did, in a fresh kernel
     assert fp == fresh and fp["env"] is None and not fp["leak_filter"] and fp["max_rows"] != 3
+    assert int(run.kept[0]) >= 1 and run.kept[1] == str(tmp_path / "cache")  # the run before's, kept in memory
+    # another cache folder: the same kernel, given the folder, without what it kept in memory
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "other-cache"))
+    fifth, pid5, fp = run("E05", tmp_path / "e")
+    assert fifth.warmup == [] and pid5 == pid3 and fp == fresh
+    assert run.kept == ("0", str(tmp_path / "other-cache"))
     monkeypatch.setenv("SCORING_ANOTHER_SETTING", "1")  # a kernel inherits the environment it starts in
     fourth, pid4, _ = run("E04", tmp_path / "d")
     assert len(fourth.warmup) == 1 and pid4 != pid3
