@@ -9,8 +9,9 @@ piece fails every test instead.
 Each report kind (``report_kinds.KINDS``) is produced once per session for two data sets:
 the demo year (``demo``) and a copy of it holding hostile text (``hostile``, built by
 ``hostile_data.hostile_copy``). The demo run also prints its reports to PDF. One browser
-serves every test; each test opens its page in a fresh context that records every request,
-console message and dialog.
+serves every test; a test opens its page in a fresh context that records every request,
+console message and dialog (``open_page``), or, when it only reads the page, shares the session's
+one load of it (``read_page``).
 
 The modules that open other pages of the demo data (the 2024 jury packs, letters ...) name them
 in ``DEMO_PAGES``; ``demo_pages`` makes what the session's modules name, each page once
@@ -181,47 +182,77 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def open_page(browser):
-    """``open_page(path, **context_options) -> Opened``: the page loaded in a new context.
+def _open(browser, path: Path, *, viewport=None, **options) -> Opened:
+    """The page loaded in a new context of ``browser`` (closed with ``opened.page.context.close()``).
 
     Every request is routed through a handler: the page's own file goes through, any other
     URL is recorded and aborted (nothing leaves the machine even when a test fails).
     Dialogs are recorded and dismissed.
     """
-    contexts = []
+    context = browser.new_context(viewport=viewport or SCREEN, **options)
+    page = context.new_page()
+    url = Path(path).resolve().as_uri()
+    opened = Opened(page, url)
 
-    def _open(path: Path, *, viewport=None, **options) -> Opened:
-        context = browser.new_context(viewport=viewport or SCREEN, **options)
-        contexts.append(context)
-        page = context.new_page()
-        url = Path(path).resolve().as_uri()
-        opened = Opened(page, url)
+    def route(r):
+        opened.requests.append(r.request.url)
+        if r.request.url == url or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            opened.blocked.append(r.request.url)
+            r.abort()
 
-        def route(r):
-            opened.requests.append(r.request.url)
-            if r.request.url == url or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                opened.blocked.append(r.request.url)
-                r.abort()
+    context.route("**/*", route)
+    page.on("request", lambda req: opened.requests.append(req.url) if req.url not in opened.requests else None)
+    page.on("console", lambda m: opened.console.append((m.type, m.text)))
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
 
-        context.route("**/*", route)
-        page.on("request", lambda req: opened.requests.append(req.url) if req.url not in opened.requests else None)
-        page.on("console", lambda m: opened.console.append((m.type, m.text)))
-        page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    def dialog(d):
+        opened.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
 
-        def dialog(d):
-            opened.dialogs.append(f"{d.type}: {d.message}")
-            d.dismiss()
+    page.on("dialog", dialog)
+    page.goto(url, wait_until="load")
+    return opened
 
-        page.on("dialog", dialog)
-        page.goto(url, wait_until="load")
-        return opened
 
-    yield _open
-    for c in contexts:
-        c.close()
+@pytest.fixture
+def open_page(browser):
+    """``open_page(path, **context_options) -> Opened``: the page loaded in a new context (:func:`_open`),
+    closed after the test."""
+    opened = []
+
+    def _open_one(path: Path, **options) -> Opened:
+        opened.append(o := _open(browser, path, **options))
+        return o
+
+    yield _open_one
+    for o in opened:
+        o.page.context.close()
+
+
+@pytest.fixture(scope="session")
+def _read_only_pages(browser):
+    pages: dict[Path, Opened] = {}
+    yield pages
+    for o in pages.values():
+        o.page.context.close()
+
+
+@pytest.fixture
+def read_page(_read_only_pages, browser):
+    """``read_page(path) -> Opened``: the page loaded once for the session in a context of its own at
+    the screen's size (:func:`_open`), for the tests that only read it; its records are those of that
+    one load, and every test of it sees them. A test that changes the page (another viewport, a script,
+    the CSP off) opens its own with ``open_page``; one that switches the media back puts it back."""
+
+    def _get(path: Path) -> Opened:
+        path = Path(path).resolve()
+        if path not in _read_only_pages:
+            _read_only_pages[path] = _open(browser, path)
+        return _read_only_pages[path]
+
+    return _get
 
 
 #: Seconds the session spent making the reports, shown at the end of the run.

@@ -28,8 +28,8 @@ def _flat(text: str) -> str:
 
 
 @pytest.mark.parametrize("sample", ALL, indirect=True, ids=_id)
-def test_every_image_loaded(sample, open_page):
-    o = open_page(sample.page)
+def test_every_image_loaded(sample, read_page):
+    o = read_page(sample.page)
     images = o.page.evaluate(
         "[...document.images].map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0,"
         " src: i.currentSrc.slice(0, 22)}))"
@@ -42,8 +42,8 @@ def test_every_image_loaded(sample, open_page):
 
 
 @pytest.mark.parametrize("sample", ALL, indirect=True, ids=_id)
-def test_no_console_error_and_no_request_leaves_the_page(sample, open_page):
-    o = open_page(sample.page)
+def test_no_console_error_and_no_request_leaves_the_page(sample, read_page):
+    o = read_page(sample.page)
     o.page.wait_for_timeout(100)
     assert [text for kind, text in o.console if kind in ("error", "warning")] == []
     assert o.errors == []
@@ -53,8 +53,8 @@ def test_no_console_error_and_no_request_leaves_the_page(sample, open_page):
 
 
 @pytest.mark.parametrize("sample", ALL, indirect=True, ids=_id)
-def test_title_and_first_heading_name_the_report(sample, open_page):
-    o = open_page(sample.page)
+def test_title_and_first_heading_name_the_report(sample, read_page):
+    o = read_page(sample.page)
     title = o.page.title()
     assert title == sample.title
     first = o.page.evaluate(
@@ -107,8 +107,8 @@ def test_csp_refuses_script_and_requests_in_the_browser(made, open_page):
 
 
 @pytest.mark.parametrize("sample", DEMO, indirect=True, ids=_id)
-def test_first_screen_reads_well_at_1280_px(sample, open_page):
-    o = open_page(sample.page, viewport=SCREEN)
+def test_first_screen_reads_well_at_1280_px(sample, read_page):
+    o = read_page(sample.page)  # at SCREEN's size
     folder = artifacts_dir()
     folder.mkdir(parents=True, exist_ok=True)
     shot = folder / f"{sample.kind.id}-first-screen-1280.png"
@@ -139,23 +139,26 @@ def test_first_screen_reads_well_at_1280_px(sample, open_page):
 
 
 @pytest.mark.parametrize("sample", DEMO, indirect=True, ids=_id)
-def test_numbers_are_swedish_in_the_text(sample, open_page):
+def test_numbers_are_swedish_in_the_text(sample, read_page):
     """Every number on the page has a decimal comma and a real minus sign (tables and prose)."""
-    o = open_page(sample.page)
+    o = read_page(sample.page)
     text = o.page.inner_text("main")
     assert re.findall(r".{0,20}\d\.\d.{0,20}", text) == [], "decimal points"
     assert re.findall(r".{0,20}(?<![\w\-–])-\d.{0,20}", text) == [], "hyphens as minus signs"
 
 
 @pytest.mark.parametrize("sample", ALL, indirect=True, ids=_id)
-def test_codes_never_wrap(sample, open_page):
+def test_codes_never_wrap(sample, read_page):
     """Entry ids and examiner codes stay on one line, on screen and on paper."""
-    o = open_page(sample.page)
-    for media in ("screen", "print"):
-        o.page.emulate_media(media=media)
-        wrapped = o.page.evaluate("[...document.querySelectorAll('.code')]"
-                                  ".filter(e => e.getClientRects().length > 1).map(e => e.textContent)")
-        assert wrapped == [], f"codes broken over lines ({media})"
+    o = read_page(sample.page)
+    try:
+        for media in ("screen", "print"):
+            o.page.emulate_media(media=media)
+            wrapped = o.page.evaluate("[...document.querySelectorAll('.code')]"
+                                      ".filter(e => e.getClientRects().length > 1).map(e => e.textContent)")
+            assert wrapped == [], f"codes broken over lines ({media})"
+    finally:
+        o.page.emulate_media(media="null")  # as loaded, for the next test that reads it
 
 
 @pytest.mark.parametrize("sample", ALL, indirect=True, ids=_id)
