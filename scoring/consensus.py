@@ -211,30 +211,47 @@ def closeness(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
     """:func:`dominance` without its ``dominance`` column, by examiner code: how often the team's score
     landed nearest each examiner's own, and how far they moved (what an examiner's own report reads;
     the weights' least-squares fit is a second's work of a national year, with scipy.sparse's import)."""
-    m = _decisions(scores, stage)
-    return pd.DataFrame(columns=_CLOSENESS) if m is None else _per_examiner(m)
+    return closeness_by_stage(scores, [stage])[stage]
 
 
-def _decisions(scores: pd.DataFrame, stage: str) -> pd.DataFrame | None:
+def closeness_by_stage(scores: pd.DataFrame, stages) -> dict[str, pd.DataFrame]:
+    """:func:`closeness` for each of ``stages``, the individual scores and their pairs found once."""
+    keys = _individual_pairs(scores)
+    out = {}
+    for stage in stages:
+        m = _decisions(scores, stage, keys)
+        out[stage] = pd.DataFrame(columns=_CLOSENESS) if m is None else _per_examiner(m)
+    return out
+
+
+def _individual_pairs(scores: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Index, pd.Index]:
+    """The individual scores, one integer per (entry, criterion) pair of each (-1 for a missing key), and
+    the entries and criteria the integers count."""
+    ind = individual(scores)[KEY + ["examiner_id", "score"]]
+    entry, entries = pd.factorize(ind["entry_id"])
+    criterion, criteria = pd.factorize(ind["criterion"])
+    pair = np.where((entry >= 0) & (criterion >= 0), entry.astype(np.int64) * max(len(criteria), 1) + criterion, -1)
+    return ind, pair, pd.Index(entries), pd.Index(criteria)
+
+
+def _decisions(scores: pd.DataFrame, stage: str, pairs=None) -> pd.DataFrame | None:
     """Each individual score of a decision (an entry and criterion with a ``stage`` score) beside the
     decision: the team's size and mean, how far the examiner moved to it, and their share of being
     nearest (ties shared); None when there is no decision. The rows and values of
     ``individual(scores).merge(consensus_shift(scores, stage))``, grouped by one integer per pair
-    instead of two columns of text (a national year has 180,000 individual scores)."""
-    ind = individual(scores)[KEY + ["examiner_id", "score"]]
+    instead of two columns of text (a national year has 180,000 individual scores); ``pairs``:
+    :func:`_individual_pairs` of ``scores``, when already found."""
+    ind, pair, entries, criteria = pairs or _individual_pairs(scores)
     team = scores[scores["stage"] == stage]
-    n = len(ind)
-    entry, _ = pd.factorize(pd.concat([ind["entry_id"], team["entry_id"]], ignore_index=True))
-    criterion, criteria = pd.factorize(pd.concat([ind["criterion"], team["criterion"]], ignore_index=True))
-    pair = entry.astype(np.int64) * max(len(criteria), 1) + criterion  # -1 (a missing key) in no pair
-    keyed = (entry >= 0) & (criterion >= 0)
-    on_team = keyed[n:]
-    consensus = pd.Series(team["score"].to_numpy()[on_team]).groupby(pair[n:][on_team]).mean()  # a mean if repeated
-    has = keyed[:n] & np.isin(pair[:n], consensus.index.to_numpy())
+    entry, criterion = entries.get_indexer(team["entry_id"]), criteria.get_indexer(team["criterion"])
+    on_team = (entry >= 0) & (criterion >= 0)  # a pair nobody scored alone is no decision of theirs
+    team_pair = entry[on_team].astype(np.int64) * max(len(criteria), 1) + criterion[on_team]
+    consensus = pd.Series(team["score"].to_numpy()[on_team]).groupby(team_pair).mean()  # a mean if repeated
+    has = (pair >= 0) & np.isin(pair, consensus.index.to_numpy())
     if not has.any():
         return None
     m = ind[has].reset_index(drop=True)
-    code = pair[:n][has]
+    code = pair[has]
     g = m["score"].groupby(code)
     m["individual_mean"] = g.transform("mean")
     m["consensus"] = consensus.reindex(code).to_numpy()

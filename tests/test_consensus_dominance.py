@@ -77,11 +77,14 @@ def test_dominance_on_the_demo_data():
 
 def test_closeness_is_dominance_without_its_weights():
     """consensus.closeness (what an examiner's page reads) is dominance's table, row for row, without
-    the least-squares column; both are empty alike for a stage without decisions."""
+    the least-squares column, also where the stages are counted together (closeness_by_stage); both are
+    empty alike for a stage without decisions."""
     scores = load_year(2023).scores
+    together = consensus.closeness_by_stage(scores, ("consensus", "site_visit"))
     for stage in ("consensus", "site_visit"):
         d = consensus.dominance(scores, stage).drop(columns="dominance").set_index("examiner_id").sort_index()
         c = consensus.closeness(scores, stage)
+        pd.testing.assert_frame_equal(together[stage], c)
         assert list(c["examiner_id"]) == sorted(c["examiner_id"]) and len(c) >= 20
         pd.testing.assert_frame_equal(c.set_index("examiner_id"), d)
     none = scores[scores["stage"] == "individual"]
@@ -97,11 +100,12 @@ def test_the_decisions_are_the_individual_scores_beside_the_consensus_shift():
     again = scores[scores["stage"] == "consensus"].iloc[[0, 5]].assign(score=lambda d: d["score"] - 20)
     scores = pd.concat([scores, again], ignore_index=True)
     key = ["entry_id", "criterion"]
+    pairs = consensus._individual_pairs(scores)  # found once for both stages, as closeness_by_stage does
     for stage in ("consensus", "site_visit"):
         shift = consensus.consensus_shift(scores, stage)
         ind = scores[scores["stage"] == "individual"][[*key, "examiner_id", "score"]]
         expected = ind.merge(shift[[*key, "individual_mean", "consensus"]], on=key)
-        got = consensus._decisions(scores, stage)
+        got = consensus._decisions(scores, stage, pairs)
         pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=True)
         assert (got["team"] == expected.groupby(key)["score"].transform("size")).all()
     assert consensus._decisions(scores[scores["stage"] == "individual"], "consensus") is None

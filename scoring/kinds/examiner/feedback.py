@@ -47,7 +47,7 @@ from ... import disclosure as rule
 from ... import names
 from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_data, year_model
-from ...consensus import closeness as team_closeness
+from ...consensus import closeness_by_stage
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
 from ...disclosure import POOL_FROM, pool_position
 from ...overview import individual
@@ -209,7 +209,7 @@ def consensus_closeness(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
     decisions, nearest, nearest_share, expected_share, movement (mean of team score -
     own score), abs_movement; one row per stage where the examiner has decisions.
     """
-    return _closeness_rows({s: team_closeness(scores, s) for s in STAGES}, examiner_id)
+    return _closeness_rows(closeness_by_stage(scores, STAGES), examiner_id)
 
 
 def _closeness_rows(tables: dict[str, pd.DataFrame], examiner_id: str) -> pd.DataFrame:
@@ -297,7 +297,7 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
         history = load_history(year, data_dir)
         yd = year_data(year, data_dir, cache_dir=cache_dir)
         # first what needs no model: a run's runner may be fitting the year's meanwhile (runner._read_ahead)
-        closeness = {s: team_closeness(yd.scores, s) for s in STAGES}
+        closeness = closeness_by_stage(yd.scores, STAGES)
         _year_levels(yd.scores, yd.rubric, cache_dir)  # the pages' disclosure tables, into the cache folder
         # each year's model as the year's own reports fit it (kept on disk): not fitted a second time
         models = {y: year_model(yd if y == year else y, data_dir, min_scores=min_scores, cache_dir=cache_dir)

@@ -478,7 +478,7 @@ def test_after_the_calibration_report_an_examiners_page_computes_nothing_of_the_
         raise AssertionError("computed again")
 
     for module, name in ((years, "_check_year"), (calibration.cache, "fit_examiner_model"),
-                         (feedback, "examiner_drift"), (feedback, "team_closeness"), (feedback.rule, "levels")):
+                         (feedback, "examiner_drift"), (feedback, "closeness_by_stage"), (feedback.rule, "levels")):
         monkeypatch.setattr(module, name, refuse)
     assert _page(feedback.examiner_feedback(2023, "E39", cached)) == before
 
