@@ -136,3 +136,18 @@ def test_earlier_years_count_only_the_years_with_an_estimate():
         for bias, earlier in zip(rows["bias"], rows["earlier_years"], strict=True):
             assert earlier == seen
             seen += int(pd.notna(bias))
+
+
+def test_the_normal_tails_are_scipys():
+    """The drift's normal quantile and two-sided tail (from the standard library: no scipy in an
+    examiner's kernel) are scipy.stats.norm's, far into the tail and for a missing value."""
+    from statistics import NormalDist
+
+    from scipy import stats
+
+    from scoring.calibration.drift import _two_sided
+
+    z = np.array([[0.0, 0.3, 1.959963984540054, 5.0], [12.5, 37.0, np.inf, np.nan]])
+    np.testing.assert_allclose(_two_sided(z), 2 * stats.norm.sf(z), rtol=1e-12, atol=0)
+    for p in (0.5, 0.8, 0.95, 0.975, 0.999999):
+        assert NormalDist().inv_cdf(p) == pytest.approx(stats.norm.ppf(p), rel=1e-14)

@@ -17,9 +17,9 @@ is "flaggad" at the stated false-alarm rate :data:`scoring.calibration.drift.FAL
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
-from scipy import special
 
 from ...calibration.drift import FALSE_ALARM
 from ...disclosure import AT_LEAST, POOL_FROM
@@ -305,13 +305,19 @@ def closeness_side(nearest: float, decisions: int, expected: float) -> str:
 
 
 def _binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X binomial (n, p): ``scipy.stats.binom.cdf`` without the import of scipy.stats."""
-    return 0.0 if k < 0 else 1.0 if k >= n else float(special.bdtr(k, n, p))
+    """P(X <= k) for X binomial (n, p): ``scipy.stats.binom.cdf``, summed exactly (no scipy in the kernel)."""
+    return 0.0 if k < 0 else 1.0 if k >= n else _binomial_sum(range(math.floor(k) + 1), n, p)
 
 
 def _binomial_sf(k: int, n: int, p: float) -> float:
     """P(X > k) for X binomial (n, p): ``scipy.stats.binom.sf``, likewise."""
-    return 1.0 if k < 0 else 0.0 if k >= n else float(special.bdtrc(k, n, p))
+    return 1.0 if k < 0 else 0.0 if k >= n else _binomial_sum(range(math.floor(k) + 1, n + 1), n, p)
+
+
+def _binomial_sum(counts: range, n: int, p: float) -> float:
+    """The sum of P(X = i) over ``counts``, in exact fractions of ``p`` as given, rounded once."""
+    a, b = Fraction(p).as_integer_ratio()
+    return float(Fraction(sum(math.comb(n, i) * a ** i * (b - a) ** (n - i) for i in counts), b ** n))
 
 
 _TEAM_SCORE = {"consensus": "Lagets konsensuspoäng", "site_visit": "Lagets poäng efter platsbesöket"}
