@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -214,7 +216,7 @@ def closeness(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
     return closeness_by_stage(scores, [stage])[stage]
 
 
-def closeness_by_stage(scores: pd.DataFrame, stages) -> dict[str, pd.DataFrame]:
+def closeness_by_stage(scores: pd.DataFrame, stages: Iterable[str]) -> dict[str, pd.DataFrame]:
     """:func:`closeness` for each of ``stages``, the individual scores and their pairs found once."""
     keys = _individual_pairs(scores)
     out = {}

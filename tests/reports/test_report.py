@@ -651,7 +651,8 @@ def test_a_kept_kernel_serves_a_run_that_needs_no_more_than_it_imported():
 
 def test_the_next_run_of_the_process_reuses_the_kernel_reset_as_a_fresh_one(tmp_path, monkeypatch):
     """A finished run's kernel serves the next run of the same process (no start), reset as
-    before any report; a run in another environment starts its own; stop_kernels stops them."""
+    before any report; a run under another cache folder reuses it too, given the folder and without what
+    it kept in memory; a run in another environment starts its own; stop_kernels stops them."""
     stop_kernels()
     nbs = tmp_path / "notebooks"
     memory = ("import scoring.cache\n"  # what the kernel kept in memory, and its cache folder

@@ -163,7 +163,7 @@ def _row_labels(ax, ys: list[float], labels: list[str]) -> None:
     at_axis = ax.get_yaxis_transform()
     ax.plot(np.zeros(len(ys)), ys, ls="", marker=TICKLEFT, ms=3.5, mew=0.8, color="black", transform=at_axis,
             clip_on=False)  # matplotlib's tick: 3.5 pt long, 0.8 pt wide
-    beside = at_axis + ScaledTranslation(-7 / 72, 0, ax.figure.dpi_scale_trans)  # the tick and its pad, 3.5 pt
+    beside = at_axis + ScaledTranslation(-7 / 72, 0, ax.figure.dpi_scale_trans)  # the tick, then the pad: 3.5 pt each
     for y, label in zip(ys, labels, strict=True):
         ax.text(0, y, label, transform=beside, ha="right", va="center_baseline", fontsize="small")
 
