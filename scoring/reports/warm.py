@@ -335,6 +335,11 @@ class KernelError(RuntimeError):
     """The warm kernel could not be started or prepared."""
 
 
+#: Environment variables a kept kernel takes from each run that reuses it instead of from its start:
+#: read at each call, never at import (the cache folder). A kernel given another cache folder than its
+#: last report's forgets the results it kept in memory, as a new kernel would have none.
+PER_RUN_ENV = ("SCORING_CACHE_DIR",)
+
 def _context(kernel_name: str) -> tuple:
     """What a kept kernel must share with the run that reuses it, as a fresh kernel would: the
     kernel, the interpreter, the environment the kernel inherited (but the variable pytest sets
@@ -360,11 +365,6 @@ def _covers(imported, wanted) -> bool:
     scoring = [m for m in imported if m.split(".")[0] == "scoring"]
     return all(w in imported or any(w.startswith(f"{m}.") for m in scoring) for w in wanted)
 
-
-#: Environment variables a kept kernel takes from each run that reuses it instead of from its start:
-#: read at each call, never at import (the cache folder). A kernel given another cache folder than its
-#: last report's forgets the results it kept in memory, as a new kernel would have none.
-PER_RUN_ENV = ("SCORING_CACHE_DIR",)
 
 #: Idle kernels of finished runs of this process, the most recent last (:meth:`WarmKernel.park`):
 #: the next run (a notebook or a test session making report after report) skips their start.

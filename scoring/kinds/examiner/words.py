@@ -17,7 +17,6 @@ is "flaggad" at the stated false-alarm rate :data:`scoring.calibration.drift.FAL
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
@@ -315,9 +314,17 @@ def _binomial_sf(k: int, n: int, p: float) -> float:
 
 
 def _binomial_sum(counts: range, n: int, p: float) -> float:
-    """The sum of P(X = i) over ``counts``, in exact fractions of ``p`` as given, rounded once."""
-    a, b = Fraction(p).as_integer_ratio()
-    return float(Fraction(sum(math.comb(n, i) * a ** i * (b - a) ** (n - i) for i in counts), b ** n))
+    """The sum of P(X = i) over ``counts`` (consecutive), exact in integers for ``p`` as given and rounded
+    once: with p = a / b, each term C(n, i) a^i (b - a)^(n - i) from the one before it, in n steps."""
+    a, b = float(p).as_integer_ratio()
+    c = b - a
+    if c == 0:  # p = 1: all the weight at n
+        return float(n in counts)
+    term, total = math.comb(n, counts.start) * a ** counts.start * c ** (n - counts.start), 0
+    for i in counts:
+        total += term
+        term = term // c * a * (n - i) // (i + 1)  # C(n, i + 1) a^(i + 1) c^(n - i - 1), exactly
+    return total / b ** n  # integer division rounds correctly
 
 
 _TEAM_SCORE = {"consensus": "Lagets konsensuspoäng", "site_visit": "Lagets poäng efter platsbesöket"}

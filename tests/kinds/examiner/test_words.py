@@ -68,6 +68,9 @@ def test_the_binomial_tails_are_scipy_stats_own():
                 assert words._binomial_cdf(k, n, p) == pytest.approx(stats.binom.cdf(k, n, p), rel=1e-12, abs=1e-15)
                 assert words._binomial_sf(k, n, p) == pytest.approx(stats.binom.sf(k, n, p), rel=1e-12, abs=1e-15)
     assert words._binomial_cdf(3, 10, 0.1) == pytest.approx(_binom_tail_low(3, 10, 0.1), rel=1e-12)
+    for k in (0, 150, 340, 500, 1999):  # an examiner with thousands of decisions, deep in both tails
+        assert words._binomial_cdf(k, 2000, 0.17) == pytest.approx(stats.binom.cdf(k, 2000, 0.17), rel=1e-11)
+        assert words._binomial_sf(k, 2000, 0.17) == pytest.approx(stats.binom.sf(k, 2000, 0.17), rel=1e-11)
 
 
 def _row(stage="consensus", n=18, nearest=0.0, expected=0.18, move=22.2, abs_move=22.2):
