@@ -36,7 +36,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-__all__ = ["GENERIC", "Matcher", "fold", "name_forms", "place_key", "redact"]
+__all__ = ["GENERIC", "Matcher", "fold", "folded", "name_forms", "place_key", "redact"]
 
 #: Words that name a kind of unit, not a unit: never looked for on their own (folded).
 GENERIC = frozenset(
@@ -68,8 +68,26 @@ def _fold_char(c: str) -> str:
 
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
-#: Each non-ASCII character folded so far (a plain dict: the characters of a language are few).
-_FOLDED_CHARS: dict[str, str] = {}
+
+
+class _FoldTable(dict):
+    """Each character's fold by code point, made on first sight (ASCII: its lower case; the
+    characters of a language are few): the table :meth:`str.translate` folds a text with."""
+
+    def __missing__(self, code: int) -> str:
+        c = chr(code)
+        if len(self) > 65536:
+            self.clear()
+        f = self[code] = c.lower() if code < 128 else _fold_char(c)
+        return f
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def folded(text: str) -> str:
+    """``text`` folded (:func:`fold` without the positions)."""
+    return text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
 
 
 def fold(text: str) -> tuple[str, list[int]]:
@@ -85,12 +103,7 @@ def fold(text: str) -> tuple[str, list[int]]:
             out.append(text[last:a].lower())
             where.extend(range(last, a))
         for i in range(a, b):
-            c = text[i]
-            f = _FOLDED_CHARS.get(c)
-            if f is None:
-                if len(_FOLDED_CHARS) > 65536:
-                    _FOLDED_CHARS.clear()
-                f = _FOLDED_CHARS[c] = _fold_char(c)
+            f = _FOLD_TABLE[ord(text[i])]
             out.append(f)
             where.extend([i] * len(f))
         last = b
@@ -100,8 +113,7 @@ def fold(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-def _folded(text: str) -> str:
-    return fold(text)[0]
+_folded = folded
 
 
 def place_key(name: str) -> str:
@@ -262,16 +274,18 @@ class Matcher:
         """``(start, end, term, value)`` of every match, in ``text``'s own positions."""
         if not self._values or not text:
             return
-        folded, where = fold(text)
+        text_folded, where = folded(text), None
         last = 0
-        for pos, candidates in self._spots(folded):
+        for pos, candidates in self._spots(text_folded):
             if pos < last:
                 continue
             for i in candidates:
-                m = self._pattern(i).match(folded, pos)
+                m = self._pattern(i).match(text_folded, pos)
                 if m is None or m.end() == pos:
                     continue
                 term, value = self._values[i]
+                if where is None:  # the positions in text, made for a text that holds a term
+                    where = fold(text)[1]
                 start, end = where[pos], where[m.end() - 1] + 1
                 while end < len(text) and unicodedata.combining(text[end]):  # a dropped mark goes with its letter
                     end += 1
@@ -287,23 +301,32 @@ class Matcher:
             p = self._compiled[i] = re.compile(rf"(?<!{_LETTER_OR_DIGIT})(?:{source})")
         return p
 
+    def _starting(self, word: str) -> list[int]:
+        """The one-word-key terms a text's ``word`` can start (kept per word), in order."""
+        found = self._by_word.get(word)
+        if found is None:
+            found = []
+            for n in self._word_lengths:
+                if n > len(word):
+                    break
+                found += self._word.get(word[:n], ())
+            found.sort()
+            if len(self._by_word) > 100_000:
+                self._by_word.clear()
+            self._by_word[word] = found
+        return found
+
     def _spots(self, folded: str) -> list[tuple[int, list[int]]]:
         """``(position, terms)`` of every place in ``folded`` where a term can start, in order, each
         place's terms in the order they are tried: every term that matches there is among them."""
         spots: list[tuple[int, list[int]]] = []
-        runs = [(m.start(), m.group()) for m in _WORD.finditer(folded)] if self._word or self._pair else []
+        runs = []
+        # the words' places are found only in a text with a word that a term can start with
+        if (self._word or self._pair) and any(w in self._pair or self._starting(w)
+                                              for w in set(_WORD.findall(folded))):
+            runs = [(m.start(), m.group()) for m in _WORD.finditer(folded)]
         for k, (pos, word) in enumerate(runs):
-            found = self._by_word.get(word)
-            if found is None:
-                found = []
-                for n in self._word_lengths:
-                    if n > len(word):
-                        break
-                    found += self._word.get(word[:n], ())
-                found.sort()
-                if len(self._by_word) > 100_000:
-                    self._by_word.clear()
-                self._by_word[word] = found
+            found = self._starting(word)
             inner = self._pair.get(word)
             if inner and k + 1 < len(runs):
                 second = runs[k + 1][1]

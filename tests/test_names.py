@@ -158,11 +158,12 @@ def test_the_index_finds_what_one_alternation_finds(seed):
 
 
 def test_fold_is_the_fold_of_each_character():
-    """The fast paths of :func:`fold` (ASCII at once, each other character folded once) give what
-    folding character by character gives."""
-    from scoring.names import _fold_char
+    """The fast paths of :func:`fold` and :func:`folded` (ASCII at once, each other character folded
+    once) give what folding character by character gives."""
+    from scoring.names import _fold_char, folded
 
-    for text in ["Plain ASCII, E07 & 2030-3498.", "Förskolan Ｅ０７\u200bÅ straße ﬁ A\u030a", "ÅÄÖ", "", "a\u0301b"]:
-        folded, where = fold(text)
-        assert folded == "".join(_fold_char(c) for c in text)
-        assert where == [i for i, c in enumerate(text) for _ in _fold_char(c)]
+    for text in ["Plain ASCII, E07 & 2030-3498.", "Förskolan Ｅ０７\u200bÅ straße ﬁ A\u030a", "ÅÄÖ", "", "a\u0301b",
+                 "İSTANBUL \U0001d400\u2126 \ufeff\u202e", "Ǆ ǅ ǆ ΣΑΣ ﬀ"]:
+        by_char = "".join(_fold_char(c) for c in text)
+        assert fold(text)[0] == folded(text) == by_char
+        assert fold(text)[1] == [i for i, c in enumerate(text) for _ in _fold_char(c)]

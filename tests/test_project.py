@@ -67,7 +67,9 @@ def test_on_both_cores_the_tests_of_one_file_run_on_one_worker():
     import sys
 
     files = ["tests/test_rubric.py", "tests/test_names.py"]
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "-v", *files],
+    # without the plugins these files do not use (nbval alone takes 1.5 s to import, in each process)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:nbval", "-p", "no:anyio",
+                          "-n", "2", "-v", *files],
                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-2000:]
     workers: dict[str, set[str]] = {}

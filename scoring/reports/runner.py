@@ -68,7 +68,7 @@ from ..problems import display_path
 from .audience import contacts, forbidden_for
 from .execute import Job, Pool, WarningLog, inline_figures, message, short, through_bar
 from .kind import ReportKind
-from .warm import LIBRARIES, load_papermill
+from .warm import LIBRARIES
 
 __all__ = [
     "REPORT_KINDS",
@@ -474,31 +474,35 @@ def _run(years, kinds, data_dir, out_dir, *, progress, timeout, workers, names, 
 
 def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: bool = False,
                 private: bool = False) -> threading.Thread:
-    """Start reading, in a thread of the runner, what the run's reports and its index will need: first
-    Papermill (:func:`warm.load_papermill`: the first report starts as soon as its kernel is ready),
-    then of each year the checked year (:func:`scoring.data.year_data`), with ``model`` the year's
-    examiner model (:func:`scoring.calibration.year_model`), after the first year's with ``private``
-    everyone the privacy guard keeps out of a private report (:func:`scoring.reports.audience.people`,
+    """Start reading, in a thread of the runner, what the run's reports and its index will need: of each
+    year the checked year (:func:`scoring.data.year_data`), with ``model`` the year's examiner model
+    (:func:`scoring.calibration.year_model`, fitted on the year just read), after the first year's with
+    ``private`` everyone the privacy guard keeps out of a private report (:func:`scoring.reports.audience.people`,
     every code of every year), and the index's office notes (:func:`scoring.reports.index.office_notes`),
-    all kept in the cache folder. It runs while the kernels warm up and the reports run, on the core a
-    kernel leaves free; a kernel that needs one of them meanwhile waits for it instead of making it a
-    second time (:func:`scoring.cache.cached`). Once ``done`` is set it starts nothing more (what a
-    report needed, it has made itself). What fails here is left to fail, and be reported, where it is
-    needed."""
+    all kept in the cache folder. It runs while the kernels warm up (their threads load Papermill meanwhile:
+    :meth:`scoring.reports.warm.WarmKernel.start`) and the reports run, on the core a kernel leaves free; a
+    kernel that needs one of them meanwhile waits for it instead of making it a second time
+    (:func:`scoring.cache.cached`). Once ``done`` is set it starts nothing more (a report made what it needed
+    itself). What fails here is left to fail, and be reported, where it is needed."""
 
     def read() -> None:
         from ..data import year_data
         from .audience import people
         from .index import office_notes
+        just_read: dict[int, object] = {}  # with model, the year as read here until fitted (None: it was cached)
+
+        def read_year(year: int) -> None:
+            if (value := year_data(year, data_dir, ahead=True)) is not None and model:
+                just_read[year] = value
 
         def fit(year: int) -> None:
             from ..calibration import year_model
 
-            year_model(year, data_dir, ahead=True)
+            year_model(just_read.pop(year, None) or year, data_dir, ahead=True)
 
-        steps = [("Papermill", load_papermill)]  # (what, step); what is in the cache already is left there
+        steps = []  # (what, step); what is in the cache already is left there
         for i, year in enumerate(years):
-            steps += [(year, partial(year_data, year, data_dir, ahead=True)),
+            steps += [(year, partial(read_year, year)),
                       *([(year, partial(fit, year))] if model else []),
                       *([(year, partial(people, data_dir))] if private and i == 0 else []),
                       (year, partial(office_notes, data_dir, year))]

@@ -470,6 +470,7 @@ class WarmKernel:
                              f"--IPKernelApp.exec_lines=if True: {_KERNEL_SIDE}.setup({self.imports!r})"])
         if launched is not None:
             launched()
+        load_papermill()  # while the kernel warms up: every report through it needs Papermill
         self.kc = self.km.client()
         self.kc.start_channels()
         try:

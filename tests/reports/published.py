@@ -7,6 +7,7 @@ knows nothing of the guard. Shared by the send-list tests and the whole run of t
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -14,10 +15,16 @@ from pathlib import Path
 from scoring.data.people import personal_data
 from scoring.reports import privacy
 
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _unmarked(m: re.Match) -> str:
+    return "".join(c for c in m.group() if not unicodedata.combining(c))
+
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """NFKD, combining marks dropped, case folded (not the guard's own :func:`scoring.names.fold`)."""
+    return _NOT_ASCII.sub(_unmarked, unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _texts(path: Path):

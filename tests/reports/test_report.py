@@ -867,6 +867,30 @@ def test_the_runner_reads_each_year_ahead(monkeypatch, tmp_path):
     assert calls[4:] == []
 
 
+def test_the_read_ahead_fits_the_model_on_the_year_it_read(monkeypatch, tmp_path):
+    """The model is fitted on the year the read-ahead has just read (not read again from the cache);
+    on the year's number when it read nothing (the year was cached, or could not be read)."""
+    import threading
+
+    import scoring.calibration
+    import scoring.data
+    from scoring.reports import index, runner
+
+    read = {2024: object(), 2025: None}
+    fitted = []
+
+    def year_data(year, data_dir, ahead=False):
+        if year not in read:
+            raise ValueError("unreadable")
+        return read[year]
+
+    monkeypatch.setattr(scoring.data, "year_data", year_data)
+    monkeypatch.setattr(scoring.calibration, "year_model", lambda year, data_dir, ahead=False: fitted.append(year))
+    monkeypatch.setattr(index, "office_notes", lambda data_dir, year: None)
+    runner._read_ahead([2023, 2024, 2025], tmp_path, threading.Event(), model=True).join(30)
+    assert fitted == [2023, read[2024], 2025]
+
+
 def test_the_pool_says_when_its_kernels_are_started():
     from scoring.reports.execute import Pool
 
