@@ -393,7 +393,9 @@ def cli_runs(tmp_path_factory):
             "from scoring.cli import console\nconsole()\n")  # as the scoring command ends
     runs = {}
     for verbose in (False, True):
-        command = ["report", "--years", "2020-2021", "--data", str(data), "--out", str(root / f"out-{verbose}")]
+        # one worker: one kernel to start for the two reports (the bar and the log are the same with two)
+        command = ["report", "--years", "2020-2021", "--data", str(data), "--out", str(root / f"out-{verbose}"),
+                   "--workers", "1"]
         r = subprocess.run([sys.executable, "-c", code, *command, *(["-v"] if verbose else [])],
                            capture_output=True, text=True, cwd=root, timeout=600)
         runs[verbose] = r

@@ -40,7 +40,7 @@ import pandas as pd
 from ...data import NOT_PEOPLE, available_years, examiner_codes, load_year, read_entries
 from ...data.years import YearData
 from ...disclosure import POOL_FROM, pool_position
-from ...names import Matcher, fold, name_forms
+from ...names import Matcher, folded, name_forms
 from ...paths import DATA_DIR
 from ...presentation.labels import is_demo
 from ...problems import InputError
@@ -266,13 +266,13 @@ def _forms(name: str) -> tuple[str, ...]:
 
 def _words(text: str) -> list[str]:
     """The distinct words of ``text`` as the matcher sees them (folded), sorted."""
-    return sorted(set(_WORD.findall(fold(text)[0])))
+    return sorted(set(_WORD.findall(folded(text))))
 
 
 def _head(term: str) -> str | None:
     """What a match of ``term`` starts with (its first folded word, without a last "s" as the
     matcher stems it); None when it has no word (always looked for)."""
-    first = _WORD.findall(fold(term)[0])
+    first = _WORD.findall(folded(term))
     if not first:
         return None
     return first[0][:-1] if first[0].endswith("s") and len(first[0]) > 4 else first[0]

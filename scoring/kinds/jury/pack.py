@@ -44,7 +44,7 @@ import pandas as pd
 
 from ...consensus import consensus_agenda
 from ...data import class_id_for, load_year
-from ...names import Matcher, fold, name_forms
+from ...names import Matcher, folded, name_forms
 from ...overview import individual
 from ...presentation import glossary, render
 from ...presentation.labels import COLUMNS_SV, demo_note, is_demo, note_text, show
@@ -155,13 +155,13 @@ class Blinder:
         if "district" in entries.columns:
             districts = {form: self.DISTRICT for d in entries["district"].dropna().astype(str)
                          for form in name_forms(d)}
-        taken = {fold(d)[0] for d in districts}
+        taken = {folded(d) for d in districts}
         forms: dict[str, str] = {}
         for eid, name, aliases in zip(entries["entry_id"].astype(str), _column(entries, "name"),
                                       _column(entries, "aliases"), strict=True):
             for other in [name, *aliases.split(";")]:
                 for form in name_forms(other):
-                    if fold(form)[0] not in taken:
+                    if folded(form) not in taken:
                         forms.setdefault(form, eid)
         self._matcher = Matcher(names={**forms, **districts})
 
