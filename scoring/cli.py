@@ -413,7 +413,8 @@ def _run_report(args) -> int:
         _say(f"note: {note}", file=sys.stderr)
     for year, problems in result.left_out_years.items():
         reports = ", ".join(" ".join(str(x) for x in (r.year, r.kind, r.name) if x is not None)
-                            for r in result.left_out if r.left_out == year)
+                            for r in sorted(result.left_out, key=lambda r: (r.year, r.kind, r.name or ""))
+                            if r.left_out == year)  # in the order of the reports, not of their finishing
         _say(f"left out: {year} is not in the trends of {reports} (its data has errors"
              f"{': ' + problems[0] if problems else ''})", file=sys.stderr)
     if result.warnings:

@@ -248,3 +248,22 @@ def test_entry_and_examiner_pick_one_report(monkeypatch, tmp_path, capsys):
     assert main(["report", "--year", "2024", "--kind", "entry", "--entry", "<b>x</b>", "--out",
                  str(tmp_path / "out")]) == 1
     assert "--entry" in capsys.readouterr().err and not asked
+
+
+def test_a_year_left_out_lists_the_reports_in_their_order_not_their_finishing(tmp_path, capsys, monkeypatch):
+    """Two workers finish in either order; the "left out" line lists the reports by year, kind and name."""
+    from scoring.reports import runner
+
+    def run_reports(*args, **kwargs):
+        result = runner.RunResult()
+        result.left_out += [runner.LeftOut(2024, "calibration", None, 2022, ("scores.csv:5: score",)),
+                            runner.LeftOut(2023, "calibration", None, 2022, ("scores.csv:5: score",))]
+        return result
+
+    monkeypatch.setattr(runner, "run_reports", run_reports)
+    data = tmp_path / "data"
+    data.mkdir()
+    assert main(["report", "--years", "2023-2024", "--data", str(data), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "left out: 2022 is not in the trends of 2023 calibration, 2024 calibration (its data has errors: " \
+           "scores.csv:5: score)" in err
