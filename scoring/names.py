@@ -113,13 +113,10 @@ def fold(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-_folded = folded
-
-
 def place_key(name: str) -> str:
     """A district's or administration's name as compared (the conflicts of interest): folded,
     any dash one ``-``, spacing ignored: "Spånga–Tensta" and "spanga - tensta" are one district."""
-    text = re.sub(rf"\s*[{re.escape(_DASHES)}]+\s*", "-", _folded(str(name or "")))
+    text = re.sub(rf"\s*[{re.escape(_DASHES)}]+\s*", "-", folded(str(name or "")))
     return " ".join(text.split())
 
 
@@ -146,18 +143,18 @@ def _name_forms(name: str) -> list[str]:
     forms += [p.strip() for p in re.split(rf"[{re.escape(_DASHES)}]", bare) if p.strip()]
     words = [w for w in re.split(rf"[\s,;:{re.escape(_DASHES)}]+", bare) if w]
     forms += [w for w in words if len(w) >= 4 and not _is_generic(w)]
-    forms = [f for f in forms if len(_folded(f)) >= 3 and not _is_generic(f) and not _is_number(f)]
+    forms = [f for f in forms if len(folded(f)) >= 3 and not _is_generic(f) and not _is_number(f)]
     return sorted(dict.fromkeys(forms), key=lambda f: (-len(f), f))
 
 
 def _is_generic(text: str) -> bool:
-    words = _WORD.findall(_folded(text))
+    words = _WORD.findall(folded(text))
     return not words or all(w in _GENERIC_FOLDED for w in words)
 
 
 def _is_number(text: str) -> bool:
     """Whether every word of ``text`` is digits only (``3498``, ``12-14``): a number, not a name."""
-    words = _WORD.findall(_folded(text))
+    words = _WORD.findall(folded(text))
     return bool(words) and all(w.isdigit() for w in words)
 
 
@@ -168,7 +165,7 @@ def _stem(word: str) -> str:
 
 def _code_regex(code: str) -> str:
     """The code, then the end of the token or a genitive (left in place: ``E51:s`` -> ``[x]:s``)."""
-    return re.escape(_folded(code).strip()) + rf"(?=(?::?s)?(?!{_LETTER_OR_DIGIT}))"
+    return re.escape(folded(code).strip()) + rf"(?=(?::?s)?(?!{_LETTER_OR_DIGIT}))"
 
 
 def _code_key(code: str) -> tuple:
@@ -176,7 +173,7 @@ def _code_key(code: str) -> tuple:
     starts with ``w``; ``("pair", w, v)`` the word ``w`` followed by a word that starts with ``v``;
     ``("literal", text)`` wherever the folded text holds ``text`` (a code that starts with
     punctuation); None for a code that folds to nothing (it matches nothing)."""
-    literal = _folded(code).strip()
+    literal = folded(code).strip()
     if not literal:
         return None
     if not _WORD.match(literal):
@@ -186,11 +183,11 @@ def _code_key(code: str) -> tuple:
 
 
 def _name_regex(name: str) -> str:
-    folded = _folded(name).strip()
-    words = _WORD.findall(folded)
+    name_folded = folded(name).strip()
+    words = _WORD.findall(name_folded)
     if not words:
         return ""
-    closing = re.search(r"[)\]}»”\"']+$", folded)  # "(fiktiv)": the bracket goes with the name
+    closing = re.search(r"[)\]}»”\"']+$", name_folded)  # "(fiktiv)": the bracket goes with the name
     *head, last = words
     stem = _stem(last)  # "solrosens" -> "solrosen"
     endings = "|".join(sorted(_ENDINGS, key=len, reverse=True))
@@ -204,7 +201,7 @@ def _name_regex(name: str) -> str:
 def _name_key(name: str) -> tuple | None:
     """Where a match of the name can start, as :func:`_code_key`: its first word exactly and the
     start of its second (the stem when that is the last), or the start of its only word (its stem)."""
-    words = _WORD.findall(_folded(name).strip())
+    words = _WORD.findall(folded(name).strip())
     if not words:
         return None
     if len(words) == 1:
@@ -212,7 +209,7 @@ def _name_key(name: str) -> tuple | None:
     return ("pair", words[0], words[1] if len(words) > 2 else _stem(words[1]))
 
 
-_GENERIC_FOLDED = frozenset(_folded(w) for w in GENERIC)
+_GENERIC_FOLDED = frozenset(folded(w) for w in GENERIC)
 
 
 class Matcher:
@@ -243,11 +240,11 @@ class Matcher:
         terms: list[tuple[int, str, bool, tuple | None, object]] = []  # (length, term, a code?, key, value)
         for c, v in codes.items():
             if str(c).strip():
-                terms.append((len(_folded(str(c))), str(c), True, _code_key(str(c)), v))
+                terms.append((len(folded(str(c))), str(c), True, _code_key(str(c)), v))
         for n, v in names.items():
-            folded = _folded(str(n))
-            if folded.strip():
-                terms.append((len(folded), str(n), False, _name_key(str(n)), v))
+            name_folded = folded(str(n))
+            if name_folded.strip():
+                terms.append((len(name_folded), str(n), False, _name_key(str(n)), v))
         terms = [t for t in terms if t[3] is not None]  # a term without a word or a character matches nothing
         terms.sort(key=lambda t: (-t[0], t[1]))
         self._values = [(term, value) for _, term, _, _, value in terms]

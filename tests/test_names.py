@@ -87,9 +87,9 @@ def _one_alternation(codes: dict, names: dict):
     from scoring import names as n
 
     terms = [(c, n._code_regex(c), v) for c, v in codes.items() if c.strip()]
-    terms += [(t, n._name_regex(t), v) for t, v in names.items() if n._folded(t).strip()]
+    terms += [(t, n._name_regex(t), v) for t, v in names.items() if n.folded(t).strip()]
     terms = [t for t in terms if t[1]]
-    terms.sort(key=lambda t: (-len(n._folded(t[0])), t[0]))
+    terms.sort(key=lambda t: (-len(n.folded(t[0])), t[0]))
     if not terms:
         return lambda text: []
     pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(f"({rx})" for _, rx, _ in terms) + ")")

@@ -498,7 +498,7 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
         def fit(year: int) -> None:
             from ..calibration import year_model
 
-            year_model(just_read.pop(year, None) or year, data_dir, ahead=True)
+            year_model(just_read.pop(year, year), data_dir, ahead=True)
 
         steps = []  # (what, step); what is in the cache already is left there
         for i, year in enumerate(years):

@@ -340,6 +340,7 @@ class KernelError(RuntimeError):
 #: last report's forgets the results it kept in memory, as a new kernel would have none.
 PER_RUN_ENV = ("SCORING_CACHE_DIR",)
 
+
 def _context(kernel_name: str) -> tuple:
     """What a kept kernel must share with the run that reuses it, as a fresh kernel would: the
     kernel, the interpreter, the environment the kernel inherited (but the variable pytest sets
