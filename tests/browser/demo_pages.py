@@ -6,9 +6,9 @@ their PDFs. The session fixture ``demo_pages`` (conftest.py) makes what the sess
 want together (:meth:`DemoPages.make`), and each module takes its own pages from it
 (:meth:`DemoPages.of`): a page two modules open is made once.
 
-``run_reports`` prints every report of a call to PDF or none, and printing takes more time
-than making a page (a browser started per page), so a year's pages are made in at most two
-calls: the pages some module reads the PDF of with ``pdf=True``, the others without.
+``run_reports`` prints every report of a call to PDF or none, and printing adds to the time of
+every page, so a year's pages are made in at most two calls: the pages some module reads the PDF
+of with ``pdf=True``, the others without.
 """
 
 from __future__ import annotations

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_browser_print import A4_PT, _pdf_pages
 
+from scoring.reports import pdf
 from scoring.reports.page import document
 from scoring.reports.pdf import PdfError, print_pdf
 
 
-def test_print_pdf_writes_an_a4_pdf_beside_the_page(chromium, tmp_path):
+def _page(folder: Path) -> Path:
     rows = "".join(f"<tr><td>{i}</td><td class=\"num\">{i},5</td></tr>" for i in range(120))
-    html = tmp_path / "rapport.html"
+    html = folder / "rapport.html"
     html.write_text(document("Rapport, 2023", f"<h1>Rapport, 2023</h1><h2>Del</h2><table><thead><tr>"
                                               f"<th>A</th><th>B</th></tr></thead><tbody>{rows}</tbody></table>"),
                     encoding="utf-8")
+    return html
+
+
+def test_print_pdf_writes_an_a4_pdf_beside_the_page(chromium, tmp_path):
+    html = _page(tmp_path)
     pdf = print_pdf(html, chromium=chromium)
     assert pdf == tmp_path / "rapport.pdf"
     pages = _pdf_pages(pdf.read_bytes())
@@ -26,3 +34,18 @@ def test_print_pdf_writes_an_a4_pdf_beside_the_page(chromium, tmp_path):
 def test_a_missing_page_is_a_clear_error(chromium, tmp_path):
     with pytest.raises(PdfError, match="no such file"):
         print_pdf(tmp_path / "nothing.html", chromium=chromium)
+
+
+def test_the_shared_browser_prints_what_a_browser_of_its_own_prints(chromium, made, tmp_path):
+    """The print through the process's one browser (the pipe) is the print of ``chromium --print-to-pdf`` with
+    ``--no-pdf-header-footer``: the same bytes but the dates, for a report of many pages with figures and tables."""
+    import re
+    import shutil
+
+    html = Path(shutil.copy(made.samples["calibration", "demo"].check(), tmp_path / "calibration.html"))
+    shared = print_pdf(html, chromium=chromium).read_bytes()
+    alone = pdf._print_alone(chromium, html, 120)
+    assert len(_pdf_pages(shared)) >= 2 and _pdf_pages(shared) == _pdf_pages(alone)
+    dates = re.compile(rb"\(D:\d{14}[^)]*\)")
+    assert dates.sub(b"", shared) == dates.sub(b"", alone)
+    assert dates.search(shared)  # what is left out is there: the dates

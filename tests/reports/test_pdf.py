@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
 from scoring.cli import main
+from scoring.reports import pdf as pdf_module
 from scoring.reports.pdf import CHROMIUM_ENV, ChromiumMissing, PdfError, find_chromium, print_pdf
 
 
@@ -48,10 +50,92 @@ def test_a_failed_print_keeps_the_good_pdf_and_leaves_nothing_behind(page):
     assert sorted(p.name for p in page.parent.iterdir()) == ["calibration.html", "calibration.pdf"]
 
 
-def test_a_browser_that_writes_no_pdf_is_an_error(page, tmp_path):
+#: A browser speaking the DevTools pipe (commands on 3, replies on 4) that answers every command, loads every
+#: page at once and prints it as ``PRINTED``; with HANG set it answers nothing and sleeps.
+FAKE = """#!{python}
+import base64, json, os, sys, time
+pid = os.getpid()
+if os.environ.get("FAKE_HANG"):
+    time.sleep(60)
+buffer = b""
+while True:
+    chunk = os.read(3, 1 << 16)
+    if not chunk:
+        sys.exit(0)
+    buffer += chunk
+    while b"\\0" in buffer:
+        line, _, buffer = buffer.partition(b"\\0")
+        m = json.loads(line)
+        if m["method"] == "Browser.close":
+            sys.exit(0)
+        result = {{"targetId": f"T{{pid}}", "sessionId": "S", "data": base64.b64encode({printed!r}).decode()}}
+        os.write(4, json.dumps({{"id": m["id"], "result": result}}).encode() + b"\\0")
+        if m["method"] == "Page.navigate":
+            loaded = {{"method": "Page.loadEventFired", "sessionId": "S", "params": {{}}}}
+            os.write(4, json.dumps(loaded).encode() + b"\\0")
+"""
+
+
+def _fake(tmp_path, printed: bytes):
     fake = tmp_path / "fake-chromium"
-    fake.write_text('#!/bin/sh\nfor a in "$@"; do case $a in --print-to-pdf=*) echo no > "${a#*=}";; esac; done\n')
+    fake.write_text(FAKE.format(python=sys.executable, printed=printed), encoding="utf-8")
     fake.chmod(0o755)
-    with pytest.raises(PdfError, match="could not print"):
-        print_pdf(page, chromium=str(fake))
+    return str(fake)
+
+
+@pytest.fixture
+def pages(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.html").write_text(f"<!DOCTYPE html><title>{name}</title>", encoding="utf-8")
+    return folder
+
+
+def test_one_browser_prints_page_after_page(pages, tmp_path):
+    fake = _fake(tmp_path, b"%PDF-1.4 fake")
+    first = print_pdf(pages / "a.html", chromium=fake)
+    browser = pdf_module._Browser._running[fake]
+    second = print_pdf(pages / "b.html", chromium=fake)
+    assert pdf_module._Browser._running[fake] is browser and browser.process.poll() is None
+    assert first.read_bytes() == second.read_bytes() == b"%PDF-1.4 fake"
+    browser.stop()
+    assert browser.process.poll() == 0 and fake not in pdf_module._Browser._running
+
+
+def test_a_browser_that_gives_no_pdf_is_an_error(page, tmp_path):
+    with pytest.raises(PdfError, match="could not print calibration.html to PDF .what came back is no PDF"):
+        print_pdf(page, chromium=_fake(tmp_path, b"no"))
     assert sorted(p.name for p in page.parent.iterdir()) == ["calibration.html", "fake-chromium"]
+
+
+def test_a_browser_that_ends_without_printing_is_an_error(page, tmp_path):
+    quits = tmp_path / "quits"
+    quits.write_text("#!/bin/sh\necho 'ERROR: no display' >&2\nexit 3\n", encoding="utf-8")
+    quits.chmod(0o755)
+    with pytest.raises(PdfError, match=r"quits could not print calibration.html to PDF \(exit 3: ERROR: no display\)"):
+        print_pdf(page, chromium=str(quits))
+    assert sorted(p.name for p in page.parent.iterdir()) == ["calibration.html", "quits"]
+
+
+def test_a_browser_that_takes_too_long_is_stopped_and_the_next_page_starts_another(pages, tmp_path, monkeypatch):
+    fake = _fake(tmp_path, b"%PDF-1.4 fake")
+    monkeypatch.setenv("FAKE_HANG", "1")
+    with pytest.raises(PdfError, match=r"printing a.html to PDF took longer than 0.5 s"):
+        print_pdf(pages / "a.html", chromium=fake, timeout=0.5)
+    assert fake not in pdf_module._Browser._running
+    monkeypatch.delenv("FAKE_HANG")
+    assert print_pdf(pages / "b.html", chromium=fake).read_bytes() == b"%PDF-1.4 fake"
+    assert sorted(p.name for p in pages.iterdir()) == ["a.html", "b.html", "b.pdf"]
+    pdf_module._Browser._running[fake].stop()
+
+
+def test_two_threads_print_through_one_browser(pages, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake = _fake(tmp_path, b"%PDF-1.4 fake")
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda n: print_pdf(pages / f"{n}.html", chromium=fake), ["a", "b"] * 4))
+    assert {p.name for p in done} == {"a.pdf", "b.pdf"}
+    assert len([b for b in pdf_module._Browser._running if b == fake]) == 1
+    pdf_module._Browser._running[fake].stop()
