@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from test_browser_print import A4_PT, _pdf_pages
 
-from scoring.reports import pdf
+from scoring.reports import pdf as pdf_module
 from scoring.reports.page import document
 from scoring.reports.pdf import PdfError, print_pdf
 
@@ -44,7 +44,7 @@ def test_the_shared_browser_prints_what_a_browser_of_its_own_prints(chromium, ma
 
     html = Path(shutil.copy(made.samples["calibration", "demo"].check(), tmp_path / "calibration.html"))
     shared = print_pdf(html, chromium=chromium).read_bytes()
-    alone = pdf._print_alone(chromium, html, 120)
+    alone = pdf_module._print_alone(chromium, html, 120)
     assert len(_pdf_pages(shared)) >= 2 and _pdf_pages(shared) == _pdf_pages(alone)
     dates = re.compile(rb"\(D:\d{14}[^)]*\)")
     assert dates.sub(b"", shared) == dates.sub(b"", alone)

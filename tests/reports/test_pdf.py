@@ -1,4 +1,5 @@
-"""``scoring report --pdf`` without a working browser: a clear message, nothing half-written.
+"""``scoring report --pdf`` without a working browser: a clear message, nothing half-written; and the one
+browser a process prints with, played by a fake that speaks its pipe.
 
 (Printing with the real browser is tested in tests/browser, which need Chromium.)
 """
@@ -51,7 +52,7 @@ def test_a_failed_print_keeps_the_good_pdf_and_leaves_nothing_behind(page):
 
 
 #: A browser speaking the DevTools pipe (commands on 3, replies on 4) that answers every command, loads every
-#: page at once and prints it as ``PRINTED``; with HANG set it answers nothing and sleeps.
+#: page at once and prints it as the bytes ``printed``; with ``FAKE_HANG`` set it answers nothing and sleeps.
 FAKE = """#!{python}
 import base64, json, os, sys, time
 pid = os.getpid()
