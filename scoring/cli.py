@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 def console() -> None:
     """The ``scoring`` command (and ``python -m scoring``): :func:`main`, then an exit that leaves
     the interpreter's tear-down out (freeing what a run read, a national year's millions of objects,
-    took 0.3 s): the kernels kept for a next run are stopped and the output flushed first. An
-    exception :func:`main` lets through ends the process as usual."""
+    took 0.3 s): the kernels kept for a next run and the browser that printed PDFs are stopped and the
+    output flushed first. An exception :func:`main` lets through ends the process as usual."""
     import os
 
     code = main()
@@ -80,6 +80,9 @@ def console() -> None:
     warm = sys.modules.get("scoring.reports.warm")
     if warm is not None:
         warm.stop_kernels(wait=False)  # the process ends now
+    pdf = sys.modules.get("scoring.reports.pdf")
+    if pdf is not None:
+        pdf.stop_browsers()  # the browser that printed the PDFs, and its profile in the temporary folder
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -45,7 +45,7 @@ import time
 import uuid
 from pathlib import Path
 
-__all__ = ["CHROMIUM_FLAGS", "ChromiumMissing", "PdfError", "find_chromium", "print_pdf"]
+__all__ = ["CHROMIUM_FLAGS", "ChromiumMissing", "PdfError", "find_chromium", "print_pdf", "stop_browsers"]
 
 #: Flags of every Chromium run (headless, no network of its own, nothing to update or sync).
 CHROMIUM_FLAGS = (
@@ -293,10 +293,17 @@ def _above_four(fd: int) -> int:
     return moved
 
 
-@atexit.register
-def _close_browsers() -> None:
-    for browser in list(_Browser._running.values()):
+def stop_browsers() -> int:
+    """Stop the process's browsers (at the latest when the process ends; the ``scoring`` command, which
+    ends without the interpreter's tear-down, calls it first) and remove their profiles; how many."""
+    with _Browser._lock:
+        running = list(_Browser._running.values())
+    for browser in running:
         browser.stop()
+    return len(running)
+
+
+atexit.register(stop_browsers)
 
 
 def _print_alone(browser: str, html: Path, timeout: float) -> bytes:

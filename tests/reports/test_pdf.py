@@ -6,6 +6,7 @@ browser a process prints with, played by a fake that speaks its pipe.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 
@@ -140,3 +141,20 @@ def test_two_threads_print_through_one_browser(pages, tmp_path):
     assert {p.name for p in done} == {"a.pdf", "b.pdf"}
     assert len([b for b in pdf_module._Browser._running if b == fake]) == 1
     pdf_module._Browser._running[fake].stop()
+
+
+def test_the_command_stops_the_browser_and_removes_its_profile_before_it_exits(page, tmp_path):
+    """``scoring`` ends with ``os._exit`` (no interpreter tear-down, so no ``atexit``): it stops the browser that
+    printed first, or the browser's profile would stay in the temporary folder after every ``--pdf`` run."""
+    import subprocess
+
+    fake = _fake(tmp_path, b"%PDF-1.4 fake")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    script = ("from scoring import cli\nfrom scoring.reports.pdf import print_pdf\n"
+              f"cli.main = lambda: print_pdf({str(page)!r}, chromium={fake!r}) and 0\ncli.console()\n")
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "TMPDIR": str(temporary)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert page.with_suffix(".pdf").read_bytes() == b"%PDF-1.4 fake"
+    assert list(temporary.iterdir()) == []  # the profile (scoring-chromium-...) is gone
