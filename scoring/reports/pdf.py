@@ -124,7 +124,7 @@ def print_pdf(html: str | Path, pdf: str | Path | None = None, *, chromium: str 
         raise PdfError(f"cannot print {html} to PDF: no such file")
     data = _print_alone(browser, html, timeout) if os.name == "nt" else _Browser.shared(browser).print(html, timeout)
     if not data.startswith(b"%PDF-"):
-        raise PdfError(f"{Path(browser).name} could not print {html.name} to PDF (what came back is no PDF)")
+        raise _could_not(browser, html, " (what came back is no PDF)")
     tmp = pdf.parent / f".{pdf.stem}.{uuid.uuid4().hex[:8]}.tmp.pdf"
     try:
         tmp.write_bytes(data)
@@ -154,7 +154,6 @@ class _Browser:
             return cls._running[executable]
 
     def __init__(self, executable: str):
-        self.name = Path(executable).name
         self.executable = executable
         self.profile = tempfile.mkdtemp(prefix="scoring-chromium-")
         self.log = open(Path(self.profile) / "output.txt", "w+b")  # noqa: SIM115 (closed in close())
@@ -203,20 +202,17 @@ class _Browser:
                 raise PdfError(f"printing {html.name} to PDF took longer than {timeout:g} s") from None
             except (EOFError, OSError):
                 self.stop()
-                raise PdfError(f"{self.name} could not print {html.name} to PDF "
-                               f"(exit {self.exit}{': ' + self.said if self.said else ''})") from None
+                raise _could_not(self.executable, html, _exit(self.exit, self.said)) from None
             except (KeyError, TypeError, ValueError) as exc:  # an error reply, or a reply without what it should hold
                 self.stop()
-                raise PdfError(f"{self.name} could not print {html.name} to PDF: {exc}") from None
+                raise _could_not(self.executable, html, f": {exc}") from None
 
     def _call(self, method: str, params: dict, deadline: float, session: str | None = None) -> dict:
         """Send one command and return its result (events meanwhile are kept for :meth:`_event`)."""
         self.last_id += 1
         ident = self.last_id
         message = {"id": ident, "method": method, "params": params, **({"sessionId": session} if session else {})}
-        data = json.dumps(message).encode() + b"\0"
-        while data:
-            data = data[os.write(self.commands, data):]
+        self._send(message)
         while True:
             reply = self._receive(deadline)
             if reply.get("id") == ident:
@@ -225,6 +221,12 @@ class _Browser:
                 return reply.get("result", {})
             if "method" in reply:
                 self.events.append(reply)
+
+    def _send(self, message: dict) -> None:
+        """Write one message to the browser (each ends in a NUL byte)."""
+        data = json.dumps(message).encode() + b"\0"
+        while data:
+            data = data[os.write(self.commands, data):]
 
     def _event(self, method: str, session: str, deadline: float) -> dict:
         """Wait for the event ``method`` of ``session``."""
@@ -267,7 +269,7 @@ class _Browser:
             process.kill()
         if process is not None and process.poll() is None:
             try:
-                os.write(self.commands, json.dumps({"id": 0, "method": "Browser.close", "params": {}}).encode() + b"\0")
+                self._send({"id": 0, "method": "Browser.close", "params": {}})
             except OSError:
                 pass
             try:
@@ -320,9 +322,17 @@ def _print_alone(browser: str, html: Path, timeout: float) -> bytes:
             raise PdfError(f"could not start {browser}: {exc.strerror or exc}") from None
         if done.returncode != 0 or not out.is_file():
             said = _last_line(done.stderr)
-            raise PdfError(f"{Path(browser).name} could not print {html.name} to PDF "
-                           f"(exit {done.returncode}{': ' + said if said else ''})")
+            raise _could_not(browser, html, _exit(done.returncode, said))
         return out.read_bytes()
+
+
+def _could_not(browser: str, html: Path, detail: str) -> PdfError:
+    return PdfError(f"{Path(browser).name} could not print {html.name} to PDF{detail}")
+
+
+def _exit(code: int | None, said: str) -> str:
+    """`` (exit 1: the browser's last line)``, for :func:`_could_not`."""
+    return f" (exit {code}{': ' + said if said else ''})"
 
 
 def _last_line(text: str) -> str:

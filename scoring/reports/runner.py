@@ -489,7 +489,7 @@ def _read_ahead(years: list[int], data_dir: Path, done: threading.Event, model: 
         from ..data import year_data
         from .audience import people
         from .index import office_notes
-        just_read: dict[int, object] = {}  # with model, the year as read here until fitted (None: it was cached)
+        just_read: dict[int, object] = {}  # with model, each year read here (not found in the cache) until fitted
 
         def read_year(year: int) -> None:
             if (value := year_data(year, data_dir, ahead=True)) is not None and model:
