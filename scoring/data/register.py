@@ -26,7 +26,7 @@ from ..names import place_key
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric
 from .entries import YES_NO, read_entries
-from .scores import code_problem
+from .scores import _Memo, code_problem
 from .tables import _WHOLE, _header_problems, _show, read_csv_table
 
 __all__ = [
@@ -151,9 +151,10 @@ def read_assignments(path: str | Path) -> tuple[pd.DataFrame, list[Problem]]:
     where = display_path(path)
     rows, problems = _rows(path, ASSIGNMENT_COLUMNS[:-1], ASSIGNMENT_COLUMNS[:-1])
     records, first = [], {}
+    why_not = _Memo(_code_problem)  # a national year's plan: 30,000 rows, 1,000 codes
     for line, get in rows or ():
         pair = (get("entry_id"), get("examiner_id"))
-        why = _code_problem(pair[1])
+        why = why_not[pair[1]]
         if not pair[0]:
             problems.append(Problem(where, line, "entry_id", "entry_id is blank; every row needs one"))
         elif why:
@@ -341,11 +342,15 @@ def hand_in_status(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFr
         scored = individual(_criterion_scores(year, data_dir, rubric))[["entry_id", "examiner_id", "criterion"]]
     sizes = scored.drop_duplicates().groupby(["entry_id", "examiner_id"]).size()
     n_criteria = dict(zip(sizes.index, sizes.tolist(), strict=True))
+    plan: dict[str, list[str]] = {}  # each examiner's planned entries, as lists (a national year: 30,000 rows)
+    for entry, code in zip(assignments["entry_id"].tolist(), assignments["examiner_id"].tolist(), strict=True):
+        plan.setdefault(code, []).append(entry)
     rows = []
-    for code, planned in assignments.groupby("examiner_id", sort=True):
-        counts = [n_criteria.get((e, code), 0) for e in planned["entry_id"]]
+    for code in sorted(plan):
+        planned = plan[code]
+        counts = [n_criteria.get((e, code), 0) for e in planned]
         complete = [n >= len(rubric.criterion_ids) for n in counts]
-        missing = [e for e, ok in zip(planned["entry_id"], complete, strict=True) if not ok]
+        missing = [e for e, ok in zip(planned, complete, strict=True) if not ok]
         started = sum(n > 0 for n in counts)
         rows.append({"examiner_id": code, "planned": len(planned), "complete": sum(complete), "started": started,
                      "missing": ", ".join(sorted(missing)),

@@ -40,8 +40,8 @@ def missing_texts(year_data: YearData) -> pd.DataFrame:
         order, strengths first. Empty (with these columns) when nothing is missing.
     """
     texts = consensus_texts(year_data)
-    keys = list(zip(texts["entry_id"], texts["criterion"], strict=True))
-    written = {column: dict(zip(keys, texts[column], strict=True)) for column in TEXTS}
+    keys = list(zip(texts["entry_id"].tolist(), texts["criterion"].tolist(), strict=True))
+    written = {column: dict(zip(keys, texts[column].tolist(), strict=True)) for column in TEXTS}
     rows = []
     for entry in has_consensus(year_data):
         for criterion in year_data.rubric.criterion_ids:
@@ -54,4 +54,4 @@ def missing_texts(year_data: YearData) -> pd.DataFrame:
 def without_consensus(year_data: YearData) -> list[str]:
     """The year's entries (``entries.csv`` order) without a consensus score: they get no letter."""
     agreed = set(has_consensus(year_data))
-    return [e for e in year_data.entries["entry_id"].astype(str) if e not in agreed]
+    return [e for e in year_data.entries["entry_id"].astype(str).tolist() if e not in agreed]

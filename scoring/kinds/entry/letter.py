@@ -102,8 +102,8 @@ def final_scores(scores: pd.DataFrame) -> pd.DataFrame:
 
 def has_consensus(year_data: YearData) -> list[str]:
     """The year's entries (of ``entries.csv``) with at least one consensus score, in file order."""
-    agreed = set(year_data.scores.loc[year_data.scores["stage"] == "consensus", "entry_id"].astype(str))
-    return [e for e in year_data.entries["entry_id"].astype(str) if e in agreed]
+    agreed = set(year_data.scores.loc[year_data.scores["stage"] == "consensus", "entry_id"].astype(str).tolist())
+    return [e for e in year_data.entries["entry_id"].astype(str).tolist() if e in agreed]
 
 
 def _points(text) -> list[str]:
@@ -143,7 +143,8 @@ def consensus_texts(year_data: YearData) -> pd.DataFrame:
     cells = {c: rows[c].tolist() if c in rows.columns else [None] * len(rows) for c in TEXTS}
     split: dict[object, list[str]] = {}
     groups: dict[tuple[str, str], dict[str, dict[str, None]]] = {}
-    for i, key in enumerate(zip(rows["entry_id"].astype(str), rows["criterion"].astype(str), strict=True)):
+    for i, key in enumerate(zip(rows["entry_id"].astype(str).tolist(), rows["criterion"].astype(str).tolist(),
+                                strict=True)):
         points = groups.setdefault(key, {c: {} for c in TEXTS})
         for column in TEXTS:
             cell = cells[column][i]

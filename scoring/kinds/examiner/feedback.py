@@ -389,6 +389,11 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
         code = scored[0]
     if code in NOT_PEOPLE:
         raise ValueError(f"examiner_id {examiner_id!r} is not an examiner's code")
+    # first what needs no model: a report run's runner may be fitting it meanwhile (runner._read_ahead)
+    team = team_comparison(yd.scores, code, yd.rubric)
+    ind = individual(yd.scores)
+    own = ind.loc[ind["examiner_id"] == code]
+    visited = set(yd.scores.loc[yd.scores["stage"] == "site_visit", "entry_id"])
     common = shared(year, data_dir, min_scores=min_scores)
     if code not in common.codes and not _in_later_years(code, year, data_dir):
         raise ValueError(f"examiner {code} has no scores in any year of the data")
@@ -400,10 +405,6 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     effect = effects_all.loc[mine].iloc[0].drop(labels=["examiner_id", "group"]).to_dict() if scored else {}
     pool = pool_of(effects_all, code)
 
-    team = team_comparison(yd.scores, code, yd.rubric)
-    ind = individual(yd.scores)
-    own = ind.loc[ind["examiner_id"] == code]
-    visited = set(yd.scores.loc[yd.scores["stage"] == "site_visit", "entry_id"])
     entries = (team.groupby("entry_id", as_index=False)["others"].max()
                .merge(yd.entries[["entry_id", "name", "class"]], on="entry_id", how="left"))
     entries["name"] = entries["name"].map(lambda t: redact(t, others))
