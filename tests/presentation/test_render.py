@@ -262,7 +262,8 @@ def test_figure_text_from_data_is_never_mathtext():
 
 def _tight_png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None},
+                pil_kwargs=render.PNG_SAVE)
     return buf.getvalue()
 
 
