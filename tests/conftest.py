@@ -5,6 +5,7 @@ live in ``tests/reference``; see its README. ``read_guard`` fails any test that 
 file from outside the repository.
 """
 
+import functools
 import json
 from pathlib import Path
 
@@ -80,6 +81,7 @@ def year_run(request, _year_run) -> dict:
 RUNS_REPORTS = ("run_reports(", 'main(["report"', "common = [\"report\"")
 
 
+@functools.cache  # a fixture's source is asked for by every test that uses it: once per function
 def _source(func) -> str:
     import inspect
 
