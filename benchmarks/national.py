@@ -50,13 +50,17 @@ KINDS = {
     "jury": ([], 60.0),
     "jury-blind": (["--blind"], 60.0),  # scoring report --kind jury --blind
     "jury_overview": ([], None),
+    # from an empty cache: the median of REPEAT runs, each with a cache folder of its own
     "examiner": (["--examiner", "N0001"], 5.0),
     # the same with the year's work already in the cache (another report of the year made first,
-    # as the calibration report is before the examiners' feedback): the median of 5 runs
+    # as the calibration report is before the examiners' feedback): the median of REPEAT runs
     "examiner-warm": (["--examiner", "N0001"], 5.0),
     "entry": (["--entry", "2030-0001"], None),
 }
 MEMORY_TARGET = 2 * 1024**3
+#: Runs of a kind whose single run takes seconds (one examiner's report), of which the median counts:
+#: on a shared machine one run varies by a second from the next.
+REPEAT = 5
 
 
 def _tree(pid: int) -> list[int]:
@@ -136,12 +140,20 @@ def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
         os.environ["SCORING_CACHE_DIR"] = str(env_cache)
         command = [*SCORING, "report", "--data", str(data), "--year", str(NATIONAL.year), "--kind",
                    kind.removesuffix("-blind").removesuffix("-warm"), "--out", str(out), *extra]
+        runs = []
         if kind.endswith("-warm"):
             measure(command)  # fills the cache, not counted
-            runs = sorted((measure(command) for _ in range(5)), key=lambda r: r["wall"])
-            m = runs[len(runs) // 2]
-        else:
-            m = measure(command)
+            runs = [measure(command) for _ in range(REPEAT)]
+        elif kind == "examiner":
+            for i in range(REPEAT):
+                os.environ["SCORING_CACHE_DIR"] = str(work / f"cache-{kind}-{i}")
+                runs.append(measure(command))
+        runs = sorted(runs, key=lambda r: r["wall"])
+        m = runs[len(runs) // 2] if runs else measure(command)
+        if runs:  # the median's time, the largest memory of any run, any run's failure
+            failed = next((r for r in runs if r["rc"]), m)
+            m = {**m, "peak": max(r["peak"] for r in runs), "largest": max(r["largest"] for r in runs),
+                 "rc": failed["rc"], "stderr": failed["stderr"]}
         html = sum(p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html")
         largest_html = max((p.stat().st_size for p in out.rglob("*.html") if p.name != "index.html"), default=0)
         met = m["rc"] == 0 and (target is None or m["wall"] <= target) and m["peak"] <= MEMORY_TARGET
@@ -151,6 +163,7 @@ def run_kinds(data: Path, kinds: list[str], work: Path) -> bool:
               f"{_gib(m['largest']):>16} "
               f"{html / 1e6:>9.1f} MB  {'MET' if met else 'MISSED'}"
               + (f" (largest page {largest_html / 1e6:.1f} MB)" if kind.startswith("jury") else "")
+              + (f" (median of {len(runs)}: {runs[0]['wall']:.1f}-{runs[-1]['wall']:.1f} s)" if runs else "")
               + ("" if m["rc"] == 0 else f"  exit {m['rc']}: {m['stderr'][-300:]}"))
     return ok
 
