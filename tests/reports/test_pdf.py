@@ -132,14 +132,18 @@ def test_a_browser_that_takes_too_long_is_stopped_and_the_next_page_starts_anoth
     pdf_module._Browser._running[fake].stop()
 
 
-def test_two_threads_print_through_one_browser(pages, tmp_path):
+def test_two_threads_print_through_one_browser(pages, tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
     fake = _fake(tmp_path, b"%PDF-1.4 fake")
+    started = []
+    start = pdf_module._Browser.__init__
+    monkeypatch.setattr(pdf_module._Browser, "__init__", lambda self, exe: started.append(exe) or start(self, exe))
     with ThreadPoolExecutor(2) as pool:
         done = list(pool.map(lambda n: print_pdf(pages / f"{n}.html", chromium=fake), ["a", "b"] * 4))
     assert {p.name for p in done} == {"a.pdf", "b.pdf"}
     assert len([b for b in pdf_module._Browser._running if b == fake]) == 1
+    assert started == [fake]  # one browser started for the eight pages of both threads
     pdf_module._Browser._running[fake].stop()
 
 
