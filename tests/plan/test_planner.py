@@ -26,6 +26,10 @@ ROSTERS = [(seed, {}) for seed in range(2000, 2030)] + [
     (2101, {"n_examiners": 10, "n_entries": 40}),
     (2102, {"n_examiners": 45, "n_entries": 40, "limited_share": 1.0, "places_per_entry": 4.6}),
 ]
+#: The rosters planned a second time to show the plan is deterministic: every tenth and the corners
+#: (a second plan of all 33 took a third of this module's time and finds nothing more: the planner
+#: draws only from its own seeded generator, whatever the roster).
+TWICE = {2000, 2010, 2020, 2100, 2101, 2102}
 
 
 def _pairs(df: pd.DataFrame) -> set[tuple[str, str]]:
@@ -42,10 +46,11 @@ def test_every_plan_keeps_every_rule_and_is_deterministic(seed, kw):
     assert check_plan(plan.assignments, entries, examiners, conflicts) == []
     assert plan.groups == 1
     assert plan.loads["n_entries"].min() >= 1
-    again = plan_teams(entries, examiners, conflicts, seed=seed, n_random=2)
-    pd.testing.assert_frame_equal(plan.assignments, again.assignments)
-    assert plan.mean_se == again.mean_se
-    assert plan.random_mean_se == again.random_mean_se
+    if seed in TWICE:
+        again = plan_teams(entries, examiners, conflicts, seed=seed, n_random=2)
+        pd.testing.assert_frame_equal(plan.assignments, again.assignments)
+        assert plan.mean_se == again.mean_se
+        assert plan.random_mean_se == again.random_mean_se
 
 
 def test_the_corners_are_what_they_claim():
