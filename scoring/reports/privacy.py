@@ -238,7 +238,7 @@ def scan_bytes(data: bytes, name: str, forbidden: Forbidden, *, label: str | Non
     out = _Out(label, forbidden)
     out.text(Path(name).name, "file name")
     _scan_by_name(data, name, out, depth=0)
-    return out.findings
+    return out.done()
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -250,34 +250,60 @@ _IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jp
 
 
 class _Out:
-    """Collects findings for one top-level file."""
+    """Collects findings for one top-level file, in file order (:meth:`done`).
+
+    The file's texts are searched together: all of them joined by line breaks, once, and one by
+    one only when that search finds something, to say where. Joining them hides no match: folding
+    and NFC go character by character and a line break is neither a letter nor a digit, so a term
+    that matches in one text matches at its place in the joined ones, unless a match found before
+    it covers that place. Either way the joined search finds something. A clean file (nearly every
+    file) is searched once instead of once per text (a notebook has thousands).
+    """
 
     def __init__(self, label: str, forbidden: Forbidden):
         self.label = label
         self.forbidden = forbidden
         self.findings: list[Finding] = []
         self._seen: set[tuple[str, str, str | None, str]] = set()
+        self._steps: list[tuple[str, str, str | None, bool]] = []  # (text or why, where, file, a text?)
 
-    def add(self, where: str, token: str | None, excerpt: str, file: str | None = None) -> None:
+    def text(self, text: str, where: str, file: str | None = None) -> None:
+        """Plain text: searched as it is and, when it holds escapes, decoded too."""
+        self._steps.append((text, where, file, True))
+
+    def unchecked(self, where: str, why: str, file: str | None = None) -> None:
+        self._steps.append((why, where, file, False))
+
+    def done(self) -> list[Finding]:
+        """The findings, in the order the file holds them."""
+        texts = [v for text, _, _, is_text in self._steps if is_text for v in _variants(text)]
+        found = next(self.forbidden.search("\n".join(texts)), None) is not None
+        for text, where, file, is_text in self._steps:
+            if not is_text:
+                self._add(where, None, text, file)
+                continue
+            for variant in _variants(text) if found else ():
+                for token, start, end in self.forbidden.search(variant):
+                    self._add(where, token, _excerpt(_nfc(variant), start, end), file)
+        self._steps = []
+        return self.findings
+
+    def _add(self, where: str, token: str | None, excerpt: str, file: str | None = None) -> None:
         f = Finding(file or self.label, where, token, excerpt)
         key = (f.file, f.where, f.token, f.excerpt)
         if key not in self._seen:
             self._seen.add(key)
             self.findings.append(f)
 
-    def text(self, text: str, where: str, file: str | None = None) -> None:
-        """Plain text: search it as it is and, when it holds escapes, decoded too."""
-        variants = [text]
-        if "&" in text:
-            variants.append(unescape(text))
-        if "%" in text:
-            variants += [unquote(v) for v in list(variants)]
-        for variant in variants:
-            for token, start, end in self.forbidden.search(variant):
-                self.add(where, token, _excerpt(_nfc(variant), start, end), file)
 
-    def unchecked(self, where: str, why: str, file: str | None = None) -> None:
-        self.add(where, None, why, file)
+def _variants(text: str) -> list[str]:
+    """A text as it is and, when it holds escapes, decoded: HTML entities, then %-escapes."""
+    variants = [text]
+    if "&" in text:
+        variants.append(unescape(text))
+    if "%" in text:
+        variants += [unquote(v) for v in list(variants)]
+    return variants
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 30) -> str:

@@ -282,6 +282,26 @@ def test_notebook_keys_and_stream_text(tmp_path):
     assert json.loads(nb.read_text())  # still a notebook
 
 
+def test_the_texts_are_searched_together_and_a_finding_named_where_it_is(tmp_path):
+    """A file's texts are searched joined first (``privacy._Out``), each alone only when that finds
+    something: a unit's name whose words end one output and start the next is found in the second
+    output (by its short form) as a search of each alone finds it, with the code beside it; with
+    another unit and the file's own code the outputs give nothing."""
+    forbidden = Forbidden(codes=["E12"], names=["Förskolan Solrosen"])
+
+    def outputs(unit: str, code: str) -> list[dict]:
+        return [{"output_type": "stream", "name": "stdout", "text": "Välkommen till Förskolan"},
+                {"output_type": "stream", "name": "stderr", "text": f"{unit} och {code}"}]
+
+    nb = tmp_path / "E07.ipynb"
+    nb.write_bytes(_notebook(outputs=outputs("Solrosen", "E12")))
+    assert [(f.token, f.where, f.excerpt) for f in scan([nb], forbidden)] == [
+        ("Förskolan Solrosen", "cells[0].outputs[1].text", "Solrosen och E12"),
+        ("E12", "cells[0].outputs[1].text", "Solrosen och E12")]
+    nb.write_bytes(_notebook(outputs=outputs("Paletten", "E07")))
+    assert scan([nb], forbidden) == []
+
+
 def test_own_code_is_allowed(tmp_path):
     nb = tmp_path / "E07.ipynb"
     nb.write_bytes(_notebook(metadata={"papermill": {"parameters": {"examiner_id": "E07"}}},
