@@ -55,8 +55,8 @@ import time
 import warnings
 from collections.abc import Callable
 
-__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "load_papermill", "stop_kernels", "prepare", "setup", "warmed",
-           "opened"]
+__all__ = ["LIBRARIES", "WARM_IMPORTS", "WarmKernel", "load_jsonschema", "load_papermill", "stop_kernels", "prepare",
+           "setup", "warmed", "opened"]
 
 logger = logging.getLogger("scoring.report")
 
@@ -73,23 +73,31 @@ WARM_IMPORTS = (*LIBRARIES, "scoring")
 _IMPORTING = threading.Lock()
 
 
-def load_papermill():
-    """Papermill, imported without jsonschema's optional IRI checker.
+def load_jsonschema():
+    """jsonschema, imported without its optional IRI checker.
 
-    Papermill reads notebooks with nbformat, which validates them with jsonschema; jsonschema's
-    import compiles the grammar of ``rfc3987_syntax`` when that package is installed (jupyter-events
-    asks for it): 1.7 s of CPU, under the interpreter lock the runner's reading needs, for the ``iri`` format
-    that no notebook schema uses. A process that has not imported jsonschema yet imports it with that
-    package hidden (its IRI formats go unchecked); the package itself stays importable.
+    nbformat validates notebooks with jsonschema, and jsonschema's import compiles the grammar of
+    ``rfc3987_syntax`` when that package is installed (jupyter-events asks for it): 1.2-1.7 s of CPU
+    (under the interpreter lock the runner's reading needs) for the ``iri`` format that no notebook
+    schema uses. A process that has not imported jsonschema yet imports it with that package hidden
+    (its IRI formats go unchecked); the package itself stays importable.
     """
     with _IMPORTING:
         if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
             sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError
             try:
-                import jsonschema  # noqa: F401
+                import jsonschema
             finally:
                 del sys.modules["rfc3987_syntax"]
-        import papermill
+        import jsonschema
+    return jsonschema
+
+
+def load_papermill():
+    """Papermill, its jsonschema imported by :func:`load_jsonschema`."""
+    load_jsonschema()
+    import papermill
+
     return papermill
 
 
