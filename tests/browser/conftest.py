@@ -9,9 +9,10 @@ piece fails every test instead.
 Each report kind (``report_kinds.KINDS``) is produced once per session for two data sets:
 the demo year (``demo``) and a copy of it holding hostile text (``hostile``, built by
 ``hostile_data.hostile_copy``). The demo run also prints its reports to PDF. One browser
-serves every test; a test opens its page in a fresh context that records every request,
-console message and dialog (``open_page``), or, when it only reads the page, shares the session's
-one load of it (``read_page``).
+serves every test; a test opens its page in a context of its own that records every request,
+console message and dialog of that load (``open_page``: a context is given back after the test and
+navigated to the next test's page), or, when it only reads the page, shares the session's one load
+of it (``read_page``).
 
 The modules that open other pages of the demo data (the 2024 jury packs, letters ...) name them
 in ``DEMO_PAGES``; ``demo_pages`` makes what the session's modules name, each page once
@@ -167,7 +168,7 @@ def sample(request, made) -> Sample:
 
 
 # --------------------------------------------------------------------------------------
-# a page opened in a fresh context, recording what it does
+# a page opened in a context of its own, recording what its load does
 # --------------------------------------------------------------------------------------
 
 
@@ -182,53 +183,78 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
 
-def _open(browser, path: Path, *, viewport=None, **options) -> Opened:
-    """The page loaded in a new context of ``browser`` (closed with ``opened.page.context.close()``).
+class _Tab:
+    """A context of ``browser`` with one page, whose records go to the load under way: every request
+    is routed through a handler (the page's own file goes through, any other URL is recorded and
+    aborted, so nothing leaves the machine even when a test fails); dialogs are recorded and dismissed."""
 
-    Every request is routed through a handler: the page's own file goes through, any other
-    URL is recorded and aborted (nothing leaves the machine even when a test fails).
-    Dialogs are recorded and dismissed.
-    """
-    context = browser.new_context(viewport=viewport or SCREEN, **options)
-    page = context.new_page()
-    url = Path(path).resolve().as_uri()
-    opened = Opened(page, url)
+    def __init__(self, browser, viewport: dict, options: dict):
+        self.page = browser.new_context(viewport=viewport, **options).new_page()
+        self.opened: Opened | None = None
+        self.page.context.route("**/*", self._route)
+        self.page.on("request", lambda r: self.opened.requests.append(r.url) if r.url not in self.opened.requests
+                     else None)
+        self.page.on("console", lambda m: self.opened.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.opened.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
 
-    def route(r):
+    def _route(self, r):
+        opened = self.opened
         opened.requests.append(r.request.url)
-        if r.request.url == url or r.request.url.startswith("data:"):
+        if r.request.url == opened.url or r.request.url.startswith("data:"):
             r.continue_()
         else:
             opened.blocked.append(r.request.url)
             r.abort()
 
-    context.route("**/*", route)
-    page.on("request", lambda req: opened.requests.append(req.url) if req.url not in opened.requests else None)
-    page.on("console", lambda m: opened.console.append((m.type, m.text)))
-    page.on("pageerror", lambda e: opened.errors.append(str(e)))
-
-    def dialog(d):
-        opened.dialogs.append(f"{d.type}: {d.message}")
+    def _dialog(self, d):
+        self.opened.dialogs.append(f"{d.type}: {d.message}")
         d.dismiss()
 
-    page.on("dialog", dialog)
-    page.goto(url, wait_until="load")
-    return opened
+    def load(self, path: Path) -> Opened:
+        """``path`` loaded, as on the screen (media emulation off), recorded afresh."""
+        self.page.emulate_media(media="null")
+        self.opened = Opened(self.page, Path(path).resolve().as_uri())
+        self.page.goto(self.opened.url, wait_until="load")
+        return self.opened
+
+
+def _open(browser, path: Path, *, viewport=None, **options) -> Opened:
+    """The page loaded in a new context of ``browser`` (:class:`_Tab`; closed with
+    ``opened.page.context.close()``)."""
+    return _Tab(browser, viewport or SCREEN, options).load(path)
+
+
+@pytest.fixture(scope="session")
+def _tabs(browser):
+    """The session's tabs by their context's options, each free for the next ``open_page``."""
+    tabs: dict[str, list[_Tab]] = {}
+    yield tabs
+    for tab in [t for free in tabs.values() for t in free]:
+        tab.page.context.close()
 
 
 @pytest.fixture
-def open_page(browser):
-    """``open_page(path, **context_options) -> Opened``: the page loaded in a new context (:func:`_open`),
-    closed after the test."""
-    opened = []
+def open_page(browser, _tabs):
+    """``open_page(path, **context_options) -> Opened``: the page loaded in a context of its own with those
+    options, recording what this load does: a new one, or one an earlier test opened with the same options
+    and gave back, its page navigated to ``path`` (a new context and its renderer process cost Chromium
+    about 0.3 s of CPU; a navigation in the renderer at hand 0.1 s). Given back after the test."""
+    taken: list[tuple[str, _Tab]] = []
 
-    def _open_one(path: Path, **options) -> Opened:
-        opened.append(o := _open(browser, path, **options))
-        return o
+    def _open_one(path: Path, *, viewport=None, **options) -> Opened:
+        viewport = viewport or SCREEN
+        key = repr((sorted(viewport.items()), sorted(options.items())))
+        free = _tabs.setdefault(key, [])
+        tab = free.pop() if free else _Tab(browser, viewport, options)
+        taken.append((key, tab))
+        return tab.load(path)
 
     yield _open_one
-    for o in opened:
-        o.page.context.close()
+    for key, tab in taken:
+        if tab.page.is_closed():
+            continue
+        _tabs[key].append(tab)
 
 
 @pytest.fixture(scope="session")
