@@ -76,3 +76,11 @@ def test_on_both_cores_the_tests_of_one_file_run_on_one_worker():
     for worker, path in re.findall(r"^\[(gw\d+)\].*? (tests/\S+?\.py)::", run.stdout, re.M):
         workers.setdefault(path, set()).add(worker)
     assert set(workers) == set(files) and all(len(w) == 1 for w in workers.values()), workers
+
+
+def test_the_test_processes_import_jsonschema_without_the_iri_grammar():
+    """tests/jsonschema_first.py runs before nbval's plugin (``-p`` in pyproject.toml's addopts), in
+    this process and in every worker: jsonschema is there, rfc3987_syntax's grammar is not compiled."""
+    import sys
+
+    assert "jsonschema" in sys.modules and "rfc3987_syntax" not in sys.modules

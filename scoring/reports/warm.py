@@ -83,22 +83,27 @@ def load_jsonschema():
     (its IRI formats go unchecked); the package itself stays importable.
     """
     with _IMPORTING:
-        if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
-            sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError
-            try:
-                import jsonschema
-            finally:
-                del sys.modules["rfc3987_syntax"]
-        import jsonschema
-    return jsonschema
+        return _jsonschema()
 
 
 def load_papermill():
-    """Papermill, its jsonschema imported by :func:`load_jsonschema`."""
-    load_jsonschema()
-    import papermill
-
+    """Papermill, its jsonschema imported as :func:`load_jsonschema` does."""
+    with _IMPORTING:
+        _jsonschema()
+        import papermill
     return papermill
+
+
+def _jsonschema():
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
 
 
 # --------------------------------------------------------------------------------------
