@@ -239,7 +239,7 @@ def open_page(browser, _tabs):
     """``open_page(path, **context_options) -> Opened``: the page loaded in a context of its own with those
     options, recording what this load does: a new one, or one an earlier test opened with the same options
     and gave back, its page navigated to ``path`` (a new context and its renderer process cost Chromium
-    about 0.3 s of CPU; a navigation in the renderer at hand 0.1 s). Given back after the test."""
+    0.4-0.6 s of CPU; a navigation in the renderer at hand 0.1 s). Given back after the test."""
     taken: list[tuple[str, _Tab]] = []
 
     def _open_one(path: Path, *, viewport=None, **options) -> Opened:
