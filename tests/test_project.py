@@ -79,8 +79,8 @@ def test_on_both_cores_the_tests_of_one_file_run_on_one_worker():
 
 
 def test_the_test_processes_import_jsonschema_without_the_iri_grammar():
-    """tests/jsonschema_first.py runs before nbval's plugin (``-p`` in pyproject.toml's addopts), in
-    this process and in every worker: jsonschema is there, rfc3987_syntax's grammar is not compiled."""
+    """tests/jsonschema_first.py runs before nbval's plugin (``-p`` in pyproject.toml's addopts) in every
+    pytest process: in the one running this test, jsonschema is there and rfc3987_syntax's grammar is not."""
     import sys
 
     assert "jsonschema" in sys.modules and "rfc3987_syntax" not in sys.modules
