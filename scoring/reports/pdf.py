@@ -2,16 +2,18 @@
 
 Each HTML report is printed beside itself (``calibration.html`` -> ``calibration.pdf``). One
 browser serves every page a process prints: it is started on the first page and driven over its
-DevTools pipe (``--remote-debugging-pipe``: commands on its file descriptor 3, replies on 4), each
-page opened in a tab of its own, printed with ``Page.printToPDF`` and closed. The print is the one
-of a browser started for the page alone::
+DevTools pipe (``--remote-debugging-pipe``: commands on its file descriptor 3, replies on 4), its one
+tab navigated to each page in turn and the page printed with ``Page.printToPDF`` (a tab of its own
+for each page would start a renderer process for each: about 0.3 s more of CPU a page). The print is
+the one of a browser started for the page alone::
 
     chromium --headless --no-sandbox --disable-gpu ... --no-pdf-header-footer \\
              --print-to-pdf=OUT file://IN
 
 (``printBackground`` and ``preferCSSPageSize`` on, no header or footer: the same bytes but the
-dates, ``tests/browser/test_pdf_chromium.py``), in about a third of the time a page, as the
-browser starts once instead of once per page (``benchmarks/pdf.py``). On Windows, where the pipe
+dates and the ids Chromium gives the nodes of the PDF's structure tree, which count on through the
+pages a renderer has shown, ``tests/browser/test_pdf_chromium.py``), in a fifth of the time a page,
+as the browser starts once instead of once per page (``benchmarks/pdf.py``). On Windows, where the pipe
 would need handles instead, each page is printed by a browser of its own, as above.
 
 The page's own print stylesheet (``style.css``, ``@media print`` and ``@page``) decides
@@ -161,6 +163,7 @@ class _Browser:
         self.buffer = bytearray()
         self.events: list[dict] = []
         self.last_id = 0
+        self.tab: str | None = None  # the DevTools session of the tab every page is printed in
         self.closed = False
         self.exit: int | None = None
         self.said = ""
@@ -188,15 +191,14 @@ class _Browser:
                 return _Browser.shared(self.executable).print(html, timeout)
             self.events.clear()
             try:
-                target = self._call("Target.createTarget", {"url": "about:blank"}, deadline)["targetId"]
-                session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, deadline)
-                session = session["sessionId"]
-                self._call("Page.enable", {}, deadline, session)
-                self._call("Page.navigate", {"url": html.as_uri()}, deadline, session)
-                self._event("Page.loadEventFired", session, deadline)
-                data = self._call("Page.printToPDF", PRINT, deadline, session)["data"]
-                self._call("Target.closeTarget", {"targetId": target}, deadline)
-                return base64.b64decode(data)
+                if self.tab is None:  # the browser's one tab, kept: a new tab is a new renderer process
+                    target = self._call("Target.createTarget", {"url": "about:blank"}, deadline)["targetId"]
+                    session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, deadline)
+                    self._call("Page.enable", {}, deadline, session["sessionId"])
+                    self.tab = session["sessionId"]
+                self._call("Page.navigate", {"url": html.as_uri()}, deadline, self.tab)
+                self._event("Page.loadEventFired", self.tab, deadline)
+                return base64.b64decode(self._call("Page.printToPDF", PRINT, deadline, self.tab)["data"])
             except TimeoutError:
                 self.stop(kill=True)
                 raise PdfError(f"printing {html.name} to PDF took longer than {timeout:g} s") from None

@@ -94,13 +94,19 @@ def pages(tmp_path):
     return folder
 
 
-def test_one_browser_prints_page_after_page(pages, tmp_path):
+def test_one_browser_prints_page_after_page_in_one_tab(pages, tmp_path, monkeypatch):
     fake = _fake(tmp_path, b"%PDF-1.4 fake")
+    sent = []
+    send = pdf_module._Browser._send
+    monkeypatch.setattr(pdf_module._Browser, "_send", lambda self, m: sent.append(m["method"]) or send(self, m))
     first = print_pdf(pages / "a.html", chromium=fake)
     browser = pdf_module._Browser._running[fake]
     second = print_pdf(pages / "b.html", chromium=fake)
     assert pdf_module._Browser._running[fake] is browser and browser.process.poll() is None
     assert first.read_bytes() == second.read_bytes() == b"%PDF-1.4 fake"
+    # the tab is opened once and navigated to each page (a new tab would be a new renderer process)
+    assert sent == ["Target.createTarget", "Target.attachToTarget", "Page.enable",
+                    "Page.navigate", "Page.printToPDF", "Page.navigate", "Page.printToPDF"]
     browser.stop()
     assert browser.process.poll() == 0 and fake not in pdf_module._Browser._running
 
