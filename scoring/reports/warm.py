@@ -95,6 +95,7 @@ def load_papermill():
 
 
 def _jsonschema():
+    """jsonschema, with ``rfc3987_syntax`` hidden while it is first imported; the caller holds ``_IMPORTING``."""
     if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
         sys.modules["rfc3987_syntax"] = None  # importing it raises ImportError
         try:
