@@ -98,6 +98,8 @@ class Forbidden:
     names : people's and units' names, matched with any case, accents, inflection and white
         space, in their short forms too (:func:`scoring.names.name_forms`).
     emails : e-mail addresses, matched whole, in any case, with any punctuation between their words.
+    forms : names matched as ``names`` are, but as they are, without their short forms (a letter's
+        other entries: ``Hemtjänst Rönnhagen`` is forbidden where ``Rönnhagen`` is the letter's own word).
 
     Forbidden sets combine with ``|``. Every search goes through one matcher of all the terms,
     made at the first search (:class:`scoring.names.Matcher`: a term is tried only where the text
@@ -105,25 +107,29 @@ class Forbidden:
     names in about a second.
     """
 
-    def __init__(self, codes: Iterable[str] = (), names: Iterable[str] = (), emails: Iterable[str] = ()):
+    def __init__(self, codes: Iterable[str] = (), names: Iterable[str] = (), emails: Iterable[str] = (),
+                 forms: Iterable[str] = ()):
         self.codes = frozenset(_nfc(str(c)).strip() for c in codes if str(c).strip())
         self.names = frozenset(" ".join(_nfc(str(n)).split()) for n in names if str(n).strip())
         self.emails = frozenset(_nfc(str(e)).strip() for e in emails if str(e).strip())
+        self.forms = frozenset(" ".join(_nfc(str(f)).split()) for f in forms if str(f).strip())
         forms = {form: name for name in sorted(self.names) for form in name_forms(name)}
+        forms.update({f: f for f in sorted(self.forms - forms.keys())})
         forms.update({e: e for e in sorted(self.emails)})
         self._codes = {c: c for c in self.codes}
         self._forms = forms
         self._matcher: Matcher | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.codes or self.names or self.emails)
+        return bool(self.codes or self.names or self.emails or self.forms)
 
     def __or__(self, other: Forbidden) -> Forbidden:
-        return Forbidden(self.codes | other.codes, self.names | other.names, self.emails | other.emails)
+        return Forbidden(self.codes | other.codes, self.names | other.names, self.emails | other.emails,
+                         self.forms | other.forms)
 
     def __repr__(self) -> str:
         return (f"Forbidden(codes={sorted(self.codes)}, names={len(self.names)} name(s), "
-                f"emails={len(self.emails)} address(es))")
+                f"forms={len(self.forms)}, emails={len(self.emails)} address(es))")
 
     def search(self, text: str) -> Iterator[tuple[str, int, int]]:
         """Yield ``(token, start, end)`` for every forbidden code, name or address in ``text``

@@ -203,8 +203,9 @@ class Others:
     districts : the forms of every district of any year's entries but the unit's own.
 
     A form that the letter's own words hold (the unit's name, aliases and district, a criterion's,
-    band's or class's label, a question's wording) is left out, with every name that has it as
-    a form of its own: the letter shows those words, and they cannot be told apart.
+    band's or class's label, a question's wording) is left out: the letter shows those words, and
+    they cannot be told apart. The longer forms that hold it stay (``Hemtjänst Rönnhagen`` in the
+    letter to ``Daglig verksamhet Rönnhagen``), looked for as they are (``Forbidden(forms=...)``).
     """
 
     examiners: frozenset[str]
@@ -220,7 +221,7 @@ class Others:
         """The :class:`scoring.reports.privacy.Forbidden` the privacy guard checks the letter's files with."""
         from ...reports.privacy import Forbidden
 
-        return Forbidden(codes=self.codes, names=self.names | self.districts)
+        return Forbidden(codes=self.codes, forms=self.names | self.districts)
 
     def redact(self, text: str) -> str:
         """``text`` with every examiner code, other entry's code or name and other district replaced
@@ -261,10 +262,6 @@ def _rubric_words(rubric: Rubric) -> list[str]:
 _WORD = re.compile(r"[^\W_]+")
 
 
-def _forms(name: str) -> tuple[str, ...]:
-    return tuple(name_forms(name))
-
-
 def _words(text: str) -> list[str]:
     """The distinct words of ``text`` as the matcher sees them (folded), sorted."""
     return sorted(set(_WORD.findall(folded(text))))
@@ -286,18 +283,18 @@ def _starts(words: list[str], head: str) -> bool:
 
 
 def _forms_not_in(names: list[str], shown: str) -> frozenset[str]:
-    """The forms of ``names`` that ``shown`` does not hold, nor any form of theirs."""
-    forms = {f: {f, *_forms(f)} for name in names for f in _forms(name)}
+    """The forms of ``names`` that ``shown`` does not hold."""
+    forms = {f for name in names for f in name_forms(name)}
     words = _words(shown)
     # only a form whose first word starts a word of ``shown`` can be in it
-    candidates = {g for subforms in forms.values() for g in subforms if (h := _head(g)) is None or _starts(words, h)}
+    candidates = {f for f in forms if (h := _head(f)) is None or _starts(words, h)}
     found: set[str] = set()
     while candidates - found:  # a matcher finds the longest match at a place: look again without it
         new = {term for _s, _e, term, _v in Matcher(names=candidates - found).find(shown)}
         if not new:
             break
         found |= new
-    return frozenset(f for f, subforms in forms.items() if not subforms & found)
+    return frozenset(forms - found)
 
 
 def _page_words() -> str:
