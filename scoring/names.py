@@ -1,13 +1,16 @@
 """One normaliser for every match of a name or a code: redaction and the privacy guard use it alike.
 
 Text and the terms looked for are compared after :func:`fold`: NFKC (full-width ``Ｅ５１`` is
-``E51``), format characters removed (zero-width spaces and joiners, bidi controls), combining
-marks dropped (``Regnbågen``, ``Regnbagen`` and ``Regnba\\u030agen`` are one word) and case folded.
-A match is found in the folded text and mapped back to the original characters, so a
-redaction replaces exactly what the reader saw.
+``E51``), format characters removed (zero-width spaces and joiners, bidi controls), marks dropped
+(``Regnbågen``, ``Regnbagen`` and ``Regnba\\u030agen`` are one word; variation selectors and the
+grapheme joiner too), blank letters removed (the Hangul fillers, the blank Braille cell), Greek and
+Cyrillic letters that look like Latin ones read as those (:data:`LOOKALIKES`: a Cyrillic ``Е28`` is
+``E28``), digits of any script as ASCII digits, and case folded. A match is found in the folded
+text and mapped back to the original characters, so a redaction replaces exactly what the reader saw.
 
 * A **code** (``E51``) matches as a whole token, also before a Swedish genitive (``E51s``,
-  ``E51:s``; the ending stays where it is).
+  ``E51:s``; the ending stays where it is), and with a space, dash, dot or underscore between its
+  letters and its digits (``E 51``, ``E-51``, ``N\\u00a00001``).
 * A **name** matches word by word with any white space, dash or punctuation between its words, and its
   last word also before a Swedish ending (genitive ``-s``, definite ``-en``, ``-et``, ``-n``,
   ``-na``, and their genitives; the ending stays where it is). :func:`name_forms` gives the forms of an entry's or a
@@ -60,11 +63,29 @@ _SEPARATOR = r"[\W_]+"  # between a name's words: any white space, dash or punct
 _LETTER_OR_DIGIT = r"[^\W_]"
 
 
+#: Greek and Cyrillic letters drawn like a Latin letter, read as that letter (the pairs of Unicode's
+#: confusables, TR39, between these scripts and Latin, both cases; a lower case letter only where it
+#: looks like the Latin lower case one).
+LOOKALIKES = {
+    **dict(zip("АВЕЅІЈКМНОРСТХУԚԜӀЁЇ", "ABESIJKMHOPCTXYQWIEI", strict=True)),
+    **dict(zip("аегіјопрсѕухԁԛԝһӏёї", "aerijonpcsyxdqwhlei", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX", strict=True)),
+    **dict(zip("αγικνοπρυχϲϳ", "ayikvonpuxcj", strict=True)),
+}
+#: Letters drawn as nothing: the Hangul fillers and the blank Braille cell.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_MARKS = frozenset({"Mn", "Me"})
+_DROPPED = _MARKS | {"Cf"}  # marks, and format characters (zero-width, soft hyphen, bidi controls)
+
+
 def _fold_char(c: str) -> str:
-    if unicodedata.category(c) == "Cf":  # zero-width space/joiner, soft hyphen, bidi controls
+    if c in _BLANK or unicodedata.category(c) in _DROPPED:
         return ""
+    c = LOOKALIKES.get(c, c)
+    if unicodedata.category(c) == "Nd":  # a digit of any script: "٥" is "5"
+        return str(unicodedata.decimal(c))
     decomposed = unicodedata.normalize("NFKD", c)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) not in _DROPPED).casefold()
 
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -163,23 +184,42 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 4 else word
 
 
+#: What may stand between a code's letters and its digits (``E 51``, ``E-51``, ``E._51``).
+_CODE_GAP = rf"[\s._{re.escape(_DASHES)}]{{0,3}}"
+
+
+def _split(literal: str) -> tuple[str, str] | None:
+    """A folded code that starts with letters and then digits (``e51``, ``n0001a``): its letters and
+    the rest; None for any other (``2024-08``, ``#7``)."""
+    m = re.match(r"([^\W\d_]+)(\d.*)", literal, re.DOTALL)
+    return (m.group(1), m.group(2)) if m else None
+
+
 def _code_regex(code: str) -> str:
-    """The code, then the end of the token or a genitive (left in place: ``E51:s`` -> ``[x]:s``)."""
-    return re.escape(folded(code).strip()) + rf"(?=(?::?s)?(?!{_LETTER_OR_DIGIT}))"
+    """The code (a gap allowed between its first letters and its digits: :data:`_CODE_GAP`), then the
+    end of the token or a genitive (left in place: ``E51:s`` -> ``[x]:s``)."""
+    literal = folded(code).strip()
+    split = _split(literal)
+    body = re.escape(literal) if split is None else re.escape(split[0]) + _CODE_GAP + re.escape(split[1])
+    return body + rf"(?=(?::?s)?(?!{_LETTER_OR_DIGIT}))"
 
 
-def _code_key(code: str) -> tuple:
+def _code_keys(code: str) -> list[tuple]:
     """Where a match of the code can start (see :meth:`Matcher._spots`): ``("word", w)`` a word that
-    starts with ``w``; ``("pair", w, v)`` the word ``w`` followed by a word that starts with ``v``;
-    ``("literal", text)`` wherever the folded text holds ``text`` (a code that starts with
-    punctuation); None for a code that folds to nothing (it matches nothing)."""
+    starts with ``w``; ``("pair", w, v)`` the word ``w`` followed by a word that starts with ``v``
+    (also a code's letters apart from its digits: ``E 51``); ``("literal", text)`` wherever the folded
+    text holds ``text`` (a code that starts with punctuation); none for a code that folds to nothing
+    (it matches nothing)."""
     literal = folded(code).strip()
     if not literal:
-        return None
+        return []
     if not _WORD.match(literal):
-        return ("literal", literal)
+        return [("literal", literal)]
     words = _WORD.findall(literal)
-    return ("pair", words[0], words[1]) if len(words) > 1 else ("word", words[0])
+    keys = [("pair", words[0], words[1]) if len(words) > 1 else ("word", words[0])]
+    if (split := _split(literal)) is not None:
+        keys.append(("pair", split[0], _WORD.match(split[1]).group()))
+    return keys
 
 
 def _name_regex(name: str) -> str:
@@ -198,15 +238,15 @@ def _name_regex(name: str) -> str:
     return _SEPARATOR.join([*(re.escape(w) for w in head), tail])
 
 
-def _name_key(name: str) -> tuple | None:
-    """Where a match of the name can start, as :func:`_code_key`: its first word exactly and the
+def _name_keys(name: str) -> list[tuple]:
+    """Where a match of the name can start, as :func:`_code_keys`: its first word exactly and the
     start of its second (the stem when that is the last), or the start of its only word (its stem)."""
     words = _WORD.findall(folded(name).strip())
     if not words:
-        return None
+        return []
     if len(words) == 1:
-        return ("word", _stem(words[0]))
-    return ("pair", words[0], words[1] if len(words) > 2 else _stem(words[1]))
+        return [("word", _stem(words[0]))]
+    return [("pair", words[0], words[1] if len(words) > 2 else _stem(words[1]))]
 
 
 _GENERIC_FOLDED = frozenset(folded(w) for w in GENERIC)
@@ -237,15 +277,15 @@ class Matcher:
                  names: Mapping[str, object] | Iterable[str] = ()):
         codes = dict(codes) if isinstance(codes, Mapping) else {str(c): str(c) for c in codes}
         names = dict(names) if isinstance(names, Mapping) else {str(n): str(n) for n in names}
-        terms: list[tuple[int, str, bool, tuple | None, object]] = []  # (length, term, a code?, key, value)
+        terms: list[tuple[int, str, bool, list[tuple], object]] = []  # (length, term, a code?, keys, value)
         for c, v in codes.items():
             if str(c).strip():
-                terms.append((len(folded(str(c))), str(c), True, _code_key(str(c)), v))
+                terms.append((len(folded(str(c))), str(c), True, _code_keys(str(c)), v))
         for n, v in names.items():
             name_folded = folded(str(n))
             if name_folded.strip():
-                terms.append((len(name_folded), str(n), False, _name_key(str(n)), v))
-        terms = [t for t in terms if t[3] is not None]  # a term without a word or a character matches nothing
+                terms.append((len(name_folded), str(n), False, _name_keys(str(n)), v))
+        terms = [t for t in terms if t[3]]  # a term without a word or a character matches nothing
         terms.sort(key=lambda t: (-t[0], t[1]))
         self._values = [(term, value) for _, term, _, _, value in terms]
         self._codes = [is_code for _, _, is_code, _, _ in terms]
@@ -253,13 +293,14 @@ class Matcher:
         self._word: dict[str, list[int]] = {}  # first word's start -> terms (in order)
         self._pair: dict[str, dict[str, list[int]]] = {}  # first word -> second word's start -> terms
         self._literal: dict[str, list[int]] = {}  # the code, folded -> terms
-        for i, (_, _, _, key, _) in enumerate(terms):
-            if key[0] == "word":
-                self._word.setdefault(key[1], []).append(i)
-            elif key[0] == "pair":
-                self._pair.setdefault(key[1], {}).setdefault(key[2], []).append(i)
-            else:
-                self._literal.setdefault(key[1], []).append(i)
+        for i, (_, _, _, keys, _) in enumerate(terms):
+            for key in keys:
+                if key[0] == "word":
+                    self._word.setdefault(key[1], []).append(i)
+                elif key[0] == "pair":
+                    self._pair.setdefault(key[1], {}).setdefault(key[2], []).append(i)
+                else:
+                    self._literal.setdefault(key[1], []).append(i)
         self._word_lengths = sorted({len(w) for w in self._word})
         self._pair_lengths = sorted({len(v) for inner in self._pair.values() for v in inner})
         self._by_word: dict[str, list[int]] = {}  # a text's word -> the "word" terms it can start
@@ -284,7 +325,7 @@ class Matcher:
                 if where is None:  # the positions in text, made for a text that holds a term
                     where = fold(text)[1]
                 start, end = where[pos], where[m.end() - 1] + 1
-                while end < len(text) and unicodedata.combining(text[end]):  # a dropped mark goes with its letter
+                while end < len(text) and unicodedata.category(text[end]) in _MARKS:  # a mark goes with its letter
                     end += 1
                 yield start, end, term, value
                 last = m.end()

@@ -20,15 +20,31 @@ def test_fold_maps_back_to_the_original_characters():
 
 
 @pytest.mark.parametrize("text", ["E51", "e51", "E51s", "E51:s", "e51:s", "\uff25\uff15\uff11",
-                                  "E\u200b51", "E\u200d51", "\u202aE51\u202c", "(E51)", "examiners/E51.html"])
+                                  "E\u200b51", "E\u200d51", "\u202aE51\u202c", "(E51)", "examiners/E51.html",
+                                  # between its letters and digits: a space, dash, dot or underscore
+                                  "E 51", "E-51", "E\u00a051", "E\u201351", "E_51", "E.51", "e - 51", "E 51:s",
+                                  # marks, blank letters and lookalikes (issue 22's review: all passed before)
+                                  "E\u034f51", "E\ufe0f51", "E\u316451", "E\u280051", "\u041551", "\u039551",
+                                  "\u0415\u0665\u0661"])
 def test_a_code_in_any_spelling(text):
     found = [(text[a:b], value) for a, b, _, value in Matcher(codes=["E51"]).find(text)]
     assert len(found) == 1 and found[0][1] == "E51", found
+    redacted = Matcher(codes=["E51"]).sub(text, "[x]")
+    assert "[x]" in redacted and "51" not in redacted and not [*Matcher(codes=["E51"]).find(redacted)], redacted
 
 
-@pytest.mark.parametrize("text", ["E510", "TE51", "E51x", "E5 1", "E52"])
+@pytest.mark.parametrize("text", ["E510", "TE51", "E51x", "E5 1", "E52", "E, 51", "E 510", "TE 51", "E/51",
+                                  "E    51", "1E-51"])
 def test_not_another_code(text):
     assert list(Matcher(codes=["E51"]).find(text)) == []
+
+
+def test_a_name_in_lookalike_letters():
+    """Cyrillic and Greek letters drawn as Latin ones, a mark that draws nothing: the name as written."""
+    m = Matcher(names=name_forms("Märta Ljungstedt"))
+    for text in ["Ljungst\u0435dt", "M\u0430rta Ljungstedt", "Ljung\u034fstedt", "LJUNGSTΕDT", "Ljungstedt\ufe0fs"]:
+        assert m.sub(f"Enligt {text} i år", "[x]") in ("Enligt [x] i år", "Enligt [x]s i år"), text
+    assert Matcher(names=["Granlöf"]).sub("R. G\u0433anlöf", "[x]") == "R. [x]"
 
 
 def test_forms_of_a_units_name():
@@ -100,7 +116,7 @@ def _one_alternation(codes: dict, names: dict):
         for m in pattern.finditer(folded):
             if m.end() > m.start():
                 end = where[m.end() - 1] + 1
-                while end < len(text) and unicodedata.combining(text[end]):
+                while end < len(text) and unicodedata.category(text[end]) in ("Mn", "Me"):
                     end += 1
                 term, value = terms[m.lastindex - 1][0], terms[m.lastindex - 1][2]
                 out.append((where[m.start()], end, term, value))
