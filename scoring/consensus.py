@@ -198,10 +198,10 @@ def dominance(scores: pd.DataFrame, stage: str = "consensus") -> pd.DataFrame:
             are identified). 0.2 means the decision moves 20 % of the way from the team
             mean towards the examiner's score more than it does for a typical member.
     """
-    m = _decisions(scores, stage)
+    m = decisions(scores, stage)
     if m is None:
         return pd.DataFrame(columns=[*_CLOSENESS, "dominance"])
-    out = _per_examiner(m)
+    out = closeness_of(m)
     out["dominance"] = _dominance_weights(m).reindex(out["examiner_id"]).to_numpy()
     return out.sort_values(["dominance", "examiner_id"], ascending=[False, True]).reset_index(drop=True)
 
@@ -221,8 +221,8 @@ def closeness_by_stage(scores: pd.DataFrame, stages: Iterable[str]) -> dict[str,
     keys = _individual_pairs(scores)
     out = {}
     for stage in stages:
-        m = _decisions(scores, stage, keys)
-        out[stage] = pd.DataFrame(columns=_CLOSENESS) if m is None else _per_examiner(m)
+        m = decisions(scores, stage, keys)
+        out[stage] = pd.DataFrame(columns=_CLOSENESS) if m is None else closeness_of(m)
     return out
 
 
@@ -236,7 +236,7 @@ def _individual_pairs(scores: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, p
     return ind, pair, pd.Index(entries), pd.Index(criteria)
 
 
-def _decisions(scores: pd.DataFrame, stage: str, pairs=None) -> pd.DataFrame | None:
+def decisions(scores: pd.DataFrame, stage: str, pairs=None) -> pd.DataFrame | None:
     """Each individual score of a decision (an entry and criterion with a ``stage`` score) beside the
     decision: the team's size and mean, how far the examiner moved to it, and their share of being
     nearest (ties shared); None when there is no decision. The rows and values of
@@ -265,8 +265,8 @@ def _decisions(scores: pd.DataFrame, stage: str, pairs=None) -> pd.DataFrame | N
     return m
 
 
-def _per_examiner(m: pd.DataFrame) -> pd.DataFrame:
-    """The :data:`_CLOSENESS` columns from :func:`_decisions`, one row per examiner, by code."""
+def closeness_of(m: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`_CLOSENESS` columns from :func:`decisions`, one row per examiner, by code."""
     by = m.groupby("examiner_id")
     out = pd.DataFrame(
         {

@@ -18,6 +18,12 @@ withheld rows themselves would give someone away, nothing but the count is shown
 row of that shape. The others' lowest and highest scores are never shown (each is one
 colleague's score).
 
+A rate over decisions (how often the team's decision landed nearest the reader's own score, ties
+shared) tells something of every row it counts: a rate of 0 % says that on each row a colleague was
+nearer. :func:`rate_level` allows the rate as printed only when, for every row, each share of being
+nearest that the printed rate leaves possible still leaves the multisets that fit the row passing
+the same test; what the reader sees when the rate is withheld passes it too.
+
 Where there is no flag (a trainee's page), :func:`mean_disclosure` applies the same rule to the
 mean alone for any number of others: it counts the multisets by their sum instead of listing
 them. Distributions of others (a pool of colleagues' measures, a group of trainees) are shown
@@ -27,13 +33,15 @@ only as quartile positions, from at least :data:`POOL_FROM` others (:func:`pool_
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import combinations_with_replacement
 from math import comb
 
 import numpy as np
 
 __all__ = ["AT_LEAST", "LEVELS", "MAX_MULTISETS", "POOL_FROM", "disclosure", "levels", "mean_disclosure",
-           "mean_levels", "pool_position"]
+           "mean_levels", "pool_position", "rate_level", "rate_row"]
 
 #: At least this many multisets of the others' scores must fit what a row shows.
 AT_LEAST = 3
@@ -111,6 +119,161 @@ def disclosure(others: Sequence[float], own: float, grid: Sequence[float], thres
             _cache.clear()
         _cache[config] = levels(len(key), float(own), grid_t, float(threshold), shown)
     return _cache[config].get(key, "count")
+
+
+#: A share of being nearest is counted in these units: 1/1 to 1/6 (teams of up to 6 tied) are whole.
+SHARE_UNIT = 60
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One decision as :func:`rate_level` reads it.
+
+    shares : per multiset of the others' scores that fits what the page shows of the row, the
+        reader's share of being nearest the team's decision, in 1 / ``unit`` (0 when a colleague was
+        nearer; ``unit`` when the reader alone was nearest).
+    present : those multisets x the grid's values: 1 where the multiset holds the value; None for a
+        row whose multisets cannot be listed (a score off the grid, too many): it may then tell nothing.
+    actual : the reader's share on this row, in the same units.
+    """
+
+    shares: np.ndarray
+    present: np.ndarray | None
+    actual: int
+    _passes: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def passes(self, allowed: np.ndarray) -> bool:
+        """Whether the multisets whose share ``allowed`` keeps pass the rule of :func:`levels`."""
+        key = allowed.tobytes()
+        if key not in self._passes:
+            self._passes[key] = self._check(allowed)
+        return self._passes[key]
+
+    def _check(self, allowed: np.ndarray) -> bool:
+        fits = np.isin(self.shares, allowed)
+        if self.present is None:
+            return bool(fits.all())
+        if self.present.shape[1] == 0:  # nobody else on the row: nothing to give away
+            return True
+        return bool(fits.sum() >= AT_LEAST and not self.present[fits].all(axis=0).any())
+
+
+def rate_row(table: dict[tuple, str], others: Sequence[float], own: float, target: float, grid: Sequence[float],
+             threshold: float, shown: Callable[[float], str], told: Sequence[tuple[float, np.ndarray]] = (),
+             unit: int = SHARE_UNIT) -> RateRow:
+    """The :class:`RateRow` of a decision: the reader scored ``own``, the ``others`` theirs, the team
+    decided ``target``; ``table`` is the row's :func:`levels` (what the page shows of the others).
+    ``told``: (target, the shares still possible) of rates over the same row already printed (another
+    stage's decision: :func:`rate_level`'s ``allowed``), which leave fewer multisets. Shares are counted
+    as :func:`scoring.consensus.decisions` counts them (the least distance, ties shared)."""
+    others = tuple(sorted(float(o) for o in others))
+
+    def share(values: np.ndarray, target: float = target) -> np.ndarray:  # values: multisets x k
+        distance, own_distance = np.abs(target - values), abs(target - own)
+        least = np.minimum(distance.min(axis=1, initial=np.inf), own_distance)
+        ties = (distance == least[:, None]).sum(axis=1) + 1
+        return np.where(own_distance == least, unit // ties, 0).astype(np.int64)
+
+    actual = int(share(np.array([others], dtype=float).reshape(1, len(others)))[0])
+    if not others:
+        return RateRow(np.array([unit]), np.zeros((1, 0), dtype=np.int64), unit)
+    if others not in table:  # off the grid or not listed: any share it could have
+        return RateRow(np.array([0, *(unit // j for j in range(1, len(others) + 2))]), None, actual)
+    seen, groups = _seen(table, own, tuple(sorted(set(float(g) for g in grid))), float(threshold), shown)
+    values, present = groups[seen[others]]
+    keep = np.ones(len(values), dtype=bool)
+    for before, allowed in told:
+        keep &= np.isin(share(values, before), allowed)
+    return RateRow(share(values)[keep], present[keep], actual)
+
+
+def _seen(table: dict[tuple, str], own: float, grid: tuple, threshold: float, shown: Callable[[float], str],
+          _cache: dict = {}) -> tuple[dict, dict]:  # noqa: B006  (a cache on purpose)
+    """What the page shows of each multiset of ``table`` (its level, and the mean and flag where shown), and
+    per thing shown the multisets that show it (values, and present: multisets x ``grid``)."""
+    k = len(next(iter(table)))
+    config = (k, own, grid, threshold, shown)
+    if config not in _cache:
+        if len(_cache) > 512:
+            _cache.clear()
+        texts: dict[float, str] = {}
+        seen = {m: (lv, texts.setdefault(sum(m), shown(sum(m) / k)) if lv != "count" else "",
+                    lv == "mean_flag" and _flag((*m, own), threshold)) for m, lv in table.items()}
+        members: dict[tuple, list[tuple]] = {}
+        for m, v in seen.items():
+            members.setdefault(v, []).append(m)
+        groups = {}
+        for v, ms in members.items():
+            values = np.array(ms, dtype=float).reshape(len(ms), k)
+            present = np.zeros((len(ms), len(grid)), dtype=np.int64)
+            present[np.arange(len(ms))[:, None], np.searchsorted(grid, values)] = 1
+            groups[v] = (values, present)
+        _cache[config] = (seen, groups)
+    return _cache[config]
+
+
+def rate_level(rows: Sequence[RateRow], said: Callable[[Fraction], object]) -> tuple[str, list[np.ndarray]]:
+    """Whether a page may print a rate over ``rows`` (:class:`RateRow`), and what it then tells of each.
+
+    ``said(S)`` is what the page prints for a sum of shares ``S`` (a :class:`fractions.Fraction` of
+    decisions). For every text the page could print, each row's shares that some sum giving that text
+    leaves possible (the other rows taking any of theirs) must keep the row passing
+    (:meth:`RateRow.passes`). Returns ``("rate", allowed)`` when the text of the actual sum passes;
+    else ``("withheld", allowed)`` when the sums of every text that fails, taken together, pass (the
+    page says it withholds the rate); else ``("count", allowed)``: never a rate for these rows.
+    ``allowed`` holds, per row, the shares the reader can still think possible."""
+    if not rows:
+        return "rate", []
+    unit = SHARE_UNIT
+    choices = [np.unique(r.shares) for r in rows]
+    pre = [np.ones(1, dtype=bool)]
+    for c in choices:
+        pre.append(_add(pre[-1], c))
+    post = [np.ones(1, dtype=bool)]
+    for c in reversed(choices):
+        post.append(_add(post[-1], c))
+    post.reverse()
+    sums = np.flatnonzero(pre[-1])
+    texts: dict[object, int] = {}
+    text = np.array([texts.setdefault(said(Fraction(int(s), unit)), len(texts)) for s in sums], dtype=np.intp)
+    # per row and share: the texts some sum with that share gives (the other rows taking any of theirs)
+    possible = []
+    for i, c in enumerate(choices):
+        rest = _convolve(pre[i], post[i + 1])
+        reach = np.zeros((len(c), len(texts)), dtype=bool)
+        for j, x in enumerate(c):
+            ok = (sums >= x) & (sums - x < len(rest))
+            reach[j, text[ok][rest[sums[ok] - x]]] = True
+        possible.append(reach)
+
+    def allowed_by(chosen: np.ndarray) -> list[np.ndarray]:
+        return [c[reach[:, chosen].any(axis=1)] for c, reach in zip(choices, possible, strict=True)]
+
+    def passing(chosen: np.ndarray) -> bool:
+        return all(r.passes(a) for r, a in zip(rows, allowed_by(chosen), strict=True))
+
+    actual = texts[said(Fraction(sum(r.actual for r in rows), unit))]
+    fine = np.array([passing(np.array([t])) for t in range(len(texts))], dtype=bool)
+    if fine[actual]:
+        return "rate", allowed_by(np.array([actual]))
+    failing = np.flatnonzero(~fine)
+    return ("withheld" if passing(failing) else "count"), allowed_by(failing)
+
+
+def _add(sums: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The sums reachable with one more row whose share is any of ``shares`` (booleans by sum)."""
+    out = np.zeros(len(sums) + int(shares.max()), dtype=bool)
+    for x in shares:
+        out[x:x + len(sums)] |= sums
+    return out
+
+
+def _convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sums of one reachable in ``a`` and one in ``b`` (booleans by sum), by FFT."""
+    n = len(a) + len(b) - 1
+    size = 1 << (n - 1).bit_length()
+    c = np.fft.irfft(np.fft.rfft(a.astype(float), size) * np.fft.rfft(b.astype(float), size), size)[:n]
+    return c > 0.5
 
 
 def _arithmetic(grid: Sequence[float]) -> tuple[float, float, int] | None:

@@ -93,7 +93,7 @@ def test_closeness_is_dominance_without_its_weights():
 
 
 def test_the_decisions_are_the_individual_scores_beside_the_consensus_shift():
-    """The rows dominance and closeness count (``_decisions``, grouped by one integer per pair) are the
+    """The rows dominance and closeness count (``decisions``, grouped by one integer per pair) are the
     individual scores merged with :func:`consensus_shift`'s means, in their order, also where a pair
     has two consensus rows (their mean is the decision)."""
     scores = load_year(2023).scores
@@ -105,10 +105,10 @@ def test_the_decisions_are_the_individual_scores_beside_the_consensus_shift():
         shift = consensus.consensus_shift(scores, stage)
         ind = scores[scores["stage"] == "individual"][[*key, "examiner_id", "score"]]
         expected = ind.merge(shift[[*key, "individual_mean", "consensus"]], on=key)
-        got = consensus._decisions(scores, stage, pairs)
+        got = consensus.decisions(scores, stage, pairs)
         pd.testing.assert_frame_equal(got[expected.columns], expected, check_exact=True)
         assert (got["team"] == expected.groupby(key)["score"].transform("size")).all()
-    assert consensus._decisions(scores[scores["stage"] == "individual"], "consensus") is None
+    assert consensus.decisions(scores[scores["stage"] == "individual"], "consensus") is None
 
 
 def test_entry_shift_for_consensus_and_site_visit():

@@ -3,6 +3,7 @@ multiset of the others' scores, the multisets that a page showing it cannot be t
 (same count, same printed mean, same flag, or the same withheld fields) are at least three and
 share no score value. Checked by enumeration here, independently of the module's own classes."""
 
+from fractions import Fraction
 from itertools import combinations_with_replacement
 
 import numpy as np
@@ -245,3 +246,90 @@ def test_the_demo_trainee_pages_give_nobody_away():
                         assert any(_witnesses(k, t, without, 1) for t in totals), (year, code, v)
                     checked += 1
     assert checked > 100  # the rule shows the demo's ordinary rows, not nothing
+
+
+# ------------------------------------------------------------------ a rate over decisions
+
+
+def _nearest_share(others: tuple, own: float, target: float) -> Fraction:
+    """The reader's share of being nearest the team's decision, ties shared (written out)."""
+    distances = [abs(target - x) for x in (own, *others)]
+    least = min(distances)
+    return Fraction(1, distances.count(least)) if distances[0] == least else Fraction(0)
+
+
+def _brute_rate(rows, grid, threshold, said):
+    """Per printed text, per row, the multisets some joint choice of every row's multisets (each fitting
+    what its row shows) printing that text leaves possible: the determined reader's knowledge, by
+    enumerating every joint choice."""
+    from itertools import product
+
+    fitting = []
+    for others, own, _target in rows:
+        seen = view(others, own, threshold, rule.disclosure(others, own, grid, threshold, shown))
+        fitting.append([m for m in combinations_with_replacement(grid, len(others))
+                        if view(m, own, threshold, rule.disclosure(m, own, grid, threshold, shown)) == seen])
+    possible: dict = {}
+    for choice in product(*fitting):
+        total = sum(_nearest_share(m, own, t) for m, (_, own, t) in zip(choice, rows, strict=True))
+        per_row = possible.setdefault(said(total), [set() for _ in rows])
+        for row_set, m in zip(per_row, choice, strict=True):
+            row_set.add(m)
+    return possible
+
+
+def _gives_away(multisets) -> bool:
+    return len(multisets) < 3 or bool(set.intersection(*(set(m) for m in multisets)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_printed_rate_leaves_every_row_as_the_rule_wants(seed):
+    """rate_level against a reader who enumerates every joint choice of the rows' multisets: where it
+    prints the rate, each row's multisets that the printed text leaves possible are at least three and
+    share no value; where it withholds, the same holds for the texts it withholds taken together; its
+    answer depends on what the rows show, never on which multisets they hold (issue 22's review: a rate
+    of 0 % over teams of two gave every colleague's score away)."""
+    from itertools import product
+
+    r = np.random.default_rng(seed)
+    grid, threshold = (0.0, 10.0, 20.0, 30.0, 40.0), 20.0
+    n = int(r.integers(3, 5))
+    rows = []
+    for _ in range(n):
+        k, own = int(r.integers(1, 3)), float(r.choice(grid))
+        others = tuple(sorted(float(x) for x in r.choice(grid, k)))
+        rows.append((others, own, float(r.choice([own, *others]))))
+    said = lambda total: number(100 * float(total) / n, 0)  # noqa: E731
+    possible = _brute_rate(rows, grid, threshold, said)
+    seen_levels = set()
+    fitting = [[m for m in combinations_with_replacement(grid, len(o))
+                if view(m, own, threshold, rule.disclosure(m, own, grid, threshold, shown))
+                == view(o, own, threshold, rule.disclosure(o, own, grid, threshold, shown))]
+               for o, own, _ in rows]
+    for choice in product(*fitting):  # every state of the rows that shows the same page
+        rate_rows = [rule.rate_row(rule.levels(len(m), own, grid, threshold, shown), m, own, t, grid, threshold,
+                                   shown) for m, (_, own, t) in zip(choice, rows, strict=True)]
+        level, allowed = rule.rate_level(rate_rows, said)
+        total = sum(_nearest_share(m, own, t) for m, (_, own, t) in zip(choice, rows, strict=True))
+        if level == "rate":
+            assert not any(_gives_away(s) for s in possible[said(total)]), (rows, choice)
+            # the shares it says the reader can still think possible are the enumerated ones
+            assert [{Fraction(int(a), rule.SHARE_UNIT) for a in row} for row in allowed] == [
+                {_nearest_share(m, own, t) for m in ms} for ms, (_, own, t) in zip(possible[said(total)], rows,
+                                                                                      strict=True)]
+        seen_levels.add("count" if level == "count" else "some")
+    assert len(seen_levels) == 1  # never a rate for these rows, or a rate or its withholding for every state
+    withheld = [t for t, sets in possible.items() if any(_gives_away(s) for s in sets)]
+    if seen_levels == {"some"} and withheld:  # what the withholding tells passes too
+        together = [set().union(*(possible[t][i] for t in withheld)) for i in range(n)]
+        assert not any(_gives_away(s) for s in together), rows
+
+
+def test_a_rate_over_teams_of_two_is_never_printed_when_it_would_name_them():
+    """Eighteen decisions each with one colleague, who gave the team's decision while the reader was 10
+    away: 0 % would name all eighteen scores, so it is withheld; and so is what the withholding tells."""
+    grid, threshold = STEPS, 30.0
+    said = lambda total: number(100 * float(total) / 18, 0)  # noqa: E731
+    pairs = [rule.rate_row(rule.levels(1, 50.0, grid, threshold, shown), (60.0,), 50.0, 60.0, grid, threshold, shown)
+             for _ in range(18)]
+    assert rule.rate_level(pairs, said)[0] == "count"

@@ -26,8 +26,8 @@ and share of colleagues below you that the page's table shows.
 
 The year's examiner model comes from :func:`scoring.calibration.year_model` (fitted once
 per data), the year's checked data from :func:`scoring.data.year_data` (read once per
-data). What the reports of a year share beyond them (the drift over the history, the
-consensus closeness of every examiner, the codes to redact) is computed once per state of
+data). What the reports of a year share beyond them (the drift over the history, the codes to
+redact, the tables of what a row may show) is computed once per state of
 the data by :func:`shared` and kept in memory and under :data:`scoring.paths.CACHE_DIR`,
 outside ``reports/``; the calibration report computes it first (its drift table is the same
 table), so that with the cache of a run that made it, an examiner's report computes nothing of the
@@ -47,7 +47,7 @@ from ... import disclosure as rule
 from ... import names
 from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_data, year_model
-from ...consensus import closeness_by_stage
+from ...consensus import closeness_of, decisions
 from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
 from ...disclosure import POOL_FROM, pool_position
 from ...overview import individual
@@ -201,28 +201,67 @@ def _year_levels(scores: pd.DataFrame, rubric: Rubric, cache_dir=None) -> None:
         _levels_table(k, mean, grid, rubric.spread_threshold, cache_dir)
 
 
-def consensus_closeness(scores: pd.DataFrame, examiner_id: str) -> pd.DataFrame:
-    """How often the team's score landed nearest the examiner's own, per stage.
+def consensus_closeness(scores: pd.DataFrame, examiner_id: str, rubric: Rubric | None = None,
+                        cache_dir=None) -> pd.DataFrame:
+    """How often the team's score landed nearest the examiner's own, per stage, and whether the page may
+    say it.
 
-    From :func:`scoring.consensus.closeness` (computed over the whole year, of which only
-    the examiner's own row is kept). Columns: stage (``consensus``, ``site_visit``),
-    decisions, nearest, nearest_share, expected_share, movement (mean of team score -
-    own score), abs_movement; one row per stage where the examiner has decisions.
+    :func:`scoring.consensus.closeness` of the examiner's decisions (the same credit, ties shared).
+    Columns: stage (``consensus``, ``site_visit``), decisions, nearest, nearest_share, expected_share,
+    movement (mean of team score - own score), abs_movement, shown; one row per stage where the
+    examiner has decisions. ``shown`` is :func:`scoring.disclosure.rate_level` of the rate as the page
+    prints it (:func:`_rate_said`) beside each row of :func:`team_comparison`: "rate", or "withheld" or
+    "count" (nearest and nearest_share are then NaN), or "few" (fewer than :data:`RATE_FROM` decisions:
+    no rate is printed). A site visit's rate is judged with what the consensus rate printed tells.
     """
-    return _closeness_rows(closeness_by_stage(scores, STAGES), examiner_id)
-
-
-def _closeness_rows(tables: dict[str, pd.DataFrame], examiner_id: str) -> pd.DataFrame:
-    cols = ["decisions", "nearest", "nearest_share", "expected_share", "movement", "abs_movement"]
-    rows = []
+    rubric = rubric or load_rubric()
+    ind = individual(scores)
+    own_pairs = ind.loc[ind["examiner_id"] == examiner_id, KEY].drop_duplicates()
+    mine = scores.merge(own_pairs, on=KEY)  # every stage of the pairs the examiner scored
+    grid = tuple(sorted({float(g) for g in rubric.scale.values}))
+    cols = ["decisions", "nearest", "nearest_share", "expected_share", "movement", "abs_movement", "shown"]
+    rows, told = [], {}
     for stage in STAGES:
-        t = tables[stage]
-        row = t.loc[t["examiner_id"] == examiner_id, cols]
-        if len(row):
-            rows.append(row.assign(stage=stage))
-    if not rows:
-        return pd.DataFrame(columns=["stage", *cols])
-    return pd.concat(rows, ignore_index=True)[["stage", *cols]]
+        m = decisions(mine, stage)
+        if m is None:
+            continue
+        own = m["examiner_id"] == examiner_id
+        decided = m.loc[own].reset_index(drop=True)
+        row = closeness_of(decided).drop(columns="examiner_id").iloc[0].to_dict()
+        n = int(row["decisions"])
+        shown = "few"
+        if n >= RATE_FROM:
+            others = m.loc[~own].groupby(KEY)["score"].agg(tuple)
+            pairs = list(zip(decided["entry_id"], decided["criterion"], strict=True))
+            rate_rows = []
+            for pair, s, c in zip(pairs, decided["score"], decided["consensus"], strict=True):
+                o = others.get(pair, ())
+                table = _levels_table(len(o), float(s), grid, rubric.spread_threshold, cache_dir) if o else {}
+                rate_rows.append(rule.rate_row(table, o, float(s), float(c), grid, rubric.spread_threshold,
+                                               shown_mean, told.get(pair, ())))
+            expected = float(row["expected_share"])
+            shown, allowed = rule.rate_level(rate_rows, _rate_said(n, expected))
+            if shown != "count":  # what the printed rate (or its absence) tells of each row
+                for pair, c, a in zip(pairs, decided["consensus"], allowed, strict=True):
+                    told[pair] = (*told.get(pair, ()), (float(c), a))
+            if shown == "rate":  # the page's rate: the shares summed exactly, as the rule read them
+                row["nearest"] = sum(r.actual for r in rate_rows) / rule.SHARE_UNIT
+                row["nearest_share"] = row["nearest"] / n
+            else:
+                row["nearest"] = row["nearest_share"] = np.nan
+        rows.append({"stage": stage, **row, "shown": shown})
+    return pd.DataFrame(rows, columns=["stage", *cols])
+
+
+def _rate_said(decisions: int, expected: float):
+    """What the closeness block prints that depends on the sum of shares (``said(total)``): the share as
+    printed and the comparison with chance (:func:`scoring.kinds.examiner.words.closeness_side`)."""
+    side = words.closeness_sides(decisions, expected)
+
+    def said(total) -> tuple[str, str]:
+        return _percent(float(total) / decisions), side(float(total))
+
+    return said
 
 
 def pool_of(effects: pd.DataFrame, examiner_id: str) -> dict[str, np.ndarray]:
@@ -267,13 +306,11 @@ class Shared:
     drift : :func:`scoring.calibration.examiner_drift` over the usable years up to the year.
     left_out : earlier years left out of the trend (data errors), as ``load_history`` says.
     codes : every examiner code in the usable years (to redact from text shown to one).
-    closeness : per stage, :func:`scoring.consensus.closeness` of the year.
     """
 
     drift: pd.DataFrame
     left_out: list[LeftOutYear]
     codes: frozenset[str]
-    closeness: dict[str, pd.DataFrame]
 
 
 def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 12,
@@ -297,7 +334,6 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
         history = load_history(year, data_dir)
         yd = year_data(year, data_dir, cache_dir=cache_dir)
         # first what needs no model: a run's runner may be fitting the year's meanwhile (runner._read_ahead)
-        closeness = closeness_by_stage(yd.scores, STAGES)
         _year_levels(yd.scores, yd.rubric, cache_dir)  # the pages' disclosure tables, into the cache folder
         # each year's model as the year's own reports fit it (kept on disk): not fitted a second time
         models = {y: year_model(yd if y == year else y, data_dir, min_scores=min_scores, cache_dir=cache_dir)
@@ -306,7 +342,6 @@ def shared(year: int, data_dir: str | Path | None = None, *, min_scores: int = 1
             drift=examiner_drift(history.scores, min_scores=min_scores, models=models),
             left_out=list(history.left_out),
             codes=frozenset(history.scores["examiner_id"].astype(str).unique()) - NOT_PEOPLE,
-            closeness=closeness,
         )
 
     return cached("feedback", key, compute, Shared, cache_dir)
@@ -394,6 +429,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     ind = individual(yd.scores)
     own = ind.loc[ind["examiner_id"] == code]
     visited = set(yd.scores.loc[yd.scores["stage"] == "site_visit", "entry_id"])
+    closeness = consensus_closeness(yd.scores, code, yd.rubric)
     common = shared(year, data_dir, min_scores=min_scores)
     if code not in common.codes and not _in_later_years(code, year, data_dir):
         raise ValueError(f"examiner {code} has no scores in any year of the data")
@@ -427,7 +463,7 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
         year=year, examiner_id=code, rubric=yd.rubric, scored=scored, effect=effect,
         residual_sd=float(np.sqrt(model.variances["residual"])), min_scores=model.min_scores, pool=pool,
         entries=entries.reset_index(drop=True), team=team, comments=text,
-        closeness=_closeness_rows(common.closeness, code), trend=trend, left_out=left_out,
+        closeness=closeness, trend=trend, left_out=left_out,
         demo=is_demo(yd.entries),
     )  # fmt: skip
 
@@ -635,6 +671,12 @@ def consensus_closeness_block(fb: ExaminerFeedback) -> render.Block:
     generosity = levels(fb)["bias"] if fb.scored else None
     blocks = []
     for _, r in fb.closeness.iterrows():
+        if r["shown"] in ("withheld", "count"):
+            blocks.append(render.paragraph(
+                "{Stage}: {n} beslut (bidrag × kriterier) som du hade bedömt. Hur ofta lagets poäng landade "
+                "närmast din visas inte: tillsammans med tabellen ovan skulle andelen säga något om vad en "
+                "kollega gav.", Stage=_STAGE_SV[r["stage"]], n=int(r["decisions"])))
+            continue
         if int(r["decisions"]) < RATE_FROM:
             blocks.append(render.paragraph(
                 "{Stage}: {n} beslut (bidrag × kriterier) som du hade bedömt: för få beslut för att säga hur ofta "

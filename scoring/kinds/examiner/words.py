@@ -291,40 +291,44 @@ def closeness_side(nearest: float, decisions: int, expected: float) -> str:
     binomial with the mean chance bounds its tails from above (Hoeffding 1956, Theorem 4), so the test
     is conservative. A count with ties is taken at the whole number on the side that is less extreme.
     """
+    return closeness_sides(decisions, expected)(nearest)
+
+
+def closeness_sides(decisions: int, expected: float):
+    """:func:`closeness_side` for any ``nearest`` of ``decisions`` at the chance ``expected``, the
+    binomial's terms summed once (for every sum of shares a page could print)."""
     n = int(decisions)
-    if n < 1 or not (0 < expected < 1) or not np.isfinite(nearest):
+    if n < 1 or not (0 < expected < 1):
+        return lambda nearest: "unclear"
+    cumulative, scale = _binomial_cumulative(n, expected)
+
+    def side(nearest: float) -> str:
+        if not np.isfinite(nearest):
+            return "unclear"
+        low, high = math.ceil(nearest - 1e-9), math.floor(nearest + 1e-9)
+        below = 1.0 if low >= n else cumulative[low] / scale if low >= 0 else 0.0  # P(X <= ceil(nearest))
+        above = 1.0 if high <= 0 else (cumulative[n] - cumulative[high - 1]) / scale if high <= n else 0.0
+        if above <= CLEAR / 2:  # P(X >= floor(nearest))
+            return "more"
+        if below <= CLEAR / 2:
+            return "less"
         return "unclear"
-    below = _binomial_cdf(math.ceil(nearest - 1e-9), n, expected)  # P(X <= ceil(nearest))
-    above = _binomial_sf(math.floor(nearest + 1e-9) - 1, n, expected)  # P(X >= floor(nearest))
-    if above <= CLEAR / 2:
-        return "more"
-    if below <= CLEAR / 2:
-        return "less"
-    return "unclear"
+
+    return side
 
 
-def _binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X binomial (n, p): ``scipy.stats.binom.cdf``, summed exactly (no scipy in the kernel)."""
-    return 0.0 if k < 0 else 1.0 if k >= n else _binomial_sum(range(math.floor(k) + 1), n, p)
-
-
-def _binomial_sf(k: int, n: int, p: float) -> float:
-    """P(X > k) for X binomial (n, p): ``scipy.stats.binom.sf``, likewise."""
-    return 1.0 if k < 0 else 0.0 if k >= n else _binomial_sum(range(math.floor(k) + 1, n + 1), n, p)
-
-
-def _binomial_sum(counts: range, n: int, p: float) -> float:
-    """The sum of P(X = i) over ``counts`` (consecutive), exact in integers for ``p`` as given and rounded
-    once: with p = a / b, each term C(n, i) a^i (b - a)^(n - i) from the one before it, in n steps."""
+def _binomial_cumulative(n: int, p: float) -> tuple[list[int], int]:
+    """P(X <= i) for X binomial (n, p), i = 0..n, as exact integers over a common ``scale`` (each divided
+    once rounds correctly: ``scipy.stats.binom.cdf``, without scipy in the kernel). With p = a / b, the
+    term of i is C(n, i) a^i (b - a)^(n - i), each from the one before it."""
     a, b = float(p).as_integer_ratio()
     c = b - a
-    if c == 0:  # p = 1: all the weight at n
-        return float(n in counts)
-    term, total = math.comb(n, counts.start) * a ** counts.start * c ** (n - counts.start), 0
-    for i in counts:
+    term, total, out = c ** n, 0, []
+    for i in range(n + 1):
         total += term
+        out.append(total)
         term = term // c * a * (n - i) // (i + 1)  # C(n, i + 1) a^(i + 1) c^(n - i - 1), exactly
-    return total / b ** n  # integer division rounds correctly
+    return out, b ** n
 
 
 _TEAM_SCORE = {"consensus": "Lagets konsensuspoäng", "site_visit": "Lagets poäng efter platsbesöket"}

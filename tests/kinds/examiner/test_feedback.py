@@ -119,6 +119,44 @@ def test_team_comparison_names_nobody(teams):
         assert code not in text
 
 
+def test_a_rate_that_would_name_colleagues_is_not_printed():
+    """Issue 22's review: an examiner whose eighteen decisions each had one colleague, who gave the team's
+    decision while the examiner was 10 away. The table shows each row's one colleague (a count), the
+    consensus and the examiner's score; "0 %" beside it would give all eighteen scores away."""
+    ind, rows = "individual", []
+    for e in ("a", "b", "c"):
+        for c in ("c1", "c2", "c3", "c4", "c5", "c6"):
+            rows += [(e, OWN, c, 50, ind), (e, f"Y{e}", c, 60, ind), (e, "TEAM", c, 60, "consensus")]
+    closeness = feedback.consensus_closeness(_rows(*rows), OWN).set_index("stage")
+    assert closeness.loc["consensus", "decisions"] == 18 and closeness.loc["consensus", "shown"] == "count"
+    assert np.isnan(closeness.loc["consensus", "nearest"]) and np.isnan(closeness.loc["consensus", "nearest_share"])
+    fb = SimpleNamespace(closeness=closeness.reset_index(), year=2024, scored=False)
+    text = " ".join(feedback.consensus_closeness_block(fb).text.split())
+    assert "18 beslut" in text and "visas inte" in text and "%" not in text
+
+
+def test_the_demo_examiners_rates_are_the_years_and_mostly_printed():
+    """Each examiner's rate is consensus.closeness's (the year's, computed for everyone at once); the
+    rule withholds few of them in an ordinary year."""
+    from scoring.consensus import closeness_by_stage
+
+    year = load_year(2024)
+    whole = closeness_by_stage(year.scores, ("consensus", "site_visit"))
+    shown = []
+    for code in sorted(set(year.scores.loc[year.scores["stage"] == "individual", "examiner_id"])):
+        mine = feedback.consensus_closeness(year.scores, code, year.rubric).set_index("stage")
+        for stage, row in mine.iterrows():
+            theirs = whole[stage].set_index("examiner_id").loc[code]
+            assert row["decisions"] == theirs["decisions"]
+            np.testing.assert_allclose(row[["expected_share", "movement", "abs_movement"]].to_numpy(dtype=float),
+                                       theirs[["expected_share", "movement", "abs_movement"]].to_numpy(dtype=float))
+            if row["shown"] == "rate":
+                assert row["nearest"] == pytest.approx(theirs["nearest"], abs=1e-12)
+            if stage == "consensus":
+                shown.append(row["shown"])
+    assert shown.count("rate") >= 0.8 * len(shown) and "few" not in shown
+
+
 def test_consensus_closeness_by_hand():
     ind = "individual"
     scores = _rows(
@@ -191,9 +229,9 @@ def _strict_examiner(**effect) -> feedback.ExaminerFeedback:
             "inconsistency": _pool(24, 14, 4.5, 6.5)}
     closeness = pd.DataFrame([
         {"stage": "consensus", "decisions": 18, "nearest": 0.0, "nearest_share": 0.0, "expected_share": 0.18,
-         "movement": 22.2, "abs_movement": 22.2},
+         "movement": 22.2, "abs_movement": 22.2, "shown": "rate"},
         {"stage": "site_visit", "decisions": 6, "nearest": 0.0, "nearest_share": 0.0, "expected_share": 0.17,
-         "movement": 10.0, "abs_movement": 10.0},
+         "movement": 10.0, "abs_movement": 10.0, "shown": "few"},
     ])
     trend = pd.DataFrame({
         "year": [2022, 2023, 2024], "bias": [-11.1, -16.5, -23.2], "se": [3.5, 3.5, 3.7],
@@ -259,7 +297,7 @@ def test_a_rate_from_few_decisions_is_not_read():
     assert ("Platsbesök: 6 beslut (bidrag × kriterier) som du hade bedömt: för få beslut för att säga hur ofta "
             "lagets poäng landade närmast din (det krävs minst 10).") in " ".join(text.split())
     fb = _strict_examiner()
-    fb.closeness = fb.closeness.assign(decisions=[18, 10], nearest=[0.0, 0.0])  # 10: read, and not clear
+    fb.closeness = fb.closeness.assign(decisions=[18, 10], nearest=[0.0, 0.0], shown="rate")  # 10: read, not clear
     text = " ".join(feedback.consensus_closeness_block(fb).text.split())
     assert "Med 10 beslut skiljer sig 0 % inte tydligt från slumpens 17 %" in text
     assert "ungefär" not in text
@@ -478,7 +516,7 @@ def test_after_the_calibration_report_an_examiners_page_computes_nothing_of_the_
         raise AssertionError("computed again")
 
     for module, name in ((years, "_check_year"), (calibration.cache, "fit_examiner_model"),
-                         (feedback, "examiner_drift"), (feedback, "closeness_by_stage"), (feedback.rule, "levels")):
+                         (feedback, "examiner_drift"), (feedback.rule, "levels")):
         monkeypatch.setattr(module, name, refuse)
     assert _page(feedback.examiner_feedback(2023, "E39", cached)) == before
 

@@ -4,6 +4,7 @@ at their boundaries, and the drift flag's false-alarm rate in words."""
 
 from __future__ import annotations
 
+import math
 import re
 from math import comb
 
@@ -57,20 +58,45 @@ def test_closeness_side_against_binomial_tails_by_hand():
     assert words.CLEAR == 0.05 and words.RATE_FROM == 10
 
 
+def _cdf(k, n, p):
+    cumulative, scale = words._binomial_cumulative(n, p)
+    return 0.0 if k < 0 else 1.0 if k >= n else cumulative[k] / scale
+
+
+def _sf(k, n, p):
+    cumulative, scale = words._binomial_cumulative(n, p)
+    return 1.0 if k < 0 else 0.0 if k >= n else (cumulative[n] - cumulative[k]) / scale
+
+
 def test_the_binomial_tails_are_scipy_stats_own():
-    """closeness_side's tails (scipy.special's, without scipy.stats' import in the kernel) are
+    """closeness_side's tails (summed exactly, without scipy.stats' import in the kernel) are
     scipy.stats.binom's, at the edges too (a count below 0 or at n)."""
     from scipy import stats
 
     for n in (1, 2, 7, 18, 60):
         for p in (0.05, 0.19, 0.5, 0.83):
             for k in range(-2, n + 2):
-                assert words._binomial_cdf(k, n, p) == pytest.approx(stats.binom.cdf(k, n, p), rel=1e-12, abs=1e-15)
-                assert words._binomial_sf(k, n, p) == pytest.approx(stats.binom.sf(k, n, p), rel=1e-12, abs=1e-15)
-    assert words._binomial_cdf(3, 10, 0.1) == pytest.approx(_binom_tail_low(3, 10, 0.1), rel=1e-12)
+                assert _cdf(k, n, p) == pytest.approx(stats.binom.cdf(k, n, p), rel=1e-12, abs=1e-15)
+                assert _sf(k, n, p) == pytest.approx(stats.binom.sf(k, n, p), rel=1e-12, abs=1e-15)
+    assert _cdf(3, 10, 0.1) == pytest.approx(_binom_tail_low(3, 10, 0.1), rel=1e-12)
     for k in (0, 150, 340, 500, 1999):  # an examiner with thousands of decisions, deep in both tails
-        assert words._binomial_cdf(k, 2000, 0.17) == pytest.approx(stats.binom.cdf(k, 2000, 0.17), rel=1e-11)
-        assert words._binomial_sf(k, 2000, 0.17) == pytest.approx(stats.binom.sf(k, 2000, 0.17), rel=1e-11)
+        assert _cdf(k, 2000, 0.17) == pytest.approx(stats.binom.cdf(k, 2000, 0.17), rel=1e-11)
+        assert _sf(k, 2000, 0.17) == pytest.approx(stats.binom.sf(k, 2000, 0.17), rel=1e-11)
+
+
+def test_the_side_of_every_sum_is_the_test_at_that_sum():
+    """closeness_sides (one table of tails for every sum a page could print) says what the binomial
+    test at each sum says: scipy.stats.binom's tails at the whole numbers beside the sum."""
+    from scipy import stats
+
+    for n, p in ((10, 0.1), (18, 0.19), (60, 0.3), (174, 0.21)):
+        side = words.closeness_sides(n, p)
+        for twelfths in range(0, 12 * n + 1, 5):
+            x = twelfths / 12
+            low, high = math.ceil(x - 1e-9), math.floor(x + 1e-9)
+            expected = ("more" if stats.binom.sf(high - 1, n, p) <= words.CLEAR / 2 else
+                        "less" if stats.binom.cdf(low, n, p) <= words.CLEAR / 2 else "unclear")
+            assert side(x) == words.closeness_side(x, n, p) == expected, (n, p, x)
 
 
 def _row(stage="consensus", n=18, nearest=0.0, expected=0.18, move=22.2, abs_move=22.2):
