@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .kinds import DEFAULT_KIND, KIND_GROUPS, REPORT_KINDS
-from .problems import InputError, Problem, display_path, printable
+from .problems import InputError, Problem, display_path, os_reason, printable
 
 log = logging.getLogger("scoring")
 
@@ -62,7 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         for p in e.problems:
             _say(p, file=sys.stderr)
         return 1
-    except (ValueError, KeyError, FileNotFoundError) as e:
+    except OSError as e:  # a file the command's own checks missed: one line naming it, never a traceback
+        if e.filename is None:  # raised with a message of its own
+            _say(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        else:
+            _say(Problem(display_path(e.filename), None, None, os_reason(e)), file=sys.stderr)
+        return 1
+    except (ValueError, KeyError) as e:
         _say(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 1
 
@@ -320,7 +326,7 @@ def _rank(args) -> int:
 
     scores, rubric = _read_scores_for_cli(args.scores)
     entries_path = Path(args.entries) if args.entries else Path(args.scores).with_name("entries.csv")
-    if not entries_path.is_file():
+    if not entries_path.exists():
         how = "" if args.entries else " (no --entries given, so it was looked for beside the scores)"
         raise InputError([Problem(display_path(entries_path), None, None, f"entries file not found{how}")])
     entries, problems = read_entries(entries_path, rubric)
@@ -486,7 +492,7 @@ def _planned_templates(args) -> int:
 
     data_dir = args.data or DATA_DIR
     path = year_folder(args.year, data_dir) / "assignments.csv"
-    if not path.is_file():
+    if not path.exists():
         raise InputError([Problem(display_path(path), None, None, "file not found: plan the teams first with "
                                                                   f"`scoring plan --year {args.year}`")])
     assignments, problems = read_assignments(path)

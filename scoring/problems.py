@@ -78,6 +78,32 @@ class Problem:
         return self.severity == "error"
 
 
+def os_reason(error: OSError, doing: str = "read") -> str:
+    """Why a file could not be read (``doing="read"``) or written, as a message: "file not found",
+    "is a folder, not a file", or "cannot read the file: " with the OS's reason."""
+    if isinstance(error, FileNotFoundError) and doing == "read":
+        return "file not found"
+    if isinstance(error, IsADirectoryError):
+        return "is a folder, not a file"
+    if isinstance(error, PermissionError):
+        return f"cannot {doing} the file: permission denied"
+    return f"cannot {doing} the file: {error.strerror or error}"
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file a command needs.
+
+    Raises
+    ------
+    InputError
+        Naming the file and why it cannot be read (:func:`os_reason`): missing, a folder, unreadable.
+    """
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise InputError([Problem(display_path(path), None, None, os_reason(e))]) from None
+
+
 class InputError(Exception):
     """Raised when input files have problems; carries every problem found."""
 

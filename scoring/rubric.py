@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .paths import DATA_DIR, RUBRIC_PATH
-from .problems import InputError, Problem, display_path
+from .problems import InputError, Problem, display_path, os_reason
 
 STAGES = ("individual", "consensus", "site_visit", "reference")
 
@@ -193,12 +193,24 @@ def load_rubric(
 
 
 def _read_toml(path: Path) -> dict:
+    """The TOML file's tables; InputError naming the file (and the line and column of a byte that is
+    not UTF-8) when it cannot be read or is not TOML."""
     where = display_path(path)
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(where, None, None, "rubric file not found")]) from None
+    except OSError as e:
+        raise InputError([Problem(where, None, None, os_reason(e))]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        start = data.rfind(b"\n", 0, e.start) + 1
+        line, column = data.count(b"\n", 0, e.start) + 1, len(data[start:e.start].decode("utf-8")) + 1
+        why = f"byte 0x{data[e.start]:02X} is not UTF-8: save the file as UTF-8 (or retype that character)"
+        raise InputError([Problem(where, line, f"column {column}", why)]) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError([Problem(where, None, None, f"not valid TOML: {e}")]) from None
 
@@ -206,11 +218,22 @@ def _read_toml(path: Path) -> dict:
 def _build(raw: dict, source: str) -> Rubric:
     problems: list[str] = []
 
-    def need(table: dict, key: str, what: str):
+    def need(table: dict, key: str, what: str, number: bool = False):
+        """``table[key]`` (a float with ``number``); None, with a problem naming ``what`` and ``key``, when it
+        is missing or not a number."""
         if key not in table:
             problems.append(f"{what}: missing '{key}'")
             return None
-        return table[key]
+        if not number:
+            return table[key]
+        try:
+            x = None if isinstance(table[key], bool) else float(table[key])
+        except (TypeError, ValueError):
+            x = None
+        if x is None or not math.isfinite(x):
+            problems.append(f"{what}: '{key}' must be a number, not {table[key]!r}")
+            return None
+        return x
 
     # scale
     s = raw.get("scale")
@@ -218,9 +241,8 @@ def _build(raw: dict, source: str) -> Rubric:
     if not isinstance(s, dict):
         problems.append("missing [scale] table")
     else:
-        lo, hi, step = (need(s, k, "[scale]") for k in ("min", "max", "step"))
+        lo, hi, step = (need(s, k, "[scale]", number=True) for k in ("min", "max", "step"))
         if None not in (lo, hi, step):
-            lo, hi, step = float(lo), float(hi), float(step)
             if step <= 0:
                 problems.append(f"[scale]: step must be positive, got {step:g}")
             elif hi <= lo:
@@ -233,12 +255,12 @@ def _build(raw: dict, source: str) -> Rubric:
                     )
             bands = []
             for i, b in enumerate(s.get("bands", []), 1):
-                bl, bh = need(b, "min", f"band {i}"), need(b, "max", f"band {i}")
+                bl, bh = need(b, "min", f"band {i}", number=True), need(b, "max", f"band {i}", number=True)
                 if bl is None or bh is None:
                     continue
-                if not (lo <= float(bl) <= float(bh) <= hi):
-                    problems.append(f"band {i}: {bl}-{bh} lies outside the scale {lo:g}-{hi:g}")
-                bands.append(Band(float(bl), float(bh), str(b.get("sv", "")), str(b.get("en", b.get("sv", "")))))
+                if not (lo <= bl <= bh <= hi):
+                    problems.append(f"band {i}: {bl:g}-{bh:g} lies outside the scale {lo:g}-{hi:g}")
+                bands.append(Band(bl, bh, str(b.get("sv", "")), str(b.get("en", b.get("sv", "")))))
             scale = Scale(lo, hi, step, tuple(bands))
 
     # criteria
@@ -246,12 +268,12 @@ def _build(raw: dict, source: str) -> Rubric:
     seen_q: dict[int, str] = {}
     for i, c in enumerate(raw.get("criteria", []), 1):
         cid = need(c, "id", f"criterion {i}")
-        weight = need(c, "weight", f"criterion {cid or i}")
+        weight = need(c, "weight", f"criterion {cid or i}", number=True)
         if cid is None or weight is None:
             continue
         if any(x.id == cid for x in criteria):
             problems.append(f"criterion '{cid}' is defined twice")
-        if float(weight) < 0:
+        if weight < 0:
             problems.append(f"criterion '{cid}': weight must not be negative")
         questions = tuple(int(q) for q in c.get("questions", []))
         for q in questions:
@@ -260,7 +282,7 @@ def _build(raw: dict, source: str) -> Rubric:
             seen_q[q] = cid
         texts = _question_texts(c.get("question_texts"), questions, f"criterion '{cid}'", problems)
         criteria.append(
-            Criterion(str(cid), str(c.get("sv", cid)), str(c.get("en", cid)), float(weight), questions, texts)
+            Criterion(str(cid), str(c.get("sv", cid)), str(c.get("en", cid)), weight, questions, texts)
         )
     if not criteria:
         problems.append("no [[criteria]] defined")
@@ -277,15 +299,15 @@ def _build(raw: dict, source: str) -> Rubric:
     if not classes:
         problems.append("no [[classes]] defined")
 
-    threshold = raw.get("spread_threshold")
-    if threshold is None:
+    threshold = need(raw, "spread_threshold", "the rubric", number=True) if "spread_threshold" in raw else None
+    if "spread_threshold" not in raw:
         problems.append("missing 'spread_threshold'")
-    elif float(threshold) < 0:
+    elif threshold is not None and threshold < 0:
         problems.append("'spread_threshold' must not be negative")
 
     if problems:
         raise InputError([Problem(source, None, None, p) for p in problems])
-    return Rubric(tuple(criteria), scale, classes, float(threshold), source)
+    return Rubric(tuple(criteria), scale, classes, threshold, source)
 
 
 def _question_texts(raw, questions: tuple[int, ...], what: str, problems: list[str]) -> tuple[tuple[int, str], ...]:

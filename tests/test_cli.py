@@ -267,3 +267,114 @@ def test_a_year_left_out_lists_the_reports_in_their_order_not_their_finishing(tm
     err = capsys.readouterr().err
     assert "left out: 2022 is not in the trends of 2023 calibration, 2024 calibration (its data has errors: " \
            "scores.csv:5: score)" in err
+
+
+# --------------------------------------------------------------------------- files that cannot be read or written
+def _demo_2024(tmp_path):
+    """A copy of the demo's 2024 with the data folder's conflicts.csv, and an issued scorebook of E37."""
+    import shutil
+
+    from demo_copy import demo_copy
+
+    data = demo_copy(tmp_path / "data", (2024,), training=False)
+    shutil.copy(DATA_DIR / "conflicts.csv", data / "conflicts.csv")
+    return data
+
+
+def _folder_in_place_of(path):
+    path.unlink(missing_ok=True)
+    path.mkdir()
+
+
+def _correct(data):
+    return ["correct", "--year", "2024", "--entry", "2024-01", "--examiner", "E37", "--criterion", "target_group",
+            "--score", "50", "--reason", "test", "--data", str(data)]
+
+
+@pytest.mark.parametrize("rubric", ["rubric.toml", "2024/rubric.toml"])
+@pytest.mark.parametrize("command", ["status", "plan", "shortlist", "correct", "template", "rank"])
+def test_a_folder_in_place_of_the_rubric_is_named_for_every_command(tmp_path, capsys, monkeypatch, rubric, command):
+    monkeypatch.setenv("SCORING_CACHE_DIR", str(tmp_path / "cache"))
+    data = _demo_2024(tmp_path)
+    _folder_in_place_of(data / rubric)
+    args = {"correct": _correct(data),
+            "template": ["template", "--year", "2024", "--examiner", "E37", "--out", str(tmp_path / "E37.xlsx"),
+                         "--data", str(data)],
+            "rank": ["rank", str(data / "2024" / "scores.csv")]}.get(command, [command, "--year", "2024",
+                                                                              "--data", str(data)])
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert f"{display_path(data / rubric)}: -: is a folder, not a file" in out + err
+    assert "scores.csv" not in out + err
+
+
+@pytest.mark.parametrize("name", ["scores.csv", "changes.csv"])
+def test_a_folder_in_place_of_scores_or_the_change_log_refuses_import_and_correct(tmp_path, capsys, name):
+    data = _demo_2024(tmp_path)
+    book = tmp_path / "E37.xlsx"
+    assert main(["template", "--year", "2024", "--examiner", "E37", "--out", str(book), "--data", str(data)]) == 0
+    _folder_in_place_of(data / "2024" / name)
+    for args in (["import", str(book), "--year", "2024", "--data", str(data), "--replace"], _correct(data)):
+        assert main(args) == 1
+        assert f"{display_path(data / '2024' / name)}: -: is a folder, not a file" in capsys.readouterr().err
+
+
+def test_plan_names_a_folder_in_place_of_assignments(tmp_path, capsys):
+    data = _demo_2024(tmp_path)
+    _folder_in_place_of(data / "2024" / "assignments.csv")
+    assert main(["plan", "--year", "2024", "--data", str(data)]) == 1
+    assert f"{display_path(data / '2024' / 'assignments.csv')}: -: is a folder, not a file" in capsys.readouterr().err
+
+
+def test_template_onto_a_folder_writes_and_records_nothing(tmp_path, capsys):
+    data = _demo_2024(tmp_path)
+    out = tmp_path / "isdir.xlsx"
+    out.mkdir()
+    assert main(["template", "--year", "2024", "--examiner", "E37", "--out", str(out), "--data", str(data)]) == 1
+    assert f"{display_path(out)}: -: is a folder, not a file" in capsys.readouterr().err
+    assert not (data / "scorebooks" / "2024" / "issued.csv").exists()
+    assert list(out.iterdir()) == []
+
+
+def test_any_other_os_error_is_one_line_naming_the_file(monkeypatch, capsys):
+    def unreadable(args):
+        raise PermissionError(13, "Permission denied", "data/2024/scores.csv")
+
+    monkeypatch.setattr("scoring.cli._status", unreadable)
+    assert main(["status", "--year", "2024"]) == 1
+    assert capsys.readouterr().err.strip() == "data/2024/scores.csv: -: cannot read the file: permission denied"
+
+
+def test_a_rubric_in_windows_1252_is_named_by_line_and_column_in_every_command(tmp_path, capsys):
+    data = _demo_2024(tmp_path)
+    rubric = data / "rubric.toml"
+    rubric.write_bytes(b"# fine\n# \xe4ndrad\n" + rubric.read_bytes())
+    for args in (["status", "--year", "2024", "--data", str(data)], ["validate", str(data)],
+                 ["rank", str(data / "2024" / "scores.csv")], _correct(data)):
+        assert main(args) == 1
+        out, err = capsys.readouterr()
+        assert f"{display_path(rubric)}:2: column 3: byte 0xE4 is not UTF-8" in out + err, args
+
+
+def test_a_folder_in_place_of_an_optional_file_is_an_error_not_an_absence(tmp_path, capsys):
+    data = _demo_2024(tmp_path)
+    for name in ("conflicts.csv", "2024/examiners.csv", "2024/decisions.csv"):
+        _folder_in_place_of(data / name)
+    assert main(["validate", str(data)]) == 1
+    out = capsys.readouterr().out
+    for name in ("conflicts.csv", "2024/examiners.csv", "2024/decisions.csv"):
+        assert f"{display_path(data / name)}: -: is a folder, not a file" in out
+    assert main(["plan", "--year", "2024", "--keep", "--data", str(data)]) == 1
+    assert f"{display_path(data / 'conflicts.csv')}: -: is a folder, not a file" in capsys.readouterr().err
+
+
+def test_validate_names_a_folder_scores_csv_and_goes_on_checking(tmp_path, capsys):
+    data = _demo_2024(tmp_path)
+    _folder_in_place_of(data / "2024" / "scores.csv")
+    with (data / "2024" / "entries.csv").open("a", encoding="utf-8") as f:
+        f.write("2024-99,Ny enhet,ingen_klass\n")
+    assert main(["validate", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert f"{display_path(data / '2024' / 'scores.csv')}: -: is a folder, not a file" in out
+    assert "entries.csv:" in out and "ingen_klass" in out
+    assert "cannot read" not in out

@@ -3,7 +3,7 @@
 import pytest
 
 from scoring.paths import RUBRIC_PATH
-from scoring.problems import InputError
+from scoring.problems import InputError, display_path
 from scoring.rubric import load_rubric
 
 
@@ -141,3 +141,43 @@ def test_a_score_between_two_bands_takes_the_lower():
     assert top.lower_band(10) is None  # below the lowest band
     assert top.lower_band(65).label_sv == "Mitt"
     assert Scale(0, 100, 10).lower_band(50) is None  # no bands
+
+
+def test_a_rubric_that_cannot_be_read_is_named_with_the_reason(tmp_path, monkeypatch):
+    folder = tmp_path / "rubric.toml"
+    folder.mkdir()
+    with pytest.raises(InputError) as e:
+        load_rubric(folder)
+    assert [str(p) for p in e.value.problems] == [f"{display_path(folder)}: -: is a folder, not a file"]
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr("pathlib.Path.read_bytes", denied)
+    with pytest.raises(InputError) as e:
+        load_rubric(RUBRIC_PATH)
+    assert [p.message for p in e.value.problems] == ["cannot read the file: permission denied"]
+
+
+def test_a_rubric_not_in_utf8_names_the_line_and_column_of_the_first_bad_byte(tmp_path):
+    path = tmp_path / "rubric.toml"
+    path.write_bytes(RUBRIC_PATH.read_bytes() + "\n# Sista raden: \u00e4ndrad\n".encode("cp1252"))
+    line = RUBRIC_PATH.read_bytes().count(b"\n") + 2
+    with pytest.raises(InputError) as e:
+        load_rubric(path)
+    (p,) = e.value.problems
+    assert (p.row, p.column) == (line, "column 16")
+    assert p.message.startswith("byte 0xE4 is not UTF-8")
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("weight = 0.16666666666666666", 'weight = "x"', "criterion target_group: 'weight' must be a number, not 'x'"),
+    ("step = 10", "step = true", "[scale]: 'step' must be a number, not True"),
+    ("spread_threshold = 30", 'spread_threshold = "hög"', "the rubric: 'spread_threshold' must be a number, not 'hög'"),
+])
+def test_a_value_that_is_not_a_number_is_named_by_its_table_and_key(tmp_path, old, new, message):
+    text = RUBRIC_PATH.read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(InputError) as e:
+        load_rubric(_write(tmp_path, text.replace(old, new, 1)))
+    assert message in [p.message for p in e.value.problems]

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..problems import BIDI_CONTROLS, InputError, Problem, display_path
+from ..problems import BIDI_CONTROLS, InputError, Problem, display_path, os_reason
 from ..rubric import STAGES
 from .tables import _WHOLE, _header_problems, _parse_number, _show, read_csv_table
 
@@ -189,10 +189,13 @@ def append_changes(path: str | Path, rows: list[list[str]]) -> Callable[[], None
     size = path.stat().st_size if existed else 0
     newline, lead = "\n", b""
     if size:
-        with open(path, "rb") as f:
-            first = f.readline()
-            f.seek(size - 1)
-            last = f.read(1)
+        try:
+            with open(path, "rb") as f:
+                first = f.readline()
+                f.seek(size - 1)
+                last = f.read(1)
+        except OSError as e:
+            raise InputError([Problem(display_path(path), None, None, f"{os_reason(e)}; nothing changed")]) from None
         head = first.decode("utf-8", "replace").removeprefix("\ufeff")
         if head.rstrip("\r\n") != ",".join(CHANGE_LOG_COLUMNS):
             raise InputError([Problem(display_path(path), 1, None, "this is not the change log's header "
@@ -209,7 +212,11 @@ def append_changes(path: str | Path, rows: list[list[str]]) -> Callable[[], None
         else:
             path.unlink(missing_ok=True)
 
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as e:
+        why = f"{os_reason(e, 'write')}; nothing changed"
+        raise InputError([Problem(display_path(path), None, None, why)]) from None
     try:
         view = memoryview(data)
         while view:  # one call; a regular file takes it whole, or raises
@@ -359,8 +366,8 @@ def read_change_log(year_dir: str | Path, path: str | Path | None = None) -> Cha
         if not row_problems:
             records.append(rec)
     log = ChangeLog(path, _frame(records), problems)
-    if log.ok and records:
-        scores = path.parent / "scores.csv"
+    scores = path.parent / "scores.csv"
+    if log.ok and records and (scores.is_file() or not scores.exists()):  # a folder is named by its own check
         log.gaps = _gaps(records, sha256_file(scores) if scores.exists() else None)
     return log
 

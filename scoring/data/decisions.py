@@ -242,7 +242,7 @@ def decisions_path(year: int | str, data_dir: str | Path | None = None) -> Path:
 
 def _codes_in(scores_path: Path) -> list[str]:
     """The examiner codes of a scores file (TEAM and REF are no examiner)."""
-    if not scores_path.is_file():
+    if not scores_path.is_file():  # a folder in its place is named by its own check
         return []
     table, _ = read_csv_table(scores_path, display_path(scores_path))
     if table is None or "examiner_id" not in table.columns:
@@ -264,7 +264,7 @@ def check_decisions(year_dir: str | Path, rubric: Rubric, path: str | Path | Non
         return []
     entries_path = year_dir / "entries.csv"
     entries, notes = None, []
-    if entries_path.is_file():
+    if entries_path.exists():
         entries, _ = read_entries(entries_path, rubric)
     if entries is None or entries.empty:
         entries = None

@@ -208,7 +208,7 @@ def _all_years(data_dir: Path, rubric: Rubric) -> tuple[dict, dict, list[Problem
         for name, reader, store in (("entries.csv", lambda p: read_entries(p, rubric), entries),
                                     ("examiners.csv", read_examiners, examiners)):
             path = data_dir / str(y) / name
-            if path.is_file():
+            if path.exists():  # a folder in its place is named by the reader
                 store[y], probs = reader(path)
                 problems.setdefault(y, []).extend(probs)
     return entries, examiners, problems
@@ -229,10 +229,10 @@ def check_assignments(year_dir: Path, rubric: Rubric) -> list[Problem]:
     where = display_path(path)
     assignments, problems = read_assignments(path)
     checks = []
-    if (year_dir / "entries.csv").is_file():
+    if (year_dir / "entries.csv").exists():
         checks.append(("entry_id", set(read_entries(year_dir / "entries.csv", rubric)[0]["entry_id"]), "entry",
                        "entries.csv"))
-    if (year_dir / "examiners.csv").is_file():
+    if (year_dir / "examiners.csv").exists():
         checks.append(("examiner_id", set(read_examiners(year_dir / "examiners.csv")[0]["examiner_id"]),
                        "examiner", "examiners.csv"))
     for column, known, what, name in checks:
@@ -271,7 +271,7 @@ def load_register(year: int, data_dir: str | Path, rubric: Rubric) -> Register:
     folder = data_dir / str(year)
     problems: list[Problem] = []
     for name in ("entries.csv", "examiners.csv"):
-        if not (folder / name).is_file():
+        if not (folder / name).exists():
             problems.append(Problem(display_path(folder / name), None, None, "file not found: the team plan needs "
                                                                              f"{name} in the year's folder"))
     if problems:
@@ -279,11 +279,11 @@ def load_register(year: int, data_dir: str | Path, rubric: Rubric) -> Register:
     entries, examiners, by_year = _all_years(data_dir, rubric)
     problems += by_year.get(year, [])
     path = conflicts_path(data_dir)
-    conflicts, probs = read_conflicts(path) if path.is_file() else (pd.DataFrame(columns=list(CONFLICT_COLUMNS)), [])
+    conflicts, probs = read_conflicts(path) if path.exists() else (pd.DataFrame(columns=list(CONFLICT_COLUMNS)), [])
     problems += probs + check_register(data_dir, entries, examiners, conflicts)
     assignments = None
     path = folder / "assignments.csv"
-    if path.is_file():
+    if path.exists():
         assignments, probs = read_assignments(path)
         problems += probs
     if any(p.is_error for p in problems):
@@ -331,14 +331,14 @@ def hand_in_status(year: int, data_dir: str | Path, rubric: Rubric) -> pd.DataFr
 
     folder = Path(data_dir) / str(year)
     path = folder / "assignments.csv"
-    if not path.is_file():
+    if not path.exists():
         raise InputError([Problem(display_path(path), None, None, "file not found: no team plan for this year "
                                                                   "(write one with `scoring plan`)")])
     assignments, problems = read_assignments(path)
     if any(p.is_error for p in problems):
         raise InputError([p for p in problems if p.is_error])
     scored = pd.DataFrame(columns=["entry_id", "examiner_id", "criterion"])
-    if (folder / "scores.csv").is_file():
+    if (folder / "scores.csv").exists():
         scored = individual(_criterion_scores(year, data_dir, rubric))[["entry_id", "examiner_id", "criterion"]]
     sizes = scored.drop_duplicates().groupby(["entry_id", "examiner_id"]).size()
     n_criteria = dict(zip(sizes.index, sizes.tolist(), strict=True))

@@ -453,8 +453,8 @@ def check_score_rows(
 
 
 def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Problem]]:
-    """Drop exact duplicates (note), conflicting rows (error) and criterion-level rows that
-    clash with question rows of the same examiner and stage (error)."""
+    """Drop exact duplicates (every column equal: note), conflicting rows (another score or text: error)
+    and criterion-level rows that clash with question rows of the same examiner and stage (error)."""
     problems: list[Problem] = []
     groups: dict[tuple, list[dict]] = {}
     for r in records:
@@ -465,23 +465,23 @@ def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Probl
             continue
         what = ("entry, examiner, criterion, stage and question" if key[-1] is not None
                 else "entry, examiner, criterion and stage")
-        if len({r["score"] for r in rows}) == 1:
+        if len({r["score"] for r in rows}) == 1:  # an exact duplicate only when every column is equal
+            first, clash = rows[0], False
             for r in rows[1:]:
-                problems.append(
-                    Problem(where, r["line"], None, f"exact duplicate of line {rows[0]['line']}; counted once", "note")
-                )
-                drop.add(r["line"])
+                c = next((c for c in SCORE_COLUMNS[:-1] if r.get(c, "") != first.get(c, "")), None)
+                clash |= c is not None
+                problems.append(Problem(where, r["line"], None, f"exact duplicate of line {first['line']}; counted "
+                                                                "once", "note") if c is None else
+                                Problem(where, r["line"], c, f"{c} differs from line {first['line']}'s, the same "
+                                                             f"{what} with the same score; keep one"))
+            drop.update(r["line"] for r in rows[0 if clash else 1:])
             continue
         for r in rows:
             others = [o for o in rows if o["score"] != r["score"]]
             named = ", ".join(f"{o['line']} (score {_num(o['score'])})" for o in others[:5])
             s = "s" if len(others) > 1 else ""
-            problems.append(
-                Problem(
-                    where, r["line"], "score",
-                    f"score {_num(r['score'])} conflicts with line{s} {named} for the same {what}; keep one",
-                )
-            )
+            problems.append(Problem(where, r["line"], "score", f"score {_num(r['score'])} conflicts with line{s} "
+                                                                f"{named} for the same {what}; keep one"))
             drop.add(r["line"])
     kept = [r for r in records if r["line"] not in drop]
 

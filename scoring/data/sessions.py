@@ -170,7 +170,7 @@ def _read_kept(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession
     if not folder.is_dir():
         return _read(folder, year, data_dir)
     rubrics = [p for p in (data_dir / "rubric.toml", data_dir / str(year) / "rubric.toml", RUBRIC_PATH) if p.is_file()]
-    files = sorted(p for p in folder.iterdir() if p.is_file()) + rubrics
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) + rubrics  # a hand-in in a folder within: a note
     try:
         # the messages name files as display_path does from the working directory: a key of their own
         key = cache_key(year, *(display_path(p) for p in (folder, data_dir, *rubrics)), files=files)
@@ -210,6 +210,8 @@ def _read(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession | No
     raw: dict[str, pd.DataFrame] = {}
     for path in sorted(folder.iterdir(), key=lambda p: p.name.casefold()):
         name = path.name
+        if path.is_dir() and not name.startswith("."):
+            problems += _nested(path, folder)
         if not path.is_file() or name.startswith((".", "~$")) or name == REFERENCE_FILE:
             continue  # hidden files and the lock files Excel and LibreOffice keep while a file is open
         suffix = path.suffix.casefold()
@@ -245,9 +247,18 @@ def _read(folder: Path, year: int, data_dir: Path) -> tuple[TrainingSession | No
     return TrainingSession(year, folder.name, folder, rubric, reference, scores, hand_ins), problems
 
 
+def _nested(sub: Path, folder: Path) -> list[Problem]:
+    """A note per hand-in (``.xlsx`` or ``.csv``) in a folder within the session folder: not read there."""
+    files = sorted((p for p in sub.rglob("*") if p.suffix.casefold() in (".xlsx", ".csv") and p.is_file()
+                    and not p.name.startswith((".", "~$"))), key=lambda p: str(p).casefold())
+    return [Problem(display_path(p), None, None, f"not read: a hand-in goes in the session folder "
+                                                 f"{display_path(folder)}/ itself, not in a folder within it", "note")
+            for p in files]
+
+
 def _reference(path: Path, rubric: Rubric, year: int) -> tuple[pd.DataFrame | None, list[Problem]]:
     where = display_path(path)
-    if not path.is_file():
+    if not path.exists():
         return None, [Problem(where, None, None, "file not found: a training session needs the reference scores "
                                                  "of its training case(s) in reference.csv")]
     ref, problems = read_scores(path, rubric, year=year)

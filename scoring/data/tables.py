@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..problems import BIDI_CONTROLS, Problem
+from ..problems import BIDI_CONTROLS, Problem, os_reason
 
 __all__ = ["CsvTable", "column_name", "read_csv_table", "sniff_delimiter"]
 
@@ -199,14 +199,8 @@ def read_csv_table(path: Path, where: str) -> tuple[CsvTable | None, list[Proble
 
     try:
         data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return fail("file not found")
-    except IsADirectoryError:
-        return fail("is a folder, not a file")
-    except PermissionError:
-        return fail("cannot read the file: permission denied")
     except OSError as e:
-        return fail(f"cannot read the file: {e.strerror or e}")
+        return fail(os_reason(e))
     if not data:
         return fail("the file is empty (0 bytes)")
     text, note, line = _decode(data, Path(path))

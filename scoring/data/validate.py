@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..problems import InputError, Problem, display_path
+from ..problems import InputError, Problem, display_path, os_reason
 from ..rubric import load_rubric
 from .changes import check_changes
 from .decisions import check_decisions
@@ -19,7 +19,15 @@ from .register import check_assignments, check_conflicts, read_examiners
 from .scores import read_scores
 from .sessions import check_session
 from .tables import hidden_characters, read_csv_table
-from .years import _check_year, _is_year_name, _misnamed, _rubric_for, misnamed_years, missing_entries
+from .years import (
+    _check_year,
+    _is_year_name,
+    _misnamed,
+    _rubric_for,
+    copied_years,
+    misnamed_years,
+    missing_entries,
+)
 
 __all__ = ["validate_paths"]
 
@@ -110,7 +118,7 @@ def _check_file(path: Path) -> list[Problem]:
     problems += probs
     if kind == "scores":
         sibling = path.parent / "entries.csv"
-        if sibling.is_file():
+        if sibling.exists():
             entries, _ = read_entries(sibling, rubric)
             if entries.empty:
                 problems.append(
@@ -157,13 +165,14 @@ def _validate_dir(path: Path) -> list[Problem]:
                 problems += _validate_file(f)
         return problems
     years = sorted(p for p in path.iterdir() if p.is_dir() and _is_year_name(p.name))
-    problems = misnamed_years(path)
+    problems = misnamed_years(path) + copied_years(path)
     if not years:
-        return problems or [Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or "
-                                                       "scores.csv and entries.csv")]
+        empty = Problem(where, None, None, "no data here: expected year folders (e.g. 2024/) or scores.csv and "
+                                           "entries.csv")
+        return problems + ([] if any(p.is_error for p in problems) else [empty])
     if (path / "rubric.toml").exists():
         problems += _rubric_for(None, path)[1]
-    if (path / "conflicts.csv").is_file():
+    if (path / "conflicts.csv").exists():
         problems += _validate_file(path / "conflicts.csv")
     problems += check_people(path)
     for y in years:
@@ -206,8 +215,8 @@ def validate_paths(paths) -> list[Problem]:
                 problems += _validate_dir(p)
             else:
                 problems += _validate_file(p)
-        except OSError as e:
-            problems.append(Problem(display_path(p), None, None, f"cannot read: {e.strerror or e}"))
+        except OSError as e:  # a file no check read through its reader: named, and the other paths still checked
+            problems.append(Problem(display_path(e.filename or p), None, None, os_reason(e)))
     seen: set[Problem] = set()
     unique = []
     for p in problems:

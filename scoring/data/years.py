@@ -11,6 +11,7 @@ reads as a year written otherwise ("２０２４", "٢٠٢٤", "²⁰²⁴", "20
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +32,7 @@ __all__ = [
     "LeftOutYear",
     "YearData",
     "available_years",
+    "copied_years",
     "examiner_codes",
     "load_history",
     "load_year",
@@ -71,6 +73,10 @@ class YearData:
     raw_training: pd.DataFrame | None = None
 
 
+#: A year within a folder's name ("2025 (kopia)").
+_YEAR_IN = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
+
+
 def _is_year_name(name: str) -> bool:
     """True for a year written in the digits 0–9 ("2024"), the only names of year folders."""
     return bool(_YEAR.fullmatch(name))
@@ -106,6 +112,16 @@ def misnamed_years(data_dir: str | Path | None = None) -> list[Problem]:
     if not data_dir.is_dir():
         return []
     return [p for f in sorted(data_dir.iterdir()) if f.is_dir() and (p := _misnamed(f)) is not None]
+
+
+def copied_years(data_dir: str | Path) -> list[Problem]:
+    """A note per folder of ``data_dir`` whose name holds a year but is none ("2025 (kopia)", "2024.bak") and
+    that holds CSV files: not read as a year, and this says so by name."""
+    folders = sorted(f for f in Path(data_dir).iterdir() if f.is_dir() and not _is_year_name(f.name)
+                     and _other_digits_year(f.name) is None and _YEAR_IN.search(f.name) and any(f.glob("*.csv")))
+    return [Problem(display_path(f), None, None, "not read: only a folder named by the year alone "
+                                                 f"({_YEAR_IN.search(f.name)[0]}) is read as a year", "note")
+            for f in folders]
 
 
 def _year(year: int | str, data_dir: str | Path) -> int:

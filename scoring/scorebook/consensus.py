@@ -41,7 +41,7 @@ from ..paths import DATA_DIR
 from ..problems import InputError, Problem, display_path
 from ..rubric import Rubric, load_rubric
 from .cells import put
-from .issued import Issued, new_workbook_id, record_issued
+from .issued import Issued, new_workbook_id
 from .layout import (
     CONSENSUS,
     FIRST_ROW,
@@ -66,7 +66,7 @@ from .template import (
     _sheet_name,
     identity_sheet,
     instruction_lines,
-    save_workbook,
+    save_issued,
 )
 
 __all__ = ["ConsensusChanges", "build_consensus_template", "consensus_changes", "write_consensus_template"]
@@ -110,7 +110,7 @@ def write_consensus_template(out: str | Path, year: int | str, entry: str, *,
     out : the ``.xlsx`` file to write (replaced atomically when it exists).
     year, entry, data_dir : as for :func:`build_consensus_template`.
 
-    The workbook gets a new id, recorded (before the file is written) in
+    The workbook gets a new id, recorded (once the file is written) in
     ``<data_dir>/scorebooks/<year>/issued.csv`` with the code ``TEAM``, the entry and a
     checksum of its rows and team; ``scoring import`` takes it only as that.
 
@@ -121,15 +121,15 @@ def write_consensus_template(out: str | Path, year: int | str, entry: str, *,
     Raises
     ------
     UsageError, InputError
-        As :func:`build_consensus_template`; InputError also when the list of issued
-        scorebooks cannot be written (then no workbook is written either).
+        As :func:`build_consensus_template`; InputError also when the workbook cannot be
+        written (then nothing is recorded) or the list of issued scorebooks cannot be (then the
+        workbook is removed again).
     """
     workbook_id = new_workbook_id()
     wb = build_consensus_template(year, entry, data_dir=data_dir, out=out, workbook_id=workbook_id)
     it = identity_of(wb)
-    record_issued(Issued(workbook_id, int(year), TEAM, it["entries"], it["per_question"], it["fingerprint"],
-                         file=Path(out).name), data_dir)
-    return save_workbook(wb, Path(out))
+    return save_issued(wb, Path(out), Issued(workbook_id, int(year), TEAM, it["entries"], it["per_question"],
+                                             it["fingerprint"], file=Path(out).name), data_dir)
 
 
 def build_consensus_template(year: int | str, entry: str, *, data_dir: str | Path | None = None,
@@ -168,7 +168,7 @@ def build_consensus_template(year: int | str, entry: str, *, data_dir: str | Pat
 
     scores_path = year_dir / "scores.csv"
     raw = None
-    if scores_path.is_file():
+    if scores_path.exists():
         raw, problems = read_scores(scores_path, rubric, year=year)
         errors = [p for p in problems if p.is_error]
         if errors:
@@ -178,7 +178,7 @@ def build_consensus_template(year: int | str, entry: str, *, data_dir: str | Pat
         raw = raw[raw["entry_id"] == entry]
     assignments_path = year_dir / "assignments.csv"
     planned: list[str] = []
-    if assignments_path.is_file():
+    if assignments_path.exists():
         assignments, problems = read_assignments(assignments_path)
         errors = [p for p in problems if p.is_error]
         if errors:

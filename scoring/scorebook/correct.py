@@ -70,7 +70,7 @@ def _score(score: float | str, rubric: Rubric) -> float:
         raise ValueError(f"--score {_num(x)} is outside the scale {_num(scale.min)}–{_num(scale.max)}")
     if not scale.on_scale(x):
         raise ValueError(f"--score {_num(x)} is not on the scale's step of {_num(scale.step)}")
-    return x
+    return round(float(scale.values[np.argmin(np.abs(scale.values - x))]), 9)  # the step, as the import takes it
 
 
 def correct_score(

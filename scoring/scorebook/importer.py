@@ -152,7 +152,7 @@ def import_scorebooks(
     year_dir = year_folder(year, data_dir)
     rubric = load_rubric(year=year, data_dir=data_dir)
     entries_path = year_dir / "entries.csv"
-    if not entries_path.is_file():
+    if not entries_path.exists():
         raise InputError([Problem(display_path(entries_path), None, None,
                                   "file not found: a year folder needs entries.csv")])
     entries, problems = read_entries(entries_path, rubric)

@@ -68,7 +68,7 @@ def read_issued(year: int | str, data_dir: str | Path | None = None) -> dict[str
         template`` only).
     """
     path = issued_path(year, data_dir)
-    if not path.is_file():
+    if not path.exists():
         return {}
     where = display_path(path)
     try:

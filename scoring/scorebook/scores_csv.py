@@ -30,7 +30,7 @@ import numpy as np
 from ..data.changes import sha256_bytes
 from ..data.scores import SCORE_INPUT_COLUMNS, SCORE_REQUIRED_COLUMNS, TEXT_COLUMNS, check_score_rows, read_scores
 from ..data.tables import column_name, sniff_delimiter
-from ..problems import InputError, Problem, display_path
+from ..problems import InputError, Problem, display_path, read_bytes
 from ..rubric import Rubric
 
 __all__ = ["ScoresCsv"]
@@ -98,7 +98,7 @@ class ScoresCsv:
         where = display_path(path)
         st = path.stat()
         self._stat = (st.st_mtime_ns, st.st_size)
-        raw = path.read_bytes()
+        raw = read_bytes(path)
         self.sha256 = sha256_bytes(raw)
         self.bom = raw.startswith(_BOM)
         try:

@@ -115,7 +115,7 @@ def write_template(
     out : the ``.xlsx`` file to write (replaced atomically when it exists).
     year, examiner, session, entries, per_question, data_dir : as for :func:`build_template`.
 
-    An examiner's scorebook is issued: it gets a new id, recorded (before the file is
+    An examiner's scorebook is issued: it gets a new id, recorded (once the file is
     written) in ``<data_dir>/scorebooks/<year>/issued.csv`` with the examiner's code and
     a checksum of its rows; ``scoring import`` takes it only under that code. A training
     scorebook is not issued (every trainee fills in a copy of the same one).
@@ -127,17 +127,18 @@ def write_template(
     Raises
     ------
     UsageError, InputError
-        As :func:`build_template`; InputError also when the list of issued scorebooks
-        cannot be written (then no workbook is written either).
+        As :func:`build_template`; InputError also when the workbook cannot be written (then
+        nothing is recorded) or the list of issued scorebooks cannot be (then the workbook is
+        removed again).
     """
     workbook_id = new_workbook_id() if examiner is not None else None
     wb, _ = build_template(year, examiner=examiner, session=session, entries=entries, per_question=per_question,
                            data_dir=data_dir, out=out, workbook_id=workbook_id)
-    if workbook_id is not None:  # recorded as the importer will read it back
-        it = identity_of(wb)
-        record_issued(Issued(workbook_id, int(year), str(examiner), it["entries"], it["per_question"],
-                             it["fingerprint"], file=Path(out).name), data_dir)
-    return save_workbook(wb, Path(out))
+    if workbook_id is None:
+        return save_workbook(wb, Path(out))
+    it = identity_of(wb)  # recorded as the importer will read it back
+    return save_issued(wb, Path(out), Issued(workbook_id, int(year), str(examiner), it["entries"], it["per_question"],
+                                             it["fingerprint"], file=Path(out).name), data_dir)
 
 
 def build_template(
@@ -246,7 +247,7 @@ def _examiner_entries(year_dir: Path, examiner: str, rubric: Rubric, entries) ->
         ids = _split_ids(entries)
     else:
         path = year_dir / "assignments.csv"
-        if not path.is_file():
+        if not path.exists():
             raise UsageError(
                 f"no entries for {examiner}: give them with --entries ID,ID,... "
                 f"({display_path(path)} does not exist)"
@@ -258,7 +259,7 @@ def _examiner_entries(year_dir: Path, examiner: str, rubric: Rubric, entries) ->
             )
     per_question = False
     scores_path = year_dir / "scores.csv"
-    if scores_path.is_file():
+    if scores_path.exists():
         scores, _ = read_scores(scores_path, rubric, year=int(year_dir.name))
         per_question = _mostly_per_question(individual(scores))
     return ids, per_question
@@ -281,7 +282,7 @@ def _assigned(path: Path, examiner: str) -> list[str]:
 def _entry_names(year_dir: Path, ids: list[str], rubric: Rubric) -> dict[str, str]:
     """Entry id -> name from entries.csv; an id that is not there is an error."""
     path = year_dir / "entries.csv"
-    if not path.is_file():
+    if not path.exists():
         raise InputError([Problem(display_path(path), None, None, "file not found: a year folder needs entries.csv")])
     entries, problems = read_entries(path, rubric)
     if entries.empty:
@@ -298,7 +299,7 @@ def _entry_names(year_dir: Path, ids: list[str], rubric: Rubric) -> dict[str, st
 def _session_cases(year: int, session: str, data_dir: Path, rubric: Rubric, entries) -> tuple[list[str], bool]:
     folder = session_dir(year, session, data_dir)
     ref_path = folder / "reference.csv"
-    if not ref_path.is_file():
+    if not ref_path.exists():
         if entries:
             return _split_ids(entries), False
         raise UsageError(
@@ -524,6 +525,19 @@ def identity_sheet(ws, rows: list[TemplateRow], props: dict, workbook_id: str | 
             put(ws, r, c, v)
     ws.sheet_state = "veryHidden"
     _protect(ws)
+
+
+def save_issued(wb: Workbook, out: Path, issued: Issued, data_dir: str | Path | None) -> Path:
+    """Save an issued workbook (:func:`save_workbook`), then record it in the year's list of issued
+    scorebooks (:func:`record_issued`): a workbook that could not be written is never recorded, and
+    one that could not be recorded (it would not import) is removed again."""
+    path = save_workbook(wb, out)
+    try:
+        record_issued(issued, data_dir)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def save_workbook(wb: Workbook, out: str | Path) -> Path:

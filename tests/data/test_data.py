@@ -343,12 +343,26 @@ def test_conflicting_duplicates_report_both_lines(tmp_path, rubric):
 
 
 def test_exact_duplicate_is_counted_once_with_a_note(tmp_path, rubric):
-    path = scores_file(tmp_path, "2024,007,E01,staff,60,,,", "2024,007,E01,staff,60,individual,,same again")
+    path = scores_file(tmp_path, "2024,007,E01,staff,60,,,", "2024,007,E01,Medarbetare,60,individual,,")
     df, p = one_problem(path, rubric)
     assert (p.row, p.severity) == (3, "note")
     assert p.message == "exact duplicate of line 2; counted once"
     assert str(p) == f"{display_path(path)}:3: -: note: exact duplicate of line 2; counted once"
     assert df["line"].tolist() == [2]
+
+
+@pytest.mark.parametrize("column, row", [
+    ("comment", "2024,007,E01,staff,60,,,another text"),
+    ("strengths", "2024,007,TEAM,staff,60,consensus,,,Tydliga mål"),
+])
+def test_a_duplicate_key_and_score_with_another_text_is_an_error_naming_both_lines(tmp_path, rubric, column, row):
+    first = "2024,007,E01,staff,60,,,same" if column == "comment" else "2024,007,TEAM,staff,60,consensus,,,"
+    path = scores_file(tmp_path, first, first, row, header=HEADER + ",strengths")
+    df, problems = read_scores(path, rubric)
+    assert [(p.row, p.column, p.severity) for p in problems] == [(3, None, "note"), (4, column, "error")]
+    assert problems[1].message.startswith(f"{column} differs from line 2's, the same entry, examiner, criterion and "
+                                          "stage with the same score")
+    assert df.empty  # neither text is taken for the other
 
 
 def test_entry_missing_from_entries(tmp_path):
@@ -800,3 +814,26 @@ def test_everyones_codes_are_read_again_when_a_file_of_the_folder_changes(tmp_pa
     with open(year / "scores.csv", "a", encoding="utf-8") as f:
         f.write("2024,A,E02,staff,60\n")
     assert examiner_codes(tmp_path / "data") == {"E01", "E02", "T07"}
+
+
+def test_validate_notes_folders_that_are_not_read(tmp_path):
+    """A copy of a year folder under another name, and a hand-in in a folder within a session, are named."""
+    import shutil
+
+    from demo_copy import demo_copy
+
+    data = demo_copy(tmp_path / "data", (2024,))
+    for name in ("2025 (kopia)", "2024.bak"):
+        shutil.copytree(data / "2024", data / name, ignore=shutil.ignore_patterns("training"))
+    session = next(p for p in (data / "2024" / "training").iterdir() if p.is_dir())
+    (session / "inlämnat").mkdir()
+    book = next(session.glob("*.xlsx"))
+    shutil.copy(book, session / "inlämnat" / "T26.xlsx")
+    notes = {(p.file, p.message) for p in validate_paths([data]) if p.severity == "note"}
+    assert (display_path(data / "2025 (kopia)"), "not read: only a folder named by the year alone (2025) is read "
+                                                 "as a year") in notes
+    assert (display_path(data / "2024.bak"), "not read: only a folder named by the year alone (2024) is read as "
+                                             "a year") in notes
+    assert (display_path(session / "inlämnat" / "T26.xlsx"), f"not read: a hand-in goes in the session folder "
+            f"{display_path(session)}/ itself, not in a folder within it") in notes
+    assert not [p for p in validate_paths([data]) if p.is_error]

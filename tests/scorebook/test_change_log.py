@@ -384,3 +384,13 @@ def test_a_correction_raises_input_error_for_the_api(data_dir):
     with pytest.raises(InputError, match="no score row for entry 'A9'"):
         correct_score(2023, entry="A9", examiner="E01", criterion="staff", score=10, reason="x", by="a",
                       data_dir=data_dir)
+
+
+def test_a_correction_a_hair_off_a_step_writes_and_prints_the_step(data_dir, capsys):
+    year = data_dir / "2023"
+    before = (year / "scores.csv").read_bytes()
+    assert correct_cli(data_dir, score="70.00000001") == 0
+    assert "changed 60 -> 70" in capsys.readouterr().out
+    assert (year / "scores.csv").read_bytes() == before.replace(b"2023,A1,E01,target_group,60,",
+                                                                 b"2023,A1,E01,target_group,70,")
+    assert log_of(year)[0]["new_score"] == "70"
