@@ -17,6 +17,7 @@ import pandas as pd
 from ...data import load_decisions, load_year
 from ...data.decisions import MENTION, NO_PRIZE, WINNER, decisions_path
 from ...presentation.labels import is_demo
+from ...problems import InputError, Problem, display_path
 from ...rubric import Rubric
 
 __all__ = ["Decision", "load_decision", "has_decision", "ClassDecision"]
@@ -93,8 +94,12 @@ class Decision:
 
 
 def has_decision(year: int, data_dir: str | Path | None = None) -> bool:
-    """True when the year's folder holds a ``decisions.csv``."""
-    return decisions_path(year, data_dir).is_file()
+    """True when the year's folder holds a ``decisions.csv``; InputError naming it when something else
+    (a folder) stands in its place, which is no decision and no absence of one."""
+    path = decisions_path(year, data_dir)
+    if path.exists() and not path.is_file():
+        raise InputError([Problem(display_path(path), None, None, "is a folder, not a file")])
+    return path.is_file()
 
 
 def load_decision(year: int, data_dir: str | Path | None = None, *, record: bool = False) -> Decision:

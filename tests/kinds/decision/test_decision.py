@@ -129,6 +129,20 @@ def test_the_kinds_and_their_names(data):
     assert not published.private and published.bundle == "jury.zip"
 
 
+def test_a_folder_in_place_of_the_decision_is_named_not_taken_for_none(data, tmp_path):
+    """A folder named decisions.csv is no decision and no absence of one: the run names it and fails."""
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    path = copy / str(YEAR) / "decisions.csv"
+    path.unlink()
+    path.mkdir()
+    result = run_reports(YEAR, "decision", copy, tmp_path / "out", progress=False)
+    assert not result.produced
+    assert any("decisions.csv" in f.message and "is a folder, not a file" in f.message for f in result.failures)
+
+
 def test_no_decision_yet_says_so(data, cache):
     dec = decision.load_decision(UNDECIDED, data, record=True)
     assert dec.decisions is None and dec.classes == [] and dec.packs == {}
