@@ -48,7 +48,7 @@ from ... import names
 from ...cache import cache_key, cached, year_files
 from ...calibration import examiner_drift, year_data, year_model
 from ...consensus import closeness_of, decisions
-from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, load_history, load_year
+from ...data import NOT_PEOPLE, History, LeftOutYear, available_years, examiner_codes, load_history, load_year
 from ...disclosure import POOL_FROM, pool_position
 from ...overview import individual
 from ...presentation import glossary, render
@@ -447,7 +447,9 @@ def examiner_feedback(year: int, examiner_id: str, data_dir: str | Path | None =
     entries["site_visit"] = entries["entry_id"].isin(visited)
     entries = entries[["entry_id", "name", "class", "others", "site_visit"]]
     text = own.loc[own["comment"].fillna("").str.strip() != "", KEY + ["comment"]]
-    text = text.assign(comment=text["comment"].map(lambda t: redact(t, others)))
+    if len(text):  # a comment may name anyone the guard knows (a colleague of a later year, a trainee)
+        anyone = (others | examiner_codes(data_dir)) - {code}
+        text = text.assign(comment=text["comment"].map(lambda t: redact(t, anyone)))
     order = {c: i for i, c in enumerate(yd.rubric.criterion_ids)}
     text = text.sort_values(KEY, key=lambda s: s.map(order) if s.name == "criterion" else s).reset_index(drop=True)
     team = team.sort_values(KEY, key=lambda s: s.map(order) if s.name == "criterion" else s).reset_index(drop=True)

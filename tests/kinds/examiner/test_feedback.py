@@ -714,6 +714,29 @@ def test_title_and_heading_name_year_and_examiner(year_run, examiners):
 
 
 @pytest.mark.slow
+def test_a_comment_naming_a_colleague_of_a_later_year_is_redacted(tmp_path):
+    """The guard refuses every examiner code of the data folder, later years' and trainees' too: an own
+    comment naming one of them is redacted as a colleague of the year is, not left for the guard to
+    refuse the page."""
+    import csv
+
+    data = demo_copy(tmp_path / "data", (2023, 2024), training=True)
+    earlier = set(load_year(2023, data).scores["examiner_id"])
+    later = sorted(set(load_year(2024, data).scores["examiner_id"]) - earlier - {"TEAM"})[0]
+    path = data / "2023" / "scores.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    row = next(r for r in rows[1:] if r[head.index("stage")] == "individual")
+    writer = row[head.index("examiner_id")]
+    row[head.index("comment")] = f"Jag talade med {later} och {later.lower()}:s lag om detta."
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    fb = feedback.examiner_feedback(2023, writer, data)
+    text = " ".join(fb.comments["comment"])
+    assert "Jag talade med [examinator] och [examinator]:s lag" in text and later.casefold() not in text.casefold()
+
+
 def test_own_comment_with_markup_shows_literally(year_run):
     path = year_run["out"] / str(YEAR) / "examiners" / f"{COMMENTER}.html"
     page = Page.read(path)
