@@ -32,6 +32,7 @@ only as quartile positions, from at least :data:`POOL_FROM` others (:func:`pool_
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -41,7 +42,7 @@ from math import comb
 import numpy as np
 
 __all__ = ["AT_LEAST", "LEVELS", "MAX_MULTISETS", "POOL_FROM", "disclosure", "levels", "mean_disclosure",
-           "mean_levels", "pool_position", "rate_level", "rate_row"]
+           "mean_levels", "pool_position", "rate_level", "rate_row", "share_unit"]
 
 #: At least this many multisets of the others' scores must fit what a row shows.
 AT_LEAST = 3
@@ -121,10 +122,6 @@ def disclosure(others: Sequence[float], own: float, grid: Sequence[float], thres
     return _cache[config].get(key, "count")
 
 
-#: A share of being nearest is counted in these units: 1/1 to 1/6 (teams of up to 6 tied) are whole.
-SHARE_UNIT = 60
-
-
 @dataclass(frozen=True)
 class RateRow:
     """One decision as :func:`rate_level` reads it.
@@ -135,11 +132,13 @@ class RateRow:
     present : those multisets x the grid's values: 1 where the multiset holds the value; None for a
         row whose multisets cannot be listed (a score off the grid, too many): it may then tell nothing.
     actual : the reader's share on this row, in the same units.
+    unit : :func:`share_unit` of the largest team among the rows.
     """
 
     shares: np.ndarray
     present: np.ndarray | None
     actual: int
+    unit: int
     _passes: dict = field(default_factory=dict, compare=False, repr=False)
 
     def passes(self, allowed: np.ndarray) -> bool:
@@ -158,14 +157,20 @@ class RateRow:
         return bool(fits.sum() >= AT_LEAST and not self.present[fits].all(axis=0).any())
 
 
+def share_unit(team: int) -> int:
+    """The unit shares of being nearest are counted in, for teams of up to ``team`` (every 1 / ties whole)."""
+    return math.lcm(*range(1, max(int(team), 1) + 1))
+
+
 def rate_row(table: dict[tuple, str], others: Sequence[float], own: float, target: float, grid: Sequence[float],
              threshold: float, shown: Callable[[float], str], told: Sequence[tuple[float, np.ndarray]] = (),
-             unit: int = SHARE_UNIT) -> RateRow:
+             unit: int = 60) -> RateRow:
     """The :class:`RateRow` of a decision: the reader scored ``own``, the ``others`` theirs, the team
     decided ``target``; ``table`` is the row's :func:`levels` (what the page shows of the others).
     ``told``: (target, the shares still possible) of rates over the same row already printed (another
     stage's decision: :func:`rate_level`'s ``allowed``), which leave fewer multisets. Shares are counted
-    as :func:`scoring.consensus.decisions` counts them (the least distance, ties shared)."""
+    as :func:`scoring.consensus.decisions` counts them (the least distance, ties shared), in 1 / ``unit``
+    (:func:`share_unit` of the largest team, one for all the rows of a rate)."""
     others = tuple(sorted(float(o) for o in others))
 
     def share(values: np.ndarray, target: float = target) -> np.ndarray:  # values: multisets x k
@@ -176,15 +181,15 @@ def rate_row(table: dict[tuple, str], others: Sequence[float], own: float, targe
 
     actual = int(share(np.array([others], dtype=float).reshape(1, len(others)))[0])
     if not others:
-        return RateRow(np.array([unit]), np.zeros((1, 0), dtype=np.int64), unit)
+        return RateRow(np.array([unit]), np.zeros((1, 0), dtype=np.int64), unit, unit)
     if others not in table:  # off the grid or not listed: any share it could have
-        return RateRow(np.array([0, *(unit // j for j in range(1, len(others) + 2))]), None, actual)
+        return RateRow(np.array([0, *(unit // j for j in range(1, len(others) + 2))]), None, actual, unit)
     seen, groups = _seen(table, own, tuple(sorted(set(float(g) for g in grid))), float(threshold), shown)
     values, present = groups[seen[others]]
     keep = np.ones(len(values), dtype=bool)
     for before, allowed in told:
         keep &= np.isin(share(values, before), allowed)
-    return RateRow(share(values)[keep], present[keep], actual)
+    return RateRow(share(values)[keep], present[keep], actual, unit)
 
 
 def _seen(table: dict[tuple, str], own: float, grid: tuple, threshold: float, shown: Callable[[float], str],
@@ -224,7 +229,9 @@ def rate_level(rows: Sequence[RateRow], said: Callable[[Fraction], object]) -> t
     ``allowed`` holds, per row, the shares the reader can still think possible."""
     if not rows:
         return "rate", []
-    unit = SHARE_UNIT
+    unit = rows[0].unit
+    if any(r.unit != unit for r in rows):
+        raise ValueError("the rows of one rate count their shares in one unit")
     choices = [np.unique(r.shares) for r in rows]
     pre = [np.ones(1, dtype=bool)]
     for c in choices:

@@ -314,7 +314,7 @@ def test_a_printed_rate_leaves_every_row_as_the_rule_wants(seed):
         if level == "rate":
             assert not any(_gives_away(s) for s in possible[said(total)]), (rows, choice)
             # the shares it says the reader can still think possible are the enumerated ones
-            assert [{Fraction(int(a), rule.SHARE_UNIT) for a in row} for row in allowed] == [
+            assert [{Fraction(int(a), 60) for a in row} for row in allowed] == [
                 {_nearest_share(m, own, t) for m in ms} for ms, (_, own, t) in zip(possible[said(total)], rows,
                                                                                       strict=True)]
         seen_levels.add("count" if level == "count" else "some")
@@ -333,3 +333,12 @@ def test_a_rate_over_teams_of_two_is_never_printed_when_it_would_name_them():
     pairs = [rule.rate_row(rule.levels(1, 50.0, grid, threshold, shown), (60.0,), 50.0, 60.0, grid, threshold, shown)
              for _ in range(18)]
     assert rule.rate_level(pairs, said)[0] == "count"
+
+
+def test_shares_are_whole_in_the_unit_of_the_largest_team():
+    """Seven tied at the decision: each has a seventh, whole in share_unit(7) (in sixtieths it is not)."""
+    assert rule.share_unit(6) == 60 and rule.share_unit(7) == 420 and rule.share_unit(1) == 1
+    others = (40.0,) * 6
+    table = rule.levels(6, 60.0, STEPS, 30.0, shown)
+    row = rule.rate_row(table, others, 60.0, 50.0, STEPS, 30.0, shown, unit=rule.share_unit(7))
+    assert Fraction(row.actual, row.unit) == Fraction(1, 7) and set(row.shares) <= {0, 60, 70, 84, 105, 140, 210, 420}

@@ -233,19 +233,20 @@ def consensus_closeness(scores: pd.DataFrame, examiner_id: str, rubric: Rubric |
         if n >= RATE_FROM:
             others = m.loc[~own].groupby(KEY)["score"].agg(tuple)
             pairs = list(zip(decided["entry_id"], decided["criterion"], strict=True))
+            unit = rule.share_unit(decided["team"].max())
             rate_rows = []
             for pair, s, c in zip(pairs, decided["score"], decided["consensus"], strict=True):
                 o = others.get(pair, ())
                 table = _levels_table(len(o), float(s), grid, rubric.spread_threshold, cache_dir) if o else {}
                 rate_rows.append(rule.rate_row(table, o, float(s), float(c), grid, rubric.spread_threshold,
-                                               shown_mean, told.get(pair, ())))
+                                               shown_mean, told.get(pair, ()), unit))
             expected = float(row["expected_share"])
             shown, allowed = rule.rate_level(rate_rows, _rate_said(n, expected))
             if shown != "count":  # what the printed rate (or its absence) tells of each row
                 for pair, c, a in zip(pairs, decided["consensus"], allowed, strict=True):
                     told[pair] = (*told.get(pair, ()), (float(c), a))
             if shown == "rate":  # the page's rate: the shares summed exactly, as the rule read them
-                row["nearest"] = sum(r.actual for r in rate_rows) / rule.SHARE_UNIT
+                row["nearest"] = sum(r.actual for r in rate_rows) / unit
                 row["nearest_share"] = row["nearest"] / n
             else:
                 row["nearest"] = row["nearest_share"] = np.nan
