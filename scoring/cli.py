@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             _say(p, file=sys.stderr)
         return 1
     except OSError as e:  # a file the command's own checks missed: one line naming it, never a traceback
-        if e.filename is None:  # raised with a message of its own
-            _say(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        if e.filename is None:  # raised with a message of its own, or only the system's reason
+            _say(f"error: {e.strerror or (e.args[0] if e.args else e)}", file=sys.stderr)
         else:
-            _say(Problem(display_path(e.filename), None, None, os_reason(e)), file=sys.stderr)
+            _say(Problem(display_path(e.filename), None, None, os_reason(e, "use")), file=sys.stderr)
         return 1
     except (ValueError, KeyError) as e:
         _say(f"error: {e.args[0] if e.args else e}", file=sys.stderr)

@@ -42,7 +42,7 @@ from math import comb
 import numpy as np
 
 __all__ = ["AT_LEAST", "LEVELS", "MAX_MULTISETS", "POOL_FROM", "disclosure", "levels", "mean_disclosure",
-           "mean_levels", "pool_position", "rate_level", "rate_row", "share_unit"]
+           "mean_levels", "pool_position", "rate_level", "rate_row", "share_unit", "MAX_SUMS"]
 
 #: At least this many multisets of the others' scores must fit what a row shows.
 AT_LEAST = 3
@@ -157,23 +157,24 @@ class RateRow:
         return bool(fits.sum() >= AT_LEAST and not self.present[fits].all(axis=0).any())
 
 
+#: Above this many sums of shares (decisions x :func:`share_unit`) a rate is not checked, and not printed.
+MAX_SUMS = 2_000_000
+
+
 def share_unit(team: int) -> int:
     """The unit shares of being nearest are counted in, for teams of up to ``team`` (every 1 / ties whole)."""
     return math.lcm(*range(1, max(int(team), 1) + 1))
 
 
 def rate_row(table: dict[tuple, str], others: Sequence[float], own: float, target: float, grid: Sequence[float],
-             threshold: float, shown: Callable[[float], str], told: Sequence[tuple[float, np.ndarray]] = (),
-             unit: int = 60) -> RateRow:
+             threshold: float, shown: Callable[[float], str], unit: int = 60) -> RateRow:
     """The :class:`RateRow` of a decision: the reader scored ``own``, the ``others`` theirs, the team
-    decided ``target``; ``table`` is the row's :func:`levels` (what the page shows of the others).
-    ``told``: (target, the shares still possible) of rates over the same row already printed (another
-    stage's decision: :func:`rate_level`'s ``allowed``), which leave fewer multisets. Shares are counted
-    as :func:`scoring.consensus.decisions` counts them (the least distance, ties shared), in 1 / ``unit``
-    (:func:`share_unit` of the largest team, one for all the rows of a rate)."""
+    decided ``target``; ``table`` is the row's :func:`levels` (what the page shows of the others). Shares
+    are counted as :func:`scoring.consensus.decisions` counts them (the least distance, ties shared), in
+    1 / ``unit`` (:func:`share_unit` of the largest team, one for all the rows of a rate)."""
     others = tuple(sorted(float(o) for o in others))
 
-    def share(values: np.ndarray, target: float = target) -> np.ndarray:  # values: multisets x k
+    def share(values: np.ndarray) -> np.ndarray:  # values: multisets x k
         distance, own_distance = np.abs(target - values), abs(target - own)
         least = np.minimum(distance.min(axis=1, initial=np.inf), own_distance)
         ties = (distance == least[:, None]).sum(axis=1) + 1
@@ -186,10 +187,7 @@ def rate_row(table: dict[tuple, str], others: Sequence[float], own: float, targe
         return RateRow(np.array([0, *(unit // j for j in range(1, len(others) + 2))]), None, actual, unit)
     seen, groups = _seen(table, own, tuple(sorted(set(float(g) for g in grid))), float(threshold), shown)
     values, present = groups[seen[others]]
-    keep = np.ones(len(values), dtype=bool)
-    for before, allowed in told:
-        keep &= np.isin(share(values, before), allowed)
-    return RateRow(share(values)[keep], present[keep], actual, unit)
+    return RateRow(share(values), present, actual, unit)
 
 
 def _seen(table: dict[tuple, str], own: float, grid: tuple, threshold: float, shown: Callable[[float], str],
@@ -223,15 +221,18 @@ def rate_level(rows: Sequence[RateRow], said: Callable[[Fraction], object]) -> t
     ``said(S)`` is what the page prints for a sum of shares ``S`` (a :class:`fractions.Fraction` of
     decisions). For every text the page could print, each row's shares that some sum giving that text
     leaves possible (the other rows taking any of theirs) must keep the row passing
-    (:meth:`RateRow.passes`). Returns ``("rate", allowed)`` when the text of the actual sum passes;
-    else ``("withheld", allowed)`` when the sums of every text that fails, taken together, pass (the
-    page says it withholds the rate); else ``("count", allowed)``: never a rate for these rows.
-    ``allowed`` holds, per row, the shares the reader can still think possible."""
+    (:meth:`RateRow.passes`). When the sums of every text that fails, taken together, do not pass (the
+    page's "not shown" would tell too much), or there are more than :data:`MAX_SUMS` sums to check:
+    ``("count", [])``, never a rate for these rows, whatever their sum. Else ``("rate", allowed)`` when
+    the text of the actual sum passes, and ``("withheld", allowed)`` when it does not (the page says it
+    withholds the rate). ``allowed`` holds, per row, the shares the reader can still think possible."""
     if not rows:
         return "rate", []
     unit = rows[0].unit
     if any(r.unit != unit for r in rows):
         raise ValueError("the rows of one rate count their shares in one unit")
+    if len(rows) * unit > MAX_SUMS:
+        return "count", []
     choices = [np.unique(r.shares) for r in rows]
     pre = [np.ones(1, dtype=bool)]
     for c in choices:
@@ -259,12 +260,14 @@ def rate_level(rows: Sequence[RateRow], said: Callable[[Fraction], object]) -> t
     def passing(chosen: np.ndarray) -> bool:
         return all(r.passes(a) for r, a in zip(rows, allowed_by(chosen), strict=True))
 
-    actual = texts[said(Fraction(sum(r.actual for r in rows), unit))]
     fine = np.array([passing(np.array([t])) for t in range(len(texts))], dtype=bool)
+    failing = np.flatnonzero(~fine)
+    if len(failing) and not passing(failing):  # decided by what the page shows, never by the sum
+        return "count", []
+    actual = texts[said(Fraction(sum(r.actual for r in rows), unit))]
     if fine[actual]:
         return "rate", allowed_by(np.array([actual]))
-    failing = np.flatnonzero(~fine)
-    return ("withheld" if passing(failing) else "count"), allowed_by(failing)
+    return "withheld", allowed_by(failing)
 
 
 def _add(sums: np.ndarray, shares: np.ndarray) -> np.ndarray:

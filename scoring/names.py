@@ -39,7 +39,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-__all__ = ["GENERIC", "Matcher", "fold", "folded", "name_forms", "place_key", "redact"]
+__all__ = ["GENERIC", "LOOKALIKES", "Matcher", "code_head", "fold", "folded", "name_forms", "place_key", "redact"]
 
 #: Words that name a kind of unit, not a unit: never looked for on their own (folded).
 GENERIC = frozenset(
@@ -67,10 +67,11 @@ _LETTER_OR_DIGIT = r"[^\W_]"
 #: confusables, TR39, between these scripts and Latin, both cases; a lower case letter only where it
 #: looks like the Latin lower case one).
 LOOKALIKES = {
-    **dict(zip("АВЕЅІЈКМНОРСТХУԚԜӀЁЇ", "ABESIJKMHOPCTXYQWIEI", strict=True)),
-    **dict(zip("аегіјопрсѕухԁԛԝһӏёї", "aerijonpcsyxdqwhlei", strict=True)),
+    **dict(zip("АВЕЅІЈКМНОРСТХУԚԜӀ", "ABESIJKMHOPCTXYQWI", strict=True)),
+    **dict(zip("аегіјопрсѕухԁԛԝһӏ", "aerijonpcsyxdqwhl", strict=True)),
     **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX", strict=True)),
     **dict(zip("αγικνοπρυχϲϳ", "ayikvonpuxcj", strict=True)),
+    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz", strict=True)),  # small capitals
 }
 #: Letters drawn as nothing: the Hangul fillers and the blank Braille cell.
 _BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
@@ -81,11 +82,10 @@ _DROPPED = _MARKS | {"Cf"}  # marks, and format characters (zero-width, soft hyp
 def _fold_char(c: str) -> str:
     if c in _BLANK or unicodedata.category(c) in _DROPPED:
         return ""
-    c = LOOKALIKES.get(c, c)
     if unicodedata.category(c) == "Nd":  # a digit of any script: "٥" is "5"
         return str(unicodedata.decimal(c))
-    decomposed = unicodedata.normalize("NFKD", c)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) not in _DROPPED).casefold()
+    decomposed = unicodedata.normalize("NFKD", c)  # marks dropped, then lookalikes read: "Έ" is "E"
+    return "".join(LOOKALIKES.get(ch, ch) for ch in decomposed if unicodedata.category(ch) not in _DROPPED).casefold()
 
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -184,8 +184,9 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 4 else word
 
 
-#: What may stand between a code's letters and its digits (``E 51``, ``E-51``, ``E._51``).
-_CODE_GAP = rf"[\s._{re.escape(_DASHES)}]{{0,3}}"
+#: What may stand between a code's letters and its digits (``E 51``, ``E-51``, ``E._51``, ``E/51``, ``E:51``,
+#: ``E·51``), up to four of them.
+_CODE_GAP = rf"[\s._/:\u00b7\u2027\u2e3a\u2e3b{re.escape(_DASHES)}]{{0,4}}"
 
 
 def _split(literal: str) -> tuple[str, str] | None:
@@ -202,6 +203,16 @@ def _code_regex(code: str) -> str:
     split = _split(literal)
     body = re.escape(literal) if split is None else re.escape(split[0]) + _CODE_GAP + re.escape(split[1])
     return body + rf"(?=(?::?s)?(?!{_LETTER_OR_DIGIT}))"
+
+
+def code_head(code: str) -> str | None:
+    """The word a match of ``code`` starts with, folded: its letters when digits follow them (``E 51``
+    starts with ``e``), else its first word; None for a code without a word."""
+    literal = folded(code).strip()
+    if (split := _split(literal)) is not None:
+        return split[0]
+    first = _WORD.match(literal)
+    return first.group() if first else None
 
 
 def _code_keys(code: str) -> list[tuple]:

@@ -79,8 +79,8 @@ class Problem:
 
 
 def os_reason(error: OSError, doing: str = "read") -> str:
-    """Why a file could not be read (``doing="read"``) or written, as a message: "file not found",
-    "is a folder, not a file", or "cannot read the file: " with the OS's reason."""
+    """Why a file could not be read (``doing="read"``), written or otherwise used, as a message: "file not
+    found" (reading), "is a folder, not a file", or "cannot <doing> the file: " with the OS's reason."""
     if isinstance(error, FileNotFoundError) and doing == "read":
         return "file not found"
     if isinstance(error, IsADirectoryError):

@@ -58,9 +58,10 @@ class Scale:
 
     @property
     def values(self) -> np.ndarray:
-        """Every score the scale allows, ascending (the declared categories)."""
+        """Every score the scale allows, ascending (the declared categories), each as its decimal reads
+        (``0.3``, not ``0.1 * 3``: a score read from a file is then one of them, as it is written)."""
         n = int(round((self.max - self.min) / self.step))
-        return self.min + self.step * np.arange(n + 1)
+        return np.round(self.min + self.step * np.arange(n + 1), 9)
 
     def on_scale(self, x: float) -> bool:
         """True when ``x`` lies within the scale and on one of its steps."""

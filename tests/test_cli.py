@@ -342,7 +342,14 @@ def test_any_other_os_error_is_one_line_naming_the_file(monkeypatch, capsys):
 
     monkeypatch.setattr("scoring.cli._status", unreadable)
     assert main(["status", "--year", "2024"]) == 1
-    assert capsys.readouterr().err.strip() == "data/2024/scores.csv: -: cannot read the file: permission denied"
+    assert capsys.readouterr().err.strip() == "data/2024/scores.csv: -: cannot use the file: permission denied"
+
+    def full(args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("scoring.cli._status", full)
+    assert main(["status", "--year", "2024"]) == 1
+    assert capsys.readouterr().err.strip() == "error: No space left on device"  # the reason, not its number
 
 
 def test_a_rubric_in_windows_1252_is_named_by_line_and_column_in_every_command(tmp_path, capsys):

@@ -342,3 +342,36 @@ def test_shares_are_whole_in_the_unit_of_the_largest_team():
     table = rule.levels(6, 60.0, STEPS, 30.0, shown)
     row = rule.rate_row(table, others, 60.0, 50.0, STEPS, 30.0, shown, unit=rule.share_unit(7))
     assert Fraction(row.actual, row.unit) == Fraction(1, 7) and set(row.shares) <= {0, 60, 70, 84, 105, 140, 210, 420}
+
+
+def test_whether_a_rate_is_never_shown_does_not_depend_on_the_scores():
+    """Issue 22's review: ten decisions with one colleague each, the reader 10 from the decision. The page
+    shows the same for every score the colleague gave; "not shown" for some of them and a rate for the
+    others told which. Now every state gets the same answer: never a rate for these rows."""
+    grid, threshold = STEPS, 30.0
+    said = lambda total: number(100 * float(total) / 10, 0)  # noqa: E731
+    answers = set()
+    for colleague in grid:
+        rows = [rule.rate_row(rule.levels(1, 50.0, grid, threshold, shown), (colleague,), 50.0, 60.0, grid,
+                              threshold, shown) for _ in range(10)]
+        answers.add(rule.rate_level(rows, said)[0] == "count")
+    assert answers == {True}
+
+
+def test_a_rate_over_a_huge_team_is_not_checked_and_not_printed():
+    """The unit of shares grows with the largest team (lcm 1..n): a team of 19 would need sums of 1.6
+    billion; such a rate is not printed, and nothing is allocated for it."""
+    grid = (0.0, 50.0, 100.0)
+    table = rule.levels(1, 50.0, grid, 30.0, shown)
+    rows = [rule.rate_row(table, (0.0,), 50.0, 50.0, grid, 30.0, shown, unit=rule.share_unit(19))] * 10
+    assert rule.rate_level(rows, lambda total: str(total)) == ("count", [])
+
+
+def test_a_decimal_scale_holds_the_scores_as_written():
+    """A scale of tenths: 0.3 read from a file is one of its values (not 0.1 * 3), so the row is listed."""
+    from scoring.rubric import Scale
+
+    grid = tuple(float(v) for v in Scale(0.0, 1.0, 0.1).values)
+    assert 0.3 in grid and 0.7 in grid
+    table = rule.levels(1, 0.5, grid, 0.3, shown)
+    assert rule.rate_row(table, (0.3,), 0.5, 0.4, grid, 0.3, shown).present is not None

@@ -110,7 +110,7 @@ def write_consensus_template(out: str | Path, year: int | str, entry: str, *,
     out : the ``.xlsx`` file to write (replaced atomically when it exists).
     year, entry, data_dir : as for :func:`build_consensus_template`.
 
-    The workbook gets a new id, recorded (once the file is written) in
+    The workbook gets a new id, recorded (before the file is written) in
     ``<data_dir>/scorebooks/<year>/issued.csv`` with the code ``TEAM``, the entry and a
     checksum of its rows and team; ``scoring import`` takes it only as that.
 
@@ -121,9 +121,9 @@ def write_consensus_template(out: str | Path, year: int | str, entry: str, *,
     Raises
     ------
     UsageError, InputError
-        As :func:`build_consensus_template`; InputError also when the workbook cannot be
-        written (then nothing is recorded) or the list of issued scorebooks cannot be (then the
-        workbook is removed again).
+        As :func:`build_consensus_template`; InputError also when a folder stands where the workbook
+        goes or the list of issued scorebooks cannot be written (then nothing is written: a
+        workbook already there stays).
     """
     workbook_id = new_workbook_id()
     wb = build_consensus_template(year, entry, data_dir=data_dir, out=out, workbook_id=workbook_id)

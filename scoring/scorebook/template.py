@@ -115,7 +115,7 @@ def write_template(
     out : the ``.xlsx`` file to write (replaced atomically when it exists).
     year, examiner, session, entries, per_question, data_dir : as for :func:`build_template`.
 
-    An examiner's scorebook is issued: it gets a new id, recorded (once the file is
+    An examiner's scorebook is issued: it gets a new id, recorded (before the file is
     written) in ``<data_dir>/scorebooks/<year>/issued.csv`` with the examiner's code and
     a checksum of its rows; ``scoring import`` takes it only under that code. A training
     scorebook is not issued (every trainee fills in a copy of the same one).
@@ -127,9 +127,9 @@ def write_template(
     Raises
     ------
     UsageError, InputError
-        As :func:`build_template`; InputError also when the workbook cannot be written (then
-        nothing is recorded) or the list of issued scorebooks cannot be (then the workbook is
-        removed again).
+        As :func:`build_template`; InputError also when a folder stands where the workbook
+        goes or the list of issued scorebooks cannot be written (then nothing is written: a
+        workbook already there stays).
     """
     workbook_id = new_workbook_id() if examiner is not None else None
     wb, _ = build_template(year, examiner=examiner, session=session, entries=entries, per_question=per_question,
@@ -528,16 +528,14 @@ def identity_sheet(ws, rows: list[TemplateRow], props: dict, workbook_id: str | 
 
 
 def save_issued(wb: Workbook, out: Path, issued: Issued, data_dir: str | Path | None) -> Path:
-    """Save an issued workbook (:func:`save_workbook`), then record it in the year's list of issued
-    scorebooks (:func:`record_issued`): a workbook that could not be written is never recorded, and
-    one that could not be recorded (it would not import) is removed again."""
-    path = save_workbook(wb, out)
-    try:
-        record_issued(issued, data_dir)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path
+    """Record an issued workbook in the year's list of issued scorebooks (:func:`record_issued`), then save
+    it (:func:`save_workbook`). A place it cannot go (a folder) is refused before anything is recorded,
+    and a workbook already at ``out`` is replaced only once the new one is recorded."""
+    out = Path(out)
+    if out.exists() and not out.is_file():
+        raise InputError([Problem(display_path(out), None, None, "is a folder, not a file; not written")])
+    record_issued(issued, data_dir)
+    return save_workbook(wb, out)
 
 
 def save_workbook(wb: Workbook, out: str | Path) -> Path:

@@ -40,7 +40,7 @@ import pandas as pd
 from ...data import NOT_PEOPLE, available_years, examiner_codes, load_year, read_entries
 from ...data.years import YearData
 from ...disclosure import POOL_FROM, pool_position
-from ...names import Matcher, folded, name_forms
+from ...names import Matcher, code_head, folded, name_forms
 from ...paths import DATA_DIR
 from ...presentation.labels import is_demo
 from ...problems import InputError
@@ -246,7 +246,7 @@ class Others:
 
     @cached_property
     def _heads(self) -> dict[str, str | None]:
-        return {t: _head(t) for t in self._terms}
+        return {t: code_head(t) if t in self.codes else _head(t) for t in self._terms}
 
     @cached_property
     def _matchers(self) -> dict[frozenset, Matcher]:

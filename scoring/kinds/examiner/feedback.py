@@ -212,7 +212,9 @@ def consensus_closeness(scores: pd.DataFrame, examiner_id: str, rubric: Rubric |
     examiner has decisions. ``shown`` is :func:`scoring.disclosure.rate_level` of the rate as the page
     prints it (:func:`_rate_said`) beside each row of :func:`team_comparison`: "rate", or "withheld" or
     "count" (nearest and nearest_share are then NaN), or "few" (fewer than :data:`RATE_FROM` decisions:
-    no rate is printed). A site visit's rate is judged with what the consensus rate printed tells.
+    no rate is printed). A page prints one rate at most: the site visit's only when the consensus
+    stage printed nothing of its own (few decisions, or never a rate), as two rates over the same rows
+    tell more together than each passes alone ("count" else).
     """
     rubric = rubric or load_rubric()
     ind = individual(scores)
@@ -220,7 +222,7 @@ def consensus_closeness(scores: pd.DataFrame, examiner_id: str, rubric: Rubric |
     mine = scores.merge(own_pairs, on=KEY)  # every stage of the pairs the examiner scored
     grid = tuple(sorted({float(g) for g in rubric.scale.values}))
     cols = ["decisions", "nearest", "nearest_share", "expected_share", "movement", "abs_movement", "shown"]
-    rows, told = [], {}
+    rows = []
     for stage in STAGES:
         m = decisions(mine, stage)
         if m is None:
@@ -230,7 +232,9 @@ def consensus_closeness(scores: pd.DataFrame, examiner_id: str, rubric: Rubric |
         row = closeness_of(decided).drop(columns="examiner_id").iloc[0].to_dict()
         n = int(row["decisions"])
         shown = "few"
-        if n >= RATE_FROM:
+        if n >= RATE_FROM and any(r["shown"] not in ("few", "count") for r in rows):
+            shown = "count"  # the consensus stage's rate (or its withholding) is on the page: one rate at most
+        elif n >= RATE_FROM:
             others = m.loc[~own].groupby(KEY)["score"].agg(tuple)
             pairs = list(zip(decided["entry_id"], decided["criterion"], strict=True))
             unit = rule.share_unit(decided["team"].max())
@@ -239,17 +243,13 @@ def consensus_closeness(scores: pd.DataFrame, examiner_id: str, rubric: Rubric |
                 o = others.get(pair, ())
                 table = _levels_table(len(o), float(s), grid, rubric.spread_threshold, cache_dir) if o else {}
                 rate_rows.append(rule.rate_row(table, o, float(s), float(c), grid, rubric.spread_threshold,
-                                               shown_mean, told.get(pair, ()), unit))
-            expected = float(row["expected_share"])
-            shown, allowed = rule.rate_level(rate_rows, _rate_said(n, expected))
-            if shown != "count":  # what the printed rate (or its absence) tells of each row
-                for pair, c, a in zip(pairs, decided["consensus"], allowed, strict=True):
-                    told[pair] = (*told.get(pair, ()), (float(c), a))
-            if shown == "rate":  # the page's rate: the shares summed exactly, as the rule read them
+                                               shown_mean, unit))
+            shown, _ = rule.rate_level(rate_rows, _rate_said(n, float(row["expected_share"])))
+            if shown == "rate":  # the shares summed exactly, as the rule read them
                 row["nearest"] = sum(r.actual for r in rate_rows) / unit
                 row["nearest_share"] = row["nearest"] / n
-            else:
-                row["nearest"] = row["nearest_share"] = np.nan
+        if shown in ("withheld", "count"):
+            row["nearest"] = row["nearest_share"] = np.nan
         rows.append({"stage": stage, **row, "shown": shown})
     return pd.DataFrame(rows, columns=["stage", *cols])
 
@@ -677,8 +677,8 @@ def consensus_closeness_block(fb: ExaminerFeedback) -> render.Block:
         if r["shown"] in ("withheld", "count"):
             blocks.append(render.paragraph(
                 "{Stage}: {n} beslut (bidrag × kriterier) som du hade bedömt. Hur ofta lagets poäng landade "
-                "närmast din visas inte: tillsammans med tabellen ovan skulle andelen säga något om vad en "
-                "kollega gav.", Stage=_STAGE_SV[r["stage"]], n=int(r["decisions"])))
+                "närmast din visas inte: tillsammans med det sidan redan visar skulle andelen säga något om vad "
+                "en kollega gav.", Stage=_STAGE_SV[r["stage"]], n=int(r["decisions"])))
             continue
         if int(r["decisions"]) < RATE_FROM:
             blocks.append(render.paragraph(

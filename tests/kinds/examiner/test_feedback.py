@@ -137,7 +137,9 @@ def test_a_rate_that_would_name_colleagues_is_not_printed():
 
 def test_the_demo_examiners_rates_are_the_years_and_mostly_printed():
     """Each examiner's rate is consensus.closeness's (the year's, computed for everyone at once); the
-    rule withholds few of them in an ordinary year."""
+    rule withholds few of them in an ordinary year; a page prints the site visit's rate only when it
+    prints nothing of the consensus rate (issue 22's review: two rates over the same rows pinned a
+    colleague's score that each alone left open)."""
     from scoring.consensus import closeness_by_stage
 
     year = load_year(2024)
@@ -154,6 +156,8 @@ def test_the_demo_examiners_rates_are_the_years_and_mostly_printed():
                 assert row["nearest"] == pytest.approx(theirs["nearest"], abs=1e-12)
             if stage == "consensus":
                 shown.append(row["shown"])
+        printed = [s for s in mine["shown"] if s in ("rate", "withheld")]
+        assert len(printed) <= 1, (code, mine["shown"].tolist())  # one rate at most: two tell more together
     assert shown.count("rate") >= 0.8 * len(shown) and "few" not in shown
 
 
