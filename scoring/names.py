@@ -9,8 +9,8 @@ Cyrillic letters that look like Latin ones read as those (:data:`LOOKALIKES`: a 
 text and mapped back to the original characters, so a redaction replaces exactly what the reader saw.
 
 * A **code** (``E51``) matches as a whole token, also before a Swedish genitive (``E51s``,
-  ``E51:s``; the ending stays where it is), and with a space, dash, dot or underscore between its
-  letters and its digits (``E 51``, ``E-51``, ``N\\u00a00001``).
+  ``E51:s``; the ending stays where it is), and with up to four spaces, dashes, dots, underscores,
+  slashes or colons between its letters and its digits (``E 51``, ``E-51``, ``E/51``, ``N\\u00a00001``).
 * A **name** matches word by word with any white space, dash or punctuation between its words, and its
   last word also before a Swedish ending (genitive ``-s``, definite ``-en``, ``-et``, ``-n``,
   ``-na``, and their genitives; the ending stays where it is). :func:`name_forms` gives the forms of an entry's or a
