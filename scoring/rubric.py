@@ -300,10 +300,8 @@ def _build(raw: dict, source: str) -> Rubric:
     if not classes:
         problems.append("no [[classes]] defined")
 
-    threshold = need(raw, "spread_threshold", "the rubric", number=True) if "spread_threshold" in raw else None
-    if "spread_threshold" not in raw:
-        problems.append("missing 'spread_threshold'")
-    elif threshold is not None and threshold < 0:
+    threshold = need(raw, "spread_threshold", "the rubric", number=True)
+    if threshold is not None and threshold < 0:
         problems.append("'spread_threshold' must not be negative")
 
     if problems:

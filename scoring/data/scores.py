@@ -468,7 +468,7 @@ def _duplicates(records: list[dict], where: str) -> tuple[list[dict], list[Probl
         if len({r["score"] for r in rows}) == 1:  # an exact duplicate only when every column is equal
             first, clash = rows[0], False
             for r in rows[1:]:
-                c = next((c for c in SCORE_COLUMNS[:-1] if r.get(c, "") != first.get(c, "")), None)
+                c = next((c for c in SCORE_COLUMNS if c != "line" and r.get(c, "") != first.get(c, "")), None)
                 clash |= c is not None
                 problems.append(Problem(where, r["line"], None, f"exact duplicate of line {first['line']}; counted "
                                                                 "once", "note") if c is None else
